@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type { Config } from '../platform/config.js';
+import { migrateDatabase, type Database } from '../platform/db/database.js';
+import { EventBus } from '../platform/events/event-bus.js';
+import { Jobs } from '../platform/jobs/jobs.js';
+import { AccessService } from '../modules/access/index.js';
+import { CatalogService } from '../modules/catalog/index.js';
+
+/**
+ * The composition root: the only code that knows every module. Server, worker, CLI and tests
+ * build their services here, so they all run the same wiring.
+ */
+export interface Kemai {
+  config: Config;
+  database: Database;
+  log: Logger;
+  events: EventBus;
+  jobs: Jobs | undefined;
+  access: AccessService;
+  catalog: CatalogService;
+  close(): Promise<void>;
+}
+
+export interface CreateOptions {
+  config: Config;
+  database: Database;
+  log: Logger;
+  migrate?: boolean;
+  /** Start the durable job queue (pg-boss). Off for short CLI commands and most tests. */
+  jobs?: boolean;
+}
+
+export async function createKemai(opts: CreateOptions): Promise<Kemai> {
+  const { config, database, log } = opts;
+  if (opts.migrate !== false) await migrateDatabase(database);
+  const db = database.db;
+  const events = new EventBus(db, log);
+  const access = new AccessService(db, config.sessionTtlHours);
+  const catalog = new CatalogService(db);
+
+  let jobs: Jobs | undefined;
+  if (opts.jobs) {
+    jobs = new Jobs(database, log, config.databaseUrl);
+    await jobs.start();
+  }
+
+  return {
+    config,
+    database,
+    log,
+    events,
+    jobs,
+    access,
+    catalog,
+    async close() {
+      await events.stop();
+      await jobs?.stop();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { createHttpApp } from '../platform/http/app.js';
+import { installAuth } from '../platform/http/auth.js';
+import { ping } from '../platform/db/database.js';
+import { registerAccessRoutes } from '../modules/access/index.js';
+import { registerCatalogRoutes } from '../modules/catalog/index.js';
+import type { Kemai } from './kemai.js';
+
+const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The HTTP API with every module's routes. */
+export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
+  const app = await createHttpApp({ logger: kemai.log, bodyLimitBytes: kemai.config.bodyLimitBytes, version: pkg.version });
+  installAuth(app, (token) => kemai.access.authenticate(token));
+
+  app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+    const db = await ping(kemai.database.db);
+    reply.status(db ? 200 : 503);
+    return { status: db ? 'ready' : 'unavailable', checks: { database: db ? 'ok' : 'down' } };
+  });
+
+  registerAccessRoutes(app, kemai.access);
+  registerCatalogRoutes(app, kemai.catalog);
+  // Domain writes publish to the outbox; deliver right after each successful write request.
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method !== 'GET' && reply.statusCode < 400) kemai.events.poke();
+  });
+  return app;
+}

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import { Command } from 'commander';
+import { ConfigError } from '../platform/config.js';
+import { registerAccessCommands } from './access.commands.js';
+import { CliError } from './context.js';
+import { registerServeCommand } from './serve.command.js';
+
+const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('kemai')
+  .description('Kemai (客脉) — retail customer operations: customer data, loyalty, segments, journeys')
+  .version(pkg.version)
+  .showHelpAfterError();
+
+registerServeCommand(program);
+registerAccessCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CliError || e instanceof ConfigError) {
+    console.error(`kemai: ${e.message}`);
+    process.exitCode = e instanceof CliError ? e.exitCode : 2;
+  } else if ((e as { kind?: string }).kind === 'validation' || (e as { kind?: string }).kind) {
+    const err = e as { message: string; details?: { issues?: Array<{ path: string; message: string }> } };
+    console.error(`kemai: ${err.message}`);
+    for (const i of err.details?.issues ?? []) console.error(`  ${i.path}: ${i.message}`);
+    process.exitCode = 1;
+  } else {
+    throw e;
+  }
+}

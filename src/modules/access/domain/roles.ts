@@ -1,0 +1,19 @@
+import { SCOPES, type Scope } from '../../../platform/http/auth.js';
+
+export const ROLES = ['admin', 'marketer', 'analyst', 'store_manager', 'guide', 'service_agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+const READ: Scope[] = ['customers:read', 'orders:read', 'events:read', 'catalog:read'];
+
+/**
+ * What each role may do. Marketers and analysts work with audiences and figures, not contact
+ * details, so they see phones and emails masked (no pii:read).
+ */
+export const ROLE_SCOPES: Record<Role, ReadonlySet<Scope>> = {
+  admin: new Set(SCOPES),
+  marketer: new Set([...READ]),
+  analyst: new Set([...READ]),
+  store_manager: new Set([...READ, 'customers:write', 'customers:merge', 'orders:write', 'events:write', 'pii:read']),
+  guide: new Set([...READ, 'customers:write', 'events:write', 'pii:read']),
+  service_agent: new Set([...READ, 'customers:write', 'customers:merge', 'pii:read']),
+};

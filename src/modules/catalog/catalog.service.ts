@@ -1,0 +1,162 @@
+import { asc, eq, ilike, or, sql, inArray } from 'drizzle-orm';
+import type { Db } from '../../platform/db/database.js';
+import { notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { ItemResult } from '../../platform/http/batch.js';
+import { products, stores } from './db/catalog.schema.js';
+import type { ProductInput, StoreInput } from './catalog.schemas.js';
+
+export type Store = typeof stores.$inferSelect;
+export type Product = typeof products.$inferSelect;
+
+export class CatalogService {
+  constructor(private readonly db: Db) {}
+
+  /** Insert or update by store code; reports created / updated / unchanged per item. */
+  async upsertStores(items: Array<{ index: number; value: StoreInput }>): Promise<ItemResult<{ id: string; code: string }>[]> {
+    if (items.length === 0) return [];
+    const rows = dedupeLast(items, (i) => i.value.code).map(({ index, value: s }) => ({
+      index,
+      row: {
+        id: newId(),
+        code: s.code,
+        name: s.name,
+        city: s.city ?? null,
+        district: s.district ?? null,
+        address: s.address ?? null,
+        lat: s.lat ?? null,
+        lng: s.lng ?? null,
+        openedOn: s.openedOn ?? null,
+        status: s.status ?? 'open',
+      },
+    }));
+    const before = await this.db
+      .select({ code: stores.code, h: sql<string>`md5(row(name, city, district, address, lat, lng, opened_on, status)::text)` })
+      .from(stores)
+      .where(inArray(stores.code, rows.map((r) => r.row.code)));
+    const prior = new Map(before.map((b) => [b.code, b.h]));
+    const written = await this.db
+      .insert(stores)
+      .values(rows.map((r) => r.row))
+      .onConflictDoUpdate({
+        target: stores.code,
+        set: {
+          name: sql`excluded.name`,
+          city: sql`excluded.city`,
+          district: sql`excluded.district`,
+          address: sql`excluded.address`,
+          lat: sql`excluded.lat`,
+          lng: sql`excluded.lng`,
+          openedOn: sql`excluded.opened_on`,
+          status: sql`excluded.status`,
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning({ id: stores.id, code: stores.code, h: sql<string>`md5(row(${stores.name}, ${stores.city}, ${stores.district}, ${stores.address}, ${stores.lat}, ${stores.lng}, ${stores.openedOn}, ${stores.status})::text)` });
+    const byCode = new Map(written.map((w) => [w.code, w]));
+    return items.map(({ index, value }) => {
+      const w = byCode.get(value.code)!;
+      const old = prior.get(value.code);
+      const status = old === undefined ? 'created' : old === w.h ? 'unchanged' : 'updated';
+      return { index, status, id: w.id, code: w.code };
+    });
+  }
+
+  async upsertProducts(items: Array<{ index: number; value: ProductInput }>): Promise<ItemResult<{ id: string; sku: string }>[]> {
+    if (items.length === 0) return [];
+    const rows = dedupeLast(items, (i) => i.value.sku).map(({ value: p }) => ({
+      id: newId(),
+      sku: p.sku,
+      name: p.name,
+      categoryPath: p.category ?? [],
+      brand: p.brand ?? null,
+      listPriceFen: p.listPrice ?? null,
+      consumable: p.consumable ?? false,
+      attributes: p.attributes ?? {},
+    }));
+    const hashExpr = sql`md5(row(name, category_path, brand, list_price_fen, consumable, attributes)::text)`;
+    const before = await this.db
+      .select({ sku: products.sku, h: sql<string>`${hashExpr}` })
+      .from(products)
+      .where(inArray(products.sku, rows.map((r) => r.sku)));
+    const prior = new Map(before.map((b) => [b.sku, b.h]));
+    const written = await this.db
+      .insert(products)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: products.sku,
+        set: {
+          name: sql`excluded.name`,
+          categoryPath: sql`excluded.category_path`,
+          brand: sql`excluded.brand`,
+          listPriceFen: sql`excluded.list_price_fen`,
+          consumable: sql`excluded.consumable`,
+          attributes: sql`excluded.attributes`,
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning({
+        id: products.id,
+        sku: products.sku,
+        h: sql<string>`md5(row(${products.name}, ${products.categoryPath}, ${products.brand}, ${products.listPriceFen}, ${products.consumable}, ${products.attributes})::text)`,
+      });
+    const bySku = new Map(written.map((w) => [w.sku, w]));
+    return items.map(({ index, value }) => {
+      const w = bySku.get(value.sku)!;
+      const old = prior.get(value.sku);
+      const status = old === undefined ? 'created' : old === w.h ? 'unchanged' : 'updated';
+      return { index, status, id: w.id, sku: w.sku };
+    });
+  }
+
+  async listStores(): Promise<Store[]> {
+    return this.db.select().from(stores).orderBy(asc(stores.code));
+  }
+
+  async getStore(code: string): Promise<Store> {
+    const [row] = await this.db.select().from(stores).where(eq(stores.code, code));
+    if (!row) throw notFound('catalog.store_not_found', `No store with code ${code}`);
+    return row;
+  }
+
+  async searchProducts(q: { search?: string; limit: number; offset: number }): Promise<Product[]> {
+    const where = q.search ? or(ilike(products.sku, `${q.search}%`), ilike(products.name, `%${q.search}%`)) : undefined;
+    return this.db.select().from(products).where(where).orderBy(asc(products.sku)).limit(q.limit).offset(q.offset);
+  }
+
+  async getProduct(sku: string): Promise<Product> {
+    const [row] = await this.db.select().from(products).where(eq(products.sku, sku));
+    if (!row) throw notFound('catalog.product_not_found', `No product with SKU ${sku}`);
+    return row;
+  }
+
+  /** Ids for codes/SKUs, creating placeholders for unknown ones so no order line is lost. */
+  async resolveStoreIds(db: Db, codes: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(codes)];
+    if (!unique.length) return new Map();
+    await db
+      .insert(stores)
+      .values(unique.map((code) => ({ id: newId(), code, name: code, status: 'open' })))
+      .onConflictDoNothing();
+    const rows = await db.select({ id: stores.id, code: stores.code }).from(stores).where(inArray(stores.code, unique));
+    return new Map(rows.map((r) => [r.code, r.id]));
+  }
+
+  async resolveProductIds(db: Db, skus: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(skus)];
+    if (!unique.length) return new Map();
+    await db
+      .insert(products)
+      .values(unique.map((sku) => ({ id: newId(), sku, name: sku, categoryPath: [] })))
+      .onConflictDoNothing();
+    const rows = await db.select({ id: products.id, sku: products.sku }).from(products).where(inArray(products.sku, unique));
+    return new Map(rows.map((r) => [r.sku, r.id]));
+  }
+}
+
+/** A batch naming the same key twice keeps the last one (as a replayed feed would). */
+function dedupeLast<T>(items: T[], key: (t: T) => string): T[] {
+  const m = new Map<string, T>();
+  for (const i of items) m.set(key(i), i);
+  return [...m.values()];
+}

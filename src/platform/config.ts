@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every setting Kemai reads from the environment; README's configuration table mirrors this. */
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  KEMAI_DATA_DIR: z.string().default('.kemai/data'),
+  KEMAI_TIMEZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not an IANA time zone'),
+  KEMAI_DEFAULT_REGION: z.string().length(2).default('CN'),
+  KEMAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KEMAI_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  KEMAI_DEMO: z.enum(['auto', 'never']).default('auto'),
+  KEMAI_DEMO_CUSTOMERS: z.coerce.number().int().positive().default(20000),
+  KEMAI_SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  KEMAI_STRONG_IDENTIFIERS: z
+    .string()
+    .default('phone,email,member_no,wechat_unionid,ecom_user_id,pos_card')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  KEMAI_JOBS: z.enum(['on', 'off']).default('on'),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  timeZone: string;
+  defaultRegion: string;
+  logLevel: z.infer<typeof ConfigSchema>['KEMAI_LOG_LEVEL'];
+  bodyLimitBytes: number;
+  demo: 'auto' | 'never';
+  demoCustomers: number;
+  sessionTtlHours: number;
+  strongIdentifiers: string[];
+  jobs: boolean;
+};
+
+export class ConfigError extends Error {}
+
+/** Parse the environment once, at start-up; a bad value stops the process with its name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.KEMAI_DATA_DIR),
+    timeZone: e.KEMAI_TIMEZONE,
+    defaultRegion: e.KEMAI_DEFAULT_REGION.toUpperCase(),
+    logLevel: e.KEMAI_LOG_LEVEL,
+    bodyLimitBytes: e.KEMAI_BODY_LIMIT_BYTES,
+    demo: e.KEMAI_DEMO,
+    demoCustomers: e.KEMAI_DEMO_CUSTOMERS,
+    sessionTtlHours: e.KEMAI_SESSION_TTL_HOURS,
+    strongIdentifiers: e.KEMAI_STRONG_IDENTIFIERS,
+    jobs: e.KEMAI_JOBS === 'on',
+  };
+}

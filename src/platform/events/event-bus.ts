@@ -1,0 +1,140 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { query, type Db } from '../db/database.js';
+import { newId } from '../ids.js';
+
+/** `{id, name: '<module>.<entity>.<past verb>', occurredAt, payload}` */
+export interface DomainEvent<P = unknown> {
+  id: string;
+  name: string;
+  occurredAt: string;
+  payload: P;
+}
+
+export type EventHandler<P = unknown> = (event: DomainEvent<P>, db: Db) => Promise<void>;
+
+interface Subscription {
+  name: string;
+  subscriber: string;
+  handler: EventHandler;
+}
+
+/** Write an event to the outbox inside the caller's transaction. */
+export async function publish<P>(tx: Db, name: string, payload: P, occurredAt = new Date()): Promise<string> {
+  const id = newId();
+  await tx.execute(
+    sql`insert into platform.outbox (id, name, occurred_at, payload) values (${id}, ${name}, ${occurredAt.toISOString()}, ${JSON.stringify(payload)}::jsonb)`,
+  );
+  return id;
+}
+
+/**
+ * Delivers outbox events to in-process subscribers after commit. Any number of processes may
+ * drain at once (rows are claimed with SKIP LOCKED); each (event, subscriber) pair is recorded so
+ * a redelivery after a crash does not run a handler twice.
+ */
+export class EventBus {
+  private readonly subs: Subscription[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<number> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  subscribe<P>(name: string, subscriber: string, handler: EventHandler<P>): void {
+    this.subs.push({ name, subscriber, handler: handler as EventHandler });
+  }
+
+  /** Ask for a drain soon (after a commit that published something). */
+  poke(): void {
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    void this.drain().catch((err) => this.log.error({ err }, 'outbox drain failed'));
+  }
+
+  start(intervalMs = 1000): void {
+    this.timer ??= setInterval(() => this.poke(), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.draining;
+  }
+
+  /** Deliver every pending event; resolves with how many were handled. */
+  async drain(): Promise<number> {
+    if (this.draining) {
+      await this.draining;
+    }
+    this.draining = this.drainLoop();
+    try {
+      return await this.draining;
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  private async drainLoop(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      this.again = false;
+      const n = await this.drainBatch(200);
+      total += n;
+      if (n === 0 && !this.again) return total;
+    }
+  }
+
+  private async drainBatch(limit: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await query<{ id: string; name: string; occurred_at: string | Date; payload: unknown }>(
+        tx,
+        sql`select id, name, occurred_at, payload from platform.outbox
+            where delivered_at is null and next_attempt_at <= now()
+            order by id limit ${limit} for update skip locked`,
+      );
+      for (const row of rows) {
+        const event: DomainEvent = {
+          id: row.id,
+          name: row.name,
+          occurredAt: new Date(row.occurred_at).toISOString(),
+          payload: row.payload,
+        };
+        try {
+          await this.deliver(tx, event);
+          await tx.execute(sql`update platform.outbox set delivered_at = now(), attempts = attempts + 1 where id = ${row.id}`);
+        } catch (err) {
+          this.log.warn({ err, event: row.name, eventId: row.id }, 'event handler failed; will retry');
+          await tx.execute(
+            sql`update platform.outbox set attempts = attempts + 1, last_error = ${String((err as Error).message).slice(0, 500)},
+                next_attempt_at = now() + make_interval(secs => least(3600, power(2, attempts + 1)))
+                where id = ${row.id}`,
+          );
+        }
+      }
+      return rows.length;
+    });
+  }
+
+  private async deliver(tx: Db, event: DomainEvent): Promise<void> {
+    for (const sub of this.subs) {
+      if (sub.name !== event.name && sub.name !== '*') continue;
+      // A savepoint per handler: a failing handler rolls back its own work only.
+      await tx.transaction(async (inner) => {
+        const claimed = await query(
+          inner,
+          sql`insert into platform.event_deliveries (event_id, subscriber) values (${event.id}, ${sub.subscriber})
+              on conflict do nothing returning event_id`,
+        );
+        if (claimed.length === 0) return;
+        await sub.handler(event, inner);
+      });
+    }
+  }
+}

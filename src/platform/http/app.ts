@@ -1,0 +1,117 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { AppError, HTTP_STATUS, type FieldIssue } from '../errors.js';
+import { newId } from '../ids.js';
+
+export type HttpApp = FastifyInstance;
+
+export interface HttpOptions {
+  logger: Logger;
+  bodyLimitBytes: number;
+  version: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The bare Fastify app every module registers on: one error format, request ids, OpenAPI. */
+export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as unknown as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimitBytes,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
+    },
+    ajv: { customOptions: { coerceTypes: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.setErrorHandler((error, req, reply) => sendError(error, req, reply));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(new AppError('not_found', 'route_not_found', `No route ${req.method} ${req.url.split('?')[0]}`), req, reply),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Kemai API',
+        version: opts.version,
+        description:
+          'Kemai (客脉) retail customer operations. Authenticate with `Authorization: Bearer <api key>` (partner systems) or a console session.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key (km_…) or session token (kms_…)' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
+  return app;
+}
+
+function pathOf(instancePath: string, context?: string): string {
+  const inner = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (context && context !== 'body') return inner ? `${context}.${inner}` : context;
+  return inner || '(root)';
+}
+
+export function errorBody(code: string, message: string, requestId: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }), requestId } };
+}
+
+function sendError(error: unknown, req: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    const status = HTTP_STATUS[error.kind];
+    if (status >= 500) req.log.error({ err: error }, 'request failed');
+    return reply.status(status).send(errorBody(error.code, error.message, req.id, error.details));
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues: FieldIssue[] = error.validation.map((v) => ({
+      path: pathOf(v.instancePath, error.validationContext),
+      message: v.message ?? 'invalid',
+    }));
+    const first = issues[0];
+    return reply
+      .status(400)
+      .send(
+        errorBody(
+          'validation_failed',
+          first ? `Invalid request: ${first.path}: ${first.message}` : 'Invalid request',
+          req.id,
+          { issues },
+        ),
+      );
+  }
+  const e = error as { code?: string; statusCode?: number; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) {
+    return reply
+      .status(413)
+      .send(errorBody('payload_too_large', 'Request body is larger than the server accepts; split it into batches', req.id));
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.statusCode === 415) {
+    return reply.status(415).send(errorBody('unsupported_media_type', e.message ?? 'Unsupported media type', req.id));
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return reply.status(e.statusCode).send(errorBody('bad_request', e.message ?? 'Bad request', req.id));
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  return reply.status(500).send(errorBody('internal', 'Internal error; quote the request id when reporting it', req.id));
+}

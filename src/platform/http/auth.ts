@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+
+/** Every permission a route can ask for. Roles are bundles of these (access module). */
+export const SCOPES = [
+  'customers:read',
+  'customers:write',
+  'customers:merge',
+  'orders:read',
+  'orders:write',
+  'events:read',
+  'events:write',
+  'catalog:read',
+  'catalog:write',
+  'imports:write',
+  'staff:admin',
+  'apikeys:admin',
+  'pii:read',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface Principal {
+  kind: 'staff' | 'apikey';
+  id: string;
+  name: string;
+  role?: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+export function can(principal: Principal | undefined, scope: Scope): boolean {
+  return !!principal && principal.scopes.has(scope);
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** 'public' routes need no credentials; otherwise a principal is required. */
+    auth?: 'public';
+    /** The scope this route needs. */
+    scope?: Scope;
+  }
+}
+
+export const SESSION_COOKIE = 'kemai_session';
+
+export function tokenOf(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const cookie = req.headers.cookie;
+  if (cookie) {
+    for (const part of cookie.split(';')) {
+      const [k, ...v] = part.trim().split('=');
+      if (k === SESSION_COOKIE) return decodeURIComponent(v.join('='));
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Resolves the caller on every request and enforces the route's `config.scope`. Routes outside
+ * /api are public unless they say otherwise (console assets, health).
+ */
+export function installAuth(app: FastifyInstance, authenticate: (token: string) => Promise<Principal | undefined>) {
+  app.addHook('preHandler', async (req) => {
+    const config = req.routeOptions.config;
+    const token = tokenOf(req);
+    if (token) req.principal = await authenticate(token);
+    if (config.auth === 'public') return;
+    const isApi = (req.routeOptions.url ?? '').startsWith('/api/');
+    if (!isApi && !config.scope) return;
+    if (!req.principal) {
+      throw new AppError(
+        'unauthenticated',
+        token ? 'auth.invalid_credentials' : 'auth.missing_credentials',
+        token ? 'The API key or session is invalid, revoked or expired' : 'Authenticate with Authorization: Bearer <api key> or a console session',
+      );
+    }
+    if (config.scope && !req.principal.scopes.has(config.scope)) {
+      throw new AppError('forbidden', 'auth.missing_scope', `This needs the ${config.scope} permission`, {
+        scope: config.scope,
+      });
+    }
+  });
+}

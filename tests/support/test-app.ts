@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/platform/config.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { createKemai, type Kemai } from '../../src/app/kemai.js';
+import { buildServer } from '../../src/app/server.js';
+import { openTestDatabase } from './test-db.js';
+
+export interface TestApp {
+  kemai: Kemai;
+  app: FastifyInstance;
+  /** Authorization header for a key with every scope. */
+  admin: { authorization: string };
+  /** A key with just these scopes. */
+  keyWith(scopes: string[]): Promise<{ authorization: string }>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await openTestDatabase();
+  const config = loadConfig({ KEMAI_LOG_LEVEL: 'silent', ...env });
+  const kemai = await createKemai({ config, database, log: createLogger('silent'), migrate: false });
+  const app = await buildServer(kemai);
+  await app.ready();
+  const keyWith = async (scopes: string[]) => {
+    const { key } = await kemai.access.createApiKey({ name: `test-${scopes.join('+')}`, scopes });
+    return { authorization: `Bearer ${key}` };
+  };
+  const admin = { authorization: `Bearer ${await kemai.access.createLocalKey()}` };
+  return {
+    kemai,
+    app,
+    admin,
+    keyWith,
+    async close() {
+      await app.close();
+      await kemai.close();
+    },
+  };
+}
