@@ -5,6 +5,9 @@ import { EventBus } from '../platform/events/event-bus.js';
 import { Jobs } from '../platform/jobs/jobs.js';
 import { AccessService } from '../modules/access/index.js';
 import { CatalogService } from '../modules/catalog/index.js';
+import { CustomersService } from '../modules/customers/index.js';
+import { OrdersService } from '../modules/orders/index.js';
+import { ActivityService } from '../modules/activity/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -18,6 +21,9 @@ export interface Kemai {
   jobs: Jobs | undefined;
   access: AccessService;
   catalog: CatalogService;
+  customers: CustomersService;
+  orders: OrdersService;
+  activity: ActivityService;
   close(): Promise<void>;
 }
 
@@ -37,6 +43,13 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const events = new EventBus(db, log);
   const access = new AccessService(db, config.sessionTtlHours);
   const catalog = new CatalogService(db);
+  const customers = new CustomersService(db, {
+    defaultRegion: config.defaultRegion,
+    strongIdentifiers: config.strongIdentifiers,
+    timeZone: config.timeZone,
+  });
+  const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone });
+  const activity = new ActivityService(db, { customers, timeZone: config.timeZone });
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
@@ -52,6 +65,9 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     jobs,
     access,
     catalog,
+    customers,
+    orders,
+    activity,
     async close() {
       await events.stop();
       await jobs?.stop();

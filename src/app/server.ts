@@ -5,6 +5,9 @@ import { installAuth } from '../platform/http/auth.js';
 import { ping } from '../platform/db/database.js';
 import { registerAccessRoutes } from '../modules/access/index.js';
 import { registerCatalogRoutes } from '../modules/catalog/index.js';
+import { registerCustomersRoutes } from '../modules/customers/index.js';
+import { registerOrdersRoutes } from '../modules/orders/index.js';
+import { registerActivityRoutes } from '../modules/activity/index.js';
 import type { Kemai } from './kemai.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +26,9 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
 
   registerAccessRoutes(app, kemai.access);
   registerCatalogRoutes(app, kemai.catalog);
+  registerCustomersRoutes(app, kemai.customers);
+  registerOrdersRoutes(app, kemai.orders);
+  registerActivityRoutes(app, kemai.activity);
   // Domain writes publish to the outbox; deliver right after each successful write request.
   app.addHook('onResponse', async (req, reply) => {
     if (req.method !== 'GET' && reply.statusCode < 400) kemai.events.poke();

@@ -1,0 +1,32 @@
+import { index, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+export const activitySchema = pgSchema('activity');
+
+/**
+ * Behaviour events. customer_id is null while only an anonymous id is known; it is filled in
+ * (with the earlier events of that anonymous id) once the person is identified.
+ */
+export const events = activitySchema.table(
+  'events',
+  {
+    id: uuid('id').primaryKey(),
+    customerId: uuid('customer_id'),
+    anonymousId: text('anonymous_id'),
+    type: text('type').notNull(), // view | add_to_cart | favorite | store_visit | try_on | share | review | survey | login | …
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    channel: text('channel'),
+    storeCode: text('store_code'),
+    sku: text('sku'),
+    properties: jsonb('properties').notNull().default({}),
+    /** Optional idempotency key from the sender: (source, external_id) is stored once. */
+    source: text('source').notNull().default('api'),
+    externalId: text('external_id'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('events_customer_idx').on(t.customerId, t.occurredAt),
+    index('events_anonymous_idx').on(t.anonymousId),
+    index('events_type_time_idx').on(t.type, t.occurredAt),
+    uniqueIndex('events_source_external_uq').on(t.source, t.externalId),
+  ],
+);

@@ -1,0 +1,3 @@
+export { ActivityService } from './activity.service.js';
+export { EventInput, EVENT_TYPES } from './activity.schemas.js';
+export { registerActivityRoutes } from './http/activity.routes.js';

@@ -1,0 +1,56 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+export const IDENTIFIER_TYPES = [
+  'phone',
+  'email',
+  'member_no',
+  'wechat_openid',
+  'wechat_unionid',
+  'ecom_user_id',
+  'pos_card',
+  'device_id',
+  'anonymous_id',
+] as const;
+export type IdentifierType = (typeof IDENTIFIER_TYPES)[number];
+
+export interface Identifier {
+  type: IdentifierType;
+  value: string;
+}
+
+/** Phone → E.164 (+86 by default for national numbers); undefined when it is not a valid number. */
+export function normalisePhone(input: string, defaultRegion = 'CN'): string | undefined {
+  const cleaned = input.trim().replace(/[\s()-]/g, '');
+  if (!cleaned) return undefined;
+  const withPlus = cleaned.startsWith('00') ? `+${cleaned.slice(2)}` : cleaned;
+  const parsed = parsePhoneNumberFromString(withPlus, defaultRegion as CountryCode);
+  if (!parsed || !parsed.isValid()) return undefined;
+  return parsed.number;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function normaliseEmail(input: string): string | undefined {
+  const e = input.trim().toLowerCase();
+  return EMAIL.test(e) ? e : undefined;
+}
+
+/** Other identifiers are opaque ids: trimmed, case kept (WeChat ids are case-sensitive). */
+export function normaliseOpaque(input: string): string | undefined {
+  const v = input.trim();
+  return v.length > 0 && v.length <= 200 ? v : undefined;
+}
+
+export function normaliseIdentifier(type: IdentifierType, raw: string, defaultRegion = 'CN'): string | undefined {
+  switch (type) {
+    case 'phone':
+      return normalisePhone(raw, defaultRegion);
+    case 'email':
+      return normaliseEmail(raw);
+    case 'member_no':
+    case 'pos_card':
+      return normaliseOpaque(raw)?.toUpperCase();
+    default:
+      return normaliseOpaque(raw);
+  }
+}
