@@ -131,7 +131,8 @@ CREATE TABLE "customers"."customers" (
 	"attributes" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"source" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "customers"."duplicate_candidates" (
@@ -168,6 +169,7 @@ CREATE TABLE "customers"."merges" (
 	"reason" text NOT NULL,
 	"moved" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"absorbed_snapshot" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"survivor_snapshot" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"merged_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"undone_at" timestamp with time zone,
 	"undone_by" text,
@@ -260,11 +262,14 @@ CREATE INDEX "events_type_time_idx" ON "activity"."events" USING btree ("type","
 CREATE UNIQUE INDEX "events_source_external_uq" ON "activity"."events" USING btree ("source","external_id");--> statement-breakpoint
 CREATE INDEX "consents_current_idx" ON "customers"."consents" USING btree ("customer_id","channel","purpose","recorded_at");--> statement-breakpoint
 CREATE INDEX "customers_merged_into_idx" ON "customers"."customers" USING btree ("merged_into");--> statement-breakpoint
-CREATE INDEX "customers_name_idx" ON "customers"."customers" USING btree ("name");--> statement-breakpoint
+CREATE INDEX "customers_name_idx" ON "customers"."customers" USING btree ("name" text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "customers_dedupe_idx" ON "customers"."customers" USING btree ("name","birthday","city");--> statement-breakpoint
+CREATE INDEX "customers_city_idx" ON "customers"."customers" USING btree ("city");--> statement-breakpoint
+CREATE INDEX "customers_tags_idx" ON "customers"."customers" USING gin ("tags");--> statement-breakpoint
 CREATE UNIQUE INDEX "duplicate_pair_uq" ON "customers"."duplicate_candidates" USING btree ("customer_id","other_id");--> statement-breakpoint
 CREATE INDEX "duplicate_open_idx" ON "customers"."duplicate_candidates" USING btree ("status","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "identifiers_type_value_uq" ON "customers"."identifiers" USING btree ("type","value");--> statement-breakpoint
+CREATE INDEX "merges_id_idx" ON "customers"."merges" USING btree ("id");--> statement-breakpoint
 CREATE INDEX "merges_absorbed_idx" ON "customers"."merges" USING btree ("absorbed_id");--> statement-breakpoint
 CREATE INDEX "timeline_items_time_idx" ON "customers"."timeline_items" USING btree ("customer_id","occurred_at");--> statement-breakpoint
 CREATE INDEX "order_lines_sku_idx" ON "orders"."order_lines" USING btree ("sku");--> statement-breakpoint
