@@ -16,3 +16,68 @@ export function localDate(instant: Date, timeZone: string): string {
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+function utcMillis(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
+  const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, ms));
+  date.setUTCFullYear(y);
+  return date.getTime();
+}
+
+/** How far the zone's wall clock is ahead of UTC at an instant, in ms. */
+function zoneOffset(instant: number, timeZone: string): number {
+  const parts = wallClockFormatter(timeZone).formatToParts(new Date(instant));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const era = parts.find((p) => p.type === 'era');
+  const year = era?.value === 'BC' ? 1 - get('year') : get('year');
+  const wall = utcMillis(year, get('month'), get('day'), get('hour'), get('minute'), get('second'), 0);
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+const WITH_OFFSET = /[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?$/;
+
+/**
+ * An instant from API text: with an offset it is absolute; a local date-time (or a date, read as
+ * its midnight) is wall-clock time in the business zone. Undefined when the text is neither.
+ */
+export function parseInstant(text: string, timeZone: string): Date | undefined {
+  const t = text.trim();
+  if (WITH_OFFSET.test(t)) {
+    const d = new Date(t);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  const m = LOCAL.exec(t);
+  if (!m) return undefined;
+  const num = (i: number) => Number(m[i] ?? 0);
+  const [y, mo, d, h, mi, s] = [num(1), num(2), num(3), num(4), num(5), num(6)];
+  const ms = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
+  const wall = utcMillis(y, mo, d, h, mi, s, ms);
+  if (new Date(wall).getUTCDate() !== d) return undefined;
+  // The offset at the wall time read as UTC is right except within hours of a DST transition;
+  // one correction step settles it there.
+  const first = wall - zoneOffset(wall, timeZone);
+  const second = wall - zoneOffset(first, timeZone);
+  return new Date(second);
+}
