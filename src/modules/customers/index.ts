@@ -1,4 +1,13 @@
 export { CustomerRefInput, REF_IDENTIFIER_FIELDS } from './customers.schemas.js';
-export { CustomersService, type ResolvedRef, type MergeParticipant, type ResolveContext } from './customers.service.js';
+export {
+  CustomersService,
+  type ResolvedRef,
+  type ResolveContext,
+  type MergeParticipant,
+  type MergeOptions,
+  type MergeResult,
+} from './customers.service.js';
+export { RESOLUTION_ACTOR } from './identity-resolution.js';
+export { validateCustomerRef } from './domain/customer-ref.js';
 export { IDENTIFIER_TYPES, normaliseIdentifier, normalisePhone, normaliseEmail, type IdentifierType } from './domain/identifiers.js';
 export { registerCustomersRoutes } from './http/customers.routes.js';

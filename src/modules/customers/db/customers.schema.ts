@@ -34,11 +34,16 @@ export const customers = customersSchema.table(
     source: text('source'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Last time any record (order, event, upsert) resolved to this profile. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index('customers_merged_into_idx').on(t.mergedInto),
-    index('customers_name_idx').on(t.name),
+    // text_pattern_ops: name-prefix search (`like '王%'`) uses the index whatever the collation.
+    index('customers_name_idx').on(t.name.op('text_pattern_ops')),
     index('customers_dedupe_idx').on(t.name, t.birthday, t.city),
+    index('customers_city_idx').on(t.city),
+    index('customers_tags_idx').using('gin', t.tags),
   ],
 );
 
@@ -91,11 +96,17 @@ export const merges = customersSchema.table(
     moved: jsonb('moved').notNull().default({}),
     /** The absorbed profile's attributes before the merge, restored by unmerge. */
     absorbedSnapshot: jsonb('absorbed_snapshot').notNull().default({}),
+    /** Survivor fields the merge filled: `{before, after}`; unmerge reverts those still equal to `after`. */
+    survivorSnapshot: jsonb('survivor_snapshot').notNull().default({}),
     mergedAt: timestamp('merged_at', { withTimezone: true }).notNull().defaultNow(),
     undoneAt: timestamp('undone_at', { withTimezone: true }),
     undoneBy: text('undone_by'),
   },
-  (t) => [primaryKey({ columns: [t.survivorId, t.id] }), index('merges_absorbed_idx').on(t.absorbedId)],
+  (t) => [
+    primaryKey({ columns: [t.survivorId, t.id] }),
+    index('merges_id_idx').on(t.id),
+    index('merges_absorbed_idx').on(t.absorbedId),
+  ],
 );
 
 /** Suspected duplicates (weak evidence) waiting for a person to accept or reject. */

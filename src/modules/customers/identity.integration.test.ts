@@ -1,0 +1,197 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+import { query } from '../../platform/db/database.js';
+import { AppError } from '../../platform/errors.js';
+import type { CustomerRefInput } from './customers.schemas.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t?.close());
+
+const resolve = (refs: CustomerRefInput[], source = 'test') =>
+  t.kemai.database.db.transaction((tx) => t.kemai.customers.resolveCustomers(tx, refs, { source }));
+
+const identifiersOf = (customerId: string) =>
+  query<{ type: string; value: string; is_primary: boolean; source: string }>(
+    t.kemai.database.db,
+    sql`select type, value, is_primary, source from customers.identifiers where customer_id = ${customerId} order by created_at, type, value`,
+  );
+
+const profile = async (id: string) =>
+  (
+    await query<Record<string, unknown>>(
+      t.kemai.database.db,
+      sql`select status, merged_into, name, gender, birthday::text as birthday, city from customers.customers where id = ${id}`,
+    )
+  )[0];
+
+describe('identity resolution', () => {
+  it('creates a profile for a new phone and finds it again under every phone format', async () => {
+    const [a] = await resolve([{ phone: '138 0013 8000', name: '王芳', city: '上海' }]);
+    expect(a!.created).toBe(true);
+    expect(a!.customerId).toMatch(/^[0-9a-f-]{36}$/);
+    for (const phone of ['+86 13800138000', '008613800138000', '13800138000', '+86-138-0013-8000']) {
+      const [b] = await resolve([{ phone }]);
+      expect(b).toEqual({ customerId: a!.customerId, created: false });
+    }
+    expect(await identifiersOf(a!.customerId!)).toEqual([{ type: 'phone', value: '+8613800138000', is_primary: true, source: 'test' }]);
+    expect(await profile(a!.customerId!)).toMatchObject({ status: 'active', name: '王芳', city: '上海', gender: null });
+  });
+
+  it('matches by each identifier type, normalised', async () => {
+    const [seed] = await resolve([
+      {
+        email: 'Li.Na@Example.COM',
+        memberNo: 'm-0001',
+        wechatOpenid: 'oAbC123',
+        wechatUnionid: 'uXyZ9',
+        ecomUserId: 'tb_778',
+        posCard: 'pc-55',
+        deviceId: 'dev-1',
+        anonymousId: 'anon-1',
+      },
+    ]);
+    const id = seed!.customerId;
+    const probes: CustomerRefInput[] = [
+      { email: ' li.na@example.com ' },
+      { memberNo: 'M-0001' },
+      { wechatOpenid: 'oAbC123' },
+      { wechatUnionid: 'uXyZ9' },
+      { ecomUserId: 'tb_778' },
+      { posCard: 'PC-55' },
+      { deviceId: 'dev-1' },
+      { anonymousId: 'anon-1' },
+    ];
+    for (const p of probes) expect((await resolve([p]))[0]).toEqual({ customerId: id, created: false });
+    // WeChat ids are case-sensitive: another case is another person.
+    expect((await resolve([{ wechatOpenid: 'oabc123' }]))[0]!.customerId).not.toBe(id);
+  });
+
+  it('treats a ref without identifiers as a guest and follows an id through merges', async () => {
+    expect(await resolve([{ name: '路人' }, {}])).toEqual([
+      { customerId: null, created: false },
+      { customerId: null, created: false },
+    ]);
+  });
+
+  it('rejects invalid phone and email with field paths and writes nothing', async () => {
+    const before = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from customers.customers`);
+    const err = await resolve([{ phone: '12345', email: 'not-an-email', name: '坏数据' }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).details).toEqual({
+      issues: [
+        { path: 'customer.phone', message: 'is not a valid phone number' },
+        { path: 'customer.email', message: 'is not a valid email address' },
+      ],
+    });
+    const batchErr = (await resolve([{ phone: '13900139000' }, { phone: 'abc' }]).catch((e: unknown) => e)) as AppError;
+    expect(batchErr.details).toEqual({ issues: [{ path: '1.customer.phone', message: 'is not a valid phone number' }] });
+    const unknownId = (await resolve([{ id: '01890000-0000-7000-8000-000000000000' }]).catch((e: unknown) => e)) as AppError;
+    expect(unknownId.details).toEqual({ issues: [{ path: 'customer.id', message: 'no customer has this id' }] });
+    const after = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from customers.customers`);
+    expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
+  it('keeps a second, different phone as a non-primary identifier and fills only empty fields', async () => {
+    const [a] = await resolve([{ memberNo: 'KM100', name: '张伟' }]);
+    await resolve([{ memberNo: 'KM100', phone: '13911112222', name: '张三', city: '北京' }]);
+    await resolve([{ memberNo: 'KM100', phone: '13933334444', gender: 'male' }]);
+    expect(await identifiersOf(a!.customerId!)).toEqual([
+      { type: 'member_no', value: 'KM100', is_primary: true, source: 'test' },
+      { type: 'phone', value: '+8613911112222', is_primary: true, source: 'test' },
+      { type: 'phone', value: '+8613933334444', is_primary: false, source: 'test' },
+    ]);
+    expect(await profile(a!.customerId!)).toMatchObject({ name: '张伟', city: '北京', gender: 'male' });
+  });
+
+  it('resolves refs of one batch that share identifiers to one new profile', async () => {
+    const r = await resolve([
+      { phone: '13700001111', name: '赵敏' },
+      { email: 'zhao@example.com' },
+      { phone: '13700001111', email: 'zhao@example.com', posCard: 'PC900' },
+      { posCard: 'pc900' },
+      {},
+    ]);
+    const id = r[0]!.customerId;
+    expect(r).toEqual([
+      { customerId: id, created: true },
+      { customerId: id, created: false },
+      { customerId: id, created: false },
+      { customerId: id, created: false },
+      { customerId: null, created: false },
+    ]);
+    expect((await identifiersOf(id!)).map((i) => i.type).sort()).toEqual(['email', 'phone', 'pos_card']);
+  });
+
+  it('merges profiles linked by a strong identifier into the oldest, recording the link', async () => {
+    const [old] = await resolve([{ phone: '13600001111', name: '孙丽' }]);
+    const [young] = await resolve([{ email: 'sun.li@example.com', city: '杭州' }]);
+    const [r] = await resolve([{ phone: '13600001111', email: 'sun.li@example.com' }]);
+    expect(r).toEqual({ customerId: old!.customerId, created: false });
+    expect(await profile(young!.customerId!)).toMatchObject({ status: 'merged', merged_into: old!.customerId });
+    expect(await profile(old!.customerId!)).toMatchObject({ status: 'active', name: '孙丽', city: '杭州' });
+    const merges = await query(
+      t.kemai.database.db,
+      sql`select survivor_id, absorbed_id, link_type, link_value, actor from customers.merges where absorbed_id = ${young!.customerId}`,
+    );
+    expect(merges).toEqual([
+      {
+        survivor_id: old!.customerId,
+        absorbed_id: young!.customerId,
+        link_type: 'email',
+        link_value: 'sun.li@example.com',
+        actor: 'system:identity-resolution',
+      },
+    ]);
+    expect((await identifiersOf(old!.customerId!)).map((i) => `${i.type}:${i.value}`)).toEqual([
+      'phone:+8613600001111',
+      'email:sun.li@example.com',
+    ]);
+    // The merged id still resolves, to the survivor.
+    expect((await resolve([{ id: young!.customerId! }]))[0]).toEqual({ customerId: old!.customerId, created: false });
+  });
+
+  it('never merges on weak evidence: a weak identifier elsewhere or same name+birthday+city becomes a candidate', async () => {
+    const [p1] = await resolve([{ phone: '13500001111', deviceId: 'ipad-family' }]);
+    const [p2] = await resolve([{ phone: '13500002222', deviceId: 'ipad-family' }]);
+    expect(p2!.customerId).not.toBe(p1!.customerId);
+    expect(p2!.created).toBe(true);
+    const [q1] = await resolve([{ memberNo: 'A1', name: '周杰', birthday: '1990-05-01', city: '广州' }]);
+    const [q2] = await resolve([{ memberNo: 'A2', name: '周杰', birthday: '1990-05-01', city: '广州' }]);
+    const pair = (a: string, b: string) => (a < b ? [a, b] : [b, a]);
+    const rows = await query<{ customer_id: string; other_id: string; reason: string; status: string }>(
+      t.kemai.database.db,
+      sql`select customer_id, other_id, reason, status from customers.duplicate_candidates
+          where customer_id in (${p1!.customerId}, ${p2!.customerId}, ${q1!.customerId}, ${q2!.customerId}) order by reason`,
+    );
+    expect(rows).toEqual([
+      { customer_id: pair(q1!.customerId!, q2!.customerId!)[0], other_id: pair(q1!.customerId!, q2!.customerId!)[1], reason: 'same_name_birthday_city', status: 'open' },
+      { customer_id: pair(p1!.customerId!, p2!.customerId!)[0], other_id: pair(p1!.customerId!, p2!.customerId!)[1], reason: 'weak_identifier:device_id', status: 'open' },
+    ]);
+    expect(await profile(q2!.customerId!)).toMatchObject({ status: 'active' });
+  });
+
+  it('attaches an anonymous visitor to the profile once identified', async () => {
+    const [anon] = await resolve([{ anonymousId: 'visitor-42' }]);
+    const [known] = await resolve([{ anonymousId: 'visitor-42', phone: '13400004444' }]);
+    expect(known).toEqual({ customerId: anon!.customerId, created: false });
+    expect((await resolve([{ phone: '13400004444' }]))[0]!.customerId).toBe(anon!.customerId);
+  });
+
+  it('creates one profile when two writers resolve the same new phone at once', async () => {
+    const db = t.kemai.database.db;
+    const both = await Promise.all([
+      db.transaction((tx) => t.kemai.customers.resolveCustomers(tx, [{ phone: '13300003333', name: 'A' }], { source: 'w1' })),
+      db.transaction((tx) => t.kemai.customers.resolveCustomers(tx, [{ phone: '13300003333', email: 'w2@example.com' }], { source: 'w2' })),
+    ]);
+    expect(both[0]![0]!.customerId).toBe(both[1]![0]!.customerId);
+    const n = await query<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from customers.identifiers where type = 'phone' and value = '+8613300003333'`,
+    );
+    expect(n[0]!.n).toBe(1);
+  });
+});
