@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/platform/config.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: path.resolve('.kemai/data'),
+      timeZone: 'Asia/Shanghai',
+      defaultRegion: 'CN',
+      logLevel: 'info',
+      bodyLimitBytes: 5 * 1024 * 1024,
+      demo: 'auto',
+      demoCustomers: 20000,
+      sessionTtlHours: 12,
+      strongIdentifiers: ['phone', 'email', 'member_no', 'wechat_unionid', 'ecom_user_id', 'pos_card'],
+      jobs: true,
+    });
+  });
+
+  it('reads and converts every setting it is given', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://kemai@db.example:5432/kemai',
+      KEMAI_DATA_DIR: '/var/lib/kemai',
+      KEMAI_TIMEZONE: 'Europe/London',
+      KEMAI_DEFAULT_REGION: 'gb',
+      KEMAI_LOG_LEVEL: 'warn',
+      KEMAI_BODY_LIMIT_BYTES: '1024',
+      KEMAI_DEMO: 'never',
+      KEMAI_DEMO_CUSTOMERS: '500',
+      KEMAI_SESSION_TTL_HOURS: '1.5',
+      KEMAI_STRONG_IDENTIFIERS: ' phone , member_no ,,',
+      KEMAI_JOBS: 'off',
+    });
+    expect(c).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://kemai@db.example:5432/kemai',
+      dataDir: '/var/lib/kemai',
+      timeZone: 'Europe/London',
+      defaultRegion: 'GB',
+      logLevel: 'warn',
+      bodyLimitBytes: 1024,
+      demo: 'never',
+      demoCustomers: 500,
+      sessionTtlHours: 1.5,
+      strongIdentifiers: ['phone', 'member_no'],
+      jobs: false,
+    });
+  });
+
+  it('names every invalid setting in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', KEMAI_TIMEZONE: 'Mars/Olympus_Mons', KEMAI_LOG_LEVEL: 'loud', DATABASE_URL: 'not a url' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const lines = (error as Error).message.split('\n');
+    expect(lines[0]).toBe('Invalid configuration:');
+    const named = lines.slice(1).map((l) => l.trim().split(':')[0]).sort();
+    expect(named).toEqual(['DATABASE_URL', 'KEMAI_LOG_LEVEL', 'KEMAI_TIMEZONE', 'PORT']);
+    expect((error as Error).message).toContain('KEMAI_TIMEZONE: not an IANA time zone');
+  });
+
+  it('refuses out-of-range numbers and unknown switches', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT:/);
+    expect(() => loadConfig({ KEMAI_BODY_LIMIT_BYTES: '0' })).toThrow(/KEMAI_BODY_LIMIT_BYTES:/);
+    expect(() => loadConfig({ KEMAI_DEMO: 'sometimes' })).toThrow(/KEMAI_DEMO:/);
+    expect(() => loadConfig({ KEMAI_JOBS: 'yes' })).toThrow(/KEMAI_JOBS:/);
+    expect(() => loadConfig({ KEMAI_DEFAULT_REGION: 'CHN' })).toThrow(/KEMAI_DEFAULT_REGION:/);
+  });
+});
+
+describe('loadConfig with empty values', () => {
+  it('treats an empty variable as unset rather than as zero or an invalid URL', () => {
+    const c = loadConfig({ PORT: '', DATABASE_URL: '', KEMAI_TIMEZONE: ' ' });
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.timeZone).toBe('Asia/Shanghai');
+  });
+});
