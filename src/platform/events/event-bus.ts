@@ -123,18 +123,25 @@ export class EventBus {
   }
 
   private async deliver(tx: Db, event: DomainEvent): Promise<void> {
+    let failure: unknown;
     for (const sub of this.subs) {
       if (sub.name !== event.name && sub.name !== '*') continue;
-      // A savepoint per handler: a failing handler rolls back its own work only.
-      await tx.transaction(async (inner) => {
-        const claimed = await query(
-          inner,
-          sql`insert into platform.event_deliveries (event_id, subscriber) values (${event.id}, ${sub.subscriber})
-              on conflict do nothing returning event_id`,
-        );
-        if (claimed.length === 0) return;
-        await sub.handler(event, inner);
-      });
+      // A savepoint per handler: a failing handler rolls back its own work only, and the
+      // subscribers after it still get the event now rather than after the failing one's backoff.
+      try {
+        await tx.transaction(async (inner) => {
+          const claimed = await query(
+            inner,
+            sql`insert into platform.event_deliveries (event_id, subscriber) values (${event.id}, ${sub.subscriber})
+                on conflict do nothing returning event_id`,
+          );
+          if (claimed.length === 0) return;
+          await sub.handler(event, inner);
+        });
+      } catch (err) {
+        failure ??= err;
+      }
     }
+    if (failure !== undefined) throw failure;
   }
 }
