@@ -48,8 +48,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     strongIdentifiers: config.strongIdentifiers,
     timeZone: config.timeZone,
   });
-  const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone });
-  const activity = new ActivityService(db, { customers, timeZone: config.timeZone });
+  const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
+  const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {

@@ -4,14 +4,17 @@ import { CustomerRefInput } from '../customers/index.js';
 
 export const CHANNELS = ['pos', 'online', 'miniprogram', 'app', 'wechat', 'marketplace', 'phone', 'other'] as const;
 
+/** An amount that cannot be negative: prices, discounts, payments, refunds. */
+const amount = money.refine((fen) => fen >= 0, 'must not be negative');
+
 export const OrderLineInput = z.object({
   sku: z.string().trim().min(1).max(64),
   quantity: z.number().int().positive().max(1_000_000),
-  unitPrice: money,
+  unitPrice: amount,
   /** Discount on the whole line (not per unit). */
-  discount: money.optional(),
+  discount: amount.optional(),
   /** What the customer paid for the line; default quantity × unitPrice − discount. */
-  paidAmount: money.optional(),
+  paidAmount: amount.optional(),
 });
 
 /**
@@ -27,7 +30,8 @@ export const OrderInput = z.object({
   status: z.enum(['placed', 'paid', 'completed', 'cancelled']).optional(),
   customer: CustomerRefInput.optional(),
   lines: z.array(OrderLineInput).min(1).max(500),
-  paidAmount: money.optional(),
+  /** What the customer paid for the order; default the sum of the lines' paid amounts. */
+  paidAmount: amount.optional(),
   currency: z.string().length(3).toUpperCase().default('CNY'),
   paymentMethod: z.string().trim().max(40).optional(),
   fulfillment: z.enum(['in_store', 'delivery', 'pickup']).optional(),
@@ -47,11 +51,12 @@ export const ReturnInput = z.object({
       z.object({
         lineNo: z.number().int().positive().optional(),
         sku: z.string().trim().min(1).max(64).optional(),
-        quantity: z.number().int().positive(),
+        quantity: z.number().int().positive().max(1_000_000),
         /** Default: the line's paid amount × quantity / line quantity, rounded to the fen. */
-        refundAmount: money.optional(),
-      }),
+        refundAmount: amount.optional(),
+      }).refine((l) => l.lineNo !== undefined || l.sku !== undefined, { message: 'give lineNo or sku', path: ['lineNo'] }),
     )
-    .min(1),
+    .min(1)
+    .max(500),
 });
 export type ReturnInput = z.output<typeof ReturnInput>;
