@@ -8,6 +8,7 @@ import { registerCatalogRoutes } from '../modules/catalog/index.js';
 import { registerCustomersRoutes } from '../modules/customers/index.js';
 import { registerOrdersRoutes } from '../modules/orders/index.js';
 import { registerActivityRoutes } from '../modules/activity/index.js';
+import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,6 +30,8 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerCustomersRoutes(app, kemai.customers);
   registerOrdersRoutes(app, kemai.orders);
   registerActivityRoutes(app, kemai.activity);
+  // After the API: the console's fallback must never shadow an API route.
+  app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.
   app.addHook('onResponse', async (req, reply) => {
     if (req.method !== 'GET' && reply.statusCode < 400) kemai.events.poke();

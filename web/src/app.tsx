@@ -1,0 +1,52 @@
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { can, useMe, type Me } from './auth/session';
+import { Layout, visibleNav } from './components/layout';
+import { ErrorState, Loading } from './components/states';
+import { SignInPage } from './pages/sign-in.page';
+import { ChangePasswordPage } from './pages/change-password.page';
+import { OverviewPage } from './pages/overview.page';
+import { CustomersPage } from './pages/customers.page';
+import { Customer360Page } from './pages/customer-360.page';
+import { DuplicatesPage } from './pages/duplicates.page';
+
+function NoAccess() {
+  const { t } = useTranslation();
+  return (
+    <div className="page">
+      <div className="state state-empty">
+        <strong>{t('errors.noAccessTitle')}</strong>
+        <div className="muted">{t('errors.noAccess')}</div>
+      </div>
+    </div>
+  );
+}
+
+function Pages({ me }: { me: Me }) {
+  const home = visibleNav(me)[0]?.to;
+  return (
+    <Routes>
+      <Route path="/" element={can(me, 'orders:read') || can(me, 'customers:read') ? <OverviewPage /> : <NoAccess />} />
+      <Route path="/customers" element={can(me, 'customers:read') ? <CustomersPage /> : <NoAccess />} />
+      <Route path="/customers/duplicates" element={can(me, 'customers:merge') ? <DuplicatesPage /> : <NoAccess />} />
+      <Route path="/customers/:id" element={can(me, 'customers:read') ? <Customer360Page /> : <NoAccess />} />
+      <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
+    </Routes>
+  );
+}
+
+/** Who is signed in decides what renders: sign-in, a forced password change, or the console. */
+export function App() {
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  if (me.isError) return <ErrorState error={me.error} onRetry={() => void me.refetch()} />;
+  if (!me.data) return <SignInPage />;
+  if (me.data.staff?.mustChangePassword) return <ChangePasswordPage me={me.data} />;
+  return (
+    <BrowserRouter>
+      <Layout me={me.data}>
+        <Pages me={me.data} />
+      </Layout>
+    </BrowserRouter>
+  );
+}

@@ -1,0 +1,77 @@
+import type { ReactNode } from 'react';
+import { NavLink } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { can, useSignOut, type Me } from '../auth/session';
+import { Icon, type IconName } from './icons';
+import { LanguageSwitch } from './language-switch';
+
+export interface NavItem {
+  to: string;
+  /** i18n key of the label. */
+  label: string;
+  icon: IconName;
+  /** Shown when the role has any of these scopes. */
+  anyOf: string[];
+  end?: boolean;
+}
+
+/** Where pages plug into the console: one entry per page a role may open. */
+export const NAV: NavItem[] = [
+  { to: '/', label: 'nav.overview', icon: 'overview', anyOf: ['orders:read', 'customers:read'], end: true },
+  { to: '/customers', label: 'nav.customers', icon: 'customers', anyOf: ['customers:read'], end: true },
+  { to: '/customers/duplicates', label: 'nav.duplicates', icon: 'duplicates', anyOf: ['customers:merge'] },
+];
+
+export function visibleNav(me: Me): NavItem[] {
+  return NAV.filter((item) => item.anyOf.some((s) => can(me, s)));
+}
+
+export function Layout({ me, children }: { me: Me; children: ReactNode }) {
+  const { t } = useTranslation();
+  const signOut = useSignOut();
+  const role = me.role ? t(`roles.${me.role}`, { defaultValue: me.role }) : t('roles.apikey');
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <div className="brand">
+          <img src="/favicon.svg" alt="" width={28} height={28} />
+          <span className="brand-name">{t('app.name')}</span>
+        </div>
+        <nav aria-label={t('nav.label')}>
+          {visibleNav(me).map((item) => (
+            <NavLink key={item.to} to={item.to} end={item.end} className={({ isActive }) => (isActive ? 'nav-item active' : 'nav-item')}>
+              <Icon name={item.icon} />
+              <span className="nav-label">{t(item.label)}</span>
+            </NavLink>
+          ))}
+        </nav>
+        <div className="sidebar-foot">
+          <a className="nav-item" href="/docs" target="_blank" rel="noreferrer">
+            <Icon name="docs" />
+            <span className="nav-label">{t('nav.apiDocs')}</span>
+          </a>
+        </div>
+      </aside>
+      <div className="main">
+        <header className="topbar">
+          <div className="topbar-spacer" />
+          <LanguageSwitch />
+          <div className="user" title={me.staff?.username ?? me.name}>
+            <span className="avatar" aria-hidden="true">
+              {me.name.slice(0, 1).toUpperCase()}
+            </span>
+            <span className="user-text">
+              <span className="user-name">{me.name}</span>
+              <span className="user-role">{role}</span>
+            </span>
+          </div>
+          <button type="button" className="btn btn-ghost" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+            <Icon name="signOut" />
+            <span className="hide-narrow">{t('auth.signOut')}</span>
+          </button>
+        </header>
+        <main className="content">{children}</main>
+      </div>
+    </div>
+  );
+}
