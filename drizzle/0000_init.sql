@@ -8,6 +8,8 @@ CREATE SCHEMA "catalog";
 --> statement-breakpoint
 CREATE SCHEMA "customers";
 --> statement-breakpoint
+CREATE SCHEMA "ingest";
+--> statement-breakpoint
 CREATE SCHEMA "orders";
 --> statement-breakpoint
 CREATE TABLE "platform"."event_deliveries" (
@@ -64,6 +66,7 @@ CREATE TABLE "activity"."events" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"customer_id" uuid,
 	"anonymous_id" text,
+	"device_id" text,
 	"type" text NOT NULL,
 	"occurred_at" timestamp with time zone NOT NULL,
 	"channel" text,
@@ -186,6 +189,46 @@ CREATE TABLE "customers"."timeline_items" (
 	CONSTRAINT "timeline_items_customer_id_id_pk" PRIMARY KEY("customer_id","id")
 );
 --> statement-breakpoint
+CREATE TABLE "ingest"."import_errors" (
+	"run_id" uuid NOT NULL,
+	"line" integer NOT NULL,
+	"field" text NOT NULL,
+	"reason" text NOT NULL,
+	CONSTRAINT "import_errors_run_id_line_field_pk" PRIMARY KEY("run_id","line","field")
+);
+--> statement-breakpoint
+CREATE TABLE "ingest"."import_runs" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"run_key" text NOT NULL,
+	"kind" text NOT NULL,
+	"file_path" text NOT NULL,
+	"file_size" bigint NOT NULL,
+	"file_mtime" timestamp with time zone NOT NULL,
+	"head_sha256" text NOT NULL,
+	"mapping" jsonb NOT NULL,
+	"status" text DEFAULT 'running' NOT NULL,
+	"phase" text DEFAULT 'read' NOT NULL,
+	"checkpoint_line" integer DEFAULT 0 NOT NULL,
+	"checkpoint_key" text,
+	"rows_read" bigint DEFAULT 0 NOT NULL,
+	"rows_skipped" bigint DEFAULT 0 NOT NULL,
+	"rows_failed" bigint DEFAULT 0 NOT NULL,
+	"created" bigint DEFAULT 0 NOT NULL,
+	"updated" bigint DEFAULT 0 NOT NULL,
+	"unchanged" bigint DEFAULT 0 NOT NULL,
+	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"finished_at" timestamp with time zone,
+	CONSTRAINT "import_runs_run_key_unique" UNIQUE("run_key")
+);
+--> statement-breakpoint
+CREATE TABLE "ingest"."staged_rows" (
+	"run_id" uuid NOT NULL,
+	"group_key" text NOT NULL,
+	"line" integer NOT NULL,
+	"data" jsonb NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "orders"."order_lines" (
 	"order_id" uuid NOT NULL,
 	"line_no" integer NOT NULL,
@@ -257,7 +300,8 @@ CREATE TABLE "orders"."returns" (
 CREATE INDEX "outbox_pending_idx" ON "platform"."outbox" USING btree ("next_attempt_at") WHERE delivered_at is null;--> statement-breakpoint
 CREATE INDEX "sessions_staff_idx" ON "access"."sessions" USING btree ("staff_id");--> statement-breakpoint
 CREATE INDEX "events_customer_idx" ON "activity"."events" USING btree ("customer_id","occurred_at");--> statement-breakpoint
-CREATE INDEX "events_anonymous_idx" ON "activity"."events" USING btree ("anonymous_id");--> statement-breakpoint
+CREATE INDEX "events_unattributed_anonymous_idx" ON "activity"."events" USING btree ("anonymous_id") WHERE customer_id is null and anonymous_id is not null;--> statement-breakpoint
+CREATE INDEX "events_unattributed_device_idx" ON "activity"."events" USING btree ("device_id") WHERE customer_id is null and device_id is not null;--> statement-breakpoint
 CREATE INDEX "events_type_time_idx" ON "activity"."events" USING btree ("type","occurred_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_source_external_uq" ON "activity"."events" USING btree ("source","external_id");--> statement-breakpoint
 CREATE INDEX "consents_current_idx" ON "customers"."consents" USING btree ("customer_id","channel","purpose","recorded_at");--> statement-breakpoint
@@ -267,6 +311,7 @@ CREATE INDEX "customers_dedupe_idx" ON "customers"."customers" USING btree ("nam
 CREATE INDEX "customers_city_idx" ON "customers"."customers" USING btree ("city");--> statement-breakpoint
 CREATE INDEX "customers_tags_idx" ON "customers"."customers" USING gin ("tags");--> statement-breakpoint
 CREATE UNIQUE INDEX "duplicate_pair_uq" ON "customers"."duplicate_candidates" USING btree ("customer_id","other_id");--> statement-breakpoint
+CREATE INDEX "duplicate_id_idx" ON "customers"."duplicate_candidates" USING btree ("id");--> statement-breakpoint
 CREATE INDEX "duplicate_open_idx" ON "customers"."duplicate_candidates" USING btree ("status","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "identifiers_type_value_uq" ON "customers"."identifiers" USING btree ("type","value");--> statement-breakpoint
 CREATE INDEX "merges_id_idx" ON "customers"."merges" USING btree ("id");--> statement-breakpoint

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../platform/config.js';
 import { registerAccessCommands } from './access.commands.js';
 import { CliError } from './context.js';
+import { registerImportCommand } from './import.command.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,6 +15,7 @@ const program = new Command('kemai')
 
 registerServeCommand(program);
 registerAccessCommands(program);
+registerImportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

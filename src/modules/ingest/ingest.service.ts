@@ -1,0 +1,351 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { KIND_FIELDS, type ImportKind } from './domain/import-kinds.js';
+import { compileMapping, type CompiledMapping } from './domain/row-mapping.js';
+import { buildGrouped, groupKey, locateIssues, nest, type MappedRow, type ReportedIssue } from './domain/record-building.js';
+import type { MappingSpec } from './ingest.schemas.js';
+import { zeroCounters, type Counters, type ImportRun, type RunStore } from './import-runs.js';
+import { checkEncoding, fingerprint } from './read/file-source.js';
+import { openRecords, type FileFormat, type SourceRecord } from './read/record-reader.js';
+import type { RecordWriter, WriteOutcome } from './record-writers.js';
+
+export interface ImportRequest {
+  kind: ImportKind;
+  file: string;
+  format?: FileFormat | undefined;
+  delimiter?: string | undefined;
+  encoding?: string | undefined;
+  mapping: MappingSpec;
+  /** Rows per chunk; each chunk is committed with its checkpoint. */
+  chunkRows?: number | undefined;
+  /** Forget an earlier run of the same import and start over. */
+  restart?: boolean | undefined;
+  onProgress?: ((p: ImportProgress) => void) | undefined;
+}
+
+export interface ImportProgress {
+  phase: 'read' | 'write';
+  rows: number;
+  /** Share of the file read (0..1), by bytes. */
+  fraction: number;
+}
+
+export interface ImportSummary {
+  runId: string;
+  kind: ImportKind;
+  file: string;
+  resumed: boolean;
+  /** The same import had already completed; nothing was read again. */
+  alreadyCompleted: boolean;
+  rows: { read: number; imported: number; skipped: number; failed: number };
+  records: { created: number; updated: number; unchanged: number };
+  seconds: number;
+}
+
+export class ImportError extends Error {}
+
+const GROUPS_PER_WRITE = 2000;
+
+/**
+ * `kemai import`: reads a CSV or NDJSON file as a stream, maps its rows onto a kind's input,
+ * and writes them through the owning module, chunk by chunk, each chunk committed with a
+ * checkpoint so that running the same command again resumes where it stopped. Rows of grouped
+ * kinds (order lines) are staged first and written per order once the whole file is read.
+ */
+export class IngestService {
+  constructor(
+    private readonly store: RunStore,
+    private readonly writer: RecordWriter,
+    private readonly opts: { timeZone: string },
+  ) {}
+
+  async importFile(req: ImportRequest): Promise<ImportSummary> {
+    const started = performance.now();
+    const spec = KIND_FIELDS[req.kind];
+    const file = path.resolve(req.file);
+    if (!fs.existsSync(file)) throw new ImportError(`no such file: ${file}`);
+    const format = req.format ?? req.mapping.format ?? formatOf(file);
+    const encoding = req.encoding ?? req.mapping.encoding ?? 'utf8';
+    const delimiter = req.delimiter ?? req.mapping.delimiter ?? ',';
+    const badEncoding = checkEncoding(encoding);
+    if (badEncoding) throw new ImportError(badEncoding);
+
+    const fp = await fingerprint(file);
+    const opened = await openRecords(file, { format, delimiter, encoding }).catch((e: Error) => {
+      throw new ImportError(`${file}: ${e.message}`);
+    });
+    let mapping: CompiledMapping | undefined;
+    const identityMapping = format === 'ndjson' && Object.keys(req.mapping.fields).length === 0;
+    try {
+      if (!identityMapping) mapping = compileMapping(req.kind, spec, req.mapping, opened.header, this.opts.timeZone);
+    } catch (e) {
+      opened.close();
+      throw new ImportError((e as Error).message);
+    }
+
+    const runKey = crypto
+      .createHash('sha256')
+      .update(JSON.stringify([req.kind, fp.path, fp.size, fp.mtimeMs, fp.headSha256, format, delimiter, encoding, req.mapping]))
+      .digest('hex');
+    const run = await this.store.begin(
+      {
+        runKey,
+        kind: req.kind,
+        filePath: fp.path,
+        fileSize: fp.size,
+        fileMtime: new Date(fp.mtimeMs),
+        headSha256: fp.headSha256,
+        mapping: { format, delimiter, encoding, ...req.mapping },
+      },
+      req.restart ?? false,
+    );
+    const resumed = run.status !== 'completed' && (run.checkpointLine > 0 || run.phase !== 'read');
+    if (run.status === 'completed') {
+      opened.close();
+      return this.summary(run, file, resumed, true, started);
+    }
+
+    const grouped = spec.group !== undefined && !(format === 'ndjson' && identityMapping);
+    const ctx: ChunkContext = {
+      run,
+      kind: req.kind,
+      mapping,
+      grouped,
+      staging: grouped && this.store.resumable,
+      sentKeys: new Map(),
+      source: `import`,
+      eventIdPrefix: fp.headSha256.slice(0, 16),
+      columnOf: (target) => mapping?.fields.find((f) => f.target === target)?.column || undefined,
+    };
+    const chunkRows = req.chunkRows ?? 5000;
+    const progress = (phase: 'read' | 'write', rows: number) =>
+      req.onProgress?.({ phase, rows, fraction: Math.min(1, opened.bytesRead() / Math.max(1, fp.size)) });
+
+    if (run.phase === 'read') {
+      let rows = 0;
+      let chunk: SourceRecord[] = [];
+      let problems: ReportedIssue[] = [];
+      let pending: Promise<void> | undefined;
+      let lastKey: string | undefined;
+      const flush = async (lastLine: number) => {
+        const c = chunk;
+        const p = problems;
+        chunk = [];
+        problems = [];
+        // One chunk is written while the next is parsed: JS and the database work side by side.
+        await pending;
+        pending = this.readChunk(ctx, c, p, lastLine);
+      };
+      let lastLine = run.checkpointLine;
+      try {
+        for await (const batch of opened.batches) {
+          for (const pr of batch.problems) if (pr.line > run.checkpointLine) problems.push(pr);
+          for (const rec of batch.records) {
+            if (rec.line <= run.checkpointLine) continue;
+            if (!ctx.staging && grouped && chunk.length >= chunkRows && mapping) {
+              // Without staging an order must not be cut in two: close the chunk between orders.
+              const key = groupKey(mapping.mapRow(rec.cells).values, spec.group!.key);
+              if (key !== lastKey) await flush(lastLine);
+            } else if (chunk.length >= chunkRows) await flush(lastLine);
+            chunk.push(rec);
+            lastLine = rec.line;
+            if (!ctx.staging && grouped && mapping) lastKey = groupKey(mapping.mapRow(rec.cells).values, spec.group!.key);
+            rows++;
+          }
+          for (const pr of batch.problems) lastLine = Math.max(lastLine, pr.line);
+          progress('read', rows);
+        }
+        await flush(lastLine);
+        await pending;
+      } finally {
+        opened.close();
+      }
+      if (ctx.staging) await this.store.commit(run, { phase: 'write', errors: [], counters: zeroCounters() });
+    } else opened.close();
+
+    if (ctx.staging) {
+      let written = 0;
+      let after = run.checkpointKey;
+      for (;;) {
+        const groups = await this.store.nextGroups(run, after, GROUPS_PER_WRITE);
+        if (groups.length === 0) break;
+        const rows: MappedRow[][] = groups.map((g) => g.rows.map((r) => ({ line: r.line, ...(r.data as Omit<MappedRow, 'line'>) })));
+        const counters = zeroCounters();
+        const errors = await this.writeRecords(ctx, rows, counters);
+        counters.rowsFailed = new Set(errors.map((e) => e.line)).size;
+        after = groups.at(-1)!.groupKey;
+        await this.store.commit(run, { key: after, errors, counters });
+        written += rows.reduce((s, r) => s + r.length, 0);
+        progress('write', written);
+      }
+    }
+    const done = await this.store.finish(run);
+    return this.summary(done, file, resumed, false, started);
+  }
+
+  /** Map one chunk of rows and write (or stage) it, then commit its checkpoint. */
+  private async readChunk(ctx: ChunkContext, records: SourceRecord[], problems: ReportedIssue[], lastLine: number): Promise<void> {
+    const counters = zeroCounters();
+    counters.rowsRead = records.length + new Set(problems.map((p) => p.line)).size;
+    const errors: ReportedIssue[] = [...problems];
+    const mapped: MappedRow[] = [];
+    for (const rec of records) {
+      if (!ctx.mapping) {
+        mapped.push({ line: rec.line, values: rec.cells as Record<string, unknown> });
+        continue;
+      }
+      const skip = ctx.mapping.skip.find((s) => s.test(rec.cells));
+      if (skip) {
+        counters.rowsSkipped++;
+        continue;
+      }
+      const { values, issues } = ctx.mapping.mapRow(rec.cells);
+      mapped.push(issues.length ? { line: rec.line, values, issues } : { line: rec.line, values });
+    }
+
+    if (!ctx.grouped) {
+      const bad = mapped.filter((m) => m.issues);
+      for (const m of bad) errors.push(...m.issues!.map((i) => ({ line: m.line, field: i.field, reason: i.reason })));
+      const good = mapped.filter((m) => !m.issues);
+      errors.push(...(await this.writeRecords(ctx, good.map((g) => [g]), counters)));
+    } else {
+      const key = KIND_FIELDS[ctx.kind].group!.key;
+      const groups = new Map<string, MappedRow[]>();
+      const staged: Array<{ groupKey: string; line: number; data: unknown }> = [];
+      for (const m of mapped) {
+        const k = groupKey(m.values, key);
+        if (k === undefined) {
+          const missing = key.filter((f) => typeof m.values[f] !== 'string' || m.values[f] === '');
+          errors.push({ line: m.line, field: ctx.columnOf(missing[0]!) ?? missing[0]!, reason: `${missing.join(', ')}: required (it says which record the row belongs to)` });
+          continue;
+        }
+        if (ctx.staging) staged.push({ groupKey: k, line: m.line, data: m.issues ? { values: m.values, issues: m.issues } : { values: m.values } });
+        else {
+          const g = groups.get(k);
+          if (g) g.push(m);
+          else groups.set(k, [m]);
+        }
+      }
+      if (ctx.staging) {
+        counters.rowsFailed = new Set(errors.map((e) => e.line)).size;
+        await this.store.commit(ctx.run, { line: lastLine, staged, errors, counters });
+        return;
+      }
+      const fresh: MappedRow[][] = [];
+      for (const [k, rows] of groups) {
+        const earlier = ctx.sentKeys.get(k);
+        if (earlier === undefined) {
+          ctx.sentKeys.set(k, rows[0]!.line);
+          fresh.push(rows);
+          continue;
+        }
+        const reason = `the rows of this record are not together: its earlier rows (from line ${earlier}) were already imported. Sort the file by ${key.join(', ')}, or stop the server so the import can group a scattered file itself`;
+        for (const r of rows) errors.push({ line: r.line, field: ctx.columnOf(key[1]!) ?? key[1]!, reason });
+      }
+      errors.push(...(await this.writeRecords(ctx, fresh, counters)));
+    }
+    counters.rowsFailed = new Set(errors.map((e) => e.line)).size;
+    await this.store.commit(ctx.run, { line: lastLine, errors, counters });
+  }
+
+  /** Build the records from their rows, write them, and say which rows failed and why. */
+  private async writeRecords(ctx: ChunkContext, groups: MappedRow[][], counters: Counters): Promise<ReportedIssue[]> {
+    const errors: ReportedIssue[] = [];
+    const items: Array<Record<string, unknown>> = [];
+    const sent: MappedRow[][] = [];
+    for (const rows of groups) {
+      const withIssues = rows.filter((r) => r.issues?.length);
+      if (withIssues.length) {
+        const issues = withIssues.flatMap((r) => r.issues!.map((i) => ({ line: r.line, field: i.field, reason: i.reason })));
+        errors.push(...issues);
+        const first = issues[0]!;
+        const failed = new Set(withIssues.map((r) => r.line));
+        for (const r of rows)
+          if (!failed.has(r.line)) errors.push({ line: r.line, field: '(order)', reason: `${describeRecord(ctx, rows)} not imported: line ${first.line}: ${first.reason}` });
+        continue;
+      }
+      const item = ctx.grouped ? buildGrouped(rows) : ctx.mapping ? nest(rows[0]!.values) : { ...rows[0]!.values };
+      if (ctx.kind === 'events') {
+        // Without the sender's own ids a rerun would store every event twice; the file position is stable.
+        item.source ??= ctx.source;
+        item.externalId ??= `${ctx.eventIdPrefix}:${rows[0]!.line}`;
+      }
+      items.push(item);
+      sent.push(rows);
+    }
+    if (items.length === 0) return errors;
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes = await this.writer.write(ctx.kind, items, ctx.source);
+    } catch (e) {
+      throw new ImportError(`writing ${ctx.kind} failed near line ${sent[0]![0]!.line}: ${(e as Error).message}`);
+    }
+    outcomes.forEach((o, i) => {
+      const rows = sent[i]!;
+      if (o.status === 'error') errors.push(...locateIssues(rows, o.issues, ctx.columnOf, ctx.grouped, describeRecord(ctx, rows)));
+      else counters[o.status]++;
+    });
+    return errors;
+  }
+
+  private summary(run: ImportRun, file: string, resumed: boolean, alreadyCompleted: boolean, started: number): ImportSummary {
+    return {
+      runId: run.id,
+      kind: run.kind as ImportKind,
+      file,
+      resumed,
+      alreadyCompleted,
+      rows: {
+        read: run.rowsRead,
+        imported: run.rowsRead - run.rowsSkipped - run.rowsFailed,
+        skipped: run.rowsSkipped,
+        failed: run.rowsFailed,
+      },
+      records: { created: run.created, updated: run.updated, unchanged: run.unchanged },
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  /** The error report: one CSV row per problem (line, field, reason), in line order. */
+  async writeErrorReport(runId: string, target: string): Promise<number> {
+    const out = fs.createWriteStream(target);
+    out.write('line,field,reason\n');
+    let n = 0;
+    for await (const page of this.store.errors({ id: runId } as ImportRun)) {
+      for (const e of page) {
+        out.write(`${e.line},${csvCell(e.field)},${csvCell(e.reason)}\n`);
+        n++;
+      }
+    }
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    return n;
+  }
+}
+
+interface ChunkContext {
+  run: ImportRun;
+  kind: ImportKind;
+  mapping: CompiledMapping | undefined;
+  grouped: boolean;
+  staging: boolean;
+  /** Without staging: records already sent, to catch rows of one record spread over chunks. */
+  sentKeys: Map<string, number>;
+  source: string;
+  eventIdPrefix: string;
+  columnOf: (target: string) => string | undefined;
+}
+
+function describeRecord(ctx: ChunkContext, rows: MappedRow[]): string {
+  const id = rows[0]!.values.externalId;
+  return `${ctx.kind === 'returns' ? 'return' : 'order'} ${typeof id === 'string' ? id : ''}`.trim();
+}
+
+function formatOf(file: string): FileFormat {
+  const name = file.toLowerCase().replace(/\.gz$/, '');
+  return name.endsWith('.ndjson') || name.endsWith('.jsonl') ? 'ndjson' : 'csv';
+}
+
+function csvCell(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}

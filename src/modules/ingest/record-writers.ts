@@ -1,0 +1,114 @@
+import type { z } from 'zod';
+import { zodIssues, type FieldIssue } from '../../platform/errors.js';
+import { MAX_BATCH } from '../../platform/http/batch.js';
+import { ProductInput, StoreInput, type CatalogService } from '../catalog/index.js';
+import { OrderInput, ReturnInput, type OrdersService } from '../orders/index.js';
+import { EventInput, type ActivityService } from '../activity/index.js';
+import type { ImportKind } from './domain/import-kinds.js';
+
+export type WriteOutcome = { status: 'created' | 'updated' | 'unchanged' } | { status: 'error'; issues: FieldIssue[] };
+
+/** Where records go: the modules' services in this process, or a running server's batch API. */
+export interface RecordWriter {
+  readonly mode: 'direct' | 'remote';
+  write(kind: ImportKind, items: Array<Record<string, unknown>>, source: string): Promise<WriteOutcome[]>;
+}
+
+export interface ImportServices {
+  catalog: CatalogService;
+  orders: OrdersService;
+  activity: ActivityService;
+}
+
+const SCHEMAS: Partial<Record<ImportKind, z.ZodType>> = {
+  stores: StoreInput,
+  products: ProductInput,
+  orders: OrderInput,
+  returns: ReturnInput,
+  events: EventInput,
+};
+
+export const BATCH_PATHS: Record<ImportKind, string> = {
+  stores: '/api/v1/stores/batch',
+  products: '/api/v1/products/batch',
+  orders: '/api/v1/orders/batch',
+  returns: '/api/v1/returns/batch',
+  events: '/api/v1/events/batch',
+  customers: '/api/v1/customers/batch',
+};
+
+export function supportedKinds(): ImportKind[] {
+  return Object.keys(SCHEMAS) as ImportKind[];
+}
+
+type ServiceResult = { status: 'created' | 'updated' | 'unchanged' | 'error'; error?: { message: string; issues?: FieldIssue[] } };
+
+const outcome = (r: ServiceResult): WriteOutcome =>
+  r.status === 'error' ? { status: 'error', issues: r.error?.issues?.length ? r.error.issues : [{ path: '(record)', message: r.error?.message ?? 'rejected' }] } : { status: r.status };
+
+export function directWriter(services: ImportServices): RecordWriter {
+  return {
+    mode: 'direct',
+    async write(kind, items, source) {
+      const schema = SCHEMAS[kind];
+      if (!schema) throw new Error(`importing ${kind} is not available yet`);
+      const results: WriteOutcome[] = new Array(items.length);
+      const valid: Array<{ index: number; value: never }> = [];
+      items.forEach((item, index) => {
+        const parsed = schema.safeParse(item);
+        if (parsed.success) valid.push({ index, value: parsed.data as never });
+        else results[index] = { status: 'error', issues: zodIssues(parsed.error.issues) };
+      });
+      if (valid.length === 0) return results;
+      const values = valid.map((v) => v.value);
+      let written: ServiceResult[];
+      switch (kind) {
+        case 'stores':
+          written = await services.catalog.upsertStores(valid);
+          break;
+        case 'products':
+          written = await services.catalog.upsertProducts(valid);
+          break;
+        case 'orders':
+          written = await services.orders.ingestOrders(values, { source });
+          break;
+        case 'returns':
+          written = await services.orders.recordReturns(values, { source });
+          break;
+        case 'events':
+          written = await services.activity.recordEvents(values, { source });
+          break;
+        default:
+          throw new Error(`importing ${kind} is not available yet`);
+      }
+      valid.forEach((v, i) => (results[v.index] = outcome(written[i]!)));
+      return results;
+    },
+  };
+}
+
+interface Api {
+  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+/** Through the server that holds the embedded database: its batch endpoints, 1,000 items a call. */
+export function remoteWriter(api: Api): RecordWriter {
+  return {
+    mode: 'remote',
+    async write(kind, items) {
+      const out: WriteOutcome[] = [];
+      for (let from = 0; from < items.length; from += MAX_BATCH) {
+        const slice = items.slice(from, from + MAX_BATCH);
+        const res = await api.call<{ results: Array<ServiceResult & { index: number }> }>('POST', BATCH_PATHS[kind], { items: slice });
+        const byIndex = new Map(res.results.map((r) => [r.index, r]));
+        slice.forEach((_, i) => {
+          const r = byIndex.get(i)!;
+          const o = outcome(r);
+          // The server names paths from the batch (items.12.lines.0.sku); the record's own path is what matters here.
+          out.push(o.status === 'error' ? { status: 'error', issues: o.issues.map((x) => ({ ...x, path: x.path.replace(/^items\.\d+\./, '') })) } : o);
+        });
+      }
+      return out;
+    },
+  };
+}
