@@ -1,9 +1,450 @@
-import type { Db } from '../../platform/db/database.js';
-import type { CustomersService } from '../customers/index.js';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { parseInstant } from '../../platform/clock.js';
+import { query, type Db } from '../../platform/db/database.js';
+import { AppError, invalid, type FieldIssue } from '../../platform/errors.js';
+import { publish } from '../../platform/events/event-bus.js';
+import type { ItemResult } from '../../platform/http/batch.js';
+import { newId } from '../../platform/ids.js';
+import { normaliseIdentifier, validateCustomerRef, type CustomerRefInput, type CustomersService } from '../customers/index.js';
+import type { EventInput, EventQuery } from './activity.schemas.js';
+import { events } from './db/activity.schema.js';
+
+export type Event = typeof events.$inferSelect;
+export type EventResult = ItemResult<{ id: string; customerId: string | null }>;
+
+export interface RecordContext {
+  /** The sending system for items that name none ('api' unless said); part of the idempotency key. */
+  source?: string;
+  /**
+   * Each item's position in the sender's batch: results carry it and issue paths start with
+   * `items.<index>.`. Without it results are numbered by position and paths are the item's own.
+   */
+  indexes?: number[];
+}
+
+/** Published after commit for every call that stored new events. */
+export interface EventsRecorded {
+  events: Array<{ id: string; customerId: string | null; type: string; occurredAt: string }>;
+}
+
+/** Customers announce an identifier newly attached to a profile (weak ones included). */
+export interface IdentifierAttached {
+  customerId: string;
+  type: string;
+  value: string;
+}
+
+/** Identifier types an unattributed event is keyed by, and the column holding each. */
+const ANONYMOUS_KEYS = { anonymous_id: 'anonymous_id', device_id: 'device_id' } as const;
+
+interface Prepared {
+  pos: number;
+  index: number;
+  ref: CustomerRefInput;
+  row: typeof events.$inferInsert & { id: string; source: string };
+}
+
+interface Written {
+  id: string;
+  customerId: string | null;
+  status: 'created' | 'updated' | 'unchanged';
+}
 
 export class ActivityService {
   constructor(
-    readonly db: Db,
-    readonly deps: { customers: CustomersService; timeZone: string },
-  ) {}
+    private readonly db: Db,
+    private readonly deps: { customers: CustomersService; timeZone: string; defaultRegion: string },
+  ) {
+    deps.customers.registerMergeParticipant({
+      name: 'activity',
+      moveRecords: async (tx, fromId, toId) => {
+        const moved = await tx
+          .update(events)
+          .set({ customerId: toId })
+          .where(eq(events.customerId, fromId))
+          .returning({ id: events.id });
+        return moved.map((m) => m.id);
+      },
+      restoreRecords: async (tx, ids, toId) => {
+        if (ids.length === 0) return;
+        await tx.update(events).set({ customerId: toId }).where(sql`${events.id} = any(${sql.param(ids)}::uuid[])`);
+      },
+    });
+  }
+
+  /**
+   * Store behaviour events, one transaction per call. Items with bad fields come back as errors
+   * naming the field and are not written; the others are. A (source, externalId) already stored
+   * is a replay: unchanged when equal, updated when the sender corrected it.
+   */
+  async recordEvents(items: EventInput[], ctx: RecordContext = {}): Promise<EventResult[]> {
+    const results: EventResult[] = new Array(items.length);
+    const prepared: Prepared[] = [];
+    items.forEach((item, pos) => {
+      const index = ctx.indexes?.[pos] ?? pos;
+      const prefix = ctx.indexes ? `items.${index}.` : '';
+      const { row, issues } = this.prepare(item, ctx.source ?? 'api');
+      if (issues.length > 0 || !row) {
+        const named = issues.map((i) => ({ ...i, path: prefix + i.path }));
+        results[pos] = {
+          index,
+          status: 'error',
+          error: { code: 'validation_failed', message: `${named[0]!.path}: ${named[0]!.message}`, issues: named },
+        };
+      } else prepared.push({ pos, index, ref: item.customer, row });
+    });
+    if (prepared.length > 0) {
+      const outcomes = await this.db.transaction((tx) => this.write(tx, prepared, ctx.source ?? 'api'));
+      prepared.forEach((p, i) => {
+        const o = outcomes[i]!;
+        if ('issues' in o) {
+          const prefix = ctx.indexes ? `items.${p.index}.` : '';
+          const named = o.issues.map((x) => ({ ...x, path: prefix + x.path }));
+          results[p.pos] = {
+            index: p.index,
+            status: 'error',
+            error: { code: 'validation_failed', message: `${named[0]!.path}: ${named[0]!.message}`, issues: named },
+          };
+        } else results[p.pos] = { index: p.index, status: o.status, id: o.id, customerId: o.customerId };
+      });
+    }
+    return results;
+  }
+
+  /** One event; bad input is thrown as a validation error naming the field. */
+  async recordEvent(item: EventInput, source?: string): Promise<{ status: Written['status']; id: string; customerId: string | null }> {
+    const [r] = await this.recordEvents([item], source ? { source } : {});
+    if (r!.status === 'error') throw invalid('activity.invalid_event', r!.error.message, r!.error.issues);
+    return { status: r!.status, id: r!.id, customerId: r!.customerId };
+  }
+
+  /**
+   * Give a profile the unattributed events of an anonymous or device id it now holds. Runs in
+   * the transaction that attached the id (events path) or in the outbox handler (other records).
+   */
+  async attributeIdentifiers(tx: Db, attached: IdentifierAttached[]): Promise<number> {
+    const pairs = attached.filter((a) => a.type in ANONYMOUS_KEYS);
+    if (pairs.length === 0) return 0;
+    let total = 0;
+    for (const [type, column] of Object.entries(ANONYMOUS_KEYS)) {
+      const first = new Map<string, string>();
+      for (const p of pairs) if (p.type === type && !first.has(p.value)) first.set(p.value, p.customerId);
+      if (first.size === 0) continue;
+      const values = sql.join(
+        [...first].map(([value, customerId]) => sql`(${value}::text, ${customerId}::uuid)`),
+        sql`, `,
+      );
+      const rows = await query(
+        tx,
+        sql`update activity.events e set customer_id = v.customer_id
+            from (values ${values}) as v(key, customer_id)
+            where e.${sql.identifier(column)} = v.key and e.customer_id is null
+            returning e.id`,
+      );
+      total += rows.length;
+    }
+    return total;
+  }
+
+  async listEvents(q: EventQuery): Promise<{ items: Event[]; nextCursor: string | null }> {
+    const where: SQL[] = [];
+    if (q.customerId) where.push(eq(events.customerId, q.customerId));
+    if (q.type) where.push(eq(events.type, q.type));
+    if (q.from) where.push(gte(events.occurredAt, this.boundary(q.from, 'from')));
+    if (q.to) where.push(lt(events.occurredAt, this.boundary(q.to, 'to')));
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where.push(sql`(${events.occurredAt}, ${events.id}) < (${c.at}::timestamptz, ${c.id}::uuid)`);
+    }
+    const rows = await this.db
+      .select()
+      .from(events)
+      .where(and(...where))
+      .orderBy(desc(events.occurredAt), desc(events.id))
+      .limit(q.limit + 1);
+    const items = rows.slice(0, q.limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
+  }
+
+  private boundary(text: string, field: 'from' | 'to'): Date {
+    // A bare date as `to` includes that whole local day.
+    const t = field === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? nextDay(text.trim()) : text;
+    const at = parseInstant(t, this.deps.timeZone);
+    if (!at) throw invalid('validation_failed', `${field}: not a date or date-time`, [{ path: field, message: 'not a date or date-time' }]);
+    return at;
+  }
+
+  private prepare(item: EventInput, defaultSource: string): { row?: Prepared['row']; issues: FieldIssue[] } {
+    const issues: FieldIssue[] = [];
+    const nul = findNul(item, '');
+    if (nul !== undefined) issues.push({ path: nul || '(root)', message: 'must not contain NUL (\\u0000) characters' });
+    const occurredAt = parseInstant(item.occurredAt, this.deps.timeZone);
+    if (!occurredAt) issues.push({ path: 'occurredAt', message: 'not a valid date or date-time' });
+    const ref = item.customer;
+    issues.push(...validateCustomerRef(ref, this.deps.defaultRegion, 'customer'));
+    const named = Object.entries(ref).some(([k, v]) => IDENTITY_FIELDS.has(k) && typeof v === 'string' && v.trim() !== '');
+    if (!named) {
+      issues.push({ path: 'customer', message: 'needs a customer id, an identifier (phone, memberNo, …) or an anonymousId/deviceId' });
+    }
+    if (issues.length > 0 || !occurredAt) return { issues };
+    return {
+      issues,
+      row: {
+        id: newId(),
+        customerId: null,
+        anonymousId: ref.anonymousId ? (normaliseIdentifier('anonymous_id', ref.anonymousId) ?? null) : null,
+        deviceId: ref.deviceId ? (normaliseIdentifier('device_id', ref.deviceId) ?? null) : null,
+        type: item.type,
+        occurredAt,
+        channel: item.channel ?? null,
+        storeCode: item.storeCode ?? null,
+        sku: item.sku ?? null,
+        properties: item.properties ?? {},
+        source: item.source ?? defaultSource,
+        externalId: item.externalId ?? null,
+      },
+    };
+  }
+
+  /**
+   * Customer ids for the refs, or the issues of a ref resolution refused (an unknown customer id),
+   * which fails that item alone. An event naming only an anonymous/device id no profile holds
+   * stays unattributed instead of creating a profile: resolution runs in a savepoint, and when it
+   * created a profile for such refs alone, it is rolled back and run again without them.
+   */
+  private async resolve(tx: Db, refs: CustomerRefInput[], source: string): Promise<Resolution[]> {
+    const anonymousOnly = refs.map(isAnonymousOnly);
+    const out: Resolution[] = refs.map(() => ({ customerId: null }));
+    let kept = refs.map((_, i) => i);
+    while (kept.length > 0) {
+      const attempt = kept;
+      const outcome = await tx
+        .transaction(async (sp) => {
+          const resolved = await this.deps.customers.resolveCustomers(sp, attempt.map((i) => refs[i]!), { source });
+          const fresh = new Set(resolved.filter((r) => r.created).map((r) => r.customerId));
+          const anonymousProfiles = [...fresh].filter((id) => resolved.every((r, k) => r.customerId !== id || anonymousOnly[attempt[k]!]));
+          if (anonymousProfiles.length > 0) {
+            throw new Unresolved(attempt.filter((_, k) => anonymousProfiles.includes(resolved[k]!.customerId)), new Map());
+          }
+          return resolved;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof Unresolved) return e;
+          const refused = refusedRefs(e, attempt.length);
+          if (!refused) throw e;
+          return new Unresolved([...refused.keys()].map((k) => attempt[k]!), new Map([...refused].map(([k, v]) => [attempt[k]!, v])));
+        });
+      if (!(outcome instanceof Unresolved)) {
+        attempt.forEach((i, k) => (out[i] = { customerId: outcome[k]!.customerId }));
+        break;
+      }
+      for (const [i, issues] of outcome.issues) out[i] = { issues };
+      const drop = new Set(outcome.refs);
+      kept = attempt.filter((i) => !drop.has(i));
+    }
+    return out;
+  }
+
+  private async write(tx: Db, all: Prepared[], source: string): Promise<Array<Written | { issues: FieldIssue[] }>> {
+    const resolved = await this.resolve(tx, all.map((p) => p.ref), source);
+    const prepared: Prepared[] = [];
+    all.forEach((p, i) => {
+      const r = resolved[i]!;
+      if ('customerId' in r) {
+        p.row.customerId = r.customerId;
+        prepared.push(p);
+      }
+    });
+    const stored = prepared.length > 0 ? await this.store(tx, prepared) : [];
+    const byPos = new Map(prepared.map((p, i) => [p.pos, stored[i]!]));
+    return all.map((p, i) => byPos.get(p.pos) ?? (resolved[i] as { issues: FieldIssue[] }));
+  }
+
+  private async store(tx: Db, prepared: Prepared[]): Promise<Written[]> {
+
+    // One row per idempotency key: a batch naming a key twice keeps the last (as a replayed feed would).
+    const keyOf = (p: Prepared) => (p.row.externalId ? `${p.row.source}\u0000${p.row.externalId}` : undefined);
+    const lastByKey = new Map<string, Prepared>();
+    for (const p of prepared) {
+      const k = keyOf(p);
+      if (k) lastByKey.set(k, p);
+    }
+    const rows = prepared.filter((p) => {
+      const k = keyOf(p);
+      return !k || lastByKey.get(k) === p;
+    });
+
+    const changed = sql`(${events.customerId}, ${events.anonymousId}, ${events.deviceId}, ${events.type}, ${events.occurredAt}, ${events.channel}, ${events.storeCode}, ${events.sku}, ${events.properties})
+      is distinct from (coalesce(excluded.customer_id, ${events.customerId}), excluded.anonymous_id, excluded.device_id, excluded.type, excluded.occurred_at, excluded.channel, excluded.store_code, excluded.sku, excluded.properties)`;
+    const returned = await tx
+      .insert(events)
+      .values(rows.map((p) => p.row))
+      .onConflictDoUpdate({
+        target: [events.source, events.externalId],
+        set: {
+          customerId: sql`coalesce(excluded.customer_id, ${events.customerId})`,
+          anonymousId: sql`excluded.anonymous_id`,
+          deviceId: sql`excluded.device_id`,
+          type: sql`excluded.type`,
+          occurredAt: sql`excluded.occurred_at`,
+          channel: sql`excluded.channel`,
+          storeCode: sql`excluded.store_code`,
+          sku: sql`excluded.sku`,
+          properties: sql`excluded.properties`,
+        },
+        setWhere: changed,
+      })
+      .returning({
+        id: events.id,
+        source: events.source,
+        externalId: events.externalId,
+        customerId: events.customerId,
+        inserted: sql<boolean>`(xmax = 0)`,
+      });
+
+    const byNewId = new Map<string, Written>();
+    const byKey = new Map<string, Written>();
+    for (const r of returned) {
+      const w: Written = { id: r.id, customerId: r.customerId, status: r.inserted ? 'created' : 'updated' };
+      if (r.externalId) byKey.set(`${r.source}\u0000${r.externalId}`, w);
+      else byNewId.set(r.id, w);
+    }
+    // Replays equal to what is stored are not returned by the upsert: read them.
+    const unchanged = [...lastByKey.entries()].filter(([k]) => !byKey.has(k));
+    if (unchanged.length > 0) {
+      const stored = await tx
+        .select({ id: events.id, source: events.source, externalId: events.externalId, customerId: events.customerId })
+        .from(events)
+        .where(
+          sql`(${events.source}, ${events.externalId}) in (${sql.join(
+            unchanged.map(([, p]) => sql`(${p.row.source}, ${p.row.externalId})`),
+            sql`, `,
+          )})`,
+        );
+      for (const s of stored) byKey.set(`${s.source}\u0000${s.externalId}`, { id: s.id, customerId: s.customerId, status: 'unchanged' });
+    }
+
+    // Events of this call carrying an anonymous/device id next to a real identifier identify it:
+    // its earlier (and this call's) unattributed events go to that profile.
+    const attached: IdentifierAttached[] = [];
+    for (const p of prepared) {
+      const customerId = p.row.customerId;
+      if (!customerId) continue;
+      if (p.row.anonymousId) attached.push({ customerId, type: 'anonymous_id', value: p.row.anonymousId });
+      if (p.row.deviceId) attached.push({ customerId, type: 'device_id', value: p.row.deviceId });
+    }
+    await this.attributeIdentifiers(tx, attached);
+    const owner = new Map<string, string>();
+    for (const a of attached) if (!owner.has(`${a.type}\u0000${a.value}`)) owner.set(`${a.type}\u0000${a.value}`, a.customerId);
+    const attributed = (p: Prepared, w: Written): Written => {
+      if (w.customerId) return w;
+      const byAnon = p.row.anonymousId ? owner.get(`anonymous_id\u0000${p.row.anonymousId}`) : undefined;
+      const byDevice = p.row.deviceId ? owner.get(`device_id\u0000${p.row.deviceId}`) : undefined;
+      return { ...w, customerId: byAnon ?? byDevice ?? null };
+    };
+
+    const written = prepared.map((p) => {
+      const k = keyOf(p);
+      return attributed(p, (k ? byKey.get(k) : byNewId.get(p.row.id))!);
+    });
+    const created = new Map<string, EventsRecorded['events'][number]>();
+    prepared.forEach((p, i) => {
+      const w = written[i]!;
+      if (w.status === 'created' && w.id === p.row.id) {
+        created.set(w.id, { id: w.id, customerId: w.customerId, type: p.row.type, occurredAt: p.row.occurredAt.toISOString() });
+      }
+    });
+    if (created.size > 0) await publish<EventsRecorded>(tx, 'activity.events.recorded', { events: [...created.values()] });
+    return written;
+  }
+}
+
+type Resolution = { customerId: string | null } | { issues: FieldIssue[] };
+
+/** Refs (by position) to leave out of the next resolution attempt, with the issues of refused ones. */
+class Unresolved extends Error {
+  constructor(
+    readonly refs: number[],
+    readonly issues: Map<number, FieldIssue[]>,
+  ) {
+    super('resolution must run again without some refs');
+  }
+}
+
+/**
+ * Customers refuses a batch naming an unknown customer id as a whole, with paths `customer.id`
+ * (one ref) or `<k>.customer.id`: the refs at fault, by position, with item-relative paths.
+ */
+function refusedRefs(e: unknown, count: number): Map<number, FieldIssue[]> | undefined {
+  if (!(e instanceof AppError) || e.kind !== 'validation') return undefined;
+  const issues = (e.details as { issues?: FieldIssue[] } | undefined)?.issues ?? [];
+  const byRef = new Map<number, FieldIssue[]>();
+  for (const issue of issues) {
+    const m = /^(?:(\d+)\.)?(customer(?:\..*)?)$/.exec(issue.path);
+    const k = m ? (m[1] === undefined ? (count === 1 ? 0 : -1) : Number(m[1])) : -1;
+    if (k < 0 || k >= count) return undefined;
+    byRef.set(k, [...(byRef.get(k) ?? []), { path: m![2]!, message: issue.message }]);
+  }
+  return byRef.size > 0 ? byRef : undefined;
+}
+
+/** Only an anonymous or device id: not enough to create a profile, enough to follow one. */
+function isAnonymousOnly(ref: CustomerRefInput): boolean {
+  const named = Object.entries(ref).filter(([k, v]) => IDENTITY_FIELDS.has(k) && typeof v === 'string' && v.trim() !== '');
+  return named.length > 0 && named.every(([k]) => k === 'anonymousId' || k === 'deviceId');
+}
+
+/** Ref fields that say who the person is (profile hints like name alone do not). */
+const IDENTITY_FIELDS = new Set([
+  'id',
+  'phone',
+  'email',
+  'memberNo',
+  'wechatOpenid',
+  'wechatUnionid',
+  'ecomUserId',
+  'posCard',
+  'deviceId',
+  'anonymousId',
+]);
+
+/** Postgres text and jsonb refuse NUL: find it up front so the item fails alone, with its path. */
+function findNul(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findNul(value[i], path ? `${path}.${i}` : String(i));
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = path ? `${path}.${k}` : k;
+      if (k.includes('\u0000')) return p;
+      const hit = findNul(v, p);
+      if (hit !== undefined) return hit;
+    }
+  }
+  return undefined;
+}
+
+function nextDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}
+
+function encodeCursor(e: Event): string {
+  return Buffer.from(JSON.stringify([e.occurredAt.toISOString(), e.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/i.test(id)) return { at, id };
+  } catch {
+    /* reported below */
+  }
+  throw invalid('validation_failed', 'cursor: not a cursor this API returned', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
 }

@@ -1,10 +1,11 @@
+import { sql } from 'drizzle-orm';
 import { index, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const activitySchema = pgSchema('activity');
 
 /**
- * Behaviour events. customer_id is null while only an anonymous id is known; it is filled in
- * (with the earlier events of that anonymous id) once the person is identified.
+ * Behaviour events. customer_id is null while only an anonymous or device id is known; it is
+ * filled in (with the earlier events of that id) once the person is identified.
  */
 export const events = activitySchema.table(
   'events',
@@ -12,6 +13,7 @@ export const events = activitySchema.table(
     id: uuid('id').primaryKey(),
     customerId: uuid('customer_id'),
     anonymousId: text('anonymous_id'),
+    deviceId: text('device_id'),
     type: text('type').notNull(), // view | add_to_cart | favorite | store_visit | try_on | share | review | survey | login | …
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     channel: text('channel'),
@@ -25,7 +27,10 @@ export const events = activitySchema.table(
   },
   (t) => [
     index('events_customer_idx').on(t.customerId, t.occurredAt),
-    index('events_anonymous_idx').on(t.anonymousId),
+    // Only unattributed events are ever looked up by anonymous/device id (the back-fill), so the
+    // indexes stay as small as the anonymous backlog.
+    index('events_unattributed_anonymous_idx').on(t.anonymousId).where(sql`customer_id is null and anonymous_id is not null`),
+    index('events_unattributed_device_idx').on(t.deviceId).where(sql`customer_id is null and device_id is not null`),
     index('events_type_time_idx').on(t.type, t.occurredAt),
     uniqueIndex('events_source_external_uq').on(t.source, t.externalId),
   ],

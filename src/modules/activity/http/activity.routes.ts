@@ -1,4 +1,81 @@
 import type { FastifyInstance } from 'fastify';
-import type { ActivityService } from '../activity.service.js';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { batchBody, splitValid, summarize } from '../../../platform/http/batch.js';
+import type { ActivityService, Event } from '../activity.service.js';
+import { EventInput, EventQuery } from '../activity.schemas.js';
 
-export function registerActivityRoutes(_app: FastifyInstance, _activity: ActivityService) {}
+export function eventView(e: Event) {
+  return {
+    id: e.id,
+    customerId: e.customerId,
+    anonymousId: e.anonymousId,
+    deviceId: e.deviceId,
+    type: e.type,
+    occurredAt: e.occurredAt.toISOString(),
+    channel: e.channel,
+    storeCode: e.storeCode,
+    sku: e.sku,
+    properties: e.properties,
+    source: e.source,
+    externalId: e.externalId,
+    receivedAt: e.receivedAt.toISOString(),
+  };
+}
+
+export function registerActivityRoutes(root: FastifyInstance, activity: ActivityService) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const tags = ['activity'];
+
+  app.post(
+    '/api/v1/events',
+    {
+      config: { scope: 'events:write' },
+      schema: {
+        tags,
+        summary: 'Record one behaviour event',
+        description:
+          'Answers 201 when stored, 200 when (source, externalId) was already stored (unchanged, or updated when it differs). ' +
+          'An event naming only an anonymousId or deviceId is kept without a customer until that id is identified.',
+        body: EventInput,
+      },
+    },
+    async (req, reply) => {
+      const r = await activity.recordEvent(req.body);
+      reply.status(r.status === 'created' ? 201 : 200);
+      return r;
+    },
+  );
+
+  app.post(
+    '/api/v1/events/batch',
+    {
+      config: { scope: 'events:write' },
+      schema: {
+        tags,
+        summary: 'Record up to 1,000 behaviour events; per-item results',
+        description: 'Items with errors are reported with the field path (`items.3.occurredAt`) and not stored; the others are.',
+        body: batchBody,
+      },
+    },
+    async (req) => {
+      const { valid, errors } = splitValid(EventInput, req.body.items);
+      const recorded = await activity.recordEvents(
+        valid.map((v) => v.value),
+        { indexes: valid.map((v) => v.index) },
+      );
+      return summarize([...errors, ...recorded]);
+    },
+  );
+
+  app.get(
+    '/api/v1/events',
+    {
+      config: { scope: 'events:read' },
+      schema: { tags, summary: 'Behaviour events, newest first, by customer, type and time', querystring: EventQuery },
+    },
+    async (req) => {
+      const page = await activity.listEvents(req.query);
+      return { items: page.items.map(eventView), nextCursor: page.nextCursor };
+    },
+  );
+}

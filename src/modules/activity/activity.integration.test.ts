@@ -1,0 +1,285 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { query } from '../../platform/db/database.js';
+import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t?.close());
+
+const post = (url: string, payload: unknown, headers = t.admin) => t.app.inject({ method: 'POST', url, headers, payload });
+const get = (url: string, headers = t.admin) => t.app.inject({ method: 'GET', url, headers });
+
+async function count(statement: ReturnType<typeof sql>): Promise<number> {
+  const [row] = await query<{ n: number }>(t.kemai.database.db, statement);
+  return Number(row!.n);
+}
+const profiles = () => count(sql`select count(*) as n from customers.customers`);
+const eventsOf = (column: 'anonymous_id' | 'device_id', value: string) =>
+  query<{ type: string; customer_id: string | null }>(
+    t.kemai.database.db,
+    sql`select type, customer_id from activity.events where ${sql.identifier(column)} = ${value} order by occurred_at`,
+  );
+
+describe('anonymous events', () => {
+  it('keeps anonymous events without a profile and gives them all to the person once identified', async () => {
+    const before = await profiles();
+    const anon = await post('/api/v1/events/batch', {
+      items: [
+        { type: 'view', occurredAt: '2025-11-01T09:00:00+08:00', customer: { anonymousId: 'visitor-7' }, sku: 'A100' },
+        { type: 'add_to_cart', occurredAt: '2025-11-01T09:05:00+08:00', customer: { anonymousId: 'visitor-7' }, sku: 'A100' },
+        { type: 'favorite', occurredAt: '2025-11-01T09:06:00+08:00', customer: { anonymousId: 'visitor-7' }, sku: 'B200' },
+        { type: 'view', occurredAt: '2025-11-01T09:07:00+08:00', customer: { anonymousId: 'visitor-8' } },
+        { type: 'store_visit', occurredAt: '2025-11-01T09:08:00+08:00', customer: { deviceId: 'pad-3' }, storeCode: 'SH01' },
+      ],
+    });
+    expect(anon.statusCode).toBe(200);
+    expect(anon.json().summary).toEqual({ created: 5, updated: 0, unchanged: 0, error: 0 });
+    expect(anon.json().results.map((r: { customerId: string | null }) => r.customerId)).toEqual([null, null, null, null, null]);
+    expect(await profiles()).toBe(before);
+
+    const login = await post('/api/v1/events', {
+      type: 'login',
+      occurredAt: '2025-11-01T09:10:00+08:00',
+      channel: 'miniprogram',
+      customer: { anonymousId: 'visitor-7', phone: '13800138000', name: '王芳' },
+    });
+    expect(login.statusCode).toBe(201);
+    const customerId = login.json().customerId as string;
+    expect(customerId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await profiles()).toBe(before + 1);
+
+    expect(await eventsOf('anonymous_id', 'visitor-7')).toEqual([
+      { type: 'view', customer_id: customerId },
+      { type: 'add_to_cart', customer_id: customerId },
+      { type: 'favorite', customer_id: customerId },
+      { type: 'login', customer_id: customerId },
+    ]);
+    expect(await eventsOf('anonymous_id', 'visitor-8')).toEqual([{ type: 'view', customer_id: null }]);
+    expect(await eventsOf('device_id', 'pad-3')).toEqual([{ type: 'store_visit', customer_id: null }]);
+
+    // Later anonymous-only events of that id resolve to the profile straight away.
+    const later = await post('/api/v1/events', { type: 'share', occurredAt: '2025-11-02T20:00:00+08:00', customer: { anonymousId: 'visitor-7' } });
+    expect(later.json()).toMatchObject({ status: 'created', customerId });
+    const timeline = await get(`/api/v1/events?customerId=${customerId}`);
+    expect(timeline.json().items.map((e: { type: string }) => e.type)).toEqual(['share', 'login', 'favorite', 'add_to_cart', 'view']);
+    expect(await profiles()).toBe(before + 1);
+  });
+
+  it('attributes the anonymous events of one batch to the identifying event in the same batch', async () => {
+    const before = await profiles();
+    const res = await post('/api/v1/events/batch', {
+      items: [
+        { type: 'view', occurredAt: '2025-11-03T10:00:00+08:00', customer: { deviceId: 'phone-x' } },
+        { type: 'sign_up', occurredAt: '2025-11-03T10:01:00+08:00', customer: { deviceId: 'phone-x', memberNo: 'm-9001' } },
+        { type: 'view', occurredAt: '2025-11-03T10:02:00+08:00', customer: { deviceId: 'phone-x' } },
+      ],
+    });
+    const ids = res.json().results.map((r: { customerId: string | null }) => r.customerId);
+    expect(ids[1]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids).toEqual([ids[1], ids[1], ids[1]]);
+    expect(await eventsOf('device_id', 'phone-x')).toEqual([
+      { type: 'view', customer_id: ids[1] },
+      { type: 'sign_up', customer_id: ids[1] },
+      { type: 'view', customer_id: ids[1] },
+    ]);
+    expect(await profiles()).toBe(before + 1);
+  });
+
+  it('catches up with an anonymous id another record identified at that id’s next event', async () => {
+    const first = await post('/api/v1/events', { type: 'view', occurredAt: '2025-11-04T08:00:00+08:00', customer: { anonymousId: 'visitor-9' } });
+    expect(first.json().customerId).toBeNull();
+    // A record that is not an event (here a profile resolution as an order would do) identifies it.
+    const [resolved] = await t.kemai.database.db.transaction((tx) =>
+      t.kemai.customers.resolveCustomers(tx, [{ anonymousId: 'visitor-9', memberNo: 'm-7777' }], { source: 'test' }),
+    );
+    const next = await post('/api/v1/events', { type: 'view', occurredAt: '2025-11-04T09:00:00+08:00', customer: { anonymousId: 'visitor-9' } });
+    expect(next.json().customerId).toBe(resolved!.customerId);
+    expect(await eventsOf('anonymous_id', 'visitor-9')).toEqual([
+      { type: 'view', customer_id: resolved!.customerId },
+      { type: 'view', customer_id: resolved!.customerId },
+    ]);
+  });
+});
+
+describe('recording events', () => {
+  it('stores a replay of (source, externalId) once and applies a corrected replay as an update', async () => {
+    const body = {
+      type: 'review',
+      occurredAt: '2025-11-05T12:00:00+08:00',
+      customer: { phone: '13900139000' },
+      sku: 'A100',
+      properties: { rating: 4 },
+      source: 'tmall',
+      externalId: 'rv-1001',
+    };
+    const a = await post('/api/v1/events', body);
+    expect(a.statusCode).toBe(201);
+    const b = await post('/api/v1/events', body);
+    expect(b.statusCode).toBe(200);
+    expect(b.json()).toEqual({ status: 'unchanged', id: a.json().id, customerId: a.json().customerId });
+    const c = await post('/api/v1/events', { ...body, properties: { rating: 5 } });
+    expect(c.json()).toEqual({ status: 'updated', id: a.json().id, customerId: a.json().customerId });
+    const batch = await post('/api/v1/events/batch', { items: [{ ...body, properties: { rating: 5 } }, { ...body, externalId: 'rv-1002' }] });
+    expect(batch.json().summary).toEqual({ created: 1, updated: 0, unchanged: 1, error: 0 });
+    expect(batch.json().results[0].id).toBe(a.json().id);
+    const stored = await query<{ external_id: string; properties: unknown }>(
+      t.kemai.database.db,
+      sql`select external_id, properties from activity.events where source = 'tmall' order by external_id`,
+    );
+    expect(stored).toEqual([
+      { external_id: 'rv-1001', properties: { rating: 5 } },
+      { external_id: 'rv-1002', properties: { rating: 4 } },
+    ]);
+  });
+
+  it('stores the good items of a batch and names the field of each bad one', async () => {
+    const before = await count(sql`select count(*) as n from activity.events`);
+    const ok = { type: 'try_on', occurredAt: '2025-11-06T15:00:00+08:00', customer: { phone: '13700137000' }, storeCode: 'SH01', sku: 'A100' };
+    const res = await post('/api/v1/events/batch', {
+      items: [
+        ok,
+        { ...ok, occurredAt: 'yesterday' },
+        { ...ok, customer: { phone: '12345' } },
+        { ...ok, customer: { id: '0190c0de-0000-7000-8000-000000000000' } },
+        { ...ok, properties: { note: 'bad\u0000byte' } },
+        { ...ok, type: 'Add To Cart' },
+        { ...ok, customer: { name: '只有名字' } },
+        { ...ok, type: 'survey', properties: { nps: 9 } },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    const json = res.json();
+    expect(json.summary).toEqual({ created: 2, updated: 0, unchanged: 0, error: 6 });
+    expect(json.results.map((r: { index: number; status: string }) => [r.index, r.status])).toEqual([
+      [0, 'created'],
+      [1, 'error'],
+      [2, 'error'],
+      [3, 'error'],
+      [4, 'error'],
+      [5, 'error'],
+      [6, 'error'],
+      [7, 'created'],
+    ]);
+    const firstPath = (i: number) => json.results[i].error.issues[0].path;
+    expect([1, 2, 3, 4, 5, 6].map(firstPath)).toEqual([
+      'items.1.occurredAt',
+      'items.2.customer.phone',
+      'items.3.customer.id',
+      'items.4.properties.note',
+      'items.5.type',
+      'items.6.customer',
+    ]);
+    expect(json.results[3].error.issues[0].message).toBe('no customer has this id');
+    expect(await count(sql`select count(*) as n from activity.events`)).toBe(before + 2);
+    expect(json.results[0].customerId).toBe(json.results[7].customerId);
+  });
+
+  it('validates the event type and accepts the brand’s own lower_snake_case types', async () => {
+    const base = { occurredAt: '2025-11-07T10:00:00+08:00', customer: { phone: '13700137000' } };
+    for (const type of ['AddToCart', 'add-to-cart', '1st_visit', 'x']) {
+      const bad = await post('/api/v1/events', { ...base, type });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error).toMatchObject({ code: 'validation_failed', details: { issues: [{ path: 'type' }] } });
+    }
+    const custom = await post('/api/v1/events', { ...base, type: 'live_stream_watch', properties: { minutes: 12 } });
+    expect(custom.statusCode).toBe(201);
+    const missing = await post('/api/v1/events', { type: 'view', customer: { phone: '13700137000' } });
+    expect(missing.json().error.details.issues[0].path).toBe('occurredAt');
+  });
+
+  it('reads a local time in the business zone and filters by local days', async () => {
+    const r = await post('/api/v1/events', {
+      type: 'check_in',
+      occurredAt: '2025-12-01T00:30:00',
+      customer: { memberNo: 'tz-1' },
+      storeCode: 'BJ02',
+    });
+    const customerId = r.json().customerId as string;
+    await post('/api/v1/events', { type: 'check_in', occurredAt: '2025-12-02', customer: { memberNo: 'tz-1' } });
+    const all = await get(`/api/v1/events?customerId=${customerId}&type=check_in`);
+    expect(all.json().items.map((e: { occurredAt: string }) => e.occurredAt)).toEqual(['2025-12-01T16:00:00.000Z', '2025-11-30T16:30:00.000Z']);
+    const dayOne = await get(`/api/v1/events?customerId=${customerId}&from=2025-12-01&to=2025-12-01`);
+    expect(dayOne.json().items.map((e: { storeCode: string }) => e.storeCode)).toEqual(['BJ02']);
+    const bad = await get(`/api/v1/events?customerId=${customerId}&from=soon`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.issues[0].path).toBe('querystring.from');
+  });
+
+  it('pages through a customer’s events with a cursor', async () => {
+    const items = Array.from({ length: 5 }, (_, i) => ({
+      type: 'view',
+      occurredAt: `2025-10-0${i + 1}T12:00:00+08:00`,
+      customer: { memberNo: 'pager-1' },
+      sku: `P${i}`,
+    }));
+    const res = await post('/api/v1/events/batch', { items });
+    const customerId = res.json().results[0].customerId as string;
+    const seen: string[] = [];
+    let url = `/api/v1/events?customerId=${customerId}&limit=2`;
+    for (;;) {
+      const page = (await get(url)).json();
+      seen.push(...page.items.map((e: { sku: string }) => e.sku));
+      if (!page.nextCursor) break;
+      url = `/api/v1/events?customerId=${customerId}&limit=2&cursor=${page.nextCursor}`;
+    }
+    expect(seen).toEqual(['P4', 'P3', 'P2', 'P1', 'P0']);
+    const broken = await get(`/api/v1/events?customerId=${customerId}&cursor=nonsense`);
+    expect(broken.statusCode).toBe(400);
+  });
+
+  it('needs events:write to record and events:read to list', async () => {
+    const reader = await t.keyWith(['events:read']);
+    const writer = await t.keyWith(['events:write']);
+    const body = { type: 'view', occurredAt: '2025-11-08T10:00:00+08:00', customer: { anonymousId: 'scope-test' } };
+    const denied = await post('/api/v1/events', body, reader);
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error).toMatchObject({ code: 'auth.missing_scope', details: { scope: 'events:write' } });
+    const deniedBatch = await post('/api/v1/events/batch', { items: [body] }, reader);
+    expect(deniedBatch.statusCode).toBe(403);
+    const deniedRead = await get('/api/v1/events', writer);
+    expect(deniedRead.json().error).toMatchObject({ code: 'auth.missing_scope', details: { scope: 'events:read' } });
+    const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/events', payload: body });
+    expect(anonymous.statusCode).toBe(401);
+    expect(await count(sql`select count(*) as n from activity.events where anonymous_id = 'scope-test'`)).toBe(0);
+    expect((await post('/api/v1/events', body, writer)).statusCode).toBe(201);
+  });
+});
+
+describe('merge participant', () => {
+  it('moves a merged profile’s events to the survivor and back on unmerge', async () => {
+    const res = await post('/api/v1/events/batch', {
+      items: [
+        { type: 'view', occurredAt: '2025-09-01T10:00:00+08:00', customer: { phone: '13500135001' } },
+        { type: 'favorite', occurredAt: '2025-09-02T10:00:00+08:00', customer: { phone: '13500135001' } },
+        { type: 'view', occurredAt: '2025-09-03T10:00:00+08:00', customer: { email: 'other@example.com' } },
+      ],
+    });
+    const [r0, r1, r2] = res.json().results as Array<{ id: string; customerId: string }>;
+    const absorbed = r0!.customerId;
+    const survivor = r2!.customerId;
+    expect(absorbed).not.toBe(survivor);
+
+    const merge = await t.kemai.customers.mergeCustomers(survivor, absorbed, { actor: 'staff:test', reason: 'same person' });
+    const ofSurvivor = (await get(`/api/v1/events?customerId=${survivor}`)).json().items.map((e: { id: string }) => e.id);
+    expect(ofSurvivor.sort()).toEqual([r0!.id, r1!.id, r2!.id].sort());
+    expect((await get(`/api/v1/events?customerId=${absorbed}`)).json().items).toEqual([]);
+
+    await t.kemai.customers.unmergeCustomers(merge.mergeId, 'staff:test');
+    const back = (await get(`/api/v1/events?customerId=${absorbed}`)).json().items.map((e: { id: string }) => e.id);
+    expect(back.sort()).toEqual([r0!.id, r1!.id].sort());
+    expect((await get(`/api/v1/events?customerId=${survivor}`)).json().items.map((e: { id: string }) => e.id)).toEqual([r2!.id]);
+  });
+});
+
+describe('activity.event_facts', () => {
+  it('publishes exactly the agreed columns', async () => {
+    const cols = await query<{ column_name: string }>(
+      t.kemai.database.db,
+      sql`select column_name from information_schema.columns where table_schema = 'activity' and table_name = 'event_facts' order by ordinal_position`,
+    );
+    expect(cols.map((c) => c.column_name)).toEqual(['id', 'customer_id', 'type', 'occurred_at', 'channel', 'store_code', 'sku', 'properties']);
+  });
+});
