@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const post = (url: string, payload: unknown, headers = t.admin) => t.app.inject({ method: 'POST', url, headers, payload });
+const post = (url: string, payload: object, headers = t.admin) => t.app.inject({ method: 'POST', url, headers, payload });
 const get = (url: string, headers = t.admin) => t.app.inject({ method: 'GET', url, headers });
 
 async function count(statement: ReturnType<typeof sql>): Promise<number> {
