@@ -63,6 +63,8 @@ type Deps = { customers: CustomersService; catalog: CatalogService; timeZone: st
 
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
 const ATTEMPTS = 4;
+/** Catalog codes this process has seen committed; past this many the memo starts over. */
+const KNOWN_CODES_MAX = 200_000;
 
 /** Someone else wrote one of our orders between our read and our write: run the whole call again. */
 class ConcurrentWrite extends Error {
@@ -75,6 +77,10 @@ class ConcurrentWrite extends Error {
  * the same handful of round trips for 1 order or 5,000.
  */
 export class OrdersService {
+  // Placeholders are never deleted, so a code once committed needs no catalog round trip again.
+  private readonly knownStores = new Set<string>();
+  private readonly knownSkus = new Set<string>();
+
   constructor(
     private readonly db: Db,
     private readonly deps: Deps,
@@ -107,13 +113,22 @@ export class OrdersService {
       prepared.set(key, { order, indexes: [...(seen?.indexes ?? []), index] });
     });
     if (prepared.size > 0) {
-      const written = await this.retrying(() => this.db.transaction((tx) => this.writeOrders(tx, [...prepared.values()].map((p) => p.order), ctx)));
+      const ensured: EnsuredCodes = { stores: [], skus: [] };
+      const orders = [...prepared.values()].map((p) => p.order);
+      const written = await this.retrying(() => this.db.transaction((tx) => this.writeOrders(tx, orders, ctx, ensured)));
+      remember(this.knownStores, ensured.stores);
+      remember(this.knownSkus, ensured.skus);
       for (const [key, { indexes }] of prepared) for (const i of indexes) results[i] = written.get(key)!;
     }
     return results as OrderResult[];
   }
 
-  private async writeOrders(tx: Db, orders: PreparedOrder[], ctx: IngestContext): Promise<Map<string, OrderResult>> {
+  private async writeOrders(
+    tx: Db,
+    orders: PreparedOrder[],
+    ctx: IngestContext,
+    ensured: EnsuredCodes,
+  ): Promise<Map<string, OrderResult>> {
     const out = new Map<string, OrderResult>();
     const existing = await this.findExisting(tx, orders);
     const fresh: PreparedOrder[] = [];
@@ -144,7 +159,7 @@ export class OrdersService {
 
     const toWrite = [...fresh, ...updates.map((u) => u.order)];
     const customerIds = await this.resolveCustomers(tx, toWrite, ctx);
-    await this.ensureCatalog(tx, toWrite);
+    await this.ensureCatalog(tx, toWrite, ensured);
 
     // Inserting in key order keeps two overlapping batches from deadlocking on the unique index.
     fresh.sort((a, b) => cmp(orderKey(a.channel, a.externalId), orderKey(b.channel, b.externalId)));
@@ -248,11 +263,18 @@ export class OrdersService {
   }
 
   /** Unknown stores and SKUs become catalog placeholders, so every line joins to a product row. */
-  private async ensureCatalog(tx: Db, orders: PreparedOrder[]): Promise<void> {
-    const stores = [...new Set(orders.flatMap((o) => (o.storeCode ? [o.storeCode] : [])))].sort(cmp);
-    const skus = [...new Set(orders.flatMap((o) => o.lines.map((l) => l.sku)))].sort(cmp);
-    await this.deps.catalog.resolveStoreIds(tx, stores);
-    await this.deps.catalog.resolveProductIds(tx, skus);
+  private async ensureCatalog(tx: Db, orders: PreparedOrder[], ensured: EnsuredCodes): Promise<void> {
+    const stores = new Set<string>();
+    const skus = new Set<string>();
+    for (const o of orders) {
+      if (o.storeCode && !this.knownStores.has(o.storeCode)) stores.add(o.storeCode);
+      for (const l of o.lines) if (!this.knownSkus.has(l.sku)) skus.add(l.sku);
+    }
+    // Sorted, so two batches creating the same new codes lock them in the same order.
+    ensured.stores = [...stores].sort(cmp);
+    ensured.skus = [...skus].sort(cmp);
+    if (ensured.stores.length > 0) await this.deps.catalog.resolveStoreIds(tx, ensured.stores);
+    if (ensured.skus.length > 0) await this.deps.catalog.resolveProductIds(tx, ensured.skus);
   }
 
   private async insertOrders(
@@ -704,6 +726,16 @@ export class OrdersService {
       }
     }
   }
+}
+
+interface EnsuredCodes {
+  stores: string[];
+  skus: string[];
+}
+
+function remember(known: Set<string>, codes: string[]): void {
+  if (known.size + codes.length > KNOWN_CODES_MAX) known.clear();
+  for (const c of codes) known.add(c);
 }
 
 type OrderRow = {

@@ -100,9 +100,24 @@ export function prepareOrder(input: OrderInput, timeZone: string): { order?: Pre
     lines,
   };
   // Identifiers decide who the order belongs to, so a corrected phone is a change; profile hints
-  // (name, birthday) are not part of the order.
-  const identity = input.customer ? refIdentity(input.customer) : null;
-  const hash = crypto.createHash('md5').update(stableJson({ ...content, identity })).digest('hex');
+  // (name, birthday) are not part of the order. A fixed field order keeps the text canonical
+  // without sorting keys on the hot path; only free-form attributes need a stable form.
+  const canonical = JSON.stringify([
+    content.storeCode,
+    content.staffCode,
+    content.placedAt,
+    content.status,
+    content.paymentMethod,
+    content.fulfillment,
+    content.currency,
+    stableJson(content.attributes),
+    grossFen,
+    content.discountFen,
+    paidFen,
+    lines.map((l) => [l.sku, l.quantity, l.unitPriceFen, l.discountFen, l.paidFen]),
+    input.customer ? refIdentity(input.customer) : null,
+  ]);
+  const hash = crypto.createHash('md5').update(canonical).digest('hex');
   return {
     order: {
       channel: input.channel,
@@ -142,14 +157,10 @@ export function changedFields(before: OrderSnapshot, after: OrderSnapshot): stri
   return fields.length > 0 ? fields : ['customer'];
 }
 
-function refIdentity(ref: CustomerRefInput): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (ref.id) out.id = ref.id;
-  for (const field of Object.keys(REF_IDENTIFIER_FIELDS) as Array<keyof typeof REF_IDENTIFIER_FIELDS>) {
-    const v = ref[field]?.trim();
-    if (v) out[field] = v;
-  }
-  return out;
+const REF_FIELDS = Object.keys(REF_IDENTIFIER_FIELDS) as Array<keyof typeof REF_IDENTIFIER_FIELDS>;
+
+function refIdentity(ref: CustomerRefInput): Array<string | null> {
+  return [ref.id ?? null, ...REF_FIELDS.map((field) => ref[field]?.trim() || null)];
 }
 
 /** Split `total` over `weights` in proportion, by largest remainder, so the parts sum exactly. */
