@@ -1,15 +1,34 @@
-import type { Db } from '../../platform/db/database.js';
-import type { CustomerRefInput } from './customers.schemas.js';
-import { IdentityResolver, type ResolveContext, type ResolvedRef } from './identity-resolution.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { query, type Db } from '../../platform/db/database.js';
+import { conflict, invalid, notFound } from '../../platform/errors.js';
+import type { ItemResult } from '../../platform/http/batch.js';
+import { newId } from '../../platform/ids.js';
+import type { ConsentInput, CustomerRefInput, CustomerUpsertInput } from './customers.schemas.js';
+import { customerTimeline, customer360, listDuplicates, searchCustomers, type SearchQuery } from './customer-queries.js';
+import { consentRows, recordConsents, upsertCustomers, type UpsertContext } from './customer-upsert.js';
+import { duplicateCandidates, merges, timelineItems } from './db/customers.schema.js';
+import { IdentityResolver, liveProfiles, type ResolveContext, type ResolvedRef } from './identity-resolution.js';
 import { MergeEngine, type MergeOptions, type MergeParticipant, type MergeResult } from './merge.js';
 
 export type { ResolveContext, ResolvedRef } from './identity-resolution.js';
 export type { MergeParticipant, MergeOptions, MergeResult } from './merge.js';
+export type { CustomerSummary, Customer360, TimelineItem, DuplicateView, SearchQuery } from './customer-queries.js';
+export type { UpsertContext } from './customer-upsert.js';
 
 export interface CustomersOptions {
   defaultRegion: string;
   strongIdentifiers: string[];
   timeZone: string;
+}
+
+/** An entry another module puts on a customer's 360 timeline (points earned, message sent, …). */
+export interface TimelineItemInput {
+  customerId: string;
+  occurredAt: Date;
+  /** '<module>.<what>', e.g. 'loyalty.points_earned'. */
+  kind: string;
+  refId?: string | undefined;
+  summary?: Record<string, unknown> | undefined;
 }
 
 export class CustomersService {
@@ -41,15 +60,126 @@ export class CustomersService {
     return this.resolver.resolve(tx, refs, ctx);
   }
 
-  /** Merge `absorbedId` into `survivorId` (in its own transaction unless `tx` is given). */
-  async mergeCustomers(survivorId: string, absorbedId: string, opts: MergeOptions, tx?: Db): Promise<MergeResult> {
-    if (tx) return this.mergeEngine.merge(tx, survivorId, absorbedId, opts);
-    return this.db.transaction((t) => this.mergeEngine.merge(t, survivorId, absorbedId, opts));
+  /** Create or update profiles; per-item results, bad items reported without stopping the rest. */
+  async upsertCustomers(items: Array<{ index: number; value: CustomerUpsertInput }>, ctx: UpsertContext): Promise<ItemResult<{ id: string }>[]> {
+    if (items.length === 0) return [];
+    return upsertCustomers(this.db, this.resolver, this.opts, items, ctx);
   }
 
-  /** Undo a merge: both profiles and every moved record come back as they were. */
-  async unmergeCustomers(mergeId: string, actor: string, tx?: Db): Promise<MergeResult> {
-    if (tx) return this.mergeEngine.unmerge(tx, mergeId, actor);
-    return this.db.transaction((t) => this.mergeEngine.unmerge(t, mergeId, actor));
+  /** Record consent decisions for one profile (a merged id records on its survivor). */
+  async recordConsents(customerId: string, consents: ConsentInput[], source: string): Promise<{ customerId: string; recorded: number }> {
+    const live = await this.liveId(customerId);
+    const { rows, issues } = consentRows(consents, live, { source, now: new Date(), timeZone: this.opts.timeZone }, 'consents');
+    if (issues.length > 0) throw invalid('validation_failed', `${issues[0]!.path}: ${issues[0]!.message}`, issues);
+    const recorded = await this.db.transaction((tx) => recordConsents(tx, rows));
+    return { customerId: live, recorded };
+  }
+
+  async search(q: SearchQuery) {
+    return searchCustomers(this.db, q, this.opts.defaultRegion);
+  }
+
+  async get360(id: string, page: { limit: number; cursor?: string | undefined }) {
+    return customer360(this.db, id, page);
+  }
+
+  async timeline(id: string, page: { limit: number; cursor?: string | undefined }) {
+    return customerTimeline(this.db, await this.liveId(id), page);
+  }
+
+  /** Put an item on a customer's timeline, in the caller's transaction (usually an event handler). */
+  async addTimelineItem(tx: Db, item: TimelineItemInput): Promise<string> {
+    const id = newId();
+    await tx.insert(timelineItems).values({
+      customerId: item.customerId,
+      id,
+      occurredAt: item.occurredAt,
+      kind: item.kind,
+      refId: item.refId ?? null,
+      summary: item.summary ?? {},
+    });
+    return id;
+  }
+
+  /** Merge `absorbedId` into `survivorId` (in its own transaction unless `tx` is given). */
+  async mergeCustomers(survivorId: string, absorbedId: string, opts: MergeOptions, tx?: Db): Promise<MergeResult> {
+    const run = async (t: Db) => {
+      const result = await this.mergeEngine.merge(t, survivorId, absorbedId, opts);
+      await t
+        .update(duplicateCandidates)
+        .set({ status: 'accepted', decidedAt: sql`now()`, decidedBy: opts.actor })
+        .where(
+          and(
+            eq(duplicateCandidates.status, 'open'),
+            sql`(customer_id, other_id) = (least(${survivorId}::uuid, ${absorbedId}::uuid), greatest(${survivorId}::uuid, ${absorbedId}::uuid))`,
+          ),
+        );
+      return result;
+    };
+    return tx ? run(tx) : this.db.transaction(run);
+  }
+
+  /**
+   * Undo a merge: both profiles and every moved record come back as they were. With
+   * `customerId`, the merge must involve that customer (the HTTP route names one).
+   */
+  async unmergeCustomers(mergeId: string, actor: string, customerId?: string, tx?: Db): Promise<MergeResult> {
+    const run = async (t: Db) => {
+      if (customerId) {
+        const [m] = await t.select({ s: merges.survivorId, a: merges.absorbedId }).from(merges).where(eq(merges.id, mergeId));
+        if (!m || (m.s !== customerId && m.a !== customerId)) {
+          throw notFound('customers.merge_not_found', `Customer ${customerId} has no merge ${mergeId}`);
+        }
+      }
+      return this.mergeEngine.unmerge(t, mergeId, actor);
+    };
+    return tx ? run(tx) : this.db.transaction(run);
+  }
+
+  async listDuplicates(page: { limit: number; offset: number }) {
+    return listDuplicates(this.db, page);
+  }
+
+  /** Staff confirm a suspected duplicate: the younger profile is merged into the older. */
+  async acceptDuplicate(candidateId: string, actor: string): Promise<MergeResult> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.openCandidate(tx, candidateId);
+      const [older, younger] = await query<{ id: string }>(
+        tx,
+        sql`select id from customers.customers where id in (${c.customerId}, ${c.otherId}) order by created_at, id`,
+      );
+      const result = await this.mergeEngine.merge(tx, older!.id, younger!.id, { actor, reason: `duplicate review: ${c.reason}` });
+      await tx
+        .update(duplicateCandidates)
+        .set({ status: 'accepted', decidedAt: sql`now()`, decidedBy: actor })
+        .where(and(eq(duplicateCandidates.customerId, c.customerId), eq(duplicateCandidates.id, candidateId)));
+      return result;
+    });
+  }
+
+  /** Staff say the two profiles are different people; resolution will not propose or merge them again. */
+  async rejectDuplicate(candidateId: string, actor: string): Promise<{ id: string; status: 'rejected' }> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.openCandidate(tx, candidateId);
+      await tx
+        .update(duplicateCandidates)
+        .set({ status: 'rejected', decidedAt: sql`now()`, decidedBy: actor })
+        .where(and(eq(duplicateCandidates.customerId, c.customerId), eq(duplicateCandidates.id, candidateId)));
+      return { id: candidateId, status: 'rejected' as const };
+    });
+  }
+
+  private async openCandidate(tx: Db, id: string) {
+    const [c] = await tx.select().from(duplicateCandidates).where(eq(duplicateCandidates.id, id)).for('update');
+    if (!c) throw notFound('customers.duplicate_not_found', `No suspected duplicate with id ${id}`);
+    if (c.status !== 'open') throw conflict('customers.duplicate_decided', `This suspected duplicate was already ${c.status} by ${c.decidedBy}`);
+    return c;
+  }
+
+  /** The live profile an id names now (following merges); 404 when it never existed. */
+  private async liveId(id: string): Promise<string> {
+    const live = (await liveProfiles(this.db, [id])).get(id);
+    if (!live) throw notFound('customers.not_found', `No customer with id ${id}`);
+    return live.id;
   }
 }

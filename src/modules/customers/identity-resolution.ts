@@ -4,7 +4,7 @@ import { invalid, type FieldIssue } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { CustomerRefInput } from './customers.schemas.js';
 import { normaliseRef, type NormalisedRef, type ProfileHints } from './domain/customer-ref.js';
-import type { Identifier } from './domain/identifiers.js';
+import { isUuid, type Identifier } from './domain/identifiers.js';
 import {
   identifierKey,
   pairKey,
@@ -44,7 +44,7 @@ export interface LiveProfile {
 
 /** Follow merged_into from each id to the profile that holds it now. Unknown ids are absent. */
 export async function liveProfiles(tx: Db, ids: string[]): Promise<Map<string, LiveProfile>> {
-  const unique = [...new Set(ids)];
+  const unique = [...new Set(ids)].filter(isUuid);
   if (unique.length === 0) return new Map();
   const rows = await query<{ start: string; id: string; status: string; created: number }>(
     tx,

@@ -4,6 +4,7 @@ import { AppError, conflict, invalid, notFound } from '../../platform/errors.js'
 import { publish } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
 import { customers, merges } from './db/customers.schema.js';
+import { isUuid } from './domain/identifiers.js';
 
 /**
  * Modules whose records belong to a customer register here, so a merge moves their records to
@@ -116,7 +117,9 @@ export class MergeEngine {
   }
 
   private async lockProfiles(tx: Db, ids: string[]): Promise<Map<string, Profile>> {
-    const rows = await tx.select().from(customers).where(inArray(customers.id, ids)).orderBy(asc(customers.id)).for('update');
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return new Map();
+    const rows = await tx.select().from(customers).where(inArray(customers.id, valid)).orderBy(asc(customers.id)).for('update');
     return new Map(rows.map((r) => [r.id, r]));
   }
 
@@ -197,7 +200,7 @@ export class MergeEngine {
 
   /** Undo a merge: the absorbed profile, its attributes and every moved record come back. */
   async unmerge(tx: Db, mergeId: string, actor: string): Promise<MergeResult> {
-    const [m] = await tx.select().from(merges).where(eq(merges.id, mergeId)).for('update');
+    const [m] = isUuid(mergeId) ? await tx.select().from(merges).where(eq(merges.id, mergeId)).for('update') : [];
     if (!m) throw notFound('customers.merge_not_found', `No merge with id ${mergeId}`);
     if (m.undoneAt) throw conflict('customers.merge_already_undone', `Merge ${mergeId} was already undone by ${m.undoneBy}`);
     const locked = await this.lockProfiles(tx, [m.survivorId, m.absorbedId]);

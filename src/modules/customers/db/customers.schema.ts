@@ -126,6 +126,7 @@ export const duplicateCandidates = customersSchema.table(
   (t) => [
     primaryKey({ columns: [t.customerId, t.id] }),
     uniqueIndex('duplicate_pair_uq').on(t.customerId, t.otherId),
+    index('duplicate_id_idx').on(t.id),
     index('duplicate_open_idx').on(t.status, t.createdAt),
   ],
 );

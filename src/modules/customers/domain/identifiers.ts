@@ -54,3 +54,8 @@ export function normaliseIdentifier(type: IdentifierType, raw: string, defaultRe
       return normaliseOpaque(raw);
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Customer ids are UUIDs; anything else names no customer (and must not reach a uuid cast). */
+export const isUuid = (s: string) => UUID.test(s);

@@ -1,4 +1,187 @@
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { invalid } from '../../../platform/errors.js';
+import { can } from '../../../platform/http/auth.js';
+import { batchBody, splitValid, summarize } from '../../../platform/http/batch.js';
+import { ConsentInput, CustomerUpsertInput } from '../customers.schemas.js';
 import type { CustomersService } from '../customers.service.js';
+import { customer360View, duplicateView, summaryView, timelinePage, type Viewer } from './customer.views.js';
 
-export function registerCustomersRoutes(_app: FastifyInstance, _customers: CustomersService) {}
+const viewer = (req: FastifyRequest): Viewer => ({ pii: can(req.principal, 'pii:read') });
+/** Who did it, as recorded on merges and decisions: `staff:<username>` or `apikey:<name>`. */
+const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
+
+const idParams = z.object({ id: z.string().describe('Customer id (a merged id answers for its survivor)') });
+const pageLimit = z.coerce.number().int().min(1).max(200);
+
+export function registerCustomersRoutes(root: FastifyInstance, customers: CustomersService) {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const tags = ['customers'];
+
+  app.post(
+    '/api/v1/customers',
+    {
+      config: { scope: 'customers:write' },
+      schema: {
+        tags,
+        summary: 'Create or update a customer profile, found by its identifiers',
+        description:
+          'Identifiers are normalised (phone to E.164, default region +86; email lowercased; member number and POS card uppercased) and resolved to one golden profile. Attributes given here replace the stored ones; consents are appended to the history.',
+        body: CustomerUpsertInput,
+      },
+    },
+    async (req, reply) => {
+      const [r] = await customers.upsertCustomers([{ index: 0, value: req.body }], { source: 'api', actor: actor(req), prefix: () => '' });
+      if (r!.status === 'error') throw invalid(r!.error.code, r!.error.message, r!.error.issues);
+      reply.status(r!.status === 'created' ? 201 : 200);
+      return r;
+    },
+  );
+
+  app.post(
+    '/api/v1/customers/batch',
+    {
+      config: { scope: 'customers:write' },
+      schema: { tags, summary: 'Upsert up to 1,000 customer profiles; per-item results', body: batchBody },
+    },
+    async (req) => {
+      const { valid, errors } = splitValid(CustomerUpsertInput, req.body.items);
+      const results = await customers.upsertCustomers(valid, { source: 'api', actor: actor(req), prefix: (i) => `items.${i}` });
+      return summarize([...errors, ...results]);
+    },
+  );
+
+  app.get(
+    '/api/v1/customers',
+    {
+      config: { scope: 'customers:read' },
+      schema: {
+        tags,
+        summary: 'Search customers by phone (any format), email, member number or name prefix; filter by city or tag',
+        querystring: z.object({
+          q: z.string().max(200).optional(),
+          city: z.string().max(100).optional(),
+          tag: z.string().max(50).optional(),
+          limit: pageLimit.default(50),
+          offset: z.coerce.number().int().min(0).max(100_000).optional(),
+          cursor: z.string().max(100).optional().describe('nextCursor of the previous page'),
+        }),
+      },
+    },
+    async (req) => {
+      const page = await customers.search(req.query);
+      const v = viewer(req);
+      return { items: page.items.map((s) => summaryView(s, v)), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/v1/customers/duplicates',
+    {
+      config: { scope: 'customers:read' },
+      schema: {
+        tags,
+        summary: 'Open suspected duplicates (weak evidence) waiting for review, newest first',
+        querystring: z.object({ limit: pageLimit.default(50), offset: z.coerce.number().int().min(0).default(0) }),
+      },
+    },
+    async (req) => {
+      const page = await customers.listDuplicates(req.query);
+      const v = viewer(req);
+      return { items: page.items.map((d) => duplicateView(d, v)), hasMore: page.hasMore };
+    },
+  );
+
+  app.post(
+    '/api/v1/customers/duplicates/:id/accept',
+    {
+      config: { scope: 'customers:merge' },
+      schema: { tags, summary: 'Confirm a suspected duplicate: the younger profile is merged into the older', params: z.object({ id: z.uuid() }) },
+    },
+    async (req) => customers.acceptDuplicate(req.params.id, actor(req)),
+  );
+
+  app.post(
+    '/api/v1/customers/duplicates/:id/reject',
+    {
+      config: { scope: 'customers:merge' },
+      schema: { tags, summary: 'Two different people: close the suspected duplicate; they are not proposed again', params: z.object({ id: z.uuid() }) },
+    },
+    async (req) => customers.rejectDuplicate(req.params.id, actor(req)),
+  );
+
+  app.get(
+    '/api/v1/customers/:id',
+    {
+      config: { scope: 'customers:read' },
+      schema: {
+        tags,
+        summary: 'Customer 360: profile, identifiers, consents, lifetime stats and the timeline (newest first)',
+        description:
+          'A merged-away id answers 200 with the survivor\'s 360; `id` is the survivor, `requestedId` the id asked for and `mergedInto` is set. Unknown id: 404 customers.not_found.',
+        params: idParams,
+        querystring: z.object({ timelineLimit: pageLimit.default(50), timelineCursor: z.string().max(200).optional() }),
+      },
+    },
+    async (req) =>
+      customer360View(await customers.get360(req.params.id, { limit: req.query.timelineLimit, cursor: req.query.timelineCursor }), viewer(req)),
+  );
+
+  app.get(
+    '/api/v1/customers/:id/timeline',
+    {
+      config: { scope: 'customers:read' },
+      schema: {
+        tags,
+        summary: 'More of a customer\'s timeline (newest first)',
+        params: idParams,
+        querystring: z.object({ limit: pageLimit.default(50), cursor: z.string().max(200).optional() }),
+      },
+    },
+    async (req) => timelinePage(await customers.timeline(req.params.id, req.query), viewer(req)),
+  );
+
+  app.post(
+    '/api/v1/customers/:id/consents',
+    {
+      config: { scope: 'customers:write' },
+      schema: {
+        tags,
+        summary: 'Record consent decisions (appended to the history; repeating the current state adds nothing)',
+        params: idParams,
+        body: z.object({ consents: z.array(ConsentInput).min(1).max(50) }),
+      },
+    },
+    async (req) => customers.recordConsents(req.params.id, req.body.consents, 'api'),
+  );
+
+  app.post(
+    '/api/v1/customers/:id/merge',
+    {
+      config: { scope: 'customers:merge' },
+      schema: {
+        tags,
+        summary: 'Merge another profile into this one (this one survives); undo with /unmerge',
+        params: idParams,
+        body: z.object({ otherId: z.uuid(), reason: z.string().trim().min(1).max(500).optional() }),
+      },
+    },
+    async (req) =>
+      customers.mergeCustomers(req.params.id, req.body.otherId, { actor: actor(req), reason: req.body.reason ?? 'manual merge' }),
+  );
+
+  app.post(
+    '/api/v1/customers/:id/unmerge',
+    {
+      config: { scope: 'customers:merge' },
+      schema: {
+        tags,
+        summary: 'Undo a merge of this customer: both profiles and their records come back as they were',
+        params: idParams,
+        body: z.object({ mergeId: z.uuid() }),
+      },
+    },
+    async (req) => customers.unmergeCustomers(req.body.mergeId, actor(req), req.params.id),
+  );
+}
