@@ -285,6 +285,13 @@ describe('merge and unmerge', () => {
     await post('/api/v1/orders', { channel: 'online', externalId: 'B-1', placedAt: '2025-05-01T10:00:00+08:00', customer: { email: 'b.person@example.com' }, lines: [{ sku: 'A100', quantity: 1, unitPrice: '199.00' }] });
     await post('/api/v1/orders', { channel: 'pos', externalId: 'C-1', storeCode: 'BJ01', placedAt: '2025-05-02T10:00:00+08:00', customer: { memberNo: 'm777' }, lines: [{ sku: 'C300', quantity: 1, unitPrice: '10.00' }] });
     await post('/api/v1/events', { type: 'store_visit', occurredAt: '2025-05-03T10:00:00+08:00', customer: { phone: '13655556666' }, storeCode: 'BJ01' });
+    await t.kemai.customers.addTimelineItem(t.kemai.database.db, {
+      customerId: c,
+      occurredAt: new Date('2025-05-04T02:00:00Z'),
+      kind: 'loyalty.points_earned',
+      refId: 'P-1',
+      summary: { points: 10 },
+    });
     const beforeB = await comparable(b);
     const beforeC = await comparable(c);
 
@@ -301,6 +308,9 @@ describe('merge and unmerge', () => {
       'phone:+8613655556666:true',
     ]);
     expect(s.stats).toMatchObject({ orders: 2, netSpend: '209.00', events: 1 });
+    expect(s.timeline.items.filter((i: { kind: string }) => i.kind === 'item')).toEqual([
+      { kind: 'item', id: expect.any(String), at: '2025-05-04T02:00:00.000Z', itemKind: 'loyalty.points_earned', refId: 'P-1', summary: { points: 10 } },
+    ]);
     expect(s.timeline.items[0]).toMatchObject({ kind: 'merge', survivorId: b, absorbedId: c, actor: 'apikey:local-cli', reason: '同一人，客服核实' });
     const viaOld = (await get(`/api/v1/customers/${c}`)).json();
     expect(viaOld).toMatchObject({ id: b, requestedId: c, mergedInto: b });
