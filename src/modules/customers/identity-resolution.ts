@@ -168,6 +168,12 @@ export class IdentityResolver {
         survivorOf.set(m.absorbedId, ids[g]!);
       }
     }
+    // A weak-only group may have pointed at a profile another group just merged away.
+    for (const [g, id] of ids.entries()) {
+      let live = id;
+      while (survivorOf.has(live)) live = survivorOf.get(live)!;
+      ids[g] = live;
+    }
 
     await this.touchProfiles(tx, plan, ids, wanted.filter((i) => owners.has(identifierKey(i))));
     await this.recordCandidates(tx, plan, ids, survivorOf);

@@ -174,6 +174,17 @@ describe('identity resolution', () => {
     expect(await profile(q2!.customerId!)).toMatchObject({ status: 'active' });
   });
 
+  it('sends every ref of a batch to the survivor when the batch itself merges their profiles', async () => {
+    const [x] = await resolve([{ phone: '13200001111' }]);
+    const [y] = await resolve([{ email: 'y.batch@example.com', deviceId: 'tablet-y' }]);
+    const r = await resolve([{ phone: '13200001111', email: 'y.batch@example.com' }, { deviceId: 'tablet-y' }]);
+    expect(r).toEqual([
+      { customerId: x!.customerId, created: false },
+      { customerId: x!.customerId, created: false },
+    ]);
+    expect(await profile(y!.customerId!)).toMatchObject({ status: 'merged', merged_into: x!.customerId });
+  });
+
   it('attaches an anonymous visitor to the profile once identified', async () => {
     const [anon] = await resolve([{ anonymousId: 'visitor-42' }]);
     const [known] = await resolve([{ anonymousId: 'visitor-42', phone: '13400004444' }]);

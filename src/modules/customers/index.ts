@@ -1,4 +1,11 @@
-export { CustomerRefInput, REF_IDENTIFIER_FIELDS } from './customers.schemas.js';
+export {
+  CustomerRefInput,
+  CustomerUpsertInput,
+  ConsentInput,
+  CONSENT_CHANNELS,
+  CONSENT_PURPOSES,
+  REF_IDENTIFIER_FIELDS,
+} from './customers.schemas.js';
 export {
   CustomersService,
   type ResolvedRef,
@@ -6,6 +13,13 @@ export {
   type MergeParticipant,
   type MergeOptions,
   type MergeResult,
+  type UpsertContext,
+  type TimelineItemInput,
+  type CustomerSummary,
+  type Customer360,
+  type TimelineItem,
+  type DuplicateView,
+  type SearchQuery,
 } from './customers.service.js';
 export { RESOLUTION_ACTOR } from './identity-resolution.js';
 export { validateCustomerRef } from './domain/customer-ref.js';
