@@ -26,7 +26,7 @@ function Pages({ me }: { me: Me }) {
   const home = visibleNav(me)[0]?.to;
   return (
     <Routes>
-      <Route path="/" element={can(me, 'orders:read') || can(me, 'customers:read') ? <OverviewPage /> : <NoAccess />} />
+      <Route path="/" element={can(me, 'orders:read') ? <OverviewPage /> : <NoAccess />} />
       <Route path="/customers" element={can(me, 'customers:read') ? <CustomersPage /> : <NoAccess />} />
       <Route path="/customers/duplicates" element={can(me, 'customers:merge') ? <DuplicatesPage /> : <NoAccess />} />
       <Route path="/customers/:id" element={can(me, 'customers:read') ? <Customer360Page /> : <NoAccess />} />

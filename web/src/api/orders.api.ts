@@ -11,7 +11,7 @@ export interface OrderSummary {
   placedAt: string;
   status: string;
   paidAmount: Money;
-  refundedAmount?: Money;
+  refundedAmount: Money;
 }
 
 export interface OrderPage {

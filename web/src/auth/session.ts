@@ -60,9 +60,9 @@ export function useSignOut() {
   return useMutation({
     mutationFn: () => api('/api/v1/auth/logout', { method: 'POST', body: {} }),
     onSettled: () => {
-      // Nothing of the previous person's data may linger for whoever signs in next.
-      client.clear();
       client.setQueryData(ME_KEY, null);
+      // Nothing of the previous person's data may linger for whoever signs in next.
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
     },
   });
 }

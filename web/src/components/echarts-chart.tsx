@@ -31,7 +31,8 @@ export function EChart({ option, height = 280, label }: ChartProps) {
     chart.current?.setOption(
       {
         color: PALETTE,
-        textStyle: { fontFamily: 'inherit' },
+        // Canvas text does not inherit CSS: hand it the page's font so CJK labels match the rest.
+        textStyle: { fontFamily: getComputedStyle(el.current!).fontFamily, fontSize: 12, color: '#3d4b59' },
         animationDuration: 400,
         ...option,
       },

@@ -17,7 +17,7 @@ export interface NavItem {
 
 /** Where pages plug into the console: one entry per page a role may open. */
 export const NAV: NavItem[] = [
-  { to: '/', label: 'nav.overview', icon: 'overview', anyOf: ['orders:read', 'customers:read'], end: true },
+  { to: '/', label: 'nav.overview', icon: 'overview', anyOf: ['orders:read'], end: true },
   { to: '/customers', label: 'nav.customers', icon: 'customers', anyOf: ['customers:read'], end: true },
   { to: '/customers/duplicates', label: 'nav.duplicates', icon: 'duplicates', anyOf: ['customers:merge'] },
 ];
@@ -30,26 +30,29 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   const { t } = useTranslation();
   const signOut = useSignOut();
   const role = me.role ? t(`roles.${me.role}`, { defaultValue: me.role }) : t('roles.apikey');
+  const name = me.staff?.displayName ?? me.name;
   return (
     <div className="shell">
       <aside className="sidebar">
-        <div className="brand">
-          <img src="/favicon.svg" alt="" width={28} height={28} />
-          <span className="brand-name">{t('app.name')}</span>
-        </div>
-        <nav aria-label={t('nav.label')}>
-          {visibleNav(me).map((item) => (
-            <NavLink key={item.to} to={item.to} end={item.end} className={({ isActive }) => (isActive ? 'nav-item active' : 'nav-item')}>
-              <Icon name={item.icon} />
-              <span className="nav-label">{t(item.label)}</span>
-            </NavLink>
-          ))}
-        </nav>
-        <div className="sidebar-foot">
-          <a className="nav-item" href="/docs" target="_blank" rel="noreferrer">
-            <Icon name="docs" />
-            <span className="nav-label">{t('nav.apiDocs')}</span>
-          </a>
+        <div className="sidebar-inner">
+          <div className="brand">
+            <img src="/favicon.svg" alt="" width={28} height={28} />
+            <span className="brand-name">{t('app.name')}</span>
+          </div>
+          <nav aria-label={t('nav.label')}>
+            {visibleNav(me).map((item) => (
+              <NavLink key={item.to} to={item.to} end={item.end} className={({ isActive }) => (isActive ? 'nav-item active' : 'nav-item')}>
+                <Icon name={item.icon} />
+                <span className="nav-label">{t(item.label)}</span>
+              </NavLink>
+            ))}
+          </nav>
+          <div className="sidebar-foot">
+            <a className="nav-item" href="/docs" target="_blank" rel="noreferrer">
+              <Icon name="docs" />
+              <span className="nav-label">{t('nav.apiDocs')}</span>
+            </a>
+          </div>
         </div>
       </aside>
       <div className="main">
@@ -58,10 +61,10 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
           <LanguageSwitch />
           <div className="user" title={me.staff?.username ?? me.name}>
             <span className="avatar" aria-hidden="true">
-              {me.name.slice(0, 1).toUpperCase()}
+              {name.slice(0, 1).toUpperCase()}
             </span>
             <span className="user-text">
-              <span className="user-name">{me.name}</span>
+              <span className="user-name">{name}</span>
               <span className="user-role">{role}</span>
             </span>
           </div>

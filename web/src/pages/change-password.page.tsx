@@ -40,7 +40,7 @@ export function ChangePasswordPage({ me }: { me: Me }) {
       </div>
       <form className="auth-card" onSubmit={submit} aria-labelledby="change-title">
         <h1 id="change-title">{t('auth.changeTitle')}</h1>
-        <p className="muted">{t('auth.changeIntro', { name: me.name })}</p>
+        <p className="muted">{t('auth.changeIntro', { name: me.staff?.displayName ?? me.name })}</p>
         <label className="field">
           <span>{t('auth.currentPassword')}</span>
           <input name="currentPassword" type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />

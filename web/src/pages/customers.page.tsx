@@ -14,6 +14,7 @@ export function CustomersPage() {
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
   const search = useCustomerSearch(q);
+  const rows = search.data?.pages.flatMap((p) => p.items) ?? [];
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -50,13 +51,13 @@ export function CustomersPage() {
           <Loading />
         ) : search.isError ? (
           <ErrorState error={search.error} onRetry={() => void search.refetch()} />
-        ) : search.data.items.length === 0 ? (
+        ) : rows.length === 0 ? (
           <Empty title={q ? t('customers.noMatch', { q }) : t('customers.none')}>{t('customers.searchHint')}</Empty>
         ) : (
           <>
             <div className="card-head">
               <h2>{q ? t('customers.resultsFor', { q }) : t('customers.recent')}</h2>
-              <span className="muted small">{t('customers.shown', { count: search.data.items.length })}</span>
+              <span className="muted small">{t('customers.shown', { count: rows.length })}</span>
             </div>
             <div className="table-wrap">
               <table className="table">
@@ -71,7 +72,7 @@ export function CustomersPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {search.data.items.map((c) => (
+                  {rows.map((c) => (
                     <tr key={c.id}>
                       <td>
                         <Link to={`/customers/${c.id}`} className="strong-link">
@@ -88,6 +89,13 @@ export function CustomersPage() {
                 </tbody>
               </table>
             </div>
+            {search.hasNextPage ? (
+              <div className="more">
+                <button type="button" className="btn" disabled={search.isFetchingNextPage} onClick={() => void search.fetchNextPage()}>
+                  {search.isFetchingNextPage ? t('common.loading') : t('common.loadMore')}
+                </button>
+              </div>
+            ) : null}
           </>
         )}
       </section>

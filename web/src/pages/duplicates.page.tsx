@@ -6,12 +6,14 @@ import { Empty, ErrorState, Loading } from '../components/states';
 
 function Person({ c }: { c: CustomerSummary }) {
   const { t } = useTranslation();
+  const f = useFormat();
   return (
     <div className="dup-person">
       <Link to={`/customers/${c.id}`} className="strong-link">
         {c.name || t('customer.unnamed')}
       </Link>
-      <div className="muted small">{[c.phone, c.email, c.memberNo, c.city].filter(Boolean).join(' · ') || '—'}</div>
+      <div className="muted small">{[c.phone, c.email, c.memberNo].filter(Boolean).join(' · ') || '—'}</div>
+      <div className="muted small">{[c.birthday ? f.day(c.birthday) : null, c.city].filter(Boolean).join(' · ')}</div>
     </div>
   );
 }

@@ -2,8 +2,6 @@ import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useRecentOrders, RECENT_ORDERS, type OrderSummary } from '../api/orders.api';
-import { useCustomerSearch } from '../api/customers.api';
-import { can, useMe } from '../auth/session';
 import { Chart } from '../components/chart';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { useFormat } from '../format/format';
@@ -14,13 +12,13 @@ interface ChannelTotal {
   revenue: number;
 }
 
-/** Revenue per channel in fen, so summing many decimal strings stays exact. */
+/** Net revenue (paid − refunded) per channel in fen, so summing many decimal strings stays exact. */
 function byChannel(orders: OrderSummary[]): ChannelTotal[] {
   const totals = new Map<string, ChannelTotal>();
   for (const o of orders) {
     const t = totals.get(o.channel) ?? { channel: o.channel, orders: 0, revenue: 0 };
     t.orders += 1;
-    t.revenue += Math.round(Number(o.paidAmount) * 100);
+    t.revenue += Math.round(Number(o.paidAmount) * 100) - Math.round(Number(o.refundedAmount) * 100);
     totals.set(o.channel, t);
   }
   return [...totals.values()].sort((a, b) => b.revenue - a.revenue);
@@ -29,11 +27,11 @@ function byChannel(orders: OrderSummary[]): ChannelTotal[] {
 export function OverviewPage() {
   const { t } = useTranslation();
   const f = useFormat();
-  const { data: me } = useMe();
-  const showOrders = can(me, 'orders:read');
-  const showCustomers = can(me, 'customers:read');
   const orders = useRecentOrders();
-  const customers = useCustomerSearch('');
+  const sample = orders.data?.items ?? [];
+  const buyers = new Set(sample.map((o) => o.customerId).filter(Boolean)).size;
+  const oldest = sample.at(-1)?.placedAt;
+  const newest = sample[0]?.placedAt;
 
   const channels = useMemo(() => (orders.data ? byChannel(orders.data.items) : []), [orders.data]);
   const revenueFen = channels.reduce((s, c) => s + c.revenue, 0);
@@ -68,66 +66,61 @@ export function OverviewPage() {
     [channels, f, t],
   );
 
+  if (orders.isPending) return <Loading />;
+  if (orders.isError) return <ErrorState error={orders.error} onRetry={() => void orders.refetch()} />;
+
   return (
     <div className="page">
       <div className="page-head">
         <div>
           <h1>{t('overview.title')}</h1>
-          <p className="muted">{t('overview.subtitle', { count: RECENT_ORDERS })}</p>
+          <p className="muted">
+            {oldest && newest
+              ? t('overview.subtitleRange', { count: sample.length, from: f.date(oldest), to: f.date(newest) })
+              : t('overview.subtitle', { count: RECENT_ORDERS })}
+          </p>
         </div>
       </div>
 
       <section className="kpis">
-        {showCustomers ? (
-          <Link to="/customers" className="kpi kpi-link">
-            <div className="kpi-label">{t('overview.members')}</div>
-            <div className="kpi-value">{customers.data ? f.number(customers.data.total ?? customers.data.items.length) : '…'}</div>
-          </Link>
-        ) : null}
-        {showOrders ? (
-          <>
-            <div className="kpi">
-              <div className="kpi-label">{t('overview.orders')}</div>
-              <div className="kpi-value">{orders.data ? f.number(orderCount) : '…'}</div>
-            </div>
-            <div className="kpi">
-              <div className="kpi-label">{t('overview.revenue')}</div>
-              <div className="kpi-value">{orders.data ? f.money(revenueFen / 100) : '…'}</div>
-            </div>
-            <div className="kpi">
-              <div className="kpi-label">{t('overview.aov')}</div>
-              <div className="kpi-value">{orders.data && orderCount ? f.money(revenueFen / orderCount / 100) : '—'}</div>
-            </div>
-          </>
-        ) : null}
+        <div className="kpi">
+          <div className="kpi-label">{t('overview.orders')}</div>
+          <div className="kpi-value">{f.number(orderCount)}</div>
+        </div>
+        <div className="kpi">
+          <div className="kpi-label">{t('overview.revenue')}</div>
+          <div className="kpi-value">{f.money(revenueFen / 100)}</div>
+        </div>
+        <Link to="/customers" className="kpi kpi-link">
+          <div className="kpi-label">{t('overview.buyers')}</div>
+          <div className="kpi-value">{f.number(buyers)}</div>
+        </Link>
+        <div className="kpi">
+          <div className="kpi-label">{t('overview.aov')}</div>
+          <div className="kpi-value">{orderCount ? f.money(revenueFen / orderCount / 100) : '—'}</div>
+        </div>
       </section>
 
-      {showOrders ? (
-        orders.isPending ? (
-          <Loading />
-        ) : orders.isError ? (
-          <ErrorState error={orders.error} onRetry={() => void orders.refetch()} />
-        ) : channels.length === 0 ? (
+      {channels.length === 0 ? (
+        <section className="card">
+          <Empty title={t('overview.noOrders')}>{t('overview.noOrdersHint')}</Empty>
+        </section>
+      ) : (
+        <div className="grid-2 grid-wide-left">
           <section className="card">
-            <Empty title={t('overview.noOrders')}>{t('overview.noOrdersHint')}</Empty>
+            <div className="card-head">
+              <h2>{t('overview.revenueByChannel')}</h2>
+            </div>
+            <Chart option={barOption} label={t('overview.revenueByChannel')} />
           </section>
-        ) : (
-          <div className="grid-2 grid-wide-left">
-            <section className="card">
-              <div className="card-head">
-                <h2>{t('overview.revenueByChannel')}</h2>
-              </div>
-              <Chart option={barOption} label={t('overview.revenueByChannel')} />
-            </section>
-            <section className="card">
-              <div className="card-head">
-                <h2>{t('overview.ordersByChannel')}</h2>
-              </div>
-              <Chart option={pieOption} label={t('overview.ordersByChannel')} />
-            </section>
-          </div>
-        )
-      ) : null}
+          <section className="card">
+            <div className="card-head">
+              <h2>{t('overview.ordersByChannel')}</h2>
+            </div>
+            <Chart option={pieOption} label={t('overview.ordersByChannel')} />
+          </section>
+        </div>
+      )}
     </div>
   );
 }
