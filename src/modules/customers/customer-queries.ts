@@ -186,7 +186,7 @@ export async function customer360(db: Db, requestedId: string, page: { limit: nu
           from orders.order_facts where customer_id = ${id} and status <> 'cancelled' and store_code is not null
           group by store_code order by count(*) desc, net desc, store_code limit 5`,
     ),
-    customerTimeline(db, id, page),
+    customerTimeline(db, id, page, 'timelineCursor'),
   ]);
   const p = profileRows[0]!;
   const t = totals[0]!;
@@ -226,10 +226,10 @@ export async function customer360(db: Db, requestedId: string, page: { limit: nu
 
 /** Timeline cursor: the position of the last item, at microsecond precision. */
 const encodeCursor = (at: string, id: string) => Buffer.from(`${at}|${id}`).toString('base64url');
-function decodeCursor(cursor: string): { at: string; id: string } {
+function decodeCursor(cursor: string, param: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   if (!at || !id || !isUuid(id) || Number.isNaN(Date.parse(at))) {
-    throw invalid('customers.bad_cursor', 'cursor is not one this API returned', [{ path: 'timelineCursor', message: 'is not a valid cursor' }]);
+    throw invalid('customers.bad_cursor', 'cursor is not one this API returned', [{ path: param, message: 'is not a valid cursor' }]);
   }
   return { at, id };
 }
@@ -239,9 +239,14 @@ function decodeCursor(cursor: string): { at: string; id: string } {
  * items other modules add. Each branch is cut at the page size before the union, so a long
  * history costs no more than a short one.
  */
-export async function customerTimeline(db: Db, id: string, page: { limit: number; cursor?: string | undefined }): Promise<{ items: TimelineItem[]; nextCursor: string | null }> {
+export async function customerTimeline(
+  db: Db,
+  id: string,
+  page: { limit: number; cursor?: string | undefined },
+  cursorParam = 'cursor',
+): Promise<{ items: TimelineItem[]; nextCursor: string | null }> {
   const n = page.limit + 1;
-  const c = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const c = page.cursor ? decodeCursor(page.cursor, cursorParam) : undefined;
   const before = (at: SQL, key: SQL) => (c ? sql`and (${at}, ${key}) < (${c.at}::timestamptz, ${c.id}::uuid)` : sql``);
   const rows = await query<{ kind: string; id: string; at: string; atText: string; detail: Record<string, unknown> }>(
     db,

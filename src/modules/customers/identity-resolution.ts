@@ -121,8 +121,9 @@ export class IdentityResolver {
           tx,
           sql`select i.type, i.value, i.customer_id as "customerId",
                      (extract(epoch from c.created_at) * 1000)::float8 as created,
-                     exists (select 1 from customers.identifiers s
-                             where s.customer_id = i.customer_id and s.type = any(${sql.param([...strong])}::text[])) as identified
+                     i.type = any(${sql.param([...strong])}::text[]) or exists (
+                       select 1 from customers.identifiers s
+                       where s.customer_id = i.customer_id and s.type = any(${sql.param([...strong])}::text[])) as identified
               from unnest(${sql.param(wanted.map((i) => i.type))}::text[], ${sql.param(wanted.map((i) => i.value))}::text[]) as k(type, value)
               join customers.identifiers i on i.type = k.type and i.value = k.value
               join customers.customers c on c.id = i.customer_id`,

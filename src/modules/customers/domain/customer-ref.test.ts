@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseRef, validateCustomerRef } from './customer-ref.js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { normaliseIdentifier, normalisePhone } from './identifiers.js';
 import { maskName } from '../http/customer.views.js';
 
@@ -10,6 +11,28 @@ describe('identifier normalisation', () => {
     }
     expect(normalisePhone('+1 650 253 0000', 'CN')).toBe('+16502530000');
     expect(normalisePhone('12345', 'CN')).toBeUndefined();
+  });
+
+  it('answers Chinese mobile numbers exactly as a full libphonenumber check does, block cache or not', () => {
+    const full = (n: string) => {
+      const p = parsePhoneNumberFromString(n, 'CN');
+      return p && p.isValid() ? p.number : undefined;
+    };
+    let seen = 0;
+    for (let prefix = 1000; prefix <= 1999; prefix++) {
+      for (const tail of ['0000000', '5123456', '9999999', '3141592']) {
+        const national = `${prefix}${tail}`;
+        // Twice: the first call fills the block cache, the second answers from it.
+        for (const input of [national, `+86${national}`, `0086 ${national}`, national]) {
+          expect(normalisePhone(input, 'CN'), input).toBe(full(`+86${national}`));
+          seen += 1;
+        }
+      }
+    }
+    expect(seen).toBe(16_000);
+    // Outside China a bare 11-digit number starting with 1 is not a Chinese mobile.
+    expect(normalisePhone('16502530000', 'US')).toBe(full('+16502530000'));
+    expect(normalisePhone('13800138000', 'US')).toBeUndefined();
   });
 
   it('lowercases email, uppercases member numbers and POS cards, keeps WeChat ids as sent', () => {

@@ -23,9 +23,34 @@ export function normalisePhone(input: string, defaultRegion = 'CN'): string | un
   const cleaned = input.trim().replace(/[\s()-]/g, '');
   if (!cleaned) return undefined;
   const withPlus = cleaned.startsWith('00') ? `+${cleaned.slice(2)}` : cleaned;
-  const parsed = parsePhoneNumberFromString(withPlus, defaultRegion as CountryCode);
+  const mobile = CN_MOBILE.exec(withPlus);
+  if (mobile && (withPlus.startsWith('+') || defaultRegion === 'CN')) return chineseMobile(mobile[1]!);
+  return fullParse(withPlus, defaultRegion);
+}
+
+function fullParse(text: string, defaultRegion: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(text, defaultRegion as CountryCode);
   if (!parsed || !parsed.isValid()) return undefined;
   return parsed.number;
+}
+
+const CN_MOBILE = /^(?:\+86)?(1\d{10})$/;
+const mobileBlocks = new Map<string, boolean>();
+
+/**
+ * Full validation costs ~0.1 ms a number, which dominates a 1,000-order batch. A Chinese mobile
+ * number's validity depends only on its leading digits (the metadata pattern is a prefix of at
+ * most five digits then \d{6}), so one full check per 7-digit block (号段) answers for all of it.
+ */
+function chineseMobile(national: string): string | undefined {
+  const block = national.slice(0, 7);
+  let valid = mobileBlocks.get(block);
+  if (valid === undefined) {
+    if (mobileBlocks.size > 100_000) mobileBlocks.clear();
+    valid = fullParse(`+86${national}`, 'CN') !== undefined;
+    mobileBlocks.set(block, valid);
+  }
+  return valid ? `+86${national}` : undefined;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
