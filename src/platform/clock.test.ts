@@ -36,3 +36,22 @@ describe('parseInstant', () => {
     expect(localDate(new Date(at.getTime() + 1000), 'Asia/Shanghai')).toBe('2025-11-02');
   });
 });
+
+describe('parseInstant across many hours', () => {
+  it('gives the same answers as a direct computation on both sides of DST changes', () => {
+    // Every half hour through New York's 2025 spring-forward and fall-back days, twice (cold, then cached).
+    const expected = new Map<string, string>();
+    for (const day of ['2025-03-08', '2025-03-09', '2025-11-01', '2025-11-02']) {
+      for (let m = 0; m < 24 * 60; m += 30) {
+        const text = `${day}T${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00`;
+        const first = parseInstant(text, 'America/New_York')!.toISOString();
+        expected.set(text, first);
+      }
+    }
+    for (const [text, iso] of expected) expect(parseInstant(text, 'America/New_York')!.toISOString()).toBe(iso);
+    expect(expected.get('2025-11-02T00:30:00')).toBe('2025-11-02T04:30:00.000Z');
+    expect(expected.get('2025-11-02T03:00:00')).toBe('2025-11-02T08:00:00.000Z');
+    expect(expected.get('2025-03-09T01:30:00')).toBe('2025-03-09T06:30:00.000Z');
+    expect(expected.get('2025-03-09T04:00:00')).toBe('2025-03-09T08:00:00.000Z');
+  });
+});

@@ -54,6 +54,26 @@ function zoneOffset(instant: number, timeZone: string): number {
   return wall - Math.floor(instant / 1000) * 1000;
 }
 
+const HOUR = 3_600_000;
+const offsets = new Map<string, number>();
+
+/**
+ * zoneOffset through a cache per zone and UTC hour (Intl formatting costs tens of µs and a batch
+ * of local times mostly shares a few hours). An hour is cached only when its offset is the same at
+ * both ends, i.e. no transition falls inside it.
+ */
+function hourlyOffset(instant: number, timeZone: string): number {
+  const hour = Math.floor(instant / HOUR);
+  const key = `${timeZone}|${hour}`;
+  const cached = offsets.get(key);
+  if (cached !== undefined) return cached;
+  const start = zoneOffset(hour * HOUR, timeZone);
+  if (zoneOffset(hour * HOUR + HOUR - 1000, timeZone) !== start) return zoneOffset(instant, timeZone);
+  if (offsets.size >= 100_000) offsets.clear();
+  offsets.set(key, start);
+  return start;
+}
+
 const WITH_OFFSET = /[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?$/;
 
@@ -77,7 +97,7 @@ export function parseInstant(text: string, timeZone: string): Date | undefined {
   if (new Date(wall).getUTCDate() !== d) return undefined;
   // The offset at the wall time read as UTC is right except within hours of a DST transition;
   // one correction step settles it there.
-  const first = wall - zoneOffset(wall, timeZone);
-  const second = wall - zoneOffset(first, timeZone);
+  const first = wall - hourlyOffset(wall, timeZone);
+  const second = wall - hourlyOffset(first, timeZone);
   return new Date(second);
 }
