@@ -46,7 +46,7 @@ export const EventQuery = z.object({
   customerId: z.uuid().optional(),
   type: z.string().trim().min(1).max(41).optional(),
   from: instant.optional().describe('Inclusive; a date means its start in the business time zone'),
-  to: instant.optional().describe('Exclusive; a date means the end of that day in the business time zone'),
+  to: instant.optional().describe('Up to, not including, this instant; a bare date includes that whole day in the business time zone'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
 });
