@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../platform/db/database.js';
+import { OrderInput } from './index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 
 let t: TestApp;
@@ -235,6 +236,23 @@ describe('batch ingest', () => {
     expect(big.json().error.details.issues[0].path).toBe('items');
     const empty = await post('/api/v1/orders/batch', { items: [] });
     expect(empty.statusCode).toBe(400);
+  });
+
+  it('stores each order once when overlapping batches race', async () => {
+    const a = Array.from({ length: 30 }, (_, i) => order(`RACE-${i}`, { customer: { phone: `1361234${String(5000 + i)}` } }));
+    const b = Array.from({ length: 30 }, (_, i) => order(`RACE-${i + 15}`, { customer: { phone: `1361234${String(5015 + i)}` } }));
+    const [ra, rb] = await Promise.all([
+      t.kemai.orders.ingestOrders(a.map((o) => OrderInput.parse(o)), { source: 'api' }),
+      t.kemai.orders.ingestOrders(b.map((o) => OrderInput.parse(o)), { source: 'api' }),
+    ]);
+    expect([...ra, ...rb].every((r) => r.status === 'created' || r.status === 'unchanged')).toBe(true);
+    // The 15 orders in both batches got one id each, whichever call wrote them.
+    const idsA = new Map(ra.map((r, i) => [a[i]!.externalId, r.id]));
+    rb.forEach((r, i) => {
+      if (idsA.has(b[i]!.externalId)) expect(r.id).toBe(idsA.get(b[i]!.externalId));
+    });
+    expect(await one(sql`select count(*)::int as n, count(distinct external_id)::int as d from orders.orders where external_id like 'RACE-%'`)).toEqual({ n: 45, d: 45 });
+    expect(await one(sql`select count(*)::int as n from orders.order_lines l join orders.orders o on o.id = l.order_id where o.external_id like 'RACE-%'`)).toEqual({ n: 45 });
   });
 
   it('treats a key repeated inside one batch as one order', async () => {
