@@ -135,6 +135,30 @@ describe('recording events', () => {
     ]);
   });
 
+  it('stores each event once when the same feed is sent twice at the same time, in any order', async () => {
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      type: 'view',
+      occurredAt: `2025-11-09T10:${String(i).padStart(2, '0')}:00+08:00`,
+      customer: i % 2 ? { memberNo: `race-${i % 7}` } : { anonymousId: `race-visitor-${i % 5}` },
+      source: 'race',
+      externalId: `r-${i}`,
+    }));
+    const [a, b] = await Promise.all([
+      post('/api/v1/events/batch', { items }),
+      post('/api/v1/events/batch', { items: [...items].reverse() }),
+    ]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    const sa = a.json().summary;
+    const sb = b.json().summary;
+    expect(sa.created + sb.created).toBe(60);
+    expect(sa.unchanged + sb.unchanged).toBe(60);
+    expect(sa.error + sb.error + sa.updated + sb.updated).toBe(0);
+    expect(await count(sql`select count(*) as n from activity.events where source = 'race'`)).toBe(60);
+    const idsA = new Map(a.json().results.map((r: { index: number; id: string }) => [r.index, r.id]));
+    const idsB = b.json().results.map((r: { index: number; id: string }) => [59 - r.index, r.id]);
+    for (const [i, id] of idsB) expect(idsA.get(i)).toBe(id);
+  });
+
   it('stores the good items of a batch and names the field of each bad one', async () => {
     const before = await count(sql`select count(*) as n from activity.events`);
     const ok = { type: 'try_on', occurredAt: '2025-11-06T15:00:00+08:00', customer: { phone: '13700137000' }, storeCode: 'SH01', sku: 'A100' };

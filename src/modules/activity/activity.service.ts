@@ -270,10 +270,18 @@ export class ActivityService {
       const k = keyOf(p);
       if (k) lastByKey.set(k, p);
     }
-    const rows = prepared.filter((p) => {
-      const k = keyOf(p);
-      return !k || lastByKey.get(k) === p;
-    });
+    // Sorted by key so concurrent batches replaying the same events take the unique-index locks in
+    // the same order instead of deadlocking.
+    const rows = prepared
+      .filter((p) => {
+        const k = keyOf(p);
+        return !k || lastByKey.get(k) === p;
+      })
+      .sort((a, b) => {
+        const ka = keyOf(a) ?? '';
+        const kb = keyOf(b) ?? '';
+        return ka < kb ? -1 : ka > kb ? 1 : 0;
+      });
 
     const changed = sql`(${events.customerId}, ${events.anonymousId}, ${events.deviceId}, ${events.type}, ${events.occurredAt}, ${events.channel}, ${events.storeCode}, ${events.sku}, ${events.properties})
       is distinct from (coalesce(excluded.customer_id, ${events.customerId}), excluded.anonymous_id, excluded.device_id, excluded.type, excluded.occurred_at, excluded.channel, excluded.store_code, excluded.sku, excluded.properties)`;
