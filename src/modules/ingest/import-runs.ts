@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { query, type Db } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
@@ -73,15 +75,9 @@ export class DbRunStore implements RunStore {
   async commit(run: ImportRun, step: Parameters<RunStore['commit']>[1]): Promise<void> {
     const c = step.counters;
     await this.db.transaction(async (tx) => {
-      for (let i = 0; i < (step.staged?.length ?? 0); i += 2000) {
-        const slice = step.staged!.slice(i, i + 2000);
-        // jsonb_to_recordset keeps this one statement with 3 parameters whatever the chunk size.
-        await tx.execute(sql`
-          insert into ingest.staged_rows (run_id, group_key, line, data)
-          select ${run.id}::uuid, r.k, r.l, r.d
-          from jsonb_to_recordset(${JSON.stringify(slice.map((s) => ({ k: s.groupKey, l: s.line, d: s.data })))}::jsonb) as r(k text, l int, d jsonb)
-          on conflict do nothing`);
-      }
+      const client = copyClient(tx);
+      if (client && step.staged?.length) await copyStaged(client, run.id, step.staged);
+      else await insertStaged(tx, run.id, step.staged ?? []);
       for (let i = 0; i < step.errors.length; i += 2000) {
         const slice = step.errors.slice(i, i + 2000);
         await tx.execute(sql`
@@ -162,6 +158,45 @@ export class DbRunStore implements RunStore {
     }
   }
 }
+
+/** PGlite: jsonb_to_recordset keeps it one statement with 3 parameters whatever the chunk size. */
+async function insertStaged(tx: Db, runId: string, rows: StagedRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 2000) {
+    const slice = rows.slice(i, i + 2000);
+    await tx.execute(sql`
+      insert into ingest.staged_rows (run_id, group_key, line, data)
+      select ${runId}::uuid, r.k, r.l, r.d
+      from jsonb_to_recordset(${JSON.stringify(slice.map((s) => ({ k: s.groupKey, l: s.line, d: s.data })))}::jsonb) as r(k text, l int, d jsonb)
+      on conflict do nothing`);
+  }
+}
+
+/** The node-postgres connection under a drizzle transaction (PostgreSQL); PGlite has none. */
+function copyClient(tx: Db): pg.ClientBase | undefined {
+  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  return client instanceof pg.Client ? client : undefined;
+}
+
+/**
+ * Staged rows go in with COPY on PostgreSQL, in the chunk's transaction. A replayed chunk cannot
+ * collide: it is only replayed when its transaction (and so this COPY) did not commit.
+ */
+async function copyStaged(client: pg.ClientBase, runId: string, rows: StagedRow[]): Promise<void> {
+  let text = '';
+  for (const r of rows) text += `${runId}\t${copyField(r.groupKey)}\t${r.line}\t${copyField(JSON.stringify(r.data))}\n`;
+  const stream = client.query(copyFrom('copy ingest.staged_rows (run_id, group_key, line, data) from stdin'));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+    stream.end(text);
+  });
+}
+
+function copyField(s: string): string {
+  return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : s;
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /** For imports through a running server: progress lives in this process only. */
 export class MemoryRunStore implements RunStore {

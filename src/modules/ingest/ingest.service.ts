@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { KIND_FIELDS, type ImportKind } from './domain/import-kinds.js';
-import { compileMapping, type CompiledMapping } from './domain/row-mapping.js';
+import { compileMapping, type CompiledMapping, type RowIssue } from './domain/row-mapping.js';
 import { buildGrouped, groupKey, locateIssues, nest, type MappedRow, type ReportedIssue } from './domain/record-building.js';
 import type { MappingSpec } from './ingest.schemas.js';
 import { zeroCounters, type Counters, type ImportRun, type RunStore } from './import-runs.js';
@@ -166,16 +166,17 @@ export class IngestService {
 
     if (ctx.staging) {
       let written = 0;
-      let after = run.checkpointKey;
+      let next = this.store.nextGroups(run, run.checkpointKey, GROUPS_PER_WRITE);
       for (;;) {
-        const groups = await this.store.nextGroups(run, after, GROUPS_PER_WRITE);
+        const groups = await next;
         if (groups.length === 0) break;
-        const rows: MappedRow[][] = groups.map((g) => g.rows.map((r) => ({ line: r.line, ...(r.data as Omit<MappedRow, 'line'>) })));
+        // Read the next groups while these are written.
+        next = this.store.nextGroups(run, groups.at(-1)!.groupKey, GROUPS_PER_WRITE);
+        const rows: MappedRow[][] = groups.map((g) => g.rows.map((r) => unpackRow(mapping!, r.line, r.data as PackedRow)));
         const counters = zeroCounters();
         const errors = await this.writeRecords(ctx, rows, counters);
         counters.rowsFailed = new Set(errors.map((e) => e.line)).size;
-        after = groups.at(-1)!.groupKey;
-        await this.store.commit(run, { key: after, errors, counters });
+        await this.store.commit(run, { key: groups.at(-1)!.groupKey, errors, counters });
         written += rows.reduce((s, r) => s + r.length, 0);
         progress('write', written);
       }
@@ -220,7 +221,7 @@ export class IngestService {
           errors.push({ line: m.line, field: ctx.columnOf(missing[0]!) ?? missing[0]!, reason: `${missing.join(', ')}: required (it says which record the row belongs to)` });
           continue;
         }
-        if (ctx.staging) staged.push({ groupKey: k, line: m.line, data: m.issues ? { values: m.values, issues: m.issues } : { values: m.values } });
+        if (ctx.staging) staged.push({ groupKey: k, line: m.line, data: packRow(ctx.mapping!, m) });
         else {
           const g = groups.get(k);
           if (g) g.push(m);
@@ -334,6 +335,22 @@ interface ChunkContext {
   source: string;
   eventIdPrefix: string;
   columnOf: (target: string) => string | undefined;
+}
+
+/** A staged row: its values in the mapping's field order (the run key pins the mapping). */
+type PackedRow = [unknown[], RowIssue[]?];
+
+function packRow(mapping: CompiledMapping, row: MappedRow): PackedRow {
+  const values = mapping.fields.map((f) => row.values[f.target] ?? null);
+  return row.issues ? [values, row.issues] : [values];
+}
+
+function unpackRow(mapping: CompiledMapping, line: number, [values, issues]: PackedRow): MappedRow {
+  const out: Record<string, unknown> = {};
+  mapping.fields.forEach((f, i) => {
+    if (values[i] !== null) out[f.target] = values[i];
+  });
+  return issues ? { line, values: out, issues } : { line, values: out };
 }
 
 function describeRecord(ctx: ChunkContext, rows: MappedRow[]): string {

@@ -1,0 +1,184 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../../platform/db/database.js';
+import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+import { DbRunStore, directWriter, IMPORT_PRESETS, IngestService, ImportError, type ImportKind, type ImportRequest } from './index.js';
+
+const FIXTURES = path.resolve('tests/fixtures/import');
+const fixture = (name: string) => path.join(FIXTURES, name);
+
+let t: TestApp;
+let service: IngestService;
+let tmp: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  service = new IngestService(new DbRunStore(t.kemai.database.db), directWriter(t.kemai), { timeZone: 'Asia/Shanghai' });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-ingest-'));
+});
+afterAll(async () => {
+  await t?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const run = (kind: ImportKind, file: string, more: Partial<ImportRequest> = {}) =>
+  service.importFile({ kind, file, mapping: { fields: {}, skip: [] }, ...more });
+
+async function report(runId: string): Promise<string[]> {
+  const file = path.join(tmp, `${runId}.csv`);
+  await service.writeErrorReport(runId, file);
+  return fs.readFileSync(file, 'utf8').trim().split('\n');
+}
+
+const orderFacts = (externalIds: string[]) =>
+  query<{ external_id: string; channel: string; store_code: string | null; paid_fen: number; gross_fen: number; line_count: number; customer_id: string | null; placed_at: string; status: string }>(
+    t.kemai.database.db,
+    sql`select external_id, channel, store_code, paid_fen::int as paid_fen, gross_fen::int as gross_fen, line_count, customer_id, to_char(placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as placed_at, status
+        from orders.order_facts where external_id = any(${`{${externalIds.join(",")}}`}::text[]) order by external_id`,
+  );
+
+/** Copy a fixture so a test can change or rename it without touching the committed file. */
+function copyOf(name: string, as = name): string {
+  const target = path.join(tmp, `${Math.random().toString(36).slice(2)}-${as}`);
+  fs.copyFileSync(fixture(name), target);
+  return target;
+}
+
+describe('kemai import (service)', () => {
+  it('maps renamed columns onto orders, groups the lines of one order wherever they are, and reports bad rows by line and column', async () => {
+    const mapping = {
+      fields: {
+        externalId: 'Order No',
+        channel: { const: 'pos' },
+        placedAt: 'Placed',
+        storeCode: 'Store',
+        'customer.phone': 'Mobile',
+        'lines.sku': 'Item',
+        'lines.quantity': 'Qty',
+        'lines.unitPrice': 'Price',
+      },
+      skip: [],
+    };
+    // One row per chunk: A1's second line arrives three chunks after its first.
+    const s = await run('orders', copyOf('orders-mapped.csv'), { mapping, chunkRows: 1 });
+    expect(s.rows).toEqual({ read: 8, imported: 4, skipped: 0, failed: 4 });
+    expect(s.records).toEqual({ created: 3, updated: 0, unchanged: 0 });
+    expect(await report(s.runId)).toEqual([
+      'line,field,reason',
+      '5,Qty,"lines.quantity: not a whole number: ""x"""',
+      '6,(order),"order A3 not imported: line 5: lines.quantity: not a whole number: ""x"""',
+      '7,Price,"lines.unitPrice: not an amount with at most 2 decimals: ""5.001"""',
+      '8,Placed,"placedAt: not a date-time: ""not a date"""',
+    ]);
+    const facts = await orderFacts(['A1', 'A2', 'A3', 'A4', 'A5', 'A6']);
+    expect(facts.map((f) => [f.external_id, f.store_code, f.line_count, f.paid_fen, f.placed_at])).toEqual([
+      ['A1', 'SH01', 2, 13980, '2025-11-01T02:00:00Z'],
+      ['A2', 'SH01', 1, 500, '2025-11-01T03:00:00Z'],
+      ['A6', 'BJ01', 1, 1000, '2025-11-03T04:00:00Z'],
+    ]);
+    expect(facts[0]!.customer_id).not.toBeNull();
+    expect(facts[1]!.customer_id).toBeNull();
+  });
+
+  it('fails fast on missing columns, naming them and the columns present, and imports nothing', async () => {
+    const file = copyOf('orders-mapped.csv');
+    const err = await run('orders', file, { mapping: { fields: { externalId: 'Order No', 'lines.sku': 'SKU' }, skip: [] } }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as Error).message).toBe(
+      'cannot import orders: missing channel (no column named "channel"; map one with --map channel=COLUMN); ' +
+        'placedAt (no column named "placedAt"; map one with --map placedAt=COLUMN); ' +
+        'lines.quantity (no column named "lines.quantity"; map one with --map lines.quantity=COLUMN); ' +
+        'lines.unitPrice (no column named "lines.unitPrice"; map one with --map lines.unitPrice=COLUMN); ' +
+        'lines.sku (column "SKU" is not in the file). Columns in the file: Order No, Placed, Store, Item, Qty, Price, Mobile.',
+    );
+    const runs = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from ingest.import_runs where file_path = ${file}`);
+    expect(runs[0]!.n).toBe(0);
+  });
+
+  it('reports malformed CSV by line: a wrong number of values, a stray quote, an unterminated quote', async () => {
+    const s = await run('stores', copyOf('stores-malformed.csv'));
+    // Lines 7 and 8 are one record: the quote opened on line 7 swallows the line feed.
+    expect(s.rows).toEqual({ read: 6, imported: 3, skipped: 0, failed: 3 });
+    expect(await report(s.runId)).toEqual([
+      'line,field,reason',
+      '4,(row),"4 values but the header has 3 columns (an unquoted delimiter in a value, or a missing one?)"',
+      '5,(row),"malformed CSV: unexpected text after the closing quote in column 2 (a quote inside a quoted value must be doubled: """")"',
+      '7,(row),malformed CSV: unterminated quoted value in column 2 (the quote opened on line 7 is never closed)',
+    ]);
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/stores', headers: t.admin });
+    const names = Object.fromEntries((res.json().items as Array<{ code: string; name: string }>).map((x) => [x.code, x.name]));
+    expect(names).toMatchObject({ SH01: 'Shanghai One', SH02: 'Shanghai, Two', SH05: 'Shanghai Five' });
+    expect(names.SH03 ?? names.SH04 ?? names.SH06 ?? names.SH07).toBeUndefined();
+  });
+
+  it('reports bytes that are not UTF-8 with their line and suggests --encoding gbk, which then reads the file', async () => {
+    const mixed = await run('stores', copyOf('stores-mixed.csv'));
+    expect(mixed.rows).toEqual({ read: 3, imported: 2, skipped: 0, failed: 1 });
+    expect(await report(mixed.runId)).toEqual([
+      'line,field,reason',
+      '3,(row),"line 3 has bytes that are not valid UTF-8; if the file is in a Chinese legacy encoding, run again with --encoding gbk"',
+    ]);
+    const gbk = await run('stores', copyOf('stores-gbk.csv'), { encoding: 'gbk' });
+    expect(gbk.rows).toEqual({ read: 3, imported: 3, skipped: 0, failed: 0 });
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/stores/HZ01', headers: t.admin });
+    expect(res.json()).toMatchObject({ code: 'HZ01', name: '杭州一店', city: '杭州' });
+  });
+
+  it('reads NDJSON orders, plain and gzipped, and a rerun of the same file resumes to nothing while --restart replays unchanged', async () => {
+    const plain = await run('orders', copyOf('orders.ndjson'));
+    expect(plain.rows).toEqual({ read: 4, imported: 2, skipped: 0, failed: 2 });
+    expect(plain.records).toEqual({ created: 2, updated: 0, unchanged: 0 });
+    const lines = await report(plain.runId);
+    expect(lines[1]).toMatch(/^3,\(row\),not valid JSON: /);
+    expect(lines[2]).toBe('4,lines,lines: Too small: expected array to have >=1 items');
+    const facts = await orderFacts(['N1', 'N2']);
+    expect(facts.map((f) => [f.external_id, f.gross_fen, f.paid_fen, f.line_count])).toEqual([
+      ['N1', 4480, 4380, 2],
+      ['N2', 10000, 9000, 1],
+    ]);
+
+    const gz = copyOf('orders.ndjson.gz');
+    const first = await run('orders', gz);
+    expect(first.records).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    const again = await run('orders', gz);
+    expect(again.alreadyCompleted).toBe(true);
+    const restarted = await run('orders', gz, { restart: true });
+    expect(restarted.records).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    expect(restarted.runId).not.toBe(first.runId);
+  });
+
+  it('imports the Online Retail sample with its preset: cancellations as cancelled orders, exact counts and sums', async () => {
+    const s = await run('orders', copyOf('online-retail-200.csv'), { mapping: IMPORT_PRESETS['online-retail']!.mapping });
+    expect(s.rows).toEqual({ read: 200, imported: 200, skipped: 0, failed: 0 });
+    expect(s.records.created).toBe(25);
+    const [totals] = await query<{ orders: number; paid: number; cancelled: number; cancelled_paid: number; customers: number; lines: number }>(
+      t.kemai.database.db,
+      sql`select count(*)::int as orders, sum(paid_fen)::int as paid, sum(line_count)::int as lines,
+                 count(*) filter (where status = 'cancelled')::int as cancelled,
+                 sum(paid_fen) filter (where status = 'cancelled')::int as cancelled_paid,
+                 count(distinct customer_id)::int as customers
+          from orders.order_facts where channel = 'online' and external_id ~ '^C?5363'`,
+    );
+    expect(totals).toEqual({ orders: 25, paid: 887795, lines: 200, cancelled: 2, cancelled_paid: 3215, customers: 16 });
+    const [first] = await orderFacts(['536365']);
+    // 2010-12-01 08:26 in London (GMT in winter).
+    expect(first!.placed_at).toBe('2010-12-01T08:26:00Z');
+  });
+
+  it('imports the Complete Journey sample with its preset: a basket scattered over the file is one order', async () => {
+    const s = await run('orders', copyOf('complete-journey-200.csv'), { mapping: IMPORT_PRESETS['complete-journey']!.mapping });
+    expect(s.rows).toEqual({ read: 200, imported: 197, skipped: 3, failed: 0 });
+    expect(s.records.created).toBe(196);
+    const [totals] = await query<{ orders: number; paid: number; lines: number; customers: number }>(
+      t.kemai.database.db,
+      sql`select count(*)::int as orders, sum(paid_fen)::int as paid, sum(line_count)::int as lines, count(distinct customer_id)::int as customers
+          from orders.order_facts where channel = 'pos' and external_id ~ '^[0-9]{11}$'`,
+    );
+    expect(totals).toEqual({ orders: 196, paid: 59255, lines: 197, customers: 184 });
+    const [basket] = await orderFacts(['34204785979']);
+    expect(basket!.line_count).toBe(2);
+  });
+});
