@@ -60,10 +60,13 @@ export async function searchCustomers(db: Db, s: SearchQuery, defaultRegion: str
     const member = normaliseIdentifier('member_no', q);
     if (member) keys.push(['member_no', member]);
     const prefix = `${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    where.push(sql`(c.name like ${prefix} or c.id in (
+    // A union of two indexed lookups; `name like … or id in (…)` would scan every profile.
+    where.push(sql`c.id in (
+      select n.id from customers.customers n where n.name like ${prefix}
+      union
       select i.customer_id from customers.identifiers i
       join unnest(${sql.param(keys.map((k) => k[0]))}::text[], ${sql.param(keys.map((k) => k[1]))}::text[]) as k(type, value)
-        on i.type = k.type and i.value = k.value))`);
+        on i.type = k.type and i.value = k.value)`);
   }
   if (s.city) where.push(sql`c.city = ${s.city}`);
   if (s.tag) where.push(sql`c.tags @> array[${s.tag}]::text[]`);

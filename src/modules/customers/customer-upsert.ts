@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { parseInstant } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
 import type { FieldIssue } from '../../platform/errors.js';
@@ -39,14 +39,14 @@ const EXPLICIT = [
 ] as const;
 
 /** A digest of everything an upsert can change, to tell 'updated' from 'unchanged'. */
-async function profileDigests(tx: Db, where: ReturnType<typeof sql>): Promise<Map<string, string>> {
+async function profileDigests(tx: Db, ids: SQL): Promise<Map<string, string>> {
   const rows = await query<{ id: string; h: string }>(
     tx,
     sql`select c.id, md5(row(c.status, c.name, c.gender, c.birthday, c.city, c.income_band, c.occupation, c.family_stage, c.tags, c.attributes)::text
                 || coalesce((select string_agg(i.type || ':' || i.value || ':' || i.is_primary, ',' order by i.type, i.value)
                              from customers.identifiers i where i.customer_id = c.id), '')
                 || (select count(*) from customers.consents k where k.customer_id = c.id)::text) as h
-        from customers.customers c where ${where}`,
+        from customers.customers c where c.id in (${ids})`,
   );
   return new Map(rows.map((r) => [r.id, r.h]));
 }
@@ -141,10 +141,12 @@ export async function upsertCustomers(
     const normalised = valid.flatMap(({ value }) => normaliseRef(value, opts.defaultRegion, '').ref.identifiers);
     const before = await profileDigests(
       tx,
-      sql`c.id in (select i.customer_id from customers.identifiers i
-                   join unnest(${sql.param(normalised.map((n) => n.type))}::text[], ${sql.param(normalised.map((n) => n.value))}::text[]) as k(type, value)
-                     on i.type = k.type and i.value = k.value)
-          or c.id = any(${sql.param([...live.values()].map((p) => p.id))}::uuid[])`,
+      // A union, not an OR of two conditions: the OR would make Postgres scan every profile.
+      sql`select i.customer_id from customers.identifiers i
+          join unnest(${sql.param(normalised.map((n) => n.type))}::text[], ${sql.param(normalised.map((n) => n.value))}::text[]) as k(type, value)
+            on i.type = k.type and i.value = k.value
+          union
+          select unnest(${sql.param([...live.values()].map((p) => p.id))}::uuid[])`,
     );
     const resolved = await resolver.resolve(
       tx,
@@ -167,7 +169,7 @@ export async function upsertCustomers(
     const updates = [...patches].filter(([, p]) => Object.keys(p).length > 0).map(([id, p]) => ({ id, p }));
     if (updates.length > 0) await applyPatches(tx, updates);
     await recordConsents(tx, consents);
-    const after = await profileDigests(tx, sql`c.id = any(${sql.param([...new Set(ids)])}::uuid[])`);
+    const after = await profileDigests(tx, sql`select unnest(${sql.param([...new Set(ids)])}::uuid[])`);
     return { resolved, ids, before, after };
   });
 
