@@ -230,7 +230,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await signIn(ANALYST);
     await page.locator('.user-name').waitFor();
     expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers']);
-    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('link', { name: 'Customers', exact: true }).click();
     await page.getByRole('searchbox').fill('13800138000');
     await page.getByRole('searchbox').press('Enter');
     await page.locator('.card-head h2', { hasText: '13800138000' }).waitFor();

@@ -24,20 +24,22 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 /** An API error in words a person can act on, with the request id to quote to support. */
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t } = useTranslation();
-  const message = isApiError(error, 403)
-    ? t('errors.forbidden')
+  const [title, message] = isApiError(error, 403)
+    ? [t('errors.forbiddenTitle'), t('errors.forbidden')]
     : isApiError(error, 404)
-      ? t('errors.notFound')
+      ? [t('errors.notFoundTitle'), t('errors.notFound')]
       : isApiError(error)
-        ? error.message
-        : t('errors.network');
+        ? [t('errors.title'), error.message]
+        : [t('errors.title'), t('errors.network')];
   const requestId = isApiError(error) ? error.body.requestId : undefined;
+  // Asking again does not change a refusal or a missing record.
+  const retryable = !(isApiError(error) && error.status < 500);
   return (
     <div className="state state-error" role="alert">
-      <strong>{t('errors.title')}</strong>
+      <strong>{title}</strong>
       <div>{message}</div>
       {requestId ? <div className="muted small">{t('errors.requestId', { id: requestId })}</div> : null}
-      {onRetry ? (
+      {onRetry && retryable ? (
         <button type="button" className="btn" onClick={onRetry}>
           {t('common.retry')}
         </button>
