@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { query, type Db } from '../../platform/db/database.js';
-import { invalid, type FieldIssue } from '../../platform/errors.js';
+import { conflict, invalid, type FieldIssue } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { CustomerRefInput } from './customers.schemas.js';
 import { normaliseRef, type NormalisedRef, type ProfileHints } from './domain/customer-ref.js';
@@ -106,7 +106,10 @@ export class IdentityResolver {
         return await tx.transaction((sp) => this.attempt(sp, planRefs, live, ctx));
       } catch (e) {
         const raced = e instanceof LostRace || isAlreadyMerged(e) || isDeadlock(e);
-        if (!raced || attempt >= MAX_ATTEMPTS) throw e;
+        if (!raced) throw e;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw conflict('customers.resolution_contended', 'Other writers keep changing the profiles these identifiers belong to; retry the request');
+        }
       }
     }
   }

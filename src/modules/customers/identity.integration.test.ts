@@ -192,6 +192,45 @@ describe('identity resolution', () => {
     expect((await resolve([{ phone: '13400004444' }]))[0]!.customerId).toBe(anon!.customerId);
   });
 
+  it('on Postgres, a writer that loses the race for a new phone retries and joins the winner', async () => {
+    const db = t.kemai.database.db;
+    if (t.kemai.database.kind !== 'postgres') {
+      // PGlite has one connection: transactions run one after the other, so there is no race to lose.
+      const a = await resolve([{ phone: '13300004444' }]);
+      expect(await resolve([{ phone: '13300004444', email: 'late@example.com' }])).toEqual([{ customerId: a[0]!.customerId, created: false }]);
+      return;
+    }
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let firstResolved!: () => void;
+    const resolvedOnce = new Promise<void>((r) => (firstResolved = r));
+    const first = db.transaction(async (tx) => {
+      const r = await t.kemai.customers.resolveCustomers(tx, [{ phone: '13300004444', name: '先到' }], { source: 'w1' });
+      firstResolved();
+      await gate; // hold the uncommitted profile until the second writer is blocked on it
+      return r;
+    });
+    await resolvedOnce;
+    const second = db.transaction((tx) => t.kemai.customers.resolveCustomers(tx, [{ phone: '13300004444', email: 'late@example.com' }], { source: 'w2' }));
+    for (;;) {
+      const waiting = await query<{ n: number }>(
+        db,
+        sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+      );
+      if (waiting[0]!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b).toEqual([{ customerId: a![0]!.customerId, created: false }]);
+    expect((await identifiersOf(a![0]!.customerId!)).map((i) => `${i.type}:${i.value}:${i.source}`)).toEqual([
+      'phone:+8613300004444:w1',
+      'email:late@example.com:w2',
+    ]);
+    const profiles = await query<{ n: number }>(db, sql`select count(*)::int as n from customers.customers where name = '先到'`);
+    expect(profiles[0]!.n).toBe(1);
+  });
+
   it('creates one profile when two writers resolve the same new phone at once', async () => {
     const db = t.kemai.database.db;
     const both = await Promise.all([
