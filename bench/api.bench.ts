@@ -251,6 +251,7 @@ async function main() {
 
   if (args.includes('--dry-run')) return;
   const date = new Date().toISOString().slice(0, 10);
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
   const table = [
     '| engine | requests × orders | order lines | order lines/s | orders/s | p50 / p99 per request | identical replay p50 | baseline multi-row INSERT lines/s | API / baseline |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -264,7 +265,7 @@ async function main() {
   const section = [
     `### Run of ${date}`,
     '',
-    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}. ` +
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, load average at the end ${load} (1/5/15 min; other work shared the machine). ` +
       `Command: \`npm run bench:api${args.length ? ` -- ${args.join(' ')}` : ''}\`. One client sending requests one after another ` +
       'over HTTP to a server in the same process (outbox delivery running as in production) after one warm-up request; every ' +
       'measured request creates 1,000 new orders of 1–5 lines (mean 3) for a pool of ' +
