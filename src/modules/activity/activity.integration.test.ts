@@ -201,6 +201,26 @@ describe('recording events', () => {
     expect(json.results[0].customerId).toBe(json.results[7].customerId);
   });
 
+  it('keeps properties exactly, whatever characters they hold', async () => {
+    const properties = {
+      query: '连衣裙 "真丝" \\ 50% off, {sale}',
+      tags: ['a,b', '{x}', '', null],
+      nested: { depth: [1, 2.5, -3], ok: true, none: null },
+      emoji: '👗',
+    };
+    const items = [
+      { type: 'search', occurredAt: '2025-11-10T10:00:00+08:00', customer: { memberNo: 'props-1' }, properties },
+      { type: 'view', occurredAt: '2025-11-10T10:01:00+08:00', customer: { memberNo: 'props-1' } },
+    ];
+    const res = await post('/api/v1/events/batch', { items });
+    const customerId = res.json().results[0].customerId as string;
+    const listed = (await get(`/api/v1/events?customerId=${customerId}`)).json().items;
+    expect(listed.map((e: { type: string; properties: unknown }) => [e.type, e.properties])).toEqual([
+      ['view', {}],
+      ['search', properties],
+    ]);
+  });
+
   it('validates the event type and accepts the brand’s own lower_snake_case types', async () => {
     const base = { occurredAt: '2025-11-07T10:00:00+08:00', customer: { phone: '13700137000' } };
     for (const type of ['AddToCart', 'add-to-cart', '1st_visit', 'x']) {

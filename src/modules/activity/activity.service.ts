@@ -130,14 +130,10 @@ export class ActivityService {
       const first = new Map<string, string>();
       for (const p of pairs) if (p.type === type && !first.has(p.value)) first.set(p.value, p.customerId);
       if (first.size === 0) continue;
-      const values = sql.join(
-        [...first].map(([value, customerId]) => sql`(${value}::text, ${customerId}::uuid)`),
-        sql`, `,
-      );
       const rows = await query(
         tx,
         sql`update activity.events e set customer_id = v.customer_id
-            from (values ${values}) as v(key, customer_id)
+            from unnest(${sql.param([...first.keys()])}::text[], ${sql.param([...first.values()])}::uuid[]) as v(key, customer_id)
             where e.${sql.identifier(column)} = v.key and e.customer_id is null
             returning e.id`,
       );
@@ -210,13 +206,29 @@ export class ActivityService {
   /**
    * Customer ids for the refs, or the issues of a ref resolution refused (an unknown customer id),
    * which fails that item alone. An event naming only an anonymous/device id no profile holds
-   * stays unattributed instead of creating a profile: resolution runs in a savepoint, and when it
-   * created a profile for such refs alone, it is rolled back and run again without them.
+   * stays unattributed instead of creating a profile: such refs are resolved after the others (so
+   * they follow an id a record of this call just identified) in a savepoint, and when that created
+   * profiles, it is rolled back and run again without the refs that had no profile to follow.
    */
   private async resolve(tx: Db, refs: CustomerRefInput[], source: string): Promise<Resolution[]> {
     const anonymousOnly = refs.map(isAnonymousOnly);
     const out: Resolution[] = refs.map(() => ({ customerId: null }));
-    let kept = refs.map((_, i) => i);
+    const positions = refs.map((_, i) => i);
+    for (const group of [positions.filter((i) => !anonymousOnly[i]), positions.filter((i) => anonymousOnly[i])]) {
+      await this.resolveGroup(tx, refs, group, anonymousOnly, source, out);
+    }
+    return out;
+  }
+
+  private async resolveGroup(
+    tx: Db,
+    refs: CustomerRefInput[],
+    group: number[],
+    anonymousOnly: boolean[],
+    source: string,
+    out: Resolution[],
+  ): Promise<void> {
+    let kept = group;
     while (kept.length > 0) {
       const attempt = kept;
       const outcome = await tx
@@ -243,7 +255,6 @@ export class ActivityService {
       const drop = new Set(outcome.refs);
       kept = attempt.filter((i) => !drop.has(i));
     }
-    return out;
   }
 
   private async write(tx: Db, all: Prepared[], source: string): Promise<Array<Written | { issues: FieldIssue[] }>> {
@@ -283,54 +294,55 @@ export class ActivityService {
         return ka < kb ? -1 : ka > kb ? 1 : 0;
       });
 
-    const changed = sql`(${events.customerId}, ${events.anonymousId}, ${events.deviceId}, ${events.type}, ${events.occurredAt}, ${events.channel}, ${events.storeCode}, ${events.sku}, ${events.properties})
-      is distinct from (coalesce(excluded.customer_id, ${events.customerId}), excluded.anonymous_id, excluded.device_id, excluded.type, excluded.occurred_at, excluded.channel, excluded.store_code, excluded.sku, excluded.properties)`;
-    const returned = await tx
-      .insert(events)
-      .values(rows.map((p) => p.row))
-      .onConflictDoUpdate({
-        target: [events.source, events.externalId],
-        set: {
-          customerId: sql`coalesce(excluded.customer_id, ${events.customerId})`,
-          anonymousId: sql`excluded.anonymous_id`,
-          deviceId: sql`excluded.device_id`,
-          type: sql`excluded.type`,
-          occurredAt: sql`excluded.occurred_at`,
-          channel: sql`excluded.channel`,
-          storeCode: sql`excluded.store_code`,
-          sku: sql`excluded.sku`,
-          properties: sql`excluded.properties`,
-        },
-        setWhere: changed,
-      })
-      .returning({
-        id: events.id,
-        source: events.source,
-        externalId: events.externalId,
-        customerId: events.customerId,
-        inserted: sql<boolean>`(xmax = 0)`,
-      });
+    // Columns as arrays through unnest: a handful of parameters whatever the batch size, which
+    // both drivers bind several times faster than a 13,000-parameter VALUES list.
+    const col = <T>(f: (r: Prepared['row']) => T) => sql.param(rows.map((p) => f(p.row)));
+    const returned = await query<{ id: string; source: string; external_id: string | null; customer_id: string | null; inserted: boolean }>(
+      tx,
+      sql`insert into activity.events as e
+            (id, customer_id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source, external_id)
+          select v.id, v.customer_id, v.anonymous_id, v.device_id, v.type, v.occurred_at, v.channel, v.store_code, v.sku,
+                 v.properties, v.source, v.external_id
+          from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.customerId)}::uuid[], ${col((r) => r.anonymousId)}::text[],
+                      ${col((r) => r.deviceId)}::text[], ${col((r) => r.type)}::text[],
+                      ${col((r) => r.occurredAt.toISOString())}::timestamptz[], ${col((r) => r.channel)}::text[],
+                      ${col((r) => r.storeCode)}::text[], ${col((r) => r.sku)}::text[],
+                      ${col((r) => JSON.stringify(r.properties))}::jsonb[], ${col((r) => r.source)}::text[],
+                      ${col((r) => r.externalId)}::text[])
+               with ordinality as v(id, customer_id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku,
+                                    properties, source, external_id, n)
+          order by v.n
+          on conflict (source, external_id) do update set
+            customer_id = coalesce(excluded.customer_id, e.customer_id),
+            anonymous_id = excluded.anonymous_id, device_id = excluded.device_id, type = excluded.type,
+            occurred_at = excluded.occurred_at, channel = excluded.channel, store_code = excluded.store_code,
+            sku = excluded.sku, properties = excluded.properties
+          where (e.customer_id, e.anonymous_id, e.device_id, e.type, e.occurred_at, e.channel, e.store_code, e.sku, e.properties)
+                is distinct from (coalesce(excluded.customer_id, e.customer_id), excluded.anonymous_id, excluded.device_id,
+                                  excluded.type, excluded.occurred_at, excluded.channel, excluded.store_code, excluded.sku,
+                                  excluded.properties)
+          returning e.id, e.source, e.external_id, e.customer_id, (e.xmax = 0) as inserted`,
+    );
 
     const byNewId = new Map<string, Written>();
     const byKey = new Map<string, Written>();
     for (const r of returned) {
-      const w: Written = { id: r.id, customerId: r.customerId, status: r.inserted ? 'created' : 'updated' };
-      if (r.externalId) byKey.set(`${r.source}\u0000${r.externalId}`, w);
+      const w: Written = { id: r.id, customerId: r.customer_id, status: r.inserted ? 'created' : 'updated' };
+      if (r.external_id) byKey.set(`${r.source}\u0000${r.external_id}`, w);
       else byNewId.set(r.id, w);
     }
     // Replays equal to what is stored are not returned by the upsert: read them.
     const unchanged = [...lastByKey.entries()].filter(([k]) => !byKey.has(k));
     if (unchanged.length > 0) {
-      const stored = await tx
-        .select({ id: events.id, source: events.source, externalId: events.externalId, customerId: events.customerId })
-        .from(events)
-        .where(
-          sql`(${events.source}, ${events.externalId}) in (${sql.join(
-            unchanged.map(([, p]) => sql`(${p.row.source}, ${p.row.externalId})`),
-            sql`, `,
-          )})`,
-        );
-      for (const s of stored) byKey.set(`${s.source}\u0000${s.externalId}`, { id: s.id, customerId: s.customerId, status: 'unchanged' });
+      const stored = await query<{ id: string; source: string; external_id: string; customer_id: string | null }>(
+        tx,
+        sql`select e.id, e.source, e.external_id, e.customer_id
+            from activity.events e
+            join unnest(${sql.param(unchanged.map(([, p]) => p.row.source))}::text[],
+                        ${sql.param(unchanged.map(([, p]) => p.row.externalId))}::text[]) as k(source, external_id)
+              on e.source = k.source and e.external_id = k.external_id`,
+      );
+      for (const s of stored) byKey.set(`${s.source}\u0000${s.external_id}`, { id: s.id, customerId: s.customer_id, status: 'unchanged' });
     }
 
     // Events of this call carrying an anonymous/device id next to a real identifier identify it:
