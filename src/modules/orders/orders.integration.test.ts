@@ -154,6 +154,22 @@ describe('the partner contract', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the partner contract', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    const create = doc.paths['/api/v1/orders'].post;
+    const body = create.requestBody.content['application/json'].schema;
+    expect(body.required).toEqual(expect.arrayContaining(['channel', 'externalId', 'placedAt', 'lines']));
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['storeCode', 'customer', 'paidAmount', 'currency']));
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['200', '201']));
+    for (const path of ['/api/v1/orders/batch', '/api/v1/orders/{id}', '/api/v1/returns', '/api/v1/returns/batch']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+  });
+});
+
 describe('validation', () => {
   it('names the field of every problem and writes nothing', async () => {
     const before = await tableCounts();
@@ -272,6 +288,24 @@ describe('amounts and time', () => {
     // 0.1 × 3 in floating point is 0.30000000000000004; in fen it is 30.
     const triple = (await post('/api/v1/orders', order('AMT-2', { lines: [{ sku: 'E1', quantity: 3, unitPrice: '0.10' }] }))).json();
     expect((await get(`/api/v1/orders/${triple.id}`)).json().paidAmount).toBe('0.30');
+  });
+
+  it('stores text with tabs, newlines and backslashes exactly (the COPY path escapes them)', async () => {
+    const odd = 'A\\B\tC\nD\\N';
+    const res = (await post('/api/v1/orders', order(`ESC-${odd}`, {
+      staffCode: odd,
+      attributes: { note: odd, nested: { n: 1 } },
+      lines: [{ sku: `SKU-${odd}`, quantity: 1, unitPrice: '1.00' }],
+    }))).json();
+    const detail = (await get(`/api/v1/orders/${res.id}`)).json();
+    expect(detail).toMatchObject({ externalId: `ESC-${odd}`, staffCode: odd, attributes: { note: odd, nested: { n: 1 } } });
+    expect(detail.lines[0].sku).toBe(`SKU-${odd}`);
+    const replay = await post('/api/v1/orders', order(`ESC-${odd}`, {
+      staffCode: odd,
+      attributes: { nested: { n: 1 }, note: odd },
+      lines: [{ sku: `SKU-${odd}`, quantity: 1, unitPrice: '1.00' }],
+    }));
+    expect(replay.json().status).toBe('unchanged');
   });
 
   it('spreads an order-level discount over the lines so they add up to what was paid', async () => {
