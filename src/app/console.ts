@@ -23,9 +23,16 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Kemai</title>
 <p style="font:16px system-ui;margin:3rem">The Kemai console is not built. Run <code>npm run build:web</code> and restart the server.
 The API is at <a href="/docs">/docs</a>.</p>`;
 
-/** API and docs paths never fall back to the console: they keep the API's JSON 404. */
-function isServerPath(url: string): boolean {
-  return url === '/api' || url.startsWith('/api/') || url === '/docs' || url.startsWith('/docs/');
+// Client routes may hold dots (a username like lin.xiao); only these endings mean a file.
+const STATIC_FILE = /\.(js|mjs|css|map|html|json|txt|svg|png|jpe?g|gif|webp|ico|woff2?|br|gz)$/i;
+
+/**
+ * Paths that must not fall back to the console: the API and docs keep their JSON 404, and a
+ * missing file (a chunk from an older build, say) must fail as a 404, not load as HTML.
+ */
+function isNotConsoleRoute(url: string): boolean {
+  if (url === '/api' || url.startsWith('/api/') || url === '/docs' || url.startsWith('/docs/')) return true;
+  return url.startsWith('/assets/') || STATIC_FILE.test(url);
 }
 
 function setHeaders(reply: FastifyReply, file: string) {
@@ -51,6 +58,9 @@ export async function consolePlugin(app: FastifyInstance, opts: { root?: string 
       // One route per built file, so unknown paths reach the fallback below instead of a 404.
       wildcard: false,
       index: false,
+      // The build writes .br/.gz twins of the bundles; send those to browsers that accept them.
+      preCompressed: true,
+      globIgnore: ['**/*.br', '**/*.gz'],
       cacheControl: false,
       setHeaders,
     });
@@ -58,7 +68,7 @@ export async function consolePlugin(app: FastifyInstance, opts: { root?: string 
 
   app.get('/*', { schema: { hide: true }, config: { auth: 'public' } }, async (req, reply) => {
     const url = req.url.split('?')[0] ?? '/';
-    if (isServerPath(url)) return reply.callNotFound();
+    if (isNotConsoleRoute(url)) return reply.callNotFound();
     if (!built) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
     return reply.sendFile('index.html');
   });
