@@ -442,14 +442,18 @@ describe('returns', () => {
         { channel: 'online', externalId: 'RB-3', order: target, returnedAt: '2025-07-01', lines: [{ lineNo: 7, quantity: 1 }] },
         { channel: 'online', externalId: 'RB-4', order: target, returnedAt: '2025-07-01', lines: [{ quantity: 1 }] },
         { channel: 'online', externalId: 'RB-5', order: target, returnedAt: '2025-07-01', lines: [{ sku: 'H1', quantity: 1, refundAmount: '5.00' }] },
+        { channel: 'online', externalId: 'RB-6', order: target, returnedAt: '2025-06-18T20:00:00', lines: [{ sku: 'H1', quantity: 1 }] },
       ],
     })).json();
-    expect(res.summary).toEqual({ created: 2, updated: 0, unchanged: 0, error: 3 });
+    expect(res.summary).toEqual({ created: 2, updated: 0, unchanged: 0, error: 4 });
     expect(res.results[0]).toMatchObject({ status: 'created', refundAmount: '9.99' });
     expect(res.results[1].error).toMatchObject({ code: 'orders.order_not_found', issues: [{ path: 'items.1.order' }] });
     expect(res.results[2].error.issues).toEqual([{ path: 'items.2.lines.0.lineNo', message: 'the order has no line 7 (it has lines 1–1)' }]);
     expect(res.results[3].error.issues[0].path).toBe('items.3.lines.0.lineNo');
     expect(res.results[4]).toMatchObject({ status: 'created', refundAmount: '5.00' });
+    expect(res.results[5].error.issues).toEqual([
+      { path: 'items.5.returnedAt', message: 'is before the order was placed (2025-06-18T12:15:00.000Z)' },
+    ]);
   });
 
   it('refuses a changed order replay that would take back returned quantities', async () => {

@@ -52,12 +52,9 @@ export interface OrderQuery {
 
 interface ExistingOrder {
   id: string;
-  key: string;
   customerId: string | null;
   hash: string;
   version: number;
-  status: string;
-  refundedFen: number;
 }
 
 type Deps = { customers: CustomersService; catalog: CatalogService; timeZone: string; defaultRegion: string };
@@ -194,26 +191,16 @@ export class OrdersService {
       customer_id: string | null;
       content_hash: string;
       version: number;
-      status: string;
-      refunded_fen: number | string;
     }>(
       tx,
-      sql`select o.id, o.channel, o.external_id, o.customer_id, o.content_hash, o.version, o.status, o.refunded_fen
+      sql`select o.id, o.channel, o.external_id, o.customer_id, o.content_hash, o.version
           from json_to_recordset(${json(keys)}) as k(channel text, external_id text)
           join orders.orders o on o.channel = k.channel and o.external_id = k.external_id`,
     );
     return new Map(
       rows.map((r) => [
         orderKey(r.channel, r.external_id),
-        {
-          id: r.id,
-          key: orderKey(r.channel, r.external_id),
-          customerId: r.customer_id,
-          hash: r.content_hash,
-          version: Number(r.version),
-          status: r.status,
-          refundedFen: Number(r.refunded_fen),
-        },
+        { id: r.id, customerId: r.customer_id, hash: r.content_hash, version: Number(r.version) },
       ]),
     );
   }
@@ -453,9 +440,16 @@ export class OrdersService {
     const out = new Map<number, ReturnResult>();
     const orderKeys = [...new Map(items.map(({ input: { order } }) => [orderKey(order.channel, order.externalId), order])).values()];
     // Row locks on the orders serialise concurrent returns against the same order.
-    const orders = await query<{ id: string; channel: string; external_id: string; customer_id: string | null; status: string }>(
+    const orders = await query<{
+      id: string;
+      channel: string;
+      external_id: string;
+      customer_id: string | null;
+      status: string;
+      placed_at: Date | string;
+    }>(
       tx,
-      sql`select o.id, o.channel, o.external_id, o.customer_id, o.status
+      sql`select o.id, o.channel, o.external_id, o.customer_id, o.status, o.placed_at
           from orders.orders o
           join json_to_recordset(${json(orderKeys.map((k) => ({ channel: k.channel, external_id: k.externalId })))})
             as k(channel text, external_id text) on o.channel = k.channel and o.external_id = k.external_id
@@ -507,6 +501,11 @@ export class OrdersService {
       const same = recorded.get(key);
       if (same) {
         out.set(index, replayedReturn(same, order, input, lines.get(order.id) ?? []));
+        continue;
+      }
+      if (returnedAt.getTime() < new Date(order.placed_at).getTime()) {
+        const issues = [{ path: 'returnedAt', message: `is before the order was placed (${new Date(order.placed_at).toISOString()})` }];
+        out.set(index, returnError({ kind: 'validation', code: 'validation_failed', message: describe(issues), issues }));
         continue;
       }
       const state = lines.get(order.id) ?? [];
