@@ -150,6 +150,33 @@ describe('kemai import (service)', () => {
     expect(restarted.runId).not.toBe(first.runId);
   });
 
+  it('imports customer profiles with tags and attributes, and events that a rerun does not store twice', async () => {
+    const mapping = {
+      fields: { memberNo: 'member', phone: 'mobile', 'attributes.tier': 'tier' },
+      skip: [],
+    };
+    const s = await run('customers', copyOf('customers.csv'), { mapping });
+    expect(s.rows).toEqual({ read: 4, imported: 2, skipped: 0, failed: 2 });
+    expect(await report(s.runId)).toEqual([
+      'line,field,reason',
+      '3,birthday,"birthday: not a date (YYYY-MM-DD): ""1988-13-01"""',
+      '5,mobile,"phone: needs an id or at least one identifier (phone, email, memberNo, wechatOpenid, wechatUnionid, ecomUserId, posCard, deviceId, anonymousId)"',
+    ]);
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/customers?q=M001', headers: t.admin });
+    const [wang] = res.json().items as Array<{ id: string }>;
+    const profile = (await t.app.inject({ method: 'GET', url: `/api/v1/customers/${wang!.id}`, headers: t.admin })).json();
+    expect(profile.profile ?? profile).toMatchObject({ name: '王芳', gender: 'female', birthday: '1990-05-01', city: '上海', tags: ['vip', 'new_mother'], attributes: { tier: 'gold' } });
+
+    const events = path.join(tmp, 'events.csv');
+    fs.writeFileSync(events, 'type,occurredAt,customer.memberNo,sku\nview,2025-11-01 10:00:00,M001,SKU1\nadd_to_cart,2025-11-01 10:01:00,M001,SKU1\nView!,2025-11-01 10:02:00,M001,SKU1\n');
+    const first = await run('events', events);
+    expect(first.rows).toEqual({ read: 3, imported: 2, skipped: 0, failed: 1 });
+    expect(first.records).toEqual({ created: 2, updated: 0, unchanged: 0 });
+    expect((await report(first.runId))[1]).toBe('4,type,"type: lower_snake_case event type, e.g. add_to_cart"');
+    const again = await run('events', events, { restart: true });
+    expect(again.records).toEqual({ created: 0, updated: 0, unchanged: 2 });
+  });
+
   it('imports the Online Retail sample with its preset: cancellations as cancelled orders, exact counts and sums', async () => {
     const s = await run('orders', copyOf('online-retail-200.csv'), { mapping: IMPORT_PRESETS['online-retail']!.mapping });
     expect(s.rows).toEqual({ read: 200, imported: 200, skipped: 0, failed: 0 });

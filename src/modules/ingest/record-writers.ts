@@ -4,6 +4,7 @@ import { MAX_BATCH } from '../../platform/http/batch.js';
 import { ProductInput, StoreInput, type CatalogService } from '../catalog/index.js';
 import { OrderInput, OrderLineInput, ReturnInput, type OrdersService } from '../orders/index.js';
 import { EventInput, type ActivityService } from '../activity/index.js';
+import { CustomerUpsertInput, type CustomersService } from '../customers/index.js';
 import type { ImportKind } from './domain/import-kinds.js';
 
 export type WriteOutcome = { status: 'created' | 'updated' | 'unchanged' } | { status: 'error'; issues: FieldIssue[] };
@@ -16,6 +17,7 @@ export interface RecordWriter {
 
 export interface ImportServices {
   catalog: CatalogService;
+  customers: CustomersService;
   orders: OrdersService;
   activity: ActivityService;
 }
@@ -26,12 +28,13 @@ export interface ImportServices {
  */
 const ImportedOrder = OrderInput.extend({ lines: z.array(OrderLineInput).min(1).max(100_000) });
 
-const SCHEMAS: Partial<Record<ImportKind, z.ZodType>> = {
+const SCHEMAS: Record<ImportKind, z.ZodType> = {
   stores: StoreInput,
   products: ProductInput,
   orders: ImportedOrder,
   returns: ReturnInput,
   events: EventInput,
+  customers: CustomerUpsertInput,
 };
 
 export const BATCH_PATHS: Record<ImportKind, string> = {
@@ -43,10 +46,6 @@ export const BATCH_PATHS: Record<ImportKind, string> = {
   customers: '/api/v1/customers/batch',
 };
 
-export function supportedKinds(): ImportKind[] {
-  return Object.keys(SCHEMAS) as ImportKind[];
-}
-
 type ServiceResult = { status: 'created' | 'updated' | 'unchanged' | 'error'; error?: { message: string; issues?: FieldIssue[] } };
 
 const outcome = (r: ServiceResult): WriteOutcome =>
@@ -57,7 +56,6 @@ export function directWriter(services: ImportServices): RecordWriter {
     mode: 'direct',
     async write(kind, items, source) {
       const schema = SCHEMAS[kind];
-      if (!schema) throw new Error(`importing ${kind} is not available yet`);
       const results: WriteOutcome[] = new Array(items.length);
       const valid: Array<{ index: number; value: never }> = [];
       items.forEach((item, index) => {
@@ -84,8 +82,9 @@ export function directWriter(services: ImportServices): RecordWriter {
         case 'events':
           written = await services.activity.recordEvents(values, { source });
           break;
-        default:
-          throw new Error(`importing ${kind} is not available yet`);
+        case 'customers':
+          written = await services.customers.upsertCustomers(valid, { source, actor: 'system:import', prefix: () => '' });
+          break;
       }
       valid.forEach((v, i) => (results[v.index] = outcome(written[i]!)));
       return results;

@@ -55,7 +55,13 @@ export const KIND_FIELDS: Record<ImportKind, KindFields> = {
     required: ['sku', 'name'],
   },
   customers: {
-    fields: Object.fromEntries(Object.entries(customerRef).map(([k, t]) => [k.slice('customer.'.length), t])),
+    fields: {
+      ...Object.fromEntries(Object.entries(customerRef).map(([k, t]) => [k.slice('customer.'.length), t])),
+      incomeBand: 'string',
+      occupation: 'string',
+      familyStage: 'string',
+      tags: 'list',
+    },
     open: ['attributes.'],
     required: [],
   },

@@ -234,7 +234,8 @@ function converter(type: FieldType, timeZone: string, dateFormat: ((t: string) =
     case 'string':
       return (raw) => ({ ok: true, value: text(raw) });
     case 'list':
-      return (raw) => ({ ok: true, value: Array.isArray(raw) ? raw : text(raw) });
+      // Tags in one cell: "vip|new_mother", "vip;new_mother" or "vip, new_mother".
+      return (raw) => ({ ok: true, value: Array.isArray(raw) ? raw : text(raw).split(/\s*[|;,，、]\s*/).filter(Boolean) });
     case 'int':
       return (raw) => {
         const t = text(raw);
