@@ -99,6 +99,8 @@ export class EventBus {
             where delivered_at is null and next_attempt_at <= now()
             order by id limit ${limit} for update skip locked`,
       );
+      // Events nobody subscribes to are marked delivered together, in one statement.
+      const delivered: string[] = [];
       for (const row of rows) {
         const event: DomainEvent = {
           id: row.id,
@@ -108,7 +110,7 @@ export class EventBus {
         };
         try {
           await this.deliver(tx, event);
-          await tx.execute(sql`update platform.outbox set delivered_at = now(), attempts = attempts + 1 where id = ${row.id}`);
+          delivered.push(row.id);
         } catch (err) {
           this.log.warn({ err, event: row.name, eventId: row.id }, 'event handler failed; will retry');
           await tx.execute(
@@ -118,6 +120,10 @@ export class EventBus {
           );
         }
       }
+      if (delivered.length > 0)
+        await tx.execute(
+          sql`update platform.outbox set delivered_at = now(), attempts = attempts + 1 where id = any(${sql.param(delivered)}::uuid[])`,
+        );
       return rows.length;
     });
   }
