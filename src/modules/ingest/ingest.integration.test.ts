@@ -177,6 +177,27 @@ describe('kemai import (service)', () => {
     expect(again.records).toEqual({ created: 0, updated: 0, unchanged: 2 });
   });
 
+  it('imports returns of earlier orders, one return per return number, and reports a return of an unknown order', async () => {
+    const orders = path.join(tmp, 'ret-orders.csv');
+    fs.writeFileSync(orders, 'externalId,channel,placedAt,sku,quantity,unitPrice\nR-A1,pos,2025-11-01 10:00:00,SKU1,2,19.90\nR-A1,pos,2025-11-01 10:00:00,SKU3,1,100.00\n');
+    expect((await run('orders', orders)).records.created).toBe(1);
+    const returns = path.join(tmp, 'returns.csv');
+    fs.writeFileSync(returns, 'return_no,order_no,returned,sku,qty\nRT1,R-A1,2025-11-05 10:00:00,SKU1,1\nRT1,R-A1,2025-11-05 10:00:00,SKU3,1\nRT2,R-A9,2025-11-05 10:00:00,SKU1,1\n');
+    const mapping = {
+      fields: { externalId: 'return_no', channel: { const: 'pos' }, 'order.externalId': 'order_no', returnedAt: 'returned', 'lines.sku': 'sku', 'lines.quantity': 'qty' },
+      skip: [],
+    };
+    const s = await run('returns', returns, { mapping });
+    expect(s.rows).toEqual({ read: 3, imported: 2, skipped: 0, failed: 1 });
+    expect(s.records).toEqual({ created: 1, updated: 0, unchanged: 0 });
+    expect(await report(s.runId)).toEqual(['line,field,reason', '4,order,order: no pos order R-A9']);
+    const [order] = await query<{ refunded_fen: number; status: string }>(
+      t.kemai.database.db,
+      sql`select refunded_fen::int as refunded_fen, status from orders.order_facts where external_id = 'R-A1'`,
+    );
+    expect(order).toEqual({ refunded_fen: 11990, status: 'partially_returned' });
+  });
+
   it('imports the Online Retail sample with its preset: cancellations as cancelled orders, exact counts and sums', async () => {
     const s = await run('orders', copyOf('online-retail-200.csv'), { mapping: IMPORT_PRESETS['online-retail']!.mapping });
     expect(s.rows).toEqual({ read: 200, imported: 200, skipped: 0, failed: 0 });

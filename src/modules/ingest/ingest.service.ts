@@ -267,6 +267,9 @@ export class IngestService {
         continue;
       }
       const item = ctx.grouped ? buildGrouped(rows) : ctx.mapping ? nest(rows[0]!.values) : { ...rows[0]!.values };
+      if (ctx.kind === 'returns' && item.order && typeof item.order === 'object')
+        // A return is usually of an order of its own channel: order.channel need not be mapped.
+        (item.order as Record<string, unknown>).channel ??= item.channel;
       if (ctx.kind === 'events') {
         // Without the sender's own ids a rerun would store every event twice; the file position is stable.
         item.source ??= ctx.source;
