@@ -205,7 +205,8 @@ describe.skipIf(skip)('console in a browser', () => {
 
   it('draws revenue by channel on the overview', async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
-    await page.locator('.chart canvas').first().waitFor();
+    // Each chart mounts its own canvas once the lazily loaded ECharts chunk arrives.
+    await page.locator('.chart canvas').nth(1).waitFor();
     expect(await page.locator('.chart canvas').count()).toBe(2);
     // Net of the refunded shirt: 527.00 + 119.70 + 129.00 × (1 + 2 + 3 + 4) − 199.00.
     expect(await page.locator('.kpi-value').allTextContents()).toEqual(['6', '¥1,737.70', '5', '¥289.62']);

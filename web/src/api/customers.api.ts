@@ -1,4 +1,4 @@
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './api-client';
 import type { Money } from '../format/format';
 
@@ -172,7 +172,6 @@ export function useCustomerSearch(q: string) {
     queryFn: ({ signal, pageParam }) => api<CustomerPage>('/api/v1/customers', { query: { q, limit: PAGE, cursor: pageParam }, signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    placeholderData: keepPreviousData,
   });
 }
 
