@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../platform/config.js';
 import { registerAccessCommands } from './access.commands.js';
 import { CliError } from './context.js';
+import { registerDemoCommand } from './demo.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerServeCommand } from './serve.command.js';
 
@@ -16,6 +17,7 @@ const program = new Command('kemai')
 registerServeCommand(program);
 registerAccessCommands(program);
 registerImportCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);
