@@ -154,4 +154,37 @@ describe('kemai import (CLI)', () => {
     );
     expect(totals).toEqual({ orders: ORDERS, distinct_orders: ORDERS, lines: ORDERS * LINES_PER_ORDER, line_rows: ORDERS * LINES_PER_ORDER, paid: String(expectedPaidFen()) });
   }, 600_000);
+
+  it('works through a running server that holds the embedded database, and names rows of an order that is not together', async () => {
+    const dataDir = path.join(tmp, 'served');
+    const serverEnv = { ...env, KEMAI_DATA_DIR: dataDir, PORT: '0' };
+    delete serverEnv.DATABASE_URL;
+    const server = spawn(process.execPath, [BIN, 'serve'], { env: serverEnv, cwd: tmp, stdio: 'ignore' });
+    try {
+      const lock = `${dataDir}.lock`;
+      while (!(fs.existsSync(lock) && JSON.parse(fs.readFileSync(lock, 'utf8')).url)) {
+        if (server.exitCode !== null) throw new Error(`kemai serve exited ${server.exitCode}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const file = path.join(tmp, 'served-orders.csv');
+      fs.copyFileSync(path.resolve('tests/fixtures/import/orders-mapped.csv'), file);
+      const mapped = ['--map', 'externalId=Order No', '--const', 'channel=pos', '--map', 'placedAt=Placed', '--map', 'lines.sku=Item', '--map', 'lines.quantity=Qty', '--map', 'lines.unitPrice=Price'];
+      const child = spawn(process.execPath, [BIN, 'import', 'orders', file, ...mapped, '--chunk', '1', '--json'], { env: { ...serverEnv, PORT: '' }, cwd: tmp });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      const summary = JSON.parse(stdout);
+      expect(summary.rows).toEqual({ read: 8, imported: 3, skipped: 0, failed: 5 });
+      expect(summary.records).toEqual({ created: 3, updated: 0, unchanged: 0 });
+      const report = fs.readFileSync(summary.errorsFile, 'utf8').trim().split('\n');
+      expect(report[1]).toBe(
+        '4,Order No,"the rows of this record are not together: its earlier rows (from line 2) were already imported. Sort the file by channel, externalId, or stop the server so the import can group a scattered file itself"',
+      );
+      expect(report.slice(2).map((l) => l.split(',')[0])).toEqual(['5', '6', '7', '8']);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.on('exit', r));
+    }
+  }, 300_000);
 });
