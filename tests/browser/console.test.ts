@@ -138,6 +138,8 @@ describe.skipIf(skip)('console in a browser', () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
       locale: 'zh-CN',
       timezoneId: 'Asia/Shanghai',
+      // Charts honour reduced motion, so screenshots show them drawn, not mid-animation.
+      reducedMotion: 'reduce',
       viewport: { width: 1366, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -211,6 +213,12 @@ describe.skipIf(skip)('console in a browser', () => {
     // Net of the refunded shirt: 527.00 + 119.70 + 129.00 × (1 + 2 + 3 + 4) − 199.00.
     expect(await page.locator('.kpi-value').allTextContents()).toEqual(['6', '¥1,737.70', '5', '¥289.62']);
     await shot('06-overview-en');
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.getByRole('heading', { name: '概览' }).waitFor();
+    expect(await page.locator('.kpi-label').allTextContents()).toEqual(['订单数', '销售额', '购买客户', '客单价']);
+    await shot('07-overview-zh');
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
   });
 
   it('merges a suspected duplicate from the review list', async () => {
@@ -219,7 +227,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await item.first().waitFor();
     expect(await item.count()).toBe(1);
     expect(await item.locator('.dup-person a').allTextContents()).toEqual(['周敏', '周敏']);
-    await shot('07-duplicates-en');
+    await shot('08-duplicates-en');
     await item.getByRole('button', { name: 'Merge' }).click();
     await page.getByText('No suspected duplicates').waitFor();
     const merged = await t.app.inject({ url: '/api/v1/customers?q=%E5%91%A8%E6%95%8F', headers: t.admin });
@@ -236,7 +244,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await page.getByRole('searchbox').press('Enter');
     await page.locator('.card-head h2', { hasText: '13800138000' }).waitFor();
     expect((await page.locator('table.table tbody tr td').allTextContents()).slice(0, 5)).toEqual(['王*', '138****8000', '—', 'M000123', '上海']);
-    await shot('08-search-masked-en');
+    await shot('09-search-masked-en');
     await page.goto(`${base}/customers/duplicates`);
     await page.getByText('Nothing to see here').waitFor();
   });
@@ -246,7 +254,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await signOut();
     await signIn({ username: 'new.guide', password });
     await page.locator('input[name=newPassword]').waitFor();
-    await shot('09-change-password-en');
+    await shot('10-change-password-en');
     await page.locator('input[name=currentPassword]').fill(password);
     await page.locator('input[name=newPassword]').fill('short');
     await page.locator('input[name=repeatPassword]').fill('short');

@@ -33,6 +33,7 @@ export function EChart({ option, height = 280, label }: ChartProps) {
         color: PALETTE,
         // Canvas text does not inherit CSS: hand it the page's font so CJK labels match the rest.
         textStyle: { fontFamily: getComputedStyle(el.current!).fontFamily, fontSize: 12, color: '#3d4b59' },
+        animation: !matchMedia('(prefers-reduced-motion: reduce)').matches,
         animationDuration: 400,
         ...option,
       },
