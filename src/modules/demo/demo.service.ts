@@ -13,7 +13,7 @@ import type { DemoOptionsInput } from './demo.schemas.js';
 /** The demo brand trades in China, whatever the server's business zone. */
 export const DEMO_TIME_ZONE = 'Asia/Shanghai';
 const SOURCE = 'demo';
-const BATCH = Number(process.env.DEMO_BATCH ?? 1000);
+const BATCH = 1000;
 
 type CustomerUpsert = Parameters<CustomersService['upsertCustomers']>[0][number]['value'];
 
