@@ -157,7 +157,7 @@ describe('kemai import (CLI)', () => {
 
   it('works through a running server that holds the embedded database, and names rows of an order that is not together', async () => {
     const dataDir = path.join(tmp, 'served');
-    const serverEnv = { ...env, KEMAI_DATA_DIR: dataDir, PORT: '0' };
+    const serverEnv: NodeJS.ProcessEnv = { ...env, KEMAI_DATA_DIR: dataDir, PORT: '0' };
     delete serverEnv.DATABASE_URL;
     const server = spawn(process.execPath, [BIN, 'serve'], { env: serverEnv, cwd: tmp, stdio: 'ignore' });
     try {

@@ -41,6 +41,8 @@ export interface ImportSummary {
   rows: { read: number; imported: number; skipped: number; failed: number };
   records: { created: number; updated: number; unchanged: number };
   seconds: number;
+  /** Of `seconds` in this process: reading (and staging) the file, then writing staged records. */
+  phases: { readSeconds: number; writeSeconds: number };
 }
 
 export class ImportError extends Error {}
@@ -122,6 +124,7 @@ export class IngestService {
     const progress = (phase: 'read' | 'write', rows: number) =>
       req.onProgress?.({ phase, rows, fraction: Math.min(1, opened.bytesRead() / Math.max(1, fp.size)) });
 
+    const phases = { readSeconds: 0, writeSeconds: 0 };
     if (run.phase === 'read') {
       let rows = 0;
       let chunk: SourceRecord[] = [];
@@ -163,6 +166,7 @@ export class IngestService {
       }
       if (ctx.staging) await this.store.commit(run, { phase: 'write', errors: [], counters: zeroCounters() });
     } else opened.close();
+    phases.readSeconds = (performance.now() - started) / 1000;
 
     if (ctx.staging) {
       let written = 0;
@@ -181,8 +185,9 @@ export class IngestService {
         progress('write', written);
       }
     }
+    phases.writeSeconds = (performance.now() - started) / 1000 - phases.readSeconds;
     const done = await this.store.finish(run);
-    return this.summary(done, file, resumed, false, started);
+    return { ...this.summary(done, file, resumed, false, started), phases };
   }
 
   /** Map one chunk of rows and write (or stage) it, then commit its checkpoint. */
@@ -308,6 +313,7 @@ export class IngestService {
       },
       records: { created: run.created, updated: run.updated, unchanged: run.unchanged },
       seconds: (performance.now() - started) / 1000,
+      phases: { readSeconds: 0, writeSeconds: 0 },
     };
   }
 

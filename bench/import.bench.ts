@@ -1,0 +1,229 @@
+/**
+ * Bulk import benchmark (issue 3): `kemai import orders` on PostgreSQL against a raw COPY of the
+ * same file into a bare table with matching columns, in the same run and the same database.
+ *
+ *   npm run bench:import [-- --lines 5000000] [-- --only online-retail|generated]
+ *
+ * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names the server; a fresh
+ * database is created for the run and dropped after it. Figures go to bench/RESULTS.md.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import crypto from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const WORK = path.join(ROOT, 'bench/.work');
+const ONLINE_RETAIL = path.resolve(ROOT, '../shared/data/online_retail/onlineretail.csv.gz');
+const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+};
+const generatedLines = Number(arg('lines') ?? 5_000_000);
+const only = arg('only');
+
+interface Dataset {
+  name: string;
+  file: string;
+  importArgs: string[];
+  bareColumns: string;
+}
+
+interface Result {
+  dataset: string;
+  rows: number;
+  copySeconds: number;
+  importSeconds: number;
+  processSeconds: number;
+  summary: {
+    rows: { read: number; imported: number; skipped: number; failed: number };
+    records: { created: number };
+    phases: { readSeconds: number; writeSeconds: number };
+  };
+}
+
+/** Deterministic order lines: 5 per order on average (1–9), 200k members, 2,000 SKUs, 20 stores. */
+function generate(file: string, lines: number) {
+  if (fs.existsSync(file) && fs.readFileSync(`${file}.lines`, 'utf8').trim() === String(lines)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const out = fs.openSync(file, 'w');
+  let seed = 42;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  let buf = 'order_no,store,placed_at,member_no,sku,qty,price\n';
+  let written = 0;
+  let order = 0;
+  const start = Date.UTC(2024, 0, 1);
+  while (written < lines) {
+    order++;
+    const n = Math.min(lines - written, 1 + Math.floor(rand() * 9));
+    const store = `S${String(1 + Math.floor(rand() * 20)).padStart(2, '0')}`;
+    const at = new Date(start + Math.floor(rand() * 730 * 86400) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    const member = rand() < 0.2 ? '' : `M${String(Math.floor(rand() * 200_000)).padStart(6, '0')}`;
+    for (let i = 0; i < n; i++) {
+      const sku = `SKU${String(Math.floor(rand() * 2000)).padStart(4, '0')}`;
+      const qty = 1 + Math.floor(rand() * 3);
+      const price = `${1 + Math.floor(rand() * 500)}.${String(Math.floor(rand() * 100)).padStart(2, '0')}`;
+      buf += `${store}-${order},${store},${at},${member},${sku},${qty},${price}\n`;
+    }
+    written += n;
+    if (buf.length > 1 << 20) {
+      fs.writeSync(out, buf);
+      buf = '';
+    }
+  }
+  fs.writeSync(out, buf);
+  fs.closeSync(out);
+  fs.writeFileSync(`${file}.lines`, String(lines));
+}
+
+async function rawCopy(url: string, d: Dataset): Promise<{ rows: number; seconds: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop table if exists bench_bare; create table bench_bare (${d.bareColumns})`);
+    const t0 = performance.now();
+    const source = fs.createReadStream(d.file, { highWaterMark: 1 << 20 });
+    const copy = client.query(copyFrom('copy bench_bare from stdin (format csv, header true)'));
+    if (d.file.endsWith('.gz')) await pipeline(source, zlib.createGunzip(), copy);
+    else await pipeline(source, copy);
+    const seconds = (performance.now() - t0) / 1000;
+    const { rows } = await client.query('select count(*)::int as n from bench_bare');
+    await client.query('drop table bench_bare');
+    return { rows: rows[0].n as number, seconds };
+  } finally {
+    await client.end();
+  }
+}
+
+async function runImport(url: string, d: Dataset): Promise<{ seconds: number; processSeconds: number; summary: Result['summary'] }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/kemai.js'), 'import', 'orders', d.file, ...d.importArgs, '--json', '--errors', path.join(WORK, `${d.name}.errors.csv`)], {
+    env: { ...process.env, DATABASE_URL: url, KEMAI_LOG_LEVEL: 'warn', KEMAI_JOBS: 'off' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0 && code !== 1) throw new Error(`kemai import exited ${code}`);
+  const summary = JSON.parse(out) as Result['summary'] & { seconds: number };
+  return { seconds: summary.seconds, processSeconds: (performance.now() - t0) / 1000, summary };
+}
+
+async function main() {
+  const datasets: Dataset[] = [];
+  if (!only || only === 'online-retail') {
+    if (fs.existsSync(ONLINE_RETAIL))
+      datasets.push({
+        name: 'online-retail',
+        file: ONLINE_RETAIL,
+        importArgs: ['--preset', 'online-retail'],
+        bareColumns:
+          'invoice_no text, stock_code text, description text, quantity int, invoice_date timestamp, unit_price numeric, customer_id text, country text',
+      });
+    else console.error(`skipping Online Retail: ${ONLINE_RETAIL} is absent (../shared/data is not on this machine)`);
+  }
+  if (!only || only === 'generated') {
+    const file = path.join(WORK, `orders-${generatedLines}.csv`);
+    console.error(`generating ${generatedLines.toLocaleString('en')} order lines into ${file} …`);
+    generate(file, generatedLines);
+    datasets.push({
+      name: 'generated',
+      file,
+      importArgs: [
+        '--const', 'channel=pos',
+        '--map', 'externalId=order_no',
+        '--map', 'storeCode=store',
+        '--map', 'placedAt=placed_at',
+        '--map', 'customer.memberNo=member_no',
+        '--map', 'lines.quantity=qty',
+        '--map', 'lines.unitPrice=price',
+      ],
+      bareColumns: 'order_no text, store text, placed_at timestamp, member_no text, sku text, qty int, price numeric',
+    });
+  }
+
+  const admin = new pg.Client({ connectionString: BASE_URL });
+  await admin.connect();
+  const results: Result[] = [];
+  try {
+    for (const d of datasets) {
+      const name = `kemai_bench_import_${crypto.randomBytes(4).toString('hex')}`;
+      await admin.query(`create database ${name}`);
+      const u = new URL(BASE_URL);
+      u.pathname = `/${name}`;
+      try {
+        // COPY before and after the import, so both see the machine in the same state on average.
+        const before = await rawCopy(u.toString(), d);
+        console.error(`${d.name}: raw COPY ${before.rows.toLocaleString('en')} rows in ${before.seconds.toFixed(2)} s; importing …`);
+        const imp = await runImport(u.toString(), d);
+        const after = await rawCopy(u.toString(), d);
+        const r: Result = {
+          dataset: d.name,
+          rows: before.rows,
+          copySeconds: (before.seconds + after.seconds) / 2,
+          importSeconds: imp.seconds,
+          processSeconds: imp.processSeconds,
+          summary: imp.summary,
+        };
+        results.push(r);
+        writeResults(results);
+        console.error(`${d.name}: import ${imp.seconds.toFixed(1)} s (process ${imp.processSeconds.toFixed(1)} s), raw COPY ${r.copySeconds.toFixed(2)} s`);
+      } finally {
+        await admin.query(`drop database if exists ${name} with (force)`);
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+function writeResults(results: Result[]) {
+  const n = (x: number) => Math.round(x).toLocaleString('en');
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const rows = results.map((r) => {
+    const importRate = r.rows / r.importSeconds;
+    const copyRate = r.rows / r.copySeconds;
+    const p = r.summary.phases;
+    return `| ${r.dataset} | ${n(r.rows)} | ${n(r.summary.records.created)} | ${r.importSeconds.toFixed(1)} s (read+stage ${p.readSeconds.toFixed(1)} s, ${n(r.rows / p.readSeconds)} rows/s; write ${p.writeSeconds.toFixed(1)} s; process ${r.processSeconds.toFixed(1)} s) | **${n(importRate)}** | ${r.copySeconds.toFixed(2)} s | ${n(copyRate)} | **${((importRate / copyRate) * 100).toFixed(1)}%** |`;
+  });
+  const section = [
+    '## Bulk import',
+    '',
+    'Floor (issue 3): `kemai import` ≥ 50% of the rows/s of a raw COPY of the same rows into a bare table.',
+    '',
+    `### Run of ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, PostgreSQL at ${new URL(BASE_URL).host}, load average at the end ${load} (1/5/15 min; other work shared the machine). ` +
+      `Command: \`npm run bench:import${generatedLines !== 5_000_000 ? ` -- --lines ${generatedLines}` : ''}\`. Each dataset gets a fresh database. ` +
+      'Import: `kemai import orders FILE … --json` as a child process; its own timer (file opened → last order written, staging included) and the process wall time (start-up, migrations and outbox delivery included). ' +
+      'Raw COPY: the same file streamed (gunzipped when .gz) into `COPY bench_bare FROM STDIN (FORMAT csv, HEADER)`, a logged table with the file\'s columns typed (int, numeric, timestamp) and no index; mean of one run before and one after the import.',
+    '',
+    '| dataset | rows | orders created | import time | import rows/s | raw COPY time | raw COPY rows/s | import / COPY |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  const file = path.join(ROOT, 'bench/RESULTS.md');
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmark results\n\n';
+  const start = current.indexOf('## Bulk import');
+  let next: string;
+  if (start === -1) next = `${current.trimEnd()}\n\n${section}`;
+  else {
+    const end = current.indexOf('\n## ', start + 1);
+    next = current.slice(0, start) + section + (end === -1 ? '' : current.slice(end + 1));
+  }
+  fs.writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
+  console.error(section);
+}
+
+await main();
