@@ -5,9 +5,9 @@ import { EventBus } from '../platform/events/event-bus.js';
 import { Jobs } from '../platform/jobs/jobs.js';
 import { AccessService } from '../modules/access/index.js';
 import { CatalogService } from '../modules/catalog/index.js';
-import { CustomersService } from '../modules/customers/index.js';
+import { CustomersService, IDENTIFIER_ATTACHED } from '../modules/customers/index.js';
 import { OrdersService } from '../modules/orders/index.js';
-import { ActivityService } from '../modules/activity/index.js';
+import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached } from '../modules/activity/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -50,6 +50,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   });
   const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
+  events.subscribe(IDENTIFIER_ATTACHED, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached(activity));
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { query } from '../../platform/db/database.js';
+import { OrderInput } from '../orders/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 
 let t: TestApp;
@@ -88,13 +89,18 @@ describe('anonymous events', () => {
     expect(await profiles()).toBe(before + 1);
   });
 
-  it('catches up with an anonymous id another record identified at that id’s next event', async () => {
+  it('gives an anonymous id’s events to the profile another record identified it on, once the outbox delivers', async () => {
     const first = await post('/api/v1/events', { type: 'view', occurredAt: '2025-11-04T08:00:00+08:00', customer: { anonymousId: 'visitor-9' } });
     expect(first.json().customerId).toBeNull();
+    // The server drains after each write; let that finish so the state below is the outbox's doing.
+    await t.kemai.events.drain();
     // A record that is not an event (here a profile resolution as an order would do) identifies it.
     const [resolved] = await t.kemai.database.db.transaction((tx) =>
       t.kemai.customers.resolveCustomers(tx, [{ anonymousId: 'visitor-9', memberNo: 'm-7777' }], { source: 'test' }),
     );
+    expect(await eventsOf('anonymous_id', 'visitor-9')).toEqual([{ type: 'view', customer_id: null }]);
+    expect(await t.kemai.events.drain()).toBeGreaterThanOrEqual(1);
+    expect(await eventsOf('anonymous_id', 'visitor-9')).toEqual([{ type: 'view', customer_id: resolved!.customerId }]);
     const next = await post('/api/v1/events', { type: 'view', occurredAt: '2025-11-04T09:00:00+08:00', customer: { anonymousId: 'visitor-9' } });
     expect(next.json().customerId).toBe(resolved!.customerId);
     expect(await eventsOf('anonymous_id', 'visitor-9')).toEqual([
@@ -309,12 +315,104 @@ describe('merge participant', () => {
     const merge = await t.kemai.customers.mergeCustomers(survivor, absorbed, { actor: 'staff:test', reason: 'same person' });
     const ofSurvivor = (await get(`/api/v1/events?customerId=${survivor}`)).json().items.map((e: { id: string }) => e.id);
     expect(ofSurvivor.sort()).toEqual([r0!.id, r1!.id, r2!.id].sort());
-    expect((await get(`/api/v1/events?customerId=${absorbed}`)).json().items).toEqual([]);
+    // The merged-away id follows the merge to the survivor, as the customer 360 does.
+    const ofAbsorbed = (await get(`/api/v1/events?customerId=${absorbed}`)).json().items;
+    expect(ofAbsorbed.map((e: { id: string; customerId: string }) => [e.id, e.customerId])).toEqual([
+      [r2!.id, survivor],
+      [r1!.id, survivor],
+      [r0!.id, survivor],
+    ]);
+    const paged = (await get(`/api/v1/events?customerId=${absorbed}&type=view&limit=1`)).json();
+    expect(paged.items.map((e: { id: string }) => e.id)).toEqual([r2!.id]);
+    const rest = (await get(`/api/v1/events?customerId=${absorbed}&type=view&limit=1&cursor=${paged.nextCursor}`)).json();
+    expect(rest).toMatchObject({ items: [{ id: r0!.id }], nextCursor: null });
+    expect((await get('/api/v1/events?customerId=0190c0de-0000-7000-8000-000000000000')).json()).toEqual({ items: [], nextCursor: null });
 
     await t.kemai.customers.unmergeCustomers(merge.mergeId, 'staff:test');
     const back = (await get(`/api/v1/events?customerId=${absorbed}`)).json().items.map((e: { id: string }) => e.id);
     expect(back.sort()).toEqual([r0!.id, r1!.id].sort());
     expect((await get(`/api/v1/events?customerId=${survivor}`)).json().items.map((e: { id: string }) => e.id)).toEqual([r2!.id]);
+  });
+});
+
+describe('identifiers attached by other records', () => {
+  const anonymousVisit = async (anonymousId: string) => {
+    const res = await post('/api/v1/events/batch', {
+      items: [
+        { type: 'view', occurredAt: '2025-08-01T10:00:00+08:00', customer: { anonymousId }, sku: 'A100' },
+        { type: 'add_to_cart', occurredAt: '2025-08-01T10:02:00+08:00', customer: { anonymousId }, sku: 'A100' },
+        { type: 'store_visit', occurredAt: '2025-08-01T11:00:00+08:00', customer: { deviceId: `${anonymousId}-pad` }, storeCode: 'SH01' },
+      ],
+    });
+    expect(res.json().results.map((r: { customerId: string | null }) => r.customerId)).toEqual([null, null, null]);
+    await t.kemai.events.drain();
+  };
+
+  it('gives an anonymous visitor’s events to the customer of an order carrying that anonymous id', async () => {
+    await anonymousVisit('order-visitor');
+    const before = await profiles();
+    const [order] = await t.kemai.orders.ingestOrders(
+      [
+        OrderInput.parse({
+          channel: 'online',
+          externalId: 'WEB-ANON-1',
+          placedAt: '2025-08-01T10:30:00+08:00',
+          customer: { anonymousId: 'order-visitor', phone: '13600136000', name: '林悦' },
+          lines: [{ sku: 'A100', quantity: 1, unitPrice: '199.00' }],
+        }),
+      ],
+      { source: 'api' },
+    );
+    expect(order).toMatchObject({ status: 'created', customerId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const customerId = (order as { customerId: string }).customerId;
+    expect(await profiles()).toBe(before + 1);
+    // Until the outbox delivers customers.identifier.attached the events are still unattributed.
+    expect(await eventsOf('anonymous_id', 'order-visitor')).toEqual([
+      { type: 'view', customer_id: null },
+      { type: 'add_to_cart', customer_id: null },
+    ]);
+    expect(await t.kemai.events.drain()).toBeGreaterThanOrEqual(1);
+    expect(await eventsOf('anonymous_id', 'order-visitor')).toEqual([
+      { type: 'view', customer_id: customerId },
+      { type: 'add_to_cart', customer_id: customerId },
+    ]);
+    // The device id was never named beside the phone: its event stays anonymous.
+    expect(await eventsOf('device_id', 'order-visitor-pad')).toEqual([{ type: 'store_visit', customer_id: null }]);
+    const listed = (await get(`/api/v1/events?customerId=${customerId}`)).json().items;
+    expect(listed.map((e: { type: string }) => e.type)).toEqual(['add_to_cart', 'view']);
+    const delivered = await query<{ subscriber: string }>(
+      t.kemai.database.db,
+      sql`select d.subscriber from platform.event_deliveries d join platform.outbox o on o.id = d.event_id
+          where o.name = 'customers.identifier.attached' and o.payload->>'value' = 'order-visitor'`,
+    );
+    expect(delivered).toEqual([{ subscriber: 'activity.attribute-events-when-identifier-attached' }]);
+  });
+
+  it('gives a device’s events to the profile a customer upsert names it on', async () => {
+    await anonymousVisit('upsert-visitor');
+    const res = await post('/api/v1/customers', { deviceId: 'upsert-visitor-pad', memberNo: 'UPS-1' });
+    expect(res.statusCode).toBe(201);
+    await t.kemai.events.drain();
+    expect(await eventsOf('device_id', 'upsert-visitor-pad')).toEqual([{ type: 'store_visit', customer_id: res.json().id }]);
+    expect(await eventsOf('anonymous_id', 'upsert-visitor')).toEqual([
+      { type: 'view', customer_id: null },
+      { type: 'add_to_cart', customer_id: null },
+    ]);
+  });
+
+  it('gives the events to the survivor when the profile was merged before the outbox delivered', async () => {
+    await anonymousVisit('merged-visitor');
+    const survivor = (await post('/api/v1/customers', { email: 'survivor@example.com' })).json().id as string;
+    await t.kemai.events.drain();
+    const [resolved] = await t.kemai.database.db.transaction((tx) =>
+      t.kemai.customers.resolveCustomers(tx, [{ anonymousId: 'merged-visitor', phone: '13600136001' }], { source: 'test' }),
+    );
+    await t.kemai.customers.mergeCustomers(survivor, resolved!.customerId!, { actor: 'staff:test', reason: 'same person' });
+    await t.kemai.events.drain();
+    expect(await eventsOf('anonymous_id', 'merged-visitor')).toEqual([
+      { type: 'view', customer_id: survivor },
+      { type: 'add_to_cart', customer_id: survivor },
+    ]);
   });
 });
 

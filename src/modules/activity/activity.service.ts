@@ -5,7 +5,13 @@ import { AppError, invalid, type FieldIssue } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
 import type { ItemResult } from '../../platform/http/batch.js';
 import { newId } from '../../platform/ids.js';
-import { normaliseIdentifier, validateCustomerRef, type CustomerRefInput, type CustomersService } from '../customers/index.js';
+import {
+  normaliseIdentifier,
+  validateCustomerRef,
+  type CustomerRefInput,
+  type CustomersService,
+  type IdentifierAttached,
+} from '../customers/index.js';
 import type { EventInput, EventQuery } from './activity.schemas.js';
 import { events } from './db/activity.schema.js';
 
@@ -25,13 +31,6 @@ export interface RecordContext {
 /** Published after commit for every call that stored new events. */
 export interface EventsRecorded {
   events: Array<{ id: string; customerId: string | null; type: string; occurredAt: string }>;
-}
-
-/** Customers announce an identifier newly attached to a profile (weak ones included). */
-export interface IdentifierAttached {
-  customerId: string;
-  type: string;
-  value: string;
 }
 
 /** Identifier types an unattributed event is keyed by, and the column holding each. */
@@ -120,11 +119,14 @@ export class ActivityService {
 
   /**
    * Give a profile the unattributed events of an anonymous or device id it now holds. Runs in
-   * the transaction that attached the id (events path) or in the outbox handler (other records).
+   * the transaction that attached the id (events path) or in the outbox handler (other records);
+   * by then the profile may have been merged, so its survivor gets them.
    */
   async attributeIdentifiers(tx: Db, attached: IdentifierAttached[]): Promise<number> {
-    const pairs = attached.filter((a) => a.type in ANONYMOUS_KEYS);
-    if (pairs.length === 0) return 0;
+    const found = attached.filter((a) => a.type in ANONYMOUS_KEYS);
+    if (found.length === 0) return 0;
+    const live = await this.deps.customers.liveCustomerIds(found.map((a) => a.customerId), tx);
+    const pairs = found.map((a) => ({ ...a, customerId: live.get(a.customerId) ?? a.customerId }));
     let total = 0;
     for (const [type, column] of Object.entries(ANONYMOUS_KEYS)) {
       const first = new Map<string, string>();
@@ -142,9 +144,13 @@ export class ActivityService {
     return total;
   }
 
+  /** A merged-away customer id lists its survivor's events, as the customer 360 does. */
   async listEvents(q: EventQuery): Promise<{ items: Event[]; nextCursor: string | null }> {
     const where: SQL[] = [];
-    if (q.customerId) where.push(eq(events.customerId, q.customerId));
+    if (q.customerId) {
+      const live = (await this.deps.customers.liveCustomerIds([q.customerId])).get(q.customerId);
+      where.push(eq(events.customerId, live ?? q.customerId));
+    }
     if (q.type) where.push(eq(events.type, q.type));
     if (q.from) where.push(gte(events.occurredAt, this.boundary(q.from, 'from')));
     if (q.to) where.push(lt(events.occurredAt, this.boundary(q.to, 'to')));
@@ -204,61 +210,36 @@ export class ActivityService {
   }
 
   /**
-   * Customer ids for the refs, or the issues of a ref resolution refused (an unknown customer id),
-   * which fails that item alone. An event naming only an anonymous/device id no profile holds
-   * stays unattributed instead of creating a profile: such refs are resolved after the others (so
-   * they follow an id a record of this call just identified) in a savepoint, and when that created
-   * profiles, it is rolled back and run again without the refs that had no profile to follow.
+   * Customer ids for the refs, or the issues of a ref naming an unknown customer id, which fails
+   * that item alone. Customers refuses such a call before writing anything, so it runs again
+   * without those refs. A ref naming only an anonymous or device id follows the profile holding
+   * it and otherwise stays unattributed: a visitor is not a person until identified.
    */
-  private async resolve(tx: Db, refs: CustomerRefInput[], source: string): Promise<Resolution[]> {
-    const anonymousOnly = refs.map(isAnonymousOnly);
+  private async resolve(tx: Db, refs: CustomerRefInput[], source: string, attached: IdentifierAttached[]): Promise<Resolution[]> {
     const out: Resolution[] = refs.map(() => ({ customerId: null }));
-    const positions = refs.map((_, i) => i);
-    for (const group of [positions.filter((i) => !anonymousOnly[i]), positions.filter((i) => anonymousOnly[i])]) {
-      await this.resolveGroup(tx, refs, group, anonymousOnly, source, out);
+    let kept = refs.map((_, i) => i);
+    while (kept.length > 0) {
+      try {
+        const resolved = await this.deps.customers.resolveCustomers(
+          tx,
+          kept.map((i) => refs[i]!),
+          { source, anonymousOnly: 'lookup', attached },
+        );
+        kept.forEach((i, k) => (out[i] = { customerId: resolved[k]!.customerId }));
+        break;
+      } catch (e) {
+        const refused = refusedRefs(e, kept.length);
+        if (!refused) throw e;
+        for (const [k, issues] of refused) out[kept[k]!] = { issues };
+        kept = kept.filter((_, k) => !refused.has(k));
+      }
     }
     return out;
   }
 
-  private async resolveGroup(
-    tx: Db,
-    refs: CustomerRefInput[],
-    group: number[],
-    anonymousOnly: boolean[],
-    source: string,
-    out: Resolution[],
-  ): Promise<void> {
-    let kept = group;
-    while (kept.length > 0) {
-      const attempt = kept;
-      const outcome = await tx
-        .transaction(async (sp) => {
-          const resolved = await this.deps.customers.resolveCustomers(sp, attempt.map((i) => refs[i]!), { source });
-          const fresh = new Set(resolved.filter((r) => r.created).map((r) => r.customerId));
-          const anonymousProfiles = [...fresh].filter((id) => resolved.every((r, k) => r.customerId !== id || anonymousOnly[attempt[k]!]));
-          if (anonymousProfiles.length > 0) {
-            throw new Unresolved(attempt.filter((_, k) => anonymousProfiles.includes(resolved[k]!.customerId)), new Map());
-          }
-          return resolved;
-        })
-        .catch((e: unknown) => {
-          if (e instanceof Unresolved) return e;
-          const refused = refusedRefs(e, attempt.length);
-          if (!refused) throw e;
-          return new Unresolved([...refused.keys()].map((k) => attempt[k]!), new Map([...refused].map(([k, v]) => [attempt[k]!, v])));
-        });
-      if (!(outcome instanceof Unresolved)) {
-        attempt.forEach((i, k) => (out[i] = { customerId: outcome[k]!.customerId }));
-        break;
-      }
-      for (const [i, issues] of outcome.issues) out[i] = { issues };
-      const drop = new Set(outcome.refs);
-      kept = attempt.filter((i) => !drop.has(i));
-    }
-  }
-
   private async write(tx: Db, all: Prepared[], source: string): Promise<Array<Written | { issues: FieldIssue[] }>> {
-    const resolved = await this.resolve(tx, all.map((p) => p.ref), source);
+    const attached: IdentifierAttached[] = [];
+    const resolved = await this.resolve(tx, all.map((p) => p.ref), source, attached);
     const prepared: Prepared[] = [];
     all.forEach((p, i) => {
       const r = resolved[i]!;
@@ -268,12 +249,13 @@ export class ActivityService {
       }
     });
     const stored = prepared.length > 0 ? await this.store(tx, prepared) : [];
+    // Ids this call gave a profile take their earlier events along now, not at the outbox's pace.
+    await this.attributeIdentifiers(tx, attached);
     const byPos = new Map(prepared.map((p, i) => [p.pos, stored[i]!]));
     return all.map((p, i) => byPos.get(p.pos) ?? (resolved[i] as { issues: FieldIssue[] }));
   }
 
   private async store(tx: Db, prepared: Prepared[]): Promise<Written[]> {
-
     // One row per idempotency key: a batch naming a key twice keeps the last (as a replayed feed would).
     const keyOf = (p: Prepared) => (p.row.externalId ? `${p.row.source}\u0000${p.row.externalId}` : undefined);
     const lastByKey = new Map<string, Prepared>();
@@ -345,28 +327,9 @@ export class ActivityService {
       for (const s of stored) byKey.set(`${s.source}\u0000${s.external_id}`, { id: s.id, customerId: s.customer_id, status: 'unchanged' });
     }
 
-    // Events of this call carrying an anonymous/device id next to a real identifier identify it:
-    // its earlier (and this call's) unattributed events go to that profile.
-    const attached: IdentifierAttached[] = [];
-    for (const p of prepared) {
-      const customerId = p.row.customerId;
-      if (!customerId) continue;
-      if (p.row.anonymousId) attached.push({ customerId, type: 'anonymous_id', value: p.row.anonymousId });
-      if (p.row.deviceId) attached.push({ customerId, type: 'device_id', value: p.row.deviceId });
-    }
-    await this.attributeIdentifiers(tx, attached);
-    const owner = new Map<string, string>();
-    for (const a of attached) if (!owner.has(`${a.type}\u0000${a.value}`)) owner.set(`${a.type}\u0000${a.value}`, a.customerId);
-    const attributed = (p: Prepared, w: Written): Written => {
-      if (w.customerId) return w;
-      const byAnon = p.row.anonymousId ? owner.get(`anonymous_id\u0000${p.row.anonymousId}`) : undefined;
-      const byDevice = p.row.deviceId ? owner.get(`device_id\u0000${p.row.deviceId}`) : undefined;
-      return { ...w, customerId: byAnon ?? byDevice ?? null };
-    };
-
     const written = prepared.map((p) => {
       const k = keyOf(p);
-      return attributed(p, (k ? byKey.get(k) : byNewId.get(p.row.id))!);
+      return (k ? byKey.get(k) : byNewId.get(p.row.id))!;
     });
     const created = new Map<string, EventsRecorded['events'][number]>();
     prepared.forEach((p, i) => {
@@ -381,16 +344,6 @@ export class ActivityService {
 }
 
 type Resolution = { customerId: string | null } | { issues: FieldIssue[] };
-
-/** Refs (by position) to leave out of the next resolution attempt, with the issues of refused ones. */
-class Unresolved extends Error {
-  constructor(
-    readonly refs: number[],
-    readonly issues: Map<number, FieldIssue[]>,
-  ) {
-    super('resolution must run again without some refs');
-  }
-}
 
 /**
  * Customers refuses a batch naming an unknown customer id as a whole, with paths `customer.id`
@@ -407,12 +360,6 @@ function refusedRefs(e: unknown, count: number): Map<number, FieldIssue[]> | und
     byRef.set(k, [...(byRef.get(k) ?? []), { path: m![2]!, message: issue.message }]);
   }
   return byRef.size > 0 ? byRef : undefined;
-}
-
-/** Only an anonymous or device id: not enough to create a profile, enough to follow one. */
-function isAnonymousOnly(ref: CustomerRefInput): boolean {
-  const named = Object.entries(ref).filter(([k, v]) => IDENTITY_FIELDS.has(k) && typeof v === 'string' && v.trim() !== '');
-  return named.length > 0 && named.every(([k]) => k === 'anonymousId' || k === 'deviceId');
 }
 
 /** Ref fields that say who the person is (profile hints like name alone do not). */

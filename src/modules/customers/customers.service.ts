@@ -10,7 +10,7 @@ import { duplicateCandidates, merges, timelineItems } from './db/customers.schem
 import { IdentityResolver, liveProfiles, type ResolveContext, type ResolvedRef } from './identity-resolution.js';
 import { MergeEngine, type MergeOptions, type MergeParticipant, type MergeResult } from './merge.js';
 
-export type { ResolveContext, ResolvedRef } from './identity-resolution.js';
+export type { ResolveContext, ResolvedRef, IdentifierAttached } from './identity-resolution.js';
 export type { MergeParticipant, MergeOptions, MergeResult } from './merge.js';
 export type { CustomerSummary, Customer360, TimelineItem, DuplicateView, SearchQuery } from './customer-queries.js';
 export type { UpsertContext } from './customer-upsert.js';
@@ -54,7 +54,8 @@ export class CustomersService {
    * Match each ref to one golden profile (creating one when nothing matches) inside the caller's
    * transaction. Batch-friendly: one round of lookups for the whole array. Invalid identifiers or
    * an unknown id throw a validation error (paths `customer.phone`, or `<i>.customer.phone` for
-   * several refs) before anything is written.
+   * several refs) before anything is written. With `anonymousOnly: 'lookup'` a ref naming only an
+   * anonymous or device id follows an existing profile or resolves to null, writing nothing.
    */
   async resolveCustomers(tx: Db, refs: CustomerRefInput[], ctx: ResolveContext): Promise<ResolvedRef[]> {
     return this.resolver.resolve(tx, refs, ctx);
@@ -174,6 +175,12 @@ export class CustomersService {
     if (!c) throw notFound('customers.duplicate_not_found', `No suspected duplicate with id ${id}`);
     if (c.status !== 'open') throw conflict('customers.duplicate_decided', `This suspected duplicate was already ${c.status} by ${c.decidedBy}`);
     return c;
+  }
+
+  /** The profile each id names now, following merges; ids that never named a profile are absent. */
+  async liveCustomerIds(ids: string[], tx: Db = this.db): Promise<Map<string, string>> {
+    const live = await liveProfiles(tx, ids);
+    return new Map([...live].map(([id, p]) => [id, p.id]));
   }
 
   /** The live profile an id names now (following merges); 404 when it never existed. */

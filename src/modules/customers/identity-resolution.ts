@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, type FieldIssue } from '../../platform/errors.js';
+import { publishMany } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
 import type { CustomerRefInput } from './customers.schemas.js';
 import { normaliseRef, type NormalisedRef, type ProfileHints } from './domain/customer-ref.js';
-import { isUuid, type Identifier } from './domain/identifiers.js';
+import { ANONYMOUS_IDENTIFIER_TYPES, isUuid, type Identifier } from './domain/identifiers.js';
 import {
   identifierKey,
   pairKey,
@@ -27,7 +28,31 @@ export interface ResolveContext {
   source: string;
   /** Who acts when a merge happens: 'system:identity-resolution' unless a person does it. */
   actor?: string | undefined;
+  /**
+   * What a ref naming only an anonymous id or device id (and no strong identifier) does.
+   * 'create' (default): it is resolved like any other ref, creating an anonymous profile when
+   * nobody holds the id, which suits an order or a profile upsert (a purchase is a person).
+   * 'lookup': it only follows the profile holding the id (or the profile another ref of the call
+   * resolves to with that id), else resolves to null; nothing is written for it. For behaviour
+   * events, where a visitor is not a person until identified.
+   */
+  anonymousOnly?: 'create' | 'lookup' | undefined;
+  /**
+   * When given, receives the anonymous and device ids this call attached to profiles: what it
+   * announces as `customers.identifier.attached`, for a caller that acts on them in the same
+   * transaction.
+   */
+  attached?: IdentifierAttached[] | undefined;
 }
+
+/** Payload of `customers.identifier.attached`: an anonymous_id or device_id a profile now holds. */
+export interface IdentifierAttached {
+  customerId: string;
+  type: string;
+  value: string;
+}
+
+export const IDENTIFIER_ATTACHED = 'customers.identifier.attached';
 
 export const RESOLUTION_ACTOR = 'system:identity-resolution';
 const AUTO_MERGE_REASON = 'identity-resolution: one record carried strong identifiers of both profiles';
@@ -99,8 +124,18 @@ export class IdentityResolver {
     live: Map<string, LiveProfile>,
     ctx: ResolveContext,
   ): Promise<ResolvedRef[]> {
-    const planRefs: PlanRef[] = refs.map((r) => ({ customerId: r.id ? live.get(r.id)!.id : undefined, identifiers: r.identifiers, hints: r.hints }));
+    const strong = this.opts.strongTypes;
+    const lookup = ctx.anonymousOnly === 'lookup';
+    const planRefs: PlanRef[] = refs.map((r) => ({
+      customerId: r.id ? live.get(r.id)!.id : undefined,
+      identifiers: r.identifiers,
+      hints: r.hints,
+      lookupOnly:
+        lookup && !r.id && r.identifiers.length > 0 && r.identifiers.every((i) => ANONYMOUS_IDENTIFIER_TYPES.has(i.type) && !strong.has(i.type)),
+    }));
     if (planRefs.every((r) => !r.customerId && r.identifiers.length === 0)) return refs.map(() => ({ customerId: null, created: false }));
+    // Lookups alone write nothing, so they cannot lose a race and need no savepoint.
+    if (planRefs.every((r) => r.lookupOnly || (!r.customerId && r.identifiers.length === 0))) return this.attempt(tx, planRefs, live, ctx);
     for (let attempt = 1; ; attempt++) {
       try {
         return await tx.transaction((sp) => this.attempt(sp, planRefs, live, ctx));
@@ -157,6 +192,7 @@ export class IdentityResolver {
     }
 
     const ids = plan.groups.map((g) => g.target ?? newId());
+    const writable = refs.filter((r) => !r.lookupOnly).flatMap((r) => r.identifiers);
     await this.createProfiles(tx, plan, ids, ctx.source);
     await this.attachIdentifiers(tx, plan, ids, ctx.source);
 
@@ -179,14 +215,29 @@ export class IdentityResolver {
       ids[g] = live;
     }
 
-    await this.touchProfiles(tx, plan, ids, wanted.filter((i) => owners.has(identifierKey(i))));
+    await this.touchProfiles(tx, plan, ids, writable.filter((i) => owners.has(identifierKey(i))));
     await this.recordCandidates(tx, plan, ids, survivorOf);
+    await this.announceAttached(tx, plan, ids, ctx);
 
     return plan.refGroup.map((g, idx) => {
       if (g === null) return { customerId: null, created: false };
       const group = plan.groups[g]!;
-      return { customerId: ids[g]!, created: group.target === null && group.refs[0] === idx };
+      const creator = group.refs.find((r) => !refs[r]!.lookupOnly);
+      return { customerId: ids[g]!, created: group.target === null && creator === idx };
     });
+  }
+
+  /**
+   * Anonymous and device ids newly held by a profile, one outbox event each (one statement), so
+   * the records kept under such an id (behaviour events) can follow it to the person.
+   */
+  private async announceAttached(tx: Db, plan: Plan, ids: string[], ctx: ResolveContext) {
+    const attached: IdentifierAttached[] = plan.groups.flatMap((g, i) =>
+      g.attach.filter((a) => ANONYMOUS_IDENTIFIER_TYPES.has(a.type)).map((a) => ({ customerId: ids[i]!, type: a.type, value: a.value })),
+    );
+    if (attached.length === 0) return;
+    await publishMany<IdentifierAttached>(tx, IDENTIFIER_ATTACHED, attached);
+    ctx.attached?.push(...attached);
   }
 
   private async createProfiles(tx: Db, plan: Plan, ids: string[], source: string) {
@@ -232,7 +283,7 @@ export class IdentityResolver {
   private async touchProfiles(tx: Db, plan: Plan, ids: string[], seen: Identifier[]) {
     const byTarget = new Map<string, ProfileHints>();
     plan.groups.forEach((g, i) => {
-      if (g.target === null) return;
+      if (g.target === null || g.lookup) return;
       const h = byTarget.get(ids[i]!) ?? {};
       for (const f of ['name', 'gender', 'birthday', 'city'] as const) if (h[f] === undefined && g.hints[f]) h[f] = g.hints[f];
       byTarget.set(ids[i]!, h);
@@ -273,7 +324,8 @@ export class IdentityResolver {
         if (b !== ids[i]) pairs.push({ a: ids[i]!, b, reason: c.reason });
       }
     });
-    const touched = [...new Set(ids)];
+    const touched = [...new Set(ids.filter((_, i) => !plan.groups[i]!.lookup))];
+    if (pairs.length === 0 && touched.length === 0) return;
     await tx.execute(sql`
       insert into customers.duplicate_candidates (customer_id, id, other_id, reason, score)
       select distinct on (least(x.a, x.b), greatest(x.a, x.b))

@@ -192,6 +192,14 @@ describe('identity resolution', () => {
     expect((await resolve([{ phone: '13400004444' }]))[0]!.customerId).toBe(anon!.customerId);
   });
 
+  it('creates an anonymous profile for an anonymous-only ref when asked to create, as orders and upserts do', async () => {
+    const [r] = await t.kemai.database.db.transaction((tx) =>
+      t.kemai.customers.resolveCustomers(tx, [{ deviceId: 'kiosk-create' }], { source: 'test', anonymousOnly: 'create' }),
+    );
+    expect(r!.created).toBe(true);
+    expect(await identifiersOf(r!.customerId!)).toEqual([{ type: 'device_id', value: 'kiosk-create', is_primary: true, source: 'test' }]);
+  });
+
   it('on Postgres, a writer that loses the race for a new phone retries and joins the winner', async () => {
     const db = t.kemai.database.db;
     if (t.kemai.database.kind !== 'postgres') {
@@ -243,5 +251,113 @@ describe('identity resolution', () => {
       sql`select count(*)::int as n from customers.identifiers where type = 'phone' and value = '+8613300003333'`,
     );
     expect(n[0]!.n).toBe(1);
+  });
+});
+
+const lookup = (refs: CustomerRefInput[]) =>
+  t.kemai.database.db.transaction((tx) => t.kemai.customers.resolveCustomers(tx, refs, { source: 'lookup-test', anonymousOnly: 'lookup' }));
+
+const counts = async () =>
+  (
+    await query<Record<string, number>>(
+      t.kemai.database.db,
+      sql`select (select count(*)::int from customers.customers) as customers,
+                 (select count(*)::int from customers.identifiers) as identifiers,
+                 (select count(*)::int from customers.duplicate_candidates) as candidates,
+                 (select count(*)::int from platform.outbox) as outbox`,
+    )
+  )[0];
+
+describe('anonymous-only refs in lookup mode', () => {
+  it('resolve an anonymous or device id nobody holds to null and write nothing', async () => {
+    const before = await counts();
+    expect(await lookup([{ anonymousId: 'lk-1' }, { deviceId: 'lk-dev-1', name: '访客', city: '深圳' }, { anonymousId: 'lk-1', deviceId: 'lk-dev-1' }])).toEqual([
+      { customerId: null, created: false },
+      { customerId: null, created: false },
+      { customerId: null, created: false },
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('follow the profile holding the id and change nothing on it', async () => {
+    const [p] = await resolve([{ anonymousId: 'lk-2', memberNo: 'LK2' }]);
+    const row = sql`select name, city, updated_at::text as updated, last_seen_at::text as seen from customers.customers where id = ${p!.customerId}`;
+    const profileBefore = await query(t.kemai.database.db, row);
+    const identifiersBefore = await query(t.kemai.database.db, sql`select type, value, last_seen_at::text as seen from customers.identifiers where customer_id = ${p!.customerId} order by type`);
+    const before = await counts();
+    expect(await lookup([{ anonymousId: 'lk-2', deviceId: 'lk-dev-2', name: '新名字', city: '深圳' }])).toEqual([{ customerId: p!.customerId, created: false }]);
+    expect(await query(t.kemai.database.db, row)).toEqual(profileBefore);
+    expect(await query(t.kemai.database.db, sql`select type, value, last_seen_at::text as seen from customers.identifiers where customer_id = ${p!.customerId} order by type`)).toEqual(identifiersBefore);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('follow another ref of the same call that identifies the id, which is the one that created the profile', async () => {
+    const r = await lookup([{ anonymousId: 'lk-3' }, { anonymousId: 'lk-3', phone: '13100003333' }, { deviceId: 'lk-dev-3' }]);
+    const id = r[1]!.customerId!;
+    expect(r).toEqual([
+      { customerId: id, created: false },
+      { customerId: id, created: true },
+      { customerId: null, created: false },
+    ]);
+    expect(await identifiersOf(id)).toEqual([
+      { type: 'anonymous_id', value: 'lk-3', is_primary: true, source: 'lookup-test' },
+      { type: 'phone', value: '+8613100003333', is_primary: true, source: 'lookup-test' },
+    ]);
+  });
+
+  it('still resolve refs with a strong identifier or an id as usual', async () => {
+    const r = await lookup([{ phone: '13100006666', deviceId: 'lk-dev-6' }, { wechatOpenid: 'lk-openid-6' }]);
+    expect(r.map((x) => x.created)).toEqual([true, true]);
+    expect((await lookup([{ id: r[0]!.customerId!, anonymousId: 'lk-6' }]))[0]).toEqual({ customerId: r[0]!.customerId, created: false });
+    expect((await identifiersOf(r[0]!.customerId!)).map((i) => `${i.type}:${i.value}`).sort()).toEqual([
+      'anonymous_id:lk-6',
+      'device_id:lk-dev-6',
+      'phone:+8613100006666',
+    ]);
+  });
+});
+
+const announced = (prefix: string) =>
+  query<{ payload: { customerId: string; type: string; value: string } }>(
+    t.kemai.database.db,
+    sql`select payload from platform.outbox where name = 'customers.identifier.attached' and payload->>'value' like ${`${prefix}%`}
+        order by payload->>'type', payload->>'value'`,
+  ).then((rows) => rows.map((r) => r.payload));
+
+describe('customers.identifier.attached', () => {
+  it('announces each anonymous or device id a resolution attaches, with the profile now holding it', async () => {
+    const [r] = await resolve([{ phone: '13100004444', anonymousId: 'att-1', deviceId: 'att-dev-1', wechatOpenid: 'att-openid' }]);
+    expect(await announced('att-')).toEqual([
+      { customerId: r!.customerId, type: 'anonymous_id', value: 'att-1' },
+      { customerId: r!.customerId, type: 'device_id', value: 'att-dev-1' },
+    ]);
+    // Nothing newly attached, nothing announced.
+    await resolve([{ phone: '13100004444', anonymousId: 'att-1' }]);
+    expect(await announced('att-')).toHaveLength(2);
+    await resolve([{ phone: '13100004444', anonymousId: 'att-2' }]);
+    expect(await announced('att-2')).toEqual([{ customerId: r!.customerId, type: 'anonymous_id', value: 'att-2' }]);
+  });
+
+  it('announces nothing when the resolution rolls back', async () => {
+    await expect(
+      t.kemai.database.db.transaction(async (tx) => {
+        await t.kemai.customers.resolveCustomers(tx, [{ phone: '13100007777', anonymousId: 'rb-1' }], { source: 'test' });
+        throw new Error('the order insert failed');
+      }),
+    ).rejects.toThrow('the order insert failed');
+    expect(await announced('rb-')).toEqual([]);
+  });
+
+  it('names the survivor when the same call merges away the profile the id was attached to', async () => {
+    const [x] = await resolve([{ phone: '13100005555' }]);
+    const [y] = await resolve([{ email: 'att-y@example.com', deviceId: 'mrg-tablet' }]);
+    const r = await resolve([{ phone: '13100005555', email: 'att-y@example.com' }, { deviceId: 'mrg-tablet', anonymousId: 'mrg-anon' }]);
+    expect(r.map((x) => x.customerId)).toEqual([x!.customerId, x!.customerId]);
+    expect(await profile(y!.customerId!)).toMatchObject({ status: 'merged', merged_into: x!.customerId });
+    expect(await announced('mrg-')).toEqual([
+      { customerId: x!.customerId, type: 'anonymous_id', value: 'mrg-anon' },
+      // Announced when y's profile was created; the merge moved the id with the profile's records.
+      { customerId: y!.customerId, type: 'device_id', value: 'mrg-tablet' },
+    ]);
   });
 });

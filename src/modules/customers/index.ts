@@ -10,6 +10,7 @@ export {
   CustomersService,
   type ResolvedRef,
   type ResolveContext,
+  type IdentifierAttached,
   type MergeParticipant,
   type MergeOptions,
   type MergeResult,
@@ -21,7 +22,7 @@ export {
   type DuplicateView,
   type SearchQuery,
 } from './customers.service.js';
-export { RESOLUTION_ACTOR } from './identity-resolution.js';
+export { RESOLUTION_ACTOR, IDENTIFIER_ATTACHED } from './identity-resolution.js';
 export { validateCustomerRef } from './domain/customer-ref.js';
 export { IDENTIFIER_TYPES, normaliseIdentifier, normalisePhone, normaliseEmail, type IdentifierType } from './domain/identifiers.js';
 export { registerCustomersRoutes } from './http/customers.routes.js';

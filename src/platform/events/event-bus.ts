@@ -28,6 +28,18 @@ export async function publish<P>(tx: Db, name: string, payload: P, occurredAt = 
   return id;
 }
 
+/** Write one event per payload to the outbox, in one statement, inside the caller's transaction. */
+export async function publishMany<P>(tx: Db, name: string, payloads: P[], occurredAt = new Date()): Promise<string[]> {
+  if (payloads.length === 0) return [];
+  const ids = payloads.map(() => newId());
+  await tx.execute(
+    sql`insert into platform.outbox (id, name, occurred_at, payload)
+        select v.id, ${name}::text, ${occurredAt.toISOString()}::timestamptz, v.payload::jsonb
+        from unnest(${sql.param(ids)}::uuid[], ${sql.param(payloads.map((p) => JSON.stringify(p)))}::text[]) as v(id, payload)`,
+  );
+  return ids;
+}
+
 /**
  * Delivers outbox events to in-process subscribers after commit. Any number of processes may
  * drain at once (rows are claimed with SKIP LOCKED); each (event, subscriber) pair is recorded so

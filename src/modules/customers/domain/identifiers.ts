@@ -13,6 +13,9 @@ export const IDENTIFIER_TYPES = [
 ] as const;
 export type IdentifierType = (typeof IDENTIFIER_TYPES)[number];
 
+/** Identifiers of a browser or device rather than a person: alone they name a visitor. */
+export const ANONYMOUS_IDENTIFIER_TYPES: ReadonlySet<string> = new Set<IdentifierType>(['anonymous_id', 'device_id']);
+
 export interface Identifier {
   type: IdentifierType;
   value: string;

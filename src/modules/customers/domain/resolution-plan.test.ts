@@ -84,6 +84,29 @@ describe('planResolution', () => {
     expect(p.groups[1]!.candidates).toEqual([{ other: { group: 0 }, reason: 'weak_identifier:device_id' }]);
   });
 
+  it('lets a lookup-only ref follow the holder of its identifier without attaching, hinting or raising candidates', () => {
+    const lookup = (...identifiers: PlanRef['identifiers']): PlanRef => ({ identifiers, hints: { name: '访客' }, lookupOnly: true });
+    const held = plan([lookup(anon('v1'), device('new-device'))], [['anonymous_id', 'v1', 'owner']], { owner: {} });
+    expect(held.refGroup).toEqual([0]);
+    expect(held.groups).toEqual([{ refs: [0], target: 'owner', merges: [], attach: [], hints: {}, candidates: [], lookup: true }]);
+    const twoOwners = plan([lookup(anon('v1'), device('d1'))], [['anonymous_id', 'v1', 'young'], ['device_id', 'd1', 'old']], {
+      young: { createdAt: 2 },
+      old: { createdAt: 1 },
+    });
+    expect(twoOwners.groups).toEqual([{ refs: [0], target: 'old', merges: [], attach: [], hints: {}, candidates: [], lookup: true }]);
+  });
+
+  it('resolves a lookup-only ref nobody holds to no group, and to the group of this batch that claims its identifier', () => {
+    const alone = plan([{ identifiers: [anon('v2')], hints: {}, lookupOnly: true }]);
+    expect(alone).toEqual({ groups: [], refGroup: [null] });
+    const claimed = plan([
+      { identifiers: [anon('v3'), device('extra')], hints: { city: '北京' }, lookupOnly: true },
+      ref(phone('+11'), anon('v3')),
+    ]);
+    expect(claimed.refGroup).toEqual([0, 0]);
+    expect(claimed.groups).toEqual([{ refs: [0, 1], target: null, merges: [], attach: [phone('+11'), anon('v3')], hints: {}, candidates: [] }]);
+  });
+
   it('takes the first value of each hint across the refs of a group', () => {
     const p = plan([
       { identifiers: [phone('+9')], hints: { name: '甲' } },

@@ -6,6 +6,12 @@ export interface PlanRef {
   customerId?: string | undefined;
   identifiers: Identifier[];
   hints: ProfileHints;
+  /**
+   * Only follow a profile, never write for this ref: it resolves to the profile holding one of
+   * its identifiers or to a group of this batch claiming one, else to nobody. Meant for refs
+   * with weak identifiers alone (an anonymous visitor is not yet a person).
+   */
+  lookupOnly?: boolean | undefined;
 }
 
 export interface KnownCustomer {
@@ -45,6 +51,8 @@ export interface PlannedGroup {
   attach: Identifier[];
   hints: ProfileHints;
   candidates: PlannedCandidate[];
+  /** Made of lookup-only refs that found an existing profile: nothing to write for it. */
+  lookup?: true;
 }
 
 export interface Plan {
@@ -87,7 +95,8 @@ class UnionFind {
  * identifier (or a group of this batch that claims it), and a weak identifier pointing elsewhere
  * only raises a duplicate candidate. A weak match attaches new strong identifiers only to an
  * anonymous profile (one with no strong identifier yet), which is how an anonymous visitor
- * becomes known; an identified profile is never extended on weak evidence.
+ * becomes known; an identified profile is never extended on weak evidence. Lookup-only refs
+ * (see PlanRef) join the same way but never create, attach, or raise candidates.
  */
 export function planResolution(input: PlanInput): Plan {
   const { refs, owners, customers, strongTypes } = input;
@@ -230,6 +239,7 @@ export function planResolution(input: PlanInput): Plan {
 
   for (const root of weakRoots) {
     const refIdxs = members.get(root)!;
+    const lookupOnly = refIdxs.every((idx) => refs[idx]!.lookupOnly);
     const { ids, hints } = collect(refIdxs);
     const weakMatches = new Map<string, string>();
     for (const i of ids) {
@@ -239,21 +249,27 @@ export function planResolution(input: PlanInput): Plan {
     let g: number;
     if (weakMatches.size > 0) {
       const [target, ...others] = [...weakMatches.keys()].sort(byAge);
-      const group: PlannedGroup = { refs: refIdxs, target: target!, merges: [], attach: [], hints, candidates: [] };
-      g = groups.push(group) - 1;
-      for (const other of others) addCandidate(group, other, `weak_identifier:${weakMatches.get(other)}`);
+      if (lookupOnly) {
+        g = groups.push({ refs: refIdxs, target: target!, merges: [], attach: [], hints: {}, candidates: [], lookup: true }) - 1;
+      } else {
+        const group: PlannedGroup = { refs: refIdxs, target: target!, merges: [], attach: [], hints, candidates: [] };
+        g = groups.push(group) - 1;
+        for (const other of others) addCandidate(group, other, `weak_identifier:${weakMatches.get(other)}`);
+      }
     } else {
       const holder = ids.map((i) => claimed.get(identifierKey(i))).find((h) => h !== undefined);
       if (holder !== undefined) {
         g = holder;
         const group = groups[g]!;
         group.refs = [...group.refs, ...refIdxs].sort((a, b) => a - b);
-        for (const f of ['name', 'gender', 'birthday', 'city'] as const) group.hints[f] ??= hints[f];
+        if (!lookupOnly) for (const f of ['name', 'gender', 'birthday', 'city'] as const) group.hints[f] ??= hints[f];
+      } else if (lookupOnly) {
+        continue;
       } else {
         g = groups.push({ refs: refIdxs, target: null, merges: [], attach: [], hints, candidates: [] }) - 1;
       }
     }
-    claim(g, ids);
+    if (!lookupOnly) claim(g, ids);
     for (const idx of refIdxs) refGroup[idx] = g;
   }
   return { groups, refGroup };
