@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+import { query } from '../../platform/db/database.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -71,5 +73,35 @@ describe('catalog over HTTP', () => {
     });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('payload_too_large');
+  });
+});
+
+describe('catalog.store_facts', () => {
+  it('publishes exactly the agreed columns, with each store as last written', async () => {
+    const cols = await query<{ column_name: string; data_type: string }>(
+      t.kemai.database.db,
+      sql`select column_name, data_type from information_schema.columns
+          where table_schema = 'catalog' and table_name = 'store_facts' order by ordinal_position`,
+    );
+    expect(cols).toEqual([
+      { column_name: 'code', data_type: 'text' },
+      { column_name: 'name', data_type: 'text' },
+      { column_name: 'city', data_type: 'text' },
+      { column_name: 'district', data_type: 'text' },
+      { column_name: 'lat', data_type: 'double precision' },
+      { column_name: 'lng', data_type: 'double precision' },
+    ]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/stores/batch',
+      headers: t.admin,
+      payload: { items: [{ code: 'BJ02', name: '北京三里屯店', city: '北京', district: '朝阳区', lat: 39.933, lng: 116.454, address: '三里屯路19号' }, { code: 'CD01', name: '成都太古里店' }] },
+    });
+    expect(res.json().summary).toEqual({ created: 2, updated: 0, unchanged: 0, error: 0 });
+    const rows = await query(t.kemai.database.db, sql`select * from catalog.store_facts where code in ('BJ02', 'CD01') order by code`);
+    expect(rows).toEqual([
+      { code: 'BJ02', name: '北京三里屯店', city: '北京', district: '朝阳区', lat: 39.933, lng: 116.454 },
+      { code: 'CD01', name: '成都太古里店', city: null, district: null, lat: null, lng: null },
+    ]);
   });
 });

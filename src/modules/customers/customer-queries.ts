@@ -118,7 +118,8 @@ export interface Customer360 {
     lastEventAt: Date | null;
     channels: Array<{ channel: string; orders: number; netSpendFen: number }>;
     favouriteCategories: Array<{ category: string[]; orders: number; quantity: number; netSpendFen: number }>;
-    favouriteStores: Array<{ storeCode: string; orders: number; netSpendFen: number; lastVisitAt: Date }>;
+    /** name and city from the catalog; null for a code the catalog does not know. */
+    favouriteStores: Array<{ storeCode: string; name: string | null; city: string | null; orders: number; netSpendFen: number; lastVisitAt: Date }>;
   };
   timeline: { items: TimelineItem[]; nextCursor: string | null };
 }
@@ -183,11 +184,14 @@ export async function customer360(db: Db, requestedId: string, page: { limit: nu
           where l.customer_id = ${id} and o.status <> 'cancelled' and cardinality(l.category_path) > 0
           group by 1 order by net desc, orders desc, 1 limit 5`,
     ),
-    query<{ store_code: string; orders: number; net: number; last_at: string }>(
+    query<{ store_code: string; name: string | null; city: string | null; orders: number; net: number; last_at: string }>(
       db,
-      sql`select store_code, count(*) as orders, sum(paid_fen - refunded_fen) as net, max(placed_at) as last_at
-          from orders.order_facts where customer_id = ${id} and status <> 'cancelled' and store_code is not null
-          group by store_code order by count(*) desc, net desc, store_code limit 5`,
+      sql`select f.store_code, s.name, s.city, f.orders, f.net, f.last_at
+          from (select store_code, count(*) as orders, sum(paid_fen - refunded_fen) as net, max(placed_at) as last_at
+                from orders.order_facts where customer_id = ${id} and status <> 'cancelled' and store_code is not null
+                group by store_code order by count(*) desc, net desc, store_code limit 5) f
+          left join catalog.store_facts s on s.code = f.store_code
+          order by f.orders desc, f.net desc, f.store_code`,
     ),
     customerTimeline(db, id, page, 'timelineCursor'),
   ]);
@@ -221,7 +225,14 @@ export async function customer360(db: Db, requestedId: string, page: { limit: nu
       lastEventAt: date(t.last_event_at),
       channels: channels.map((c) => ({ channel: c.channel, orders: num(c.orders), netSpendFen: num(c.net) })),
       favouriteCategories: categories.map((c) => ({ category: c.category, orders: num(c.orders), quantity: num(c.quantity), netSpendFen: num(c.net) })),
-      favouriteStores: stores.map((s) => ({ storeCode: s.store_code, orders: num(s.orders), netSpendFen: num(s.net), lastVisitAt: new Date(s.last_at) })),
+      favouriteStores: stores.map((s) => ({
+        storeCode: s.store_code,
+        name: s.name,
+        city: s.city,
+        orders: num(s.orders),
+        netSpendFen: num(s.net),
+        lastVisitAt: new Date(s.last_at),
+      })),
     },
     timeline,
   };

@@ -166,6 +166,8 @@ describe('customer 360', () => {
     ]) {
       expect((await post('/api/v1/products', p)).statusCode).toBeLessThan(300);
     }
+    const store = await post('/api/v1/stores', { code: 'SH01', name: '上海南京西路店', city: '上海', district: '静安区', lat: 31.229, lng: 121.452 });
+    expect(store.statusCode).toBe(201);
     id = await upsert({ phone: '13700007777', name: '陈晨', city: '上海' });
     const orders = [
       { channel: 'pos', externalId: 'SH01-1', storeCode: 'SH01', placedAt: '2025-03-01T10:00:00+08:00', lines: [{ sku: 'A100', quantity: 2, unitPrice: '199.00' }] },
@@ -232,7 +234,7 @@ describe('customer 360', () => {
         { category: ['食品', '零食'], orders: 1, quantity: 3, netSpend: '30.00' },
         { category: ['母婴', '奶粉'], orders: 1, quantity: 0, netSpend: '0.00' },
       ],
-      favouriteStores: [{ storeCode: 'SH01', orders: 2, netSpend: '428.00', lastVisitAt: '2025-11-01T02:00:00.000Z' }],
+      favouriteStores: [{ storeCode: 'SH01', name: '上海南京西路店', city: '上海', orders: 2, netSpend: '428.00', lastVisitAt: '2025-11-01T02:00:00.000Z' }],
     });
     const tl = c.timeline;
     expect(tl.items.map((i: { kind: string; at: string }) => `${i.kind}@${i.at}`)).toEqual([
@@ -253,6 +255,29 @@ describe('customer 360', () => {
     const next = (await get(`/api/v1/customers/${id}/timeline?limit=4&cursor=${tl.nextCursor}`)).json();
     expect(next.items.map((i: { kind: string; externalId: string }) => `${i.kind}:${i.externalId}`)).toEqual(['order:WEB-1', 'order:SH01-1']);
     expect(next.nextCursor).toBeNull();
+  });
+
+  it('names favourite stores from the catalog, a store only an order named by its code', async () => {
+    const shopper = await upsert({ phone: '13700008888' });
+    for (const [externalId, storeCode, placedAt] of [
+      ['GZ09-1', 'GZ09', '2025-04-01T10:00:00+08:00'],
+      ['GZ09-2', 'GZ09', '2025-04-02T10:00:00+08:00'],
+      ['SH01-9', 'SH01', '2025-04-03T10:00:00+08:00'],
+    ] as const) {
+      const r = await post('/api/v1/orders', {
+        channel: 'pos',
+        externalId,
+        storeCode,
+        placedAt,
+        customer: { phone: '13700008888' },
+        lines: [{ sku: 'C300', quantity: 1, unitPrice: '10.00' }],
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    expect((await get(`/api/v1/customers/${shopper}`)).json().stats.favouriteStores).toEqual([
+      { storeCode: 'GZ09', name: 'GZ09', city: null, orders: 2, netSpend: '20.00', lastVisitAt: '2025-04-02T02:00:00.000Z' },
+      { storeCode: 'SH01', name: '上海南京西路店', city: '上海', orders: 1, netSpend: '10.00', lastVisitAt: '2025-04-03T02:00:00.000Z' },
+    ]);
   });
 
   it('answers 404 customers.not_found for an unknown or malformed id', async () => {

@@ -124,6 +124,8 @@ export function customer360View(c: Customer360, v: Viewer) {
       })),
       favouriteStores: s.favouriteStores.map((x) => ({
         storeCode: x.storeCode,
+        name: x.name,
+        city: x.city,
         orders: x.orders,
         netSpend: formatMoney(x.netSpendFen),
         lastVisitAt: x.lastVisitAt.toISOString(),
