@@ -20,19 +20,16 @@ const CSP = [
 ].join('; ');
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Kemai</title>
-<p style="font:16px system-ui;margin:3rem">The Kemai console is not built. Run <code>npm run build:web</code> and restart the server.
+<p style="font:16px system-ui;margin:3rem">The Kemai console is not built. Run <code>npm run build:web</code>, then reload this page.
 The API is at <a href="/docs">/docs</a>.</p>`;
 
+// A missing file (a chunk from an older build, say) must fail as a 404, not load as HTML.
 // Client routes may hold dots (a username like lin.xiao); only these endings mean a file.
-const STATIC_FILE = /\.(js|mjs|css|map|html|json|txt|svg|png|jpe?g|gif|webp|ico|woff2?|br|gz)$/i;
+const STATIC_FILE = /\.(js|mjs|css|map|html|json|txt|svg|png|jpe?g|gif|webp|ico|woff2?)$/i;
 
-/**
- * Paths that must not fall back to the console: the API and docs keep their JSON 404, and a
- * missing file (a chunk from an older build, say) must fail as a 404, not load as HTML.
- */
-function isNotConsoleRoute(url: string): boolean {
-  if (url === '/api' || url.startsWith('/api/') || url === '/docs' || url.startsWith('/docs/')) return true;
-  return url.startsWith('/assets/') || STATIC_FILE.test(url);
+/** The API and docs keep their own answers, including their JSON 404. */
+function isServerPath(url: string): boolean {
+  return url === '/api' || url.startsWith('/api/') || url === '/docs' || url.startsWith('/docs/');
 }
 
 function setHeaders(reply: FastifyReply, file: string) {
@@ -45,31 +42,31 @@ function setHeaders(reply: FastifyReply, file: string) {
 
 /**
  * Serves the console (web/dist) on the API's origin: its files as they are, and index.html for
- * any other GET outside /api and /docs so client-side routes survive a reload. Public: the
- * console's assets hold no data; every API call it makes is checked by the API.
+ * any other GET outside /api and /docs so client-side routes survive a reload. Files are looked up
+ * per request, so a rebuilt console is live without a restart. Public: the console's assets hold
+ * no data; every API call it makes is checked by the API.
  */
 export async function consolePlugin(app: FastifyInstance, opts: { root?: string }) {
   const root = opts.root ?? CONSOLE_DIR;
-  const built = fs.existsSync(path.join(root, 'index.html'));
-  if (!built) app.log.warn({ root }, 'console not built; run npm run build:web');
-  else {
-    await app.register(fastifyStatic, {
-      root,
-      // One route per built file, so unknown paths reach the fallback below instead of a 404.
-      wildcard: false,
-      index: false,
-      // The build writes .br/.gz twins of the bundles; send those to browsers that accept them.
-      preCompressed: true,
-      globIgnore: ['**/*.br', '**/*.gz'],
-      cacheControl: false,
-      setHeaders,
-    });
-  }
+  const index = path.join(root, 'index.html');
+  if (!fs.existsSync(index)) app.log.warn({ root }, 'console not built; run npm run build:web');
+  await app.register(fastifyStatic, {
+    root,
+    // No routes of its own: the one route below decides between a file and the console page.
+    serve: false,
+    // The build writes .br/.gz twins of the bundles; send those to browsers that accept them.
+    preCompressed: true,
+    cacheControl: false,
+    setHeaders,
+  });
 
   app.get('/*', { schema: { hide: true }, config: { auth: 'public' } }, async (req, reply) => {
     const url = req.url.split('?')[0] ?? '/';
-    if (isNotConsoleRoute(url)) return reply.callNotFound();
-    if (!built) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+    // The .br/.gz twins are sent in place of their original, never on their own.
+    if (isServerPath(url) || /\.(br|gz)$/.test(url)) return reply.callNotFound();
+    // @fastify/send keeps the lookup inside root and answers a missing file with our JSON 404.
+    if (url.startsWith('/assets/') || STATIC_FILE.test(url)) return reply.sendFile(url.slice(1));
+    if (!fs.existsSync(index)) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
     return reply.sendFile('index.html');
   });
 }

@@ -85,6 +85,33 @@ describe.skipIf(!built)('console served by the API server', () => {
   });
 });
 
+describe('console rebuilt while the server runs', () => {
+  it('serves the new files and page without a restart', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-console-'));
+    const app = Fastify({ logger: false });
+    app.register(consolePlugin, { root });
+    try {
+      expect((await app.inject({ url: '/' })).statusCode).toBe(503);
+      fs.mkdirSync(path.join(root, 'assets'));
+      fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><script type="module" src="/assets/app-2.js"></script>');
+      fs.writeFileSync(path.join(root, 'assets', 'app-2.js'), 'console.log(2)');
+      const page = await app.inject({ url: '/customers' });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toBe('<!doctype html><script type="module" src="/assets/app-2.js"></script>');
+      const script = await app.inject({ url: '/assets/app-2.js' });
+      expect(script.body).toBe('console.log(2)');
+      expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      // Nothing outside the console's folder, however the path is spelled.
+      for (const url of ['/assets/../../etc/passwd', '/assets/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2f..%2fetc%2fpasswd']) {
+        expect((await app.inject({ url })).body, url).not.toContain('root:');
+      }
+    } finally {
+      await app.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('console not built', () => {
   it('says how to build it instead of a blank page, and leaves other paths alone', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-no-console-'));
@@ -94,7 +121,7 @@ describe('console not built', () => {
       const page = await app.inject({ url: '/customers' });
       expect(page.statusCode).toBe(503);
       expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-      expect(page.body).toContain('Run <code>npm run build:web</code>');
+      expect(page.body).toContain('Run <code>npm run build:web</code>, then reload this page.');
       expect((await app.inject({ url: '/api/v1/customers' })).statusCode).toBe(404);
     } finally {
       await app.close();

@@ -184,8 +184,11 @@ describe.skipIf(skip)('console in a browser', () => {
     expect(await page.locator('.kpi', { hasText: '累计消费' }).locator('.kpi-value').textContent()).toBe('¥447.70');
     expect(await page.locator('.tl-kind').allTextContents()).toEqual(['订单', '行为', '退货', '订单']);
     expect(await page.locator('.bars li .bar-label').allTextContents()).toEqual(['服装 / 女装', '美妆 / 护肤', '食品 / 早餐', '上海南京西路店']);
-    const identifiers = await page.locator('section', { hasText: '身份标识' }).locator('tbody tr td:nth-child(2)').allTextContents();
-    expect(identifiers.map((s) => s.replace('主', ''))).toEqual(['M000123', '+8613800138000']);
+    expect(await page.locator('section', { hasText: '身份标识' }).locator('tbody tr td:nth-child(2)').allTextContents()).toEqual([
+      'M000123',
+      '+8613800138000',
+    ]);
+    expect(await page.locator('.consents li').allTextContents()).toEqual(['短信 · 营销接口 · 2025/10/01已同意', '微信 · 服务接口 · 2025/10/01已同意']);
     await shot('03-customer-360-zh');
   });
 

@@ -66,12 +66,15 @@ function CustomerView({ c }: { c: Customer360 }) {
     [t('customer.birthday'), p.birthday ? f.day(p.birthday) : null],
     [t('customer.city'), p.city],
     [t('customer.occupation'), p.occupation],
-    [t('customer.familyStage'), p.familyStage],
-    [t('customer.incomeBand'), p.incomeBand],
+    [t('customer.familyStage'), p.familyStage ? t(`familyStage.${p.familyStage}`, { defaultValue: p.familyStage }) : null],
+    [t('customer.incomeBand'), p.incomeBand ? t(`incomeBand.${p.incomeBand}`, { defaultValue: p.incomeBand }) : null],
     [t('customer.since'), f.date(p.createdAt)],
     [t('customer.lastSeen'), f.date(p.lastSeenAt)],
   ];
   const memberNo = c.identifiers.find((i) => i.type === 'member_no')?.value;
+  // "Primary" only tells something when a person has several identifiers of one type.
+  const typeCount = new Map<string, number>();
+  for (const i of c.identifiers) typeCount.set(i.type, (typeCount.get(i.type) ?? 0) + 1);
   const maxCategory = Math.max(1, ...c.stats.favouriteCategories.map((x) => Number(x.netSpend)));
   const maxStore = Math.max(1, ...c.stats.favouriteStores.map((x) => x.orders));
 
@@ -131,43 +134,45 @@ function CustomerView({ c }: { c: Customer360 }) {
         <Kpi label={t('stats.events')} value={f.number(c.stats.events)} note={c.stats.lastEventAt ? t('stats.lastAt', { date: f.date(c.stats.lastEventAt) }) : undefined} />
       </section>
 
-      <div className="grid-2">
-        <section className="card">
-          <div className="card-head">
-            <h2>{t('identifiers.title')}</h2>
-            <span className="muted small">{t('identifiers.count', { count: c.identifiers.length })}</span>
-          </div>
-          {c.identifiers.length === 0 ? (
-            <Empty title={t('identifiers.none')} />
-          ) : (
-            <div className="table-wrap">
-              <table className="table table-compact">
-                <thead>
-                  <tr>
-                    <th>{t('identifiers.type')}</th>
-                    <th>{t('identifiers.value')}</th>
-                    <th>{t('identifiers.source')}</th>
-                    <th className="hide-narrow">{t('identifiers.firstSeen')}</th>
+      <section className="card">
+        <div className="card-head">
+          <h2>{t('identifiers.title')}</h2>
+          <span className="muted small">{t('identifiers.count', { count: c.identifiers.length })}</span>
+        </div>
+        {c.identifiers.length === 0 ? (
+          <Empty title={t('identifiers.none')} />
+        ) : (
+          <div className="table-wrap">
+            <table className="table table-compact">
+              <thead>
+                <tr>
+                  <th>{t('identifiers.type')}</th>
+                  <th>{t('identifiers.value')}</th>
+                  <th>{t('identifiers.source')}</th>
+                  <th className="hide-narrow">{t('identifiers.firstSeen')}</th>
+                  <th className="hide-narrow">{t('identifiers.lastSeen')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {c.identifiers.map((i) => (
+                  <tr key={`${i.type}:${i.value}`}>
+                    <td className="nowrap">{t(`identifier.${i.type}`, { defaultValue: i.type })}</td>
+                    <td>
+                      <span className="mono break">{i.value}</span>
+                      {i.primary && (typeCount.get(i.type) ?? 0) > 1 ? <span className="badge badge-ok">{t('identifiers.primary')}</span> : null}
+                    </td>
+                    <td className="muted nowrap">{sourceLabel(t, i.source)}</td>
+                    <td className="muted nowrap hide-narrow">{f.date(i.createdAt)}</td>
+                    <td className="muted nowrap hide-narrow">{f.date(i.lastSeenAt)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {c.identifiers.map((i) => (
-                    <tr key={`${i.type}:${i.value}`}>
-                      <td>{t(`identifier.${i.type}`, { defaultValue: i.type })}</td>
-                      <td>
-                        <span className="mono">{i.value}</span>
-                        {i.primary ? <span className="badge badge-ok">{t('identifiers.primary')}</span> : null}
-                      </td>
-                      <td className="muted">{sourceLabel(t, i.source)}</td>
-                      <td className="muted hide-narrow">{f.date(i.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </section>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
 
+      <div className="grid-3">
         <section className="card">
           <div className="card-head">
             <h2>{t('consents.title')}</h2>
@@ -175,34 +180,23 @@ function CustomerView({ c }: { c: Customer360 }) {
           {c.consents.current.length === 0 ? (
             <Empty title={t('consents.none')} />
           ) : (
-            <div className="table-wrap">
-              <table className="table table-compact">
-                <thead>
-                  <tr>
-                    <th>{t('consents.channel')}</th>
-                    <th>{t('consents.purpose')}</th>
-                    <th>{t('consents.status')}</th>
-                    <th className="hide-narrow">{t('consents.source')}</th>
-                    <th>{t('consents.recordedAt')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {c.consents.current.map((k) => (
-                    <tr key={`${k.channel}:${k.purpose}`}>
-                      <td>{t(`consentChannel.${k.channel}`, { defaultValue: k.channel })}</td>
-                      <td>{t(`consentPurpose.${k.purpose}`, { defaultValue: k.purpose })}</td>
-                      <td>
-                        <span className={k.status === 'granted' ? 'badge badge-ok' : 'badge badge-muted'}>
-                          {t(`consentStatus.${k.status}`, { defaultValue: k.status })}
-                        </span>
-                      </td>
-                      <td className="muted hide-narrow">{sourceLabel(t, k.source)}</td>
-                      <td className="muted">{f.date(k.recordedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ul className="consents">
+              {c.consents.current.map((k) => (
+                <li key={`${k.channel}:${k.purpose}`}>
+                  <div>
+                    <div className="consent-what">
+                      {t(`consentChannel.${k.channel}`, { defaultValue: k.channel })} · {t(`consentPurpose.${k.purpose}`, { defaultValue: k.purpose })}
+                    </div>
+                    <div className="muted small">
+                      {sourceLabel(t, k.source)} · {f.date(k.recordedAt)}
+                    </div>
+                  </div>
+                  <span className={k.status === 'granted' ? 'badge badge-ok' : 'badge badge-muted'}>
+                    {t(`consentStatus.${k.status}`, { defaultValue: k.status })}
+                  </span>
+                </li>
+              ))}
+            </ul>
           )}
           {c.consents.history.length > c.consents.current.length ? (
             <p className="muted small footnote">{t('consents.historyNote', { count: c.consents.history.length })}</p>

@@ -79,9 +79,9 @@ export function CustomersPage() {
                           {c.name || t('customer.unnamed')}
                         </Link>
                       </td>
-                      <td className="mono">{c.phone ?? '—'}</td>
+                      <td>{c.phone ? <span className="mono">{c.phone}</span> : '—'}</td>
                       <td className="hide-narrow">{c.email ?? '—'}</td>
-                      <td className="mono">{c.memberNo ?? '—'}</td>
+                      <td>{c.memberNo ? <span className="mono">{c.memberNo}</span> : '—'}</td>
                       <td className="hide-narrow">{c.city ?? '—'}</td>
                       <td className="hide-narrow">{f.date(c.lastSeenAt)}</td>
                     </tr>
