@@ -66,8 +66,7 @@ export class AccessService {
   async ensureInitialAdmin(): Promise<{ username: string; password: string } | undefined> {
     const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(staff);
     if ((row?.n ?? 0) > 0) return undefined;
-    const password = randomSecret(12);
-    await this.createStaff({ username: 'admin', displayName: 'Administrator', role: 'admin', password });
+    const { password } = await this.createStaff({ username: 'admin', displayName: 'Administrator', role: 'admin' });
     return { username: 'admin', password };
   }
 
