@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseRef, validateCustomerRef } from './customer-ref.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { normaliseIdentifier, normalisePhone } from './identifiers.js';
+import { PHONE_MEMO_LIMIT, normaliseIdentifier, normalisePhone } from './identifiers.js';
 import { maskName } from '../http/customer.views.js';
 
 describe('identifier normalisation', () => {
@@ -33,6 +33,19 @@ describe('identifier normalisation', () => {
     // Outside China a bare 11-digit number starting with 1 is not a Chinese mobile.
     expect(normalisePhone('16502530000', 'US')).toBe(full('+16502530000'));
     expect(normalisePhone('13800138000', 'US')).toBeUndefined();
+  });
+
+  it('answers exactly the same from the phone memo, per region, and after the memo filled up and started over', () => {
+    const national = (i: number) => `139${String(i).padStart(8, '0')}`;
+    expect(normalisePhone('021-6123 4567', 'CN')).toBe('+862161234567');
+    expect(normalisePhone('021-6123 4567', 'CN')).toBe('+862161234567');
+    expect(normalisePhone('021-6123 4567', 'US')).toBeUndefined();
+    expect(normalisePhone('(650) 253-0000', 'US')).toBe('+16502530000');
+    for (let i = 0; i <= PHONE_MEMO_LIMIT; i++) normalisePhone(national(i), 'CN');
+    expect(normalisePhone('021-6123 4567', 'CN')).toBe('+862161234567');
+    expect(normalisePhone('021-6123 4567', 'US')).toBeUndefined();
+    expect(normalisePhone(national(PHONE_MEMO_LIMIT), 'CN')).toBe(`+86${national(PHONE_MEMO_LIMIT)}`);
+    expect(normalisePhone(`${'1'.repeat(60)} 13800138000`, 'CN')).toBeUndefined();
   });
 
   it('lowercases email, uppercases member numbers and POS cards, keeps WeChat ids as sent', () => {

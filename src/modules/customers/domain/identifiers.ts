@@ -21,8 +21,29 @@ export interface Identifier {
   value: string;
 }
 
-/** Phone → E.164 (+86 by default for national numbers); undefined when it is not a valid number. */
+/** Entries the phone memo holds before it starts over. */
+export const PHONE_MEMO_LIMIT = 50_000;
+const phoneMemo = new Map<string, string | null>();
+
+/**
+ * Phone → E.164 (+86 by default for national numbers); undefined when it is not a valid number.
+ * An order's phone is normalised more than once (validated with the order, then resolved), so
+ * answers are memoised: later passes are a map lookup. Cleared when full, which bounds memory
+ * while a feed's recurring numbers come back into it quickly.
+ */
 export function normalisePhone(input: string, defaultRegion = 'CN'): string | undefined {
+  // Longer text is no phone number (search queries pass through here): not worth a slot.
+  if (input.length > 64) return parsePhone(input, defaultRegion);
+  const key = `${defaultRegion}:${input}`;
+  const known = phoneMemo.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const phone = parsePhone(input, defaultRegion);
+  if (phoneMemo.size >= PHONE_MEMO_LIMIT) phoneMemo.clear();
+  phoneMemo.set(key, phone ?? null);
+  return phone;
+}
+
+function parsePhone(input: string, defaultRegion: string): string | undefined {
   const cleaned = input.trim().replace(/[\s()-]/g, '');
   if (!cleaned) return undefined;
   const withPlus = cleaned.startsWith('00') ? `+${cleaned.slice(2)}` : cleaned;
