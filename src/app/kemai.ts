@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../platform/config.js';
 import { migrateDatabase, type Database } from '../platform/db/database.js';
 import { EventBus } from '../platform/events/event-bus.js';
+import { scheduleOutboxPrune } from '../platform/events/outbox-prune.js';
 import { Jobs } from '../platform/jobs/jobs.js';
 import { AccessService } from '../modules/access/index.js';
 import { CatalogService } from '../modules/catalog/index.js';
@@ -56,6 +57,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   if (opts.jobs) {
     jobs = new Jobs(database, log, config.databaseUrl);
     await jobs.start();
+    await scheduleOutboxPrune(jobs, db, log, { timeZone: config.timeZone });
   }
 
   return {
