@@ -210,7 +210,6 @@ CREATE TABLE "ingest"."import_runs" (
 	"phase" text DEFAULT 'read' NOT NULL,
 	"checkpoint_line" integer DEFAULT 0 NOT NULL,
 	"checkpoint_key" text,
-	"staged_count" bigint DEFAULT 0 NOT NULL,
 	"rows_read" bigint DEFAULT 0 NOT NULL,
 	"rows_skipped" bigint DEFAULT 0 NOT NULL,
 	"rows_failed" bigint DEFAULT 0 NOT NULL,

@@ -28,12 +28,6 @@ select
   s.lng
 from catalog.stores s;
 --> statement-breakpoint
--- src/modules/ingest/db/ingest.sql
--- Staged import rows are a copy of part of a file that is still on disk: skipping the WAL makes
--- staging 2-3x cheaper. After a server crash PostgreSQL empties unlogged tables; a resumed run
--- notices (import_runs.staged_count no longer matches) and reads the file again from the top.
-alter table ingest.staged_rows set unlogged;
---> statement-breakpoint
 -- src/modules/orders/db/orders.views.sql
 -- Published read-only views of orders, lines and returns for other modules (customer 360,
 -- segments, loyalty, insights). Columns are a contract: add new ones at the end, never rename or drop.

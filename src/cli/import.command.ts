@@ -155,6 +155,8 @@ function reportPath(input: string, explicit: string | undefined): string {
   const dir = path.dirname(path.resolve(input));
   try {
     fs.accessSync(dir, fs.constants.W_OK);
+    // root passes access() everywhere; a folder without write bits is still meant to be left alone.
+    if ((fs.statSync(dir).mode & 0o222) === 0) return path.resolve(name);
     return path.join(dir, name);
   } catch {
     return path.resolve(name);

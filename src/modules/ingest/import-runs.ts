@@ -55,19 +55,13 @@ export class DbRunStore implements RunStore {
 
   async begin(identity: RunIdentity, restart: boolean): Promise<ImportRun> {
     const [existing] = await this.db.select().from(importRuns).where(eq(importRuns.runKey, identity.runKey));
-    if (existing && !restart && !(await this.stagingLost(existing))) return existing;
+    if (existing && !restart) return existing;
     if (existing) await this.discard(existing.id);
     const [run] = await this.db
       .insert(importRuns)
       .values({ id: newId(), ...identity })
       .returning();
     return run!;
-  }
-
-  private async stagingLost(run: ImportRun): Promise<boolean> {
-    if (run.status !== 'running' || run.stagedCount === 0) return false;
-    const [row] = await query<{ n: number }>(this.db, sql`select count(*)::int as n from ingest.staged_rows where run_id = ${run.id}`);
-    return row!.n !== run.stagedCount;
   }
 
   private async discard(runId: string) {
@@ -98,7 +92,6 @@ export class DbRunStore implements RunStore {
           ...(step.line !== undefined ? { checkpointLine: step.line } : {}),
           ...(step.key !== undefined ? { checkpointKey: step.key } : {}),
           ...(step.phase !== undefined ? { phase: step.phase } : {}),
-          stagedCount: sql`${importRuns.stagedCount} + ${step.staged?.length ?? 0}`,
           rowsRead: sql`${importRuns.rowsRead} + ${c.rowsRead}`,
           rowsSkipped: sql`${importRuns.rowsSkipped} + ${c.rowsSkipped}`,
           rowsFailed: sql`${importRuns.rowsFailed} + ${c.rowsFailed}`,
@@ -219,7 +212,6 @@ export class MemoryRunStore implements RunStore {
       phase: 'read',
       checkpointLine: 0,
       checkpointKey: null,
-      stagedCount: 0,
       ...zeroCounters(),
       startedAt: new Date(),
       updatedAt: new Date(),

@@ -198,26 +198,6 @@ describe('kemai import (service)', () => {
     expect(order).toEqual({ refunded_fen: 11990, status: 'partially_returned' });
   });
 
-  it('reads the file again when a server crash emptied the unlogged staging table under an unfinished run', async () => {
-    const file = copyOf('orders-mapped.csv', 'crash.csv');
-    const failing = new IngestService(
-      new DbRunStore(t.kemai.database.db),
-      { mode: 'direct', write: () => Promise.reject(new Error('connection lost')) },
-      { timeZone: 'Asia/Shanghai' },
-    );
-    const mapping = {
-      fields: { externalId: 'Order No', channel: { const: 'app' }, placedAt: 'Placed', 'lines.sku': 'Item', 'lines.quantity': 'Qty', 'lines.unitPrice': 'Price' },
-      skip: [],
-    };
-    await expect(failing.importFile({ kind: 'orders', file, mapping })).rejects.toThrow('connection lost');
-    // What PostgreSQL does to an unlogged table when it restarts after a crash.
-    await t.kemai.database.db.execute(sql`truncate ingest.staged_rows`);
-    const s = await run('orders', file, { mapping });
-    expect(s.resumed).toBe(false);
-    expect(s.rows).toEqual({ read: 8, imported: 4, skipped: 0, failed: 4 });
-    expect(s.records).toEqual({ created: 3, updated: 0, unchanged: 0 });
-  });
-
   it('imports the Online Retail sample with its preset: cancellations as cancelled orders, exact counts and sums', async () => {
     const s = await run('orders', copyOf('online-retail-200.csv'), { mapping: IMPORT_PRESETS['online-retail']!.mapping });
     expect(s.rows).toEqual({ read: 200, imported: 200, skipped: 0, failed: 0 });

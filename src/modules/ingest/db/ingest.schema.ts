@@ -22,8 +22,6 @@ export const importRuns = ingestSchema.table('import_runs', {
   checkpointLine: integer('checkpoint_line').notNull().default(0),
   /** Last group key written in the write phase. */
   checkpointKey: text('checkpoint_key'),
-  /** Rows this run put in staged_rows: a resume checks they are all still there (see ingest.sql). */
-  stagedCount: bigint('staged_count', { mode: 'number' }).notNull().default(0),
   rowsRead: bigint('rows_read', { mode: 'number' }).notNull().default(0),
   rowsSkipped: bigint('rows_skipped', { mode: 'number' }).notNull().default(0),
   rowsFailed: bigint('rows_failed', { mode: 'number' }).notNull().default(0),
@@ -50,7 +48,8 @@ export const importErrors = ingestSchema.table(
 /**
  * Rows of grouped kinds (order lines) wait here until the whole file is read, so an order whose
  * lines are scattered over the file still becomes one order. Removed when the run completes.
- * Unlogged (ingest.sql): staging is rebuilt from the file, so it need not cost WAL.
+ * Logged, not unlogged: PGlite runs inside the importing process, so a kill -9 is a database
+ * crash that empties unlogged tables, and the resume would have to read the file from the top.
  */
 export const stagedRows = ingestSchema.table(
   'staged_rows',
