@@ -8,6 +8,9 @@ import { createTestApp, type TestApp } from '../../../tests/support/test-app.js'
 import { DbRunStore, directWriter, IMPORT_PRESETS, IngestService, ImportError, type ImportKind, type ImportRequest } from './index.js';
 
 const FIXTURES = path.resolve('tests/fixtures/import');
+const COMPLETE_JOURNEY = path.resolve('../shared/data/completejourney/transactions_sample.csv.gz');
+const hasSharedData = fs.existsSync(COMPLETE_JOURNEY);
+if (!hasSharedData) console.warn(`skipping the full Complete Journey import: ${COMPLETE_JOURNEY} is absent (../shared/data is not on this machine)`);
 const fixture = (name: string) => path.join(FIXTURES, name);
 
 let t: TestApp;
@@ -229,4 +232,20 @@ describe('kemai import (service)', () => {
     const [basket] = await orderFacts(['34204785979']);
     expect(basket!.line_count).toBe(2);
   });
+
+  it.skipIf(!hasSharedData)('imports the whole Complete Journey transactions sample (75,000 lines) with its preset', async () => {
+    const s = await run('orders', COMPLETE_JOURNEY, { mapping: IMPORT_PRESETS['complete-journey']!.mapping });
+    expect(s.rows).toEqual({ read: 75_000, imported: 73_891, skipped: 1_108, failed: 1 });
+    // The 200-line fixture imported above holds 196 of these baskets already, some with only part of their lines.
+    expect(s.records.created + s.records.updated + s.records.unchanged).toBe(46_343);
+    const lines = await report(s.runId);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^44415,retail_disc\+coupon_disc,lines\.discount: /);
+    const [totals] = await query<{ orders: number; paid: number; lines: number; customers: number }>(
+      t.kemai.database.db,
+      sql`select count(*)::int as orders, sum(paid_fen)::float8 as paid, sum(line_count)::int as lines, count(distinct customer_id)::int as customers
+          from orders.order_facts where channel = 'pos' and external_id ~ '^[0-9]{11}$'`,
+    );
+    expect(totals).toEqual({ orders: 46_343, paid: 21_547_299, lines: 73_891, customers: 2_372 });
+  }, 600_000);
 });

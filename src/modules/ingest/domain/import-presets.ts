@@ -45,7 +45,7 @@ export const IMPORT_PRESETS: Record<string, ImportPreset> = {
       'dunnhumby The Complete Journey transactions (US grocer, 2017): one row per basket line, baskets scattered over the ' +
       'file (the importer groups them wherever they are). household_id is the loyalty member number; sales_value is what ' +
       'was paid for the line, retail_disc + coupon_disc its discount, the unit price (paid + discount) / quantity to the cent. ' +
-      'Lines with quantity 0 are skipped.',
+      'Lines with quantity 0 and fuel lines (quantity ≥ 100: volume at sub-cent unit prices) are skipped.',
     mapping: {
       fields: {
         externalId: 'basket_id',
@@ -61,7 +61,13 @@ export const IMPORT_PRESETS: Record<string, ImportPreset> = {
         'lines.discount': { sum: ['retail_disc', 'coupon_disc'] },
         'lines.unitPrice': { sum: ['sales_value', 'retail_disc', 'coupon_disc'], divideBy: 'quantity', round: 2 },
       },
-      skip: [{ where: { quantity: '^0$' }, reason: 'quantity 0, nothing sold' }],
+      skip: [
+        { where: { quantity: '^0$' }, reason: 'quantity 0, nothing sold' },
+        {
+          where: { quantity: '^[0-9]{3,}$' },
+          reason: 'fuel sold by volume (quantity of 100 or more at a unit price below a cent): an order line holds whole units and cents',
+        },
+      ],
     },
   },
 };
