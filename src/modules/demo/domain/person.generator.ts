@@ -522,8 +522,8 @@ class PersonGenerator {
       if (online && this.firstOnlineLogin) this.identify(me, t - r.int(900, 3600));
       if (!online && this.firstMiniLogin) this.identifyMini(me, t - r.int(600, 1800));
       for (const product of order.products) {
-        if (r.chance(online ? 0.25 : 0.2)) this.event(me, 'view', t - r.int(300, 1800), ref, { channel: order.channel, sku: product.sku, properties: { seconds: r.int(5, 180) } });
-        if (r.chance(0.25)) this.event(me, 'add_to_cart', t - r.int(60, 300), ref, { channel: order.channel, sku: product.sku, properties: { quantity: 1 } });
+        if (r.chance(online ? 0.15 : 0.12)) this.event(me, 'view', t - r.int(300, 1800), ref, { channel: order.channel, sku: product.sku, properties: { seconds: r.int(5, 180) } });
+        if (r.chance(0.2)) this.event(me, 'add_to_cart', t - r.int(60, 300), ref, { channel: order.channel, sku: product.sku, properties: { quantity: 1 } });
       }
     }
     const after = (minDays: number, maxDays: number) => t + r.int(minDays * DAY_S, maxDays * DAY_S);
@@ -555,7 +555,7 @@ class PersonGenerator {
     const years = (this.end - this.start + 1) / 365;
     const channels = (['online', 'miniprogram'] as const).filter((c) => this.uses[c]);
     if (channels.length) {
-      const sessions = r.poisson(p.browsePerYear * years * 0.25);
+      const sessions = r.poisson(p.browsePerYear * years * 0.2);
       for (let i = 0; i < sessions; i++) {
         const channel = r.pick(channels);
         const day = this.drawDay(channel, this.start - w.from, this.end - w.from, 1);
