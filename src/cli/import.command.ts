@@ -48,7 +48,7 @@ export function registerImportCommand(program: Command) {
     .option('--preset <name>', `a known file's mapping: ${Object.keys(IMPORT_PRESETS).join(', ')}`)
     .option('--errors <file.csv>', 'where to write the error report (default: next to the file)')
     .option('--chunk <rows>', 'rows per committed chunk (default 5000)')
-    .option('--restart', 'forget an earlier, unfinished run of this import and start over')
+    .option('--restart', 'forget an earlier run of this import (finished or not) and read the file again')
     .option('--json', 'print a machine-readable summary instead of the progress bar and text')
     .addHelpText(
       'after',
@@ -168,7 +168,7 @@ function progressBar() {
     { format: '{phase} [{bar}] {percentage}% | {rows} rows | {speed} rows/s', stream: process.stderr, hideCursor: true, fps: 5 },
     cliProgress.Presets.shades_classic,
   );
-  const start = performance.now();
+  let start = 0;
   let started = false;
   let phase = '';
   return {
@@ -178,9 +178,10 @@ function progressBar() {
         bar.start(100, 0, { phase: p.phase === 'read' ? 'reading' : 'writing', rows: 0, speed: 0 });
         started = true;
         phase = p.phase;
+        start = performance.now();
       }
       const speed = Math.round(p.rows / Math.max(0.001, (performance.now() - start) / 1000));
-      bar.update(p.phase === 'read' ? Math.round(p.fraction * 100) : 0, { rows: p.rows.toLocaleString('en'), speed: speed.toLocaleString('en') });
+      bar.update(Math.round(p.fraction * 100), { rows: p.rows.toLocaleString('en'), speed: speed.toLocaleString('en') });
     },
     stop() {
       if (started) bar.stop();

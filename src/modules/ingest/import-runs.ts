@@ -45,6 +45,8 @@ export interface RunStore {
   begin(identity: RunIdentity, restart: boolean): Promise<ImportRun>;
   commit(run: ImportRun, step: { line?: number; key?: string; phase?: string; staged?: StagedRow[]; errors: ReportedIssue[]; counters: Counters }): Promise<void>;
   nextGroups(run: ImportRun, afterKey: string | null, limit: number): Promise<Array<{ groupKey: string; rows: Array<{ line: number; data: unknown }> }>>;
+  /** Staged rows still to write (for the progress bar). */
+  stagedAfter(run: ImportRun, afterKey: string | null): Promise<number>;
   finish(run: ImportRun): Promise<ImportRun>;
   errors(run: ImportRun): AsyncGenerator<ReportedIssue[]>;
 }
@@ -129,6 +131,14 @@ export class DbRunStore implements RunStore {
       else groups.push({ groupKey: r.group_key, rows: [{ line: r.line, data: r.data }] });
     }
     return groups;
+  }
+
+  async stagedAfter(run: ImportRun, afterKey: string | null): Promise<number> {
+    const [row] = await query<{ n: number }>(
+      this.db,
+      sql`select count(*)::int as n from ingest.staged_rows where run_id = ${run.id} ${afterKey === null ? sql`` : sql`and group_key > ${afterKey}`}`,
+    );
+    return row!.n;
   }
 
   async finish(run: ImportRun): Promise<ImportRun> {
@@ -229,6 +239,10 @@ export class MemoryRunStore implements RunStore {
 
   async nextGroups(): Promise<never[]> {
     return [];
+  }
+
+  async stagedAfter(): Promise<number> {
+    return 0;
   }
 
   async finish(run: ImportRun): Promise<ImportRun> {

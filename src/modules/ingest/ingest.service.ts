@@ -121,8 +121,8 @@ export class IngestService {
       columnOf: (target) => mapping?.fields.find((f) => f.target === target)?.column || undefined,
     };
     const chunkRows = req.chunkRows ?? 5000;
-    const progress = (phase: 'read' | 'write', rows: number) =>
-      req.onProgress?.({ phase, rows, fraction: Math.min(1, opened.bytesRead() / Math.max(1, fp.size)) });
+    const progress = (phase: 'read' | 'write', rows: number, fraction = opened.bytesRead() / Math.max(1, fp.size)) =>
+      req.onProgress?.({ phase, rows, fraction: Math.min(1, fraction) });
 
     const phases = { readSeconds: 0, writeSeconds: 0 };
     if (run.phase === 'read') {
@@ -170,6 +170,8 @@ export class IngestService {
 
     if (ctx.staging) {
       let written = 0;
+      const toWrite = req.onProgress ? await this.store.stagedAfter(run, run.checkpointKey) : 0;
+      progress('write', 0, 0);
       let next = this.store.nextGroups(run, run.checkpointKey, GROUPS_PER_WRITE);
       for (;;) {
         const groups = await next;
@@ -182,7 +184,7 @@ export class IngestService {
         counters.rowsFailed = new Set(errors.map((e) => e.line)).size;
         await this.store.commit(run, { key: groups.at(-1)!.groupKey, errors, counters });
         written += rows.reduce((s, r) => s + r.length, 0);
-        progress('write', written);
+        progress('write', written, written / Math.max(1, toWrite));
       }
     }
     phases.writeSeconds = (performance.now() - started) / 1000 - phases.readSeconds;

@@ -8,8 +8,8 @@ export interface ImportPreset {
 }
 
 /**
- * Mappings for public files Kemai is tried on. They are ordinary mappings (print one with
- * `kemai import presets --show NAME --json` and start a mapping file from it).
+ * Mappings for public files Kemai is tried on, written exactly as a `--mapping` file would be, so
+ * one can be copied into a mapping file and adapted.
  */
 export const IMPORT_PRESETS: Record<string, ImportPreset> = {
   'online-retail': {
