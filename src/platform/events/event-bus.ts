@@ -50,6 +50,7 @@ export class EventBus {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<number> | undefined;
   private again = false;
+  private stopping = false;
 
   constructor(
     private readonly db: Db,
@@ -74,9 +75,11 @@ export class EventBus {
     this.timer.unref();
   }
 
+  /** Stops after the batch in hand: what is left stays in the outbox for the next process. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping = true;
     await this.draining;
   }
 
@@ -96,8 +99,9 @@ export class EventBus {
   private async drainLoop(): Promise<number> {
     let total = 0;
     for (;;) {
+      if (this.stopping) return total;
       this.again = false;
-      const n = await this.drainBatch(200);
+      const n = await this.drainBatch(500);
       total += n;
       if (n === 0 && !this.again) return total;
     }
