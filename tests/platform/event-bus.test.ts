@@ -128,8 +128,9 @@ describe('EventBus', () => {
       const handled: Array<{ bus: string; id: string }> = [];
       let releaseFirst!: () => void;
       const secondHandledOne = new Promise<void>((resolve) => (releaseFirst = resolve));
-      const a = new EventBus(database.db, log);
-      const b = new EventBus(other.db, log);
+      // Batches smaller than the backlog, so the second instance finds rows the first has not claimed.
+      const a = new EventBus(database.db, log, 200);
+      const b = new EventBus(other.db, log, 200);
       a.subscribe('test.order.placed', 'test.counter', async (e) => {
         // Hold the first batch's row locks until the other instance has handled an event, so
         // both instances certainly drain at once.

@@ -55,6 +55,8 @@ export class EventBus {
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
+    /** Events claimed per transaction; other processes take the next ones meanwhile. */
+    private readonly batchSize = 500,
   ) {}
 
   subscribe<P>(name: string, subscriber: string, handler: EventHandler<P>): void {
@@ -101,7 +103,7 @@ export class EventBus {
     for (;;) {
       if (this.stopping) return total;
       this.again = false;
-      const n = await this.drainBatch(500);
+      const n = await this.drainBatch(this.batchSize);
       total += n;
       if (n === 0 && !this.again) return total;
     }
