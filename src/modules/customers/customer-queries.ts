@@ -174,7 +174,7 @@ export async function customer360(db: Db, requestedId: string, page: { limit: nu
     query<{ channel: string; orders: number; net: number }>(
       db,
       sql`select channel, count(*) as orders, sum(paid_fen - refunded_fen) as net from orders.order_facts
-          where customer_id = ${id} and status <> 'cancelled' group by channel order by count(*) desc, channel`,
+          where customer_id = ${id} and status <> 'cancelled' group by channel order by count(*) desc, channel collate "C"`,
     ),
     query<{ category: string[]; orders: number; quantity: number; net: number }>(
       db,
@@ -182,16 +182,18 @@ export async function customer360(db: Db, requestedId: string, page: { limit: nu
                  sum(l.quantity - l.returned_quantity) as quantity, sum(l.paid_fen - l.refunded_fen) as net
           from orders.line_facts l join orders.order_facts o on o.id = l.order_id
           where l.customer_id = ${id} and o.status <> 'cancelled' and cardinality(l.category_path) > 0
-          group by 1 order by net desc, orders desc, 1 limit 5`,
+          group by 1
+          -- Ties break by code point (collate "C"), so PGlite and any server collation agree.
+          order by net desc, orders desc, array_to_string(l.category_path[1:2], '/') collate "C" limit 5`,
     ),
     query<{ store_code: string; name: string | null; city: string | null; orders: number; net: number; last_at: string }>(
       db,
       sql`select f.store_code, s.name, s.city, f.orders, f.net, f.last_at
           from (select store_code, count(*) as orders, sum(paid_fen - refunded_fen) as net, max(placed_at) as last_at
                 from orders.order_facts where customer_id = ${id} and status <> 'cancelled' and store_code is not null
-                group by store_code order by count(*) desc, net desc, store_code limit 5) f
+                group by store_code order by count(*) desc, net desc, store_code collate "C" limit 5) f
           left join catalog.store_facts s on s.code = f.store_code
-          order by f.orders desc, f.net desc, f.store_code`,
+          order by f.orders desc, f.net desc, f.store_code collate "C"`,
     ),
     customerTimeline(db, id, page, 'timelineCursor'),
   ]);
