@@ -1,4 +1,4 @@
-import { asc, eq, ilike, or, sql, inArray } from 'drizzle-orm';
+import { asc, eq, ilike, or, sql, inArray, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -130,28 +130,32 @@ export class CatalogService {
     return row;
   }
 
-  /** Ids for codes/SKUs, creating placeholders for unknown ones so no order line is lost. */
-  async resolveStoreIds(db: Db, codes: string[]): Promise<Map<string, string>> {
-    const unique = [...new Set(codes)];
-    if (!unique.length) return new Map();
-    await db
-      .insert(stores)
-      .values(unique.map((code) => ({ id: newId(), code, name: code, status: 'open' })))
-      .onConflictDoNothing();
-    const rows = await db.select({ id: stores.id, code: stores.code }).from(stores).where(inArray(stores.code, unique));
-    return new Map(rows.map((r) => [r.code, r.id]));
+  /**
+   * Placeholders for store codes and SKUs not in the catalog yet, so no order line is lost and
+   * every line joins to a product row. One statement whatever the count; callers pass codes
+   * sorted, so two writers creating the same codes lock them in the same order.
+   */
+  async ensureStores(db: Db, codes: string[]): Promise<void> {
+    await ensureCodes(db, codes, (rows) => sql`
+      insert into catalog.stores (id, code, name, status)
+      select x.id, x.code, x.code, 'open' from json_to_recordset(${rows}::json) as x(id uuid, code text)
+      where not exists (select 1 from catalog.stores s where s.code = x.code)
+      on conflict (code) do nothing`);
   }
 
-  async resolveProductIds(db: Db, skus: string[]): Promise<Map<string, string>> {
-    const unique = [...new Set(skus)];
-    if (!unique.length) return new Map();
-    await db
-      .insert(products)
-      .values(unique.map((sku) => ({ id: newId(), sku, name: sku, categoryPath: [] })))
-      .onConflictDoNothing();
-    const rows = await db.select({ id: products.id, sku: products.sku }).from(products).where(inArray(products.sku, unique));
-    return new Map(rows.map((r) => [r.sku, r.id]));
+  async ensureProducts(db: Db, skus: string[]): Promise<void> {
+    await ensureCodes(db, skus, (rows) => sql`
+      insert into catalog.products (id, sku, name, category_path)
+      select x.id, x.code, x.code, '{}' from json_to_recordset(${rows}::json) as x(id uuid, code text)
+      where not exists (select 1 from catalog.products p where p.sku = x.code)
+      on conflict (sku) do nothing`);
   }
+}
+
+/** One insert of the unknown ones among `codes`; the statement gets them as JSON [{id, code}]. */
+async function ensureCodes(db: Db, codes: string[], insert: (rows: string) => SQL): Promise<void> {
+  if (!codes.length) return;
+  await db.execute(insert(JSON.stringify([...new Set(codes)].map((code) => ({ id: newId(), code })))));
 }
 
 /** A batch naming the same key twice keeps the last one (as a replayed feed would). */

@@ -8,6 +8,8 @@ import type { ReportedIssue } from './domain/record-building.js';
 
 export type ImportRun = typeof importRuns.$inferSelect;
 
+const RETRYABLE = new Set(['23505', '40P01', '40001']);
+
 export interface Counters {
   rowsRead: number;
   rowsSkipped: number;
@@ -43,7 +45,17 @@ export interface RunIdentity {
 export interface RunStore {
   readonly resumable: boolean;
   begin(identity: RunIdentity, restart: boolean): Promise<ImportRun>;
-  commit(run: ImportRun, step: { line?: number; key?: string; phase?: string; staged?: StagedRow[]; errors: ReportedIssue[]; counters: Counters }): Promise<void>;
+  commit(
+    run: ImportRun,
+    step: { line?: number; key?: string; phase?: string; staged?: StagedRow[]; errors: ReportedIssue[]; counters: Counters },
+    tx?: Db,
+  ): Promise<void>;
+  /**
+   * Run `fn` in one transaction that `commit(…, tx)` can join (database store only). A
+   * transaction that loses a race with a concurrent writer (unique violation, deadlock,
+   * serialization failure) is run again from the start, so `fn` must not keep state outside it.
+   */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   nextGroups(run: ImportRun, afterKey: string | null, limit: number): Promise<Array<{ groupKey: string; rows: Array<{ line: number; data: unknown }> }>>;
   /** Staged rows still to write (for the progress bar). */
   stagedAfter(run: ImportRun, afterKey: string | null): Promise<number>;
@@ -74,9 +86,26 @@ export class DbRunStore implements RunStore {
     });
   }
 
-  async commit(run: ImportRun, step: Parameters<RunStore['commit']>[1]): Promise<void> {
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(async (tx) => {
+          // The chunk and its checkpoint commit together, so a commit lost to a server crash is
+          // a chunk the resumed import reads again: no need to wait for the WAL flush.
+          if (copyClient(tx)) await tx.execute(sql`set local synchronous_commit = off`);
+          return fn(tx);
+        });
+      } catch (e) {
+        const code = (e as { code?: unknown; cause?: { code?: unknown } }).code ?? (e as { cause?: { code?: unknown } }).cause?.code;
+        if (attempt >= 4 || !RETRYABLE.has(String(code))) throw e;
+      }
+    }
+  }
+
+  async commit(run: ImportRun, step: Parameters<RunStore['commit']>[1], outer?: Db): Promise<void> {
     const c = step.counters;
-    await this.db.transaction(async (tx) => {
+    const inTx = (fn: (tx: Db) => Promise<void>) => (outer ? fn(outer) : this.db.transaction(fn));
+    await inTx(async (tx) => {
       const client = copyClient(tx);
       if (client && step.staged?.length) await copyStaged(client, run.id, step.staged);
       else await insertStaged(tx, run.id, step.staged ?? []);
@@ -110,18 +139,18 @@ export class DbRunStore implements RunStore {
   }
 
   async nextGroups(run: ImportRun, afterKey: string | null, limit: number) {
+    // Groups with rows to write; a group's line-0 marker rows ride along with them.
     const keys = await this.db
       .selectDistinct({ k: stagedRows.groupKey })
       .from(stagedRows)
-      .where(and(eq(stagedRows.runId, run.id), afterKey === null ? undefined : gt(stagedRows.groupKey, afterKey)))
+      .where(and(eq(stagedRows.runId, run.id), gt(stagedRows.line, 0), afterKey === null ? undefined : gt(stagedRows.groupKey, afterKey)))
       .orderBy(asc(stagedRows.groupKey))
       .limit(limit);
     if (keys.length === 0) return [];
-    const last = keys.at(-1)!.k;
     const rows = await query<{ group_key: string; line: number; data: unknown }>(
       this.db,
       sql`select group_key, line, data from ingest.staged_rows
-          where run_id = ${run.id} and group_key <= ${last} ${afterKey === null ? sql`` : sql`and group_key > ${afterKey}`}
+          where run_id = ${run.id} and group_key in (select jsonb_array_elements_text(${JSON.stringify(keys.map((k) => k.k))}::jsonb))
           order by group_key, line`,
     );
     const groups: Array<{ groupKey: string; rows: Array<{ line: number; data: unknown }> }> = [];
@@ -136,7 +165,7 @@ export class DbRunStore implements RunStore {
   async stagedAfter(run: ImportRun, afterKey: string | null): Promise<number> {
     const [row] = await query<{ n: number }>(
       this.db,
-      sql`select count(*)::int as n from ingest.staged_rows where run_id = ${run.id} ${afterKey === null ? sql`` : sql`and group_key > ${afterKey}`}`,
+      sql`select count(*)::int as n from ingest.staged_rows where run_id = ${run.id} and line > 0 ${afterKey === null ? sql`` : sql`and group_key > ${afterKey}`}`,
     );
     return row!.n;
   }
@@ -228,6 +257,10 @@ export class MemoryRunStore implements RunStore {
       finishedAt: null,
     };
     return this.run;
+  }
+
+  async transaction<T>(): Promise<T> {
+    throw new Error('transactions need the database');
   }
 
   async commit(run: ImportRun, step: Parameters<RunStore['commit']>[1]): Promise<void> {

@@ -86,6 +86,85 @@ describe('kemai import (service)', () => {
     expect(facts[1]!.customer_id).toBeNull();
   });
 
+  it('streams orders chunk by chunk: a scattered order is completed in place, a replay changes nothing, a stored first part is updated once', async () => {
+    const write = (name: string, rows: string[]) => {
+      const f = path.join(tmp, name);
+      fs.writeFileSync(f, ['order,placed,member,sku,qty,price', ...rows, ''].join('\n'));
+      return f;
+    };
+    const mapping = {
+      fields: {
+        externalId: 'order',
+        channel: { const: 'app' },
+        placedAt: 'placed',
+        'customer.memberNo': 'member',
+        'lines.sku': 'sku',
+        'lines.quantity': 'qty',
+        'lines.unitPrice': 'price',
+      },
+      skip: [],
+    };
+    const rows = [
+      'S1,2025-06-01 10:00,M901,K1,1,10.00',
+      'S1,2025-06-01 10:00,M901,K2,2,5.50',
+      'S2,2025-06-01 11:00,,K1,1,10.00',
+      'S1,2025-06-01 10:00,M901,K3,1,1.25',
+      'S3,2025-06-02 09:00,M902,K2,1,5.50',
+    ];
+    const facts = async (ids: string[]) =>
+      query<{ external_id: string; line_count: number; paid_fen: number; version: number; skus: string; versions: number }>(
+        t.kemai.database.db,
+        sql`select o.external_id, o.line_count, o.paid_fen::int as paid_fen, o.version,
+                   (select string_agg(l.sku || 'x' || l.quantity, ' ' order by l.line_no) from orders.order_lines l where l.order_id = o.id) as skus,
+                   (select count(*)::int from orders.order_versions v where v.order_id = o.id) as versions
+            from orders.orders o where o.channel = 'app' and o.external_id = any(${`{${ids.join(',')}}`}::text[]) order by o.external_id`,
+      );
+    const batchEvents = (runId: string) =>
+      query<{ created: number; updated: number }>(
+        t.kemai.database.db,
+        sql`select jsonb_array_length(payload->'created')::int as created, jsonb_array_length(payload->'updated')::int as updated
+            from platform.outbox where name = 'orders.batch.imported' and payload->>'source' = ${`import:${runId}`} order by id`,
+      );
+
+    // Chunks of two rows closed between orders: [S1 S1] [S2 S1] [S3]. S1 comes back in chunk 2.
+    const file = write('scattered.csv', rows);
+    const first = await run('orders', file, { mapping, chunkRows: 2 });
+    expect(first.rows).toEqual({ read: 5, imported: 5, skipped: 0, failed: 0 });
+    expect(first.records).toEqual({ created: 3, updated: 0, unchanged: 0 });
+    expect(await facts(['S1', 'S2', 'S3'])).toEqual([
+      { external_id: 'S1', line_count: 3, paid_fen: 2225, version: 1, skus: 'K1x1 K2x2 K3x1', versions: 0 },
+      { external_id: 'S2', line_count: 1, paid_fen: 1000, version: 1, skus: 'K1x1', versions: 0 },
+      { external_id: 'S3', line_count: 1, paid_fen: 550, version: 1, skus: 'K2x1', versions: 0 },
+    ]);
+    // One event per committed chunk that wrote orders, and one for the order completed at the end.
+    expect(await batchEvents(first.runId)).toEqual([
+      { created: 1, updated: 0 },
+      { created: 1, updated: 0 },
+      { created: 1, updated: 0 },
+      { created: 0, updated: 1 },
+    ]);
+    const [staged] = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from ingest.staged_rows where run_id = ${first.runId}`);
+    expect(staged!.n).toBe(0);
+
+    // The same file again: S1's first part differs from the stored S1 and waits for the rest; nothing changes.
+    const again = await run('orders', file, { mapping, chunkRows: 2, restart: true });
+    expect(again.records).toEqual({ created: 0, updated: 0, unchanged: 3 });
+    expect((await facts(['S1'])).map((f) => [f.skus, f.version, f.versions])).toEqual([['K1x1 K2x2 K3x1', 1, 0]]);
+
+    // An earlier feed had only S4's first two lines; this file has all three: one update, one version.
+    const part = write('part.csv', ['S4,2025-06-03 10:00,M903,K1,1,10.00', 'S4,2025-06-03 10:00,M903,K2,2,5.50']);
+    expect((await run('orders', part, { mapping })).records).toEqual({ created: 1, updated: 0, unchanged: 0 });
+    const whole = write('whole.csv', [
+      'S4,2025-06-03 10:00,M903,K1,1,10.00',
+      'S4,2025-06-03 10:00,M903,K2,2,5.50',
+      'S5,2025-06-03 11:00,,K1,1,10.00',
+      'S4,2025-06-03 10:00,M903,K3,1,1.25',
+    ]);
+    const merged = await run('orders', whole, { mapping, chunkRows: 2 });
+    expect(merged.records).toEqual({ created: 1, updated: 1, unchanged: 0 });
+    expect(await facts(['S4'])).toEqual([{ external_id: 'S4', line_count: 3, paid_fen: 2225, version: 2, skus: 'K1x1 K2x2 K3x1', versions: 1 }]);
+  });
+
   it('fails fast on missing columns, naming them and the columns present, and imports nothing', async () => {
     const file = copyOf('orders-mapped.csv');
     const err = await run('orders', file, { mapping: { fields: { externalId: 'Order No', 'lines.sku': 'SKU' }, skip: [] } }).catch((e: Error) => e);

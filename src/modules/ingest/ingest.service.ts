@@ -7,8 +7,8 @@ import { buildGrouped, groupKey, locateIssues, nest, type MappedRow, type Report
 import type { MappingSpec } from './ingest.schemas.js';
 import { zeroCounters, type Counters, type ImportRun, type RunStore } from './import-runs.js';
 import { checkEncoding, fingerprint } from './read/file-source.js';
-import { openRecords, type FileFormat, type SourceRecord } from './read/record-reader.js';
-import type { RecordWriter, WriteOutcome } from './record-writers.js';
+import { openRecords, type FileFormat } from './read/record-reader.js';
+import type { BulkOutcome, RecordWriter, WriteOutcome } from './record-writers.js';
 
 export interface ImportRequest {
   kind: ImportKind;
@@ -109,36 +109,44 @@ export class IngestService {
     }
 
     const grouped = spec.group !== undefined && !(format === 'ndjson' && identityMapping);
+    // Orders stream straight into the orders module chunk by chunk; only rows of orders that turn
+    // out to be scattered over the file (or to differ from a stored order) are staged for later.
+    const bulk = grouped && req.kind === 'orders' && this.store.resumable && this.writer.importOrders !== undefined;
     const ctx: ChunkContext = {
       run,
       kind: req.kind,
       mapping,
       grouped,
-      staging: grouped && this.store.resumable,
+      bulk,
+      runTag: `import:${run.id}`,
+      staging: grouped && this.store.resumable && !bulk,
       sentKeys: new Map(),
       source: `import`,
       eventIdPrefix: fp.headSha256.slice(0, 16),
       columnOf: (target) => mapping?.fields.find((f) => f.target === target)?.column || undefined,
     };
-    const chunkRows = req.chunkRows ?? 5000;
+    const chunkRows = req.chunkRows ?? (bulk ? 20_000 : 5000);
     const progress = (phase: 'read' | 'write', rows: number, fraction = opened.bytesRead() / Math.max(1, fp.size)) =>
       req.onProgress?.({ phase, rows, fraction: Math.min(1, fraction) });
 
     const phases = { readSeconds: 0, writeSeconds: 0 };
     if (run.phase === 'read') {
       let rows = 0;
-      let chunk: SourceRecord[] = [];
+      let chunk: MappedRow[] = [];
       let problems: ReportedIssue[] = [];
+      let read = { rows: 0, skipped: 0 };
       let pending: Promise<void> | undefined;
       let lastKey: string | undefined;
       const flush = async (lastLine: number) => {
         const c = chunk;
         const p = problems;
+        const r = read;
         chunk = [];
         problems = [];
+        read = { rows: 0, skipped: 0 };
         // One chunk is written while the next is parsed: JS and the database work side by side.
         await pending;
-        pending = this.readChunk(ctx, c, p, lastLine);
+        pending = this.readChunk(ctx, c, p, lastLine, r);
       };
       let lastLine = run.checkpointLine;
       try {
@@ -146,15 +154,23 @@ export class IngestService {
           for (const pr of batch.problems) if (pr.line > run.checkpointLine) problems.push(pr);
           for (const rec of batch.records) {
             if (rec.line <= run.checkpointLine) continue;
-            if (!ctx.staging && grouped && chunk.length >= chunkRows && mapping) {
+            let row: MappedRow | undefined;
+            if (!mapping) row = { line: rec.line, values: rec.cells as Record<string, unknown> };
+            else if (!mapping.skip.some((sk) => sk.test(rec.cells))) {
+              const { values, issues } = mapping.mapRow(rec.cells);
+              row = issues.length ? { line: rec.line, values, issues } : { line: rec.line, values };
+            }
+            if (!ctx.staging && grouped) {
               // Without staging an order must not be cut in two: close the chunk between orders.
-              const key = groupKey(mapping.mapRow(rec.cells).values, spec.group!.key);
-              if (key !== lastKey) await flush(lastLine);
+              const key = row ? groupKey(row.values, spec.group!.key) : lastKey;
+              if (chunk.length >= chunkRows && key !== lastKey) await flush(lastLine);
+              lastKey = key;
             } else if (chunk.length >= chunkRows) await flush(lastLine);
-            chunk.push(rec);
-            lastLine = rec.line;
-            if (!ctx.staging && grouped && mapping) lastKey = groupKey(mapping.mapRow(rec.cells).values, spec.group!.key);
             rows++;
+            read.rows++;
+            if (row) chunk.push(row);
+            else read.skipped++;
+            lastLine = rec.line;
           }
           for (const pr of batch.problems) lastLine = Math.max(lastLine, pr.line);
           progress('read', rows);
@@ -164,11 +180,11 @@ export class IngestService {
       } finally {
         opened.close();
       }
-      if (ctx.staging) await this.store.commit(run, { phase: 'write', errors: [], counters: zeroCounters() });
+      if (ctx.staging || ctx.bulk) await this.store.commit(run, { phase: 'write', errors: [], counters: zeroCounters() });
     } else opened.close();
     phases.readSeconds = (performance.now() - started) / 1000;
 
-    if (ctx.staging) {
+    if (ctx.staging || ctx.bulk) {
       let written = 0;
       const toWrite = req.onProgress ? await this.store.stagedAfter(run, run.checkpointKey) : 0;
       progress('write', 0, 0);
@@ -178,12 +194,19 @@ export class IngestService {
         if (groups.length === 0) break;
         // Read the next groups while these are written.
         next = this.store.nextGroups(run, groups.at(-1)!.groupKey, GROUPS_PER_WRITE);
-        const rows: MappedRow[][] = groups.map((g) => g.rows.map((r) => unpackRow(mapping!, r.line, r.data as PackedRow)));
+        const rows: MappedRow[][] = groups.map((g) =>
+          g.rows.map((r) => (r.line === 0 ? { line: 0, values: {} } : unpackRow(mapping!, r.line, r.data as PackedRow))),
+        );
+        written += rows.reduce((s, r) => s + r.filter((x) => x.line > 0).length, 0);
+        if (ctx.bulk) {
+          await this.bulkChunk(ctx, rows, [], zeroCounters(), 'merge', { key: groups.at(-1)!.groupKey });
+          progress('write', written, written / Math.max(1, toWrite));
+          continue;
+        }
         const counters = zeroCounters();
         const errors = await this.writeRecords(ctx, rows, counters);
         counters.rowsFailed = new Set(errors.map((e) => e.line)).size;
         await this.store.commit(run, { key: groups.at(-1)!.groupKey, errors, counters });
-        written += rows.reduce((s, r) => s + r.length, 0);
         progress('write', written, written / Math.max(1, toWrite));
       }
     }
@@ -192,25 +215,18 @@ export class IngestService {
     return { ...this.summary(done, file, resumed, false, started), phases };
   }
 
-  /** Map one chunk of rows and write (or stage) it, then commit its checkpoint. */
-  private async readChunk(ctx: ChunkContext, records: SourceRecord[], problems: ReportedIssue[], lastLine: number): Promise<void> {
+  /** Write (or stage) one chunk of mapped rows, then commit its checkpoint. */
+  private async readChunk(
+    ctx: ChunkContext,
+    mapped: MappedRow[],
+    problems: ReportedIssue[],
+    lastLine: number,
+    read: { rows: number; skipped: number },
+  ): Promise<void> {
     const counters = zeroCounters();
-    counters.rowsRead = records.length + new Set(problems.map((p) => p.line)).size;
+    counters.rowsRead = read.rows + new Set(problems.map((p) => p.line)).size;
+    counters.rowsSkipped = read.skipped;
     const errors: ReportedIssue[] = [...problems];
-    const mapped: MappedRow[] = [];
-    for (const rec of records) {
-      if (!ctx.mapping) {
-        mapped.push({ line: rec.line, values: rec.cells as Record<string, unknown> });
-        continue;
-      }
-      const skip = ctx.mapping.skip.find((s) => s.test(rec.cells));
-      if (skip) {
-        counters.rowsSkipped++;
-        continue;
-      }
-      const { values, issues } = ctx.mapping.mapRow(rec.cells);
-      mapped.push(issues.length ? { line: rec.line, values, issues } : { line: rec.line, values });
-    }
 
     if (!ctx.grouped) {
       const bad = mapped.filter((m) => m.issues);
@@ -240,6 +256,10 @@ export class IngestService {
         await this.store.commit(ctx.run, { line: lastLine, staged, errors, counters });
         return;
       }
+      if (ctx.bulk) {
+        await this.bulkChunk(ctx, [...groups.values()], errors, counters, 'stream', { line: lastLine });
+        return;
+      }
       const fresh: MappedRow[][] = [];
       for (const [k, rows] of groups) {
         const earlier = ctx.sentKeys.get(k);
@@ -257,6 +277,79 @@ export class IngestService {
     await this.store.commit(ctx.run, { line: lastLine, errors, counters });
   }
 
+  /**
+   * One chunk of orders and its checkpoint in one transaction. In the stream phase an order the
+   * orders module defers (its key is already stored: more rows of an order this run created, or
+   * an order whose stored content differs, which may be only part of it) has its rows staged;
+   * once the file is read, the merge phase writes the staged orders whole.
+   */
+  private async bulkChunk(
+    ctx: ChunkContext,
+    groups: MappedRow[][],
+    earlier: ReportedIssue[],
+    counters: Counters,
+    phase: 'stream' | 'merge',
+    checkpoint: { line?: number; key?: string },
+  ): Promise<void> {
+    const key = KIND_FIELDS[ctx.kind].group!.key;
+    const base = { ...counters };
+    await this.store.transaction(async (tx) => {
+      const c = { ...base };
+      const errors = [...earlier];
+      const staged: Array<{ groupKey: string; line: number; data: unknown }> = [];
+      const items: Array<Record<string, unknown>> = [];
+      const sent: Array<{ rows: MappedRow[]; continues: boolean }> = [];
+      const continuing = new Set<string>();
+      for (const all of groups) {
+        // Merge phase: a marker (line 0) says the order's earlier rows matched the stored order.
+        const rows = all.filter((r) => r.line > 0);
+        const continues = rows.length < all.length;
+        const withIssues = rows.filter((r) => r.issues?.length);
+        if (withIssues.length) {
+          errors.push(...rowIssues(ctx, rows, withIssues));
+          continue;
+        }
+        const item = buildGrouped(rows);
+        if (continues) continuing.add(JSON.stringify([String(item.channel).trim(), String(item.externalId).trim()]));
+        items.push(item);
+        sent.push({ rows, continues });
+      }
+      if (items.length > 0) {
+        let outcomes: BulkOutcome[];
+        try {
+          outcomes = await this.writer.importOrders!(tx, items, {
+            source: ctx.source,
+            runTag: ctx.runTag,
+            phase,
+            continues: (channel, externalId) => continuing.has(JSON.stringify([channel, externalId])),
+          });
+        } catch (e) {
+          throw new ImportError(`writing orders failed near line ${sent[0]!.rows[0]!.line}: ${(e as Error).message}`);
+        }
+        outcomes.forEach((o, i) => {
+          const { rows, continues } = sent[i]!;
+          if (o.status === 'deferred') for (const r of rows) staged.push({ groupKey: groupKey(r.values, key)!, line: r.line, data: packRow(ctx.mapping!, r) });
+          else if (o.status === 'error') errors.push(...locateIssues(rows, o.issues, ctx.columnOf, true, describeRecord(ctx, rows)));
+          else if (o.status === 'appended') {
+            // The rest of an order counted when its first part was created.
+          } else if (continues) {
+            // Counted unchanged when its first part matched; the whole of it may be an update.
+            if (o.status === 'updated') {
+              c.unchanged--;
+              c.updated++;
+            }
+          } else {
+            c[o.status]++;
+            // More of this order may come later in the file: remember that this part matched.
+            if (o.status === 'unchanged' && phase === 'stream') staged.push({ groupKey: groupKey(rows[0]!.values, key)!, line: 0, data: 'stored' });
+          }
+        });
+      }
+      c.rowsFailed = new Set(errors.map((e) => e.line)).size;
+      await this.store.commit(ctx.run, { ...checkpoint, staged, errors, counters: c }, tx);
+    });
+  }
+
   /** Build the records from their rows, write them, and say which rows failed and why. */
   private async writeRecords(ctx: ChunkContext, groups: MappedRow[][], counters: Counters): Promise<ReportedIssue[]> {
     const errors: ReportedIssue[] = [];
@@ -265,12 +358,7 @@ export class IngestService {
     for (const rows of groups) {
       const withIssues = rows.filter((r) => r.issues?.length);
       if (withIssues.length) {
-        const issues = withIssues.flatMap((r) => r.issues!.map((i) => ({ line: r.line, field: i.field, reason: i.reason })));
-        errors.push(...issues);
-        const first = issues[0]!;
-        const failed = new Set(withIssues.map((r) => r.line));
-        for (const r of rows)
-          if (!failed.has(r.line)) errors.push({ line: r.line, field: '(order)', reason: `${describeRecord(ctx, rows)} not imported: line ${first.line}: ${first.reason}` });
+        errors.push(...rowIssues(ctx, rows, withIssues));
         continue;
       }
       const item = ctx.grouped ? buildGrouped(rows) : ctx.mapping ? nest(rows[0]!.values) : { ...rows[0]!.values };
@@ -340,6 +428,10 @@ interface ChunkContext {
   kind: ImportKind;
   mapping: CompiledMapping | undefined;
   grouped: boolean;
+  /** Orders written in the chunk's own transaction; see IngestService.bulkChunk. */
+  bulk: boolean;
+  /** The source stored on the orders this run creates. */
+  runTag: string;
   staging: boolean;
   /** Without staging: records already sent, to catch rows of one record spread over chunks. */
   sentKeys: Map<string, number>;
@@ -362,6 +454,16 @@ function unpackRow(mapping: CompiledMapping, line: number, [values, issues]: Pac
     if (values[i] !== null) out[f.target] = values[i];
   });
   return issues ? { line, values: out, issues } : { line, values: out };
+}
+
+/** A record with rows that could not be mapped: those rows' issues, and every other row of it named. */
+function rowIssues(ctx: ChunkContext, rows: MappedRow[], withIssues: MappedRow[]): ReportedIssue[] {
+  const issues = withIssues.flatMap((r) => r.issues!.map((i) => ({ line: r.line, field: i.field, reason: i.reason })));
+  const first = issues[0]!;
+  const failed = new Set(withIssues.map((r) => r.line));
+  for (const r of rows)
+    if (!failed.has(r.line)) issues.push({ line: r.line, field: '(order)', reason: `${describeRecord(ctx, rows)} not imported: line ${first.line}: ${first.reason}` });
+  return issues;
 }
 
 function describeRecord(ctx: ChunkContext, rows: MappedRow[]): string {

@@ -2,17 +2,24 @@ import { z } from 'zod';
 import { zodIssues, type FieldIssue } from '../../platform/errors.js';
 import { MAX_BATCH } from '../../platform/http/batch.js';
 import { ProductInput, StoreInput, type CatalogService } from '../catalog/index.js';
-import { OrderInput, OrderLineInput, ReturnInput, type OrdersService } from '../orders/index.js';
+import type { Db } from '../../platform/db/database.js';
+import { OrderInput, OrderLineInput, ReturnInput, type ImportBatchOptions, type OrdersService } from '../orders/index.js';
 import { EventInput, type ActivityService } from '../activity/index.js';
 import { CustomerUpsertInput, type CustomersService } from '../customers/index.js';
 import type { ImportKind } from './domain/import-kinds.js';
 
 export type WriteOutcome = { status: 'created' | 'updated' | 'unchanged' } | { status: 'error'; issues: FieldIssue[] };
+export type BulkOutcome = WriteOutcome | { status: 'deferred' | 'appended' };
 
 /** Where records go: the modules' services in this process, or a running server's batch API. */
 export interface RecordWriter {
   readonly mode: 'direct' | 'remote';
   write(kind: ImportKind, items: Array<Record<string, unknown>>, source: string): Promise<WriteOutcome[]>;
+  /**
+   * Orders written in the import's own transaction `tx` (direct mode only), so the chunk and its
+   * checkpoint commit together; see OrdersService.importOrders.
+   */
+  importOrders?(tx: Db, items: Array<Record<string, unknown>>, opts: ImportBatchOptions): Promise<BulkOutcome[]>;
 }
 
 export interface ImportServices {
@@ -87,6 +94,22 @@ export function directWriter(services: ImportServices): RecordWriter {
           break;
       }
       valid.forEach((v, i) => (results[v.index] = outcome(written[i]!)));
+      return results;
+    },
+    async importOrders(tx, items, opts) {
+      const results: BulkOutcome[] = new Array(items.length);
+      const valid: Array<{ index: number; value: OrderInput }> = [];
+      items.forEach((item, index) => {
+        const parsed = ImportedOrder.safeParse(item);
+        if (parsed.success) valid.push({ index, value: parsed.data });
+        else results[index] = { status: 'error', issues: zodIssues(parsed.error.issues) };
+      });
+      if (valid.length === 0) return results;
+      const written = await services.orders.importOrders(tx, valid.map((v) => v.value), opts);
+      valid.forEach((v, i) => {
+        const w = written[i]!;
+        results[v.index] = w.status === 'deferred' || w.status === 'appended' ? { status: w.status } : outcome(w);
+      });
       return results;
     },
   };

@@ -6,6 +6,7 @@ import { newId } from '../../platform/ids.js';
 import type { CatalogService } from '../catalog/index.js';
 import { validateCustomerRef, type CustomerRefInput, type CustomersService } from '../customers/index.js';
 import {
+  appendLines,
   changedFields,
   orderKey,
   prepareOrder,
@@ -38,6 +39,36 @@ export interface IngestContext {
   source: string;
 }
 
+/**
+ * A file import writing orders in its own transactions (see `importOrders`). `runTag` is the
+ * source stored on the orders this run creates, so the run can tell them from anyone else's.
+ */
+export interface ImportBatchOptions {
+  source: string;
+  runTag: string;
+  /**
+   * stream: the file is being read; an order that already exists with other content is not
+   * written but `deferred` (it may be the first part of an order scattered over the file).
+   * merge: the deferred rows, regrouped; an order this run created gets these lines appended,
+   * any other is written as usual (unchanged, or updated with a version).
+   */
+  phase: 'stream' | 'merge';
+  /**
+   * Merge phase: orders whose earlier rows in the file matched the stored order (reported
+   * unchanged in the stream phase); the stored lines are the file's first part of the order.
+   */
+  continues?: (channel: string, externalId: string) => boolean;
+}
+
+export type ImportOrderResult =
+  | OrderResult
+  | { status: 'deferred'; id: null; customerId: null }
+  /** Merge phase: the rest of an order this run created was added to it. */
+  | { status: 'appended'; id: string; customerId: string | null };
+
+/** Event of a bulk import: one per committed batch instead of one per order. */
+export const ORDERS_BATCH_IMPORTED = 'orders.batch.imported';
+
 export interface OrderQuery {
   customerId?: string | undefined;
   channel?: string | undefined;
@@ -55,6 +86,7 @@ interface ExistingOrder {
   customerId: string | null;
   hash: string;
   version: number;
+  source: string;
 }
 
 type Deps = { customers: CustomersService; catalog: CatalogService; timeZone: string; defaultRegion: string };
@@ -100,10 +132,9 @@ export class OrdersService {
     const results: Array<OrderResult | undefined> = new Array(items.length);
     const prepared = new Map<string, { order: PreparedOrder; indexes: number[] }>();
     items.forEach((item, index) => {
-      const { order, issues } = prepareOrder(item, this.deps.timeZone);
-      if (item.customer) issues.push(...validateCustomerRef(item.customer, this.deps.defaultRegion));
-      if (!order || issues.length > 0) {
-        results[index] = errorResult({ kind: 'validation', code: 'validation_failed', message: describe(issues), issues });
+      const order = this.prepare(item);
+      if ('error' in order) {
+        results[index] = order;
         return;
       }
       const key = orderKey(order.channel, order.externalId);
@@ -116,9 +147,44 @@ export class OrdersService {
       const written = await this.retrying(() => this.db.transaction((tx) => this.writeOrders(tx, orders, ctx, ensured)));
       remember(this.knownStores, ensured.stores);
       remember(this.knownSkus, ensured.skus);
-      for (const [key, { indexes }] of prepared) for (const i of indexes) results[i] = written.get(key)!;
+      for (const [key, { indexes }] of prepared) for (const i of indexes) results[i] = written.get(key) as OrderResult;
     }
     return results as OrderResult[];
+  }
+
+  /**
+   * The file importer's write path: the orders of one chunk of a file, written in the caller's
+   * transaction (which also commits the import's checkpoint, so a resumed import never writes a
+   * chunk twice). Orders are validated already; each occurs once. Instead of an event per order
+   * the batch publishes one `orders.batch.imported` event naming the orders it created and
+   * updated. Results are in input order.
+   */
+  async importOrders(tx: Db, items: OrderInput[], opts: ImportBatchOptions): Promise<ImportOrderResult[]> {
+    const results: ImportOrderResult[] = new Array(items.length);
+    const orders: PreparedOrder[] = [];
+    const at: number[] = [];
+    items.forEach((item, index) => {
+      const order = this.prepare(item);
+      if ('error' in order) {
+        results[index] = order;
+        return;
+      }
+      orders.push(order);
+      at.push(index);
+    });
+    if (orders.length > 0) {
+      const written = await this.writeOrders(tx, orders, { source: opts.source }, { stores: [], skus: [] }, opts);
+      orders.forEach((o, i) => (results[at[i]!] = written.get(orderKey(o.channel, o.externalId))!));
+    }
+    return results;
+  }
+
+  /** Amounts and hash of a valid order, or the error result naming what is wrong with it. */
+  private prepare(item: OrderInput): PreparedOrder | Extract<OrderResult, { status: 'error' }> {
+    const { order, issues } = prepareOrder(item, this.deps.timeZone);
+    if (item.customer) issues.push(...validateCustomerRef(item.customer, this.deps.defaultRegion));
+    if (!order || issues.length > 0) return errorResult({ kind: 'validation', code: 'validation_failed', message: describe(issues), issues });
+    return order;
   }
 
   private async writeOrders(
@@ -126,19 +192,37 @@ export class OrdersService {
     orders: PreparedOrder[],
     ctx: IngestContext,
     ensured: EnsuredCodes,
-  ): Promise<Map<string, OrderResult>> {
-    const out = new Map<string, OrderResult>();
+    batch?: ImportBatchOptions,
+  ): Promise<Map<string, ImportOrderResult>> {
+    const out = new Map<string, ImportOrderResult>();
     const existing = await this.findExisting(tx, orders);
     const fresh: PreparedOrder[] = [];
     const changed: Array<{ order: PreparedOrder; before: ExistingOrder }> = [];
+    const appended: Array<{ order: PreparedOrder; before: ExistingOrder }> = [];
+    const continued: Array<{ order: PreparedOrder; before: ExistingOrder }> = [];
     for (const order of orders) {
       const key = orderKey(order.channel, order.externalId);
       const before = existing.get(key);
       if (!before) fresh.push(order);
+      else if (batch && before.source === batch.runTag) {
+        // More rows of an order this run created from an earlier part of the file.
+        if (batch.phase === 'stream') out.set(key, { status: 'deferred', id: null, customerId: null });
+        else appended.push({ order, before });
+      } else if (batch?.phase === 'merge' && batch.continues?.(order.channel, order.externalId)) continued.push({ order, before });
       else if (before.hash === order.hash) out.set(key, { status: 'unchanged', id: before.id, customerId: before.customerId });
+      else if (batch?.phase === 'stream') out.set(key, { status: 'deferred', id: null, customerId: null });
       else changed.push({ order, before });
     }
-    if (fresh.length === 0 && changed.length === 0) return out;
+    if (appended.length > 0 || continued.length > 0) {
+      const stored = await this.snapshots(tx, [...appended, ...continued].map((a) => a.before.id));
+      for (const a of [...appended, ...continued]) a.order = appendLines(stored.get(a.before.id)!, a.order);
+      for (const c of continued) {
+        if (c.before.hash === c.order.hash)
+          out.set(orderKey(c.order.channel, c.order.externalId), { status: 'unchanged', id: c.before.id, customerId: c.before.customerId });
+        else changed.push(c);
+      }
+    }
+    if (fresh.length === 0 && changed.length === 0 && appended.length === 0) return out;
 
     const storedLines = await this.linesOf(tx, changed.map((c) => c.before.id));
     const updates: Array<{ order: PreparedOrder; before: ExistingOrder; lines: LineState[] }> = [];
@@ -155,31 +239,73 @@ export class OrdersService {
       } else updates.push({ ...c, lines });
     }
 
-    const toWrite = [...fresh, ...updates.map((u) => u.order)];
+    const toWrite = [...fresh, ...updates.map((u) => u.order), ...appended.map((a) => a.order)];
     const customerIds = await this.resolveCustomers(tx, toWrite, ctx);
     await this.ensureCatalog(tx, toWrite, ensured);
 
     // Inserting in key order keeps two overlapping batches from deadlocking on the unique index.
     fresh.sort((a, b) => cmp(orderKey(a.channel, a.externalId), orderKey(b.channel, b.externalId)));
     const events: Array<{ name: string; payload: unknown }> = [];
+    const created: string[] = [];
+    const updated: string[] = [];
     if (fresh.length > 0) {
       const rows = fresh.map((o) => ({ o, id: newId(), customerId: customerIds.get(o) ?? null }));
-      await this.insertOrders(tx, rows, ctx.source);
+      await this.insertOrders(tx, rows, batch?.runTag ?? ctx.source);
       for (const { o, id, customerId } of rows) {
         out.set(orderKey(o.channel, o.externalId), { status: 'created', id, customerId });
-        events.push({ name: 'orders.order.placed', payload: eventPayload(id, customerId, o) });
+        if (batch) created.push(id);
+        else events.push({ name: 'orders.order.placed', payload: eventPayload(id, customerId, o) });
       }
     }
     if (updates.length > 0) {
       const rows = updates.map((u) => ({ ...u, customerId: customerIds.get(u.order) ?? null }));
-      await this.updateOrders(tx, rows, ctx.source);
+      await this.updateOrders(tx, rows, batch?.runTag ?? ctx.source);
       for (const { order, before, customerId } of rows) {
         out.set(orderKey(order.channel, order.externalId), { status: 'updated', id: before.id, customerId });
-        events.push({ name: 'orders.order.updated', payload: eventPayload(before.id, customerId, order) });
+        if (batch) updated.push(before.id);
+        else events.push({ name: 'orders.order.updated', payload: eventPayload(before.id, customerId, order) });
       }
     }
+    if (appended.length > 0) {
+      const rows = appended.map((a) => ({ ...a, customerId: customerIds.get(a.order) ?? null }));
+      await this.rewriteOrders(tx, rows);
+      for (const { order, before, customerId } of rows) {
+        out.set(orderKey(order.channel, order.externalId), { status: 'appended', id: before.id, customerId });
+        updated.push(before.id);
+      }
+    }
+    if (batch && (created.length > 0 || updated.length > 0))
+      events.push({ name: ORDERS_BATCH_IMPORTED, payload: { source: batch.runTag, created, updated } });
     await publishAll(tx, events);
     return out;
+  }
+
+  /**
+   * An order this import run created from the first part of a scattered file, with the rest of
+   * its lines: the same order, completed, so no version is recorded.
+   */
+  private async rewriteOrders(tx: Db, rows: Array<{ order: PreparedOrder; before: ExistingOrder; customerId: string | null }>): Promise<void> {
+    const data = rows.map(({ order, before, customerId }) => ({
+      id: before.id,
+      customer_id: customerId,
+      gross_fen: order.grossFen,
+      discount_fen: order.discountFen,
+      paid_fen: order.paidFen,
+      line_count: order.lines.length,
+      content_hash: order.hash,
+    }));
+    await tx.execute(
+      sql`update orders.orders o set customer_id = x.customer_id, gross_fen = x.gross_fen, discount_fen = x.discount_fen,
+            paid_fen = x.paid_fen, line_count = x.line_count, content_hash = x.content_hash, updated_at = now()
+          from json_to_recordset(${json(data)})
+            as x(id uuid, customer_id uuid, gross_fen bigint, discount_fen bigint, paid_fen bigint, line_count int, content_hash text)
+          where o.id = x.id`,
+    );
+    await tx.execute(sql`delete from orders.order_lines where order_id = any(${uuidArray(rows.map((r) => r.before.id))})`);
+    await insertLines(
+      tx,
+      rows.flatMap(({ order, before, customerId }) => order.lines.map((l, i) => lineRow(before.id, i + 1, customerId, l))),
+    );
   }
 
   private async findExisting(tx: Db, orders: PreparedOrder[]): Promise<Map<string, ExistingOrder>> {
@@ -191,16 +317,17 @@ export class OrdersService {
       customer_id: string | null;
       content_hash: string;
       version: number;
+      source: string;
     }>(
       tx,
-      sql`select o.id, o.channel, o.external_id, o.customer_id, o.content_hash, o.version
+      sql`select o.id, o.channel, o.external_id, o.customer_id, o.content_hash, o.version, o.source
           from json_to_recordset(${json(keys)}) as k(channel text, external_id text)
           join orders.orders o on o.channel = k.channel and o.external_id = k.external_id`,
     );
     return new Map(
       rows.map((r) => [
         orderKey(r.channel, r.external_id),
-        { id: r.id, customerId: r.customer_id, hash: r.content_hash, version: Number(r.version) },
+        { id: r.id, customerId: r.customer_id, hash: r.content_hash, version: Number(r.version), source: r.source },
       ]),
     );
   }
@@ -261,8 +388,8 @@ export class OrdersService {
     // Sorted, so two batches creating the same new codes lock them in the same order.
     ensured.stores = [...stores].sort(cmp);
     ensured.skus = [...skus].sort(cmp);
-    if (ensured.stores.length > 0) await this.deps.catalog.resolveStoreIds(tx, ensured.stores);
-    if (ensured.skus.length > 0) await this.deps.catalog.resolveProductIds(tx, ensured.skus);
+    if (ensured.stores.length > 0) await this.deps.catalog.ensureStores(tx, ensured.stores);
+    if (ensured.skus.length > 0) await this.deps.catalog.ensureProducts(tx, ensured.skus);
   }
 
   private async insertOrders(
@@ -965,7 +1092,7 @@ function replayedReturn(
   return { status: 'unchanged', id: prior.id, orderId: prior.orderId, customerId: order.customer_id, refundFen: prior.refundFen };
 }
 
-function errorResult(error: ItemError): OrderResult {
+function errorResult(error: ItemError): Extract<OrderResult, { status: 'error' }> {
   return { status: 'error', id: null, customerId: null, error };
 }
 

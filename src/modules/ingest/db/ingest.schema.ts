@@ -1,4 +1,4 @@
-import { bigint, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const ingestSchema = pgSchema('ingest');
 
@@ -46,8 +46,10 @@ export const importErrors = ingestSchema.table(
 );
 
 /**
- * Rows of grouped kinds (order lines) wait here until the whole file is read, so an order whose
- * lines are scattered over the file still becomes one order. Removed when the run completes.
+ * Rows of grouped kinds wait here until the whole file is read, so a record whose lines are
+ * scattered over the file still becomes one record: all rows of returns; for orders only the rows
+ * the orders module deferred, plus line-0 markers for orders whose earlier rows matched the stored
+ * order. Removed when the run completes.
  * Logged, not unlogged: PGlite runs inside the importing process, so a kill -9 is a database
  * crash that empties unlogged tables, and the resume would have to read the file from the top.
  */
@@ -59,4 +61,5 @@ export const stagedRows = ingestSchema.table(
     line: integer('line').notNull(),
     data: jsonb('data').notNull(),
   },
+  (t) => [index('staged_rows_group_idx').on(t.runId, t.groupKey, t.line)],
 );

@@ -55,7 +55,9 @@ export const orderLines = ordersSchema.table(
     returnedQuantity: integer('returned_quantity').notNull().default(0),
     refundedFen: bigint('refunded_fen', { mode: 'number' }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.orderId, t.lineNo] }), index('order_lines_sku_idx').on(t.sku)],
+  // No index on sku: nothing looks lines up by SKU yet, and on a bulk import it cost as much as the
+  // rest of the line's write (see bench/RESULTS.md). The module that needs one adds it.
+  (t) => [primaryKey({ columns: [t.orderId, t.lineNo] })],
 );
 
 /** A changed replay of an order: what it was before, version by version. */

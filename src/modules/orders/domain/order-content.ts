@@ -99,25 +99,7 @@ export function prepareOrder(input: OrderInput, timeZone: string): { order?: Pre
     paidFen,
     lines,
   };
-  // Identifiers decide who the order belongs to, so a corrected phone is a change; profile hints
-  // (name, birthday) are not part of the order. A fixed field order keeps the text canonical
-  // without sorting keys on the hot path; only free-form attributes need a stable form.
-  const canonical = JSON.stringify([
-    content.storeCode,
-    content.staffCode,
-    content.placedAt,
-    content.status,
-    content.paymentMethod,
-    content.fulfillment,
-    content.currency,
-    stableJson(content.attributes),
-    grossFen,
-    content.discountFen,
-    paidFen,
-    lines.map((l) => [l.sku, l.quantity, l.unitPriceFen, l.discountFen, l.paidFen]),
-    input.customer ? refIdentity(input.customer) : null,
-  ]);
-  const hash = crypto.createHash('md5').update(canonical).digest('hex');
+  const hash = contentHash(content, input.customer);
   return {
     order: {
       channel: input.channel,
@@ -129,6 +111,58 @@ export function prepareOrder(input: OrderInput, timeZone: string): { order?: Pre
     },
     issues,
   };
+}
+
+type Content = Omit<PreparedOrder, 'channel' | 'externalId' | 'placedAt' | 'customer' | 'hash'> & { placedAt: string };
+
+/**
+ * Identifiers decide who the order belongs to, so a corrected phone is a change; profile hints
+ * (name, birthday) are not part of the order. A fixed field order keeps the text canonical
+ * without sorting keys on the hot path; only free-form attributes need a stable form.
+ */
+function contentHash(content: Content, customer: CustomerRefInput | undefined): string {
+  const canonical = JSON.stringify([
+    content.storeCode,
+    content.staffCode,
+    content.placedAt,
+    content.status,
+    content.paymentMethod,
+    content.fulfillment,
+    content.currency,
+    stableJson(content.attributes),
+    content.grossFen,
+    content.discountFen,
+    content.paidFen,
+    content.lines.map((l) => [l.sku, l.quantity, l.unitPriceFen, l.discountFen, l.paidFen]),
+    customer ? refIdentity(customer) : null,
+  ]);
+  return crypto.createHash('md5').update(canonical).digest('hex');
+}
+
+/**
+ * An order whose rows are scattered over an imported file: the stored first part (its order
+ * fields came from the order's first row) with `more`'s lines after its own. The hash is the
+ * one the whole order would have had, read in one piece.
+ */
+export function appendLines(stored: OrderSnapshot, more: PreparedOrder): PreparedOrder {
+  const lines = [...stored.lines.map((l) => ({ ...l })), ...more.lines];
+  const grossFen = lines.reduce((s, l) => s + l.quantity * l.unitPriceFen, 0);
+  const paidFen = lines.reduce((s, l) => s + l.paidFen, 0);
+  const content: Content = {
+    storeCode: stored.storeCode,
+    staffCode: stored.staffCode,
+    placedAt: stored.placedAt,
+    status: stored.status,
+    paymentMethod: stored.paymentMethod,
+    fulfillment: stored.fulfillment,
+    currency: stored.currency,
+    attributes: stored.attributes,
+    grossFen,
+    discountFen: Math.max(0, grossFen - paidFen),
+    paidFen,
+    lines,
+  };
+  return { ...content, channel: more.channel, externalId: more.externalId, placedAt: new Date(stored.placedAt), customer: more.customer, hash: contentHash(content, more.customer) };
 }
 
 export function snapshotOf(order: PreparedOrder, customerId: string | null, status: string): OrderSnapshot {
