@@ -19,7 +19,14 @@ function flatten(tree: Tree, prefix = ''): Map<string, string> {
   return out;
 }
 
-const load = (lang: string) => flatten(JSON.parse(fs.readFileSync(path.join(WEB, 'i18n', `${lang}.json`), 'utf8')) as Tree);
+/** The shared file and the areas' files (`i18n/<lang>/<area>.json`), merged as the console merges them. */
+function load(lang: string): Map<string, string> {
+  const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Tree;
+  const tree: Tree = read(path.join(WEB, 'i18n', `${lang}.json`));
+  const dir = path.join(WEB, 'i18n', lang);
+  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) Object.assign(tree, read(path.join(dir, f)));
+  return flatten(tree);
+}
 const en = load('en');
 const zh = load('zh-CN');
 /** i18next plural keys (`x_one`, `x_other`) answer for `x`; Chinese has only `_other`. */

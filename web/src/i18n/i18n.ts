@@ -3,6 +3,18 @@ import { initReactI18next } from 'react-i18next';
 import en from './en.json';
 import zhCN from './zh-CN.json';
 
+/**
+ * Each area of the console keeps its text in its own files, `./en/<area>.json` and
+ * `./zh-CN/<area>.json`, under top-level keys of its own (`dashboard.*`, `imports.*`, …); they
+ * are merged with the shared `en.json` / `zh-CN.json` into one namespace.
+ */
+const areas = import.meta.glob<Record<string, unknown>>('./*/*.json', { eager: true, import: 'default' });
+function merged(lang: string, core: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...core };
+  for (const [file, tree] of Object.entries(areas)) if (file.startsWith(`./${lang}/`)) Object.assign(out, tree);
+  return out;
+}
+
 export const LANGUAGES = [
   { code: 'zh-CN', label: '中文' },
   { code: 'en', label: 'English' },
@@ -33,7 +45,7 @@ i18n.on('languageChanged', (lang) => {
 });
 
 await i18n.use(initReactI18next).init({
-  resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
+  resources: { en: { translation: merged('en', en) }, 'zh-CN': { translation: merged('zh-CN', zhCN) } },
   lng: detectLanguage(),
   fallbackLng: 'en',
   supportedLngs: ['zh-CN', 'en'],
