@@ -54,13 +54,17 @@ interface Result {
 
 /** Deterministic order lines: 5 per order on average (1–9), 200k members, 2,000 SKUs, 20 stores. */
 function generate(file: string, lines: number) {
-  if (fs.existsSync(file) && fs.readFileSync(`${file}.lines`, 'utf8').trim() === String(lines)) return;
+  if (fs.existsSync(file) && fs.readFileSync(`${file}.lines`, 'utf8').trim() === `${lines} mulberry32`) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const out = fs.openSync(file, 'w');
+  // mulberry32: 32-bit integer arithmetic throughout (an LCG in doubles loses its low bits and
+  // cycles within a few hundred values, which made the first runs' files far too repetitive).
   let seed = 42;
   const rand = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   let buf = 'order_no,store,placed_at,member_no,sku,qty,price\n';
   let written = 0;
@@ -86,7 +90,7 @@ function generate(file: string, lines: number) {
   }
   fs.writeSync(out, buf);
   fs.closeSync(out);
-  fs.writeFileSync(`${file}.lines`, String(lines));
+  fs.writeFileSync(`${file}.lines`, `${lines} mulberry32`);
 }
 
 async function rawCopy(url: string, d: Dataset): Promise<{ rows: number; seconds: number }> {
@@ -120,14 +124,18 @@ async function storageFloor(url: string): Promise<{ seconds: number; rows: Recor
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const dumps: Array<{ table: string; copy: string; text: string; rows: number }> = [];
+    // Kept as the server's own chunks: 5M lines of COPY text are more than one JS string may hold.
+    const dumps: Array<{ table: string; copy: string; chunks: Buffer[]; rows: number }> = [];
     for (const table of OUTPUT_TABLES) {
       const copy = `bench_floor_${table.replace('.', '_')}`;
       await client.query(`drop table if exists ${copy}; create table ${copy} (like ${table} including all)`);
-      let text = '';
-      const out = client.query(copyTo(`copy ${table} to stdout`));
-      for await (const chunk of out) text += chunk.toString('utf8');
-      dumps.push({ table, copy, text, rows: text.length === 0 ? 0 : text.split('\n').length - 1 });
+      const chunks: Buffer[] = [];
+      let rows = 0;
+      for await (const chunk of client.query(copyTo(`copy ${table} to stdout`)) as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
+      }
+      dumps.push({ table, copy, chunks, rows });
     }
     await client.query('checkpoint');
     const t0 = performance.now();
@@ -136,7 +144,7 @@ async function storageFloor(url: string): Promise<{ seconds: number; rows: Recor
       await new Promise<void>((resolve, reject) => {
         stream.on('finish', resolve);
         stream.on('error', reject);
-        for (let i = 0; i < d.text.length; i += 1 << 20) stream.write(d.text.slice(i, i + (1 << 20)));
+        for (const c of d.chunks) stream.write(c);
         stream.end();
       });
     }
