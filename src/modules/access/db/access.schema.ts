@@ -30,6 +30,8 @@ export const apiKeys = access.table('api_keys', {
   name: text('name').notNull(),
   secretHash: text('secret_hash').notNull(),
   scopes: text('scopes').array().notNull(),
+  /** The role whose scopes were copied when the key was made; null for a key given scopes one by one. */
+  role: text('role'),
   createdBy: text('created_by'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true }),

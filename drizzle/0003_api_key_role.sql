@@ -1,0 +1,1 @@
+ALTER TABLE "access"."api_keys" ADD COLUMN "role" text;
