@@ -1,0 +1,16 @@
+-- Published read-only view of golden profiles for other modules (insights, segments). No names,
+-- phones or emails: personal data stays behind the customers service and its masking.
+-- Columns are a contract: add new ones at the end, never rename or drop.
+-- status: active | merged | erased; a merged profile's records have moved to merged_into.
+create or replace view customers.customer_facts as
+select
+  c.id,
+  c.status,
+  c.merged_into,
+  c.created_at,
+  c.last_seen_at,
+  c.gender,
+  c.birthday,
+  c.city,
+  c.source
+from customers.customers c;
