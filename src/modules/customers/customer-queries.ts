@@ -35,6 +35,26 @@ export async function summaries(db: Db, ids: string[]): Promise<Map<string, Cust
   return new Map(rows.map((r) => [r.id, toSummary(r)]));
 }
 
+/**
+ * Ids of profiles `q` finds: a phone in any format, an email, a member number exactly, or the
+ * start of a name. A union of indexed lookups; `name like … or id in (…)` would scan every profile.
+ */
+function matchingIds(q: string, defaultRegion: string): SQL {
+  const keys: Array<[string, string]> = [];
+  const phone = normalisePhone(q, defaultRegion);
+  if (phone) keys.push(['phone', phone]);
+  const email = q.includes('@') ? normaliseEmail(q) : undefined;
+  if (email) keys.push(['email', email]);
+  const member = normaliseIdentifier('member_no', q);
+  if (member) keys.push(['member_no', member]);
+  const prefix = `${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  return sql`select n.id from customers.customers n where n.name like ${prefix}
+    union
+    select i.customer_id from customers.identifiers i
+    join unnest(${sql.param(keys.map((k) => k[0]))}::text[], ${sql.param(keys.map((k) => k[1]))}::text[]) as k(type, value)
+      on i.type = k.type and i.value = k.value`;
+}
+
 export interface SearchQuery {
   q?: string | undefined;
   city?: string | undefined;
@@ -52,21 +72,7 @@ export async function searchCustomers(db: Db, s: SearchQuery, defaultRegion: str
   const where: SQL[] = [sql`c.status = 'active'`];
   const q = s.q?.trim();
   if (q) {
-    const keys: Array<[string, string]> = [];
-    const phone = normalisePhone(q, defaultRegion);
-    if (phone) keys.push(['phone', phone]);
-    const email = q.includes('@') ? normaliseEmail(q) : undefined;
-    if (email) keys.push(['email', email]);
-    const member = normaliseIdentifier('member_no', q);
-    if (member) keys.push(['member_no', member]);
-    const prefix = `${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    // A union of two indexed lookups; `name like … or id in (…)` would scan every profile.
-    where.push(sql`c.id in (
-      select n.id from customers.customers n where n.name like ${prefix}
-      union
-      select i.customer_id from customers.identifiers i
-      join unnest(${sql.param(keys.map((k) => k[0]))}::text[], ${sql.param(keys.map((k) => k[1]))}::text[]) as k(type, value)
-        on i.type = k.type and i.value = k.value)`);
+    where.push(sql`c.id in (${matchingIds(q, defaultRegion)})`);
   }
   if (s.city) where.push(sql`c.city = ${s.city}`);
   if (s.tag) where.push(sql`c.tags @> array[${s.tag}]::text[]`);
@@ -81,6 +87,96 @@ export async function searchCustomers(db: Db, s: SearchQuery, defaultRegion: str
   );
   const items = rows.slice(0, s.limit).map(toSummary);
   return { items, nextCursor: rows.length > s.limit ? items.at(-1)!.id : null };
+}
+
+/** The console's customer list: filters, a sort and a page number, with the number of matches. */
+export interface ListQuery {
+  q?: string | undefined;
+  city?: string | undefined;
+  tag?: string | undefined;
+  /** Bought within this many days up to `asOf` (the dashboard's active members). */
+  activeDays?: number | undefined;
+  /** First order on or after / on or before these dates (business time zone). */
+  firstOrderFrom?: string | undefined;
+  firstOrderTo?: string | undefined;
+  /** End of the `activeDays` window (a date, inclusive); default today. */
+  asOf?: string | undefined;
+  sort: ListSort;
+  page: number;
+  pageSize: number;
+}
+
+export const LIST_SORTS = ['lastSeen', 'created', 'name', 'orders', 'spend', 'lastOrder'] as const;
+export type ListSort = (typeof LIST_SORTS)[number] | `-${(typeof LIST_SORTS)[number]}`;
+
+export interface ListedCustomer extends CustomerSummary {
+  orders: number;
+  netSpendFen: number;
+  firstOrderAt: Date | null;
+  lastOrderAt: Date | null;
+}
+
+/** Sort keys → SQL; every order ends on the id so pages never overlap or skip. */
+const SORT_SQL: Record<(typeof LIST_SORTS)[number], string> = {
+  lastSeen: 'c.last_seen_at',
+  created: 'c.created_at',
+  name: 'c.name collate "C"',
+  orders: 's.orders',
+  spend: 's.net_spend_fen',
+  lastOrder: 's.last_order_at',
+};
+
+/**
+ * Active profiles with their order figures (cancelled orders excluded, refunds deducted), filtered,
+ * sorted and paged. Order figures come from the orders module's published order_facts view.
+ */
+export async function listCustomers(
+  db: Db,
+  l: ListQuery,
+  opts: { defaultRegion: string; timeZone: string },
+): Promise<{ items: ListedCustomer[]; total: number }> {
+  const where: SQL[] = [sql`c.status = 'active'`];
+  const q = l.q?.trim();
+  if (q) where.push(sql`c.id in (${matchingIds(q, opts.defaultRegion)})`);
+  if (l.city) where.push(sql`c.city = ${l.city}`);
+  if (l.tag) where.push(sql`c.tags @> array[${l.tag}]::text[]`);
+  const tz = opts.timeZone;
+  if (l.activeDays !== undefined) {
+    const end = l.asOf ? sql`(${l.asOf}::date + 1)::timestamp at time zone ${tz}` : sql`now()`;
+    where.push(sql`exists (select 1 from orders.order_facts a where a.customer_id = c.id and a.status <> 'cancelled'
+      and a.placed_at >= ${end} - make_interval(days => ${l.activeDays}) and a.placed_at < ${end})`);
+  }
+  if (l.firstOrderFrom) where.push(sql`s.first_order_at >= (${l.firstOrderFrom}::date)::timestamp at time zone ${tz}`);
+  if (l.firstOrderTo) where.push(sql`s.first_order_at < (${l.firstOrderTo}::date + 1)::timestamp at time zone ${tz}`);
+  const desc = l.sort.startsWith('-');
+  const key = SORT_SQL[(desc ? l.sort.slice(1) : l.sort) as (typeof LIST_SORTS)[number]];
+  const dir = desc ? 'desc nulls last' : 'asc nulls first';
+  const from = sql`customers.customers c
+    left join lateral (
+      select count(*)::int as orders, coalesce(sum(o.paid_fen - o.refunded_fen), 0)::bigint as net_spend_fen,
+             min(o.placed_at) as first_order_at, max(o.placed_at) as last_order_at
+      from orders.order_facts o where o.customer_id = c.id and o.status <> 'cancelled') s on true
+    where ${sql.join(where, sql` and `)}`;
+  const [rows, counted] = await Promise.all([
+    query<SummaryRow & { orders: number; net_spend_fen: string | number; first_order_at: string | null; last_order_at: string | null }>(
+      db,
+      sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, s.first_order_at, s.last_order_at
+          from ${from}
+          order by ${sql.raw(`${key} ${dir}, c.id ${desc ? 'desc' : 'asc'}`)}
+          limit ${l.pageSize} offset ${(l.page - 1) * l.pageSize}`,
+    ),
+    query<{ n: number }>(db, sql`select count(*)::int as n from ${from}`),
+  ]);
+  return {
+    items: rows.map(({ orders, net_spend_fen, first_order_at, last_order_at, ...r }) => ({
+      ...toSummary(r),
+      orders: Number(orders),
+      netSpendFen: Number(net_spend_fen),
+      firstOrderAt: date(first_order_at),
+      lastOrderAt: date(last_order_at),
+    })),
+    total: counted[0]!.n,
+  };
 }
 
 export interface Customer360 {

@@ -4,7 +4,7 @@ import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ItemResult } from '../../platform/http/batch.js';
 import { newId } from '../../platform/ids.js';
 import type { ConsentInput, CustomerRefInput, CustomerUpsertInput } from './customers.schemas.js';
-import { customerTimeline, customer360, listDuplicates, searchCustomers, type SearchQuery } from './customer-queries.js';
+import { customerTimeline, customer360, listCustomers, listDuplicates, searchCustomers, type ListQuery, type SearchQuery } from './customer-queries.js';
 import { consentRows, recordConsents, upsertCustomers, type UpsertContext } from './customer-upsert.js';
 import { duplicateCandidates, merges, timelineItems } from './db/customers.schema.js';
 import { IdentityResolver, liveProfiles, type ResolveContext, type ResolvedRef } from './identity-resolution.js';
@@ -12,7 +12,7 @@ import { MergeEngine, type MergeOptions, type MergeParticipant, type MergeResult
 
 export type { ResolveContext, ResolvedRef, IdentifierAttached } from './identity-resolution.js';
 export type { MergeParticipant, MergeOptions, MergeResult } from './merge.js';
-export type { CustomerSummary, Customer360, TimelineItem, DuplicateView, SearchQuery } from './customer-queries.js';
+export type { CustomerSummary, Customer360, TimelineItem, DuplicateView, SearchQuery, ListQuery, ListedCustomer } from './customer-queries.js';
 export type { UpsertContext } from './customer-upsert.js';
 
 export interface CustomersOptions {
@@ -74,6 +74,10 @@ export class CustomersService {
     if (issues.length > 0) throw invalid('validation_failed', `${issues[0]!.path}: ${issues[0]!.message}`, issues);
     const recorded = await this.db.transaction((tx) => recordConsents(tx, rows));
     return { customerId: live, recorded };
+  }
+
+  async list(q: ListQuery) {
+    return listCustomers(this.db, q, { defaultRegion: this.opts.defaultRegion, timeZone: this.opts.timeZone });
   }
 
   async search(q: SearchQuery) {

@@ -18,6 +18,28 @@ export interface CustomerSummary {
   lastSeenAt: string;
 }
 
+/** A row of the paged customer list (GET /api/v1/customers?page=…). */
+export interface ListedCustomer extends CustomerSummary {
+  orders: number;
+  netSpend: Money;
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+}
+
+export interface CustomerListPage {
+  items: ListedCustomer[];
+  total: number;
+}
+
+/** `query` is the list's URL query (page, pageSize, sort and the filters) as useListParams builds it. */
+export function useCustomerList(query: string) {
+  return useQuery({
+    queryKey: ['customers', 'list', query],
+    queryFn: ({ signal }) => api<CustomerListPage>(`/api/v1/customers?${query}`, { signal }),
+    placeholderData: (previous) => previous,
+  });
+}
+
 export interface CustomerPage {
   items: CustomerSummary[];
   nextCursor: string | null;

@@ -1,25 +1,56 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { useCustomerSearch } from '../api/customers.api';
+import { useCustomerList, type ListedCustomer } from '../api/customers.api';
 import { useFormat } from '../format/format';
 import { Icon } from '../components/icons';
-import { Empty, ErrorState, Loading } from '../components/states';
+import { DataTable, useListParams, type Column } from '../components/data-table';
+
+/** Filters a link may carry (the dashboard's "active members", "new buyers"), shown as removable chips. */
+const FILTERS = ['active', 'asOf', 'firstOrderFrom', 'firstOrderTo', 'city', 'tag'] as const;
 
 export function CustomersPage() {
   const { t } = useTranslation();
   const f = useFormat();
-  const [params, setParams] = useSearchParams();
-  const q = params.get('q') ?? '';
+  const list = useListParams({ sort: '-lastSeen' });
+  const q = list.params.get('q') ?? '';
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
-  const search = useCustomerSearch(q);
-  const rows = search.data?.pages.flatMap((p) => p.items) ?? [];
+  const result = useCustomerList(list.query);
+  const active = list.params.get('active');
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const next = text.trim();
-    setParams(next ? { q: next } : {});
+    list.set({ q: text.trim() || undefined });
+  };
+
+  const columns: Array<Column<ListedCustomer>> = [
+    {
+      sort: 'name',
+      header: t('customer.name'),
+      cell: (c) => (
+        <Link to={`/customers/${c.id}`} className="strong-link">
+          {c.name || t('customer.unnamed')}
+        </Link>
+      ),
+    },
+    { header: t('identifier.phone'), cell: (c) => (c.phone ? <span className="mono">{c.phone}</span> : '—') },
+    { header: t('identifier.member_no'), cell: (c) => (c.memberNo ? <span className="mono">{c.memberNo}</span> : '—'), hideNarrow: true },
+    { header: t('customer.city'), cell: (c) => c.city ?? '—', hideNarrow: true },
+    { sort: 'orders', header: t('customerList.orders'), cell: (c) => f.number(c.orders), className: 'num' },
+    { sort: 'spend', header: t('customerList.netSpend'), cell: (c) => f.money(c.netSpend), className: 'num' },
+    { sort: 'lastOrder', header: t('customerList.lastOrder'), cell: (c) => f.date(c.lastOrderAt), hideNarrow: true },
+    { sort: 'lastSeen', header: t('customer.lastSeen'), cell: (c) => f.date(c.lastSeenAt), hideNarrow: true },
+  ];
+
+  const chips = FILTERS.filter((k) => list.params.get(k));
+  const chipText = (k: (typeof FILTERS)[number]) => {
+    const v = list.params.get(k)!;
+    if (k === 'active') return t('customerList.activeChip', { days: v.replace(/d$/, '') });
+    if (k === 'asOf') return t('customerList.asOfChip', { date: v });
+    if (k === 'firstOrderFrom') return t('customerList.firstFromChip', { date: v });
+    if (k === 'firstOrderTo') return t('customerList.firstToChip', { date: v });
+    return `${t(k === 'city' ? 'customer.city' : 'customerList.tag')}: ${v}`;
   };
 
   return (
@@ -46,58 +77,41 @@ export function CustomersPage() {
         </button>
       </form>
 
+      <div className="list-filters">
+        <div className="segmented" role="group" aria-label={t('customerList.show')}>
+          <button type="button" aria-pressed={!active} className={!active ? 'active' : undefined} onClick={() => list.set({ active: undefined, asOf: undefined })}>
+            {t('customerList.everyone')}
+          </button>
+          <button type="button" aria-pressed={active === '90d'} className={active === '90d' ? 'active' : undefined} onClick={() => list.set({ active: '90d' })}>
+            {t('customerList.active90')}
+          </button>
+        </div>
+        {chips.length > 0 ? (
+          <div className="chips" aria-label={t('customerList.filters')}>
+            {chips.map((k) => (
+              <button key={k} type="button" className="chip chip-removable" onClick={() => list.set({ [k]: undefined })} title={t('customerList.removeFilter')}>
+                {chipText(k)} <span aria-hidden="true">×</span>
+              </button>
+            ))}
+          </div>
+        ) : null}
+      </div>
+
       <section className="card" aria-live="polite">
-        {search.isPending ? (
-          <Loading />
-        ) : search.isError ? (
-          <ErrorState error={search.error} onRetry={() => void search.refetch()} />
-        ) : rows.length === 0 ? (
-          <Empty title={q ? t('customers.noMatch', { q }) : t('customers.none')}>{t('customers.searchHint')}</Empty>
-        ) : (
-          <>
-            <div className="card-head">
-              <h2>{q ? t('customers.resultsFor', { q }) : t('customers.recent')}</h2>
-              <span className="muted small">{t('customers.shown', { count: rows.length })}</span>
-            </div>
-            <div className="table-wrap">
-              <table className="table">
-                <thead>
-                  <tr>
-                    <th>{t('customer.name')}</th>
-                    <th>{t('identifier.phone')}</th>
-                    <th className="hide-narrow">{t('identifier.email')}</th>
-                    <th>{t('identifier.member_no')}</th>
-                    <th className="hide-narrow">{t('customer.city')}</th>
-                    <th className="hide-narrow">{t('customer.lastSeen')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((c) => (
-                    <tr key={c.id}>
-                      <td>
-                        <Link to={`/customers/${c.id}`} className="strong-link">
-                          {c.name || t('customer.unnamed')}
-                        </Link>
-                      </td>
-                      <td>{c.phone ? <span className="mono">{c.phone}</span> : '—'}</td>
-                      <td className="hide-narrow">{c.email ?? '—'}</td>
-                      <td>{c.memberNo ? <span className="mono">{c.memberNo}</span> : '—'}</td>
-                      <td className="hide-narrow">{c.city ?? '—'}</td>
-                      <td className="hide-narrow">{f.date(c.lastSeenAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            {search.hasNextPage ? (
-              <div className="more">
-                <button type="button" className="btn" disabled={search.isFetchingNextPage} onClick={() => void search.fetchNextPage()}>
-                  {search.isFetchingNextPage ? t('common.loading') : t('common.loadMore')}
-                </button>
-              </div>
-            ) : null}
-          </>
-        )}
+        <div className="card-head">
+          <h2>{q ? t('customers.resultsFor', { q }) : t('customerList.title')}</h2>
+          {result.data ? <span className="muted small">{t('customerList.count', { count: result.data.total })}</span> : null}
+        </div>
+        <DataTable
+          columns={columns}
+          rows={result.data?.items}
+          total={result.data?.total}
+          state={result}
+          list={list}
+          rowKey={(c) => c.id}
+          empty={{ title: q ? t('customers.noMatch', { q }) : t('customers.none'), hint: t('customers.searchHint') }}
+          caption={t('customers.title')}
+        />
       </section>
     </div>
   );

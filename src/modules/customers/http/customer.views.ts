@@ -1,6 +1,6 @@
 import { formatMoney } from '../../../platform/money.js';
 import { maskEmail, maskPhone } from '../../../platform/pii.js';
-import type { Customer360, CustomerSummary, DuplicateView, TimelineItem } from '../customers.service.js';
+import type { Customer360, CustomerSummary, DuplicateView, ListedCustomer, TimelineItem } from '../customers.service.js';
 
 /**
  * API shapes of customer data. Callers without pii:read (marketers, analysts) see phones, emails
@@ -40,6 +40,17 @@ export function summaryView(s: CustomerSummary, v: Viewer) {
     memberNo: s.memberNo,
     createdAt: s.createdAt.toISOString(),
     lastSeenAt: s.lastSeenAt.toISOString(),
+  };
+}
+
+/** A row of the console's customer list: the summary with the person's order figures. */
+export function listedView(c: ListedCustomer, v: Viewer) {
+  return {
+    ...summaryView(c, v),
+    orders: c.orders,
+    netSpend: formatMoney(c.netSpendFen),
+    firstOrderAt: iso(c.firstOrderAt),
+    lastOrderAt: iso(c.lastOrderAt),
   };
 }
 

@@ -6,7 +6,8 @@ import { can } from '../../../platform/http/auth.js';
 import { batchBody, splitValid, summarize } from '../../../platform/http/batch.js';
 import { ConsentInput, CustomerUpsertInput } from '../customers.schemas.js';
 import type { CustomersService } from '../customers.service.js';
-import { customer360View, duplicateView, summaryView, timelinePage, type Viewer } from './customer.views.js';
+import { customer360View, duplicateView, listedView, summaryView, timelinePage, type Viewer } from './customer.views.js';
+import { LIST_SORTS } from '../customer-queries.js';
 
 const viewer = (req: FastifyRequest): Viewer => ({ pii: can(req.principal, 'pii:read') });
 /** Who did it, as recorded on merges and decisions: `staff:<username>` or `apikey:<name>`. */
@@ -14,6 +15,7 @@ const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.
 
 const idParams = z.object({ id: z.string().describe('Customer id (a merged id answers for its survivor)') });
 const pageLimit = z.coerce.number().int().min(1).max(200);
+const isoDate = z.iso.date();
 
 export function registerCustomersRoutes(root: FastifyInstance, customers: CustomersService) {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -59,19 +61,52 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
       schema: {
         tags,
         summary: 'Search customers by phone (any format), email, member number or name prefix; filter by city or tag',
-        querystring: z.object({
-          q: z.string().max(200).optional(),
-          city: z.string().max(100).optional(),
-          tag: z.string().max(50).optional(),
-          limit: pageLimit.default(50),
-          offset: z.coerce.number().int().min(0).max(100_000).optional(),
-          cursor: z.string().max(100).optional().describe('nextCursor of the previous page'),
-        }),
+        description:
+          'Two ways to page. Without `page`: newest first, `limit` rows and a `nextCursor` (feeds, sync). With `page`: ' +
+          'the console list — `pageSize` rows of page `page`, sorted by `sort`, each with the person\'s orders, net spend ' +
+          'and first/last order, and `total`; `active=90d` keeps people who bought in the 90 days up to `asOf` (default ' +
+          'today), `firstOrderFrom`/`firstOrderTo` people whose first order falls in those dates (business time zone).',
+        querystring: z
+          .object({
+            q: z.string().max(200).optional(),
+            city: z.string().max(100).optional(),
+            tag: z.string().max(50).optional(),
+            limit: pageLimit.default(50),
+            offset: z.coerce.number().int().min(0).max(100_000).optional(),
+            cursor: z.string().max(100).optional().describe('nextCursor of the previous page'),
+            page: z.coerce.number().int().min(1).max(100_000).optional(),
+            pageSize: pageLimit.default(25),
+            sort: z.enum([...LIST_SORTS, ...LIST_SORTS.map((s) => `-${s}` as const)]).default('-lastSeen'),
+            active: z.string().regex(/^\d{1,4}d$/, 'is a number of days like 90d').optional(),
+            asOf: isoDate.optional(),
+            firstOrderFrom: isoDate.optional(),
+            firstOrderTo: isoDate.optional(),
+          })
+          .refine((q) => !q.firstOrderFrom || !q.firstOrderTo || q.firstOrderFrom <= q.firstOrderTo, {
+            message: 'is after firstOrderTo',
+            path: ['firstOrderFrom'],
+          }),
       },
     },
     async (req) => {
-      const page = await customers.search(req.query);
       const v = viewer(req);
+      const q = req.query;
+      if (q.page !== undefined) {
+        const page = await customers.list({
+          q: q.q,
+          city: q.city,
+          tag: q.tag,
+          activeDays: q.active ? Number(q.active.slice(0, -1)) : undefined,
+          asOf: q.asOf,
+          firstOrderFrom: q.firstOrderFrom,
+          firstOrderTo: q.firstOrderTo,
+          sort: q.sort,
+          page: q.page,
+          pageSize: q.pageSize,
+        });
+        return { items: page.items.map((c) => listedView(c, v)), total: page.total, nextCursor: null };
+      }
+      const page = await customers.search(q);
       return { items: page.items.map((s) => summaryView(s, v)), nextCursor: page.nextCursor };
     },
   );
