@@ -39,7 +39,7 @@ export function registerAccessCommands(program: Command) {
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
       const items = await withBackend(async (b) =>
-        b.mode === 'direct' ? b.kemai.access.listStaff() : (await b.api.call<{ items: StaffView[] }>('GET', '/api/v1/staff')).items,
+        b.mode === 'direct' ? b.kemai.access.listStaff() : (await b.api.call<{ items: StaffView[] }>('GET', '/api/v1/staff?pageSize=200')).items,
       );
       print(!!o.json, items, items.map((s) => `${s.username.padEnd(20)} ${s.role.padEnd(14)} ${s.storeCode ?? ''}`).join('\n'));
     });
@@ -69,7 +69,7 @@ export function registerAccessCommands(program: Command) {
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
       const items = await withBackend(async (b) =>
-        b.mode === 'direct' ? b.kemai.access.listApiKeys() : (await b.api.call<{ items: ApiKeyView[] }>('GET', '/api/v1/api-keys')).items,
+        b.mode === 'direct' ? b.kemai.access.listApiKeys() : (await b.api.call<{ items: ApiKeyView[] }>('GET', '/api/v1/api-keys?pageSize=200&sort=createdAt')).items,
       );
       print(!!o.json, items, items.map((k) => `${k.id}  ${k.name.padEnd(16)} ${k.revokedAt ? 'revoked' : 'active '}  ${k.scopes.join(',')}`).join('\n'));
     });

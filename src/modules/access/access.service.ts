@@ -1,12 +1,16 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.js';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { SCOPES, type Principal, type Scope } from '../../platform/http/auth.js';
 import { apiKeys, sessions, staff } from './db/access.schema.js';
 import { ROLE_SCOPES, ROLES, type Role } from './domain/roles.js';
+import { API_KEY_SORTS, STAFF_SORTS, USERNAME_PATTERN, type UpdateStaffInput } from './access.contract.js';
+
+/** A key's last use is written at most this often, so a busy partner system costs one write a minute. */
+const LAST_USED_EVERY_MS = 60_000;
 
 // argon2id with OWASP's second recommended profile (19 MiB, t=2, p=1).
 const ARGON = { memoryCost: 19456, timeCost: 2, parallelism: 1, algorithm: 2 } as const;
@@ -29,9 +33,47 @@ export interface ApiKeyView {
   id: string;
   name: string;
   scopes: Scope[];
+  /** The role whose scopes were copied when the key was made; null when scopes were chosen one by one. */
+  role: Role | null;
+  createdBy: string | null;
   createdAt: string;
+  expiresAt: string | null;
+  /** Updated at most once a minute. */
   lastUsedAt: string | null;
   revokedAt: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface StaffListQuery {
+  q?: string | undefined;
+  role?: Role | undefined;
+  status?: 'active' | 'disabled' | undefined;
+  sort: string;
+  page: number;
+  pageSize: number;
+}
+
+export interface ApiKeyListQuery {
+  q?: string | undefined;
+  status?: 'active' | 'revoked' | undefined;
+  sort: string;
+  page: number;
+  pageSize: number;
+}
+
+/** `%`, `_` and `\` in a search are literal characters, not patterns. */
+const contains = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function orderOf(sort: string, allowed: readonly string[], columns: Record<string, SQL>, tieBreak: SQL): SQL {
+  const desc = sort.startsWith('-');
+  const key = desc ? sort.slice(1) : sort;
+  if (!allowed.includes(key))
+    throw invalid('access.bad_sort', `Cannot sort by ${key}; choose one of ${allowed.join(', ')}`, [{ path: 'sort', message: `unknown: ${key}` }]);
+  return desc ? sql`${columns[key]} desc nulls last, ${tieBreak} desc` : sql`${columns[key]} asc nulls first, ${tieBreak} asc`;
 }
 
 function toStaffView(r: typeof staff.$inferSelect): StaffView {
@@ -81,7 +123,7 @@ export class AccessService {
       throw invalid('access.unknown_role', `Unknown role ${input.role}; roles: ${ROLES.join(', ')}`, [
         { path: 'role', message: `unknown role ${input.role}` },
       ]);
-    if (!/^[a-zA-Z0-9._-]{2,64}$/.test(input.username))
+    if (!USERNAME_PATTERN.test(input.username))
       throw invalid('access.bad_username', 'Username: 2–64 letters, digits, dot, dash or underscore', [
         { path: 'username', message: 'invalid' },
       ]);
@@ -136,8 +178,78 @@ export class AccessService {
   }
 
   async listStaff(): Promise<StaffView[]> {
-    const rows = await this.db.select().from(staff).orderBy(staff.username);
+    const rows = await this.db.select().from(staff).orderBy(sql`${staff.username} collate "C"`);
     return rows.map(toStaffView);
+  }
+
+  /** The console's staff list: search by username or display name, filter by role and status, sorted and paged. */
+  async pageStaff(l: StaffListQuery): Promise<Page<StaffView>> {
+    const where: SQL[] = [];
+    const q = l.q?.trim();
+    if (q) where.push(sql`(${staff.username} ilike ${contains(q)} or ${staff.displayName} ilike ${contains(q)})`);
+    if (l.role) where.push(eq(staff.role, l.role));
+    if (l.status === 'active') where.push(isNull(staff.disabledAt));
+    if (l.status === 'disabled') where.push(sql`${staff.disabledAt} is not null`);
+    const order = orderOf(
+      l.sort,
+      STAFF_SORTS,
+      {
+        username: sql`${staff.username} collate "C"`,
+        displayName: sql`${staff.displayName} collate "C"`,
+        role: sql`${staff.role} collate "C"`,
+        createdAt: sql`${staff.createdAt}`,
+      },
+      sql`${staff.id}`,
+    );
+    const filter = where.length ? and(...where) : undefined;
+    const [rows, counted] = await Promise.all([
+      this.db.select().from(staff).where(filter).orderBy(order).limit(l.pageSize).offset((l.page - 1) * l.pageSize),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(staff).where(filter),
+    ]);
+    return { items: rows.map(toStaffView), total: counted[0]!.n };
+  }
+
+  /**
+   * Change a person's display name, role, store or whether they may sign in. Disabling ends their
+   * sessions at once. The last active administrator can be neither demoted nor disabled, and two
+   * admins demoting each other at the same time cannot both succeed.
+   */
+  async updateStaff(username: string, input: UpdateStaffInput): Promise<StaffView> {
+    const row = await this.db.transaction(async (tx) => {
+      // The person and every active admin, locked in id order (two admins demoting each other wait
+      // for one another instead of deadlocking; the second then sees the first one's change).
+      const locked = await tx
+        .select()
+        .from(staff)
+        .where(or(eq(staff.username, username), and(eq(staff.role, 'admin'), isNull(staff.disabledAt))))
+        .orderBy(staff.id)
+        .for('update');
+      const current = locked.find((r) => r.username === username);
+      if (!current) throw notFound('access.staff_not_found', `No staff account ${username}`);
+      const staysAdmin = (input.role ?? current.role) === 'admin';
+      const staysActive = input.disabled === undefined ? !current.disabledAt : !input.disabled;
+      const otherAdmins = locked.filter((r) => r.id !== current.id && r.role === 'admin' && !r.disabledAt);
+      if (current.role === 'admin' && !current.disabledAt && !(staysAdmin && staysActive) && otherAdmins.length === 0)
+        throw conflict(
+          'access.last_admin',
+          `${username} is the last active administrator; make another person an administrator before ${staysActive ? 'changing this role' : 'disabling this account'}`,
+        );
+      const disabledAt = input.disabled === undefined ? current.disabledAt : input.disabled ? (current.disabledAt ?? new Date()) : null;
+      const [updated] = await tx
+        .update(staff)
+        .set({
+          displayName: input.displayName ?? current.displayName,
+          role: input.role ?? current.role,
+          storeCode: input.storeCode === undefined ? current.storeCode : input.storeCode,
+          disabledAt,
+        })
+        .where(eq(staff.id, current.id))
+        .returning();
+      // A disabled person is signed out everywhere; a new role takes effect on their next request anyway.
+      if (disabledAt) await tx.delete(sessions).where(eq(sessions.staffId, current.id));
+      return updated!;
+    });
+    return toStaffView(row);
   }
 
   async login(username: string, password: string): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
@@ -156,17 +268,22 @@ export class AccessService {
     await this.db.delete(sessions).where(eq(sessions.tokenHash, sha256(token)));
   }
 
-  async createApiKey(input: { name: string; scopes: string[]; createdBy?: string }): Promise<{
+  async createApiKey(input: { name: string; scopes?: string[] | undefined; role?: string | undefined; createdBy?: string }): Promise<{
     apiKey: ApiKeyView;
     key: string;
   }> {
-    const scopes = parseScopes(input.scopes);
+    if (input.role !== undefined && !(ROLES as readonly string[]).includes(input.role))
+      throw invalid('access.unknown_role', `Unknown role ${input.role}; roles: ${ROLES.join(', ')}`, [
+        { path: 'role', message: `unknown role ${input.role}` },
+      ]);
+    const scopes = input.role !== undefined ? SCOPES.filter((s) => ROLE_SCOPES[input.role as Role].has(s)) : parseScopes(input.scopes ?? []);
+    if (!scopes.length) throw invalid('access.no_scopes', 'An API key needs a role or at least one scope', [{ path: 'scopes', message: 'empty' }]);
     if (!input.name.trim()) throw invalid('access.bad_name', 'An API key needs a name', [{ path: 'name', message: 'empty' }]);
     const id = newId();
     const secret = randomSecret(32);
     const [row] = await this.db
       .insert(apiKeys)
-      .values({ id, name: input.name.trim(), secretHash: sha256(secret), scopes, createdBy: input.createdBy ?? null })
+      .values({ id, name: input.name.trim(), secretHash: sha256(secret), scopes, role: input.role ?? null, createdBy: input.createdBy ?? null })
       .returning();
     return { apiKey: toKeyView(row!), key: `km_${id.replace(/-/g, '')}_${secret}` };
   }
@@ -191,13 +308,35 @@ export class AccessService {
     return rows.map(toKeyView);
   }
 
-  async revokeApiKey(id: string): Promise<void> {
+  /** The console's key list (the CLI's own short-lived keys left out): search by name, active or revoked, sorted and paged. */
+  async pageApiKeys(l: ApiKeyListQuery): Promise<Page<ApiKeyView>> {
+    const where: SQL[] = [sql`${apiKeys.name} <> 'local-cli'`];
+    const q = l.q?.trim();
+    if (q) where.push(sql`${apiKeys.name} ilike ${contains(q)}`);
+    if (l.status === 'active') where.push(isNull(apiKeys.revokedAt));
+    if (l.status === 'revoked') where.push(sql`${apiKeys.revokedAt} is not null`);
+    const order = orderOf(
+      l.sort,
+      API_KEY_SORTS,
+      { name: sql`${apiKeys.name} collate "C"`, createdAt: sql`${apiKeys.createdAt}`, lastUsedAt: sql`${apiKeys.lastUsedAt}` },
+      sql`${apiKeys.id}`,
+    );
+    const filter = and(...where);
+    const [rows, counted] = await Promise.all([
+      this.db.select().from(apiKeys).where(filter).orderBy(order).limit(l.pageSize).offset((l.page - 1) * l.pageSize),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(apiKeys).where(filter),
+    ]);
+    return { items: rows.map(toKeyView), total: counted[0]!.n };
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKeyView> {
     const rows = await this.db
       .update(apiKeys)
       .set({ revokedAt: new Date() })
       .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-      .returning({ id: apiKeys.id });
+      .returning();
     if (!rows[0]) throw notFound('access.api_key_not_found', `No active API key ${id}`);
+    return toKeyView(rows[0]);
   }
 
   async authenticate(token: string): Promise<Principal | undefined> {
@@ -215,6 +354,19 @@ export class AccessService {
     if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date())) return undefined;
     const given = Buffer.from(sha256(m[2]!));
     if (!crypto.timingSafeEqual(given, Buffer.from(row.secretHash))) return undefined;
+    const now = Date.now();
+    if (!row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_EVERY_MS) {
+      // The condition repeats in SQL so concurrent requests of one key still write once.
+      await this.db
+        .update(apiKeys)
+        .set({ lastUsedAt: new Date(now) })
+        .where(
+          and(
+            eq(apiKeys.id, row.id),
+            sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} <= ${new Date(now - LAST_USED_EVERY_MS).toISOString()}::timestamptz)`,
+          ),
+        );
+    }
     return { kind: 'apikey', id: row.id, name: row.name, scopes: new Set(row.scopes as Scope[]) };
   }
 
@@ -245,7 +397,10 @@ function toKeyView(r: typeof apiKeys.$inferSelect): ApiKeyView {
     id: r.id,
     name: r.name,
     scopes: r.scopes as Scope[],
+    role: (r.role as Role | null) ?? null,
+    createdBy: r.createdBy,
     createdAt: r.createdAt.toISOString(),
+    expiresAt: r.expiresAt?.toISOString() ?? null,
     lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
     revokedAt: r.revokedAt?.toISOString() ?? null,
   };

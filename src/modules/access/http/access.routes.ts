@@ -4,7 +4,33 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { SCOPES, SESSION_COOKIE, tokenOf } from '../../../platform/http/auth.js';
 import { AppError } from '../../../platform/errors.js';
 import type { AccessService } from '../access.service.js';
-import { ROLES } from '../domain/roles.js';
+import { ROLE_SCOPES, ROLES } from '../domain/roles.js';
+import { API_KEY_SORTS, CreateApiKeyBody, CreateStaffBody, STAFF_SORTS, UpdateStaffBody, username } from '../access.contract.js';
+
+/** `sort=key` or `sort=-key`, one of the whitelisted keys. */
+const sortOf = <K extends string>(keys: readonly K[], fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => (keys as readonly string[]).includes(v.replace(/^-/, '')), { message: `one of ${keys.join(', ')} (prefix - for descending)` });
+
+const pageQuery = {
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  q: z.string().max(100).optional(),
+};
+
+const ApiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+  role: z.enum(ROLES).nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
 
 const StaffView = z.object({
   id: z.string(),
@@ -71,9 +97,37 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
   );
 
   app.get(
+    '/api/v1/roles',
+    {
+      schema: {
+        tags,
+        summary: 'The roles and the scopes each one grants, and every scope there is',
+        response: { 200: z.object({ roles: z.array(z.object({ role: z.enum(ROLES), scopes: z.array(z.enum(SCOPES)) })), scopes: z.array(z.enum(SCOPES)) }) },
+      },
+    },
+    async () => ({
+      roles: ROLES.map((role) => ({ role, scopes: SCOPES.filter((s) => ROLE_SCOPES[role].has(s)) })),
+      scopes: [...SCOPES],
+    }),
+  );
+
+  app.get(
     '/api/v1/staff',
-    { config: { scope: 'staff:admin' }, schema: { tags, summary: 'List staff accounts', response: { 200: z.object({ items: z.array(StaffView) }) } } },
-    async () => ({ items: await access.listStaff() }),
+    {
+      config: { scope: 'staff:admin' },
+      schema: {
+        tags,
+        summary: 'List staff accounts: search username or display name, filter by role and status, sort and page',
+        querystring: z.object({
+          ...pageQuery,
+          role: z.enum(ROLES).optional(),
+          status: z.enum(['active', 'disabled']).optional(),
+          sort: sortOf(STAFF_SORTS, 'username'),
+        }),
+        response: { 200: z.object({ items: z.array(StaffView), total: z.number().int() }) },
+      },
+    },
+    async (req) => access.pageStaff(req.query),
   );
 
   app.post(
@@ -83,13 +137,7 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
       schema: {
         tags,
         summary: 'Create a staff account; without a password one is generated and returned once',
-        body: z.object({
-          username: z.string(),
-          displayName: z.string().optional(),
-          role: z.enum(ROLES),
-          storeCode: z.string().nullable().optional(),
-          password: z.string().min(10).optional(),
-        }),
+        body: CreateStaffBody,
       },
     },
     async (req, reply) => {
@@ -97,6 +145,22 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
       reply.status(201);
       return { staff: result.staff, password: req.body.password ? undefined : result.password };
     },
+  );
+
+  app.patch(
+    '/api/v1/staff/:username',
+    {
+      config: { scope: 'staff:admin' },
+      schema: {
+        tags,
+        summary: 'Change display name, role or store, or disable/enable the account (disabling ends its sessions)',
+        description: 'The last active administrator can be neither demoted nor disabled (409 access.last_admin).',
+        params: z.object({ username }),
+        body: UpdateStaffBody,
+        response: { 200: StaffView },
+      },
+    },
+    async (req) => access.updateStaff(req.params.username, req.body),
   );
 
   app.post(
@@ -107,8 +171,20 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
 
   app.get(
     '/api/v1/api-keys',
-    { config: { scope: 'apikeys:admin' }, schema: { tags, summary: 'List API keys (never the secrets)' } },
-    async () => ({ items: await access.listApiKeys() }),
+    {
+      config: { scope: 'apikeys:admin' },
+      schema: {
+        tags,
+        summary: 'List API keys (never the secrets): who made them, their scopes, when last used (to the minute), revoked or not',
+        querystring: z.object({
+          ...pageQuery,
+          status: z.enum(['active', 'revoked']).optional(),
+          sort: sortOf(API_KEY_SORTS, '-createdAt'),
+        }),
+        response: { 200: z.object({ items: z.array(ApiKeyView), total: z.number().int() }) },
+      },
+    },
+    async (req) => access.pageApiKeys(req.query),
   );
 
   app.post(
@@ -117,8 +193,8 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
       config: { scope: 'apikeys:admin' },
       schema: {
         tags,
-        summary: 'Create an API key for a partner system; the key is returned once and stored hashed',
-        body: z.object({ name: z.string().min(1).max(100), scopes: z.array(z.enum(SCOPES)).min(1) }),
+        summary: 'Create an API key with a role’s scopes or scopes of its own; the key is returned once and stored hashed',
+        body: CreateApiKeyBody,
       },
     },
     async (req, reply) => {
@@ -130,10 +206,10 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
 
   app.delete(
     '/api/v1/api-keys/:id',
-    { config: { scope: 'apikeys:admin' }, schema: { tags, summary: 'Revoke an API key', params: z.object({ id: z.uuid() }) } },
-    async (req) => {
-      await access.revokeApiKey(req.params.id);
-      return { ok: true };
+    {
+      config: { scope: 'apikeys:admin' },
+      schema: { tags, summary: 'Revoke an API key; it stops working at once', params: z.object({ id: z.uuid() }), response: { 200: z.object({ ok: z.literal(true), apiKey: ApiKeyView }) } },
     },
+    async (req) => ({ ok: true as const, apiKey: await access.revokeApiKey(req.params.id) }),
   );
 }
