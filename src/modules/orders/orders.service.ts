@@ -69,7 +69,7 @@ export type ImportOrderResult =
 /** Event of a bulk import: one per committed batch instead of one per order. */
 export const ORDERS_BATCH_IMPORTED = 'orders.batch.imported';
 
-export interface OrderQuery {
+export interface OrderFilter {
   customerId?: string | undefined;
   channel?: string | undefined;
   storeCode?: string | undefined;
@@ -77,9 +77,30 @@ export interface OrderQuery {
   from?: string | undefined;
   /** A date-time (exclusive) or a date (through its end). */
   to?: string | undefined;
+}
+
+export interface OrderQuery extends OrderFilter {
   limit: number;
   cursor?: string | undefined;
 }
+
+export const ORDER_SORTS = ['placedAt', 'paid', 'channel', 'store'] as const;
+type OrderSortKey = (typeof ORDER_SORTS)[number];
+export type OrderSort = OrderSortKey | `-${OrderSortKey}`;
+
+export interface OrderPageQuery extends OrderFilter {
+  sort: OrderSort;
+  page: number;
+  pageSize: number;
+}
+
+/** Sort keys → SQL; text collates by code point so PGlite and PostgreSQL agree. */
+const ORDER_SORT_SQL: Record<OrderSortKey, string> = {
+  placedAt: 'o.placed_at',
+  paid: 'o.paid_fen',
+  channel: 'o.channel collate "C"',
+  store: 'o.store_code collate "C"',
+};
 
 interface ExistingOrder {
   id: string;
@@ -817,15 +838,7 @@ export class OrdersService {
 
   /** Newest first, keyset-paginated on (placed_at, id) so deep pages cost the same as the first. */
   async listOrders(q: OrderQuery) {
-    const where: SQL[] = [];
-    if (q.customerId) where.push(sql`o.customer_id = ${q.customerId}`);
-    if (q.channel) where.push(sql`o.channel = ${q.channel}`);
-    if (q.storeCode) where.push(sql`o.store_code = ${q.storeCode}`);
-    if (q.from) where.push(sql`o.placed_at >= ${this.instantParam('from', q.from)}`);
-    if (q.to) {
-      const end = /^\d{4}-\d{2}-\d{2}$/.test(q.to.trim()) ? nextDay(q.to.trim()) : q.to;
-      where.push(sql`o.placed_at < ${this.instantParam('to', end)}`);
-    }
+    const where = this.orderFilters(q);
     if (q.cursor) {
       const after = decodeCursor(q.cursor);
       where.push(sql`(o.placed_at, o.id) < (${after.placedAt}::timestamptz, ${after.id}::uuid)`);
@@ -842,6 +855,40 @@ export class OrdersService {
       items: page,
       nextCursor: rows.length > q.limit && last ? encodeCursor(last.placedAt, last.id) : null,
     };
+  }
+
+  /** The console's order list: the same filters, a whitelisted sort, a page number and the number of matches. */
+  async listOrdersPage(q: OrderPageQuery): Promise<{ items: Array<ReturnType<typeof orderView> & { storeName: string | null }>; total: number }> {
+    const where = this.orderFilters(q);
+    const filter = where.length > 0 ? sql`where ${sql.join(where, sql` and `)}` : sql``;
+    const desc = q.sort.startsWith('-');
+    const key = ORDER_SORT_SQL[(desc ? q.sort.slice(1) : q.sort) as OrderSortKey];
+    const dir = desc ? 'desc nulls last' : 'asc nulls first';
+    const [rows, counted] = await Promise.all([
+      query<OrderRow & { store_name: string | null }>(
+        this.db,
+        sql`select ${ORDER_COLUMNS}, s.name as store_name from orders.orders o
+            left join catalog.store_facts s on s.code = o.store_code
+            ${filter}
+            order by ${sql.raw(`${key} ${dir}, o.id ${desc ? 'desc' : 'asc'}`)}
+            limit ${q.pageSize} offset ${(q.page - 1) * q.pageSize}`,
+      ),
+      query<{ n: number }>(this.db, sql`select count(*)::int as n from orders.orders o ${filter}`),
+    ]);
+    return { items: rows.map((r) => ({ ...orderView(r), storeName: r.store_name })), total: Number(counted[0]!.n) };
+  }
+
+  private orderFilters(q: OrderFilter): SQL[] {
+    const where: SQL[] = [];
+    if (q.customerId) where.push(sql`o.customer_id = ${q.customerId}`);
+    if (q.channel) where.push(sql`o.channel = ${q.channel}`);
+    if (q.storeCode) where.push(sql`o.store_code = ${q.storeCode}`);
+    if (q.from) where.push(sql`o.placed_at >= ${this.instantParam('from', q.from)}`);
+    if (q.to) {
+      const end = /^\d{4}-\d{2}-\d{2}$/.test(q.to.trim()) ? nextDay(q.to.trim()) : q.to;
+      where.push(sql`o.placed_at < ${this.instantParam('to', end)}`);
+    }
+    return where;
   }
 
   private instantParam(field: string, text: string): string {

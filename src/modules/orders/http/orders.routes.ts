@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../../../platform/errors.js';
 import { batchBody, splitValid, summarize, type ItemResult } from '../../../platform/http/batch.js';
 import { formatMoney } from '../../../platform/money.js';
-import type { ItemError, OrderResult, OrdersService, ReturnResult } from '../orders.service.js';
+import { ORDER_SORTS, type ItemError, type OrderResult, type OrdersService, type ReturnResult } from '../orders.service.js';
 import { CHANNELS, OrderInput, ReturnInput } from '../orders.schemas.js';
 
 type OrderDetail = Awaited<ReturnType<OrdersService['getOrder']>>;
@@ -157,7 +157,11 @@ export function registerOrdersRoutes(root: FastifyInstance, orders: OrdersServic
       config: { scope: 'orders:read' },
       schema: {
         tags,
-        summary: 'List orders, newest first',
+        summary: 'List orders: newest first with a cursor, or by page with a sort and the total',
+        description:
+          'Without `page`: newest first, `limit` per call and `nextCursor` for the next one. With `page`: `pageSize` (≤ 200) ' +
+          'orders sorted by `sort` (placedAt, paid, channel, store; `-` for descending, default -placedAt), answered as ' +
+          '`{items, total}` with each order\'s `storeName`.',
         querystring: z.object({
           customerId: z.uuid().optional(),
           channel: z.enum(CHANNELS).optional(),
@@ -166,11 +170,19 @@ export function registerOrdersRoutes(root: FastifyInstance, orders: OrdersServic
           to: z.string().optional().describe('Placed before this date-time, or through the end of this date'),
           limit: z.coerce.number().int().min(1).max(500).default(50),
           cursor: z.string().optional().describe('nextCursor of the previous page'),
+          page: z.coerce.number().int().min(1).optional().describe('Page number (1-based): paged mode'),
+          pageSize: z.coerce.number().int().min(1).max(200).default(25),
+          sort: z.enum(ORDER_SORTS.flatMap((k) => [k, `-${k}`] as const)).default('-placedAt'),
         }),
       },
     },
     async (req) => {
-      const page = await orders.listOrders(req.query);
+      const { page: pageNo, pageSize, sort, limit, cursor, ...filter } = req.query;
+      if (pageNo !== undefined) {
+        const paged = await orders.listOrdersPage({ ...filter, page: pageNo, pageSize, sort });
+        return { items: paged.items.map((o) => ({ ...orderSummaryView(o), storeName: o.storeName })), total: paged.total };
+      }
+      const page = await orders.listOrders({ ...filter, limit, cursor });
       return { items: page.items.map(orderSummaryView), nextCursor: page.nextCursor };
     },
   );
