@@ -10,6 +10,7 @@ import { CustomersService, IDENTIFIER_ATTACHED } from '../modules/customers/inde
 import { OrdersService } from '../modules/orders/index.js';
 import { InsightsService } from '../modules/insights/index.js';
 import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached } from '../modules/activity/index.js';
+import { ImportsService } from '../modules/ingest/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -27,6 +28,8 @@ export interface Kemai {
   orders: OrdersService;
   activity: ActivityService;
   insights: InsightsService;
+  /** Files uploaded in the console and imported in this process. */
+  imports: ImportsService;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,12 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const insights = new InsightsService(db, { timeZone: config.timeZone });
+  const imports = new ImportsService(db, { catalog, customers, orders, activity }, {
+    importDir: config.importDir,
+    limitBytes: config.importLimitBytes,
+    timeZone: config.timeZone,
+    log,
+  });
   events.subscribe(IDENTIFIER_ATTACHED, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached(activity));
 
   let jobs: Jobs | undefined;
@@ -75,6 +84,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     orders,
     activity,
     insights,
+    imports,
     async close() {
       await events.stop();
       await jobs?.stop();

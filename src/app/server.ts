@@ -8,6 +8,7 @@ import { registerCatalogRoutes } from '../modules/catalog/index.js';
 import { registerCustomersRoutes } from '../modules/customers/index.js';
 import { registerOrdersRoutes } from '../modules/orders/index.js';
 import { registerActivityRoutes } from '../modules/activity/index.js';
+import { registerImportsRoutes } from '../modules/ingest/index.js';
 import { registerInsightsRoutes } from '../modules/insights/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
@@ -31,6 +32,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerCustomersRoutes(app, kemai.customers);
   registerOrdersRoutes(app, kemai.orders);
   registerActivityRoutes(app, kemai.activity);
+  registerImportsRoutes(app, kemai.imports);
   registerInsightsRoutes(app, kemai.insights);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});

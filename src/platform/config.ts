@@ -21,6 +21,8 @@ const ConfigSchema = z.object({
   KEMAI_DEFAULT_REGION: z.string().length(2).default('CN'),
   KEMAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KEMAI_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  KEMAI_IMPORT_DIR: z.string().optional(),
+  KEMAI_IMPORT_LIMIT_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
   KEMAI_DEMO: z.enum(['auto', 'never']).default('auto'),
   KEMAI_DEMO_CUSTOMERS: z.coerce.number().int().positive().default(20000),
   KEMAI_SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
@@ -40,6 +42,9 @@ export type Config = {
   defaultRegion: string;
   logLevel: z.infer<typeof ConfigSchema>['KEMAI_LOG_LEVEL'];
   bodyLimitBytes: number;
+  /** Where files uploaded through the console wait to be imported (`<dataDir>/imports` by default). */
+  importDir: string;
+  importLimitBytes: number;
   demo: 'auto' | 'never';
   demoCustomers: number;
   sessionTtlHours: number;
@@ -59,15 +64,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const dataDir = path.resolve(e.KEMAI_DATA_DIR);
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.KEMAI_DATA_DIR),
+    dataDir,
     timeZone: e.KEMAI_TIMEZONE,
     defaultRegion: e.KEMAI_DEFAULT_REGION.toUpperCase(),
     logLevel: e.KEMAI_LOG_LEVEL,
     bodyLimitBytes: e.KEMAI_BODY_LIMIT_BYTES,
+    importDir: e.KEMAI_IMPORT_DIR ? path.resolve(e.KEMAI_IMPORT_DIR) : path.join(dataDir, 'imports'),
+    importLimitBytes: e.KEMAI_IMPORT_LIMIT_BYTES,
     demo: e.KEMAI_DEMO,
     demoCustomers: e.KEMAI_DEMO_CUSTOMERS,
     sessionTtlHours: e.KEMAI_SESSION_TTL_HOURS,

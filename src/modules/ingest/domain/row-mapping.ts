@@ -129,7 +129,7 @@ export function compileMapping(
   };
 }
 
-function columnsOf(rule: FieldRule): string[] {
+export function columnsOf(rule: FieldRule): string[] {
   return [...(rule.column ? [rule.column] : []), ...(rule.sum ?? []), ...(rule.divideBy ? [rule.divideBy] : [])];
 }
 
