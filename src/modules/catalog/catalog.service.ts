@@ -1,4 +1,4 @@
-import { asc, eq, ilike, or, sql, inArray, type SQL } from 'drizzle-orm';
+import { asc, desc, eq, ilike, or, sql, inArray, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -8,6 +8,46 @@ import type { ProductInput, StoreInput } from './catalog.schemas.js';
 
 export type Store = typeof stores.$inferSelect;
 export type Product = typeof products.$inferSelect;
+
+export const STORE_SORTS = ['code', 'name', 'city', 'openedOn', 'status'] as const;
+export const PRODUCT_SORTS = ['sku', 'name', 'category', 'brand', 'listPrice', 'updatedAt'] as const;
+
+export interface PageQuery<S extends string> {
+  q?: string | undefined;
+  /** `key` or `-key` (descending). */
+  sort: S | `-${S}`;
+  page: number;
+  pageSize: number;
+}
+
+/** Text sorts by code point (`collate "C"`), so PGlite and PostgreSQL list in the same order. */
+const byText = (c: AnyColumn) => sql`${c} collate "C"`;
+const STORE_ORDER: Record<(typeof STORE_SORTS)[number], SQL | AnyColumn> = {
+  code: byText(stores.code),
+  name: byText(stores.name),
+  city: byText(stores.city),
+  openedOn: stores.openedOn,
+  status: byText(stores.status),
+};
+const PRODUCT_ORDER: Record<(typeof PRODUCT_SORTS)[number], SQL | AnyColumn> = {
+  sku: byText(products.sku),
+  name: byText(products.name),
+  category: sql`array_to_string(${products.categoryPath}, '/') collate "C"`,
+  brand: byText(products.brand),
+  listPrice: products.listPriceFen,
+  updatedAt: products.updatedAt,
+};
+
+function orderOf<S extends string>(columns: Record<S, SQL | AnyColumn>, sort: S | `-${S}`, tieBreak: SQL): SQL[] {
+  const key = sort.replace(/^-/, '') as S;
+  const dir = sort.startsWith('-') ? desc : asc;
+  // Empty values last whichever way the list is sorted.
+  return [sql`${columns[key]} is null`, dir(columns[key]), tieBreak];
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
 export class CatalogService {
   constructor(private readonly db: Db) {}
@@ -111,6 +151,34 @@ export class CatalogService {
 
   async listStores(): Promise<Store[]> {
     return this.db.select().from(stores).orderBy(asc(stores.code));
+  }
+
+  /** One page of stores: code prefix, name or city containing `q`. */
+  async storesPage(q: PageQuery<(typeof STORE_SORTS)[number]>): Promise<{ items: Store[]; total: number }> {
+    const term = q.q?.trim() ? escapeLike(q.q.trim()) : undefined;
+    const where = term ? or(ilike(stores.code, `${term}%`), ilike(stores.name, `%${term}%`), ilike(stores.city, `%${term}%`)) : undefined;
+    return this.page<Store>(stores, where, orderOf(STORE_ORDER, q.sort, byText(stores.code)), q);
+  }
+
+  /** One page of products: SKU prefix, name or brand containing `q`. */
+  async productsPage(q: PageQuery<(typeof PRODUCT_SORTS)[number]>): Promise<{ items: Product[]; total: number }> {
+    const term = q.q?.trim() ? escapeLike(q.q.trim()) : undefined;
+    const where = term ? or(ilike(products.sku, `${term}%`), ilike(products.name, `%${term}%`), ilike(products.brand, `%${term}%`)) : undefined;
+    return this.page<Product>(products, where, orderOf(PRODUCT_ORDER, q.sort, byText(products.sku)), q);
+  }
+
+  private async page<R>(table: typeof stores | typeof products, where: SQL | undefined, order: SQL[], q: { page: number; pageSize: number }) {
+    const [items, [count]] = await Promise.all([
+      this.db
+        .select()
+        .from(table)
+        .where(where)
+        .orderBy(...order)
+        .limit(q.pageSize)
+        .offset((q.page - 1) * q.pageSize),
+      this.db.select({ n: sql<number>`count(*)::int` }).from(table).where(where),
+    ]);
+    return { items: items as R[], total: count!.n };
   }
 
   async getStore(code: string): Promise<Store> {

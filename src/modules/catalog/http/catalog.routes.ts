@@ -3,8 +3,21 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { batchBody, splitValid, summarize } from '../../../platform/http/batch.js';
 import { formatMoney } from '../../../platform/money.js';
-import type { CatalogService, Product } from '../catalog.service.js';
+import { PRODUCT_SORTS, STORE_SORTS, type CatalogService, type Product } from '../catalog.service.js';
 import { ProductInput, StoreInput } from '../catalog.schemas.js';
+
+/** Console lists: `page`, `pageSize` (≤ 200) and `sort` (`key` or `-key`, one of `keys`). */
+function pageQuery<K extends string>(keys: readonly K[], fallback: K) {
+  return {
+    page: z.coerce.number().int().min(1).max(100_000).optional(),
+    pageSize: z.coerce.number().int().min(1).max(200).default(25),
+    sort: z
+      .string()
+      .default(fallback)
+      .refine((v) => (keys as readonly string[]).includes(v.replace(/^-/, '')), { message: `one of ${keys.join(', ')} (prefix - for descending)` })
+      .transform((v) => v as K | `-${K}`),
+  };
+}
 
 export function productView(p: Product) {
   return {
@@ -43,9 +56,23 @@ export function registerCatalogRoutes(root: FastifyInstance, catalog: CatalogSer
       return summarize([...errors, ...(await catalog.upsertStores(valid))]);
     },
   );
-  app.get('/api/v1/stores', { config: { scope: 'catalog:read' }, schema: { tags, summary: 'List stores' } }, async () => ({
-    items: await catalog.listStores(),
-  }));
+  app.get(
+    '/api/v1/stores',
+    {
+      config: { scope: 'catalog:read' },
+      schema: {
+        tags,
+        summary: 'List stores',
+        description: 'Without `page`: every store, by code. With `page`: `pageSize` stores of page `page` sorted by `sort`, and `total`.',
+        querystring: z.object({ q: z.string().max(100).optional(), ...pageQuery(STORE_SORTS, 'code') }),
+      },
+    },
+    async (req) => {
+      const { page, pageSize, sort, q } = req.query;
+      if (page === undefined) return { items: await catalog.listStores() };
+      return catalog.storesPage({ q, page, pageSize, sort });
+    },
+  );
   app.get(
     '/api/v1/stores/:code',
     { config: { scope: 'catalog:read' }, schema: { tags, summary: 'One store', params: z.object({ code: z.string() }) } },
@@ -79,16 +106,23 @@ export function registerCatalogRoutes(root: FastifyInstance, catalog: CatalogSer
       schema: {
         tags,
         summary: 'Search products by SKU prefix or name',
+        description: 'Two ways to page: `limit`/`offset`, or `page`, `pageSize` and `sort` (answers `total` too).',
         querystring: z.object({
           q: z.string().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
           offset: z.coerce.number().int().min(0).default(0),
+          ...pageQuery(PRODUCT_SORTS, 'sku'),
         }),
       },
     },
-    async (req) => ({
-      items: (await catalog.searchProducts({ search: req.query.q, limit: req.query.limit, offset: req.query.offset })).map(productView),
-    }),
+    async (req) => {
+      const { page, pageSize, sort, q } = req.query;
+      if (page !== undefined) {
+        const found = await catalog.productsPage({ q, page, pageSize, sort });
+        return { items: found.items.map(productView), total: found.total };
+      }
+      return { items: (await catalog.searchProducts({ search: q, limit: req.query.limit, offset: req.query.offset })).map(productView) };
+    },
   );
   app.get(
     '/api/v1/products/:sku',
