@@ -48,7 +48,16 @@ function formatters(locale: string) {
     day: (v: string | null | undefined) => orDash(v, (d) => date.format(new Date(`${d.slice(0, 10)}T12:00:00`))),
     dateTime: (v: string | null | undefined) => orDash(v, (d) => dateTime.format(new Date(d))),
     date: (v: string | null | undefined) => orDash(v, (d) => date.format(new Date(d))),
+    /** Stored E.164; a mainland mobile reads as people write it (138 0013 8000). Masked values pass through. */
+    phone: (v: string | null | undefined) => orDash(v, formatPhone),
   };
 }
 
 export type Format = ReturnType<typeof formatters>;
+
+export function formatPhone(e164: string): string {
+  const cn = /^\+86(1\d{2})(\d{4})(\d{4})$/.exec(e164);
+  if (cn) return `${cn[1]} ${cn[2]} ${cn[3]}`;
+  const other = /^\+(\d{1,3})(\d{4,})$/.exec(e164);
+  return other && !e164.startsWith('+86') ? `+${other[1]} ${other[2]}` : e164;
+}

@@ -158,7 +158,7 @@ function CustomerView({ c }: { c: Customer360 }) {
                   <tr key={`${i.type}:${i.value}`}>
                     <td className="nowrap">{t(`identifier.${i.type}`, { defaultValue: i.type })}</td>
                     <td>
-                      <span className="mono break">{i.value}</span>
+                      <span className="mono break">{i.type === 'phone' ? f.phone(i.value) : i.value}</span>
                       {i.primary && (typeCount.get(i.type) ?? 0) > 1 ? <span className="badge badge-ok">{t('identifiers.primary')}</span> : null}
                     </td>
                     <td className="muted nowrap">{sourceLabel(t, i.source)}</td>

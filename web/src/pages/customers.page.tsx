@@ -34,7 +34,7 @@ export function CustomersPage() {
         </Link>
       ),
     },
-    { header: t('identifier.phone'), cell: (c) => (c.phone ? <span className="mono">{c.phone}</span> : '—') },
+    { header: t('identifier.phone'), cell: (c) => (c.phone ? <span className="mono nowrap">{f.phone(c.phone)}</span> : '—') },
     { header: t('identifier.member_no'), cell: (c) => (c.memberNo ? <span className="mono">{c.memberNo}</span> : '—'), hideNarrow: true },
     { header: t('customer.city'), cell: (c) => c.city ?? '—', hideNarrow: true },
     { sort: 'orders', header: t('customerList.orders'), cell: (c) => f.number(c.orders), className: 'num' },

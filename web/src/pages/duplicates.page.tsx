@@ -12,7 +12,7 @@ function Person({ c }: { c: CustomerSummary }) {
       <Link to={`/customers/${c.id}`} className="strong-link">
         {c.name || t('customer.unnamed')}
       </Link>
-      <div className="muted small">{[c.phone, c.email, c.memberNo].filter(Boolean).join(' · ') || '—'}</div>
+      <div className="muted small">{[c.phone ? f.phone(c.phone) : null, c.email, c.memberNo].filter(Boolean).join(' · ') || '—'}</div>
       <div className="muted small">{[c.birthday ? f.day(c.birthday) : null, c.city].filter(Boolean).join(' · ')}</div>
     </div>
   );
