@@ -215,7 +215,7 @@ async function main() {
     figures.push({
       page: 'Customer list `/customers`',
       shownMs: await shown('/customers', () => page.locator('table.table tbody tr').first().waitFor()),
-      api: await apiCalls(['/api/v1/customers?page=1&pageSize=25&sort=-lastSeen']),
+      api: await apiCalls(['/api/v1/customers?page=1&pageSize=25&sort=-created']),
     });
     figures.push({
       page: 'Customer 360 `/customers/:id` (the person with the most orders)',

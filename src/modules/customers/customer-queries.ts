@@ -119,7 +119,8 @@ export interface ListedCustomer extends CustomerSummary {
 /** Sort keys → SQL; every order ends on the id so pages never overlap or skip. */
 const SORT_SQL: Record<(typeof LIST_SORTS)[number], string> = {
   lastSeen: 'c.last_seen_at',
-  created: 'c.created_at',
+  // Ids are UUIDv7, minted when the profile is created: the primary key serves this order.
+  created: 'c.id',
   name: 'c.name collate "C"',
   orders: 's.orders',
   spend: 's.net_spend_fen',
@@ -149,23 +150,24 @@ export async function listCustomers(
   if (l.firstOrderFrom) where.push(sql`s.first_order_at >= (${l.firstOrderFrom}::date)::timestamp at time zone ${tz}`);
   if (l.firstOrderTo) where.push(sql`s.first_order_at < (${l.firstOrderTo}::date + 1)::timestamp at time zone ${tz}`);
   const desc = l.sort.startsWith('-');
-  const key = SORT_SQL[(desc ? l.sort.slice(1) : l.sort) as (typeof LIST_SORTS)[number]];
-  const dir = desc ? 'desc nulls last' : 'asc nulls first';
-  const from = sql`customers.customers c
-    left join lateral (
+  const sortKey = (desc ? l.sort.slice(1) : l.sort) as (typeof LIST_SORTS)[number];
+  const order = sql.raw(`${SORT_SQL[sortKey]} ${desc ? 'desc nulls last' : 'asc nulls first'}, c.id ${desc ? 'desc' : 'asc'}`);
+  const stats = sql`left join lateral (
       select count(*)::int as orders, coalesce(sum(o.paid_fen - o.refunded_fen), 0)::bigint as net_spend_fen,
              min(o.placed_at) as first_order_at, max(o.placed_at) as last_order_at
-      from orders.order_facts o where o.customer_id = c.id and o.status <> 'cancelled') s on true
-    where ${sql.join(where, sql` and `)}`;
+      from orders.order_facts o where o.customer_id = c.id and o.status <> 'cancelled') s on true`;
+  // Order figures for every profile only when a filter or the sort needs them; otherwise the page is
+  // picked from customers alone (by index for the default sort) and only its rows get their figures.
+  const needsStats = Boolean(l.firstOrderFrom || l.firstOrderTo) || ['orders', 'spend', 'lastOrder'].includes(sortKey);
+  const filtered = sql`customers.customers c ${needsStats ? stats : sql``} where ${sql.join(where, sql` and `)}`;
+  const limit = sql`limit ${l.pageSize} offset ${(l.page - 1) * l.pageSize}`;
+  const pageSql = needsStats
+    ? sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, s.first_order_at, s.last_order_at from ${filtered} order by ${order} ${limit}`
+    : sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, s.first_order_at, s.last_order_at
+          from (select c.* from ${filtered} order by ${order} ${limit}) c ${stats} order by ${order}`;
   const [rows, counted] = await Promise.all([
-    query<SummaryRow & { orders: number; net_spend_fen: string | number; first_order_at: string | null; last_order_at: string | null }>(
-      db,
-      sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, s.first_order_at, s.last_order_at
-          from ${from}
-          order by ${sql.raw(`${key} ${dir}, c.id ${desc ? 'desc' : 'asc'}`)}
-          limit ${l.pageSize} offset ${(l.page - 1) * l.pageSize}`,
-    ),
-    query<{ n: number }>(db, sql`select count(*)::int as n from ${from}`),
+    query<SummaryRow & { orders: number; net_spend_fen: string | number; first_order_at: string | null; last_order_at: string | null }>(db, pageSql),
+    query<{ n: number }>(db, sql`select count(*)::int as n from ${filtered}`),
   ]);
   return {
     items: rows.map(({ orders, net_spend_fen, first_order_at, last_order_at, ...r }) => ({

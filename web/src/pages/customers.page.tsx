@@ -12,7 +12,7 @@ const FILTERS = ['active', 'asOf', 'firstOrderFrom', 'firstOrderTo', 'city', 'ta
 export function CustomersPage() {
   const { t } = useTranslation();
   const f = useFormat();
-  const list = useListParams({ sort: '-lastSeen' });
+  const list = useListParams({ sort: '-created' });
   const q = list.params.get('q') ?? '';
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
@@ -41,6 +41,7 @@ export function CustomersPage() {
     { sort: 'spend', header: t('customerList.netSpend'), cell: (c) => f.money(c.netSpend), className: 'num' },
     { sort: 'lastOrder', header: t('customerList.lastOrder'), cell: (c) => f.date(c.lastOrderAt), hideNarrow: true },
     { sort: 'lastSeen', header: t('customer.lastSeen'), cell: (c) => f.date(c.lastSeenAt), hideNarrow: true },
+    { sort: 'created', header: t('customer.since'), cell: (c) => f.date(c.createdAt), hideNarrow: true },
   ];
 
   const chips = FILTERS.filter((k) => list.params.get(k));

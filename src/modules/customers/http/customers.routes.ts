@@ -76,7 +76,7 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
             cursor: z.string().max(100).optional().describe('nextCursor of the previous page'),
             page: z.coerce.number().int().min(1).max(100_000).optional(),
             pageSize: pageLimit.default(25),
-            sort: z.enum([...LIST_SORTS, ...LIST_SORTS.map((s) => `-${s}` as const)]).default('-lastSeen'),
+            sort: z.enum([...LIST_SORTS, ...LIST_SORTS.map((s) => `-${s}` as const)]).default('-created'),
             active: z.string().regex(/^\d{1,4}d$/, 'is a number of days like 90d').optional(),
             asOf: isoDate.optional(),
             firstOrderFrom: isoDate.optional(),
