@@ -163,7 +163,7 @@ describe.skipIf(skip)('console in a browser', () => {
     expect(await page.locator('.user-role').textContent()).toBe('店长');
     // Deep link kept through sign-in; a store manager may review duplicates.
     expect(new URL(page.url()).pathname).toBe('/customers');
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['概览', '客户', '疑似重复']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['概览', '客户', '疑似重复', '订单']);
   });
 
   it('finds a customer by phone and opens the 360 with the exact name and order count', async () => {
@@ -201,7 +201,7 @@ describe.skipIf(skip)('console in a browser', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await page.reload();
     await page.getByTestId('customer-name').waitFor();
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Duplicates']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Duplicates', 'Orders']);
     expect(await page.locator('.tl-kind').allTextContents()).toEqual(['Order', 'Activity', 'Return', 'Order']);
     await shot('04-customer-360-en');
     await page.setViewportSize({ width: 820, height: 1180 });
@@ -209,17 +209,18 @@ describe.skipIf(skip)('console in a browser', () => {
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
-  it('draws revenue by channel on the overview', async () => {
+  it('draws the dashboard for the 30 days up to the latest order', async () => {
     await page.getByRole('link', { name: 'Overview' }).click();
     // Each chart mounts its own canvas once the lazily loaded ECharts chunk arrives.
-    await page.locator('.chart canvas').nth(1).waitFor();
-    expect(await page.locator('.chart canvas').count()).toBe(2);
-    // Net of the refunded shirt: 527.00 + 119.70 + 129.00 × (1 + 2 + 3 + 4) − 199.00.
-    expect(await page.locator('.kpi-value').allTextContents()).toEqual(['6', '¥1,737.70', '5', '¥289.62']);
+    await page.locator('.chart canvas').nth(3).waitFor();
+    expect(await page.locator('.chart canvas').count()).toBe(4);
+    // Paid for the six orders: 527.00 + 119.70 + 129.00 × (1 + 2 + 3 + 4) (tests/browser/console-dashboard.test.ts has the rest).
+    expect(await page.locator('[data-kpi=orders] .kpi-value').textContent()).toBe('6');
+    expect(await page.locator('[data-kpi=revenueFen] .kpi-value').textContent()).toBe('¥1,936.70');
     await shot('06-overview-en');
     await page.getByRole('button', { name: '中文' }).click();
-    await page.getByRole('heading', { name: '概览' }).waitFor();
-    expect(await page.locator('.kpi-label').allTextContents()).toEqual(['订单数', '销售额', '购买客户', '客单价']);
+    await page.getByRole('heading', { name: '经营概览' }).waitFor();
+    expect(await page.locator('[data-kpi=revenueFen] .kpi-label').textContent()).toBe('销售额');
     await shot('07-overview-zh');
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -242,7 +243,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await signOut();
     await signIn(ANALYST);
     await page.locator('.user-name').waitFor();
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Orders']);
     await page.getByRole('link', { name: 'Customers', exact: true }).click();
     await page.getByRole('searchbox').fill('13800138000');
     await page.getByRole('searchbox').press('Enter');

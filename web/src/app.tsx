@@ -9,6 +9,7 @@ import { OverviewPage } from './pages/overview.page';
 import { CustomersPage } from './pages/customers.page';
 import { Customer360Page } from './pages/customer-360.page';
 import { DuplicatesPage } from './pages/duplicates.page';
+import { OrdersPage } from './pages/orders.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -30,6 +31,7 @@ function Pages({ me }: { me: Me }) {
       <Route path="/customers" element={can(me, 'customers:read') ? <CustomersPage /> : <NoAccess />} />
       <Route path="/customers/duplicates" element={can(me, 'customers:merge') ? <DuplicatesPage /> : <NoAccess />} />
       <Route path="/customers/:id" element={can(me, 'customers:read') ? <Customer360Page /> : <NoAccess />} />
+      <Route path="/orders" element={can(me, 'orders:read') ? <OrdersPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

@@ -88,6 +88,9 @@ describe('GET /api/v1/insights/overview', () => {
     const o = (await get('/api/v1/insights/overview')).json();
     expect(o.period).toEqual({ from: '2025-10-13', to: '2025-11-11', days: 30 });
     expect(o.kpis.orders.current).toBe(8); // A1 A2 A3 B1 C2 G1 G2 G3
+    const week = (await get('/api/v1/insights/overview?days=7')).json();
+    expect(week.period).toEqual({ from: '2025-11-05', to: '2025-11-11', days: 7 });
+    expect(week.kpis.orders).toEqual({ current: 4, comparison: 3 }); // A3 G2 C2 G3; G1 A2 B1 (10-29 – 11-04)
   });
 
   it('answers 400 naming the field for bad dates and a reversed period', async () => {
@@ -98,6 +101,7 @@ describe('GET /api/v1/insights/overview', () => {
       ['from=2023-01-01&to=2025-11-10', 'from'],
       ['from=2025-02-29', 'from'],
       ['compare=month', 'compare'],
+      ['days=0', 'days'],
     ];
     for (const [qs, field] of cases) {
       const res = await get(`/api/v1/insights/overview?${qs}`);

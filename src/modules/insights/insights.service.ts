@@ -8,6 +8,8 @@ export type CompareKind = 'previous' | 'year';
 export interface OverviewQuery {
   from?: string | undefined;
   to?: string | undefined;
+  /** Without `from`: the period is this many days ending on `to` (default 30). */
+  days?: number | undefined;
   compare: CompareKind;
 }
 
@@ -136,14 +138,14 @@ export class InsightsService {
     };
   }
 
-  /** The requested period, defaulting to the 30 days ending on the day of the latest order. */
+  /** The requested period; `to` defaults to the day of the latest order, `from` to `days` (30) days ending on `to`. */
   private async period(q: OverviewQuery): Promise<Period> {
     for (const field of ['from', 'to'] as const) {
       const v = q[field];
       if (v !== undefined && !validDay(v)) throw invalid('validation_failed', `${field}: must be a date YYYY-MM-DD`, [{ path: field, message: 'must be a date YYYY-MM-DD' }]);
     }
     const to = q.to ?? (await this.latestOrderDay());
-    const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1));
+    const from = q.from ?? addDays(to, -((q.days ?? DEFAULT_DAYS) - 1));
     if (from > to) throw invalid('validation_failed', 'from: must be on or before to', [{ path: 'from', message: 'must be on or before to' }]);
     const days = periodDays(from, to);
     if (days > MAX_DAYS) throw invalid('validation_failed', `from: a period covers at most ${MAX_DAYS} days`, [{ path: 'from', message: `a period covers at most ${MAX_DAYS} days` }]);

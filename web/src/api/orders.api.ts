@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from './api-client';
 import type { Money } from '../format/format';
 
@@ -19,12 +19,17 @@ export interface OrderPage {
   nextCursor?: string | null;
 }
 
-/** The overview's sample: the most recent orders, one page. */
-export const RECENT_ORDERS = 500;
+export interface ListedOrder extends OrderSummary {
+  storeName: string | null;
+  lineCount: number;
+  grossAmount: Money;
+}
 
-export function useRecentOrders() {
+/** The orders list: `query` carries the page's URL parameters (filters, page, pageSize, sort). */
+export function useOrderList(query: string) {
   return useQuery({
-    queryKey: ['orders', 'recent', RECENT_ORDERS],
-    queryFn: ({ signal }) => api<OrderPage>('/api/v1/orders', { query: { limit: RECENT_ORDERS }, signal }),
+    queryKey: ['orders', 'list', query],
+    queryFn: ({ signal }) => api<{ items: ListedOrder[]; total: number }>(`/api/v1/orders?${query}`, { signal }),
+    placeholderData: keepPreviousData,
   });
 }

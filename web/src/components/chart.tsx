@@ -6,6 +6,8 @@ export interface ChartProps {
   height?: number;
   /** What the chart shows, for screen readers. */
   label: string;
+  /** A click on a bar, slice or point: its series index, data index and category name. */
+  onClick?: (hit: { seriesIndex: number; dataIndex: number; name: string }) => void;
 }
 
 // ECharts is the heaviest dependency: it loads with the first page that draws a chart.

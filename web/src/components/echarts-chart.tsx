@@ -10,14 +10,17 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, Tool
 
 export const PALETTE = ['#0f766e', '#f59e0b', '#6366f1', '#ec4899', '#0ea5e9', '#84cc16', '#a855f7', '#64748b'];
 
-export function EChart({ option, height = 280, label }: ChartProps) {
+export function EChart({ option, height = 280, label, onClick }: ChartProps) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const click = useRef(onClick);
+  click.current = onClick;
 
   useEffect(() => {
     const node = el.current!;
     const instance = echarts.init(node, undefined, { renderer: 'canvas' });
     chart.current = instance;
+    instance.on('click', (p) => click.current?.({ seriesIndex: p.seriesIndex ?? 0, dataIndex: p.dataIndex, name: p.name }));
     const observer = new ResizeObserver(() => instance.resize());
     observer.observe(node);
     return () => {
@@ -41,5 +44,5 @@ export function EChart({ option, height = 280, label }: ChartProps) {
     );
   }, [option]);
 
-  return <div ref={el} className="chart" role="img" aria-label={label} style={{ height }} />;
+  return <div ref={el} className={onClick ? 'chart chart-clickable' : 'chart'} role="img" aria-label={label} style={{ height }} />;
 }

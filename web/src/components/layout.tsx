@@ -20,6 +20,7 @@ export const NAV: NavItem[] = [
   { to: '/', label: 'nav.overview', icon: 'overview', anyOf: ['orders:read'], end: true },
   { to: '/customers', label: 'nav.customers', icon: 'customers', anyOf: ['customers:read'], end: true },
   { to: '/customers/duplicates', label: 'nav.duplicates', icon: 'duplicates', anyOf: ['customers:merge'] },
+  { to: '/orders', label: 'orderList.nav', icon: 'orders', anyOf: ['orders:read'] },
 ];
 
 export function visibleNav(me: Me): NavItem[] {

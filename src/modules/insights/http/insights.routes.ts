@@ -9,6 +9,7 @@ const OverviewQuery = z
   .object({
     from: day.optional(),
     to: day.optional(),
+    days: z.coerce.number().int().min(1).max(MAX_DAYS).optional().describe('Without `from`: the period is this many days ending on `to`'),
     compare: z.enum(['previous', 'year']).default('previous'),
   })
   .superRefine((q, ctx) => {
@@ -34,8 +35,8 @@ export function registerInsightsRoutes(root: FastifyInstance, insights: Insights
           'repurchase rate (share of the period\'s buyers with 2 or more orders in it), orders, revenue (paid, in fen), average ' +
           'order value, member share of sales, revenue by channel, the top 10 stores and a trend series (daily; weekly for ' +
           'periods over 92 days) — each for the period and the comparison period (`previous`: the same number of days just ' +
-          'before; `year`: the same dates a year earlier). Cancelled orders count nowhere. Without `from`/`to`: the 30 days ' +
-          'ending on the day of the latest order.',
+          'before; `year`: the same dates a year earlier). Cancelled orders count nowhere. `to` defaults to the day of the ' +
+          'latest order (demo and imported data show figures whatever today is), `from` to `days` (default 30) days ending on `to`.',
         querystring: OverviewQuery,
       },
     },
