@@ -163,7 +163,7 @@ describe.skipIf(skip)('console in a browser', () => {
     expect(await page.locator('.user-role').textContent()).toBe('店长');
     // Deep link kept through sign-in; a store manager may review duplicates.
     expect(new URL(page.url()).pathname).toBe('/customers');
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['概览', '客户', '疑似重复', '订单']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['概览', '客户', '疑似重复', '订单', '门店', '商品']);
   });
 
   it('finds a customer by phone and opens the 360 with the exact name and order count', async () => {
@@ -201,7 +201,7 @@ describe.skipIf(skip)('console in a browser', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await page.reload();
     await page.getByTestId('customer-name').waitFor();
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Duplicates', 'Orders']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Duplicates', 'Orders', 'Stores', 'Products']);
     expect(await page.locator('.tl-kind').allTextContents()).toEqual(['Order', 'Activity', 'Return', 'Order']);
     await shot('04-customer-360-en');
     await page.setViewportSize({ width: 820, height: 1180 });
@@ -243,7 +243,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await signOut();
     await signIn(ANALYST);
     await page.locator('.user-name').waitFor();
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Orders']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Orders', 'Stores', 'Products']);
     await page.getByRole('link', { name: 'Customers', exact: true }).click();
     await page.getByRole('searchbox').fill('13800138000');
     await page.getByRole('searchbox').press('Enter');

@@ -10,6 +10,9 @@ import { CustomersPage } from './pages/customers.page';
 import { Customer360Page } from './pages/customer-360.page';
 import { DuplicatesPage } from './pages/duplicates.page';
 import { OrdersPage } from './pages/orders.page';
+import { ImportPage } from './pages/data/import.page';
+import { StoresPage } from './pages/data/stores.page';
+import { ProductsPage } from './pages/data/products.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -32,6 +35,9 @@ function Pages({ me }: { me: Me }) {
       <Route path="/customers/duplicates" element={can(me, 'customers:merge') ? <DuplicatesPage /> : <NoAccess />} />
       <Route path="/customers/:id" element={can(me, 'customers:read') ? <Customer360Page /> : <NoAccess />} />
       <Route path="/orders" element={can(me, 'orders:read') ? <OrdersPage /> : <NoAccess />} />
+      <Route path="/data/import" element={can(me, 'imports:write') ? <ImportPage /> : <NoAccess />} />
+      <Route path="/data/stores" element={can(me, 'catalog:read') ? <StoresPage /> : <NoAccess />} />
+      <Route path="/data/products" element={can(me, 'catalog:read') ? <ProductsPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

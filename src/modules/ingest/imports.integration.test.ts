@@ -65,6 +65,8 @@ describe('imports from the console (HTTP)', () => {
     });
     expect(view.suggestedByKind.stores).toEqual({ name: '品名' });
 
+    const again = await t.app.inject({ method: 'GET', url: `/api/v1/imports/${view.id}/preview`, headers: t.admin });
+    expect(again.json()).toEqual(view);
     const before = await t.app.inject({ method: 'GET', url: `/api/v1/imports/${view.id}`, headers: t.admin });
     expect(before.json()).toMatchObject({ status: 'uploaded', phase: null, rows: { read: 0, imported: 0, skipped: 0, failed: 0 }, fraction: 0, error: null });
 
@@ -97,9 +99,9 @@ describe('imports from the console (HTTP)', () => {
     expect(p.json()).toMatchObject({ sku: 'P1001', name: '真丝衬衫', category: ['服装', '女装', '衬衫'], brand: 'Kemai', listPrice: '199.00' });
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/products/P1004', headers: t.admin })).statusCode).toBe(404);
 
-    const again = await t.app.inject({ method: 'POST', url: `/api/v1/imports/${view.id}/start`, headers: t.admin, payload: { kind: 'products', mapping: { fields: {} } } });
-    expect(again.statusCode).toBe(409);
-    expect(again.json().error.code).toBe('ingest.import_completed');
+    const twice = await t.app.inject({ method: 'POST', url: `/api/v1/imports/${view.id}/start`, headers: t.admin, payload: { kind: 'products', mapping: { fields: {} } } });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().error.code).toBe('ingest.import_completed');
   });
 
   it('refuses a mapping that names a column the file lacks or leaves a required field unmapped, and writes nothing', async () => {

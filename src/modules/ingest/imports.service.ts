@@ -221,6 +221,11 @@ export class ImportsService {
     };
   }
 
+  /** The upload's answer again (header, first rows, suggestions), e.g. for a page reloaded before the import started. */
+  async view(id: string): Promise<UploadView> {
+    return this.preview(await this.load(id));
+  }
+
   private basics(meta: UploadMeta) {
     const { id, name, size, format, compressed, encoding, delimiter } = meta;
     return { id, name, size, format, compressed, encoding, delimiter };

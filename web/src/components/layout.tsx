@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { NavLink } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { can, useSignOut, type Me } from '../auth/session';
@@ -13,6 +13,8 @@ export interface NavItem {
   /** Shown when the role has any of these scopes. */
   anyOf: string[];
   end?: boolean;
+  /** i18n key of the heading of the group the entry opens or belongs to (consecutive entries). */
+  group?: string;
 }
 
 /** Where pages plug into the console: one entry per page a role may open. */
@@ -21,6 +23,9 @@ export const NAV: NavItem[] = [
   { to: '/customers', label: 'nav.customers', icon: 'customers', anyOf: ['customers:read'], end: true },
   { to: '/customers/duplicates', label: 'nav.duplicates', icon: 'duplicates', anyOf: ['customers:merge'] },
   { to: '/orders', label: 'orderList.nav', icon: 'orders', anyOf: ['orders:read'] },
+  { to: '/data/import', label: 'data.nav.import', icon: 'upload', anyOf: ['imports:write'], group: 'data.nav.group' },
+  { to: '/data/stores', label: 'data.nav.stores', icon: 'store', anyOf: ['catalog:read'], group: 'data.nav.group' },
+  { to: '/data/products', label: 'data.nav.products', icon: 'product', anyOf: ['catalog:read'], group: 'data.nav.group' },
 ];
 
 export function visibleNav(me: Me): NavItem[] {
@@ -41,11 +46,14 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
             <span className="brand-name">{t('app.name')}</span>
           </div>
           <nav aria-label={t('nav.label')}>
-            {visibleNav(me).map((item) => (
-              <NavLink key={item.to} to={item.to} end={item.end} className={({ isActive }) => (isActive ? 'nav-item active' : 'nav-item')}>
-                <Icon name={item.icon} />
-                <span className="nav-label">{t(item.label)}</span>
-              </NavLink>
+            {visibleNav(me).map((item, i, all) => (
+              <Fragment key={item.to}>
+                {item.group && item.group !== all[i - 1]?.group ? <div className="nav-group">{t(item.group)}</div> : null}
+                <NavLink to={item.to} end={item.end} className={({ isActive }) => (isActive ? 'nav-item active' : 'nav-item')}>
+                  <Icon name={item.icon} />
+                  <span className="nav-label">{t(item.label)}</span>
+                </NavLink>
+              </Fragment>
             ))}
           </nav>
           <div className="sidebar-foot">

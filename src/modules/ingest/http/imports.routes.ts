@@ -100,6 +100,12 @@ export function registerImportsRoutes(root: FastifyInstance, imports: ImportsSer
     async (req) => imports.status(req.params.id),
   );
 
+  app.get(
+    '/api/v1/imports/:id/preview',
+    { config: { scope: 'imports:write' }, schema: { tags, summary: 'The upload answer again: header, first rows, suggested mapping', params } },
+    async (req) => imports.view(req.params.id),
+  );
+
   app.post(
     '/api/v1/imports/:id/start',
     {
