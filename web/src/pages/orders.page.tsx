@@ -22,30 +22,35 @@ export function OrdersPage() {
 
   const columns: Array<Column<ListedOrder>> = [
     { sort: 'placedAt', header: t('orderList.placedAt'), cell: (o) => <span className="nowrap">{f.dateTime(o.placedAt)}</span> },
-    { header: t('orderList.externalId'), cell: (o) => <span className="mono">{o.externalId}</span>, hideNarrow: true },
-    { sort: 'channel', header: t('orderList.channel'), cell: (o) => t(`channel.${o.channel}`, { defaultValue: o.channel }) },
-    { sort: 'store', header: t('orderList.store'), cell: (o) => (o.storeCode ? (o.storeName ?? o.storeCode) : <span className="muted">—</span>) },
+    { header: t('orderList.externalId'), cell: (o) => <span className="mono">{o.externalId}</span>, className: 'hide-tablet' },
+    { sort: 'channel', header: t('orderList.channel'), cell: (o) => t(`channel.${o.channel}`, { defaultValue: o.channel }), className: 'nowrap' },
+    {
+      sort: 'store',
+      header: t('orderList.store'),
+      cell: (o) => (o.storeCode ? (o.storeName ?? o.storeCode) : <span className="muted">—</span>),
+      className: 'nowrap',
+    },
     {
       header: t('orderList.customer'),
       cell: (o) =>
         o.customerId ? (
-          <Link to={`/customers/${o.customerId}`} className="strong-link">
+          <Link to={`/customers/${o.customerId}`} className="strong-link nowrap">
             {t('orderList.viewCustomer')}
           </Link>
         ) : (
           <span className="muted">{t('orderList.guest')}</span>
         ),
     },
-    { header: t('orderList.lines'), cell: (o) => f.number(o.lineCount), className: 'num', hideNarrow: true },
+    { header: t('orderList.lines'), cell: (o) => f.number(o.lineCount), className: 'num hide-tablet' },
     { sort: 'paid', header: t('orderList.paid'), cell: (o) => f.money(o.paidAmount), className: 'num' },
     {
       header: t('orderList.refunded'),
       cell: (o) => (Number(o.refundedAmount) > 0 ? <span className="negative">{f.money(o.refundedAmount)}</span> : <span className="muted">—</span>),
-      className: 'num',
-      hideNarrow: true,
+      className: 'num hide-tablet',
     },
     {
       header: t('orderList.status'),
+      className: 'nowrap',
       cell: (o) => (
         <span className={o.status === 'cancelled' ? 'badge badge-muted' : o.status.includes('returned') ? 'badge badge-warn' : 'badge badge-ok'}>
           {t(`orderStatus.${o.status}`, { defaultValue: o.status })}
