@@ -13,6 +13,10 @@ import { OrdersPage } from './pages/orders.page';
 import { ImportPage } from './pages/data/import.page';
 import { StoresPage } from './pages/data/stores.page';
 import { ProductsPage } from './pages/data/products.page';
+import { GeneralSettingsPage } from './pages/settings/general.page';
+import { StaffSettingsPage } from './pages/settings/staff.page';
+import { ApiKeysSettingsPage } from './pages/settings/api-keys.page';
+import { RolesSettingsPage } from './pages/settings/roles.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -35,6 +39,10 @@ function Pages({ me }: { me: Me }) {
       <Route path="/customers/duplicates" element={can(me, 'customers:merge') ? <DuplicatesPage /> : <NoAccess />} />
       <Route path="/customers/:id" element={can(me, 'customers:read') ? <Customer360Page /> : <NoAccess />} />
       <Route path="/orders" element={can(me, 'orders:read') ? <OrdersPage /> : <NoAccess />} />
+      <Route path="/settings" element={<GeneralSettingsPage />} />
+      <Route path="/settings/staff" element={can(me, 'staff:admin') ? <StaffSettingsPage /> : <NoAccess />} />
+      <Route path="/settings/api-keys" element={can(me, 'apikeys:admin') ? <ApiKeysSettingsPage /> : <NoAccess />} />
+      <Route path="/settings/roles" element={<RolesSettingsPage />} />
       <Route path="/data/import" element={can(me, 'imports:write') ? <ImportPage /> : <NoAccess />} />
       <Route path="/data/stores" element={can(me, 'catalog:read') ? <StoresPage /> : <NoAccess />} />
       <Route path="/data/products" element={can(me, 'catalog:read') ? <ProductsPage /> : <NoAccess />} />

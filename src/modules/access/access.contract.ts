@@ -49,3 +49,5 @@ export type CreateApiKeyInput = z.infer<typeof CreateApiKeyBody>;
 
 export const STAFF_SORTS = ['username', 'displayName', 'role', 'createdAt'] as const;
 export const API_KEY_SORTS = ['name', 'createdAt', 'lastUsedAt'] as const;
+
+export { ROLES, SCOPES };

@@ -26,6 +26,7 @@ export const NAV: NavItem[] = [
   { to: '/data/import', label: 'data.nav.import', icon: 'upload', anyOf: ['imports:write'], group: 'data.nav.group' },
   { to: '/data/stores', label: 'data.nav.stores', icon: 'store', anyOf: ['catalog:read'], group: 'data.nav.group' },
   { to: '/data/products', label: 'data.nav.products', icon: 'product', anyOf: ['catalog:read'], group: 'data.nav.group' },
+  { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 
 export function visibleNav(me: Me): NavItem[] {
