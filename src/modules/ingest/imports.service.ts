@@ -322,13 +322,14 @@ export class ImportsService {
   }
 
   async status(id: string): Promise<ImportStatus> {
+    // Taken before reading meta.json: an import that ends meanwhile is then seen running once more, not interrupted.
+    const live = this.running.get(id);
     const meta = await this.load(id);
     const [run] = meta.runId ? await this.db.select().from(importRuns).where(eq(importRuns.id, meta.runId)) : [];
-    return this.statusOf(meta, run);
+    return this.statusOf(meta, run, live);
   }
 
-  private statusOf(meta: UploadMeta, run: ImportRun | undefined): ImportStatus {
-    const live = this.running.get(meta.id);
+  private statusOf(meta: UploadMeta, run: ImportRun | undefined, live: Running | undefined): ImportStatus {
     // A run the server was doing when it stopped: starting it again resumes it.
     const interrupted = meta.status === 'running' && !live;
     const status: UploadStatus = interrupted ? 'failed' : meta.status;
@@ -369,13 +370,14 @@ export class ImportsService {
     } catch {
       return { items: [], total: 0 };
     }
+    const live = new Map(this.running);
     const metas = (await Promise.all(ids.map((id) => this.load(id).catch(() => undefined)))).filter((m): m is UploadMeta => !!m);
     metas.sort((a, b) => b.uploadedAt.localeCompare(a.uploadedAt) || b.id.localeCompare(a.id));
     const slice = metas.slice((page - 1) * pageSize, page * pageSize);
     const runIds = slice.map((m) => m.runId).filter((r): r is string => !!r);
     const runs = runIds.length ? await this.db.select().from(importRuns).where(inArray(importRuns.id, runIds)) : [];
     const byId = new Map(runs.map((r) => [r.id, r]));
-    return { items: slice.map((m) => this.statusOf(m, m.runId ? byId.get(m.runId) : undefined)), total: metas.length };
+    return { items: slice.map((m) => this.statusOf(m, m.runId ? byId.get(m.runId) : undefined, live.get(m.id))), total: metas.length };
   }
 
   /** The error report (`line,field,reason`, as `kemai import` writes it), in a file next to the upload. */

@@ -97,7 +97,8 @@ export interface MappingSuggestion {
 
 /**
  * What the file most likely is: a preset whose columns are all in the header, else the kind whose
- * required fields its columns cover (`channel` may be a constant), with the most fields matched.
+ * required fields its columns cover (`channel` may be a constant), with the most fields matched, else
+ * the kind with the most (at least two) fields matched.
  */
 export function suggestMapping(header: string[] | undefined): { best: MappingSuggestion; byKind: Record<ImportKind, Record<string, string>> } {
   const byKind = Object.fromEntries(IMPORT_KINDS.map((k) => [k, header ? matchColumns(k, header) : {}])) as Record<ImportKind, Record<string, string>>;
@@ -119,6 +120,7 @@ export function suggestMapping(header: string[] | undefined): { best: MappingSug
     const score = (complete ? 1000 : 0) + matched;
     if (matched > 0 && (!best || score > best.score)) best = { kind, score };
   }
-  if (!best || best.score < 1000) return { best: empty, byKind };
+  // An incomplete match still saves work when two or more columns fit: the page says what is missing.
+  if (!best || (best.score < 1000 && best.score < 2)) return { best: empty, byKind };
   return { best: { kind: best.kind, preset: null, mapping: { fields: byKind[best.kind], skip: [] } }, byKind };
 }

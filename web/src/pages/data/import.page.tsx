@@ -584,7 +584,7 @@ function RecentImports({ current, onOpen }: { current: string | undefined; onOpe
       {
         header: t('imports.file'),
         cell: (i) => (
-          <button type="button" className={i.id === current ? 'link-button strong-link current' : 'link-button strong-link'} onClick={() => onOpen(i.id)}>
+          <button type="button" title={i.name} className={i.id === current ? 'link-button strong-link current' : 'link-button strong-link'} onClick={() => onOpen(i.id)}>
             {i.name}
           </button>
         ),
