@@ -104,14 +104,16 @@ export class InsightsService {
     const step = period.days > DAILY_MAX_DAYS ? 7 : 1;
     const cur = this.window(period);
     const cmp = this.window(comparison);
-    const [kpiCur, kpiCmp, people, channels, stores, trendCur, trendCmp] = await Promise.all([
+    const [kpiCur, kpiCmp, people, channels, stores] = await Promise.all([
       this.salesFigures(cur),
       this.salesFigures(cmp),
       this.memberFigures(cur, cmp),
       this.byChannel(cur, cmp),
       this.byStore(cur, cmp),
-      this.trend(cur, step, Math.ceil(period.days / step)),
-      this.trend(cmp, step, Math.ceil(comparison.days / step)),
+    ]);
+    const [trendCur, trendCmp] = await Promise.all([
+      this.trend(cur, step, Math.ceil(period.days / step), people.newByDay),
+      this.trend(cmp, step, Math.ceil(comparison.days / step), people.newByDay),
     ]);
     const fig = (c: number | null, p: number | null): Figure => ({ current: c, comparison: p });
     const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
@@ -205,7 +207,7 @@ export class InsightsService {
    */
   private async memberFigures(cur: Window, cmp: Window) {
     const activeStart = (w: Window) => parseInstant(addDays(w.to, -(ACTIVE_DAYS - 1)), this.deps.timeZone)!.toISOString();
-    const row = await queryOne<Record<string, number | string>>(
+    const row = await queryOne<Record<string, unknown>>(
       this.db,
       sql`with firsts as (
             select customer_id, min(placed_at) as first_at from orders.order_facts
@@ -216,8 +218,11 @@ export class InsightsService {
           select
             (select count(*) from known where since < ${cur.end}::timestamptz)::int as members_cur,
             (select count(*) from known where since < ${cmp.end}::timestamptz)::int as members_cmp,
-            (select count(*) from firsts where first_at >= ${cur.start}::timestamptz and first_at < ${cur.end}::timestamptz)::int as new_cur,
-            (select count(*) from firsts where first_at >= ${cmp.start}::timestamptz and first_at < ${cmp.end}::timestamptz)::int as new_cmp,
+            (select count(*) from firsts where ${within(cur, 'first_at')})::int as new_cur,
+            (select count(*) from firsts where ${within(cmp, 'first_at')})::int as new_cmp,
+            (select coalesce(json_agg(json_build_array(day, n)), '[]'::json) from (
+               select (first_at at time zone ${this.deps.timeZone})::date::text as day, count(*)::int as n from firsts
+               where ${within(cur, 'first_at')} or ${within(cmp, 'first_at')} group by 1) d) as new_days,
             (select count(distinct customer_id) from orders.order_facts where status <> 'cancelled' and customer_id is not null
                and placed_at >= ${activeStart(cur)}::timestamptz and placed_at < ${cur.end}::timestamptz)::int as active_cur,
             (select count(distinct customer_id) from orders.order_facts where status <> 'cancelled' and customer_id is not null
@@ -231,6 +236,8 @@ export class InsightsService {
       new_cmp: n('new_cmp'),
       active_cur: n('active_cur'),
       active_cmp: n('active_cmp'),
+      /** New members per day (business zone) of either period. */
+      newByDay: new Map((typeof row!.new_days === 'string' ? JSON.parse(row!.new_days) : row!.new_days) as Array<[string, number]>),
     };
   }
 
@@ -277,27 +284,15 @@ export class InsightsService {
   }
 
   /** Revenue, orders, buyers and new members per bucket of `step` days from the period's first day; empty buckets are zeros. */
-  private async trend(w: Window, step: number, buckets: number): Promise<TrendPoint[]> {
-    const tz = this.deps.timeZone;
-    const bucket = (col: string) => sql`(((${sql.raw(col)} at time zone ${tz})::date - ${w.from}::date) / ${step})::int`;
-    const [sales, firsts] = await Promise.all([
-      query<{ b: number; orders: number; revenue: string | number; buyers: number }>(
-        this.db,
-        sql`select ${bucket('placed_at')} as b, count(*)::int as orders, coalesce(sum(paid_fen), 0)::bigint as revenue,
-                   count(distinct customer_id)::int as buyers
-            from orders.order_facts
-            where status <> 'cancelled' and placed_at >= ${w.start}::timestamptz and placed_at < ${w.end}::timestamptz
-            group by 1`,
-      ),
-      query<{ b: number; n: number }>(
-        this.db,
-        sql`select ${bucket('first_at')} as b, count(*)::int as n from (
-              select min(placed_at) as first_at from orders.order_facts
-              where status <> 'cancelled' and customer_id is not null group by customer_id) f
-            where first_at >= ${w.start}::timestamptz and first_at < ${w.end}::timestamptz
-            group by 1`,
-      ),
-    ]);
+  private async trend(w: Window, step: number, buckets: number, newByDay: Map<string, number>): Promise<TrendPoint[]> {
+    const sales = await query<{ b: number; orders: number; revenue: string | number; buyers: number }>(
+      this.db,
+      sql`select (((placed_at at time zone ${this.deps.timeZone})::date - ${w.from}::date) / ${step})::int as b,
+                 count(*)::int as orders, coalesce(sum(paid_fen), 0)::bigint as revenue, count(distinct customer_id)::int as buyers
+          from orders.order_facts
+          where status <> 'cancelled' and ${within(w)}
+          group by 1`,
+    );
     const points: TrendPoint[] = Array.from({ length: buckets }, (_, i) => ({
       date: addDays(w.from, i * step),
       revenueFen: 0,
@@ -309,9 +304,10 @@ export class InsightsService {
       const p = points[Number(r.b)];
       if (p) Object.assign(p, { revenueFen: Number(r.revenue), orders: Number(r.orders), buyers: Number(r.buyers) });
     }
-    for (const r of firsts) {
-      const p = points[Number(r.b)];
-      if (p) p.newMembers = Number(r.n);
+    for (const [day, n] of newByDay) {
+      if (day < w.from || day > w.to) continue;
+      const p = points[Math.floor((dayMs(day) - dayMs(w.from)) / DAY / step)];
+      if (p) p.newMembers += n;
     }
     return points;
   }
