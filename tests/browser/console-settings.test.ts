@@ -97,6 +97,7 @@ describe.skipIf(skip)('console settings in a browser', () => {
     await page.getByRole('heading', { name: '员工账号' }).waitFor();
     expect(await page.locator('.sidebar nav a').allTextContents()).toContain('设置');
     expect(await page.locator('.settings-tab').allTextContents()).toEqual(['通用', '员工账号', 'API 密钥', '角色与权限']);
+    await rows().nth(4).waitFor();
     expect(await rows().count()).toBe(5);
     expect(await page.locator('.pager .muted').textContent()).toBe('第 1–5 条，共 5 条');
 
@@ -118,10 +119,15 @@ describe.skipIf(skip)('console settings in a browser', () => {
     analystPassword = (await page.getByTestId('one-time-secret').textContent()) ?? '';
     expect(analystPassword).toMatch(/^[A-Za-z0-9_-]{16}$/);
     await shot('settings-staff-password-zh');
+    await admin.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await page.getByRole('button', { name: '复制' }).click();
+    await page.getByRole('button', { name: '已复制' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(analystPassword);
     await page.getByRole('button', { name: '完成' }).click();
     await expect(page.getByTestId('one-time-secret').count()).resolves.toBe(0);
 
     const row = rows().filter({ hasText: ANALYST.username });
+    await row.waitFor();
     expect((await row.locator('td').allInnerTexts()).slice(1, 4)).toEqual(['分析师', '全部门店', '待首次登录']);
     expect(await page.locator('.pager .muted').textContent()).toBe('第 1–6 条，共 6 条');
     await shot('settings-staff-zh');
@@ -202,6 +208,7 @@ describe.skipIf(skip)('console settings in a browser', () => {
     await page.getByRole('heading', { name: 'API 密钥“会员小程序”已创建' }).waitFor();
     const key = (await page.getByTestId('one-time-secret').textContent()) ?? '';
     expect(key).toMatch(/^km_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
+    expect(await page.locator('.dialog .facts dd').textContent()).toBe('导购（按角色授权）');
     await shot('settings-keys-created-zh');
     const me = await t.app.inject({ url: '/api/v1/auth/me', headers: { authorization: `Bearer ${key}` } });
     expect(me.json()).toMatchObject({ kind: 'apikey', name: '会员小程序' });
@@ -250,6 +257,7 @@ describe.skipIf(skip)('console settings in a browser', () => {
     await shot('settings-roles-en');
     await page.getByRole('link', { name: 'Staff' }).click();
     await page.getByRole('heading', { name: 'Staff accounts' }).waitFor();
+    await rows().filter({ hasText: ANALYST.username }).waitFor();
     expect((await rows().filter({ hasText: ANALYST.username }).locator('td').allInnerTexts()).slice(1, 4)).toEqual(['Analyst', 'All stores', 'Disabled']);
     await shot('settings-staff-en');
     await page.getByRole('link', { name: 'API keys' }).click();

@@ -184,7 +184,18 @@ export function ApiKeysSettingsPage() {
               {t('settings.keys.oneTimeNote')} <code className="mono">Authorization: Bearer …</code>
             </>
           }
-        />
+        >
+          <dl className="facts settings-facts">
+            <div>
+              <dt>{t('settings.keys.permissions')}</dt>
+              <dd>
+                {open.key.role
+                  ? t('settings.keys.roleNamed', { role: t(`roles.${open.key.role}`, { defaultValue: open.key.role }) })
+                  : open.key.scopes.map((s) => scopeLabel(t, s)).join(t('settings.common.listSeparator'))}
+              </dd>
+            </div>
+          </dl>
+        </SecretDialog>
       ) : null}
     </SettingsFrame>
   );
