@@ -59,10 +59,20 @@ export function StaffSettingsPage() {
         </div>
       ),
     },
-    { header: t('settings.staff.role'), sort: 'role', cell: (s) => <span className="nowrap">{t(`roles.${s.role}`, { defaultValue: s.role })}</span> },
+    {
+      header: t('settings.staff.role'),
+      sort: 'role',
+      cell: (s) => (
+        <span className="nowrap">
+          {t(`roles.${s.role}`, { defaultValue: s.role })}
+          {/* Where the store column gives way (tablet), the store shows under the role. */}
+          {s.storeCode ? <span className="mono muted small settings-sub settings-narrow-only">{s.storeCode}</span> : null}
+        </span>
+      ),
+    },
     {
       header: t('settings.staff.store'),
-      hideNarrow: true,
+      className: 'settings-wide-only',
       cell: (s) => (s.storeCode ? <span className="mono">{s.storeCode}</span> : <span className="muted nowrap">{t('settings.staff.allStores')}</span>),
     },
     {
