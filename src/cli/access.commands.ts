@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withBackend } from './context.js';
+import { CliError, withBackend } from './context.js';
 import type { ApiKeyView, StaffView } from '../modules/access/index.js';
 
 const print = (json: boolean, value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
@@ -49,10 +49,12 @@ export function registerAccessCommands(program: Command) {
     .command('create')
     .description('Create a key; it is printed once and stored hashed')
     .requiredOption('--name <name>', 'what system uses it, e.g. pos')
-    .requiredOption('--scopes <list>', 'comma-separated, e.g. orders:write,customers:read')
+    .option('--scopes <list>', 'comma-separated, e.g. orders:write,customers:read')
+    .option('--role <role>', "the key gets this role's scopes instead (admin | marketer | analyst | store_manager | guide | service_agent)")
     .option('--json', 'machine-readable output')
-    .action(async (o: { name: string; scopes: string; json?: boolean }) => {
-      const input = { name: o.name, scopes: o.scopes.split(',').map((s) => s.trim()).filter(Boolean) };
+    .action(async (o: { name: string; scopes?: string; role?: string; json?: boolean }) => {
+      if ((o.scopes === undefined) === (o.role === undefined)) throw new CliError('Give either --scopes or --role', 2);
+      const input = o.role ? { name: o.name, role: o.role } : { name: o.name, scopes: o.scopes!.split(',').map((s) => s.trim()).filter(Boolean) };
       const result = await withBackend(async (b) =>
         b.mode === 'direct'
           ? b.kemai.access.createApiKey({ ...input, createdBy: 'cli' })
