@@ -344,7 +344,10 @@ function fieldLabel(t: T, kind: ImportKind, target: string): string {
   const last = parts.at(-1)!;
   const person = (kind === 'customers' && target === 'name') || target === 'customer.name';
   const name = t(`imports.fields.${person ? 'personName' : last}`, { defaultValue: last });
-  return parts.length > 1 && !['attributes', 'properties'].includes(parts[0]!) ? `${t(`imports.groups.${parts[0]}`, { defaultValue: parts[0] })} · ${name}` : name;
+  if (parts.length === 1) return name;
+  const group = t(`imports.groups.${parts[0]}`, { defaultValue: parts[0] });
+  // Attributes and properties take any name: show it as the file has it.
+  return `${group} · ${['attributes', 'properties'].includes(parts[0]!) ? parts.slice(1).join('.') : name}`;
 }
 
 function FieldTable({
@@ -363,12 +366,7 @@ function FieldTable({
   const { t } = useTranslation();
   const first = view.preview[0];
   const fields = visibleFields(info, rules, showAll);
-  const sample = (rule: Rule | undefined) => {
-    if (!rule || !first) return '';
-    if (rule.mode === 'column') return first.values[view.header.indexOf(rule.column)] ?? '';
-    if (rule.mode === 'const') return rule.value;
-    return rule.mode === 'preset' ? describeRule(rule.rule) : '';
-  };
+  const sample = (rule: Rule | undefined) => (rule && first ? valueOf(rule, first.values, view.header) : '');
   return (
     <div className="table-wrap">
       <table className="table mapping-table">
@@ -442,12 +440,23 @@ function FieldTable({
   );
 }
 
-function describeRule(rule: FieldRule): string {
-  if (typeof rule === 'string') return rule;
-  if (rule.column) return String(rule.column);
-  if (rule.sum) return rule.sum.join(' + ');
-  if (rule.const !== undefined) return String(rule.const);
-  return '…';
+/** A field's value for one row as the import will see it (matches and signs applied; dates as written). */
+function valueOf(rule: Rule, values: string[], header: string[]): string {
+  const col = (c: string) => values[header.indexOf(c)] ?? '';
+  if (rule.mode === 'none') return '';
+  if (rule.mode === 'column') return col(rule.column);
+  if (rule.mode === 'const') return rule.value;
+  const r = rule.rule;
+  if (typeof r === 'string') return col(r);
+  if (r.const !== undefined) return String(r.const);
+  let v = r.column ? col(String(r.column)) : r.sum ? r.sum.map(col).join(' + ') : '';
+  for (const [re, out] of Object.entries((r.match ?? {}) as Record<string, unknown>)) {
+    if (new RegExp(re).test(v)) {
+      v = String(out);
+      break;
+    }
+  }
+  return r.abs === true ? v.replace(/^-/, '') : v;
 }
 
 function MappedPreview({ info, view, rules }: { info: KindInfo; view: UploadView; rules: Rules }) {
@@ -456,18 +465,7 @@ function MappedPreview({ info, view, rules }: { info: KindInfo; view: UploadView
   const extra = Object.keys(rules).filter((n) => !targets.includes(n) && hasValue(rules[n]));
   const cols = [...targets, ...extra];
   if (!cols.length) return null;
-  const cell = (target: string, values: string[]) => {
-    const rule = rules[target]!;
-    if (rule.mode === 'column') return values[view.header.indexOf(rule.column)] ?? '';
-    if (rule.mode === 'const') return rule.value;
-    if (rule.mode === 'preset') {
-      const r = rule.rule;
-      if (typeof r === 'string') return values[view.header.indexOf(r)] ?? '';
-      if (r.column) return values[view.header.indexOf(String(r.column))] ?? '';
-      return describeRule(r);
-    }
-    return '';
-  };
+  const cell = (target: string, values: string[]) => valueOf(rules[target]!, values, view.header);
   const bad = new Set(view.problems.map((p) => p.line));
   return (
     <section className="card">
