@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
 import { parseInstant } from '../../platform/clock.js';
 import { invalid } from '../../platform/errors.js';
@@ -207,38 +207,57 @@ export class InsightsService {
    */
   private async memberFigures(cur: Window, cmp: Window) {
     const activeStart = (w: Window) => parseInstant(addDays(w.to, -(ACTIVE_DAYS - 1)), this.deps.timeZone)!.toISOString();
-    const row = await queryOne<Record<string, unknown>>(
+    // Separate statements, so PostgreSQL runs them side by side on the pool's connections.
+    const count = async (statement: SQL) => Number((await queryOne<{ n: number }>(this.db, sql`select ${statement} as n`))!.n);
+    const active = (w: Window) =>
+      sql`(select count(distinct customer_id) from orders.order_facts where status <> 'cancelled' and customer_id is not null
+             and placed_at >= ${activeStart(w)}::timestamptz and placed_at < ${w.end}::timestamptz)::int`;
+    const [members_cur, members_cmp, active_cur, active_cmp, row] = await Promise.all([
+      count(this.membersBy(cur.end)),
+      count(this.membersBy(cmp.end)),
+      count(active(cur)),
+      count(active(cmp)),
+      queryOne<Record<string, unknown>>(
       this.db,
-      sql`with firsts as (
-            select customer_id, min(placed_at) as first_at from orders.order_facts
-            where status <> 'cancelled' and customer_id is not null group by customer_id),
-          known as (
-            select least(c.created_at, f.first_at) as since from customers.customer_facts c
-            left join firsts f on f.customer_id = c.id where c.status = 'active')
+      // First orders only of the people who bought in either period (one index probe each on
+      // orders_customer_idx), not of everyone: the periods' buyers are a small part of all profiles.
+      sql`with buyers as (
+            select distinct customer_id from orders.order_facts
+            where status <> 'cancelled' and customer_id is not null and (${within(cur)} or ${within(cmp)})),
+          firsts as (
+            select b.customer_id,
+                   (select min(o.placed_at) from orders.order_facts o where o.customer_id = b.customer_id and o.status <> 'cancelled') as first_at
+            from buyers b)
           select
-            (select count(*) from known where since < ${cur.end}::timestamptz)::int as members_cur,
-            (select count(*) from known where since < ${cmp.end}::timestamptz)::int as members_cmp,
             (select count(*) from firsts where ${within(cur, 'first_at')})::int as new_cur,
             (select count(*) from firsts where ${within(cmp, 'first_at')})::int as new_cmp,
             (select coalesce(json_agg(json_build_array(day, n)), '[]'::json) from (
                select (first_at at time zone ${this.deps.timeZone})::date::text as day, count(*)::int as n from firsts
-               where ${within(cur, 'first_at')} or ${within(cmp, 'first_at')} group by 1) d) as new_days,
-            (select count(distinct customer_id) from orders.order_facts where status <> 'cancelled' and customer_id is not null
-               and placed_at >= ${activeStart(cur)}::timestamptz and placed_at < ${cur.end}::timestamptz)::int as active_cur,
-            (select count(distinct customer_id) from orders.order_facts where status <> 'cancelled' and customer_id is not null
-               and placed_at >= ${activeStart(cmp)}::timestamptz and placed_at < ${cmp.end}::timestamptz)::int as active_cmp`,
-    );
+               where ${within(cur, 'first_at')} or ${within(cmp, 'first_at')} group by 1) d) as new_days`,
+      ),
+    ]);
     const n = (k: string) => Number(row![k]);
     return {
-      members_cur: n('members_cur'),
-      members_cmp: n('members_cmp'),
+      members_cur,
+      members_cmp,
       new_cur: n('new_cur'),
       new_cmp: n('new_cmp'),
-      active_cur: n('active_cur'),
-      active_cmp: n('active_cmp'),
+      active_cur,
+      active_cmp,
       /** New members per day (business zone) of either period. */
       newByDay: new Map((typeof row!.new_days === 'string' ? JSON.parse(row!.new_days) : row!.new_days) as Array<[string, number]>),
     };
+  }
+
+  /**
+   * Profiles known by `end`: created before it, or created later (an import of history) with an
+   * order before it. The second count probes only profiles created on or after `end`.
+   */
+  private membersBy(end: string) {
+    return sql`((select count(*) from customers.customer_facts c where c.status = 'active' and c.created_at < ${end}::timestamptz)
+      + (select count(*) from customers.customer_facts c where c.status = 'active' and c.created_at >= ${end}::timestamptz
+           and exists (select 1 from orders.order_facts o where o.customer_id = c.id and o.status <> 'cancelled'
+                         and o.placed_at < ${end}::timestamptz)))::int`;
   }
 
   private async byChannel(cur: Window, cmp: Window) {
