@@ -196,6 +196,7 @@ async function main() {
     );
     const shown = async (to: string, ready: () => Promise<unknown>) => {
       const times: number[] = [];
+      page.setDefaultTimeout(180_000);
       for (let i = 0; i < PAGE_RUNS; i++) {
         await page.goto(`${base}${to}`, { waitUntil: 'commit' });
         await ready();
