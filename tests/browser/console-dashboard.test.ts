@@ -122,7 +122,8 @@ describe.skipIf(skipReason)('dashboard and orders in a browser', () => {
     ]);
     await page.getByRole('button', { name: '实付金额' }).click();
     await page.waitForURL((u) => u.searchParams.get('sort') === 'paid');
-    await page.locator('tbody tr td:nth-child(7)', { hasText: '¥70.00' }).first().waitFor();
+    // The previous page stays on screen until the sorted one arrives: wait for the new first row.
+    await page.locator('tbody tr:first-child td:nth-child(7)', { hasText: '¥70.00' }).waitFor();
     expect(await rows.locator('td:nth-child(7)').allTextContents()).toEqual(['¥70.00', '¥80.00', '¥150.00', '¥200.00', '¥300.00', '¥999.00']);
     await page.getByRole('button', { name: '实付金额' }).click();
     await page.waitForURL((u) => u.searchParams.get('sort') === '-paid');
