@@ -35,8 +35,8 @@ export interface CustomerListPage {
 export function useCustomerList(query: string) {
   return useQuery({
     queryKey: ['customers', 'list', query],
+    // No placeholder: a search must never show the previous list under the new heading.
     queryFn: ({ signal }) => api<CustomerListPage>(`/api/v1/customers?${query}`, { signal }),
-    placeholderData: (previous) => previous,
   });
 }
 
