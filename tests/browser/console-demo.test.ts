@@ -57,6 +57,8 @@ describe.skipIf(skipReason)('console on the demo data', () => {
     await page.getByRole('searchbox').press('Enter');
     const row = page.locator('table.table tbody tr');
     await page.locator('.card-head h2', { hasText: local.slice(0, 3) }).waitFor();
+    // The list shows a spinner until this search's page arrives; then exactly one person.
+    await row.first().waitFor();
     expect(await row.count()).toBe(1);
     const cells = await row.locator('td').allTextContents();
     expect(cells[0]).toBe(who!.name);
