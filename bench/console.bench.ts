@@ -166,7 +166,7 @@ async function main() {
     await kemai.access.createStaff(ADMIN).catch(() => undefined);
     const page = browser.pages()[0] ?? (await browser.newPage());
     // Pages over a million customers, or on a busy machine, take their time: measure, do not give up.
-    page.setDefaultTimeout(180_000);
+    page.setDefaultTimeout(Number(process.env.BENCH_TIMEOUT_MS ?? 180_000));
     // Baseline page: the sign-in form (static, no data).
     const signInPaint: number[] = [];
     for (let i = 0; i < PAGE_RUNS; i++) {
@@ -178,7 +178,13 @@ async function main() {
     await page.locator('input[name=username]').fill(ADMIN.username);
     await page.locator('input[name=password]').fill(ADMIN.password);
     await page.locator('button[type=submit]').click();
-    await page.locator('.user-name').waitFor();
+    await page
+      .locator('.user-name')
+      .waitFor()
+      .catch(async (e: Error) => {
+        await page.screenshot({ path: '/tmp/kemai-shots/bench-sign-in-failed.png' });
+        throw e;
+      });
 
     const cookie = (await browser.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const timeApi = async (url: string) => {
