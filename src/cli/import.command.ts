@@ -29,6 +29,7 @@ interface ImportFlags {
   preset?: string;
   errors?: string;
   chunk?: string;
+  pauseMs?: string;
   restart?: boolean;
   json?: boolean;
 }
@@ -47,6 +48,7 @@ export function registerImportCommand(program: Command) {
     .option('--mapping <file.json>', 'a mapping file: {"fields": {"placedAt": {"column": "Date", "format": "DD/MM/YYYY HH:mm"}, …}}')
     .option('--preset <name>', `a known file's mapping: ${Object.keys(IMPORT_PRESETS).join(', ')}`)
     .option('--errors <file.csv>', 'where to write the error report (default: next to the file)')
+    .option('--pause-ms <ms>', 'pause after each committed chunk, so a busy database stays responsive (default 0)')
     .option('--chunk <rows>', 'rows per committed chunk (default 20000 for orders, 5000 for other kinds)')
     .option('--restart', 'forget an earlier run of this import (finished or not) and read the file again')
     .option('--json', 'print a machine-readable summary instead of the progress bar and text')
@@ -80,6 +82,7 @@ export function registerImportCommand(program: Command) {
               encoding: o.encoding,
               mapping,
               chunkRows: o.chunk ? positive(o.chunk, '--chunk') : undefined,
+              pauseMs: o.pauseMs ? positive(o.pauseMs, '--pause-ms') : undefined,
               restart: o.restart,
               onProgress: bar?.update,
             });

@@ -115,7 +115,8 @@ describe('kemai import (CLI)', () => {
   it('after kill -9 mid-import, the same command resumes and every order is there exactly once', async () => {
     const file = path.join(tmp, 'orders.csv');
     writeOrders(file);
-    const args = ['import', 'orders', file, ...MAP, '--chunk', '1000', '--json'];
+    // Paused after every chunk of 1,000 rows: a window of seconds in which a checkpoint is committed and the import not done.
+    const args = ['import', 'orders', file, ...MAP, '--chunk', '1000', '--pause-ms', '300', '--json'];
 
     // Kill as soon as a checkpoint is committed (polled on PostgreSQL; on the embedded database,
     // which one process opens at a time, after a delay that adapts: longer when no checkpoint was

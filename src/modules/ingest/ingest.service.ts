@@ -19,6 +19,8 @@ export interface ImportRequest {
   mapping: MappingSpec;
   /** Rows per chunk; each chunk is committed with its checkpoint. */
   chunkRows?: number | undefined;
+  /** Pause after each committed chunk (ms): leaves a busy database room for other work. */
+  pauseMs?: number | undefined;
   /** Forget an earlier run of the same import and start over. */
   restart?: boolean | undefined;
   onProgress?: ((p: ImportProgress) => void) | undefined;
@@ -146,7 +148,7 @@ export class IngestService {
         read = { rows: 0, skipped: 0 };
         // One chunk is written while the next is parsed: JS and the database work side by side.
         await pending;
-        pending = this.readChunk(ctx, c, p, lastLine, r);
+        pending = this.readChunk(ctx, c, p, lastLine, r).then(() => pause(req.pauseMs));
       };
       let lastLine = run.checkpointLine;
       try {
@@ -200,6 +202,7 @@ export class IngestService {
         written += rows.reduce((s, r) => s + r.filter((x) => x.line > 0).length, 0);
         if (ctx.bulk) {
           await this.bulkChunk(ctx, rows, [], zeroCounters(), 'merge', { key: groups.at(-1)!.groupKey });
+          await pause(req.pauseMs);
           progress('write', written, written / Math.max(1, toWrite));
           continue;
         }
@@ -207,6 +210,7 @@ export class IngestService {
         const errors = await this.writeRecords(ctx, rows, counters);
         counters.rowsFailed = new Set(errors.map((e) => e.line)).size;
         await this.store.commit(run, { key: groups.at(-1)!.groupKey, errors, counters });
+        await pause(req.pauseMs);
         progress('write', written, written / Math.max(1, toWrite));
       }
     }
@@ -470,6 +474,8 @@ function describeRecord(ctx: ChunkContext, rows: MappedRow[]): string {
   const id = rows[0]!.values.externalId;
   return `${ctx.kind === 'returns' ? 'return' : 'order'} ${typeof id === 'string' ? id : ''}`.trim();
 }
+
+const pause = (ms: number | undefined) => (ms ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
 function formatOf(file: string): FileFormat {
   const name = file.toLowerCase().replace(/\.gz$/, '');
