@@ -99,6 +99,9 @@ export interface ListQuery {
   /** First order on or after / on or before these dates (business time zone). */
   firstOrderFrom?: string | undefined;
   firstOrderTo?: string | undefined;
+  /** Member since (created, or first bought if earlier) on or after / on or before these dates: the dashboard's new members. */
+  sinceFrom?: string | undefined;
+  sinceTo?: string | undefined;
   /** End of the `activeDays` window (a date, inclusive); default today. */
   asOf?: string | undefined;
   sort: ListSort;
@@ -106,10 +109,12 @@ export interface ListQuery {
   pageSize: number;
 }
 
-export const LIST_SORTS = ['lastSeen', 'created', 'name', 'orders', 'spend', 'lastOrder'] as const;
+export const LIST_SORTS = ['lastSeen', 'created', 'since', 'name', 'orders', 'spend', 'lastOrder'] as const;
 export type ListSort = (typeof LIST_SORTS)[number] | `-${(typeof LIST_SORTS)[number]}`;
 
 export interface ListedCustomer extends CustomerSummary {
+  /** Created, or first bought if that was earlier. */
+  memberSince: Date;
   orders: number;
   netSpendFen: number;
   firstOrderAt: Date | null;
@@ -121,6 +126,7 @@ const SORT_SQL: Record<(typeof LIST_SORTS)[number], string> = {
   lastSeen: 'c.last_seen_at',
   // Ids are UUIDv7, minted when the profile is created: the primary key serves this order.
   created: 'c.id',
+  since: 'least(c.created_at, c.first_order_at)',
   name: 'c.name collate "C"',
   orders: 's.orders',
   spend: 's.net_spend_fen',
@@ -147,31 +153,35 @@ export async function listCustomers(
     where.push(sql`exists (select 1 from orders.order_facts a where a.customer_id = c.id and a.status <> 'cancelled'
       and a.placed_at >= ${end} - make_interval(days => ${l.activeDays}) and a.placed_at < ${end})`);
   }
-  if (l.firstOrderFrom) where.push(sql`s.first_order_at >= (${l.firstOrderFrom}::date)::timestamp at time zone ${tz}`);
-  if (l.firstOrderTo) where.push(sql`s.first_order_at < (${l.firstOrderTo}::date + 1)::timestamp at time zone ${tz}`);
+  const day = (d: string, plus = 0) => sql`(${d}::date + ${plus}::int)::timestamp at time zone ${tz}`;
+  if (l.firstOrderFrom) where.push(sql`c.first_order_at >= ${day(l.firstOrderFrom)}`);
+  if (l.firstOrderTo) where.push(sql`c.first_order_at < ${day(l.firstOrderTo, 1)}`);
+  if (l.sinceFrom) where.push(sql`least(c.created_at, c.first_order_at) >= ${day(l.sinceFrom)}`);
+  if (l.sinceTo) where.push(sql`least(c.created_at, c.first_order_at) < ${day(l.sinceTo, 1)}`);
   const desc = l.sort.startsWith('-');
   const sortKey = (desc ? l.sort.slice(1) : l.sort) as (typeof LIST_SORTS)[number];
   const order = sql.raw(`${SORT_SQL[sortKey]} ${desc ? 'desc nulls last' : 'asc nulls first'}, c.id ${desc ? 'desc' : 'asc'}`);
   const stats = sql`left join lateral (
       select count(*)::int as orders, coalesce(sum(o.paid_fen - o.refunded_fen), 0)::bigint as net_spend_fen,
-             min(o.placed_at) as first_order_at, max(o.placed_at) as last_order_at
+             max(o.placed_at) as last_order_at
       from orders.order_facts o where o.customer_id = c.id and o.status <> 'cancelled') s on true`;
   // Order figures for every profile only when a filter or the sort needs them; otherwise the page is
   // picked from customers alone (by index for the default sort) and only its rows get their figures.
-  const needsStats = Boolean(l.firstOrderFrom || l.firstOrderTo) || ['orders', 'spend', 'lastOrder'].includes(sortKey);
+  const needsStats = ['orders', 'spend', 'lastOrder'].includes(sortKey);
   const filtered = sql`customers.customers c ${needsStats ? stats : sql``} where ${sql.join(where, sql` and `)}`;
   const limit = sql`limit ${l.pageSize} offset ${(l.page - 1) * l.pageSize}`;
   const pageSql = needsStats
-    ? sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, s.first_order_at, s.last_order_at from ${filtered} order by ${order} ${limit}`
-    : sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, s.first_order_at, s.last_order_at
+    ? sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, c.first_order_at, least(c.created_at, c.first_order_at) as member_since, s.last_order_at from ${filtered} order by ${order} ${limit}`
+    : sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, c.first_order_at, least(c.created_at, c.first_order_at) as member_since, s.last_order_at
           from (select c.* from ${filtered} order by ${order} ${limit}) c ${stats} order by ${order}`;
   const [rows, counted] = await Promise.all([
-    query<SummaryRow & { orders: number; net_spend_fen: string | number; first_order_at: string | null; last_order_at: string | null }>(db, pageSql),
+    query<SummaryRow & { orders: number; net_spend_fen: string | number; first_order_at: string | null; member_since: string; last_order_at: string | null }>(db, pageSql),
     query<{ n: number }>(db, sql`select count(*)::int as n from ${filtered}`),
   ]);
   return {
-    items: rows.map(({ orders, net_spend_fen, first_order_at, last_order_at, ...r }) => ({
+    items: rows.map(({ orders, net_spend_fen, first_order_at, member_since, last_order_at, ...r }) => ({
       ...toSummary(r),
+      memberSince: new Date(member_since),
       orders: Number(orders),
       netSpendFen: Number(net_spend_fen),
       firstOrderAt: date(first_order_at),

@@ -45,6 +45,25 @@ export class CustomersService {
     );
   }
 
+  /**
+   * The orders module's word on when profiles first bought (earliest non-cancelled order), in the
+   * transaction that wrote the orders. 'earliest' only moves a date earlier (new orders);
+   * 'exact' sets it, null included (an order cancelled, moved or re-dated).
+   */
+  async recordFirstOrders(tx: Db, rows: Array<{ customerId: string; at: string | null }>, mode: 'earliest' | 'exact'): Promise<void> {
+    if (rows.length === 0) return;
+    const data = JSON.stringify(rows.map((r) => ({ id: r.customerId, at: r.at })));
+    await tx.execute(
+      mode === 'earliest'
+        ? sql`update customers.customers c set first_order_at = x.at
+              from json_to_recordset(${data}::json) as x(id uuid, at timestamptz)
+              where c.id = x.id and x.at is not null and (c.first_order_at is null or c.first_order_at > x.at)`
+        : sql`update customers.customers c set first_order_at = x.at
+              from json_to_recordset(${data}::json) as x(id uuid, at timestamptz)
+              where c.id = x.id and c.first_order_at is distinct from x.at`,
+    );
+  }
+
   /** Orders, activity and later modules register how to move their records on merge/unmerge. */
   registerMergeParticipant(p: MergeParticipant): void {
     this.mergeEngine.register(p);

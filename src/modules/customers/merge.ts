@@ -169,6 +169,11 @@ export class MergeEngine {
     if (Object.keys(filled.after).length > 0) {
       await tx.update(customers).set({ ...columnsOf(filled.after), updatedAt: sql`now()` }).where(eq(customers.id, survivorId));
     }
+    // The absorbed profile's orders are the survivor's now: its first order may be the earlier one.
+    // (An unmerge gets exact values back from the orders module when it restores the orders.)
+    if (absorbed.firstOrderAt && (!survivor.firstOrderAt || absorbed.firstOrderAt < survivor.firstOrderAt)) {
+      await tx.update(customers).set({ firstOrderAt: absorbed.firstOrderAt }).where(eq(customers.id, survivorId));
+    }
     await tx
       .update(customers)
       .set({ status: 'merged', mergedInto: survivorId, updatedAt: sql`now()` })

@@ -201,9 +201,10 @@ export class InsightsService {
   }
 
   /**
-   * Members: golden profiles (not merged away, not erased) known by the end of the period — created,
-   * or first bought, before it ends. New members: first (non-cancelled) order within the period.
-   * Active members: an order in the ACTIVE_DAYS days up to and including the period's last day.
+   * Members: golden profiles (not merged away, not erased) known by the end of the period — their
+   * member-since (created, or first bought if that was earlier) before it ends. New members: member
+   * since within the period. Active members: an order in the ACTIVE_DAYS days up to and including
+   * the period's last day. Member counts are range counts on customers_member_since_idx.
    */
   private async memberFigures(cur: Window, cmp: Window) {
     const activeStart = (w: Window) => parseInstant(addDays(w.to, -(ACTIVE_DAYS - 1)), this.deps.timeZone)!.toISOString();
@@ -212,52 +213,25 @@ export class InsightsService {
     const active = (w: Window) =>
       sql`(select count(distinct customer_id) from orders.order_facts where status <> 'cancelled' and customer_id is not null
              and placed_at >= ${activeStart(w)}::timestamptz and placed_at < ${w.end}::timestamptz)::int`;
-    const [members_cur, members_cmp, active_cur, active_cmp, row] = await Promise.all([
-      count(this.membersBy(cur.end)),
-      count(this.membersBy(cmp.end)),
+    const members = (end: string) =>
+      sql`(select count(*) from customers.customer_facts where status = 'active' and member_since < ${end}::timestamptz)::int`;
+    const [members_cur, members_cmp, active_cur, active_cmp, days] = await Promise.all([
+      count(members(cur.end)),
+      count(members(cmp.end)),
       count(active(cur)),
       count(active(cmp)),
-      queryOne<Record<string, unknown>>(
-      this.db,
-      // First orders only of the people who bought in either period (one index probe each on
-      // orders_customer_idx), not of everyone: the periods' buyers are a small part of all profiles.
-      sql`with buyers as (
-            select distinct customer_id from orders.order_facts
-            where status <> 'cancelled' and customer_id is not null and (${within(cur)} or ${within(cmp)})),
-          firsts as (
-            select b.customer_id,
-                   (select min(o.placed_at) from orders.order_facts o where o.customer_id = b.customer_id and o.status <> 'cancelled') as first_at
-            from buyers b)
-          select
-            (select count(*) from firsts where ${within(cur, 'first_at')})::int as new_cur,
-            (select count(*) from firsts where ${within(cmp, 'first_at')})::int as new_cmp,
-            (select coalesce(json_agg(json_build_array(day, n)), '[]'::json) from (
-               select (first_at at time zone ${this.deps.timeZone})::date::text as day, count(*)::int as n from firsts
-               where ${within(cur, 'first_at')} or ${within(cmp, 'first_at')} group by 1) d) as new_days`,
+      query<{ day: string; n: number }>(
+        this.db,
+        sql`select (member_since at time zone ${this.deps.timeZone})::date::text as day, count(*)::int as n
+            from customers.customer_facts
+            where status = 'active' and (${within(cur, 'member_since')} or ${within(cmp, 'member_since')})
+            group by 1`,
       ),
     ]);
-    const n = (k: string) => Number(row![k]);
-    return {
-      members_cur,
-      members_cmp,
-      new_cur: n('new_cur'),
-      new_cmp: n('new_cmp'),
-      active_cur,
-      active_cmp,
-      /** New members per day (business zone) of either period. */
-      newByDay: new Map((typeof row!.new_days === 'string' ? JSON.parse(row!.new_days) : row!.new_days) as Array<[string, number]>),
-    };
-  }
-
-  /**
-   * Profiles known by `end`: created before it, or created later (an import of history) with an
-   * order before it. The second count probes only profiles created on or after `end`.
-   */
-  private membersBy(end: string) {
-    return sql`((select count(*) from customers.customer_facts c where c.status = 'active' and c.created_at < ${end}::timestamptz)
-      + (select count(*) from customers.customer_facts c where c.status = 'active' and c.created_at >= ${end}::timestamptz
-           and exists (select 1 from orders.order_facts o where o.customer_id = c.id and o.status <> 'cancelled'
-                         and o.placed_at < ${end}::timestamptz)))::int`;
+    /** New members per day (business zone) of either period. */
+    const newByDay = new Map(days.map((d) => [d.day, Number(d.n)]));
+    const sum = (w: Window) => days.reduce((t, d) => (d.day >= w.from && d.day <= w.to ? t + Number(d.n) : t), 0);
+    return { members_cur, members_cmp, new_cur: sum(cur), new_cmp: sum(cmp), active_cur, active_cmp, newByDay };
   }
 
   private async byChannel(cur: Window, cmp: Window) {

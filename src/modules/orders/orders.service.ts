@@ -295,10 +295,50 @@ export class OrdersService {
         updated.push(before.id);
       }
     }
+    await this.keepFirstOrders(tx, [
+      ...fresh.map((o) => ({ order: o, customerId: customerIds.get(o) ?? null, before: null })),
+      ...updates.map((u) => ({ order: u.order, customerId: customerIds.get(u.order) ?? null, before: u.before, redated: true })),
+      ...appended.map((a) => ({ order: a.order, customerId: customerIds.get(a.order) ?? null, before: a.before })),
+    ]);
     if (batch && (created.length > 0 || updated.length > 0))
       events.push({ name: ORDERS_BATCH_IMPORTED, payload: { source: batch.runTag, created, updated } });
     await publishAll(tx, events);
     return out;
+  }
+
+  /**
+   * Tell the customers module when the written orders' customers first bought. New orders can only
+   * make that earlier; a changed order (status, date or customer may differ) and the customer an
+   * order left are recomputed from the stored orders.
+   */
+  private async keepFirstOrders(
+    tx: Db,
+    written: Array<{ order: PreparedOrder; customerId: string | null; before: ExistingOrder | null; redated?: boolean }>,
+  ): Promise<void> {
+    const earliest = new Map<string, Date>();
+    const recompute = new Set<string>();
+    for (const { order, customerId, before, redated } of written) {
+      if (before?.customerId && before.customerId !== customerId) recompute.add(before.customerId);
+      if (!customerId) continue;
+      if (redated) recompute.add(customerId);
+      else if (order.status !== 'cancelled') {
+        const t = earliest.get(customerId);
+        if (!t || order.placedAt < t) earliest.set(customerId, order.placedAt);
+      }
+    }
+    await this.deps.customers.recordFirstOrders(tx, [...earliest].map(([customerId, at]) => ({ customerId, at: at.toISOString() })), 'earliest');
+    await this.recomputeFirstOrders(tx, [...recompute]);
+  }
+
+  private async recomputeFirstOrders(tx: Db, customerIds: string[]): Promise<void> {
+    if (customerIds.length === 0) return;
+    const rows = await query<{ customer_id: string; first_at: string | Date }>(
+      tx,
+      sql`select customer_id, min(placed_at) as first_at from orders.orders
+          where customer_id = any(${uuidArray(customerIds)}) and status <> 'cancelled' group by customer_id`,
+    );
+    const found = new Map(rows.map((r) => [r.customer_id, new Date(r.first_at).toISOString()]));
+    await this.deps.customers.recordFirstOrders(tx, customerIds.map((id) => ({ customerId: id, at: found.get(id) ?? null })), 'exact');
   }
 
   /**
@@ -758,9 +798,11 @@ export class OrdersService {
   async restoreRecords(tx: Db, ids: string[], toId: string): Promise<void> {
     if (ids.length === 0) return;
     const list = uuidArray(ids);
+    const from = await query<{ customer_id: string }>(tx, sql`select distinct customer_id from orders.orders where id = any(${list}) and customer_id is not null`);
     await tx.execute(sql`update orders.orders set customer_id = ${toId}, updated_at = now() where id = any(${list})`);
     await tx.execute(sql`update orders.order_lines set customer_id = ${toId} where order_id = any(${list})`);
     await tx.execute(sql`update orders.returns set customer_id = ${toId} where id = any(${list})`);
+    await this.recomputeFirstOrders(tx, [...new Set([toId, ...from.map((r) => r.customer_id)])]);
   }
 
   async getOrder(id: string) {

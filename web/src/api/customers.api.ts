@@ -20,6 +20,8 @@ export interface CustomerSummary {
 
 /** A row of the paged customer list (GET /api/v1/customers?page=…). */
 export interface ListedCustomer extends CustomerSummary {
+  /** Created, or first bought if that was earlier. */
+  memberSince: string;
   orders: number;
   netSpend: Money;
   firstOrderAt: string | null;

@@ -7,7 +7,7 @@ import { Icon } from '../components/icons';
 import { DataTable, useListParams, type Column } from '../components/data-table';
 
 /** Filters a link may carry (the dashboard's "active members", "new buyers"), shown as removable chips. */
-const FILTERS = ['active', 'asOf', 'firstOrderFrom', 'firstOrderTo', 'city', 'tag'] as const;
+const FILTERS = ['active', 'asOf', 'sinceFrom', 'sinceTo', 'firstOrderFrom', 'firstOrderTo', 'city', 'tag'] as const;
 
 export function CustomersPage() {
   const { t } = useTranslation();
@@ -41,7 +41,7 @@ export function CustomersPage() {
     { sort: 'spend', header: t('customerList.netSpend'), cell: (c) => f.money(c.netSpend), className: 'num' },
     { sort: 'lastOrder', header: t('customerList.lastOrder'), cell: (c) => f.date(c.lastOrderAt), hideNarrow: true },
     { sort: 'lastSeen', header: t('customer.lastSeen'), cell: (c) => f.date(c.lastSeenAt), hideNarrow: true },
-    { sort: 'created', header: t('customer.since'), cell: (c) => f.date(c.createdAt), hideNarrow: true },
+    { sort: 'since', header: t('customer.since'), cell: (c) => f.date(c.memberSince), hideNarrow: true },
   ];
 
   const chips = FILTERS.filter((k) => list.params.get(k));
@@ -51,6 +51,8 @@ export function CustomersPage() {
     if (k === 'asOf') return t('customerList.asOfChip', { date: v });
     if (k === 'firstOrderFrom') return t('customerList.firstFromChip', { date: v });
     if (k === 'firstOrderTo') return t('customerList.firstToChip', { date: v });
+    if (k === 'sinceFrom') return t('customerList.sinceFromChip', { date: v });
+    if (k === 'sinceTo') return t('customerList.sinceToChip', { date: v });
     return `${t(k === 'city' ? 'customer.city' : 'customerList.tag')}: ${v}`;
   };
 

@@ -43,7 +43,7 @@ const ordersOf = (o: Overview, extra: Record<string, string> = {}) =>
 const KPIS: KpiDef[] = [
   { key: 'members', kind: 'count', link: () => '/customers' },
   { key: 'activeMembers', kind: 'count', link: (o) => `/customers?active=90d&asOf=${o.period.to}` },
-  { key: 'newMembers', kind: 'count', link: (o) => `/customers?firstOrderFrom=${o.period.from}&firstOrderTo=${o.period.to}` },
+  { key: 'newMembers', kind: 'count', link: (o) => `/customers?sinceFrom=${o.period.from}&sinceTo=${o.period.to}` },
   { key: 'repurchaseRate', kind: 'ratio', link: (o) => ordersOf(o) },
   { key: 'revenueFen', kind: 'money', link: (o) => ordersOf(o, { sort: '-paid' }) },
   { key: 'orders', kind: 'count', link: (o) => ordersOf(o) },
@@ -403,7 +403,7 @@ export function OverviewPage() {
             </ChartCard>
             <ChartCard
               title={t('dashboard.peopleTrend')}
-              to={`/customers?firstOrderFrom=${o.period.from}&firstOrderTo=${o.period.to}`}
+              to={`/customers?sinceFrom=${o.period.from}&sinceTo=${o.period.to}`}
               linkText={t('dashboard.viewNewMembers')}
             >
               <Chart option={charts.people} label={t('dashboard.peopleTrend')} height={Math.max(220, 56 + o.byStore.length * 34)} onClick={(h) => bucketOrders(h.dataIndex)} />

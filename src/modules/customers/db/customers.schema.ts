@@ -36,9 +36,17 @@ export const customers = customersSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     /** Last time any record (order, event, upsert) resolved to this profile. */
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The earliest non-cancelled order, kept by the orders module through CustomersService.recordFirstOrders
+     * in the transaction that writes the order. Member since = least(created_at, first_order_at).
+     */
+    firstOrderAt: timestamp('first_order_at', { withTimezone: true }),
   },
   (t) => [
     index('customers_merged_into_idx').on(t.mergedInto),
+    // Member counts at a date and new members in a period are range counts on this expression.
+    index('customers_member_since_idx').on(sql`least(${t.createdAt}, ${t.firstOrderAt})`).where(sql`${t.status} = 'active'`),
+    index('customers_first_order_idx').on(t.firstOrderAt).where(sql`${t.status} = 'active'`),
     // text_pattern_ops: name-prefix search (`like '王%'`) uses the index whatever the collation.
     index('customers_name_idx').on(t.name.op('text_pattern_ops')),
     index('customers_dedupe_idx').on(t.name, t.birthday, t.city),

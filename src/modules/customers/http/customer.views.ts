@@ -47,6 +47,7 @@ export function summaryView(s: CustomerSummary, v: Viewer) {
 export function listedView(c: ListedCustomer, v: Viewer) {
   return {
     ...summaryView(c, v),
+    memberSince: c.memberSince.toISOString(),
     orders: c.orders,
     netSpend: formatMoney(c.netSpendFen),
     firstOrderAt: iso(c.firstOrderAt),

@@ -65,7 +65,9 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
           'Two ways to page. Without `page`: newest first, `limit` rows and a `nextCursor` (feeds, sync). With `page`: ' +
           'the console list — `pageSize` rows of page `page`, sorted by `sort`, each with the person\'s orders, net spend ' +
           'and first/last order, and `total`; `active=90d` keeps people who bought in the 90 days up to `asOf` (default ' +
-          'today), `firstOrderFrom`/`firstOrderTo` people whose first order falls in those dates (business time zone).',
+          'today), `firstOrderFrom`/`firstOrderTo` people whose first order falls in those dates, `sinceFrom`/`sinceTo` people who ' +
+          'became members then (created, or first bought if earlier: the dashboard\'s new members); dates in the business time zone. ' +
+          '`total` counts every match.',
         querystring: z
           .object({
             q: z.string().max(200).optional(),
@@ -81,11 +83,14 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
             asOf: isoDate.optional(),
             firstOrderFrom: isoDate.optional(),
             firstOrderTo: isoDate.optional(),
+            sinceFrom: isoDate.optional(),
+            sinceTo: isoDate.optional(),
           })
           .refine((q) => !q.firstOrderFrom || !q.firstOrderTo || q.firstOrderFrom <= q.firstOrderTo, {
             message: 'is after firstOrderTo',
             path: ['firstOrderFrom'],
-          }),
+          })
+          .refine((q) => !q.sinceFrom || !q.sinceTo || q.sinceFrom <= q.sinceTo, { message: 'is after sinceTo', path: ['sinceFrom'] }),
       },
     },
     async (req) => {
@@ -100,6 +105,8 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
           asOf: q.asOf,
           firstOrderFrom: q.firstOrderFrom,
           firstOrderTo: q.firstOrderTo,
+          sinceFrom: q.sinceFrom,
+          sinceTo: q.sinceTo,
           sort: q.sort,
           page: q.page,
           pageSize: q.pageSize,
