@@ -74,6 +74,31 @@ describe('EventBus', () => {
     expect([got.a!.length, got.b!.length, got.all!.length]).toEqual([2, 2, 3]);
   });
 
+  it('hands a batch subscriber all events of its name in a claimed batch at once, once, and retries the whole group on failure', async () => {
+    const bus = new EventBus(database.db, log, 3);
+    const calls: unknown[][] = [];
+    let fail = true;
+    bus.subscribeBatch('test.order.placed', 'test.batch', async (events) => {
+      calls.push(events.map((e) => e.payload));
+      if (fail) throw new Error('ledger busy');
+    });
+    const ids = await publishMany(['test.order.placed', 'test.customer.merged', 'test.order.placed', 'test.order.placed']);
+    // Batches of three: [placed 0, merged 1, placed 2] then [placed 3]; both groups fail.
+    expect(await bus.drain()).toBe(4);
+    expect(calls).toEqual([[{ n: 0 }, { n: 2 }], [{ n: 3 }]]);
+    expect(await outboxRow(ids[1]!)).toMatchObject({ delivered: true, attempts: 1 });
+    for (const i of [0, 2, 3]) expect(await outboxRow(ids[i]!)).toMatchObject({ delivered: false, attempts: 1, last_error: 'ledger busy', due: false });
+    // Due again: the group is handed over again, and then never more.
+    await database.db.execute(sql`update platform.outbox set next_attempt_at = now() where delivered_at is null`);
+    fail = false;
+    calls.length = 0;
+    expect(await bus.drain()).toBe(3);
+    expect(calls).toEqual([[{ n: 0 }, { n: 2 }, { n: 3 }]]);
+    for (const id of ids) expect(await outboxRow(id)).toMatchObject({ delivered: true });
+    expect(await bus.drain()).toBe(0);
+    expect(calls).toHaveLength(1);
+  });
+
   it('keeps a handler’s writes only when it succeeds, in the same transaction as the delivery', async () => {
     await database.db.execute(sql`create table if not exists public.bus_effects (event_id uuid primary key, subscriber text not null)`);
     await database.db.execute(sql`delete from public.bus_effects`);

@@ -12,12 +12,12 @@ export interface DomainEvent<P = unknown> {
 }
 
 export type EventHandler<P = unknown> = (event: DomainEvent<P>, db: Db) => Promise<void>;
+/** Gets every not-yet-handled event of its name in a claimed batch (in outbox order), to do set-based work. */
+export type BatchEventHandler<P = unknown> = (events: Array<DomainEvent<P>>, db: Db) => Promise<void>;
 
-interface Subscription {
-  name: string;
-  subscriber: string;
-  handler: EventHandler;
-}
+type Subscription =
+  | { name: string; subscriber: string; handler: EventHandler; batch?: undefined }
+  | { name: string; subscriber: string; batch: BatchEventHandler; handler?: undefined };
 
 /** Write an event to the outbox inside the caller's transaction. */
 export async function publish<P>(tx: Db, name: string, payload: P, occurredAt = new Date()): Promise<string> {
@@ -61,6 +61,15 @@ export class EventBus {
 
   subscribe<P>(name: string, subscriber: string, handler: EventHandler<P>): void {
     this.subs.push({ name, subscriber, handler: handler as EventHandler });
+  }
+
+  /**
+   * Like subscribe, but the handler gets all events of `name` in a claimed batch (up to batchSize) at
+   * once, after the per-event handlers of that batch. Exactly-once per (event, subscriber) as for
+   * subscribe; if the handler throws, its whole group is retried later.
+   */
+  subscribeBatch<P>(name: string, subscriber: string, handler: BatchEventHandler<P>): void {
+    this.subs.push({ name, subscriber, batch: handler as BatchEventHandler });
   }
 
   /** Ask for a drain soon (after a commit that published something). */
@@ -117,26 +126,27 @@ export class EventBus {
             where delivered_at is null and next_attempt_at <= now()
             order by id limit ${limit} for update skip locked`,
       );
+      const events: DomainEvent[] = rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        occurredAt: new Date(row.occurred_at).toISOString(),
+        payload: row.payload,
+      }));
+      const failures = await this.deliver(tx, events);
       // Events nobody subscribes to are marked delivered together, in one statement.
       const delivered: string[] = [];
       for (const row of rows) {
-        const event: DomainEvent = {
-          id: row.id,
-          name: row.name,
-          occurredAt: new Date(row.occurred_at).toISOString(),
-          payload: row.payload,
-        };
-        try {
-          await this.deliver(tx, event);
+        const err = failures.get(row.id);
+        if (err === undefined) {
           delivered.push(row.id);
-        } catch (err) {
-          this.log.warn({ err, event: row.name, eventId: row.id }, 'event handler failed; will retry');
-          await tx.execute(
-            sql`update platform.outbox set attempts = attempts + 1, last_error = ${String((err as Error).message).slice(0, 500)},
-                next_attempt_at = now() + make_interval(secs => least(3600, power(2, attempts + 1)))
-                where id = ${row.id}`,
-          );
+          continue;
         }
+        this.log.warn({ err, event: row.name, eventId: row.id }, 'event handler failed; will retry');
+        await tx.execute(
+          sql`update platform.outbox set attempts = attempts + 1, last_error = ${String((err as Error).message).slice(0, 500)},
+              next_attempt_at = now() + make_interval(secs => least(3600, power(2, attempts + 1)))
+              where id = ${row.id}`,
+        );
       }
       if (delivered.length > 0)
         await tx.execute(
@@ -146,26 +156,50 @@ export class EventBus {
     });
   }
 
-  private async deliver(tx: Db, event: DomainEvent): Promise<void> {
-    let failure: unknown;
-    for (const sub of this.subs) {
-      if (sub.name !== event.name && sub.name !== '*') continue;
-      // A savepoint per handler: a failing handler rolls back its own work only, and the
-      // subscribers after it still get the event now rather than after the failing one's backoff.
-      try {
-        await tx.transaction(async (inner) => {
-          const claimed = await query(
-            inner,
-            sql`insert into platform.event_deliveries (event_id, subscriber) values (${event.id}, ${sub.subscriber})
-                on conflict do nothing returning event_id`,
-          );
-          if (claimed.length === 0) return;
-          await sub.handler(event, inner);
-        });
-      } catch (err) {
-        failure ??= err;
+  /** Runs the handlers of a batch; answers the first failure per event id. */
+  private async deliver(tx: Db, events: DomainEvent[]): Promise<Map<string, unknown>> {
+    const failures = new Map<string, unknown>();
+    const matches = (sub: Subscription, e: DomainEvent) => sub.name === e.name || sub.name === '*';
+    for (const event of events) {
+      for (const sub of this.subs) {
+        if (!sub.handler || !matches(sub, event)) continue;
+        // A savepoint per handler: a failing handler rolls back its own work only, and the
+        // subscribers after it still get the event now rather than after the failing one's backoff.
+        try {
+          await tx.transaction(async (inner) => {
+            const claimed = await query(
+              inner,
+              sql`insert into platform.event_deliveries (event_id, subscriber) values (${event.id}, ${sub.subscriber})
+                  on conflict do nothing returning event_id`,
+            );
+            if (claimed.length === 0) return;
+            await sub.handler(event, inner);
+          });
+        } catch (err) {
+          if (!failures.has(event.id)) failures.set(event.id, err);
+        }
       }
     }
-    if (failure !== undefined) throw failure;
+    for (const sub of this.subs) {
+      if (!sub.batch) continue;
+      const group = events.filter((e) => matches(sub, e));
+      if (group.length === 0) continue;
+      try {
+        await tx.transaction(async (inner) => {
+          const claimed = await query<{ event_id: string }>(
+            inner,
+            sql`insert into platform.event_deliveries (event_id, subscriber)
+                select unnest(${sql.param(group.map((e) => e.id))}::uuid[]), ${sub.subscriber}
+                on conflict do nothing returning event_id`,
+          );
+          const mine = new Set(claimed.map((c) => c.event_id));
+          const todo = group.filter((e) => mine.has(e.id));
+          if (todo.length > 0) await sub.batch(todo, inner);
+        });
+      } catch (err) {
+        for (const e of group) if (!failures.has(e.id)) failures.set(e.id, err);
+      }
+    }
+    return failures;
   }
 }
