@@ -8,6 +8,12 @@ export const SCOPES = [
   'customers:merge',
   'orders:read',
   'orders:write',
+  /** Balances, statements, tiers, referrals, badges, the liability report. */
+  'loyalty:read',
+  /** Staff adjustments, redemptions and holds at checkout, manual tiers. */
+  'loyalty:write',
+  /** Programme rules, tier sets, rewards, badges; running expiry and tier reviews. */
+  'loyalty:admin',
   'events:read',
   'events:write',
   'catalog:read',
