@@ -210,14 +210,17 @@ export class InsightsService {
     const activeStart = (w: Window) => parseInstant(addDays(w.to, -(ACTIVE_DAYS - 1)), this.deps.timeZone)!.toISOString();
     // Separate statements, so PostgreSQL runs them side by side on the pool's connections.
     const count = async (statement: SQL) => Number((await queryOne<{ n: number }>(this.db, sql`select ${statement} as n`))!.n);
+    // A distinct subquery is a hash aggregate; count(distinct) would sort.
     const active = (w: Window) =>
-      sql`(select count(distinct customer_id) from orders.order_facts where status <> 'cancelled' and customer_id is not null
-             and placed_at >= ${activeStart(w)}::timestamptz and placed_at < ${w.end}::timestamptz)::int`;
-    const members = (end: string) =>
-      sql`(select count(*) from customers.customer_facts where status = 'active' and member_since < ${end}::timestamptz)::int`;
-    const [members_cur, members_cmp, active_cur, active_cmp, days] = await Promise.all([
-      count(members(cur.end)),
-      count(members(cmp.end)),
+      sql`(select count(*) from (select distinct customer_id from orders.order_facts where status <> 'cancelled' and customer_id is not null
+             and placed_at >= ${activeStart(w)}::timestamptz and placed_at < ${w.end}::timestamptz) a)::int`;
+    const [members, active_cur, active_cmp, days] = await Promise.all([
+      queryOne<{ cur: number; cmp: number }>(
+        this.db,
+        sql`select (count(*) filter (where member_since < ${cur.end}::timestamptz))::int as cur,
+                   (count(*) filter (where member_since < ${cmp.end}::timestamptz))::int as cmp
+            from customers.customer_facts where status = 'active'`,
+      ),
       count(active(cur)),
       count(active(cmp)),
       query<{ day: string; n: number }>(
@@ -231,7 +234,7 @@ export class InsightsService {
     /** New members per day (business zone) of either period. */
     const newByDay = new Map(days.map((d) => [d.day, Number(d.n)]));
     const sum = (w: Window) => days.reduce((t, d) => (d.day >= w.from && d.day <= w.to ? t + Number(d.n) : t), 0);
-    return { members_cur, members_cmp, new_cur: sum(cur), new_cmp: sum(cmp), active_cur, active_cmp, newByDay };
+    return { members_cur: Number(members!.cur), members_cmp: Number(members!.cmp), new_cur: sum(cur), new_cmp: sum(cmp), active_cur, active_cmp, newByDay };
   }
 
   private async byChannel(cur: Window, cmp: Window) {

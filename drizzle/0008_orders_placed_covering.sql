@@ -1,0 +1,2 @@
+DROP INDEX "orders"."orders_placed_idx";--> statement-breakpoint
+CREATE INDEX "orders_placed_idx" ON "orders"."orders" USING btree ("placed_at","status","customer_id","paid_fen","channel","store_code");
