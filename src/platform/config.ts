@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseMoney } from './money.js';
 
 /** Every setting Kemai reads from the environment; README's configuration table mirrors this. */
 const ConfigSchema = z.object({
@@ -31,6 +32,12 @@ const ConfigSchema = z.object({
     .default('phone,email,member_no,wechat_unionid,ecom_user_id,pos_card')
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   KEMAI_JOBS: z.enum(['on', 'off']).default('on'),
+  KEMAI_REFERRAL_URL: z.string().url().default('https://kemai.example/join'),
+  KEMAI_REFERRAL_CAP: z.coerce.number().int().min(0).default(20),
+  KEMAI_REFERRAL_MIN_PAID: z
+    .string()
+    .default('1.00')
+    .refine((v) => (parseMoney(v) ?? -1) >= 0, 'an amount in yuan with at most 2 decimals, e.g. "50.00"'),
 });
 
 export type Config = {
@@ -50,6 +57,10 @@ export type Config = {
   sessionTtlHours: number;
   strongIdentifiers: string[];
   jobs: boolean;
+  /** Referrals (loyalty): the page a referral link opens, the cap per referrer, the least net paid (fen) that rewards. */
+  referralUrl: string;
+  referralCap: number;
+  referralMinPaidFen: number;
 };
 
 export class ConfigError extends Error {}
@@ -81,5 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlHours: e.KEMAI_SESSION_TTL_HOURS,
     strongIdentifiers: e.KEMAI_STRONG_IDENTIFIERS,
     jobs: e.KEMAI_JOBS === 'on',
+    referralUrl: e.KEMAI_REFERRAL_URL,
+    referralCap: e.KEMAI_REFERRAL_CAP,
+    referralMinPaidFen: parseMoney(e.KEMAI_REFERRAL_MIN_PAID)!,
   };
 }

@@ -20,6 +20,9 @@ describe('loadConfig', () => {
       sessionTtlHours: 12,
       strongIdentifiers: ['phone', 'email', 'member_no', 'wechat_unionid', 'ecom_user_id', 'pos_card'],
       jobs: true,
+      referralUrl: 'https://kemai.example/join',
+      referralCap: 20,
+      referralMinPaidFen: 100,
     });
   });
 
@@ -40,6 +43,9 @@ describe('loadConfig', () => {
       KEMAI_SESSION_TTL_HOURS: '1.5',
       KEMAI_STRONG_IDENTIFIERS: ' phone , member_no ,,',
       KEMAI_JOBS: 'off',
+      KEMAI_REFERRAL_URL: 'https://shop.example/invite?utm=member',
+      KEMAI_REFERRAL_CAP: '5',
+      KEMAI_REFERRAL_MIN_PAID: '49.90',
     });
     expect(c).toEqual({
       port: 8080,
@@ -57,6 +63,9 @@ describe('loadConfig', () => {
       sessionTtlHours: 1.5,
       strongIdentifiers: ['phone', 'member_no'],
       jobs: false,
+      referralUrl: 'https://shop.example/invite?utm=member',
+      referralCap: 5,
+      referralMinPaidFen: 4990,
     });
   });
 

@@ -6,6 +6,7 @@ import { newId } from '../../platform/ids.js';
 import type { ConsentInput, CustomerRefInput, CustomerUpsertInput } from './customers.schemas.js';
 import { customerTimeline, customer360, listCustomers, listDuplicates, searchCustomers, type ListQuery, type SearchQuery } from './customer-queries.js';
 import { consentRows, recordConsents, upsertCustomers, type UpsertContext } from './customer-upsert.js';
+import { normaliseRef } from './domain/customer-ref.js';
 import { duplicateCandidates, merges, timelineItems } from './db/customers.schema.js';
 import { IdentityResolver, liveProfiles, type ResolveContext, type ResolvedRef } from './identity-resolution.js';
 import { MergeEngine, type MergeOptions, type MergeParticipant, type MergeResult } from './merge.js';
@@ -125,6 +126,25 @@ export class CustomersService {
     return id;
   }
 
+  /** Many timeline items in one statement (bulk imports: one per batch, not one per order). */
+  async addTimelineItems(tx: Db, items: readonly TimelineItemInput[]): Promise<void> {
+    if (items.length === 0) return;
+    // One JSON parameter, not 6 per row (PostgreSQL allows 65,535 parameters per statement).
+    const rows = items.map((item) => ({
+      customer_id: item.customerId,
+      id: newId(),
+      occurred_at: item.occurredAt.toISOString(),
+      kind: item.kind,
+      ref_id: item.refId ?? null,
+      summary: item.summary ?? {},
+    }));
+    await tx.execute(
+      sql`insert into customers.timeline_items (customer_id, id, occurred_at, kind, ref_id, summary)
+          select x.customer_id, x.id, x.occurred_at, x.kind, x.ref_id, x.summary
+          from json_to_recordset(${JSON.stringify(rows)}::json) as x(customer_id uuid, id uuid, occurred_at timestamptz, kind text, ref_id text, summary jsonb)`,
+    );
+  }
+
   /** Merge `absorbedId` into `survivorId` (in its own transaction unless `tx` is given). */
   async mergeCustomers(survivorId: string, absorbedId: string, opts: MergeOptions, tx?: Db): Promise<MergeResult> {
     const run = async (t: Db) => {
@@ -204,6 +224,25 @@ export class CustomersService {
   async liveCustomerIds(ids: string[], tx: Db = this.db): Promise<Map<string, string>> {
     const live = await liveProfiles(tx, ids);
     return new Map([...live].map(([id, p]) => [id, p.id]));
+  }
+
+  /**
+   * Which live profiles hold the identifiers a ref names (normalised as resolution does), one row
+   * per identifier found; reads only, so a caller can check a ref (e.g. "is this referee really
+   * the referrer?") before resolving it. Invalid identifiers are skipped.
+   */
+  async identifierHolders(ref: CustomerRefInput, tx: Db = this.db): Promise<Array<{ type: string; customerId: string }>> {
+    const { identifiers: named } = normaliseRef(ref, this.opts.defaultRegion).ref;
+    if (named.length === 0) return [];
+    const rows = await query<{ type: string; customer_id: string }>(
+      tx,
+      sql`select i.type, i.customer_id from customers.identifiers i
+          join unnest(${sql.param(named.map((n) => n.type))}::text[], ${sql.param(named.map((n) => n.value))}::text[]) as k(type, value)
+            on i.type = k.type and i.value = k.value
+          order by i.type collate "C"`,
+    );
+    const live = await this.liveCustomerIds(rows.map((r) => r.customer_id), tx);
+    return rows.map((r) => ({ type: r.type, customerId: live.get(r.customer_id) ?? r.customer_id }));
   }
 
   /** The live profile an id names now (following merges); 404 when it never existed. */
