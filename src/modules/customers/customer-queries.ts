@@ -126,7 +126,7 @@ const SORT_SQL: Record<(typeof LIST_SORTS)[number], string> = {
   lastSeen: 'c.last_seen_at',
   // Ids are UUIDv7, minted when the profile is created: the primary key serves this order.
   created: 'c.id',
-  since: 'least(c.created_at, c.first_order_at)',
+  since: 'c.member_since',
   name: 'c.name collate "C"',
   orders: 's.orders',
   spend: 's.net_spend_fen',
@@ -156,8 +156,8 @@ export async function listCustomers(
   const day = (d: string, plus = 0) => sql`(${d}::date + ${plus}::int)::timestamp at time zone ${tz}`;
   if (l.firstOrderFrom) where.push(sql`c.first_order_at >= ${day(l.firstOrderFrom)}`);
   if (l.firstOrderTo) where.push(sql`c.first_order_at < ${day(l.firstOrderTo, 1)}`);
-  if (l.sinceFrom) where.push(sql`least(c.created_at, c.first_order_at) >= ${day(l.sinceFrom)}`);
-  if (l.sinceTo) where.push(sql`least(c.created_at, c.first_order_at) < ${day(l.sinceTo, 1)}`);
+  if (l.sinceFrom) where.push(sql`c.member_since >= ${day(l.sinceFrom)}`);
+  if (l.sinceTo) where.push(sql`c.member_since < ${day(l.sinceTo, 1)}`);
   const desc = l.sort.startsWith('-');
   const sortKey = (desc ? l.sort.slice(1) : l.sort) as (typeof LIST_SORTS)[number];
   const order = sql.raw(`${SORT_SQL[sortKey]} ${desc ? 'desc nulls last' : 'asc nulls first'}, c.id ${desc ? 'desc' : 'asc'}`);
@@ -171,8 +171,8 @@ export async function listCustomers(
   const filtered = sql`customers.customers c ${needsStats ? stats : sql``} where ${sql.join(where, sql` and `)}`;
   const limit = sql`limit ${l.pageSize} offset ${(l.page - 1) * l.pageSize}`;
   const pageSql = needsStats
-    ? sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, c.first_order_at, least(c.created_at, c.first_order_at) as member_since, s.last_order_at from ${filtered} order by ${order} ${limit}`
-    : sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, c.first_order_at, least(c.created_at, c.first_order_at) as member_since, s.last_order_at
+    ? sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, c.first_order_at, c.member_since as member_since, s.last_order_at from ${filtered} order by ${order} ${limit}`
+    : sql`select ${SUMMARY_COLUMNS}, s.orders, s.net_spend_fen, c.first_order_at, c.member_since as member_since, s.last_order_at
           from (select c.* from ${filtered} order by ${order} ${limit}) c ${stats} order by ${order}`;
   const [rows, counted] = await Promise.all([
     query<SummaryRow & { orders: number; net_spend_fen: string | number; first_order_at: string | null; member_since: string; last_order_at: string | null }>(db, pageSql),

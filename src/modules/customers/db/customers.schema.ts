@@ -41,11 +41,16 @@ export const customers = customersSchema.table(
      * in the transaction that writes the order. Member since = least(created_at, first_order_at).
      */
     firstOrderAt: timestamp('first_order_at', { withTimezone: true }),
+    /** When the person became known: created, or first bought if that was earlier (imported history). */
+    memberSince: timestamp('member_since', { withTimezone: true })
+      .notNull()
+      .generatedAlwaysAs(sql`least(created_at, first_order_at)`),
   },
   (t) => [
     index('customers_merged_into_idx').on(t.mergedInto),
-    // Member counts at a date and new members in a period are range counts on this expression.
-    index('customers_member_since_idx').on(sql`least(${t.createdAt}, ${t.firstOrderAt})`).where(sql`${t.status} = 'active'`),
+    // Member counts at a date and new members in a period: index-only range counts (a stored column, because an
+    // expression index cannot answer index-only).
+    index('customers_member_since_idx').on(t.memberSince).where(sql`${t.status} = 'active'`),
     index('customers_first_order_idx').on(t.firstOrderAt).where(sql`${t.status} = 'active'`),
     // text_pattern_ops: name-prefix search (`like '王%'`) uses the index whatever the collation.
     index('customers_name_idx').on(t.name.op('text_pattern_ops')),

@@ -15,5 +15,5 @@ select
   c.source,
   -- earliest non-cancelled order; member_since is when the person became known: created or first bought
   c.first_order_at,
-  least(c.created_at, c.first_order_at) as member_since
+  c.member_since
 from customers.customers c;

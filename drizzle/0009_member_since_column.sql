@@ -1,0 +1,3 @@
+DROP INDEX "customers"."customers_member_since_idx";--> statement-breakpoint
+ALTER TABLE "customers"."customers" ADD COLUMN "member_since" timestamp with time zone GENERATED ALWAYS AS (least(created_at, first_order_at)) STORED NOT NULL;--> statement-breakpoint
+CREATE INDEX "customers_member_since_idx" ON "customers"."customers" USING btree ("member_since") WHERE "customers"."customers"."status" = 'active';
