@@ -7,10 +7,20 @@ import { Jobs } from '../platform/jobs/jobs.js';
 import { AccessService } from '../modules/access/index.js';
 import { CatalogService } from '../modules/catalog/index.js';
 import { CustomersService, IDENTIFIER_ATTACHED } from '../modules/customers/index.js';
-import { OrdersService } from '../modules/orders/index.js';
+import { OrdersService, ORDERS_BATCH_IMPORTED } from '../modules/orders/index.js';
 import { InsightsService } from '../modules/insights/index.js';
 import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached } from '../modules/activity/index.js';
 import { ImportsService } from '../modules/ingest/index.js';
+import {
+  TiersService,
+  GROWTH_BACK_FROM_RETURNS_SUBSCRIBER,
+  GROWTH_FROM_ACTIVITY_SUBSCRIBER,
+  GROWTH_FROM_ORDERS_SUBSCRIBER,
+  growthAndTiersWhenMembersInteract,
+  growthAndTiersWhenOrdersChange,
+  growthBackWhenReturnsRecorded,
+  scheduleTiersDaily,
+} from '../modules/loyalty/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -30,6 +40,8 @@ export interface Kemai {
   insights: InsightsService;
   /** Files uploaded in the console and imported in this process. */
   imports: ImportsService;
+  /** Loyalty: growth value, tier sets, tiers, birthday benefits. */
+  tiers: TiersService;
   close(): Promise<void>;
 }
 
@@ -64,12 +76,19 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     log,
   });
   events.subscribe(IDENTIFIER_ATTACHED, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached(activity));
+  const tiers = new TiersService(db, { customers, timeZone: config.timeZone });
+  customers.registerMergeParticipant(tiers.mergeParticipant());
+  for (const name of ['orders.order.placed', 'orders.order.updated', ORDERS_BATCH_IMPORTED])
+    events.subscribeBatch(name, GROWTH_FROM_ORDERS_SUBSCRIBER, growthAndTiersWhenOrdersChange(tiers));
+  events.subscribeBatch('orders.return.recorded', GROWTH_BACK_FROM_RETURNS_SUBSCRIBER, growthBackWhenReturnsRecorded(tiers));
+  events.subscribeBatch('activity.events.recorded', GROWTH_FROM_ACTIVITY_SUBSCRIBER, growthAndTiersWhenMembersInteract(tiers));
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
     jobs = new Jobs(database, log, config.databaseUrl);
     await jobs.start();
     await scheduleOutboxPrune(jobs, db, log, { timeZone: config.timeZone });
+    await scheduleTiersDaily(jobs, tiers, log, { timeZone: config.timeZone });
   }
 
   return {
@@ -85,6 +104,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     activity,
     insights,
     imports,
+    tiers,
     async close() {
       await events.stop();
       await jobs?.stop();

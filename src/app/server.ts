@@ -10,6 +10,7 @@ import { registerOrdersRoutes } from '../modules/orders/index.js';
 import { registerActivityRoutes } from '../modules/activity/index.js';
 import { registerImportsRoutes } from '../modules/ingest/index.js';
 import { registerInsightsRoutes } from '../modules/insights/index.js';
+import { registerTiersRoutes } from '../modules/loyalty/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -34,6 +35,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerActivityRoutes(app, kemai.activity);
   registerImportsRoutes(app, kemai.imports);
   registerInsightsRoutes(app, kemai.insights);
+  registerTiersRoutes(app, kemai.tiers);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.

@@ -70,7 +70,37 @@ export class BadgesService {
     private readonly db: Db,
     private readonly deps: { customers: CustomersService; ledger: PointsLedger },
     private readonly opts: { timeZone: string },
-  ) {}
+  ) {
+    deps.customers.registerMergeParticipant({
+      name: 'loyalty.badges',
+      moveRecords: (tx, fromId, toId) => this.moveRecords(tx, fromId, toId),
+      restoreRecords: (tx, ids, toId) => this.restoreRecords(tx, ids, toId),
+    });
+  }
+
+  /** A merge gives the survivor the absorbed profile's awards, except a badge and period it holds itself. */
+  private async moveRecords(tx: Db, fromId: string, toId: string): Promise<string[]> {
+    const moved = await query<{ badge_code: string; period: string }>(
+      tx,
+      sql`update loyalty.badge_awards a set customer_id = ${toId}
+          where a.customer_id = ${fromId}
+            and not exists (select 1 from loyalty.badge_awards s where s.customer_id = ${toId} and s.badge_code = a.badge_code and s.period = a.period)
+          returning a.badge_code, a.period`,
+    );
+    // The award's key after the move: (survivor, badge, period).
+    return moved.map((m) => JSON.stringify([toId, m.badge_code, m.period]));
+  }
+
+  private async restoreRecords(tx: Db, ids: string[], toId: string): Promise<void> {
+    if (ids.length === 0) return;
+    const keys = ids.map((i) => JSON.parse(i) as [string, string, string]);
+    await tx.execute(
+      sql`update loyalty.badge_awards a set customer_id = ${toId}
+          from unnest(${sql.param(keys.map((k) => k[0]))}::uuid[], ${sql.param(keys.map((k) => k[1]))}::text[],
+                      ${sql.param(keys.map((k) => k[2]))}::text[]) as k(holder, code, period)
+          where a.customer_id = k.holder and a.badge_code = k.code and a.period = k.period`,
+    );
+  }
 
   /** Create a badge, or replace the definition of the one with this code (earned awards stay). */
   async defineBadge(input: BadgeInput): Promise<{ badge: Badge; created: boolean }> {

@@ -110,7 +110,43 @@ export class ReferralsService {
     private readonly db: Db,
     private readonly deps: { customers: CustomersService; ledger: PointsLedger; program: ReferralPointsSource },
     private readonly opts: ReferralOptions,
-  ) {}
+  ) {
+    deps.customers.registerMergeParticipant({
+      name: 'loyalty.referrals',
+      moveRecords: (tx, fromId, toId) => this.moveRecords(tx, fromId, toId),
+      restoreRecords: (tx, ids, toId) => this.restoreRecords(tx, ids, toId),
+    });
+  }
+
+  /**
+   * A merge gives the survivor the referrals the absorbed profile made, and the one it was
+   * referred by unless the survivor was referred too (a person is referred once: that one stays
+   * on the absorbed profile and is no longer looked at).
+   */
+  private async moveRecords(tx: Db, fromId: string, toId: string): Promise<string[]> {
+    const made = await query<{ id: string }>(
+      tx,
+      sql`update loyalty.referrals set referrer_id = ${toId} where referrer_id = ${fromId} returning id`,
+    );
+    const received = await query<{ id: string }>(
+      tx,
+      sql`update loyalty.referrals set referee_id = ${toId}
+          where referee_id = ${fromId}
+            and (status = 'rejected' or not exists (select 1 from loyalty.referrals s where s.referee_id = ${toId} and s.status <> 'rejected'))
+          returning id`,
+    );
+    return [...made.map((r) => `r:${r.id}`), ...received.map((r) => `e:${r.id}`)];
+  }
+
+  private async restoreRecords(tx: Db, ids: string[], toId: string): Promise<void> {
+    const of = (p: string) => ids.filter((i) => i.startsWith(p)).map((i) => i.slice(2));
+    if (of('r:').length > 0) {
+      await tx.execute(sql`update loyalty.referrals set referrer_id = ${toId} where id = any(${sql.param(of('r:'))}::uuid[])`);
+    }
+    if (of('e:').length > 0) {
+      await tx.execute(sql`update loyalty.referrals set referee_id = ${toId} where id = any(${sql.param(of('e:'))}::uuid[])`);
+    }
+  }
 
   /** The member's code (made on first ask) and link; a merged-away id answers with the survivor's. */
   async referralCode(customerId: string): Promise<{ customerId: string; code: string; link: string }> {

@@ -1,0 +1,284 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../../platform/db/database.js';
+import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t?.close());
+
+const DAY = 86_400_000;
+const daysFromNow = (n: number) => new Date(Date.now() + n * DAY);
+const iso = (d: Date) => d.toISOString();
+
+const send = async (method: 'POST' | 'PUT' | 'GET', url: string, payload?: unknown, headers = t.admin) => {
+  const res = await t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return res;
+};
+
+async function rows<T = Record<string, unknown>>(statement: ReturnType<typeof sql>): Promise<T[]> {
+  return query<T>(t.kemai.database.db, statement);
+}
+
+let seq = 0;
+/** An order of `yuan` for the person with this phone, placed `daysAgo` days ago; answers its ids. */
+async function order(phone: string, yuan: number, daysAgo = 5, extra: Record<string, unknown> = {}) {
+  seq += 1;
+  const res = await send('POST', '/api/v1/orders', {
+    channel: 'online',
+    externalId: `T-${seq}`,
+    placedAt: iso(daysFromNow(-daysAgo)),
+    customer: { phone },
+    lines: [{ sku: 'TIER-1', quantity: 1, unitPrice: yuan.toFixed(2) }],
+    ...extra,
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  await t.kemai.events.drain();
+  return res.json() as { id: string; customerId: string };
+}
+
+const tierOf = async (customerId: string) => {
+  const res = await send('GET', `/api/v1/loyalty/members/${customerId}/tier`);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+};
+
+const changesOf = (customerId: string) =>
+  rows<{ from_code: string | null; to_code: string | null; reason: string; tier_set: string; measure: number | string | null }>(
+    sql`select from_code, to_code, reason, tier_set, measure from loyalty.tier_changes where customer_id = ${customerId} order by id`,
+  );
+
+describe('growth value and the built-in explorer / follower / advocate set', () => {
+  it('grows 1 per ¥1 from an order, takes back a return, and shows the progress to follower', async () => {
+    const o = await order('13900000001', 398);
+    const member = await tierOf(o.customerId);
+    expect(member).toMatchObject({
+      customerId: o.customerId,
+      tierSet: { code: 'membership', version: 0 },
+      tier: { code: 'explorer', name: { 'zh-CN': '探索者', en: 'Explorer' } },
+      measure: { type: 'growth', unit: 'growth', value: 398 },
+      growth: 398,
+      next: { code: 'follower', threshold: 1000, missing: 602 },
+      benefits: { birthdayPoints: 100, birthdayDiscountPercent: 5 },
+      manualUntil: null,
+      graceUntil: null,
+    });
+
+    const ret = await send('POST', '/api/v1/returns', {
+      channel: 'online',
+      externalId: `R-${seq}`,
+      order: { channel: 'online', externalId: `T-${seq}` },
+      returnedAt: iso(daysFromNow(-1)),
+      lines: [{ lineNo: 1, quantity: 1, refundAmount: '100.50' }],
+    });
+    expect(ret.statusCode, ret.body).toBe(201);
+    await t.kemai.events.drain();
+    expect((await tierOf(o.customerId)).growth).toBe(298);
+    const entries = await rows<{ points: number | string; source_type: string }>(
+      sql`select points, source_type from loyalty.growth_entries where customer_id = ${o.customerId} order by occurred_at`,
+    );
+    expect(entries.map((e) => [Number(e.points), e.source_type])).toEqual([
+      [398, 'order'],
+      [-100, 'return'],
+    ]);
+    // The entry tier is recorded, without a timeline item.
+    expect((await changesOf(o.customerId)).map((c) => ({ ...c, measure: Number(c.measure) }))).toEqual([
+      { from_code: null, to_code: 'explorer', reason: 'qualified', tier_set: 'membership', measure: 398 },
+    ]);
+  });
+
+  it('upgrades at once when the growth crosses a threshold, with an event and a timeline item; a replayed order grows nothing', async () => {
+    const first = await order('13900000002', 600);
+    expect((await tierOf(first.customerId)).tier.code).toBe('explorer');
+    const body = {
+      channel: 'online',
+      externalId: 'T-UP',
+      placedAt: iso(daysFromNow(-2)),
+      customer: { phone: '13900000002' },
+      lines: [{ sku: 'TIER-1', quantity: 1, unitPrice: '450.00' }],
+    };
+    expect((await send('POST', '/api/v1/orders', body)).statusCode).toBe(201);
+    await t.kemai.events.drain();
+    const after = await tierOf(first.customerId);
+    expect(after).toMatchObject({ tier: { code: 'follower' }, growth: 1050, next: { code: 'advocate', threshold: 5000, missing: 3950 } });
+    expect(after.benefits).toEqual({ discountPercent: 3, freeShipping: true, earlyAccess: true, birthdayPoints: 200, birthdayDiscountPercent: 10 });
+    expect((await changesOf(first.customerId)).map((c) => [c.from_code, c.to_code, c.reason])).toEqual([
+      [null, 'explorer', 'qualified'],
+      ['explorer', 'follower', 'qualified'],
+    ]);
+    const events = await rows<{ payload: { fromCode: string; toCode: string; reason: string } }>(
+      sql`select payload from platform.outbox where name = 'loyalty.tier.changed' and payload->>'customerId' = ${first.customerId} order by id`,
+    );
+    expect(events.map((e) => [e.payload.fromCode, e.payload.toCode, e.payload.reason])).toEqual([
+      [null, 'explorer', 'qualified'],
+      ['explorer', 'follower', 'qualified'],
+    ]);
+    const timeline = await rows<{ kind: string; summary: { from: string; to: string } }>(
+      sql`select kind, summary from customers.timeline_items where customer_id = ${first.customerId} and kind like 'loyalty.%'`,
+    );
+    expect(timeline.map((i) => [i.kind, i.summary.from, i.summary.to])).toEqual([['loyalty.tier_changed', 'explorer', 'follower']]);
+
+    // The same order again: unchanged, and no growth.
+    expect((await send('POST', '/api/v1/orders', body)).statusCode).toBe(200);
+    await t.kemai.events.drain();
+    expect((await tierOf(first.customerId)).growth).toBe(1050);
+  });
+
+  it('grows from interactions the rules name (survey 20, share 5) and nothing from others', async () => {
+    const o = await order('13900000003', 10);
+    for (const [type, id] of [
+      ['survey', 'S-1'],
+      ['share', 'S-2'],
+      ['view', 'S-3'],
+      ['survey', 'S-1'],
+    ] as const) {
+      const res = await send('POST', '/api/v1/events', { type, occurredAt: iso(daysFromNow(-1)), customer: { phone: '13900000003' }, source: 'app', externalId: id });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+    }
+    await t.kemai.events.drain();
+    expect((await tierOf(o.customerId)).growth).toBe(35);
+  });
+});
+
+describe('bad input', () => {
+  it('answers 400 naming the field and writes nothing', async () => {
+    const before = await rows<{ n: string }>(sql`select (select count(*) from loyalty.tier_sets) || '/' || (select count(*) from loyalty.tier_changes) as n`);
+    const badSet = await send('POST', '/api/v1/loyalty/tier-sets', {
+      code: 'broken',
+      definition: {
+        measure: 'yearly_spend',
+        tiers: [
+          { code: 'a', name: { 'zh-CN': '甲', en: 'A' }, threshold: 100 },
+          { code: 'b', name: { 'zh-CN': '乙', en: 'B' }, threshold: 100 },
+        ],
+        review: { monthDay: '01-01', graceDays: 30 },
+        growth: { perYuan: 1, interactions: {} },
+      },
+    });
+    expect(badSet.statusCode).toBe(400);
+    expect(badSet.json().error.details.issues.map((i: { path: string }) => i.path)).toEqual(['definition.tiers.1.threshold']);
+
+    const both = await send('POST', '/api/v1/loyalty/tier-sets', { code: 'x', preset: 'vip', definition: {} });
+    expect(both.statusCode).toBe(400);
+
+    const member = (await order('13900000004', 50)).customerId;
+    const unknown = await send('PUT', `/api/v1/loyalty/members/${member}/tier`, { code: 'platinum', until: iso(daysFromNow(30)), reason: 'VIP guest' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.details.issues.map((i: { path: string }) => i.path)).toEqual(['code']);
+    const past = await send('PUT', `/api/v1/loyalty/members/${member}/tier`, { code: 'advocate', until: iso(daysFromNow(-1)), reason: 'late' });
+    expect(past.statusCode).toBe(400);
+    expect(past.json().error.details.issues.map((i: { path: string }) => i.path)).toEqual(['until']);
+    const noReason = await send('PUT', `/api/v1/loyalty/members/${member}/tier`, { code: 'advocate', until: iso(daysFromNow(3)) });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.json().error.details.issues.map((i: { path: string }) => i.path)).toEqual(['reason']);
+    const badDate = await send('POST', '/api/v1/loyalty/tiers/review', { asOf: 'tomorrow' });
+    expect(badDate.statusCode).toBe(400);
+    expect(badDate.json().error.details.issues[0].path).toBe('asOf');
+
+    const after = await rows<{ n: string }>(sql`select (select count(*) from loyalty.tier_sets) || '/' || (select count(*) from loyalty.tier_changes) as n`);
+    // The order above placed its member as explorer: one change more, nothing else.
+    const [sets, changes] = before[0]!.n.split('/').map(Number) as [number, number];
+    expect(after[0]!.n).toBe(`${sets}/${changes + 1}`);
+    expect((await tierOf(member)).tier.code).toBe('explorer');
+  });
+
+  it('refuses a review without loyalty:admin and a manual tier without loyalty:write', async () => {
+    const reader = await t.keyWith(['loyalty:read']);
+    expect((await send('POST', '/api/v1/loyalty/tiers/review', { dryRun: true }, reader)).statusCode).toBe(403);
+    expect((await send('PUT', `/api/v1/loyalty/members/${crypto.randomUUID()}/tier`, { code: 'x', until: iso(daysFromNow(1)), reason: 'r' }, reader)).statusCode).toBe(403);
+    expect((await send('GET', `/api/v1/loyalty/members/${crypto.randomUUID()}/tier`, undefined, reader)).statusCode).toBe(404);
+  });
+});
+
+describe('silver / gold / diamond by yearly spend', () => {
+  let silver: string;
+  let requal: string;
+  let manual: string;
+
+  it('activates the preset and places every member at once', async () => {
+    const res = await send('POST', '/api/v1/loyalty/tier-sets', { code: 'vip', preset: 'vip', activate: true });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond', active: true, placed: { assigned: 4 } });
+    const list = await send('GET', '/api/v1/loyalty/tier-sets');
+    expect(list.json().items.map((s: { code: string; version: number; active: boolean }) => [s.code, s.version, s.active])).toEqual([['vip', 1, true]]);
+  });
+
+  it('upgrades at once on spend ≥ ¥10,000 and counts members per tier', async () => {
+    silver = (await order('13900000010', 12_000, 300)).customerId;
+    requal = (await order('13900000011', 10_500, 300)).customerId;
+    manual = (await order('13900000012', 3_000, 20)).customerId;
+    expect(await tierOf(silver)).toMatchObject({
+      tierSet: { code: 'vip', version: 1 },
+      tier: { code: 'silver', name: { 'zh-CN': '银卡', en: 'Silver' } },
+      measure: { type: 'yearly_spend', unit: 'fen', value: 1_200_000 },
+      next: { code: 'gold', threshold: 2_000_000, missing: 800_000 },
+      benefits: { discountPercent: 5, freeShipping: true, birthdayPoints: 200, birthdayDiscountPercent: 10 },
+    });
+    expect((await tierOf(manual)).tier).toBeNull();
+    expect((await tierOf(manual)).next).toMatchObject({ code: 'silver', missing: 700_000 });
+
+    const counts = await send('GET', '/api/v1/loyalty/tiers');
+    expect(counts.statusCode).toBe(200);
+    expect(counts.json().tierSet).toEqual({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond', builtIn: false });
+    expect(counts.json().tiers.map((x: { code: string; memberCount: number }) => [x.code, x.memberCount])).toEqual([
+      ['silver', 2],
+      ['gold', 0],
+      ['diamond', 0],
+    ]);
+    expect(counts.json().withoutTier).toBe(5);
+  });
+
+  it('holds a manual tier until its end date, then the rules decide again', async () => {
+    const until = daysFromNow(30);
+    const res = await send('PUT', `/api/v1/loyalty/members/${manual}/tier`, { code: 'gold', until: iso(until), reason: 'flagship store opening guest' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ tier: { code: 'gold' }, manualUntil: iso(until), measure: { value: 300_000 } });
+    // A yearly review before the end leaves it alone.
+    expect(await t.kemai.tiers.reviewTiers(daysFromNow(29))).toMatchObject({ manualEnded: 0, downgraded: 0, graceStarted: 0 });
+    expect((await tierOf(manual)).tier.code).toBe('gold');
+    expect(await t.kemai.tiers.reviewTiers(daysFromNow(31), { mode: 'settle' })).toMatchObject({ manualEnded: 1, downgraded: 0 });
+    expect(await tierOf(manual)).toMatchObject({ tier: null, manualUntil: null });
+    expect((await changesOf(manual)).map((c) => [c.from_code, c.to_code, c.reason])).toEqual([
+      [null, 'gold', 'manual'],
+      ['gold', null, 'manual_ended'],
+    ]);
+  });
+
+  it('lowers only at the yearly review, after a 90-day grace; a member who requalifies in the grace keeps the tier', async () => {
+    // 100 days on, the orders placed 300 days ago are out of the 12-month window.
+    const asOf = daysFromNow(100);
+    const dry = await send('POST', '/api/v1/loyalty/tiers/review', { asOf: iso(asOf), dryRun: true });
+    expect(dry.json()).toEqual({ tierSet: 'vip', asOf: iso(asOf), dryRun: true, assigned: 0, upgraded: 0, downgraded: 0, graceStarted: 2, requalified: 0, manualEnded: 0 });
+    expect((await tierOf(silver)).graceUntil).toBeNull();
+
+    // The daily settlement never starts a grace: only the review does.
+    expect(await t.kemai.tiers.reviewTiers(asOf, { mode: 'settle' })).toMatchObject({ graceStarted: 0, downgraded: 0 });
+    const real = await send('POST', '/api/v1/loyalty/tiers/review', { asOf: iso(asOf), dryRun: false });
+    expect(real.json()).toMatchObject({ graceStarted: 2, downgraded: 0 });
+    const graceUntil = iso(new Date(asOf.getTime() + 90 * DAY));
+    expect(await tierOf(silver)).toMatchObject({ tier: { code: 'silver' }, graceUntil });
+    expect(await tierOf(requal)).toMatchObject({ tier: { code: 'silver' }, graceUntil });
+
+    // One member buys again (¥9,000 now, ¥19,500 in the last 12 months): still silver, the grace is cleared at once.
+    await order('13900000011', 9_000, 1);
+    expect(await tierOf(requal)).toMatchObject({ tier: { code: 'silver' }, graceUntil: null, measure: { value: 1_950_000 } });
+
+    // A settlement before the grace ends changes nothing; at its end the member without spend goes down.
+    expect(await t.kemai.tiers.reviewTiers(new Date(asOf.getTime() + 89 * DAY), { mode: 'settle' })).toMatchObject({ downgraded: 0 });
+    expect(await tierOf(silver)).toMatchObject({ tier: { code: 'silver' } });
+    expect(await t.kemai.tiers.reviewTiers(new Date(asOf.getTime() + 90 * DAY), { mode: 'settle' })).toMatchObject({ downgraded: 1, upgraded: 0 });
+    expect(await tierOf(silver)).toMatchObject({ tier: null, graceUntil: null });
+    expect(await tierOf(requal)).toMatchObject({ tier: { code: 'silver' } });
+    expect((await changesOf(silver)).map((c) => [c.from_code, c.to_code, c.reason, Number(c.measure)])).toEqual([
+      [null, 'silver', 'qualified', 1_200_000],
+      ['silver', 'silver', 'grace', 0],
+      ['silver', null, 'review', 0],
+    ]);
+    const timeline = await rows<{ kind: string }>(
+      sql`select kind from customers.timeline_items where customer_id = ${silver} and kind like 'loyalty.%' order by occurred_at, kind`,
+    );
+    expect(timeline.map((i) => i.kind)).toEqual(['loyalty.tier_changed', 'loyalty.tier_grace', 'loyalty.tier_changed']);
+  });
+});
