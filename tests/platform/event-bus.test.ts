@@ -99,6 +99,23 @@ describe('EventBus', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('cuts a claimed batch at its payload budget (at least one event), leaving the rest for the next transaction', async () => {
+    const bus = new EventBus(database.db, log, 500, 25);
+    const calls: number[][] = [];
+    bus.subscribeBatch('test.batch.imported', 'test.budget', async (events) => void calls.push(events.map((e) => (e.payload as { n: number }).n)));
+    // Each payload is {"n":i} (7 characters): three fit in 25, the fourth does not.
+    await publishMany(['test.batch.imported', 'test.batch.imported', 'test.batch.imported', 'test.batch.imported', 'test.batch.imported']);
+    expect(await bus.drain()).toBe(5);
+    expect(calls).toEqual([[0, 1, 2], [3, 4]]);
+    const huge = new EventBus(database.db, log, 500, 1);
+    const seen: number[][] = [];
+    huge.subscribeBatch('test.batch.imported', 'test.budget-one', async (events) => void seen.push(events.map((e) => (e.payload as { n: number }).n)));
+    await publishMany(['test.batch.imported', 'test.batch.imported']);
+    expect(await huge.drain()).toBe(2);
+    // A budget smaller than any payload: one event per transaction.
+    expect(seen).toEqual([[0], [1]]);
+  });
+
   it('keeps a handler’s writes only when it succeeds, in the same transaction as the delivery', async () => {
     await database.db.execute(sql`create table if not exists public.bus_effects (event_id uuid primary key, subscriber text not null)`);
     await database.db.execute(sql`delete from public.bus_effects`);

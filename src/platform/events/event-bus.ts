@@ -57,6 +57,12 @@ export class EventBus {
     private readonly log: Logger,
     /** Events claimed per transaction; other processes take the next ones meanwhile. */
     private readonly batchSize = 500,
+    /**
+     * Payload characters handled per transaction: a file import's events name 20,000 orders each, and
+     * a drain behind a big import must not become one transaction over millions of orders. The first
+     * event is always handled; the ones past the budget stay for the next transaction.
+     */
+    private readonly batchChars = 2_000_000,
   ) {}
 
   subscribe<P>(name: string, subscriber: string, handler: EventHandler<P>): void {
@@ -126,6 +132,9 @@ export class EventBus {
             where delivered_at is null and next_attempt_at <= now()
             order by id limit ${limit} for update skip locked`,
       );
+      let chars = 0;
+      const cut = rows.findIndex((row, i) => (chars += JSON.stringify(row.payload).length) > this.batchChars && i > 0);
+      if (cut > 0) rows.length = cut;
       const events: DomainEvent[] = rows.map((row) => ({
         id: row.id,
         name: row.name,
