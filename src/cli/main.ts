@@ -5,6 +5,7 @@ import { registerAccessCommands } from './access.commands.js';
 import { CliError } from './context.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerImportCommand } from './import.command.js';
+import { registerLoyaltyTiersCommands } from './loyalty-tiers.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,6 +19,8 @@ registerServeCommand(program);
 registerAccessCommands(program);
 registerImportCommand(program);
 registerDemoCommand(program);
+// After any other `loyalty` commands: it adds to that command when it exists.
+registerLoyaltyTiersCommands(program);
 
 try {
   await program.parseAsync(process.argv);
