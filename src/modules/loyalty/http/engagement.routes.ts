@@ -77,6 +77,13 @@ export function registerEngagementRoutes(root: FastifyInstance, services: { refe
           'Codes are 8 characters from an alphabet without 0/O and 1/I, unique across members. The link is the configured ' +
           'page (KEMAI_REFERRAL_URL) with `ref=CODE` added. A merged-away id answers with the survivor\'s code.',
         params: MemberParams,
+        response: {
+          200: z.object({
+            customerId: z.uuid().describe('The live profile (the survivor for a merged-away id)'),
+            code: z.string().describe('8 characters, e.g. K7MQ2XPA'),
+            link: z.string().describe('KEMAI_REFERRAL_URL with ref=CODE'),
+          }),
+        },
       },
     },
     async (req) => referrals.referralCode(req.params.customerId),
