@@ -384,10 +384,11 @@ export class TiersService {
         at,
       );
       const entryCode = set.definition.tiers[0]!.threshold === 0 ? set.definition.tiers[0]!.code : null;
-      for (const c of part) {
-        // Every member enters a tier with threshold 0 on their first purchase: not worth a timeline item.
-        if (c.reason === 'qualified' && c.fromCode === null && c.toCode === entryCode) continue;
-        await this.deps.customers.addTimelineItem(tx, {
+      // Every member enters a tier with threshold 0 on their first purchase: not worth a timeline item.
+      const shown = part.filter((c) => !(c.reason === 'qualified' && c.fromCode === null && c.toCode === entryCode));
+      await this.deps.customers.addTimelineItems(
+        tx,
+        shown.map((c) => ({
           customerId: c.customerId,
           occurredAt: at,
           kind: c.reason === 'grace' ? 'loyalty.tier_grace' : 'loyalty.tier_changed',
@@ -400,8 +401,8 @@ export class TiersService {
             reason: c.reason,
             ...(c.graceUntil ? { graceUntil: c.graceUntil } : {}),
           },
-        });
-      }
+        })),
+      );
     }
   }
 
