@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../platform/db/database.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+import { VIP_PRESET } from './domain/tiers.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -116,7 +117,7 @@ describe('growth value and the built-in explorer / follower / advocate set', () 
       ['explorer', 'follower', 'qualified'],
     ]);
     const timeline = await rows<{ kind: string; summary: { from: string; to: string } }>(
-      sql`select kind, summary from customers.timeline_items where customer_id = ${first.customerId} and kind like 'loyalty.%'`,
+      sql`select kind, summary from customers.timeline_items where customer_id = ${first.customerId} and kind like 'loyalty.tier%'`,
     );
     expect(timeline.map((i) => [i.kind, i.summary.from, i.summary.to])).toEqual([['loyalty.tier_changed', 'explorer', 'follower']]);
 
@@ -139,6 +140,25 @@ describe('growth value and the built-in explorer / follower / advocate set', () 
     }
     await t.kemai.events.drain();
     expect((await tierOf(o.customerId)).growth).toBe(35);
+  });
+});
+
+describe('merges', () => {
+  it('moves growth to the survivor, raises its tier at once, and moves it back on unmerge', async () => {
+    const survivor = (await order('13900000201', 700)).customerId;
+    const absorbed = (await order('13900000202', 400)).customerId;
+    const merged = await send('POST', `/api/v1/customers/${survivor}/merge`, { otherId: absorbed, reason: 'same person' });
+    expect(merged.statusCode, merged.body).toBe(200);
+    expect(await tierOf(survivor)).toMatchObject({ growth: 1100, tier: { code: 'follower' } });
+    const [gone] = await rows<{ growth: number | string }>(sql`select growth from loyalty.accounts where customer_id = ${absorbed}`);
+    expect(Number(gone!.growth)).toBe(0);
+
+    const back = await send('POST', `/api/v1/customers/${survivor}/unmerge`, { mergeId: merged.json().mergeId });
+    expect(back.statusCode, back.body).toBe(200);
+    expect((await tierOf(survivor)).growth).toBe(700);
+    expect((await tierOf(absorbed)).growth).toBe(400);
+    // Lowering waits for the yearly review.
+    expect((await tierOf(survivor)).tier.code).toBe('follower');
   });
 });
 
@@ -200,7 +220,7 @@ describe('silver / gold / diamond by yearly spend', () => {
   it('activates the preset and places every member at once', async () => {
     const res = await send('POST', '/api/v1/loyalty/tier-sets', { code: 'vip', preset: 'vip', activate: true });
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond', active: true, placed: { assigned: 4 } });
+    expect(res.json()).toMatchObject({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond', active: true, placed: { assigned: 6 } });
     const list = await send('GET', '/api/v1/loyalty/tier-sets');
     expect(list.json().items.map((s: { code: string; version: number; active: boolean }) => [s.code, s.version, s.active])).toEqual([['vip', 1, true]]);
   });
@@ -227,7 +247,8 @@ describe('silver / gold / diamond by yearly spend', () => {
       ['gold', 0],
       ['diamond', 0],
     ]);
-    expect(counts.json().withoutTier).toBe(5);
+    // The six members placed from the built-in set and the ¥3,000 one.
+    expect(counts.json().withoutTier).toBe(7);
   });
 
   it('holds a manual tier until its end date, then the rules decide again', async () => {
@@ -277,8 +298,33 @@ describe('silver / gold / diamond by yearly spend', () => {
       ['silver', null, 'review', 0],
     ]);
     const timeline = await rows<{ kind: string }>(
-      sql`select kind from customers.timeline_items where customer_id = ${silver} and kind like 'loyalty.%' order by occurred_at, kind`,
+      sql`select kind from customers.timeline_items where customer_id = ${silver} and kind like 'loyalty.tier%' order by occurred_at, kind`,
     );
     expect(timeline.map((i) => i.kind)).toEqual(['loyalty.tier_changed', 'loyalty.tier_grace', 'loyalty.tier_changed']);
+  });
+
+  it('versions a set: a new version waits until activated, then raises whom it lets qualify', async () => {
+    const definition = { ...VIP_PRESET, tiers: VIP_PRESET.tiers.map((x) => (x.code === 'silver' ? { ...x, threshold: 500_000 } : x)) };
+    const created = await send('POST', '/api/v1/loyalty/tier-sets', { code: 'vip', name: 'VIP 2027', definition });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ code: 'vip', version: 2, active: false });
+    expect((await tierOf(silver)).tierSet).toEqual({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond' });
+
+    const missing = await send('POST', '/api/v1/loyalty/tier-sets/vip/versions/9/activate');
+    expect(missing.statusCode).toBe(404);
+    const act = await send('POST', '/api/v1/loyalty/tier-sets/vip/versions/2/activate');
+    expect(act.statusCode, act.body).toBe(200);
+    // Activation evaluates as of now: the member lowered at the review simulated 190 days ahead has ¥12,000 in the
+    // 12 months up to today, silver again; the ¥3,000 member is still below ¥5,000.
+    expect(act.json().placed).toEqual({ assigned: 0, upgraded: 1, downgraded: 0, graceStarted: 0, requalified: 0, manualEnded: 0 });
+    expect((await tierOf(silver)).tier.code).toBe('silver');
+    const list = await send('GET', '/api/v1/loyalty/tier-sets');
+    expect(list.json().items.map((x: { code: string; version: number; active: boolean }) => [x.code, x.version, x.active])).toEqual([
+      ['vip', 2, true],
+      ['vip', 1, false],
+    ]);
+    expect((await tierOf(manual)).next).toMatchObject({ code: 'silver', threshold: 500_000, missing: 200_000 });
+    await order('13900000012', 2_500, 2);
+    expect(await tierOf(manual)).toMatchObject({ tierSet: { code: 'vip', version: 2, name: 'VIP 2027' }, tier: { code: 'silver' }, measure: { value: 550_000 } });
   });
 });
