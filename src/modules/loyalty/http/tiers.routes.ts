@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseInstant } from '../../../platform/clock.js';
 import { invalid } from '../../../platform/errors.js';
 import { instant } from '../../../platform/schemas.js';
-import { TierSetDefinition, TIER_PRESETS, type TierPreset } from '../domain/tiers.js';
+import { LocalizedName, TierBenefits, TierSetDefinition, TIER_MEASURES, TIER_PRESETS, type TierPreset } from '../domain/tiers.js';
 import type { TierSet, TiersService } from '../tiers.service.js';
 
 const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
@@ -39,6 +39,35 @@ const ReviewInput = z
   })
   .strict();
 
+const MemberTier = z.object({
+  customerId: z.uuid().describe('The live profile (a merged-away id answers for its survivor)'),
+  tierSet: z.object({ code: z.string(), version: z.number().int().describe('0 = the built-in set'), name: z.string() }),
+  tier: z.object({ code: z.string(), name: LocalizedName }).nullable().describe('Null below the first threshold'),
+  since: z.string().nullable(),
+  manualUntil: z.string().nullable().describe('A manual assignment holds the tier until then'),
+  graceUntil: z.string().nullable().describe('Set by a review that would lower the tier: kept until then'),
+  measure: z.object({ type: z.enum(TIER_MEASURES), unit: z.enum(['fen', 'growth']), value: z.number().int() }),
+  growth: z.number().int().describe('Growth value (成长值)'),
+  next: z
+    .object({ code: z.string(), name: LocalizedName, threshold: z.number().int(), missing: z.number().int().describe('In the measure unit') })
+    .nullable()
+    .describe('Null at the top tier'),
+  benefits: TierBenefits,
+  birthdayMonth: z.boolean().describe('Birthday-month benefits (birthdayDiscountPercent, birthdayGift) apply today'),
+});
+
+const ReviewResult = z.object({
+  tierSet: z.string(),
+  asOf: z.string(),
+  dryRun: z.boolean(),
+  assigned: z.number().int(),
+  upgraded: z.number().int(),
+  downgraded: z.number().int(),
+  graceStarted: z.number().int(),
+  requalified: z.number().int(),
+  manualEnded: z.number().int(),
+});
+
 function setView(s: TierSet) {
   return {
     code: s.code,
@@ -72,6 +101,7 @@ export function registerTiersRoutes(root: FastifyInstance, tiers: TiersService) 
           '`measure.value` is in `measure.unit` (fen for yearly_spend: net paid in the last 12 months; growth points for growth), ' +
           'as are `next.threshold` and `next.missing`. `birthdayMonth` says whether birthday-month benefits apply today.',
         params: CustomerParams,
+        response: { 200: MemberTier },
       },
     },
     async (req) => tiers.memberTier(req.params.customerId),
@@ -81,7 +111,13 @@ export function registerTiersRoutes(root: FastifyInstance, tiers: TiersService) 
     '/api/v1/loyalty/members/:customerId/tier',
     {
       config: { scope: 'loyalty:write' },
-      schema: { tags, summary: 'Put a member on a tier until a date (manual assignment with a reason)', params: CustomerParams, body: ManualInput },
+      schema: {
+        tags,
+        summary: 'Put a member on a tier until a date (manual assignment with a reason)',
+        params: CustomerParams,
+        body: ManualInput,
+        response: { 200: MemberTier },
+      },
     },
     async (req) => tiers.assignTier(req.params.customerId, { code: req.body.code, until: when(req.body.until, 'until'), reason: req.body.reason }, actor(req)),
   );
@@ -147,6 +183,7 @@ export function registerTiersRoutes(root: FastifyInstance, tiers: TiersService) 
         summary: 'Run the yearly tier review now (or count what it would do with dryRun)',
         description: 'Upgrades, graces started for members below their tier, downgrades where a grace ran out, manual assignments ended.',
         body: ReviewInput,
+        response: { 200: ReviewResult },
       },
     },
     async (req) => tiers.reviewTiers(req.body.asOf ? when(req.body.asOf, 'asOf') : new Date(), { dryRun: req.body.dryRun, actor: actor(req) }),
