@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from './support/random.js';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { loadConfig } from '../src/platform/config.js';
@@ -35,17 +36,6 @@ const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
 
 /** Deterministic data: the same orders on every run and engine. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface BenchOrder {
   channel: string;
   externalId: string;
@@ -58,7 +48,7 @@ interface BenchOrder {
 
 /** `requests` measured batches plus one warm-up batch (index 0) with its own orders. */
 function generate(requests: number): BenchOrder[][] {
-  const rand = rng(20251101);
+  const rand = mulberry32(20251101);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const prefixes = ['138', '139', '150', '151', '186', '187', '135', '136', '158', '177'];
   const surnames = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周'];

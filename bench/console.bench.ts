@@ -27,6 +27,7 @@ import { openDatabase, query } from '../src/platform/db/database.js';
 import { createKemai, type Kemai } from '../src/app/kemai.js';
 import { buildServer } from '../src/app/server.js';
 import { DemoOptionsInput, DemoService } from '../src/modules/demo/index.js';
+import { mulberry32 } from './support/random.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench/RESULTS.md');
@@ -54,13 +55,7 @@ const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 function generateOrders(file: string, members: number): void {
   if (fs.existsSync(file)) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  let seed = 7;
-  const rand = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(7);
   const out = fs.openSync(file, 'w');
   let buf = 'order_no,store,placed_at,member_no,phone,sku,qty,price\n';
   const orders = Math.round(members * 1.6);

@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { mulberry32 } from './support/random.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const WORK = path.join(ROOT, 'bench/.work');
@@ -57,15 +58,7 @@ function generate(file: string, lines: number) {
   if (fs.existsSync(file) && fs.readFileSync(`${file}.lines`, 'utf8').trim() === `${lines} mulberry32`) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const out = fs.openSync(file, 'w');
-  // mulberry32: 32-bit integer arithmetic throughout (an LCG in doubles loses its low bits and
-  // cycles within a few hundred values, which made the first runs' files far too repetitive).
-  let seed = 42;
-  const rand = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(42);
   let buf = 'order_no,store,placed_at,member_no,sku,qty,price\n';
   let written = 0;
   let order = 0;
