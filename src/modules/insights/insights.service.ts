@@ -3,57 +3,9 @@ import { query, queryOne, type Db } from '../../platform/db/database.js';
 import { parseInstant } from '../../platform/clock.js';
 import { invalid } from '../../platform/errors.js';
 
-export type CompareKind = 'previous' | 'year';
+import type { CompareKind, Figure, Overview, OverviewQuery, Period, TrendPoint } from './insights.contract.js';
 
-export interface OverviewQuery {
-  from?: string | undefined;
-  to?: string | undefined;
-  /** Without `from`: the period is this many days ending on `to` (default 30). */
-  days?: number | undefined;
-  compare: CompareKind;
-}
-
-/** A KPI for the period and its comparison period. */
-export interface Figure {
-  current: number | null;
-  comparison: number | null;
-}
-
-export interface Period {
-  from: string;
-  to: string;
-  days: number;
-}
-
-export interface TrendPoint {
-  /** First day of the bucket (a day, or the 7 days starting here). */
-  date: string;
-  revenueFen: number;
-  orders: number;
-  buyers: number;
-  newMembers: number;
-}
-
-export interface Overview {
-  period: Period;
-  comparison: Period & { kind: CompareKind };
-  timeZone: string;
-  granularity: 'day' | 'week';
-  kpis: {
-    members: Figure;
-    activeMembers: Figure;
-    newMembers: Figure;
-    buyers: Figure;
-    repurchaseRate: Figure;
-    orders: Figure;
-    revenueFen: Figure;
-    averageOrderValueFen: Figure;
-    memberSalesShare: Figure;
-  };
-  byChannel: Array<{ channel: string; orders: number; revenueFen: number; comparisonRevenueFen: number }>;
-  byStore: Array<{ storeCode: string; name: string | null; orders: number; revenueFen: number; comparisonRevenueFen: number }>;
-  trend: { current: TrendPoint[]; comparison: TrendPoint[] };
-}
+export type { CompareKind, Figure, Overview, OverviewQuery, Period, TrendPoint, KpiKey } from './insights.contract.js';
 
 /** Active members: bought within this many days up to the end of the period. */
 export const ACTIVE_DAYS = 90;
