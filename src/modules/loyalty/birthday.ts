@@ -27,7 +27,12 @@ export async function runTiersDaily(tiers: TiersService, now: Date, log: Logger)
 }
 
 /** pg-boss runs the schedule once across all processes. */
-export async function scheduleTiersDaily(jobs: Jobs, tiers: TiersService, log: Logger, opts: { timeZone: string }): Promise<void> {
-  await jobs.work(TIERS_DAILY_JOB, () => runTiersDaily(tiers, new Date(), log), 60);
+export async function scheduleTiersDaily(
+  jobs: Jobs,
+  tiers: TiersService,
+  log: Logger,
+  opts: { timeZone: string; pollingIntervalSeconds?: number },
+): Promise<void> {
+  await jobs.work(TIERS_DAILY_JOB, () => runTiersDaily(tiers, new Date(), log), opts.pollingIntervalSeconds ?? 60);
   await jobs.schedule(TIERS_DAILY_JOB, TIERS_DAILY_CRON, opts.timeZone);
 }
