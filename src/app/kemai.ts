@@ -20,6 +20,20 @@ import {
   growthAndTiersWhenOrdersChange,
   growthBackWhenReturnsRecorded,
   scheduleTiersDaily,
+  ProgramService,
+  LedgerService,
+  RedemptionService,
+  EARN_POINTS_SUBSCRIBER,
+  REVERSE_POINTS_SUBSCRIBER,
+  earnPointsWhenOrdersPlacedOrImported,
+  reversePointsWhenReturnsRecorded,
+  schedulePointsNightly,
+  ReferralsService,
+  BadgesService,
+  REWARD_REFERRALS_SUBSCRIBER,
+  rewardReferralsWhenOrdersPlaced,
+  AWARD_BADGES_SUBSCRIBER,
+  awardBadgesWhenActivityOrOrdersRecorded,
 } from '../modules/loyalty/index.js';
 
 /**
@@ -42,6 +56,13 @@ export interface Kemai {
   imports: ImportsService;
   /** Loyalty: growth value, tier sets, tiers, birthday benefits. */
   tiers: TiersService;
+  /** Loyalty: programme versions, the points ledger, rewards and holds. */
+  program: ProgramService;
+  ledger: LedgerService;
+  redemption: RedemptionService;
+  /** Loyalty: referral codes, referrals and their rewards; badges and challenges. */
+  referrals: ReferralsService;
+  badges: BadgesService;
   close(): Promise<void>;
 }
 
@@ -82,6 +103,32 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     events.subscribeBatch(name, GROWTH_FROM_ORDERS_SUBSCRIBER, growthAndTiersWhenOrdersChange(tiers));
   events.subscribeBatch('orders.return.recorded', GROWTH_BACK_FROM_RETURNS_SUBSCRIBER, growthBackWhenReturnsRecorded(tiers));
   events.subscribeBatch('activity.events.recorded', GROWTH_FROM_ACTIVITY_SUBSCRIBER, growthAndTiersWhenMembersInteract(tiers));
+  const program = new ProgramService(db);
+  const ledger = new LedgerService(db, { customers, program, timeZone: config.timeZone });
+  tiers.useLedger(ledger);
+  customers.registerMergeParticipant(ledger.mergeParticipant());
+  const redemption = new RedemptionService(db, { ledger, program });
+  for (const name of ['orders.order.placed', 'orders.order.updated', ORDERS_BATCH_IMPORTED])
+    events.subscribeBatch(name, EARN_POINTS_SUBSCRIBER, earnPointsWhenOrdersPlacedOrImported(ledger));
+  events.subscribeBatch('orders.return.recorded', REVERSE_POINTS_SUBSCRIBER, reversePointsWhenReturnsRecorded(ledger));
+  const referrals = new ReferralsService(db, { customers, ledger, program }, {
+    timeZone: config.timeZone,
+    defaultRegion: config.defaultRegion,
+    referralUrl: config.referralUrl,
+    cap: config.referralCap,
+    minPaidFen: config.referralMinPaidFen,
+  });
+  const badges = new BadgesService(db, { customers, ledger }, { timeZone: config.timeZone });
+  const rewardReferrals = rewardReferralsWhenOrdersPlaced(referrals);
+  const awardBadges = awardBadgesWhenActivityOrOrdersRecorded(badges);
+  for (const name of ['orders.order.placed', 'orders.order.updated']) {
+    events.subscribeBatch(name, REWARD_REFERRALS_SUBSCRIBER, rewardReferrals.placed);
+    events.subscribeBatch(name, AWARD_BADGES_SUBSCRIBER, awardBadges.orderPlaced);
+  }
+  events.subscribeBatch(ORDERS_BATCH_IMPORTED, REWARD_REFERRALS_SUBSCRIBER, rewardReferrals.imported);
+  events.subscribeBatch(ORDERS_BATCH_IMPORTED, AWARD_BADGES_SUBSCRIBER, awardBadges.ordersImported);
+  events.subscribeBatch('activity.events.recorded', AWARD_BADGES_SUBSCRIBER, awardBadges.activity);
+  events.subscribeBatch(IDENTIFIER_ATTACHED, AWARD_BADGES_SUBSCRIBER, awardBadges.identifierAttached);
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
@@ -89,6 +136,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     await jobs.start();
     await scheduleOutboxPrune(jobs, db, log, { timeZone: config.timeZone });
     await scheduleTiersDaily(jobs, tiers, log, { timeZone: config.timeZone });
+    await schedulePointsNightly(jobs, db, ledger, redemption, log, { timeZone: config.timeZone });
   }
 
   return {
@@ -105,6 +153,11 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     insights,
     imports,
     tiers,
+    program,
+    ledger,
+    redemption,
+    referrals,
+    badges,
     async close() {
       await events.stop();
       await jobs?.stop();

@@ -10,7 +10,7 @@ import { registerOrdersRoutes } from '../modules/orders/index.js';
 import { registerActivityRoutes } from '../modules/activity/index.js';
 import { registerImportsRoutes } from '../modules/ingest/index.js';
 import { registerInsightsRoutes } from '../modules/insights/index.js';
-import { registerTiersRoutes } from '../modules/loyalty/index.js';
+import { registerEngagementRoutes, registerLedgerRoutes, registerTiersRoutes } from '../modules/loyalty/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -36,6 +36,8 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerImportsRoutes(app, kemai.imports);
   registerInsightsRoutes(app, kemai.insights);
   registerTiersRoutes(app, kemai.tiers);
+  registerLedgerRoutes(app, { program: kemai.program, ledger: kemai.ledger, redemption: kemai.redemption, timeZone: kemai.config.timeZone });
+  registerEngagementRoutes(app, { referrals: kemai.referrals, badges: kemai.badges, timeZone: kemai.config.timeZone });
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.
