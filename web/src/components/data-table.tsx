@@ -59,7 +59,8 @@ export function useListParams(defaults: { sort?: string; pageSize?: number } = {
   };
 }
 
-interface State {
+/** What a list needs of its query to show loading and error states (a TanStack Query result has it). */
+export interface ListState {
   isPending: boolean;
   isError: boolean;
   error: unknown;
@@ -80,7 +81,7 @@ export function DataTable<T>({
   rows: T[] | undefined;
   /** Rows matching in all; without it the pager offers "next" while a page is full. */
   total?: number | undefined;
-  state: State;
+  state: ListState;
   list: ListParams;
   rowKey: (row: T) => string;
   empty: { title: string; hint?: ReactNode };
