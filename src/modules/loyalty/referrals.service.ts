@@ -6,29 +6,14 @@ import { publish } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
 import { validateCustomerRef, type CustomerRefInput, type CustomersService } from '../customers/index.js';
 import { newReferralCode, normaliseReferralCode, referralLink } from './domain/referral-code.js';
+import type { LedgerService } from './ledger.service.js';
+import type { ProgramService } from './program.service.js';
 
-/** The part of LedgerService (ledger.service.ts) referrals and badges use: fixed points, idempotent by key. */
-export interface PointsLedger {
-  award(
-    tx: Db,
-    a: {
-      customerId: string;
-      points: number;
-      sourceType: 'event' | 'referral' | 'badge' | 'birthday' | 'staff';
-      sourceId?: string;
-      idempotencyKey: string;
-      reason?: string;
-      actor: string;
-      occurredAt: Date;
-      detail?: Record<string, unknown>;
-    },
-  ): Promise<{ entryId: string } | null>;
-}
+/** The part of LedgerService referrals and badges use: fixed points, idempotent by key. */
+export type PointsLedger = Pick<LedgerService, 'award'>;
 
-/** The part of ProgramService (program.service.ts) referrals use: the points for each side. */
-export interface ReferralPointsSource {
-  rulesAt(db: Db, at: Date): Promise<{ version: number; eventPoints: { referral_referrer: number; referral_referee: number } }>;
-}
+/** The part of ProgramService referrals use: the points for each side (eventPoints.referral_referrer / referral_referee). */
+export type ReferralPointsSource = Pick<ProgramService, 'rulesAt'>;
 
 export interface ReferralOptions {
   timeZone: string;
