@@ -205,6 +205,14 @@ describe('referrals across a merge', () => {
     const [moved] = await rows<{ referee_id: string; status: string }>(sql`select referee_id, status from loyalty.referrals where id = ${referral.id}`);
     expect(moved).toEqual({ referee_id: survivorId, status: 'pending' });
 
+    // Undone and done again: the referral follows the profile it came from.
+    const { mergeId } = merged.json<{ mergeId: string }>();
+    expect((await post(`/api/v1/customers/${survivorId}/unmerge`, { mergeId }, t.admin)).statusCode).toBe(200);
+    const [back] = await rows<{ referee_id: string }>(sql`select referee_id from loyalty.referrals where id = ${referral.id}`);
+    expect(back!.referee_id).toBe(referral.refereeId);
+    expect((await post(`/api/v1/customers/${survivorId}/merge`, { otherId: referral.refereeId }, t.admin)).statusCode).toBe(200);
+    await t.kemai.events.drain();
+
     expect((await post('/api/v1/orders', order('M-1', '13700000081', '2026-04-02T12:00:00+08:00', '60.00'))).statusCode).toBe(201);
     await t.kemai.events.drain();
     expect((await entries(`referral:${referral.id}`)).map((e) => [e.customer_id, e.idempotency_key.split(':')[2], e.total])).toEqual([
