@@ -17,6 +17,9 @@ import { GeneralSettingsPage } from './pages/settings/general.page';
 import { StaffSettingsPage } from './pages/settings/staff.page';
 import { ApiKeysSettingsPage } from './pages/settings/api-keys.page';
 import { RolesSettingsPage } from './pages/settings/roles.page';
+import { LoyaltyProgramPage } from './pages/loyalty/program.page';
+import { LoyaltyTiersPage } from './pages/loyalty/tiers.page';
+import { LoyaltyLiabilityPage } from './pages/loyalty/liability.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -46,6 +49,9 @@ function Pages({ me }: { me: Me }) {
       <Route path="/data/import" element={can(me, 'imports:write') ? <ImportPage /> : <NoAccess />} />
       <Route path="/data/stores" element={can(me, 'catalog:read') ? <StoresPage /> : <NoAccess />} />
       <Route path="/data/products" element={can(me, 'catalog:read') ? <ProductsPage /> : <NoAccess />} />
+      <Route path="/loyalty/program" element={can(me, 'loyalty:read') ? <LoyaltyProgramPage /> : <NoAccess />} />
+      <Route path="/loyalty/tiers" element={can(me, 'loyalty:read') ? <LoyaltyTiersPage /> : <NoAccess />} />
+      <Route path="/loyalty/liability" element={can(me, 'loyalty:read') ? <LoyaltyLiabilityPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

@@ -14,6 +14,9 @@ const PATHS = {
   settings: 'M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6',
   plus: 'M12 5v14M5 12h14',
   check: 'M20 6 9 17l-5-5',
+  rules: 'M9 4h10M9 12h10M9 20h10M4 4h.01M4 12h.01M4 20h.01',
+  tiers: 'M12 3l2.6 5.3 5.9.9-4.3 4.1 1 5.8-5.2-2.7-5.2 2.7 1-5.8-4.3-4.1 5.9-.9z',
+  liability: 'M3 7h18v12H3zM3 11h18M7 15h3M16 3H8L5 7h14z',
 } as const;
 
 export type IconName = keyof typeof PATHS;

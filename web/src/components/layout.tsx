@@ -26,6 +26,9 @@ export const NAV: NavItem[] = [
   { to: '/data/import', label: 'data.nav.import', icon: 'upload', anyOf: ['imports:write'], group: 'data.nav.group' },
   { to: '/data/stores', label: 'data.nav.stores', icon: 'store', anyOf: ['catalog:read'], group: 'data.nav.group' },
   { to: '/data/products', label: 'data.nav.products', icon: 'product', anyOf: ['catalog:read'], group: 'data.nav.group' },
+  { to: '/loyalty/program', label: 'loyalty.nav.program', icon: 'rules', anyOf: ['loyalty:read'], group: 'loyalty.nav.group' },
+  { to: '/loyalty/tiers', label: 'loyalty.nav.tiers', icon: 'tiers', anyOf: ['loyalty:read'], group: 'loyalty.nav.group' },
+  { to: '/loyalty/liability', label: 'loyalty.nav.liability', icon: 'liability', anyOf: ['loyalty:read'], group: 'loyalty.nav.group' },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 

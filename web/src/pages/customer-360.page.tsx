@@ -13,6 +13,7 @@ import { can, useMe } from '../auth/session';
 import { useFormat, type Format } from '../format/format';
 import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading } from '../components/states';
+import { MembershipCard, PointsStatement } from './loyalty/member-loyalty';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -58,6 +59,7 @@ function actorLabel(t: T, actor: string): string {
 function CustomerView({ c }: { c: Customer360 }) {
   const { t } = useTranslation();
   const f = useFormat();
+  const { data: me } = useMe();
   const stores = useStoreNames();
   const storeName = (code: string) => stores.data?.get(code) ?? code;
   const p = c.profile;
@@ -133,6 +135,8 @@ function CustomerView({ c }: { c: Customer360 }) {
         <Kpi label={t('stats.returns')} value={f.number(c.stats.returns)} />
         <Kpi label={t('stats.events')} value={f.number(c.stats.events)} note={c.stats.lastEventAt ? t('stats.lastAt', { date: f.date(c.stats.lastEventAt) }) : undefined} />
       </section>
+
+      {can(me, 'loyalty:read') ? <MembershipCard customerId={c.id} /> : null}
 
       <section className="card">
         <div className="card-head">
@@ -263,6 +267,8 @@ function CustomerView({ c }: { c: Customer360 }) {
           ) : null}
         </section>
       </div>
+
+      {can(me, 'loyalty:read') ? <PointsStatement customerId={c.id} /> : null}
 
       <Timeline c={c} f={f} storeName={storeName} />
     </>
