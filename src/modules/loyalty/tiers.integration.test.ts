@@ -1,8 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { query } from '../../platform/db/database.js';
+import { query, type Database } from '../../platform/db/database.js';
+import { localDate } from '../../platform/clock.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import { VIP_PRESET } from './domain/tiers.js';
+import { TIERS_DAILY_JOB, scheduleTiersDaily } from './birthday.js';
+import { Jobs } from '../../platform/jobs/jobs.js';
+import { createLogger } from '../../platform/logger.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -162,6 +166,95 @@ describe('merges', () => {
   });
 });
 
+describe('birthday points', () => {
+  async function member(phone: string, birthday: string) {
+    const res = await send('POST', '/api/v1/customers', { phone, birthday });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    return (await order(phone, 20)).customerId;
+  }
+  const granted = (customerId: string) =>
+    rows<{ points: number | string; idempotency_key: string }>(
+      sql`select points + pending_points as points, idempotency_key from loyalty.ledger_entries
+          where customer_id = ${customerId} and source_type = 'birthday' order by idempotency_key collate "C"`,
+    ).then((r) => r.map((e) => [Number(e.points), e.idempotency_key]));
+
+  it('grants the tier\'s birthday points once a year on the birthday; 29 February on 28 February in non-leap years', async () => {
+    const leapling = await member('13900000101', '1992-02-29');
+    const feb28 = await member('13900000102', '1990-02-28');
+    const march = await member('13900000103', '1988-03-01');
+    const tiers = t.kemai.tiers;
+
+    expect(await tiers.grantBirthdays('2027-02-27')).toEqual({ date: '2027-02-27', due: 0, granted: 0 });
+    expect(await tiers.grantBirthdays('2027-02-28')).toEqual({ date: '2027-02-28', due: 2, granted: 2 });
+    expect(await tiers.grantBirthdays('2027-02-28')).toEqual({ date: '2027-02-28', due: 2, granted: 0 });
+    // 2028 is a leap year: the leapling waits for the 29th.
+    expect(await tiers.grantBirthdays('2028-02-28')).toEqual({ date: '2028-02-28', due: 1, granted: 1 });
+    expect(await tiers.grantBirthdays('2028-02-29')).toEqual({ date: '2028-02-29', due: 2, granted: 1 });
+    // A missed run is caught up later in the month, never in the next one.
+    expect(await tiers.grantBirthdays('2029-03-31')).toEqual({ date: '2029-03-31', due: 1, granted: 1 });
+    expect(await tiers.grantBirthdays('2030-04-01')).toEqual({ date: '2030-04-01', due: 0, granted: 0 });
+
+    expect(await granted(leapling)).toEqual([
+      [100, `birthday:${leapling}:2027`],
+      [100, `birthday:${leapling}:2028`],
+    ]);
+    expect(await granted(feb28)).toEqual([
+      [100, `birthday:${feb28}:2027`],
+      [100, `birthday:${feb28}:2028`],
+    ]);
+    expect(await granted(march)).toEqual([[100, `birthday:${march}:2029`]]);
+    const items = await rows<{ occurred_at: Date | string; summary: { points: number; birthdayDiscountPercent: number } }>(
+      sql`select occurred_at, summary from customers.timeline_items where customer_id = ${leapling} and kind = 'loyalty.birthday' order by occurred_at`,
+    );
+    expect(items.map((i) => [new Date(i.occurred_at).toISOString(), i.summary.points, i.summary.birthdayDiscountPercent])).toEqual([
+      ['2027-02-27T16:00:00.000Z', 100, 5],
+      ['2028-02-28T16:00:00.000Z', 100, 5],
+    ]);
+    await expect(tiers.grantBirthdays('2027-02-30')).rejects.toMatchObject({ code: 'loyalty.birthday_date_invalid' });
+  });
+
+  it('shows birthday-month benefits during the birthday month only', async () => {
+    const today = localDate(new Date(), t.kemai.config.timeZone);
+    const thisMonth = await member('13900000104', `1995-${today.slice(5, 7)}-01`);
+    const otherMonth = await member('13900000105', `1995-${today.slice(5, 7) === '06' ? '07' : '06'}-01`);
+    expect((await tierOf(thisMonth)).birthdayMonth).toBe(true);
+    expect((await tierOf(otherMonth)).birthdayMonth).toBe(false);
+  });
+});
+
+describe('the daily job', () => {
+  it('is scheduled at 00:20 in the business time zone and grants today\'s birthdays when it runs', async () => {
+    const today = localDate(new Date(), t.kemai.config.timeZone);
+    const [born] = await rows<{ id: string }>(
+      sql`select f.id from customers.customer_facts f join loyalty.accounts a on a.customer_id = f.id
+          where to_char(f.birthday, 'MM') = ${today.slice(5, 7)} and a.tier_code = 'explorer'`,
+    );
+    const jobs = new Jobs(t.kemai.database, createLogger('silent'), (t.kemai.database as Database & { url?: string }).url);
+    await jobs.start();
+    try {
+      await scheduleTiersDaily(jobs, t.kemai.tiers, createLogger('silent'), { timeZone: 'Asia/Shanghai', pollingIntervalSeconds: 0.5 });
+      expect(await rows(sql`select name, cron, timezone from pgboss.schedule where name = ${TIERS_DAILY_JOB}`)).toEqual([
+        { name: 'loyalty.tiers-daily', cron: '20 0 * * *', timezone: 'Asia/Shanghai' },
+      ]);
+      const id = await jobs.send(TIERS_DAILY_JOB, {});
+      for (;;) {
+        const job = await jobs.getJob(TIERS_DAILY_JOB, id!);
+        if (job?.state === 'completed' || job?.state === 'failed') {
+          expect(job.state).toBe('completed');
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await jobs.stop();
+    }
+    const entries = await rows<{ idempotency_key: string }>(
+      sql`select idempotency_key from loyalty.ledger_entries where customer_id = ${born!.id} and source_type = 'birthday'`,
+    );
+    expect(entries.map((e) => e.idempotency_key)).toEqual([`birthday:${born!.id}:${today.slice(0, 4)}`]);
+  });
+});
+
 describe('bad input', () => {
   it('answers 400 naming the field and writes nothing', async () => {
     const before = await rows<{ n: string }>(sql`select (select count(*) from loyalty.tier_sets) || '/' || (select count(*) from loyalty.tier_changes) as n`);
@@ -204,6 +297,18 @@ describe('bad input', () => {
     expect((await tierOf(member)).tier.code).toBe('explorer');
   });
 
+  it('describes the tier routes in the OpenAPI document', async () => {
+    const doc = (await send('GET', '/api/openapi.json')).json();
+    expect(Object.keys(doc.paths).filter((p) => p.includes('tier')).sort()).toEqual([
+      '/api/v1/loyalty/members/{customerId}/tier',
+      '/api/v1/loyalty/tier-sets',
+      '/api/v1/loyalty/tier-sets/{code}/versions/{version}/activate',
+      '/api/v1/loyalty/tiers',
+      '/api/v1/loyalty/tiers/review',
+    ]);
+    expect(Object.keys(doc.paths['/api/v1/loyalty/members/{customerId}/tier'].get.responses['200'].content['application/json'].schema.properties)).toContain('next');
+  });
+
   it('refuses a review without loyalty:admin and a manual tier without loyalty:write', async () => {
     const reader = await t.keyWith(['loyalty:read']);
     expect((await send('POST', '/api/v1/loyalty/tiers/review', { dryRun: true }, reader)).statusCode).toBe(403);
@@ -220,7 +325,7 @@ describe('silver / gold / diamond by yearly spend', () => {
   it('activates the preset and places every member at once', async () => {
     const res = await send('POST', '/api/v1/loyalty/tier-sets', { code: 'vip', preset: 'vip', activate: true });
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond', active: true, placed: { assigned: 6 } });
+    expect(res.json()).toMatchObject({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond', active: true, placed: { assigned: 11 } });
     const list = await send('GET', '/api/v1/loyalty/tier-sets');
     expect(list.json().items.map((s: { code: string; version: number; active: boolean }) => [s.code, s.version, s.active])).toEqual([['vip', 1, true]]);
   });
@@ -247,8 +352,8 @@ describe('silver / gold / diamond by yearly spend', () => {
       ['gold', 0],
       ['diamond', 0],
     ]);
-    // The six members placed from the built-in set and the ¥3,000 one.
-    expect(counts.json().withoutTier).toBe(7);
+    // The eleven members placed from the built-in set and the ¥3,000 one.
+    expect(counts.json().withoutTier).toBe(12);
   });
 
   it('holds a manual tier until its end date, then the rules decide again', async () => {

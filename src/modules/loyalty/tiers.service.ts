@@ -5,6 +5,7 @@ import { invalid, notFound, AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { localDate, parseInstant } from '../../platform/clock.js';
 import type { CustomersService, MergeParticipant } from '../customers/index.js';
+import type { LedgerService } from './ledger.service.js';
 import {
   DEFAULT_TIER_SET,
   MEASURE_UNIT,
@@ -31,23 +32,8 @@ export interface TierChanged {
   occurredAt: string;
 }
 
-/** The ledger's award (src/modules/loyalty/ledger.service.ts), which the birthday grant uses. */
-export interface PointsAwarder {
-  award(
-    tx: Db,
-    a: {
-      customerId: string;
-      points: number;
-      sourceType: 'event' | 'referral' | 'badge' | 'birthday' | 'staff';
-      sourceId?: string;
-      idempotencyKey: string;
-      reason?: string;
-      actor: string;
-      occurredAt: Date;
-      detail?: Record<string, unknown>;
-    },
-  ): Promise<{ entryId: string } | null>;
-}
+/** The ledger's award, which the birthday grant uses. */
+export type PointsAwarder = Pick<LedgerService, 'award'>;
 
 export interface TierSet {
   code: string;
