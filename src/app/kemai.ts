@@ -73,6 +73,11 @@ export interface CreateOptions {
   migrate?: boolean;
   /** Start the durable job queue (pg-boss). Off for short CLI commands and most tests. */
   jobs?: boolean;
+  /**
+   * Loyalty's event subscribers and jobs (points, growth value, tiers, referrals, badges). Default on;
+   * off only to measure ingest without them (bench/loyalty.bench.ts). Its services and API stay.
+   */
+  loyalty?: boolean;
 }
 
 export async function createKemai(opts: CreateOptions): Promise<Kemai> {
@@ -97,20 +102,23 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     log,
   });
   events.subscribe(IDENTIFIER_ATTACHED, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached(activity));
+  const onLoyalty: EventBus['subscribeBatch'] = (name, subscriber, handler) => {
+    if (opts.loyalty !== false) events.subscribeBatch(name, subscriber, handler);
+  };
   const tiers = new TiersService(db, { customers, timeZone: config.timeZone });
   customers.registerMergeParticipant(tiers.mergeParticipant());
   for (const name of ['orders.order.placed', 'orders.order.updated', ORDERS_BATCH_IMPORTED])
-    events.subscribeBatch(name, GROWTH_FROM_ORDERS_SUBSCRIBER, growthAndTiersWhenOrdersChange(tiers));
-  events.subscribeBatch('orders.return.recorded', GROWTH_BACK_FROM_RETURNS_SUBSCRIBER, growthBackWhenReturnsRecorded(tiers));
-  events.subscribeBatch('activity.events.recorded', GROWTH_FROM_ACTIVITY_SUBSCRIBER, growthAndTiersWhenMembersInteract(tiers));
+    onLoyalty(name, GROWTH_FROM_ORDERS_SUBSCRIBER, growthAndTiersWhenOrdersChange(tiers));
+  onLoyalty('orders.return.recorded', GROWTH_BACK_FROM_RETURNS_SUBSCRIBER, growthBackWhenReturnsRecorded(tiers));
+  onLoyalty('activity.events.recorded', GROWTH_FROM_ACTIVITY_SUBSCRIBER, growthAndTiersWhenMembersInteract(tiers));
   const program = new ProgramService(db);
   const ledger = new LedgerService(db, { customers, program, timeZone: config.timeZone });
   tiers.useLedger(ledger);
   customers.registerMergeParticipant(ledger.mergeParticipant());
   const redemption = new RedemptionService(db, { ledger, program });
   for (const name of ['orders.order.placed', 'orders.order.updated', ORDERS_BATCH_IMPORTED])
-    events.subscribeBatch(name, EARN_POINTS_SUBSCRIBER, earnPointsWhenOrdersPlacedOrImported(ledger));
-  events.subscribeBatch('orders.return.recorded', REVERSE_POINTS_SUBSCRIBER, reversePointsWhenReturnsRecorded(ledger));
+    onLoyalty(name, EARN_POINTS_SUBSCRIBER, earnPointsWhenOrdersPlacedOrImported(ledger));
+  onLoyalty('orders.return.recorded', REVERSE_POINTS_SUBSCRIBER, reversePointsWhenReturnsRecorded(ledger));
   const referrals = new ReferralsService(db, { customers, ledger, program }, {
     timeZone: config.timeZone,
     defaultRegion: config.defaultRegion,
@@ -122,21 +130,21 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const rewardReferrals = rewardReferralsWhenOrdersPlaced(referrals);
   const awardBadges = awardBadgesWhenActivityOrOrdersRecorded(badges);
   for (const name of ['orders.order.placed', 'orders.order.updated']) {
-    events.subscribeBatch(name, REWARD_REFERRALS_SUBSCRIBER, rewardReferrals.placed);
-    events.subscribeBatch(name, AWARD_BADGES_SUBSCRIBER, awardBadges.orderPlaced);
+    onLoyalty(name, REWARD_REFERRALS_SUBSCRIBER, rewardReferrals.placed);
+    onLoyalty(name, AWARD_BADGES_SUBSCRIBER, awardBadges.orderPlaced);
   }
-  events.subscribeBatch(ORDERS_BATCH_IMPORTED, REWARD_REFERRALS_SUBSCRIBER, rewardReferrals.imported);
-  events.subscribeBatch(ORDERS_BATCH_IMPORTED, AWARD_BADGES_SUBSCRIBER, awardBadges.ordersImported);
-  events.subscribeBatch('activity.events.recorded', AWARD_BADGES_SUBSCRIBER, awardBadges.activity);
-  events.subscribeBatch(IDENTIFIER_ATTACHED, AWARD_BADGES_SUBSCRIBER, awardBadges.identifierAttached);
+  onLoyalty(ORDERS_BATCH_IMPORTED, REWARD_REFERRALS_SUBSCRIBER, rewardReferrals.imported);
+  onLoyalty(ORDERS_BATCH_IMPORTED, AWARD_BADGES_SUBSCRIBER, awardBadges.ordersImported);
+  onLoyalty('activity.events.recorded', AWARD_BADGES_SUBSCRIBER, awardBadges.activity);
+  onLoyalty(IDENTIFIER_ATTACHED, AWARD_BADGES_SUBSCRIBER, awardBadges.identifierAttached);
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
     jobs = new Jobs(database, log, config.databaseUrl);
     await jobs.start();
     await scheduleOutboxPrune(jobs, db, log, { timeZone: config.timeZone });
-    await scheduleTiersDaily(jobs, tiers, log, { timeZone: config.timeZone });
-    await schedulePointsNightly(jobs, db, ledger, redemption, log, { timeZone: config.timeZone });
+    if (opts.loyalty !== false) await scheduleTiersDaily(jobs, tiers, log, { timeZone: config.timeZone });
+    if (opts.loyalty !== false) await schedulePointsNightly(jobs, db, ledger, redemption, log, { timeZone: config.timeZone });
   }
 
   return {
