@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query, type Database } from '../../platform/db/database.js';
@@ -432,4 +436,41 @@ describe('silver / gold / diamond by yearly spend', () => {
     await order('13900000012', 2_500, 2);
     expect(await tierOf(manual)).toMatchObject({ tierSet: { code: 'vip', version: 2, name: 'VIP 2027' }, tier: { code: 'silver' }, measure: { value: 550_000 } });
   });
+});
+
+describe('kemai loyalty review-tiers', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-tiers-cli-'));
+      const env: NodeJS.ProcessEnv = { ...process.env, KEMAI_DATA_DIR: dir, KEMAI_LOG_LEVEL: 'silent' };
+      delete env.DATABASE_URL;
+      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'loyalty', 'review-tiers', ...args], { env });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', (code) => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        resolve({ code, out, err });
+      });
+    });
+
+  it('counts a review as of a date in the business time zone, and refuses a bad date with exit code 2', async () => {
+    const dry = await run(['--as-of', '2027-01-01', '--dry-run', '--json']);
+    expect(dry.code, dry.err).toBe(0);
+    expect(JSON.parse(dry.out)).toEqual({
+      tierSet: 'membership',
+      asOf: '2026-12-31T16:00:00.000Z',
+      dryRun: true,
+      assigned: 0,
+      upgraded: 0,
+      downgraded: 0,
+      graceStarted: 0,
+      requalified: 0,
+      manualEnded: 0,
+    });
+    const bad = await run(['--as-of', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim()).toBe('kemai: --as-of: not a date (YYYY-MM-DD) or instant: soon');
+  }, 60_000);
 });
