@@ -295,15 +295,17 @@ describe('referral guards', () => {
   });
 
   it('answers 400 naming the field, or 404 for an unknown code, and writes nothing', async () => {
+    const code = await codeOf(await customer('13800000051'));
     const before = await counts();
     const cases: Array<[unknown, number, string]> = [
       [{ code: 'ABCD2345', referee: {} }, 400, 'referee'],
       [{ code: 'ABCD2345', referee: { phone: 'not a phone' } }, 400, 'referee.phone'],
       [{ code: 'ABCD2345', referee: { phone: '13900000051' }, referredAt: 'yesterday' }, 400, 'referredAt'],
       [{ referee: { phone: '13900000051' } }, 400, 'code'],
+      [{ code: 'CODE-PLACEHOLDER', referee: { id: '00000000-0000-4000-8000-000000000000' } }, 400, 'referee.id'],
     ];
     for (const [body, status, path] of cases) {
-      const res = await post('/api/v1/loyalty/referrals', body);
+      const res = await post('/api/v1/loyalty/referrals', JSON.parse(JSON.stringify(body).replace('CODE-PLACEHOLDER', code)));
       expect(res.statusCode, JSON.stringify(body)).toBe(status);
       expect(res.json().error.details.issues.map((i: { path: string }) => i.path)).toContain(path);
     }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { parseInstant } from '../../platform/clock.js';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
-import { invalid, notFound } from '../../platform/errors.js';
+import { AppError, invalid, notFound, type FieldIssue } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
 import { validateCustomerRef, type CustomerRefInput, type CustomersService } from '../customers/index.js';
@@ -203,7 +203,9 @@ export class ReferralsService {
       return this.reject(tx, { ...base, refereeId }, 'self_referral', { sharedIdentifiers: [...new Set(shared)].sort() });
     }
 
-    const [resolved] = await this.deps.customers.resolveCustomers(tx, [input.referee], { source: 'loyalty:referral' });
+    const [resolved] = await this.deps.customers.resolveCustomers(tx, [input.referee], { source: 'loyalty:referral' }).catch((e: unknown) => {
+      throw asRefereeError(e);
+    });
     const refereeId = resolved!.customerId!;
     if (refereeId === referrerId) return this.reject(tx, { ...base, refereeId }, 'self_referral', { sharedIdentifiers: ['id'] });
 
@@ -407,6 +409,16 @@ function view(r: ReferralRow): Referral {
     createdAt: new Date(r.created_at),
     settledAt: r.settled_at === null ? null : new Date(r.settled_at),
   };
+}
+
+/** Customers names the ref `customer` (`customer.id`); here it is the body's `referee`. */
+function asRefereeError(e: unknown): unknown {
+  if (!(e instanceof AppError) || e.kind !== 'validation') return e;
+  const issues = ((e.details as { issues?: FieldIssue[] } | undefined)?.issues ?? []).map((i) => ({
+    ...i,
+    path: i.path.replace(/^customer(?=\.|$)/, 'referee'),
+  }));
+  return invalid(e.code, issues[0] ? `${issues[0].path}: ${issues[0].message}` : e.message, issues);
 }
 
 function pgCode(err: unknown): string | undefined {
