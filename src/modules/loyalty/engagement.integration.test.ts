@@ -301,6 +301,7 @@ describe('referral guards', () => {
       [{ code: 'ABCD2345', referee: {} }, 400, 'referee'],
       [{ code: 'ABCD2345', referee: { phone: 'not a phone' } }, 400, 'referee.phone'],
       [{ code: 'ABCD2345', referee: { phone: '13900000051' }, referredAt: 'yesterday' }, 400, 'referredAt'],
+      [{ code: 'ABCD2345', referee: { phone: '13900000051' }, referredAt: '2999-01-01T00:00:00+08:00' }, 400, 'referredAt'],
       [{ referee: { phone: '13900000051' } }, 400, 'code'],
       [{ code: 'CODE-PLACEHOLDER', referee: { id: '00000000-0000-4000-8000-000000000000' } }, 400, 'referee.id'],
     ];

@@ -84,6 +84,8 @@ interface ReferralRow {
 
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
 const CODE_ATTEMPTS = 5;
+/** Clocks of tills and phones run a little ahead; more than this is a mistake. */
+const FUTURE_SKEW_MS = 10 * 60_000;
 
 /**
  * Referral codes and links, referrals with their guards, and the reward to both sides on the
@@ -167,6 +169,8 @@ export class ReferralsService {
     const issues = validateCustomerRef(input.referee, this.opts.defaultRegion, 'referee');
     const referredAt = input.referredAt === undefined ? new Date() : parseInstant(input.referredAt, this.opts.timeZone);
     if (!referredAt) issues.push({ path: 'referredAt', message: 'not a valid date or date-time' });
+    // A referral dated ahead would make every purchase until then "before the referral".
+    else if (referredAt.getTime() > Date.now() + FUTURE_SKEW_MS) issues.push({ path: 'referredAt', message: 'must not be in the future' });
     if (issues.length > 0) throw invalid('validation_failed', `${issues[0]!.path}: ${issues[0]!.message}`, issues);
     const code = normaliseReferralCode(input.code);
     for (let attempt = 1; ; attempt++) {
