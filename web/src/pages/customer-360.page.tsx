@@ -14,6 +14,7 @@ import { useFormat, type Format } from '../format/format';
 import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { MembershipCard, PointsStatement } from './loyalty/member-loyalty';
+import { isLoyaltyItem, LoyaltyItemSummary, useLoyaltyItemKind } from './loyalty/loyalty-timeline';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -333,13 +334,14 @@ interface EntryProps {
 function TimelineEntry(props: EntryProps) {
   const { t } = useTranslation();
   const { item, f } = props;
+  const loyaltyKind = useLoyaltyItemKind();
   const kind = item.kind === 'item' ? item.itemKind : item.kind;
   return (
     <li className={`tl tl-${item.kind}`}>
       <span className="tl-dot" aria-hidden="true" />
       <div className="tl-body">
         <div className="tl-head">
-          <span className="tl-kind">{t(`timeline.kind.${kind}`, { defaultValue: kind })}</span>
+          <span className="tl-kind">{isLoyaltyItem(kind) ? loyaltyKind(kind) : t(`timeline.kind.${kind}`, { defaultValue: kind })}</span>
           <time dateTime={item.at}>{f.dateTime(item.at)}</time>
         </div>
         <TimelineDetail {...props} />
@@ -403,6 +405,7 @@ function TimelineDetail({ item, customerId, undone, f, storeName }: EntryProps) 
     case 'unmerge':
       return <MergeDetail item={item} customerId={customerId} canUndo={item.kind === 'merge' && !undone.has(item.id)} />;
     case 'item':
+      if (isLoyaltyItem(item.itemKind)) return <LoyaltyItemSummary kind={item.itemKind} summary={item.summary} />;
       return <div className="tl-summary muted">{typeof item.summary.text === 'string' ? item.summary.text : item.refId}</div>;
   }
 }

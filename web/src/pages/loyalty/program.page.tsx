@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { EVENT_KINDS, useCreateProgramVersion, useProgram, useProgramVersions, type ProgramRules, type ProgramVersion } from '../../api/loyalty.api';
+import { isApiError } from '../../api/api-client';
 import { can, useMe } from '../../auth/session';
 import { useFormat } from '../../format/format';
 import { Icon } from '../../components/icons';
@@ -253,6 +254,19 @@ const FIELD_OF: Record<string, keyof Form> = {
   note: 'note',
 };
 
+/** The rules' ranges (src/modules/loyalty/domain/program.ts), to say a refused number in the reader's language. */
+const RANGES: Partial<Record<string, [number, number]>> = {
+  earnPoints: [0, 100_000],
+  earnYuan: [0.01, 1_000_000],
+  pendingDays: [0, 365],
+  pointsPerYuanCash: [1, 1_000_000],
+  capPerOrder: [0, 1_000_000_000],
+  capPerDay: [0, 1_000_000_000],
+  expiryMonths: [1, 120],
+  expiryYearsAfter: [0, 10],
+  ...Object.fromEntries(EVENT_KINDS.map((k) => [`event_${k}`, [0, 1_000_000_000]])),
+};
+
 function fieldOf(path: string): string {
   const p = path.replace(/^rules\./, '');
   const event = /^eventPoints\.(\w+)/.exec(p);
@@ -307,7 +321,15 @@ function VersionDialog({ rules, onClose, onCreated }: { rules: ProgramRules; onC
           : null,
     fieldOf,
   );
-  const err = (k: keyof Form) => server.fields[k];
+  const f = useFormat();
+  const err = (k: keyof Form) => {
+    const problem = server.fields[k];
+    const range = RANGES[k];
+    // The API's words are English and for API callers: a number out of its range reads in the form's language.
+    return problem && range && isApiError(create.error) && create.error.body.code === 'loyalty.rules_invalid'
+      ? t('loyalty.program.form.range', { min: f.number(range[0]), max: f.number(range[1]) })
+      : problem;
+  };
   const unplaced = server.fields[''];
 
   const number = (k: keyof Form, label: string, hint?: string, extra?: ReactNode) => (

@@ -33,11 +33,10 @@ export function LoyaltyTiersPage() {
         <div>
           <h1>{t('loyalty.tiers.title')}</h1>
           <p className="muted" data-testid="tier-set">
-            {t('loyalty.tiers.activeSet', {
-              // The built-in set's name is English: name it by its tiers in the reader's language.
-              name: d.tierSet.builtIn ? d.tiers.map((x) => localName(x.name, i18n.language)).join(' / ') : d.tierSet.name,
-              version: d.tierSet.version,
-            })}
+            {d.tierSet.builtIn
+              ? // The built-in set's name is English: name it by its tiers in the reader's language.
+                t('loyalty.tiers.activeBuiltIn', { name: d.tiers.map((x) => localName(x.name, i18n.language)).join(' / ') })
+              : t('loyalty.tiers.activeSet', { name: d.tierSet.name, version: d.tierSet.version })}
             {d.tierSet.builtIn ? <span className="badge">{t('loyalty.tiers.builtIn')}</span> : null}
           </p>
         </div>
@@ -143,7 +142,9 @@ export function LoyaltyTiersPage() {
                   {(sets.data.items.length > 0 ? sets.data.items : [sets.data.active]).map((s) => (
                     <tr key={`${s.code}:${s.version}`}>
                       <td className="nowrap">
-                        {s.name} <span className="mono muted small">{s.code} v{s.version}</span>
+                        {s.builtIn ? s.definition.tiers.map((x) => localName(x.name, i18n.language)).join(' / ') : s.name}{' '}
+                        <span className="mono muted small">{s.builtIn ? s.code : `${s.code} v${s.version}`}</span>
+                        {s.builtIn ? <span className="badge">{t('loyalty.tiers.builtIn')}</span> : null}
                         {s.active ? <span className="badge badge-ok">{t('loyalty.tiers.active')}</span> : null}
                       </td>
                       <td className="nowrap">{t(`loyalty.measure.${s.definition.measure}`)}</td>
@@ -152,11 +153,12 @@ export function LoyaltyTiersPage() {
                     </tr>
                   ))}
                   {Object.entries(sets.data.presets)
-                    .filter(([code]) => !sets.data.items.some((s) => s.code === code))
+                    .filter(([code]) => code !== sets.data.active.code && !sets.data.items.some((s) => s.code === code))
                     .map(([code, { definition: def }]) => (
                       <tr key={`preset:${code}`} className="loyalty-preset-row">
                         <td className="nowrap">
-                          <span className="mono">{code}</span> <span className="badge">{t('loyalty.tiers.preset')}</span>
+                          {def.tiers.map((x) => localName(x.name, i18n.language)).join(' / ')} <span className="mono muted small">{code}</span>
+                          <span className="badge">{t('loyalty.tiers.preset')}</span>
                         </td>
                         <td className="nowrap">{t(`loyalty.measure.${def.measure}`)}</td>
                         <td>{def.tiers.map((x) => localName(x.name, i18n.language)).join(' → ')}</td>
