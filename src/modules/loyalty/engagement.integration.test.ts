@@ -442,6 +442,24 @@ describe('badges and challenges', () => {
     });
   });
 
+  it('counts only orders with a line in the filtered category', async () => {
+    expect((await post('/api/v1/products', { sku: 'DRS-131', name: '连衣裙', category: '服装/女装/连衣裙' }, t.admin)).statusCode).toBe(201);
+    const badge = { code: 'first-dress', name: 'First dress', rule: { source: 'orders', count: 1, period: 'ever', filter: { category: '连衣裙' } } };
+    expect((await post('/api/v1/loyalty/badges', badge, t.admin)).statusCode).toBe(201);
+    const phone = '13800000131';
+    const id = await customer(phone);
+    expect((await post('/api/v1/orders', order('C-1', phone, '2026-09-01T12:00:00+08:00', '20.00'))).statusCode).toBe(201);
+    await t.kemai.events.drain();
+    expect(await rows(sql`select * from loyalty.badge_awards where customer_id = ${id} and badge_code = 'first-dress'`)).toEqual([]);
+    const dress = { ...order('C-2', phone, '2026-09-05T12:00:00+08:00', '399.00'), lines: [{ sku: 'DRS-131', quantity: 1, unitPrice: '399.00' }] };
+    expect((await post('/api/v1/orders', dress)).statusCode).toBe(201);
+    await t.kemai.events.drain();
+    const awards = await rows<{ period: string; awarded_at: Date | string }>(
+      sql`select period, awarded_at from loyalty.badge_awards where customer_id = ${id} and badge_code = 'first-dress'`,
+    );
+    expect(awards.map((a) => [a.period, new Date(a.awarded_at).toISOString()])).toEqual([['ever', '2026-09-05T04:00:00.000Z']]);
+  });
+
   it('awards for anonymous events once their id is identified', async () => {
     const badge = { code: 'favourites', name: 'Favourites', rule: { source: 'activity', eventType: 'favorite', count: 2, period: 'ever' } };
     expect((await post('/api/v1/loyalty/badges', badge, t.admin)).statusCode).toBe(201);
