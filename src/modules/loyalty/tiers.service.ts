@@ -408,10 +408,10 @@ export class TiersService {
    * Append growth entries (idempotent by key: a replayed key adds nothing) and keep accounts.growth
    * equal to their sum. Answers the members whose growth changed.
    */
-  async appendGrowth(tx: Db, entries: GrowthEntryInput[]): Promise<string[]> {
+  async appendGrowth(tx: Db, entries: GrowthEntryInput[], opts: { locked?: boolean } = {}): Promise<string[]> {
     const live = entries.filter((e) => e.points !== 0);
     if (live.length === 0) return [];
-    await this.lockAccounts(tx, live.map((e) => e.customerId));
+    if (!opts.locked) await this.lockAccounts(tx, live.map((e) => e.customerId));
     const changed = new Set<string>();
     for (const part of chunks(live)) {
       const rows = await query<{ customer_id: string }>(
@@ -478,7 +478,7 @@ export class TiersService {
       occurredAt: new Date(f.placed_at),
       actor: TIERS_ACTOR,
     }));
-    await this.appendGrowth(tx, entries);
+    await this.appendGrowth(tx, entries, { locked: true });
     return [...new Set(facts.map((f) => f.customer_id))];
   }
 
@@ -514,7 +514,7 @@ export class TiersService {
       left.set(r.customer_id, have - points);
       entries.push({ customerId: r.customer_id, points: -points, sourceType: 'return', sourceId: r.id, idempotencyKey: key, occurredAt: new Date(r.returned_at), actor: TIERS_ACTOR });
     }
-    return this.appendGrowth(tx, entries);
+    return this.appendGrowth(tx, entries, { locked: true });
   }
 
   /** Growth from activity events whose type the active set's growth rules name (survey, share, check_in, …). */
