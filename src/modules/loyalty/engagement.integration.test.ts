@@ -223,7 +223,7 @@ describe('referrals across a merge', () => {
 });
 
 describe('referral guards', () => {
-  it('refuses a referee sharing the referrer\'s phone, records why, and creates no profile', async () => {
+  it('refuses a referee sharing the referrer\'s phone (or device id, unionid), records why, and creates no profile', async () => {
     const referrerId = await customer('13800000021', { memberNo: 'M-21' });
     const code = await codeOf(referrerId);
     const before = await counts();
@@ -243,6 +243,13 @@ describe('referral guards', () => {
     const byId = await post('/api/v1/loyalty/referrals', { code, referee: { id: referrerId } });
     expect(byId.statusCode).toBe(422);
     expect(byId.json().error.code).toBe('loyalty.self_referral');
+
+    // A device id and a WeChat unionid the referrer holds, next to a new phone.
+    const shared = await customer('13800000022', { deviceId: 'dev-22', wechatUnionid: 'union-22' });
+    const sharedCode = await codeOf(shared);
+    const byDevice = await post('/api/v1/loyalty/referrals', { code: sharedCode, referee: { phone: '13900000022', deviceId: 'dev-22', wechatUnionid: 'union-22' } });
+    expect(byDevice.statusCode).toBe(422);
+    expect(byDevice.json().error.details).toMatchObject({ reason: 'self_referral', sharedIdentifiers: ['device_id', 'wechat_unionid'] });
   });
 
   it('caps referrals per referrer (KEMAI_REFERRAL_CAP=2) and refuses a second referrer of the same person', async () => {
