@@ -5,6 +5,7 @@ import { registerAccessCommands } from './access.commands.js';
 import { CliError } from './context.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerImportCommand } from './import.command.js';
+import { registerLoyaltyCommands } from './loyalty.commands.js';
 import { registerLoyaltyTiersCommands } from './loyalty-tiers.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
@@ -19,6 +20,7 @@ registerServeCommand(program);
 registerAccessCommands(program);
 registerImportCommand(program);
 registerDemoCommand(program);
+registerLoyaltyCommands(program);
 // After any other `loyalty` commands: it adds to that command when it exists.
 registerLoyaltyTiersCommands(program);
 
