@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/test-app.js';
-import { openBrowser, skipReason, type Browser } from '../support/browser.js';
+import { openBrowser, SHOTS, skipReason, type Browser } from '../support/browser.js';
 
 /**
  * The loyalty pages (programme rules, tiers, points liability) and the membership card and points
@@ -13,6 +13,7 @@ import { openBrowser, skipReason, type Browser } from '../support/browser.js';
 if (skipReason) console.warn(`loyalty browser tests skipped: ${skipReason}`);
 
 const ADMIN = { username: 'wu.admin', displayName: '吴管理', password: 'Kemai-Admin-2025' };
+const ANALYST = { username: 'he.analyst', displayName: '何分析', password: 'Kemai-Analyst-2025' };
 const DAY = 86_400_000;
 
 describe.skipIf(skipReason)('loyalty console in a browser', () => {
@@ -27,6 +28,8 @@ describe.skipIf(skipReason)('loyalty console in a browser', () => {
     await page.evaluate('window.scrollTo(0, 0)');
     return browser.shot(name);
   };
+  /** A dialog: the window as a person sees it (a full-page shot draws the backdrop over the window only). */
+  const shotWindow = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png` });
   const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
   const ymd = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
   const text = (testId: string) => page.getByTestId(testId).innerText();
@@ -61,6 +64,7 @@ describe.skipIf(skipReason)('loyalty console in a browser', () => {
     const evaluated = await t.app.inject({ method: 'POST', url: '/api/v1/loyalty/badges/evaluate', headers: t.admin, payload: {} });
     expect(evaluated.statusCode, evaluated.body).toBe(200);
     await t.kemai.access.createStaff({ ...ADMIN, role: 'admin' });
+    await t.kemai.access.createStaff({ ...ANALYST, role: 'analyst' });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await openBrowser({ width: 1366, height: 900 });
@@ -117,7 +121,7 @@ describe.skipIf(skipReason)('loyalty console in a browser', () => {
     await dialog.getByRole('button', { name: '保存调整' }).click();
     // More than the balance: the API's refusal, next to the points.
     await dialog.locator('.field-error', { hasText: '可用积分只有 128' }).waitFor();
-    await shot('loyalty-adjust-refused-zh');
+    await shotWindow('loyalty-adjust-refused-zh');
     await dialog.locator('input[name=points]').fill('50');
     await dialog.getByRole('button', { name: '保存调整' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -190,7 +194,7 @@ describe.skipIf(skipReason)('loyalty console in a browser', () => {
     // The rules' own check (0–365 days) answers from the server, under the field it names.
     await dialog.locator('.settings-field.invalid input[name=pendingDays]').waitFor();
     expect(await dialog.locator('.field-error').allTextContents()).toEqual(['请输入 0 到 365 之间的数']);
-    await shot('loyalty-program-form-zh');
+    await shotWindow('loyalty-program-form-zh');
     await dialog.locator('input[name=pendingDays]').fill('14');
     await dialog.locator('input[name=note]').fill('双十二活动');
     await dialog.getByRole('button', { name: '创建版本' }).click();
@@ -254,5 +258,27 @@ describe.skipIf(skipReason)('loyalty console in a browser', () => {
     await page.waitForTimeout(400);
     await shot('loyalty-360-tablet-zh');
     await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  it('shows an analyst (loyalty:read only) the same figures without the admin and write actions', async () => {
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.locator('input[name=username]').fill(ANALYST.username);
+    await page.locator('input[name=password]').fill(ANALYST.password);
+    await page.locator('button[type=submit]').click();
+    await page.getByRole('link', { name: '积分规则' }).click();
+    await page.getByRole('heading', { name: '积分规则' }).waitFor();
+    expect(await page.getByRole('button', { name: '新建版本' }).count()).toBe(0);
+    await page.goto(`${base}/customers/${lin}`);
+    await page.getByTestId('points-available').filter({ hasText: '178' }).waitFor();
+    await page.getByTestId('points-statement').locator('tbody tr').first().waitFor();
+    expect(await page.getByRole('button', { name: '调整积分' }).count()).toBe(0);
+    await page.goto(`${base}/loyalty/tiers`);
+    await page.getByTestId('tier-count-follower').waitFor();
+    expect(await text('tier-count-follower')).toBe('1');
+    expect(await page.getByTestId('review-dry-run').count()).toBe(0);
+    expect(await page.getByTestId('tier-sets').count()).toBe(0);
+    await page.goto(`${base}/loyalty/liability`);
+    expect(await text('liability-outstanding')).toBe('785');
+    expect(await page.getByTestId('expiry-dry-run').count()).toBe(0);
   });
 });

@@ -135,13 +135,13 @@ export function LoyaltyTiersPage() {
                     <th>{t('loyalty.tiers.setName')}</th>
                     <th>{t('loyalty.tiers.measure')}</th>
                     <th>{t('loyalty.tiers.tierList')}</th>
-                    <th className="hide-narrow">{t('loyalty.tiers.effectiveFrom')}</th>
+                    <th className="settings-wide-only">{t('loyalty.tiers.effectiveFrom')}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {(sets.data.items.length > 0 ? sets.data.items : [sets.data.active]).map((s) => (
                     <tr key={`${s.code}:${s.version}`}>
-                      <td className="nowrap">
+                      <td>
                         {s.builtIn ? s.definition.tiers.map((x) => localName(x.name, i18n.language)).join(' / ') : s.name}{' '}
                         <span className="mono muted small">{s.builtIn ? s.code : `${s.code} v${s.version}`}</span>
                         {s.builtIn ? <span className="badge">{t('loyalty.tiers.builtIn')}</span> : null}
@@ -149,20 +149,20 @@ export function LoyaltyTiersPage() {
                       </td>
                       <td className="nowrap">{t(`loyalty.measure.${s.definition.measure}`)}</td>
                       <td>{s.definition.tiers.map((x) => localName(x.name, i18n.language)).join(' → ')}</td>
-                      <td className="hide-narrow nowrap">{s.effectiveFrom ? f.date(s.effectiveFrom) : '—'}</td>
+                      <td className="settings-wide-only nowrap">{s.effectiveFrom ? f.date(s.effectiveFrom) : '—'}</td>
                     </tr>
                   ))}
                   {Object.entries(sets.data.presets)
                     .filter(([code]) => code !== sets.data.active.code && !sets.data.items.some((s) => s.code === code))
                     .map(([code, { definition: def }]) => (
                       <tr key={`preset:${code}`} className="loyalty-preset-row">
-                        <td className="nowrap">
+                        <td>
                           {def.tiers.map((x) => localName(x.name, i18n.language)).join(' / ')} <span className="mono muted small">{code}</span>
                           <span className="badge">{t('loyalty.tiers.preset')}</span>
                         </td>
                         <td className="nowrap">{t(`loyalty.measure.${def.measure}`)}</td>
                         <td>{def.tiers.map((x) => localName(x.name, i18n.language)).join(' → ')}</td>
-                        <td className="hide-narrow muted">—</td>
+                        <td className="settings-wide-only muted">—</td>
                       </tr>
                     ))}
                 </tbody>
