@@ -135,6 +135,29 @@ describe('growth value and the built-in explorer / follower / advocate set', () 
     expect((await tierOf(first.customerId)).growth).toBe(1050);
   });
 
+  it('follows an order\'s updates: a higher amount adds the difference, a cancellation takes it all back', async () => {
+    const body = {
+      channel: 'pos',
+      externalId: 'T-UPD',
+      placedAt: iso(daysFromNow(-3)),
+      customer: { phone: '13900000005' },
+      lines: [{ sku: 'TIER-1', quantity: 1, unitPrice: '250.00' }],
+    };
+    const first = await send('POST', '/api/v1/orders', body);
+    expect(first.statusCode).toBe(201);
+    await t.kemai.events.drain();
+    const id = first.json().customerId as string;
+    expect((await tierOf(id)).growth).toBe(250);
+    expect((await send('POST', '/api/v1/orders', { ...body, lines: [{ sku: 'TIER-1', quantity: 2, unitPrice: '250.00' }] })).json().status).toBe('updated');
+    await t.kemai.events.drain();
+    expect((await tierOf(id)).growth).toBe(500);
+    expect((await send('POST', '/api/v1/orders', { ...body, status: 'cancelled', lines: [{ sku: 'TIER-1', quantity: 2, unitPrice: '250.00' }] })).json().status).toBe('updated');
+    await t.kemai.events.drain();
+    expect((await tierOf(id)).growth).toBe(0);
+    const entries = await rows<{ points: number | string }>(sql`select points from loyalty.growth_entries where customer_id = ${id} order by id`);
+    expect(entries.map((e) => Number(e.points))).toEqual([250, 250, -500]);
+  });
+
   it('grows from interactions the rules name (survey 20, share 5) and nothing from others', async () => {
     const o = await order('13900000003', 10);
     for (const [type, id] of [
@@ -329,7 +352,7 @@ describe('silver / gold / diamond by yearly spend', () => {
   it('activates the preset and places every member at once', async () => {
     const res = await send('POST', '/api/v1/loyalty/tier-sets', { code: 'vip', preset: 'vip', activate: true });
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond', active: true, placed: { assigned: 11 } });
+    expect(res.json()).toMatchObject({ code: 'vip', version: 1, name: 'Silver / Gold / Diamond', active: true, placed: { assigned: 12 } });
     const list = await send('GET', '/api/v1/loyalty/tier-sets');
     expect(list.json().items.map((s: { code: string; version: number; active: boolean }) => [s.code, s.version, s.active])).toEqual([['vip', 1, true]]);
   });
@@ -356,8 +379,8 @@ describe('silver / gold / diamond by yearly spend', () => {
       ['gold', 0],
       ['diamond', 0],
     ]);
-    // The eleven members placed from the built-in set and the ¥3,000 one.
-    expect(counts.json().withoutTier).toBe(12);
+    // The twelve members placed from the built-in set and the ¥3,000 one.
+    expect(counts.json().withoutTier).toBe(13);
   });
 
   it('holds a manual tier until its end date, then the rules decide again', async () => {
