@@ -191,6 +191,32 @@ describe('referral reward from imports and late referrals', () => {
   });
 });
 
+describe('settling pending referrals', () => {
+  it('rewards a purchase whose delivery ran before the referral was committed, once', async () => {
+    const referrerId = await customer('13800000141');
+    const code = await codeOf(referrerId);
+    const made = await post('/api/v1/loyalty/referrals', { code, referee: { phone: '13900000141' }, referredAt: '2026-10-01T09:00:00+08:00' });
+    const referral = made.json<{ id: string }>();
+    await t.kemai.events.drain();
+    // The order's event reached the referral subscriber too early: claimed, nothing to settle then.
+    // (Through the service: the HTTP route would deliver at once.)
+    const [placed] = await t.kemai.orders.ingestOrders([OrderInput.parse(order('S-1', '13900000141', '2026-10-02T12:00:00+08:00', '90.00'))], { source: 'api' });
+    expect(placed).toMatchObject({ status: 'created' });
+    await rows(
+      sql`insert into platform.event_deliveries (event_id, subscriber)
+          select id, 'loyalty.reward-referrals-when-orders-placed' from platform.outbox where delivered_at is null and name = 'orders.order.placed'`,
+    );
+    await t.kemai.events.drain();
+    expect(await entries(`referral:${referral.id}`)).toEqual([]);
+
+    const settled = await post('/api/v1/loyalty/referrals/settle', {}, t.admin);
+    expect(settled.statusCode).toBe(200);
+    expect(settled.json()).toEqual({ rewarded: 1 });
+    expect((await entries(`referral:${referral.id}`)).map((e) => e.total)).toEqual([100, 300]);
+    expect((await post('/api/v1/loyalty/referrals/settle', {}, t.admin)).json()).toEqual({ rewarded: 0 });
+  });
+});
+
 describe('referrals across a merge', () => {
   it('carries a pending referral to the survivor, whose first qualifying purchase rewards both sides', async () => {
     const survivorId = await customer('13700000081', { memberNo: 'Y-81' });

@@ -269,6 +269,27 @@ export class ReferralsService {
     return row!;
   }
 
+  /**
+   * Settle every pending referral (in chunks of 1,000 referees, a transaction each). The order
+   * subscriber settles referrals as purchases arrive; this catches the one race it cannot see —
+   * a purchase delivered while the referral naming its buyer was still being recorded — and
+   * referrals whose referee's orders moved (merges). Returns how many were rewarded.
+   */
+  async settlePendingReferrals(): Promise<{ rewarded: number }> {
+    let rewarded = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const page = await query<{ referee_id: string }>(
+        this.db,
+        sql`select distinct referee_id from loyalty.referrals where status = 'pending' and referee_id > ${after}::uuid
+            order by referee_id limit 1000`,
+      );
+      if (page.length === 0) return { rewarded };
+      rewarded += await this.db.transaction((tx) => this.rewardFirstPurchases(tx, page.map((p) => p.referee_id)));
+      after = page.at(-1)!.referee_id;
+    }
+  }
+
   /** Referrals a member made (as referrer), newest first; a merged-away id lists the survivor's. */
   async listReferrals(customerId: string): Promise<Referral[]> {
     const live = await this.liveId(customerId);

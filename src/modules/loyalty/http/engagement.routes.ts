@@ -129,6 +129,21 @@ export function registerEngagementRoutes(root: FastifyInstance, services: { refe
   );
 
   app.post(
+    '/api/v1/loyalty/referrals/settle',
+    {
+      config: { scope: 'loyalty:admin' },
+      schema: {
+        tags,
+        summary: 'Settle every pending referral whose referee has made a qualifying purchase',
+        description:
+          'Purchases settle referrals as they arrive; this catches a purchase delivered while its buyer\'s referral was ' +
+          'still being recorded. Idempotent: rewarded referrals are not looked at again.',
+      },
+    },
+    async () => referrals.settlePendingReferrals(),
+  );
+
+  app.post(
     '/api/v1/loyalty/badges',
     {
       config: { scope: 'loyalty:admin' },
