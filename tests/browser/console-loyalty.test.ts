@@ -206,6 +206,7 @@ describe.skipIf(skipReason)('loyalty console in a browser', () => {
     expect(await row.innerText()).toContain('双十二活动');
     // Still the defaults until the version's day comes.
     expect(await text('rule-earn')).toBe('每实付 ¥100 得 10 积分');
+    expect(await text('program-version')).toMatch(/^当前使用默认规则（尚未创建版本）\s*下一版：第 1 版，\d{4}\/\d{2}\/\d{2} 00:00 起$/);
   });
 
   it('reads the same in English, on a laptop and a tablet', async () => {

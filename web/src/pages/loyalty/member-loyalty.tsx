@@ -102,8 +102,9 @@ export function MembershipCard({ customerId }: { customerId: string }) {
               </div>
               {mt.graceUntil ? <div className="muted small">{t('loyalty.member.graceUntil', { date: f.date(mt.graceUntil) })}</div> : null}
               {mt.manualUntil ? <div className="muted small">{t('loyalty.member.manualUntil', { date: f.date(mt.manualUntil) })}</div> : null}
-              {benefits.length > 0 ? (
+              {benefits.length > 0 || mt.birthdayMonth ? (
                 <div className="chips loyalty-benefits">
+                  {mt.birthdayMonth ? <span className="chip loyalty-badge-chip">{t('loyalty.member.birthdayMonth')}</span> : null}
                   {benefits.map((b) => (
                     <span className="chip chip-plain" key={b}>
                       {b}

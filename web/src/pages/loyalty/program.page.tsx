@@ -26,6 +26,7 @@ export function LoyaltyProgramPage() {
   const items = [...(versions.data?.items ?? [])].reverse();
   const now = Date.now();
   const inForce = program.data.version;
+  const next = versions.data?.items.find((v) => Date.parse(v.effectiveFrom) > now);
 
   return (
     <div className="page loyalty-page">
@@ -34,6 +35,7 @@ export function LoyaltyProgramPage() {
           <h1>{t('loyalty.program.title')}</h1>
           <p className="muted" data-testid="program-version">
             {r.version === 0 ? t('loyalty.program.defaults') : t('loyalty.program.inForce', { version: r.version })}
+            {next ? <span className="dash-vs">{t('loyalty.program.next', { version: next.version, date: f.dateTime(next.effectiveFrom) })}</span> : null}
           </p>
         </div>
         {can(me, 'loyalty:admin') ? (
@@ -44,7 +46,7 @@ export function LoyaltyProgramPage() {
         ) : null}
       </div>
       {created ? (
-        <div className="notice" role="status">
+        <div className="notice loyalty-notice-ok" role="status">
           {t('loyalty.program.created', { version: created.version, date: f.dateTime(created.effectiveFrom) })}
         </div>
       ) : null}
