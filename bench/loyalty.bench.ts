@@ -6,9 +6,10 @@
  *    delivered — so with loyalty the points, growth value and tiers of every order are written. Ratio = orders/s with
  *    loyalty ÷ orders/s without (floor 0.7). Fresh database per run; PGlite and PostgreSQL.
  * 2. At scale on PostgreSQL: a copy of the console benchmark's database (1,000,000 members, 1,600,000 orders loaded by
- *    `kemai import`, see bench/console.bench.ts — run that first): accrual for all its orders the way an import
- *    delivers it (one orders.batch.imported event per 20,000 orders), then the nightly expiry and the yearly tier
- *    review over every member, each against a baseline in the same run (a bare UPDATE of the same rows, rolled back).
+ *    `kemai import`, see bench/console.bench.ts — run that first): accrual for its first 100,000 orders (--accrue) the
+ *    way an import delivers it (one orders.batch.imported event per 20,000 orders), every other member's loyalty
+ *    history seeded directly, then the nightly expiry and the yearly tier review over every member, each against a
+ *    baseline in the same run (a bare UPDATE of the same rows, rolled back).
  *
  *   npm run bench:loyalty                              # both parts
  *   npm run bench:loyalty -- --part ingest --requests 10
@@ -42,6 +43,7 @@ const PER_REQUEST = 1000;
 const ENGINES = opt('engines', 'pglite,postgres').split(',');
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SOURCE_DB = opt('source', 'kemai_bench_console_1000000');
+const ACCRUE = Number(opt('accrue', '100000'));
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
 const DRY = args.includes('--dry-run');
 const log = createLogger('silent');
@@ -222,21 +224,48 @@ async function partScale(): Promise<string> {
                  (select min(placed_at)::text from orders.orders) as first, (select max(placed_at)::text from orders.orders) as last`,
     );
     console.log(`scale: ${url} — ${counts!.members} members, ${counts!.orders} orders (${counts!.first} … ${counts!.last})`);
-    // Accrual as an import delivers it: one batch event per 20,000 orders.
-    const ids = (await query<{ id: string }>(db, sql`select id from orders.orders order by id`)).map((r) => r.id);
+    // Accrual as an import delivers it (one batch event per 20,000 orders), for the first ACCRUE orders.
+    const ids = (await query<{ id: string }>(db, sql`select id from orders.orders order by id limit ${ACCRUE}`)).map((r) => r.id);
     await db.transaction(async (tx) => {
       const payloads = [];
       for (let i = 0; i < ids.length; i += 20_000) payloads.push({ source: 'import:bench', created: ids.slice(i, i + 20_000), updated: [] });
       await publishMany(tx, ORDERS_BATCH_IMPORTED, payloads);
     });
     const [, accrualSeconds] = await timed(() => settle(kemai));
+    // Every other member gets a year of history written directly (the accrual above shows what writing it costs):
+    // one award of 0–2,999 points at a moment in the 24 months before the data's end (expiring 24 months later, the
+    // default programme), growth value 0–7,999 and the tier it qualified for — except one in ten placed a tier above
+    // (the review puts them into grace) and one in twenty a tier below (the review raises them).
+    const [, seedSeconds] = await timed(() =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`create temporary table seed on commit drop as
+          select c.id as customer_id, gen_random_uuid() as entry_id, gen_random_uuid() as lot_id, gen_random_uuid() as growth_id,
+                 (abs(hashtext(c.id::text)) % 3000)::bigint as points, (abs(hashtext(c.id::text || 'g')) % 8000)::bigint as growth,
+                 ${counts!.last}::timestamptz - make_interval(days => abs(hashtext(c.id::text || 't')) % 730) as at,
+                 abs(hashtext(c.id::text || 'r')) % 20 as r
+          from customers.customers c
+          where c.status = 'active' and not exists (select 1 from loyalty.accounts a where a.customer_id = c.id)`);
+        await tx.execute(sql`insert into loyalty.ledger_entries (customer_id, id, kind, points, pending_points, source_type, idempotency_key, actor, occurred_at, created_at)
+          select customer_id, entry_id, 'earn', points, 0, 'event', 'bench:' || entry_id::text, 'bench', at, at from seed`);
+        await tx.execute(sql`insert into loyalty.lots (customer_id, id, entry_id, points, remaining, available_at, expires_at, created_at)
+          select customer_id, lot_id, entry_id, points, points, at, at + interval '24 months', at from seed`);
+        await tx.execute(sql`insert into loyalty.growth_entries (customer_id, id, points, source_type, idempotency_key, actor, occurred_at)
+          select customer_id, growth_id, growth, 'event', 'bench:' || growth_id::text, 'bench', at from seed`);
+        const tiers = ['explorer', 'follower', 'advocate'];
+        await tx.execute(sql`insert into loyalty.accounts (customer_id, available, lifetime_earned, growth, tier_set, tier_code, tier_since)
+          select customer_id, points, points, growth, 'membership',
+                 (${sql.param(tiers)}::text[])[least(3, greatest(1, (case when growth >= 5000 then 3 when growth >= 1000 then 2 else 1 end)
+                   + case when r < 2 then 1 when r = 2 then -1 else 0 end))],
+                 at from seed`);
+      }),
+    );
     await db.execute(sql`vacuum analyze`);
     const [acc] = await query<{ accounts: number; entries: number; lots: number; points: string | number }>(
       db,
       sql`select (select count(*)::int from loyalty.accounts) as accounts, (select count(*)::int from loyalty.ledger_entries) as entries,
                  (select count(*)::int from loyalty.lots) as lots, (select sum(available + pending)::bigint from loyalty.accounts) as points`,
     );
-    console.log(`accrual: ${accrualSeconds.toFixed(0)} s — ${JSON.stringify(acc)}`);
+    console.log(`accrual: ${accrualSeconds.toFixed(0)} s for ${ids.length} orders; seeded in ${seedSeconds.toFixed(0)} s — ${JSON.stringify(acc)}`);
 
     // Expiry: as of the first day after the data's last month, what the programme lets lapse by then.
     const asOf = new Date(Date.parse(counts!.last) + 40 * 86_400_000);
@@ -260,7 +289,7 @@ async function partScale(): Promise<string> {
       '',
       '| step | time | baseline | ratio | what it did |',
       '|---|---|---|---|---|',
-      `| accrual of every order (orders.batch.imported, 20,000 orders per event) | **${accrualSeconds.toFixed(0)} s** (${Math.round(counts!.orders / accrualSeconds).toLocaleString('en')} orders/s) | — | — | ${acc!.accounts.toLocaleString('en')} accounts, ${acc!.entries.toLocaleString('en')} entries, ${acc!.lots.toLocaleString('en')} lots |`,
+      `| accrual of the first ${ids.length.toLocaleString('en')} orders (orders.batch.imported, 20,000 orders per event) | **${accrualSeconds.toFixed(0)} s** (${Math.round(ids.length / accrualSeconds).toLocaleString('en')} orders/s) | — | — | points, growth value, tiers, referral and badge checks; then the other members seeded directly: ${acc!.accounts.toLocaleString('en')} accounts, ${acc!.entries.toLocaleString('en')} entries, ${acc!.lots.toLocaleString('en')} lots |`,
       `| nightly expiry as of ${asOf.toISOString().slice(0, 10)} | **${expireSeconds.toFixed(1)} s** | ${expireBase.toFixed(1)} s | ${(expireSeconds / expireBase).toFixed(1)}× | ${expired.members.toLocaleString('en')} members, ${expired.lots.toLocaleString('en')} lots, ${expired.points.toLocaleString('en')} points |`,
       `| yearly tier review over every member | **${reviewSeconds.toFixed(1)} s** | ${reviewBase.toFixed(1)} s | ${(reviewSeconds / reviewBase).toFixed(1)}× | ${JSON.stringify(reviewed).replace(/\|/g, '/')} |`,
       '',
