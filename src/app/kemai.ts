@@ -34,6 +34,7 @@ import {
   rewardReferralsWhenOrdersPlaced,
   AWARD_BADGES_SUBSCRIBER,
   awardBadgesWhenActivityOrOrdersRecorded,
+  scheduleSettleReferralsNightly,
 } from '../modules/loyalty/index.js';
 
 /**
@@ -145,6 +146,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     await scheduleOutboxPrune(jobs, db, log, { timeZone: config.timeZone });
     if (opts.loyalty !== false) await scheduleTiersDaily(jobs, tiers, log, { timeZone: config.timeZone });
     if (opts.loyalty !== false) await schedulePointsNightly(jobs, db, ledger, redemption, log, { timeZone: config.timeZone });
+    if (opts.loyalty !== false) await scheduleSettleReferralsNightly(jobs, referrals, log, { timeZone: config.timeZone });
   }
 
   return {

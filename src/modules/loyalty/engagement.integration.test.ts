@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { query } from '../../platform/db/database.js';
+import { query, type Database } from '../../platform/db/database.js';
+import { Jobs } from '../../platform/jobs/jobs.js';
+import { createLogger } from '../../platform/logger.js';
+import { SETTLE_REFERRALS_JOB, scheduleSettleReferralsNightly } from './subscribers/settle-referrals-nightly.js';
 import { publish } from '../../platform/events/event-bus.js';
 import { OrderInput } from '../orders/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
@@ -214,6 +217,38 @@ describe('settling pending referrals', () => {
     expect(settled.json()).toEqual({ rewarded: 1 });
     expect((await entries(`referral:${referral.id}`)).map((e) => e.total)).toEqual([100, 300]);
     expect((await post('/api/v1/loyalty/referrals/settle', {}, t.admin)).json()).toEqual({ rewarded: 0 });
+  });
+
+  it('runs nightly at 03:40 in the business time zone', async () => {
+    const code = await codeOf(await customer('13800000151'));
+    const referral = (await post('/api/v1/loyalty/referrals', { code, referee: { phone: '13900000151' }, referredAt: '2026-10-01T09:00:00+08:00' })).json<{ id: string }>();
+    await t.kemai.events.drain();
+    await t.kemai.orders.ingestOrders([OrderInput.parse(order('S-2', '13900000151', '2026-10-02T12:00:00+08:00', '90.00'))], { source: 'api' });
+    await rows(
+      sql`insert into platform.event_deliveries (event_id, subscriber)
+          select id, 'loyalty.reward-referrals-when-orders-placed' from platform.outbox where delivered_at is null and name = 'orders.order.placed'`,
+    );
+    await t.kemai.events.drain();
+    const jobs = new Jobs(t.kemai.database, createLogger('silent'), (t.kemai.database as Database & { url?: string }).url);
+    await jobs.start();
+    try {
+      await scheduleSettleReferralsNightly(jobs, t.kemai.referrals, createLogger('silent'), { timeZone: 'Asia/Shanghai', pollingIntervalSeconds: 0.5 });
+      expect(await rows(sql`select name, cron, timezone from pgboss.schedule where name = ${SETTLE_REFERRALS_JOB}`)).toEqual([
+        { name: 'loyalty.referrals-settle', cron: '40 3 * * *', timezone: 'Asia/Shanghai' },
+      ]);
+      const id = await jobs.send(SETTLE_REFERRALS_JOB, {});
+      for (;;) {
+        const job = await jobs.getJob(SETTLE_REFERRALS_JOB, id!);
+        if (job?.state === 'completed' || job?.state === 'failed') {
+          expect(job.state).toBe('completed');
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await jobs.stop();
+    }
+    expect((await entries(`referral:${referral.id}`)).map((e) => e.total)).toEqual([100, 300]);
   });
 });
 

@@ -64,3 +64,4 @@ export { BadgeInput, BadgeRule, periodOf } from './domain/badges.js';
 export { registerEngagementRoutes } from './http/engagement.routes.js';
 export { REWARD_REFERRALS_SUBSCRIBER, rewardReferralsWhenOrdersPlaced } from './subscribers/reward-referrals-when-orders-placed.js';
 export { AWARD_BADGES_SUBSCRIBER, awardBadgesWhenActivityOrOrdersRecorded } from './subscribers/award-badges-when-activity-or-orders-recorded.js';
+export { scheduleSettleReferralsNightly, SETTLE_REFERRALS_JOB, SETTLE_REFERRALS_CRON } from './subscribers/settle-referrals-nightly.js';
