@@ -171,6 +171,13 @@ describe('growth value and the built-in explorer / follower / advocate set', () 
     }
     await t.kemai.events.drain();
     expect((await tierOf(o.customerId)).growth).toBe(35);
+    const statement = await send('GET', `/api/v1/loyalty/members/${o.customerId}/growth?limit=2`);
+    expect(statement.statusCode, statement.body).toBe(200);
+    expect(statement.json()).toMatchObject({ customerId: o.customerId, growth: 35 });
+    expect(statement.json().items.map((i: { points: number; sourceType: string; reason: string | null }) => [i.points, i.sourceType, i.reason])).toEqual([
+      [5, 'event', 'share'],
+      [20, 'event', 'survey'],
+    ]);
   });
 });
 
@@ -495,5 +502,5 @@ describe('kemai loyalty review-tiers', () => {
     const bad = await run(['--as-of', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.err.trim()).toBe('kemai: --as-of: not a date (YYYY-MM-DD) or instant: soon');
-  }, 60_000);
+  }, 180_000);
 });

@@ -631,6 +631,28 @@ export class TiersService {
     };
   }
 
+  /** A member's growth entries, newest first, with the total (accounts.growth). */
+  async growthStatement(customerId: string, limit = 50) {
+    const id = await this.liveMember(customerId);
+    const total = await queryOne<{ growth: string | number }>(this.db, sql`select growth from loyalty.accounts where customer_id = ${id}`);
+    const items = await query<{ points: string | number; source_type: string; source_id: string | null; reason: string | null; occurred_at: string | Date }>(
+      this.db,
+      sql`select points, source_type, source_id, reason, occurred_at from loyalty.growth_entries
+          where customer_id = ${id} order by occurred_at desc, id desc limit ${limit}`,
+    );
+    return {
+      customerId: id,
+      growth: Number(total?.growth ?? 0),
+      items: items.map((e) => ({
+        points: Number(e.points),
+        sourceType: e.source_type,
+        sourceId: e.source_id,
+        reason: e.reason,
+        occurredAt: new Date(e.occurred_at).toISOString(),
+      })),
+    };
+  }
+
   /** Member counts per tier of the active set (and members without a tier). */
   async tierCounts() {
     const set = await this.activeSet();

@@ -107,6 +107,35 @@ export function registerTiersRoutes(root: FastifyInstance, tiers: TiersService) 
     async (req) => tiers.memberTier(req.params.customerId),
   );
 
+  app.get(
+    '/api/v1/loyalty/members/:customerId/growth',
+    {
+      config: { scope: 'loyalty:read' },
+      schema: {
+        tags,
+        summary: "A member's growth value (成长值) and its latest entries: orders, returns, interactions, merges",
+        params: CustomerParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+        response: {
+          200: z.object({
+            customerId: z.uuid(),
+            growth: z.number().int(),
+            items: z.array(
+              z.object({
+                points: z.number().int(),
+                sourceType: z.string().describe('order | return | event'),
+                sourceId: z.string().nullable().describe('The order, return or activity event'),
+                reason: z.string().nullable().describe('The activity event type for interactions'),
+                occurredAt: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => tiers.growthStatement(req.params.customerId, req.query.limit),
+  );
+
   app.put(
     '/api/v1/loyalty/members/:customerId/tier',
     {
