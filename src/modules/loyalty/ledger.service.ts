@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { localDate, parseInstant, systemClock, type Clock } from '../../platform/clock.js';
+import { parseInstant, systemClock, type Clock } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { publishMany } from '../../platform/events/event-bus.js';
@@ -147,6 +147,25 @@ export class LedgerService {
 
   private midnight = (date: string): Date => parseInstant(date, this.deps.timeZone)!;
 
+  private dateFormat: Intl.DateTimeFormat | undefined;
+  private readonly dates = new Map<number, string>();
+
+  /**
+   * The business-zone date of an instant. Memoised per minute with one formatter: a 20,000-order
+   * batch otherwise spends seconds building Intl formatters (platform localDate makes one per call).
+   */
+  businessDate(at: Date): string {
+    const minute = Math.floor(at.getTime() / 60_000);
+    let d = this.dates.get(minute);
+    if (d === undefined) {
+      this.dateFormat ??= new Intl.DateTimeFormat('en-CA', { timeZone: this.deps.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+      d = this.dateFormat.format(new Date(minute * 60_000));
+      if (this.dates.size >= 100_000) this.dates.clear();
+      this.dates.set(minute, d);
+    }
+    return d;
+  }
+
   /** When an award made at `occurredAt` under `rules` becomes available and expires. */
   lotTimes(rules: ProgramRules, occurredAt: Date, now: Date): { availableAt: Date; pending: boolean; expiresAt: Date | null } {
     const due = new Date(occurredAt.getTime() + rules.pendingDays * DAY);
@@ -155,7 +174,7 @@ export class LedgerService {
       // Born available: available_at <= created_at marks the lot as needing no release entry.
       availableAt: pending ? due : new Date(Math.min(due.getTime(), now.getTime())),
       pending,
-      expiresAt: expiryOf(localDate(occurredAt, this.deps.timeZone), rules.expiry, this.midnight),
+      expiresAt: expiryOf(this.businessDate(occurredAt), rules.expiry, this.midnight),
     };
   }
 
@@ -168,7 +187,10 @@ export class LedgerService {
     await tx.execute(
       sql`insert into loyalty.accounts (customer_id) select unnest(${uuids(ids)}) order by 1 on conflict (customer_id) do nothing`,
     );
-    await tx.execute(sql`select customer_id from loyalty.accounts where customer_id = any(${uuids(ids)}) order by customer_id for update`);
+    // unnest + join, not `= any(array)`: with thousands of ids PGlite and PostgreSQL may scan the array per row.
+    await tx.execute(
+      sql`select a.customer_id from loyalty.accounts a join unnest(${uuids(ids)}) as k(id) on a.customer_id = k.id order by a.customer_id for update of a`,
+    );
   }
 
   /**
@@ -493,7 +515,8 @@ export class LedgerService {
     if (ids.length === 0) return { entries: 0, points: 0 };
     const orders = await query<{ id: string; customer_id: string; status: string; placed_at: string | Date }>(
       tx,
-      sql`select id, customer_id, status, placed_at from orders.order_facts where id = any(${uuids(ids)}) and customer_id is not null`,
+      sql`select o.id, o.customer_id, o.status, o.placed_at from orders.order_facts o join unnest(${uuids(ids)}) as k(id) on o.id = k.id
+          where o.customer_id is not null`,
     );
     if (orders.length === 0) return { entries: 0, points: 0 };
     const customerIds = [...new Set(orders.map((o) => o.customer_id))];
@@ -502,18 +525,19 @@ export class LedgerService {
     const [lineRows, members, already, versions] = await Promise.all([
       query<{ order_id: string; line_no: number; sku: string; category_path: string[] | null; paid_fen: string | number }>(
         tx,
-        sql`select order_id, line_no, sku, category_path, paid_fen from orders.line_facts where order_id = any(${uuids(orderIdList)})`,
+        sql`select l.order_id, l.line_no, l.sku, l.category_path, l.paid_fen from orders.line_facts l join unnest(${uuids(orderIdList)}) as k(id) on l.order_id = k.id`,
       ),
       query<{ id: string; birthday: string | null; tier_code: string | null }>(
         tx,
         sql`select c.id, to_char(c.birthday, 'YYYY-MM-DD') as birthday, a.tier_code
-            from customers.customer_facts c left join loyalty.accounts a on a.customer_id = c.id
-            where c.id = any(${uuids(customerIds)})`,
+            from customers.customer_facts c join unnest(${uuids(customerIds)}) as k(id) on c.id = k.id
+            left join loyalty.accounts a on a.customer_id = c.id`,
       ),
       query<{ source_id: string; net: string | number; n: string | number }>(
         tx,
-        sql`select source_id, sum(points + pending_points) as net, count(*) as n from loyalty.ledger_entries
-            where source_type = 'order' and source_id = any(${sql.param(orderIdList)}::text[]) group by source_id`,
+        sql`select e.source_id, sum(e.points + e.pending_points) as net, count(*) as n
+            from loyalty.ledger_entries e join unnest(${sql.param(orderIdList)}::text[]) as k(id) on e.source_id = k.id
+            where e.source_type = 'order' group by e.source_id`,
       ),
       this.deps.program.versions(tx),
     ]);
@@ -553,7 +577,7 @@ export class LedgerService {
     for (const o of orders) {
       const at = placed(o);
       const rules = pickRules(versions, at);
-      const placedDate = localDate(at, tz);
+      const placedDate = this.businessDate(at);
       const m = member.get(o.customer_id);
       const dk = dayKey(o.customer_id, placedDate);
       const result = computeEarn(lines.get(o.id) ?? [], rules, {
