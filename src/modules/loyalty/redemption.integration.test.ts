@@ -176,6 +176,33 @@ describe('clawback policy deduct_from_refund', () => {
   });
 });
 
+describe('caps', () => {
+  it('per order and per business day across a member’s orders, in one batch or several', async () => {
+    const start = new Date(Date.now() + 2000);
+    const v = await post('/api/v1/loyalty/program/versions', { rules: { caps: { perOrder: 40, perDay: 50 }, pendingDays: 0 }, effectiveFrom: start.toISOString() });
+    expect(v.statusCode, v.body).toBe(201);
+    const at = (s: number) => new Date(start.getTime() + s * 1000).toISOString();
+    const body = (ext: string, yuan: number, s: number) => ({
+      channel: 'pos', externalId: ext, placedAt: at(s), customer: { phone: '13910000031' }, lines: [{ sku: 'A1', quantity: 1, unitPrice: `${yuan}.00` }],
+    });
+    const first = await post('/api/v1/orders', body('CAP-1', 600, 1));
+    expect(first.statusCode, first.body).toBe(201);
+    const c = first.json().customerId as string;
+    await t.kemai.events.drain();
+    // two more in one request → one batch of events
+    const batch = await post('/api/v1/orders/batch', { items: [body('CAP-2', 100, 2), body('CAP-3', 300, 3)] });
+    expect(batch.statusCode, batch.body).toBeLessThan(300);
+    await t.kemai.events.drain();
+    const got = await rows<{ source_id: string; points: string; detail: Record<string, unknown> }>(
+      sql`select source_id, points + pending_points as points, detail from loyalty.ledger_entries where customer_id = ${c} and kind = 'earn' order by occurred_at`,
+    );
+    // 60 → capped at 40 per order; 10 → 10 (day total 50); 30 → 0 left today
+    expect(got.map((g) => [Number(g.points), g.detail.cappedBy])).toEqual([[40, 'order'], [10, null]]);
+    expect(await consistent(c)).toMatchObject({ ok: true });
+    expect(await t.kemai.ledger.account(t.kemai.database.db, c)).toMatchObject({ lifetimeEarned: 50 });
+  });
+});
+
 describe('expiry and liability (own database)', () => {
   let u: TestApp;
   beforeAll(async () => {
