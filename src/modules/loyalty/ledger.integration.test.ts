@@ -1,6 +1,14 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { query } from '../../platform/db/database.js';
+import { loadConfig } from '../../platform/config.js';
+import { openDatabase, query } from '../../platform/db/database.js';
+import { createLogger } from '../../platform/logger.js';
+import { createKemai } from '../../app/kemai.js';
+import { CustomerUpsertInput } from '../customers/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import { OrderInput } from '../orders/index.js';
 import { LedgerService } from './ledger.service.js';
@@ -247,4 +255,52 @@ describe('merges', () => {
     expect(await t.kemai.ledger.account(t.kemai.database.db, a.customerId)).toMatchObject({ available: 11 });
     expect(await t.kemai.ledger.account(t.kemai.database.db, b.customerId)).toMatchObject({ available: 23 });
   });
+});
+
+describe('kemai loyalty balance|statement|adjust|expire', () => {
+  let dir: string;
+  let customerId: string;
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, KEMAI_DATA_DIR: dir, KEMAI_LOG_LEVEL: 'silent' };
+      delete env.DATABASE_URL;
+      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'loyalty', ...args], { env });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', (code) => resolve({ code, out, err }));
+    });
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-ledger-cli-'));
+    const config = loadConfig({ KEMAI_DATA_DIR: dir, KEMAI_LOG_LEVEL: 'silent' });
+    const database = await openDatabase({ dataDir: config.dataDir });
+    const kemai = await createKemai({ config, database, log: createLogger('silent') });
+    const [r] = await kemai.customers.upsertCustomers([{ index: 0, value: CustomerUpsertInput.parse({ phone: '13800138000', memberNo: 'M-0001' }) }], {
+      source: 'api',
+      actor: 'test',
+      prefix: () => '',
+    });
+    customerId = (r as { id: string }).id;
+    await kemai.close();
+  }, 120_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('adjusts by phone, shows the balance by member number and the statement by id, counts an expiry; bad input exits 2', async () => {
+    const adj = await run(['adjust', '13800138000', '120', '--reason', '开卡礼', '--json']);
+    expect(adj.code, adj.err).toBe(0);
+    expect(JSON.parse(adj.out)).toMatchObject({ created: true, available: 120 });
+    const bal = await run(['balance', 'M-0001', '--json']);
+    expect(bal.code, bal.err).toBe(0);
+    expect(JSON.parse(bal.out)).toMatchObject({ customerId, available: 120, pending: 0, held: 0, cashValue: '1.20' });
+    const st = await run(['statement', customerId, '--json']);
+    expect(JSON.parse(st.out)).toMatchObject({ total: 1, items: [{ kind: 'adjust', points: 120, balance: 120, reason: '开卡礼' }] });
+    const exp = await run(['expire', '--as-of', '2099-01-01', '--dry-run', '--json']);
+    expect(JSON.parse(exp.out)).toMatchObject({ dryRun: true, members: 1, lots: 1, points: 120 });
+    const bad = await run(['adjust', '13800138000', '1.5', '--reason', 'x']);
+    expect([bad.code, bad.err.trim()]).toEqual([2, 'kemai: points: a whole number other than 0, e.g. 100 or -50']);
+    const nobody = await run(['balance', '13900000000']);
+    expect([nobody.code, nobody.err.trim()]).toEqual([2, 'kemai: No customer matches 13900000000']);
+  }, 240_000);
 });
