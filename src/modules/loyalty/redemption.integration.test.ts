@@ -176,6 +176,24 @@ describe('clawback policy deduct_from_refund', () => {
   });
 });
 
+describe('scopes', () => {
+  it('loyalty:read reads; writing needs loyalty:write; programme, rewards and expiry need loyalty:admin', async () => {
+    const c = await memberWith('13910000041', 100);
+    const reader = await t.keyWith(['loyalty:read']);
+    const writer = await t.keyWith(['loyalty:read', 'loyalty:write']);
+    const as = (headers: { authorization: string }, method: 'GET' | 'POST', url: string, payload?: object) => t.app.inject({ method, url, headers, payload });
+    expect((await as(reader, 'GET', `/api/v1/loyalty/members/${c}`)).statusCode).toBe(200);
+    expect((await as(reader, 'GET', '/api/v1/loyalty/liability')).statusCode).toBe(200);
+    expect((await as(reader, 'POST', `/api/v1/loyalty/members/${c}/adjustments`, { points: 5, reason: 'x', idempotencyKey: 'sc-1' })).statusCode).toBe(403);
+    expect((await as(reader, 'POST', '/api/v1/loyalty/holds', { customerId: c, points: 5, idempotencyKey: 'sc-2' })).statusCode).toBe(403);
+    expect((await as(writer, 'POST', '/api/v1/loyalty/holds', { customerId: c, points: 5, idempotencyKey: 'sc-2' })).statusCode).toBe(201);
+    expect((await as(writer, 'POST', '/api/v1/loyalty/program/versions', { rules: {} })).statusCode).toBe(403);
+    expect((await as(writer, 'POST', '/api/v1/loyalty/expire', { dryRun: true })).statusCode).toBe(403);
+    expect((await as(writer, 'POST', '/api/v1/loyalty/rewards', { code: 'Z', kind: 'goods', name: 'z', points: 1, sku: 'Z' })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/loyalty/members/${c}` })).statusCode).toBe(401);
+  });
+});
+
 describe('caps', () => {
   it('per order and per business day across a member’s orders, in one batch or several', async () => {
     const start = new Date(Date.now() + 2000);
