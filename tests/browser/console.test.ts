@@ -163,7 +163,7 @@ describe.skipIf(skip)('console in a browser', () => {
     expect(await page.locator('.user-role').textContent()).toBe('店长');
     // Deep link kept through sign-in; a store manager may review duplicates.
     expect(new URL(page.url()).pathname).toBe('/customers');
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['概览', '客户', '疑似重复', '订单', '门店', '商品']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['概览', '客户', '疑似重复', '订单', '门店', '商品', '积分规则', '会员等级', '积分负债']);
   });
 
   it('finds a customer by phone and opens the 360 with the exact name and order count', async () => {
@@ -184,7 +184,8 @@ describe.skipIf(skip)('console in a browser', () => {
     expect(await page.getByTestId('stat-orders').textContent()).toBe('2');
     // Net spend: 527.00 + 119.70 − the refunded shirt 199.00.
     expect(await page.locator('.kpi', { hasText: '累计消费' }).locator('.kpi-value').textContent()).toBe('¥447.70');
-    expect(await page.locator('.tl-kind').allTextContents()).toEqual(['订单', '行为', '退货', '订单']);
+    // Each order earned points: the loyalty entry stands right after (above) its order.
+    expect(await page.locator('.tl-kind').allTextContents()).toEqual(['获得积分', '订单', '行为', '退货', '获得积分', '订单']);
     expect(await page.locator('.bars li .bar-label').allTextContents()).toEqual(['服装 / 女装', '美妆 / 护肤', '食品 / 早餐', '上海南京西路店']);
     expect(await page.locator('section', { hasText: '身份标识' }).locator('tbody tr td:nth-child(2)').allTextContents()).toEqual([
       'M000123',
@@ -197,13 +198,19 @@ describe.skipIf(skip)('console in a browser', () => {
   it('switches to English, and the choice survives a reload', async () => {
     await page.getByRole('button', { name: 'English' }).click();
     await page.locator('.card-head h2', { hasText: 'Timeline' }).waitFor();
-    expect(await page.locator('.kpi-label').allTextContents()).toEqual(['Orders', 'Net spend', 'Average order', 'Returns', 'Activities']);
+    await page.locator('.kpi-label', { hasText: 'Referral code' }).waitFor();
+    expect(await page.locator('.kpi-label').allTextContents()).toEqual([
+      'Orders', 'Net spend', 'Average order', 'Returns', 'Activities',
+      'Available points', 'Pending', 'On hold', 'Lifetime', 'Badges', 'Referral code',
+    ]);
     expect(await page.locator('.kpi-note').allTextContents()).toEqual(['11/01/2025 – 11/11/2025', 'after ¥199.00 refunded', 'last 11/05/2025']);
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await page.reload();
     await page.getByTestId('customer-name').waitFor();
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Duplicates', 'Orders', 'Stores', 'Products']);
-    expect(await page.locator('.tl-kind').allTextContents()).toEqual(['Order', 'Activity', 'Return', 'Order']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual([
+      'Overview', 'Customers', 'Duplicates', 'Orders', 'Stores', 'Products', 'Programme rules', 'Tiers', 'Points liability',
+    ]);
+    expect(await page.locator('.tl-kind').allTextContents()).toEqual(['Points earned', 'Order', 'Activity', 'Return', 'Points earned', 'Order']);
     await shot('04-customer-360-en');
     await page.setViewportSize({ width: 820, height: 1180 });
     await shot('05-customer-360-tablet-en');
@@ -244,7 +251,9 @@ describe.skipIf(skip)('console in a browser', () => {
     await signOut();
     await signIn(ANALYST);
     await page.locator('.user-name').waitFor();
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['Overview', 'Customers', 'Orders', 'Stores', 'Products']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual([
+      'Overview', 'Customers', 'Orders', 'Stores', 'Products', 'Programme rules', 'Tiers', 'Points liability',
+    ]);
     await page.getByRole('link', { name: 'Customers', exact: true }).click();
     await page.getByRole('searchbox').fill('13800138000');
     await page.getByRole('searchbox').press('Enter');

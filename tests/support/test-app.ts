@@ -15,10 +15,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** `loyalty: false` leaves loyalty's subscribers out, for tests of another module's exact records (timelines, deliveries). */
+export async function createTestApp(env: Record<string, string> = {}, opts: { loyalty?: boolean } = {}): Promise<TestApp> {
   const database = await openTestDatabase();
   const config = loadConfig({ KEMAI_LOG_LEVEL: 'silent', ...env });
-  const kemai = await createKemai({ config, database, log: createLogger('silent'), migrate: false });
+  const kemai = await createKemai({ config, database, log: createLogger('silent'), migrate: false, loyalty: opts.loyalty });
   const app = await buildServer(kemai);
   await app.ready();
   const keyWith = async (scopes: string[]) => {

@@ -383,7 +383,7 @@ describe('identifiers attached by other records', () => {
     const delivered = await query<{ subscriber: string }>(
       t.kemai.database.db,
       sql`select d.subscriber from platform.event_deliveries d join platform.outbox o on o.id = d.event_id
-          where o.name = 'customers.identifier.attached' and o.payload->>'value' = 'order-visitor'`,
+          where o.name = 'customers.identifier.attached' and o.payload->>'value' = 'order-visitor' and d.subscriber like 'activity.%'`,
     );
     expect(delivered).toEqual([{ subscriber: 'activity.attribute-events-when-identifier-attached' }]);
   });
