@@ -250,6 +250,8 @@ describe('merges', () => {
     await t.kemai.events.drain();
     expect(await t.kemai.ledger.account(t.kemai.database.db, a.customerId)).toMatchObject({ available: 34, lifetimeEarned: 34 });
     expect(await t.kemai.ledger.account(t.kemai.database.db, b.customerId)).toMatchObject({ available: 0, lifetimeEarned: 0 });
+    // The absorbed id still finds the member: their points live on the survivor.
+    expect(await member(b.customerId)).toMatchObject({ customerId: a.customerId, available: 34 });
     const un = await t.app.inject({ method: 'POST', url: `/api/v1/customers/${a.customerId}/unmerge`, headers: t.admin, payload: { mergeId: merged.json().mergeId } });
     expect(un.statusCode, un.body).toBe(200);
     expect(await t.kemai.ledger.account(t.kemai.database.db, a.customerId)).toMatchObject({ available: 11 });

@@ -455,7 +455,7 @@ export class LedgerService {
    */
   async adjust(a: { customerId: string; points: number; reason: string; idempotencyKey: string; actor: string }): Promise<{ entryId: string; created: boolean; account: Account }> {
     return this.db.transaction(async (tx) => {
-      await this.requireCustomer(tx, a.customerId);
+      a = { ...a, customerId: await this.requireCustomer(tx, a.customerId) };
       return this.onAccount(tx, a.customerId, async () => {
         const key = `adjust:${a.idempotencyKey}`;
         const used = await this.keyUsed(tx, key);
@@ -494,9 +494,12 @@ export class LedgerService {
     });
   }
 
-  private async requireCustomer(tx: Db, customerId: string): Promise<void> {
-    const rows = await query(tx, sql`select 1 from customers.customer_facts where id = ${customerId} and status = 'active'`);
-    if (rows.length === 0) throw notFound('loyalty.customer_not_found', 'no active customer with this id');
+  /** The live profile an id names now (following merges: a merged profile's points live on the survivor); 404 unless active. */
+  private async requireCustomer(tx: Db, customerId: string): Promise<string> {
+    const live = (await this.deps.customers.liveCustomerIds([customerId], tx)).get(customerId);
+    const rows = live ? await query(tx, sql`select 1 from customers.customer_facts where id = ${live} and status = 'active'`) : [];
+    if (!live || rows.length === 0) throw notFound('loyalty.customer_not_found', 'no active customer with this id');
+    return live;
   }
 
   // ---------------------------------------------------------------- orders
@@ -853,7 +856,7 @@ export class LedgerService {
   /** Balances (after releasing what is due) and the points that expire within `days` days. */
   async member(customerId: string, days = 30) {
     return this.db.transaction(async (tx) => {
-      await this.requireCustomer(tx, customerId);
+      customerId = await this.requireCustomer(tx, customerId);
       return this.onAccount(tx, customerId, async () => {
         const acc = await this.account(tx, customerId);
         const now = this.clock.now();
@@ -876,7 +879,7 @@ export class LedgerService {
 
   /** A member's entries, newest first, with the running balances after each. */
   async statement(customerId: string, page: { page: number; pageSize: number }): Promise<{ items: StatementEntry[]; total: number }> {
-    await this.requireCustomer(this.db, customerId);
+    customerId = await this.requireCustomer(this.db, customerId);
     const rows = await query<{
       id: string; kind: EntryKind; points: string | number; pending_points: string | number; source_type: string; source_id: string | null;
       reason: string | null; rule_version: number | null; actor: string; detail: Record<string, unknown>; occurred_at: string | Date;

@@ -166,7 +166,7 @@ export class RedemptionService {
     return this.db.transaction(async (tx) => {
       const existing = await this.holdByKey(tx, h.idempotencyKey);
       if (existing) return { hold: existing, created: false };
-      await L.requireCustomer(tx, h.customerId);
+      h = { ...h, customerId: await L.requireCustomer(tx, h.customerId) };
       return L.onAccount(tx, h.customerId, async () => {
         const again = await this.holdByKey(tx, h.idempotencyKey);
         if (again) return { hold: again, created: false };
