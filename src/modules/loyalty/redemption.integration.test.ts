@@ -107,6 +107,23 @@ describe('holds', () => {
     expect(await consistent(c)).toMatchObject({ available: 50, held: 0, ok: true, lots: 50 });
     const kinds = await rows<{ kind: string; points: string }>(sql`select kind, points from loyalty.ledger_entries where customer_id = ${c} order by occurred_at, created_at, id`);
     expect(kinds.map((k) => [k.kind, Number(k.points)])).toEqual([['earn', 80], ['redeem', -30], ['redeem', -50], ['reverse', 50]]);
+    const tl = await rows<{ kind: string; points: number }>(
+      sql`select kind, (summary->>'points')::int as points from customers.timeline_items where customer_id = ${c} and kind like 'loyalty.points%' order by occurred_at, kind`,
+    );
+    expect(tl).toEqual([
+      { kind: 'loyalty.points_earned', points: 80 },
+      { kind: 'loyalty.points_redeemed', points: -30 },
+      { kind: 'loyalty.points_redeemed', points: -50 },
+    ]);
+    const ev = await rows<{ name: string; points: number }>(
+      sql`select name, (payload->>'points')::int as points from platform.outbox where payload->>'customerId' = ${c} and name like 'loyalty.points.%' order by name collate "C", 2`,
+    );
+    expect(ev).toEqual([
+      { name: 'loyalty.points.earned', points: 80 },
+      { name: 'loyalty.points.redeemed', points: -50 },
+      { name: 'loyalty.points.redeemed', points: -30 },
+      { name: 'loyalty.points.reversed', points: 50 },
+    ]);
   });
 
   it('bad input → 400 naming the field, nothing written', async () => {
