@@ -102,6 +102,24 @@ describe('earning on orders', () => {
     expect((await member(customerId)).available).toBe(0);
   });
 
+  it('an order updated to another customer moves its points: taken back from the first, earned by the second', async () => {
+    const body = order('MV-1', '13900000061', [{ sku: 'A1', quantity: 1, unitPrice: '200.00' }]);
+    const first = await placeOrder(body);
+    expect((await member(first.customerId)).available).toBe(20);
+    const second = await placeOrder({ ...body, customer: { phone: '13900000062' } });
+    expect(second.id).toBe(first.id);
+    expect(second.customerId).not.toBe(first.customerId);
+    expect((await member(first.customerId)).available).toBe(0);
+    expect((await member(second.customerId)).available).toBe(20);
+    expect((await entries(first.customerId)).map((e) => [e.kind, Number(e.points), e.idempotency_key])).toEqual([
+      ['earn', 20, `order:${first.id}:earn`],
+      ['reverse', -20, `order:${first.id}:moved:1`],
+    ]);
+    expect((await entries(second.customerId)).map((e) => [e.kind, Number(e.points), e.idempotency_key])).toEqual([['earn', 20, `order:${first.id}:earn:1`]]);
+    expect(await sumsMatch(first.customerId)).toBe(true);
+    expect(await sumsMatch(second.customerId)).toBe(true);
+  });
+
   it('a batch import earns for all its orders in one handler call', async () => {
     const items = Array.from({ length: 50 }, (_, i) => order(`IMP-${i}`, `1390000${String(1000 + (i % 5)).padStart(4, '0')}`, [{ sku: 'C1', quantity: 1, unitPrice: `${100 + i}.00` }]));
     const parsed = items.map((i) => OrderInput.parse(i));

@@ -536,11 +536,11 @@ export class LedgerService {
             from customers.customer_facts c join unnest(${uuids(customerIds)}) as k(id) on c.id = k.id
             left join loyalty.accounts a on a.customer_id = c.id`,
       ),
-      query<{ source_id: string; net: string | number; n: string | number }>(
+      query<{ source_id: string; customer_id: string; net: string | number; n: string | number }>(
         tx,
-        sql`select e.source_id, sum(e.points + e.pending_points) as net, count(*) as n
+        sql`select e.source_id, e.customer_id, sum(e.points + e.pending_points) as net, count(*) as n
             from loyalty.ledger_entries e join unnest(${sql.param(orderIdList)}::text[]) as k(id) on e.source_id = k.id
-            where e.source_type = 'order' group by e.source_id`,
+            where e.source_type = 'order' group by e.source_id, e.customer_id`,
       ),
       this.deps.program.versions(tx),
     ]);
@@ -551,7 +551,22 @@ export class LedgerService {
       lines.set(l.order_id, list);
     }
     const member = new Map(members.map((m) => [m.id, m]));
-    const earned = new Map(already.map((r) => [r.source_id, { net: Number(r.net), n: Number(r.n) }]));
+    const earnedBy = new Map<string, Array<{ customerId: string; net: number; n: number }>>();
+    for (const r of already) {
+      const list = earnedBy.get(r.source_id) ?? [];
+      list.push({ customerId: r.customer_id, net: Number(r.net), n: Number(r.n) });
+      earnedBy.set(r.source_id, list);
+    }
+    // An order that now belongs to another customer (an update resolved to someone else): the points it earned
+    // elsewhere are taken back there and the new customer earns from nothing.
+    const moved: Array<{ orderId: string; from: string; to: string; points: number; n: number }> = [];
+    const earned = new Map<string, { net: number; n: number }>();
+    for (const o of orders) {
+      const list = earnedBy.get(o.id) ?? [];
+      const n = list.reduce((s, r) => s + r.n, 0);
+      earned.set(o.id, { net: list.find((r) => r.customerId === o.customer_id)?.net ?? 0, n });
+      for (const r of list) if (r.customerId !== o.customer_id && r.net > 0) moved.push({ orderId: o.id, from: r.customerId, to: o.customer_id, points: r.net, n });
+    }
     const tz = this.deps.timeZone;
     const placed = (o: (typeof orders)[number]) => new Date(o.placed_at);
     orders.sort((a, b) => placed(a).getTime() - placed(b).getTime() || (a.id < b.id ? -1 : 1));
@@ -633,6 +648,27 @@ export class LedgerService {
     }
     await this.write(tx, entries);
     // Lowered amounts are rare (a corrected order): one member at a time, drawing the order's lots first.
+    if (moved.length > 0) {
+      const from = [...new Set(moved.map((m) => m.from))];
+      await this.lockAccounts(tx, from);
+      await this.releaseDue(tx, now, from);
+      const rulesNow = pickRules(versions, now);
+      for (const m of moved)
+        entries.push(
+          await this.clawback(tx, {
+            customerId: m.from,
+            orderId: m.orderId,
+            points: m.points,
+            rules: rulesNow,
+            sourceType: 'order',
+            sourceId: m.orderId,
+            idempotencyKey: `order:${m.orderId}:moved:${m.n}`,
+            actor: 'system:orders',
+            occurredAt: now,
+            detail: { orderId: m.orderId, movedTo: m.to },
+          }),
+        );
+    }
     if (lowered.length > 0) await this.releaseDue(tx, now, [...new Set(lowered.map((l) => l.order.customer_id))]);
     for (const l of lowered) {
       const e = await this.clawback(tx, {
