@@ -525,25 +525,24 @@ export class LedgerService {
     const customerIds = [...new Set(orders.map((o) => o.customer_id))];
     await this.lockAccounts(tx, customerIds);
     const orderIdList = orders.map((o) => o.id);
-    const [lineRows, members, already, versions] = await Promise.all([
-      query<{ order_id: string; line_no: number; sku: string; category_path: string[] | null; paid_fen: string | number }>(
-        tx,
-        sql`select l.order_id, l.line_no, l.sku, l.category_path, l.paid_fen from orders.line_facts l join unnest(${uuids(orderIdList)}) as k(id) on l.order_id = k.id`,
-      ),
-      query<{ id: string; birthday: string | null; tier_code: string | null }>(
-        tx,
-        sql`select c.id, to_char(c.birthday, 'YYYY-MM-DD') as birthday, a.tier_code
-            from customers.customer_facts c join unnest(${uuids(customerIds)}) as k(id) on c.id = k.id
-            left join loyalty.accounts a on a.customer_id = c.id`,
-      ),
-      query<{ source_id: string; customer_id: string; net: string | number; n: string | number }>(
-        tx,
-        sql`select e.source_id, e.customer_id, sum(e.points + e.pending_points) as net, count(*) as n
-            from loyalty.ledger_entries e join unnest(${sql.param(orderIdList)}::text[]) as k(id) on e.source_id = k.id
-            where e.source_type = 'order' group by e.source_id, e.customer_id`,
-      ),
-      this.deps.program.versions(tx),
-    ]);
+    // One statement at a time: a transaction's client runs them in order anyway (concurrent queries on one pg client are deprecated).
+    const lineRows = await query<{ order_id: string; line_no: number; sku: string; category_path: string[] | null; paid_fen: string | number }>(
+      tx,
+      sql`select l.order_id, l.line_no, l.sku, l.category_path, l.paid_fen from orders.line_facts l join unnest(${uuids(orderIdList)}) as k(id) on l.order_id = k.id`,
+    );
+    const members = await query<{ id: string; birthday: string | null; tier_code: string | null }>(
+      tx,
+      sql`select c.id, to_char(c.birthday, 'YYYY-MM-DD') as birthday, a.tier_code
+          from customers.customer_facts c join unnest(${uuids(customerIds)}) as k(id) on c.id = k.id
+          left join loyalty.accounts a on a.customer_id = c.id`,
+    );
+    const already = await query<{ source_id: string; customer_id: string; net: string | number; n: string | number }>(
+      tx,
+      sql`select e.source_id, e.customer_id, sum(e.points + e.pending_points) as net, count(*) as n
+          from loyalty.ledger_entries e join unnest(${sql.param(orderIdList)}::text[]) as k(id) on e.source_id = k.id
+          where e.source_type = 'order' group by e.source_id, e.customer_id`,
+    );
+    const versions = await this.deps.program.versions(tx);
     const lines = new Map<string, EarnLine[]>();
     for (const l of lineRows) {
       const list = lines.get(l.order_id) ?? [];
