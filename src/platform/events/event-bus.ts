@@ -55,8 +55,12 @@ export class EventBus {
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-    /** Events claimed per transaction; other processes take the next ones meanwhile. */
-    private readonly batchSize = 500,
+    /**
+     * Events claimed per transaction; other processes take the next ones meanwhile. 2,000 rather than
+     * 500: batch subscribers (loyalty's accrual) pay fixed statements per call, and a POS feed's
+     * 1,000-order request is then one or two calls (drain of 3,000 orders with loyalty: 1.03 s → 0.83 s).
+     */
+    private readonly batchSize = 2000,
     /**
      * Payload characters handled per transaction: a file import's events name 20,000 orders each, and
      * a drain behind a big import must not become one transaction over millions of orders. The first
