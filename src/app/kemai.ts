@@ -85,7 +85,9 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const { config, database, log } = opts;
   if (opts.migrate !== false) await migrateDatabase(database);
   const db = database.db;
-  const events = new EventBus(db, log);
+  // PGlite runs on the server's own thread: smaller claims keep a drain's transactions short, so requests get
+  // their turn between them (a 2,000-order accrual transaction blocks the thread for seconds).
+  const events = new EventBus(db, log, database.kind === 'postgres' ? 2000 : 200);
   const access = new AccessService(db, config.sessionTtlHours);
   const catalog = new CatalogService(db);
   const customers = new CustomersService(db, {

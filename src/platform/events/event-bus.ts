@@ -124,6 +124,9 @@ export class EventBus {
       this.again = false;
       const n = await this.drainBatch(this.batchSize);
       total += n;
+      // Let I/O in between transactions: on PGlite every statement runs on this thread and its promises
+      // resolve as microtasks, so a long drain would otherwise hold back every HTTP request until it ends.
+      await new Promise((resolve) => setImmediate(resolve));
       if (n === 0 && !this.again) return total;
     }
   }
