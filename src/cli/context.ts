@@ -1,4 +1,5 @@
 import { loadConfig, type Config } from '../platform/config.js';
+import { parseInstant } from '../platform/clock.js';
 import { openDatabase } from '../platform/db/database.js';
 import { readLock, releaseLock, writeLock, lockPath } from '../platform/db/data-dir-lock.js';
 import { createLogger } from '../platform/logger.js';
@@ -81,4 +82,12 @@ export async function withBackend<T>(
   } finally {
     if (!config.databaseUrl) releaseLock(config.dataDir);
   }
+}
+
+/** `--as-of`: a date (its midnight in the business time zone) or an instant; now when absent. Exit code 2 when unreadable. */
+export function asOfOption(value: string | undefined, timeZone: string): Date {
+  if (value === undefined) return new Date();
+  const at = parseInstant(value, timeZone);
+  if (!at) throw new CliError(`--as-of: not a date (YYYY-MM-DD) or instant: ${value}`, 2);
+  return at;
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { parseInstant } from '../platform/clock.js';
 import { loadConfig } from '../platform/config.js';
-import { CliError, withBackend } from './context.js';
+import { asOfOption, withBackend } from './context.js';
 import type { ReviewCounts } from '../modules/loyalty/index.js';
 
 type ReviewResult = ReviewCounts & { tierSet: string; asOf: string; dryRun: boolean };
@@ -16,8 +15,7 @@ export function addReviewTiersCommand(loyalty: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (o: { asOf?: string; dryRun?: boolean; json?: boolean }) => {
       const config = loadConfig();
-      const asOf = o.asOf === undefined ? new Date() : parseInstant(o.asOf, config.timeZone);
-      if (!asOf) throw new CliError(`--as-of: not a date (YYYY-MM-DD) or instant: ${o.asOf}`, 2);
+      const asOf = asOfOption(o.asOf, config.timeZone);
       const dryRun = !!o.dryRun;
       const r = await withBackend(
         async (b) =>

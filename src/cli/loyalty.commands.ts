@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { parseInstant } from '../platform/clock.js';
 import { loadConfig } from '../platform/config.js';
 import { newId } from '../platform/ids.js';
 import { formatMoney } from '../platform/money.js';
-import { CliError, withBackend, type Backend } from './context.js';
+import { asOfOption, CliError, withBackend, type Backend } from './context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const print = (json: boolean, value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
@@ -126,8 +125,7 @@ export function registerLoyaltyCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (o: { asOf?: string; dryRun?: boolean; json?: boolean }) => {
       const config = loadConfig();
-      const asOf = o.asOf === undefined ? new Date() : parseInstant(o.asOf, config.timeZone);
-      if (!asOf) throw new CliError(`--as-of: not a date (YYYY-MM-DD) or instant: ${o.asOf}`, 2);
+      const asOf = asOfOption(o.asOf, config.timeZone);
       const dryRun = !!o.dryRun;
       type Summary = { asOf: string; dryRun: boolean; members: number; lots: number; points: number; pendingPoints: number };
       const s = await withBackend(
