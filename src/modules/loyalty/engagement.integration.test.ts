@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { query, type Database } from '../../platform/db/database.js';
-import { Jobs } from '../../platform/jobs/jobs.js';
+import { query } from '../../platform/db/database.js';
 import { createLogger } from '../../platform/logger.js';
 import { SETTLE_REFERRALS_JOB, scheduleSettleReferralsNightly } from './subscribers/settle-referrals-nightly.js';
 import { publish } from '../../platform/events/event-bus.js';
 import { OrderInput } from '../orders/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+import { finishedState, withJobs } from '../../../tests/support/jobs.js';
 
 let t: TestApp;
 let writer: { authorization: string };
@@ -229,25 +229,14 @@ describe('settling pending referrals', () => {
           select id, 'loyalty.reward-referrals-when-orders-placed' from platform.outbox where delivered_at is null and name = 'orders.order.placed'`,
     );
     await t.kemai.events.drain();
-    const jobs = new Jobs(t.kemai.database, createLogger('silent'), (t.kemai.database as Database & { url?: string }).url);
-    await jobs.start();
-    try {
+    await withJobs(t.kemai.database, async (jobs) => {
       await scheduleSettleReferralsNightly(jobs, t.kemai.referrals, createLogger('silent'), { timeZone: 'Asia/Shanghai', pollingIntervalSeconds: 0.5 });
       expect(await rows(sql`select name, cron, timezone from pgboss.schedule where name = ${SETTLE_REFERRALS_JOB}`)).toEqual([
         { name: 'loyalty.referrals-settle', cron: '40 3 * * *', timezone: 'Asia/Shanghai' },
       ]);
       const id = await jobs.send(SETTLE_REFERRALS_JOB, {});
-      for (;;) {
-        const job = await jobs.getJob(SETTLE_REFERRALS_JOB, id!);
-        if (job?.state === 'completed' || job?.state === 'failed') {
-          expect(job.state).toBe('completed');
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    } finally {
-      await jobs.stop();
-    }
+      expect(await finishedState(jobs, SETTLE_REFERRALS_JOB, id!)).toBe('completed');
+    });
     expect((await entries(`referral:${referral.id}`)).map((e) => e.total)).toEqual([100, 300]);
   });
 });

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { query, type Database } from '../../platform/db/database.js';
+import { query } from '../../platform/db/database.js';
 import { localDate } from '../../platform/clock.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import { VIP_PRESET } from './domain/tiers.js';
 import { TIERS_DAILY_JOB, scheduleTiersDaily } from './birthday.js';
-import { Jobs } from '../../platform/jobs/jobs.js';
 import { createLogger } from '../../platform/logger.js';
+import { finishedState, withJobs } from '../../../tests/support/jobs.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -263,25 +263,14 @@ describe('the daily job', () => {
       sql`select f.id from customers.customer_facts f join loyalty.accounts a on a.customer_id = f.id
           where to_char(f.birthday, 'MM') = ${today.slice(5, 7)} and a.tier_code = 'explorer'`,
     );
-    const jobs = new Jobs(t.kemai.database, createLogger('silent'), (t.kemai.database as Database & { url?: string }).url);
-    await jobs.start();
-    try {
+    await withJobs(t.kemai.database, async (jobs) => {
       await scheduleTiersDaily(jobs, t.kemai.tiers, createLogger('silent'), { timeZone: 'Asia/Shanghai', pollingIntervalSeconds: 0.5 });
       expect(await rows(sql`select name, cron, timezone from pgboss.schedule where name = ${TIERS_DAILY_JOB}`)).toEqual([
         { name: 'loyalty.tiers-daily', cron: '20 0 * * *', timezone: 'Asia/Shanghai' },
       ]);
       const id = await jobs.send(TIERS_DAILY_JOB, {});
-      for (;;) {
-        const job = await jobs.getJob(TIERS_DAILY_JOB, id!);
-        if (job?.state === 'completed' || job?.state === 'failed') {
-          expect(job.state).toBe('completed');
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    } finally {
-      await jobs.stop();
-    }
+      expect(await finishedState(jobs, TIERS_DAILY_JOB, id!)).toBe('completed');
+    });
     const entries = await rows<{ idempotency_key: string }>(
       sql`select idempotency_key from loyalty.ledger_entries where customer_id = ${born!.id} and source_type = 'birthday'`,
     );

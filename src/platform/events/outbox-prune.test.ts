@@ -3,9 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../../tests/support/test-db.js';
 import { query, type Database } from '../db/database.js';
 import { newId } from '../ids.js';
-import { Jobs } from '../jobs/jobs.js';
 import { createLogger } from '../logger.js';
 import { OUTBOX_PRUNE_JOB, pruneOutbox, scheduleOutboxPrune } from './outbox-prune.js';
+import { finishedState, withJobs } from '../../../tests/support/jobs.js';
 
 let database: Database;
 beforeAll(async () => {
@@ -68,9 +68,7 @@ describe('pruneOutbox', () => {
 
 describe(`the daily prune job on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`, () => {
   it('is scheduled in the business time zone and prunes when it runs', async () => {
-    const jobs = new Jobs(database, createLogger('silent'), (database as Database & { url?: string }).url);
-    await jobs.start();
-    try {
+    await withJobs(database, async (jobs) => {
       await scheduleOutboxPrune(jobs, database.db, createLogger('silent'), { timeZone: 'Asia/Shanghai', pollingIntervalSeconds: 0.5 });
       const schedules = await query(database.db, sql`select name, cron, timezone from pgboss.schedule where name = ${OUTBOX_PRUNE_JOB}`);
       expect(schedules).toEqual([{ name: 'platform.outbox-prune', cron: '30 4 * * *', timezone: 'Asia/Shanghai' }]);
@@ -79,17 +77,8 @@ describe(`the daily prune job on ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' 
       await event('new', '1 day', ['a']);
       const id = await jobs.send(OUTBOX_PRUNE_JOB, {});
       // Wait for the worker to finish the job; the test's own timeout bounds the wait.
-      for (;;) {
-        const job = await jobs.getJob(OUTBOX_PRUNE_JOB, id!);
-        if (job?.state === 'completed' || job?.state === 'failed') {
-          expect(job.state).toBe('completed');
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      expect(await finishedState(jobs, OUTBOX_PRUNE_JOB, id!)).toBe('completed');
       expect(await remaining()).toEqual({ events: ['new'], deliveries: ['new:a'] });
-    } finally {
-      await jobs.stop();
-    }
+    });
   });
 });
