@@ -42,8 +42,9 @@ export async function publishMany<P>(tx: Db, name: string, payloads: P[], occurr
 
 /**
  * Delivers outbox events to in-process subscribers after commit. Any number of processes may
- * drain at once (rows are claimed with SKIP LOCKED); each (event, subscriber) pair is recorded so
- * a redelivery after a crash does not run a handler twice.
+ * drain at once (rows are claimed with SKIP LOCKED). A batch is one transaction: handlers' work and
+ * the delivered mark commit together, so a crash redelivers the whole batch and nothing ran twice;
+ * when a handler fails, the pairs that did succeed are recorded so its retry runs only the failed ones.
  */
 export class EventBus {
   private readonly subs: Subscription[] = [];
@@ -172,25 +173,34 @@ export class EventBus {
     });
   }
 
-  /** Runs the handlers of a batch; answers the first failure per event id. */
+  /**
+   * Runs the handlers of a batch; answers the first failure per event id. A (event, subscriber) pair
+   * recorded in platform.event_deliveries is never run again. Pairs are recorded only for events that
+   * will be retried (some handler failed): an event every subscriber handled is marked delivered in the
+   * same transaction, so writing a row per pair for it (40,000 rows for a 10,000-order feed with four
+   * loyalty subscribers) would buy nothing.
+   */
   private async deliver(tx: Db, events: DomainEvent[]): Promise<Map<string, unknown>> {
     const failures = new Map<string, unknown>();
     const matches = (sub: Subscription, e: DomainEvent) => sub.name === e.name || sub.name === '*';
-    for (const event of events) {
+    const wanted = events.filter((e) => this.subs.some((sub) => matches(sub, e)));
+    if (wanted.length === 0) return failures;
+    const pair = (eventId: string, subscriber: string) => `${eventId} ${subscriber}`;
+    const before = await query<{ event_id: string; subscriber: string }>(
+      tx,
+      sql`select d.event_id, d.subscriber from platform.event_deliveries d
+          join unnest(${sql.param(wanted.map((e) => e.id))}::uuid[]) as k(id) on d.event_id = k.id`,
+    );
+    const done = new Set(before.map((d) => pair(d.event_id, d.subscriber)));
+    const handled: Array<{ eventId: string; subscriber: string }> = [];
+    for (const event of wanted) {
       for (const sub of this.subs) {
-        if (!sub.handler || !matches(sub, event)) continue;
+        if (!sub.handler || !matches(sub, event) || done.has(pair(event.id, sub.subscriber))) continue;
         // A savepoint per handler: a failing handler rolls back its own work only, and the
         // subscribers after it still get the event now rather than after the failing one's backoff.
         try {
-          await tx.transaction(async (inner) => {
-            const claimed = await query(
-              inner,
-              sql`insert into platform.event_deliveries (event_id, subscriber) values (${event.id}, ${sub.subscriber})
-                  on conflict do nothing returning event_id`,
-            );
-            if (claimed.length === 0) return;
-            await sub.handler(event, inner);
-          });
+          await tx.transaction((inner) => sub.handler(event, inner));
+          handled.push({ eventId: event.id, subscriber: sub.subscriber });
         } catch (err) {
           if (!failures.has(event.id)) failures.set(event.id, err);
         }
@@ -198,24 +208,22 @@ export class EventBus {
     }
     for (const sub of this.subs) {
       if (!sub.batch) continue;
-      const group = events.filter((e) => matches(sub, e));
-      if (group.length === 0) continue;
+      const todo = wanted.filter((e) => matches(sub, e) && !done.has(pair(e.id, sub.subscriber)));
+      if (todo.length === 0) continue;
       try {
-        await tx.transaction(async (inner) => {
-          const claimed = await query<{ event_id: string }>(
-            inner,
-            sql`insert into platform.event_deliveries (event_id, subscriber)
-                select unnest(${sql.param(group.map((e) => e.id))}::uuid[]), ${sub.subscriber}
-                on conflict do nothing returning event_id`,
-          );
-          const mine = new Set(claimed.map((c) => c.event_id));
-          const todo = group.filter((e) => mine.has(e.id));
-          if (todo.length > 0) await sub.batch(todo, inner);
-        });
+        await tx.transaction((inner) => sub.batch(todo, inner));
+        for (const e of todo) handled.push({ eventId: e.id, subscriber: sub.subscriber });
       } catch (err) {
-        for (const e of group) if (!failures.has(e.id)) failures.set(e.id, err);
+        for (const e of todo) if (!failures.has(e.id)) failures.set(e.id, err);
       }
     }
+    const keep = handled.filter((h) => failures.has(h.eventId));
+    if (keep.length > 0)
+      await tx.execute(
+        sql`insert into platform.event_deliveries (event_id, subscriber)
+            select * from unnest(${sql.param(keep.map((h) => h.eventId))}::uuid[], ${sql.param(keep.map((h) => h.subscriber))}::text[])
+            on conflict do nothing`,
+      );
     return failures;
   }
 }
