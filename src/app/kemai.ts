@@ -36,6 +36,7 @@ import {
   awardBadgesWhenActivityOrOrdersRecorded,
   scheduleSettleReferralsNightly,
 } from '../modules/loyalty/index.js';
+import { SegmentsService } from '../modules/segments/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -64,6 +65,8 @@ export interface Kemai {
   /** Loyalty: referral codes, referrals and their rewards; badges and challenges. */
   referrals: ReferralsService;
   badges: BadgesService;
+  /** Segments: RFM and the value matrix, rule and static segments, membership, clusters. */
+  segments: SegmentsService;
   close(): Promise<void>;
 }
 
@@ -140,6 +143,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   onLoyalty(ORDERS_BATCH_IMPORTED, AWARD_BADGES_SUBSCRIBER, awardBadges.ordersImported);
   onLoyalty('activity.events.recorded', AWARD_BADGES_SUBSCRIBER, awardBadges.activity);
   onLoyalty(IDENTIFIER_ATTACHED, AWARD_BADGES_SUBSCRIBER, awardBadges.identifierAttached);
+  const segments = new SegmentsService(db, { timeZone: config.timeZone });
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
@@ -170,6 +174,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     redemption,
     referrals,
     badges,
+    segments,
     async close() {
       await events.stop();
       await jobs?.stop();

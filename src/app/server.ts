@@ -11,6 +11,7 @@ import { registerActivityRoutes } from '../modules/activity/index.js';
 import { registerImportsRoutes } from '../modules/ingest/index.js';
 import { registerInsightsRoutes } from '../modules/insights/index.js';
 import { registerEngagementRoutes, registerLedgerRoutes, registerTiersRoutes } from '../modules/loyalty/index.js';
+import { registerSegmentsRoutes } from '../modules/segments/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -38,6 +39,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerTiersRoutes(app, kemai.tiers);
   registerLedgerRoutes(app, { program: kemai.program, ledger: kemai.ledger, redemption: kemai.redemption, timeZone: kemai.config.timeZone });
   registerEngagementRoutes(app, { referrals: kemai.referrals, badges: kemai.badges, timeZone: kemai.config.timeZone });
+  registerSegmentsRoutes(app, kemai.segments);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.

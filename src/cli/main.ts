@@ -7,6 +7,7 @@ import { registerDemoCommand } from './demo.command.js';
 import { registerImportCommand } from './import.command.js';
 import { registerLoyaltyCommands } from './loyalty.commands.js';
 import { registerLoyaltyTiersCommands } from './loyalty-tiers.commands.js';
+import { registerSegmentsCommands } from './segments.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +24,7 @@ registerDemoCommand(program);
 registerLoyaltyCommands(program);
 // After any other `loyalty` commands: it adds to that command when it exists.
 registerLoyaltyTiersCommands(program);
+registerSegmentsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

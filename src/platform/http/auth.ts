@@ -14,6 +14,12 @@ export const SCOPES = [
   'loyalty:write',
   /** Programme rules, tier sets, rewards, badges; running expiry and tier reviews. */
   'loyalty:admin',
+  /** Segments, RFM scores and the value matrix, reports, clusters. */
+  'segments:read',
+  /** Rule and static segments: create, edit, delete; exports of members. */
+  'segments:write',
+  /** RFM runs, membership refreshes, clustering runs. */
+  'segments:admin',
   'events:read',
   'events:write',
   'catalog:read',

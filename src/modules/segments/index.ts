@@ -1,0 +1,3 @@
+export { SegmentsService } from './segments.service.js';
+export { RfmService } from './rfm/rfm.service.js';
+export { registerSegmentsRoutes } from './http/segments.routes.js';
