@@ -15,5 +15,24 @@ select
   c.source,
   -- earliest non-cancelled order; member_since is when the person became known: created or first bought
   c.first_order_at,
-  c.member_since
+  c.member_since,
+  -- demographics and labels for rule segments (tags, income band, occupation, family stage, free attributes)
+  c.tags,
+  c.income_band,
+  c.occupation,
+  c.family_stage,
+  c.attributes
 from customers.customers c;
+--> statement-breakpoint
+-- Published read-only consent history (append-only): the latest decision per (channel, purpose) is current;
+-- a decision on channel 'all' covers every channel until a later one for that channel. Ties on recorded_at
+-- break by id, as in the 360.
+create or replace view customers.consent_facts as
+select
+  k.customer_id,
+  k.id,
+  k.channel,
+  k.purpose,
+  k.status,
+  k.recorded_at
+from customers.consents k;
