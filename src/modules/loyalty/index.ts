@@ -38,6 +38,7 @@ export {
   POINTS_REVERSED,
   POINTS_ADJUSTED,
   type PointsEvent,
+  type PointsEvents,
   type Account,
   type StatementEntry,
   type ExpireSummary,

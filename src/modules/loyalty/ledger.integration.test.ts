@@ -137,8 +137,10 @@ describe('earning on orders', () => {
     const { customerId } = await placeOrder(order('E-3', '13900000003', [{ sku: 'A100', quantity: 1, unitPrice: '300.00' }]));
     const tl = await rows<{ kind: string; summary: Record<string, unknown> }>(sql`select kind, summary from customers.timeline_items where customer_id = ${customerId} and kind like 'loyalty.%'`);
     expect(tl).toEqual([{ kind: 'loyalty.points_earned', summary: { points: 30, pending: false, sourceType: 'order', sourceId: expect.any(String) } }]);
-    const ev = await rows<{ payload: Record<string, unknown> }>(sql`select payload from platform.outbox where name = 'loyalty.points.earned' and payload->>'customerId' = ${customerId}`);
-    expect(ev.map((e) => e.payload)).toEqual([expect.objectContaining({ customerId, kind: 'earn', points: 30, pendingPoints: 0, sourceType: 'order' })]);
+    const ev = await rows<{ payload: { entries: Array<Record<string, unknown>> } }>(
+      sql`select payload from platform.outbox where name = 'loyalty.points.earned' and payload->'entries' @> ${JSON.stringify([{ customerId }])}::jsonb`,
+    );
+    expect(ev.map((e) => e.payload.entries)).toEqual([[expect.objectContaining({ customerId, kind: 'earn', points: 30, pendingPoints: 0, sourceType: 'order' })]]);
   });
 });
 

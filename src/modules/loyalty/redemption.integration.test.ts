@@ -116,7 +116,8 @@ describe('holds', () => {
       { kind: 'loyalty.points_redeemed', points: -50 },
     ]);
     const ev = await rows<{ name: string; points: number }>(
-      sql`select name, (payload->>'points')::int as points from platform.outbox where payload->>'customerId' = ${c} and name like 'loyalty.points.%' order by name collate "C", 2`,
+      sql`select o.name, (e->>'points')::int as points from platform.outbox o cross join jsonb_array_elements(o.payload->'entries') e
+          where e->>'customerId' = ${c} and o.name like 'loyalty.points.%' order by o.name collate "C", 2`,
     );
     expect(ev).toEqual([
       { name: 'loyalty.points.earned', points: 80 },
