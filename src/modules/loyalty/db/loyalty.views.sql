@@ -11,3 +11,17 @@ select
   a.tier_code,
   a.tier_since
 from loyalty.accounts a;
+--> statement-breakpoint
+-- Published read-only view of referrals for other modules (segments: referrals made are a behaviour
+-- feature of clustering). Columns are a contract: add new ones at the end, never rename or drop.
+-- status: pending | rewarded | rejected.
+create or replace view loyalty.referral_facts as
+select
+  r.id,
+  r.referrer_id,
+  r.referee_id,
+  r.status,
+  r.channel,
+  r.created_at,
+  r.settled_at
+from loyalty.referrals r;
