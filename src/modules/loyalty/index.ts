@@ -3,6 +3,7 @@ export {
   TIER_CHANGED,
   TIERS_ACTOR,
   type TierChanged,
+  type TierChanges,
   type TierSet,
   type ReviewCounts,
   type PointsAwarder,

@@ -118,7 +118,8 @@ describe('growth value and the built-in explorer / follower / advocate set', () 
       ['explorer', 'follower', 'qualified'],
     ]);
     const events = await rows<{ payload: { fromCode: string; toCode: string; reason: string } }>(
-      sql`select payload from platform.outbox where name = 'loyalty.tier.changed' and payload->>'customerId' = ${first.customerId} order by id`,
+      sql`select c as payload from platform.outbox o cross join jsonb_array_elements(o.payload->'changes') c
+          where o.name = 'loyalty.tier.changed' and c->>'customerId' = ${first.customerId} order by o.id`,
     );
     expect(events.map((e) => [e.payload.fromCode, e.payload.toCode, e.payload.reason])).toEqual([
       [null, 'explorer', 'qualified'],

@@ -20,7 +20,11 @@ import {
 
 export const TIER_CHANGED = 'loyalty.tier.changed';
 
-/** `loyalty.tier.changed`: a member's tier changed (up, down, manual, a manual assignment's end, a new set). */
+/**
+ * One member's tier change (up, down, manual, a manual assignment's end, a new set). The event
+ * `loyalty.tier.changed` carries `{changes: TierChanged[]}`: the changes one statement made, up to
+ * 1,000 per event (a feed of new members otherwise publishes one outbox row per member).
+ */
 export interface TierChanged {
   changeId: string;
   customerId: string;
@@ -30,6 +34,10 @@ export interface TierChanged {
   /** qualified | set_changed | review | manual | manual_ended */
   reason: string;
   occurredAt: string;
+}
+
+export interface TierChanges {
+  changes: TierChanged[];
 }
 
 /** The ledger's award, which the birthday grant uses. */
@@ -355,20 +363,23 @@ export class TiersService {
               as c(customer_id, id, from_code, to_code, reason, note, measure, detail)`,
       );
       const changed = part.filter((c) => c.reason !== 'grace');
-      await publishMany<TierChanged>(
-        tx,
-        TIER_CHANGED,
-        changed.map((c) => ({
-          changeId: c.id,
-          customerId: c.customerId,
-          tierSet: set.code,
-          fromCode: c.fromCode,
-          toCode: c.toCode,
-          reason: c.reason,
-          occurredAt: at.toISOString(),
-        })),
-        at,
-      );
+      if (changed.length > 0)
+        await publishMany<TierChanges>(
+          tx,
+          TIER_CHANGED,
+          chunks(changed, 1000).map((list) => ({
+            changes: list.map((c) => ({
+              changeId: c.id,
+              customerId: c.customerId,
+              tierSet: set.code,
+              fromCode: c.fromCode,
+              toCode: c.toCode,
+              reason: c.reason,
+              occurredAt: at.toISOString(),
+            })),
+          })),
+          at,
+        );
       const entryCode = set.definition.tiers[0]!.threshold === 0 ? set.definition.tiers[0]!.code : null;
       // Every member enters a tier with threshold 0 on their first purchase: not worth a timeline item.
       const shown = part.filter((c) => !(c.reason === 'qualified' && c.fromCode === null && c.toCode === entryCode));
