@@ -121,6 +121,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const ledger = new LedgerService(db, { customers, program, timeZone: config.timeZone });
   tiers.useLedger(ledger);
   customers.registerMergeParticipant(ledger.mergeParticipant());
+  customers.addTimelineSource(ledger.timelineSource());
   const redemption = new RedemptionService(db, { ledger, program });
   for (const name of ['orders.order.placed', 'orders.order.updated', ORDERS_BATCH_IMPORTED])
     onLoyalty(name, EARN_POINTS_SUBSCRIBER, earnPointsWhenOrdersPlacedOrImported(ledger));

@@ -3,6 +3,7 @@ import { query, type Db } from '../../platform/db/database.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import { isUuid, normaliseEmail, normaliseIdentifier, normalisePhone } from './domain/identifiers.js';
 import { liveProfiles } from './identity-resolution.js';
+import type { TimelineSource } from './customers.service.js';
 
 /** What a list row shows of a profile: its primary contact identifiers and a few attributes. */
 export interface CustomerSummary {
@@ -246,7 +247,12 @@ const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v 
 const num = (v: unknown) => Number(v ?? 0);
 
 /** The golden profile with everything known about the person; a merged id shows its survivor. */
-export async function customer360(db: Db, requestedId: string, page: { limit: number; cursor?: string | undefined }): Promise<Customer360> {
+export async function customer360(
+  db: Db,
+  requestedId: string,
+  page: { limit: number; cursor?: string | undefined },
+  sources: readonly TimelineSource[] = [],
+): Promise<Customer360> {
   const live = (await liveProfiles(db, [requestedId])).get(requestedId);
   if (!live) throw notFound('customers.not_found', `No customer with id ${requestedId}`);
   const id = live.id;
@@ -303,7 +309,7 @@ export async function customer360(db: Db, requestedId: string, page: { limit: nu
           left join catalog.store_facts s on s.code = f.store_code
           order by f.orders desc, f.net desc, f.store_code collate "C"`,
     ),
-    customerTimeline(db, id, page, 'timelineCursor'),
+    customerTimeline(db, id, page, 'timelineCursor', sources),
   ]);
   const p = profileRows[0]!;
   const t = totals[0]!;
@@ -368,6 +374,7 @@ export async function customerTimeline(
   id: string,
   page: { limit: number; cursor?: string | undefined },
   cursorParam = 'cursor',
+  sources: readonly TimelineSource[] = [],
 ): Promise<{ items: TimelineItem[]; nextCursor: string | null }> {
   const n = page.limit + 1;
   const c = page.cursor ? decodeCursor(page.cursor, cursorParam) : undefined;
@@ -375,24 +382,28 @@ export async function customerTimeline(
   const rows = await query<{ kind: string; id: string; at: string; atText: string; detail: Record<string, unknown> }>(
     db,
     sql`with page as (
-          (select 'order' as kind, o.id, o.placed_at as at from orders.order_facts o
+          (select 'order' as kind, o.id, o.placed_at as at, null::jsonb as item from orders.order_facts o
            where o.customer_id = ${id} ${before(sql`o.placed_at`, sql`o.id`)} order by o.placed_at desc, o.id desc limit ${n})
           union all
-          (select 'return', r.id, r.returned_at from orders.return_facts r
+          (select 'return', r.id, r.returned_at, null from orders.return_facts r
            where r.customer_id = ${id} ${before(sql`r.returned_at`, sql`r.id`)} order by r.returned_at desc, r.id desc limit ${n})
           union all
-          (select 'event', e.id, e.occurred_at from activity.event_facts e
+          (select 'event', e.id, e.occurred_at, null from activity.event_facts e
            where e.customer_id = ${id} ${before(sql`e.occurred_at`, sql`e.id`)} order by e.occurred_at desc, e.id desc limit ${n})
           union all
-          (select 'merge', m.id, m.merged_at from customers.merges m
+          (select 'merge', m.id, m.merged_at, null from customers.merges m
            where (m.survivor_id = ${id} or m.absorbed_id = ${id}) ${before(sql`m.merged_at`, sql`m.id`)} order by m.merged_at desc, m.id desc limit ${n})
           union all
-          (select 'unmerge', m.id, m.undone_at from customers.merges m
+          (select 'unmerge', m.id, m.undone_at, null from customers.merges m
            where (m.survivor_id = ${id} or m.absorbed_id = ${id}) and m.undone_at is not null ${before(sql`m.undone_at`, sql`m.id`)}
            order by m.undone_at desc, m.id desc limit ${n})
           union all
-          (select 'item', t.id, t.occurred_at from customers.timeline_items t
+          (select 'item', t.id, t.occurred_at, null from customers.timeline_items t
            where t.customer_id = ${id} ${before(sql`t.occurred_at`, sql`t.id`)} order by t.occurred_at desc, t.id desc limit ${n})
+          ${sql.join(
+            sources.map((s) => sql`union all (select 'item', x.id, x.at, x.item from (${s.rows(id, before, n)}) x)`),
+            sql` `,
+          )}
           order by at desc, id desc limit ${n})
         select p.kind, p.id, p.at, to_char(p.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "atText",
           case p.kind
@@ -402,7 +413,7 @@ export async function customerTimeline(
                                from orders.order_facts o where o.id = p.id)
             when 'return' then (select to_jsonb(r) from orders.return_facts r where r.id = p.id)
             when 'event' then (select to_jsonb(e) from activity.event_facts e where e.id = p.id)
-            when 'item' then (select to_jsonb(t) from customers.timeline_items t where t.id = p.id and t.customer_id = ${id})
+            when 'item' then coalesce(p.item, (select to_jsonb(t) from customers.timeline_items t where t.id = p.id and t.customer_id = ${id}))
             else (select jsonb_build_object('survivor_id', m.survivor_id, 'absorbed_id', m.absorbed_id, 'link_type', m.link_type,
                                             'link_value', m.link_value, 'actor', m.actor, 'reason', m.reason,
                                             'undone_by', m.undone_by)

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ItemResult } from '../../platform/http/batch.js';
@@ -32,8 +32,21 @@ export interface TimelineItemInput {
   summary?: Record<string, unknown> | undefined;
 }
 
+/**
+ * Entries another module keeps in its own table and lends to the 360 timeline when it is read, with
+ * no copy per record (a points ledger would otherwise write a timeline row per order). `rows` selects
+ * one customer's entries newest first, at most `limit`, after the `before` cursor condition, as
+ * (id uuid, at timestamptz, item jsonb {kind: '<module>.<what>', ref_id, summary}): they show as
+ * timeline items exactly like those written with addTimelineItems.
+ */
+export interface TimelineSource {
+  name: string;
+  rows(customerId: string, before: (at: SQL, key: SQL) => SQL, limit: number): SQL;
+}
+
 export class CustomersService {
   private readonly mergeEngine = new MergeEngine();
+  private readonly timelineSources: TimelineSource[] = [];
   private readonly resolver: IdentityResolver;
 
   constructor(
@@ -105,11 +118,17 @@ export class CustomersService {
   }
 
   async get360(id: string, page: { limit: number; cursor?: string | undefined }) {
-    return customer360(this.db, id, page);
+    return customer360(this.db, id, page, this.timelineSources);
   }
 
   async timeline(id: string, page: { limit: number; cursor?: string | undefined }) {
-    return customerTimeline(this.db, await this.liveId(id), page);
+    return customerTimeline(this.db, await this.liveId(id), page, 'cursor', this.timelineSources);
+  }
+
+  /** Another module's entries on the timeline, read from its own table (see TimelineSource). */
+  addTimelineSource(source: TimelineSource): void {
+    if (this.timelineSources.some((s) => s.name === source.name)) throw new Error(`timeline source ${source.name} is already registered`);
+    this.timelineSources.push(source);
   }
 
   /** Put an item on a customer's timeline, in the caller's transaction (usually an event handler). */

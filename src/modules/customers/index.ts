@@ -16,6 +16,7 @@ export {
   type MergeResult,
   type UpsertContext,
   type TimelineItemInput,
+  type TimelineSource,
   type CustomerSummary,
   type Customer360,
   type TimelineItem,

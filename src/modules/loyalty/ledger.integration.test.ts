@@ -135,8 +135,20 @@ describe('earning on orders', () => {
 
   it('puts earn, redeem and expire on the customer timeline and publishes loyalty.points.* events', async () => {
     const { customerId } = await placeOrder(order('E-3', '13900000003', [{ sku: 'A100', quantity: 1, unitPrice: '300.00' }]));
-    const tl = await rows<{ kind: string; summary: Record<string, unknown> }>(sql`select kind, summary from customers.timeline_items where customer_id = ${customerId} and kind like 'loyalty.%'`);
-    expect(tl).toEqual([{ kind: 'loyalty.points_earned', summary: { points: 30, pending: false, sourceType: 'order', sourceId: expect.any(String) } }]);
+    const { id: entryId } = (await rows<{ id: string }>(sql`select id from loyalty.ledger_entries where customer_id = ${customerId}`))[0]!;
+    // Read from the ledger by the timeline itself (no copy): the same item an order, return or event sits beside.
+    const items = (await get(`/api/v1/customers/${customerId}/timeline?limit=50`)).json().items as Array<Record<string, unknown>>;
+    expect(items.filter((i) => String(i.itemKind ?? '').startsWith('loyalty.'))).toEqual([
+      {
+        kind: 'item',
+        id: entryId,
+        at: '2025-06-18T12:15:00.000Z',
+        itemKind: 'loyalty.points_earned',
+        refId: entryId,
+        summary: { points: 30, pending: false, sourceType: 'order', sourceId: expect.any(String) },
+      },
+    ]);
+    expect(await rows(sql`select 1 from customers.timeline_items where customer_id = ${customerId} and kind like 'loyalty.points%'`)).toEqual([]);
     const ev = await rows<{ payload: { entries: Array<Record<string, unknown>> } }>(
       sql`select payload from platform.outbox where name = 'loyalty.points.earned' and payload->'entries' @> ${JSON.stringify([{ customerId }])}::jsonb`,
     );

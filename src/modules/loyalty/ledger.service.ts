@@ -4,7 +4,7 @@ import { query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { publishMany } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
-import type { CustomersService, MergeParticipant } from '../customers/index.js';
+import type { CustomersService, MergeParticipant, TimelineSource } from '../customers/index.js';
 import { computeEarn, type EarnLine } from './domain/earn.js';
 import { expiryOf, pointsToFen, pointsToFenCeil, type ProgramRules } from './domain/program.js';
 import { pickRules, type ProgramService, type VersionedRules } from './program.service.js';
@@ -144,6 +144,31 @@ export class LedgerService {
     private readonly deps: Deps,
   ) {
     this.clock = deps.clock ?? systemClock;
+  }
+
+  /**
+   * Registered once by the composition root: earn, redeem and expire entries on the customer 360
+   * timeline (items loyalty.points_earned / _redeemed / _expired, summary {points, pending, sourceType,
+   * sourceId}), read from the ledger when the timeline is read rather than copied per entry.
+   */
+  timelineSource(): TimelineSource {
+    const kinds = Object.keys(TIMELINE_OF);
+    const itemKind = sql.raw(
+      `case e.kind ${Object.entries(TIMELINE_OF)
+        .map(([k, v]) => `when '${k}' then '${v}'`)
+        .join(' ')} end`,
+    );
+    return {
+      name: 'loyalty-points',
+      rows: (customerId, before, limit) =>
+        sql`select e.id, e.occurred_at as at,
+                   jsonb_build_object('kind', ${itemKind}, 'ref_id', e.id::text,
+                     'summary', jsonb_build_object('points', e.points + e.pending_points, 'pending', e.pending_points <> 0,
+                                                   'sourceType', e.source_type, 'sourceId', e.source_id)) as item
+            from loyalty.ledger_entries e
+            where e.customer_id = ${customerId} and e.kind = any(${sql.param(kinds)}::text[]) ${before(sql`e.occurred_at`, sql`e.id`)}
+            order by e.occurred_at desc, e.id desc limit ${limit}`,
+    };
   }
 
   /** Registered once by the composition root: merges move entries, lots, draws and holds; unmerges move them back. */
@@ -346,7 +371,7 @@ export class LedgerService {
     await this.announce(tx, entries);
   }
 
-  /** loyalty.points.* events (one per kind per 1,000 entries) and timeline items (one statement) for new entries. */
+  /** loyalty.points.* events for new entries, one per kind per 1,000 entries (the timeline reads the entries themselves: timelineSource). */
   private async announce(
     tx: Db,
     entries: Array<Pick<NewEntry, 'customerId' | 'id' | 'kind' | 'points' | 'pendingPoints' | 'sourceType' | 'sourceId' | 'occurredAt'>>,
@@ -373,16 +398,6 @@ export class LedgerService {
       for (let i = 0; i < list.length; i += EVENT_ENTRIES) payloads.push({ entries: list.slice(i, i + EVENT_ENTRIES) });
       await publishMany(tx, name, payloads);
     }
-    const items = entries
-      .filter((e) => TIMELINE_OF[e.kind])
-      .map((e) => ({
-        customerId: e.customerId,
-        occurredAt: e.occurredAt,
-        kind: TIMELINE_OF[e.kind]!,
-        refId: e.id,
-        summary: { points: e.points + e.pendingPoints, pending: e.pendingPoints !== 0, sourceType: e.sourceType, sourceId: e.sourceId },
-      }));
-    await this.deps.customers.addTimelineItems(tx, items);
   }
 
   private async keyUsed(tx: Db, key: string): Promise<string | null> {
