@@ -4,7 +4,7 @@ import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ItemResult } from '../../platform/http/batch.js';
 import { newId } from '../../platform/ids.js';
 import type { ConsentInput, CustomerRefInput, CustomerUpsertInput } from './customers.schemas.js';
-import { customerTimeline, customer360, listCustomers, listDuplicates, searchCustomers, type ListQuery, type SearchQuery } from './customer-queries.js';
+import { customerTimeline, customer360, listCustomers, listDuplicates, searchCustomers, summaries, type CustomerSummary, type ListQuery, type SearchQuery } from './customer-queries.js';
 import { consentRows, recordConsents, upsertCustomers, type UpsertContext } from './customer-upsert.js';
 import { normaliseRef } from './domain/customer-ref.js';
 import { duplicateCandidates, merges, timelineItems } from './db/customers.schema.js';
@@ -237,6 +237,25 @@ export class CustomersService {
     if (!c) throw notFound('customers.duplicate_not_found', `No suspected duplicate with id ${id}`);
     if (c.status !== 'open') throw conflict('customers.duplicate_decided', `This suspected duplicate was already ${c.status} by ${c.decidedBy}`);
     return c;
+  }
+
+  /** List summaries (name, phone, email, member number) of profiles by id, for other modules' samples and member lists. */
+  async summaries(ids: string[], tx: Db = this.db): Promise<Map<string, CustomerSummary>> {
+    return summaries(tx, ids);
+  }
+
+  /**
+   * The live profile holding each already normalised identifier value of one type (a static segment's
+   * list of phones), in one statement; values nobody holds are absent.
+   */
+  async identifierOwners(type: string, values: string[], tx: Db = this.db): Promise<Map<string, string>> {
+    if (values.length === 0) return new Map();
+    const rows = await query<{ value: string; customer_id: string }>(
+      tx,
+      sql`select i.value, i.customer_id from customers.identifiers i where i.type = ${type} and i.value = any(${sql.param([...new Set(values)])}::text[])`,
+    );
+    const live = await this.liveCustomerIds(rows.map((r) => r.customer_id), tx);
+    return new Map(rows.map((r) => [r.value, live.get(r.customer_id) ?? r.customer_id]));
   }
 
   /** The profile each id names now, following merges; ids that never named a profile are absent. */

@@ -27,3 +27,4 @@ export { RESOLUTION_ACTOR, IDENTIFIER_ATTACHED } from './identity-resolution.js'
 export { validateCustomerRef } from './domain/customer-ref.js';
 export { IDENTIFIER_TYPES, normaliseIdentifier, normalisePhone, normaliseEmail, type IdentifierType } from './domain/identifiers.js';
 export { registerCustomersRoutes } from './http/customers.routes.js';
+export { summaryView, type Viewer } from './http/customer.views.js';
