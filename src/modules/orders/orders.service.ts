@@ -3,6 +3,7 @@ import { parseInstant } from '../../platform/clock.js';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
 import { invalid, notFound, type ErrorKind, type FieldIssue } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { publishAll } from '../../platform/events/event-bus.js';
 import type { CatalogService } from '../catalog/index.js';
 import { validateCustomerRef, type CustomerRefInput, type CustomersService } from '../customers/index.js';
 import {
@@ -1089,21 +1090,6 @@ async function insertLines(tx: Db, rows: Array<ReturnType<typeof lineRow>>, upse
                     discount_fen = excluded.discount_fen, paid_fen = excluded.paid_fen`
             : sql``
         }`,
-  );
-}
-
-/**
- * The outbox rows of many events in one statement; same shape as platform publish(). Payloads are
- * read as json and cast: json_to_recordset building jsonb directly is about twice as slow.
- */
-async function publishAll(tx: Db, events: Array<{ name: string; payload: unknown }>): Promise<void> {
-  if (events.length === 0) return;
-  const occurredAt = new Date().toISOString();
-  await tx.execute(
-    sql`insert into platform.outbox (id, name, occurred_at, payload)
-        select x.id, x.name, ${occurredAt}::timestamptz, x.payload::jsonb
-        from json_to_recordset(${json(events.map((e) => ({ id: newId(), name: e.name, payload: e.payload })))})
-          as x(id uuid, name text, payload json)`,
   );
 }
 

@@ -30,14 +30,24 @@ export async function publish<P>(tx: Db, name: string, payload: P, occurredAt = 
 
 /** Write one event per payload to the outbox, in one statement, inside the caller's transaction. */
 export async function publishMany<P>(tx: Db, name: string, payloads: P[], occurredAt = new Date()): Promise<string[]> {
-  if (payloads.length === 0) return [];
-  const ids = payloads.map(() => newId());
+  const events = payloads.map((payload) => ({ id: newId(), name, payload }));
+  await publishAll(tx, events, occurredAt);
+  return events.map((e) => e.id);
+}
+
+/**
+ * Many events of any names in one statement. The rows travel as one json parameter read with
+ * json_to_recordset and each payload cast to jsonb: a text[] of payloads costs array-literal escaping
+ * on both sides, and json_to_recordset building jsonb directly is about twice as slow.
+ */
+export async function publishAll(tx: Db, events: ReadonlyArray<{ id?: string; name: string; payload: unknown }>, occurredAt = new Date()): Promise<void> {
+  if (events.length === 0) return;
   await tx.execute(
     sql`insert into platform.outbox (id, name, occurred_at, payload)
-        select v.id, ${name}::text, ${occurredAt.toISOString()}::timestamptz, v.payload::jsonb
-        from unnest(${sql.param(ids)}::uuid[], ${sql.param(payloads.map((p) => JSON.stringify(p)))}::text[]) as v(id, payload)`,
+        select x.id, x.name, ${occurredAt.toISOString()}::timestamptz, x.payload::jsonb
+        from json_to_recordset(${JSON.stringify(events.map((e) => ({ id: e.id ?? newId(), name: e.name, payload: e.payload })))}::json)
+          as x(id uuid, name text, payload json)`,
   );
-  return ids;
 }
 
 /**
