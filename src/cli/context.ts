@@ -41,6 +41,16 @@ export class RemoteApi {
     }
     return json as T;
   }
+
+  /** A GET whose answer is not JSON (CSV exports): the body as text. */
+  async text(path: string): Promise<string> {
+    const res = await fetch(new URL(path, this.baseUrl), { headers: { authorization: `Bearer ${this.token}` } }).catch((e: Error) => {
+      throw new CliError(`The Kemai server at ${this.baseUrl} holds the database but does not answer (${e.message}).`);
+    });
+    const text = await res.text();
+    if (!res.ok) throw new CliError((JSON.parse(text) as { error?: { message?: string } }).error?.message ?? res.statusText);
+    return text;
+  }
 }
 
 export type Backend = { mode: 'direct'; kemai: Kemai } | { mode: 'remote'; api: RemoteApi };

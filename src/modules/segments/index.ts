@@ -1,4 +1,24 @@
 export { SegmentsService } from './segments.service.js';
-export { RfmService } from './rfm/rfm.service.js';
+export { RfmService, systemSegmentCode, type RfmRun, type RfmRunInput, type CustomerScores } from './rfm/rfm.service.js';
+export { SegmentReportsService, REPORT_GROUPINGS, REPORT_DIMENSIONS } from './rfm/reports.service.js';
+export { rfmFromFile, RfmFileError, businessDate, type RfmFileOptions, type RfmFileResult } from './rfm/rfm-file.js';
+export {
+  RfmThresholds,
+  RFM_SEGMENTS,
+  VALUE_CLASSES,
+  VALUE_QUADRANTS,
+  TREATMENTS,
+  SEGMENT_GRID,
+  quintileScore,
+  thresholdScores,
+  valueClassOf,
+  segmentOf,
+  quadrantOf,
+  potentialValueFen,
+  type RfmSegment,
+  type ValueClass,
+  type ValueQuadrant,
+} from './domain/rfm.js';
+export { scoreCustomers, rfGrid, type CustomerFacts, type RfmRow, type GridCell, type RfmMethod } from './domain/rfm-score.js';
 export { registerSegmentsRoutes } from './http/segments.routes.js';
 export { ClustersService, type ClusterRun, type ClusterProfile, type CustomerCluster } from './clusters/clusters.service.js';
