@@ -292,6 +292,23 @@ describe('RFM on the database', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/segments/nope/export.csv', headers: t.admin })).statusCode).toBe(404);
   });
 
+  it('documents the routes in the OpenAPI document from their zod schemas', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const run = doc.paths['/api/v1/segments/rfm/runs'].post;
+    expect(Object.keys(run.requestBody.content['application/json'].schema.properties).sort()).toEqual(['asOf', 'method', 'thresholds', 'windowDays']);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/segments/rfm/grid',
+        '/api/v1/segments/rfm/summary',
+        '/api/v1/segments/rfm/customers/{customerId}',
+        '/api/v1/segments/value-matrix',
+        '/api/v1/segments/reports/breakdown',
+        '/api/v1/segments/reports/compare',
+        '/api/v1/segments/{code}/export.csv',
+      ]),
+    );
+  });
+
   it('needs segments:read to read, segments:admin to run, segments:write to export', async () => {
     const reader = await t.keyWith(['segments:read']);
     const writer = await t.keyWith(['segments:read', 'segments:write']);
