@@ -136,12 +136,14 @@ export class BadgesService {
    */
   async evaluate(tx: Db, customerIds: string[] | undefined, only?: { source: BadgeRule['source']; eventTypes?: string[] }): Promise<number> {
     if (customerIds && customerIds.length === 0) return 0;
-    const ids = customerIds ? await this.withLiveIds(tx, customerIds) : undefined;
     const badges = (await this.listActive(tx)).filter(
       (b) =>
         !only ||
         (b.rule.source === only.source && (!only.eventTypes || b.rule.source !== 'activity' || only.eventTypes.includes(b.rule.eventType!))),
     );
+    // No badge counts what just happened (the common case for an order feed): nothing to resolve or read.
+    if (badges.length === 0) return 0;
+    const ids = customerIds ? await this.withLiveIds(tx, customerIds) : undefined;
     let awarded = 0;
     for (const badge of badges) awarded += await this.evaluateBadge(tx, badge, ids);
     return awarded;

@@ -319,6 +319,9 @@ export class ReferralsService {
   async rewardFirstPurchases(tx: Db, customerIds: string[]): Promise<number> {
     const given = [...new Set(customerIds)];
     if (given.length === 0) return 0;
+    // Most order batches settle nothing: no referral is waiting at all, so skip resolving and reading.
+    const [waiting] = await query<{ any: boolean }>(tx, sql`select exists (select 1 from loyalty.referrals where status = 'pending') as any`);
+    if (!waiting?.any) return 0;
     const live = await this.deps.customers.liveCustomerIds(given, tx);
     const ids = [...new Set([...given, ...live.values()])];
     const due = await query<{
