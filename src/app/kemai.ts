@@ -36,7 +36,13 @@ import {
   awardBadgesWhenActivityOrOrdersRecorded,
   scheduleSettleReferralsNightly,
 } from '../modules/loyalty/index.js';
-import { SegmentsService } from '../modules/segments/index.js';
+import {
+  SegmentsService,
+  MEMBERSHIP_EVENTS,
+  UPDATE_SEGMENTS_SUBSCRIBER,
+  updateSegmentsWhenCustomersChange,
+  scheduleSegmentsRefresh,
+} from '../modules/segments/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -144,7 +150,9 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   onLoyalty(ORDERS_BATCH_IMPORTED, AWARD_BADGES_SUBSCRIBER, awardBadges.ordersImported);
   onLoyalty('activity.events.recorded', AWARD_BADGES_SUBSCRIBER, awardBadges.activity);
   onLoyalty(IDENTIFIER_ATTACHED, AWARD_BADGES_SUBSCRIBER, awardBadges.identifierAttached);
-  const segments = new SegmentsService(db, { timeZone: config.timeZone });
+  const segments = new SegmentsService(db, { timeZone: config.timeZone, defaultRegion: config.defaultRegion, customers });
+  const updateSegments = updateSegmentsWhenCustomersChange(segments.membership);
+  for (const name of Object.keys(MEMBERSHIP_EVENTS)) events.subscribeBatch(name, UPDATE_SEGMENTS_SUBSCRIBER, updateSegments);
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
@@ -154,6 +162,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     if (opts.loyalty !== false) await scheduleTiersDaily(jobs, tiers, log, { timeZone: config.timeZone });
     if (opts.loyalty !== false) await schedulePointsNightly(jobs, db, ledger, redemption, log, { timeZone: config.timeZone });
     if (opts.loyalty !== false) await scheduleSettleReferralsNightly(jobs, referrals, log, { timeZone: config.timeZone });
+    await scheduleSegmentsRefresh(jobs, segments.membership, log, { timeZone: config.timeZone });
   }
 
   return {

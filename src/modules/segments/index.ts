@@ -22,3 +22,19 @@ export {
 export { scoreCustomers, rfGrid, type CustomerFacts, type RfmRow, type GridCell, type RfmMethod } from './domain/rfm-score.js';
 export { registerSegmentsRoutes } from './http/segments.routes.js';
 export { ClustersService, type ClusterRun, type ClusterProfile, type CustomerCluster } from './clusters/clusters.service.js';
+export { ClusterRunInput } from './clusters/clusters.schemas.js';
+export {
+  MembershipService,
+  SEGMENT_ENTERED,
+  SEGMENT_EXITED,
+  type MembershipChanged,
+  type RefreshResult,
+} from './membership/membership.service.js';
+export { RuleSegmentsService, type Segment, type CustomerDirectory } from './rules/rule-segments.service.js';
+export { parseRuleDefinition, RULE_VERSION, type RuleDefinition, type RuleNode } from './rules/rule.schema.js';
+export {
+  UPDATE_SEGMENTS_SUBSCRIBER,
+  MEMBERSHIP_EVENTS,
+  updateSegmentsWhenCustomersChange,
+} from './membership/subscribers/update-segments-when-customers-change.js';
+export { scheduleSegmentsRefresh, SEGMENTS_REFRESH_JOB, SEGMENTS_REFRESH_CRON } from './membership/subscribers/refresh-segments-nightly.js';

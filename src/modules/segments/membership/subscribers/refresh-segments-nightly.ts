@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { Jobs } from '../../../../platform/jobs/jobs.js';
+import type { MembershipService } from '../membership.service.js';
+
+export const SEGMENTS_REFRESH_JOB = 'segments.refresh-nightly';
+/**
+ * 00:30 in the business zone: windows ("bought in the last 30 days", ages, birthday months) move at local
+ * midnight, so the night's full refresh lets the customers whose window passed leave (and records sizes).
+ */
+export const SEGMENTS_REFRESH_CRON = '30 0 * * *';
+
+export async function scheduleSegmentsRefresh(jobs: Jobs, membership: MembershipService, log: Logger, opts: { timeZone: string }): Promise<void> {
+  await jobs.work(
+    SEGMENTS_REFRESH_JOB,
+    async () => {
+      const results = await membership.refreshAll();
+      log.info(
+        { segments: results.length, entered: results.reduce((s, r) => s + r.entered, 0), exited: results.reduce((s, r) => s + r.exited, 0) },
+        'segments refreshed',
+      );
+    },
+    60,
+  );
+  await jobs.schedule(SEGMENTS_REFRESH_JOB, SEGMENTS_REFRESH_CRON, opts.timeZone);
+}
