@@ -8,6 +8,7 @@ import { registerImportCommand } from './import.command.js';
 import { registerLoyaltyCommands } from './loyalty.commands.js';
 import { registerLoyaltyTiersCommands } from './loyalty-tiers.commands.js';
 import { registerSegmentsCommands } from './segments.commands.js';
+import { registerSegmentsClustersCommands } from './segments-clusters.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +26,7 @@ registerLoyaltyCommands(program);
 // After any other `loyalty` commands: it adds to that command when it exists.
 registerLoyaltyTiersCommands(program);
 registerSegmentsCommands(program);
+registerSegmentsClustersCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -22,6 +22,7 @@ export {
 export { scoreCustomers, rfGrid, type CustomerFacts, type RfmRow, type GridCell, type RfmMethod } from './domain/rfm-score.js';
 export { registerSegmentsRoutes } from './http/segments.routes.js';
 export { ClustersService, type ClusterRun, type ClusterProfile, type CustomerCluster } from './clusters/clusters.service.js';
+export { ClusterRunInput } from './clusters/clusters.schemas.js';
 export {
   MembershipService,
   SEGMENT_ENTERED,

@@ -8,7 +8,7 @@ import { createTestApp, type TestApp } from '../../../../tests/support/test-app.
  * one in each channel (pos, online, mini-program: the channel mix is the same for everyone):
  * - price-sensitive P0…P9: 2 × 服装 CHEAP at 50.00 with 30.00 off the line (paid 70.00, 35.00 a unit);
  * - quality-seeking Q0…Q9: 1 × 服装 LUX at 300.00, no discount;
- * - social S0…S9: 1 × 美妆 GLOW at 120.00, no discount, 4 share events and one referral each.
+ * - social S0…S9: 1 × 美妆 GLOW at 120.00, no discount, 4 share events (4/3 an order) and one referral each.
  * Customer i of a group orders on day 10 + i of each month. As of 2026-03-31.
  * 服装's median unit price: 30 lines at 35.00 and 30 at 300.00 → (35 + 300) / 2 = 167.50; 美妆's 120.00.
  */
@@ -138,7 +138,7 @@ describe('clustering customers by behaviour', () => {
     // Shares, referrals and the 美妆 share are all the social group's alone (z = √2 each); 服装 is the other groups' (−√2).
     for (const x of social.distinguishing) expect(['shares', 'referrals', 'category:美妆', 'category:服装']).toContain(x.feature);
     expect(social.centroid.shares!.z).toBeCloseTo(Math.SQRT2, 12);
-    expect(social.centroid.shares!.value).toBeCloseTo(4, 9);
+    expect(social.centroid.shares!.value).toBeCloseTo(4 / 3, 12);
     const cheap = profiles.find((p) => p.name === 'price_sensitive')!;
     expect(cheap.centroid.discount_share!.value).toBeCloseTo(0.3, 12);
     expect(cheap.centroid.price_ratio!.value).toBeCloseTo(35 / 167.5, 12);
@@ -155,7 +155,7 @@ describe('clustering customers by behaviour', () => {
     expect(v('category:服装')).toBe(1);
     expect(v('category:美妆')).toBe(0);
     const s0 = (await get(`/api/v1/segments/clusters/customers/${ids.S0}`)).json();
-    expect([s0.features.shares.value, s0.features.referrals.value, s0.features.price_ratio.value]).toEqual([4, 1, 1]);
+    expect([s0.features.shares.value, s0.features.referrals.value, s0.features.price_ratio.value]).toEqual([4 / 3, 1, 1]);
     expect(s0.features.referrals.z).toBeGreaterThan(0);
   });
 

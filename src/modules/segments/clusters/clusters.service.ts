@@ -4,8 +4,8 @@ import { localDate } from '../../../platform/clock.js';
 import { AppError, invalid, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import { categoryStatsSql, featuresSql, topCategories, type CategoryStat, type FeatureRow } from './features.sql.js';
-import { KMEANS_DEFAULTS, kmeans, sampleRows, silhouette, standardise, takeRows, type KMeansResult, type Matrix } from './kmeans.js';
-import { BASE_FEATURES, categoryFeature, distinguishingFeatures, nameClusters, transform, untransform, type FeatureSpec } from './personas.js';
+import { KMEANS_DEFAULTS, kmeans, sampleRows, silhouette, standardise, takeRows, weightColumns, type KMeansResult, type Matrix } from './kmeans.js';
+import { BASE_FEATURES, categoryFeature, distinguishingFeatures, featureWeights, nameClusters, transform, untransform, type FeatureSpec } from './personas.js';
 
 export interface ClusterRunInput {
   /** The number of clusters; without it k is chosen by silhouette in kRange. */
@@ -32,6 +32,8 @@ export interface FeatureView extends FeatureSpec {
   /** Mean and population sd of the transformed feature (the z-score standardisation of this run). */
   mean: number;
   sd: number;
+  /** Weight of the feature's z-score in the distance (1/√g for a feature of a group of g). */
+  weight: number;
 }
 
 export interface ClusterProfile {
@@ -171,7 +173,9 @@ export class ClustersService {
     await yieldToIo();
     const clusterStart = performance.now();
     const std = standardise(table.transformed);
-    const z = std.matrix;
+    const weights = featureWeights(table.specs);
+    // k-means, and the silhouette, work in the weighted z space; profiles report plain z-scores.
+    const z = weightColumns(std.matrix, weights);
 
     let k = input.k ?? 0;
     const silhouetteByK: Array<{ k: number; silhouette: number | null }> = [];
@@ -202,7 +206,7 @@ export class ClustersService {
     const sil = silhouette(z, result.labels, k, { limit: sample, seed });
     const clusteringSeconds = seconds(clusterStart);
 
-    const features: FeatureView[] = table.specs.map((s, f) => ({ ...s, mean: std.means[f]!, sd: std.sds[f]! }));
+    const features: FeatureView[] = table.specs.map((s, f) => ({ ...s, mean: std.means[f]!, sd: std.sds[f]!, weight: weights[f]! }));
     const clusters = this.profiles(result, features, sil.perCluster, n);
     const id = newId();
     const run: ClusterRun = {
@@ -236,7 +240,7 @@ export class ClustersService {
   private profiles(result: KMeansResult, features: FeatureView[], perCluster: Float64Array, n: number): ClusterProfile[] {
     const d = features.length;
     const keys = features.map((f) => f.key);
-    const centroids = Array.from({ length: result.k }, (_, c) => Object.fromEntries(keys.map((key, f) => [key, result.centroids[c * d + f]!])));
+    const centroids = Array.from({ length: result.k }, (_, c) => Object.fromEntries(keys.map((key, f) => [key, result.centroids[c * d + f]! / features[f]!.weight])));
     const names = nameClusters(centroids);
     const valueOf = (f: number, zv: number) => untransform(features[f]!.transform, features[f]!.mean + zv * features[f]!.sd);
     return centroids.map((centroid, c) => ({

@@ -73,7 +73,8 @@ export interface FeatureRow {
  *   customer paid against what the same quantities cost at the market's typical price; 1 (neutral)
  *   for a customer without priced lines;
  * - category shares = line spend in the category ÷ all line spend (0 without lines);
- * - shares = share events; referrals = referrals made that were not rejected.
+ * - shares = share events per order (a rate: a heavy buyer who shares now and then is not social);
+ *   referrals = referrals made that were not rejected.
  */
 export function featuresSql(p: { asOf: string; timeZone: string; categories: CategoryStat[]; top: string[] }): SQL {
   const end = endOf(p.asOf, p.timeZone);
@@ -126,7 +127,7 @@ export function featuresSql(p: { asOf: string; timeZone: string; categories: Cat
            o.store_orders::float8 / o.orders as store_share,
            o.online_orders::float8 / o.orders as online_share,
            o.mini_orders::float8 / o.orders as miniprogram_share,
-           coalesce(s.shares, 0)::float8 as shares,
+           coalesce(s.shares, 0)::float8 / o.orders as shares,
            coalesce(r.referrals, 0)::float8 as referrals,
            coalesce(l.paid_fen, 0) as line_paid_fen,
            l.top_fen

@@ -329,3 +329,10 @@ export function standardise(m: Matrix): Standardised {
     for (let f = 0; f < d; f++) z[i * d + f] = sds[f]! > 0 ? (values[i * d + f]! - means[f]!) / sds[f]! : 0;
   return { matrix: { values: z, n, d }, means, sds };
 }
+
+/** Each column multiplied by its weight (a new matrix). */
+export function weightColumns(m: Matrix, weights: Float64Array): Matrix {
+  const values = new Float64Array(m.values.length);
+  for (let i = 0; i < m.n; i++) for (let f = 0; f < m.d; f++) values[i * m.d + f] = m.values[i * m.d + f]! * weights[f]!;
+  return { values, n: m.n, d: m.d };
+}

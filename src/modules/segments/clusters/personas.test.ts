@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BASE_FEATURES, distinguishingFeatures, nameClusters, transform, untransform } from './personas.js';
+import { BASE_FEATURES, categoryFeature, distinguishingFeatures, featureWeights, nameClusters, transform, untransform } from './personas.js';
 
 const keys = BASE_FEATURES.map((f) => f.key);
 
@@ -14,6 +14,7 @@ describe('naming clusters from their centroids', () => {
       { orders: -0.9, recency_days: -1.2 },
       { store_share: 1.2 },
       { miniprogram_share: 0.8 },
+      { orders: -0.6, net_spend: -0.9, recency_days: 0.3 },
       { orders: 0.2, price_ratio: 0.1 },
     ]);
     expect(names.map((n) => n.name)).toEqual([
@@ -25,10 +26,11 @@ describe('naming clusters from their centroids', () => {
       'new_one_time',
       'store_shopper',
       'miniprogram_shopper',
+      'low_value',
       'mainstream',
     ]);
     expect(names[0]).toEqual({ name: 'price_sensitive', label: 'Price-sensitive', persona: 'price_sensitive', score: 1.25 });
-    expect(names[8]).toEqual({ name: 'mainstream', label: 'Mainstream', persona: 'mainstream', score: null });
+    expect(names[9]).toEqual({ name: 'mainstream', label: 'Mainstream', persona: 'mainstream', score: null });
   });
 
   it('keeps names unique: the best-scoring cluster keeps the plain name, the others get _2, _3 by score', () => {
@@ -59,6 +61,15 @@ describe('naming clusters from their centroids', () => {
       { feature: 'price_ratio', z: -1.4, direction: 'low' },
       { feature: 'online_share', z: 0.9, direction: 'high' },
     ]);
+  });
+});
+
+describe('feature weights', () => {
+  it('weigh each feature of a mix 1/√g: the three channel shares and the g category shares count as one feature each', () => {
+    const specs = [...BASE_FEATURES, ...['服装', '美妆', '食品', '家居'].map(categoryFeature)];
+    const w = Array.from(featureWeights(specs));
+    expect(w).toEqual([1, 1, 1, 1, 1, 1 / Math.sqrt(3), 1 / Math.sqrt(3), 1 / Math.sqrt(3), 1, 1, 0.5, 0.5, 0.5, 0.5]);
+    expect(Array.from(featureWeights([...BASE_FEATURES, categoryFeature('服装')])).at(-1)).toBe(1);
   });
 });
 

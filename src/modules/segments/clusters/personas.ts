@@ -11,6 +11,12 @@ export interface FeatureSpec {
   label: string;
   unit: 'days' | 'orders' | 'yuan' | 'share' | 'ratio' | 'count';
   transform: Transform;
+  /**
+   * Features of one mix (the channel shares, the category shares) form a group; each of a group's g
+   * features weighs 1/√g in the distance, so a mix counts as much as one feature and does not
+   * outvote recency or the price ratio by its number of columns.
+   */
+  group?: 'channel' | 'category';
 }
 
 /** Features every run has, in matrix column order; the brand's top categories' spend shares follow. */
@@ -20,10 +26,10 @@ export const BASE_FEATURES: readonly FeatureSpec[] = [
   { key: 'net_spend', label: 'Net spend (paid − refunded)', unit: 'yuan', transform: 'log1p' },
   { key: 'discount_share', label: 'Discount share of the list value', unit: 'share', transform: 'none' },
   { key: 'price_ratio', label: 'Unit price paid vs the category median', unit: 'ratio', transform: 'log' },
-  { key: 'store_share', label: 'Share of orders in store', unit: 'share', transform: 'none' },
-  { key: 'online_share', label: 'Share of orders online (web, app, marketplaces)', unit: 'share', transform: 'none' },
-  { key: 'miniprogram_share', label: 'Share of orders in the mini-program / WeChat', unit: 'share', transform: 'none' },
-  { key: 'shares', label: 'Shares (share events)', unit: 'count', transform: 'log1p' },
+  { key: 'store_share', group: 'channel', label: 'Share of orders in store', unit: 'share', transform: 'none' },
+  { key: 'online_share', group: 'channel', label: 'Share of orders online (web, app, marketplaces)', unit: 'share', transform: 'none' },
+  { key: 'miniprogram_share', group: 'channel', label: 'Share of orders in the mini-program / WeChat', unit: 'share', transform: 'none' },
+  { key: 'shares', label: 'Shares per order (share events ÷ orders)', unit: 'ratio', transform: 'log1p' },
   { key: 'referrals', label: 'Referrals made', unit: 'count', transform: 'log1p' },
 ];
 
@@ -35,7 +41,15 @@ export const categoryFeature = (category: string): FeatureSpec => ({
   label: `Share of spend in ${category}`,
   unit: 'share',
   transform: 'none',
+  group: 'category',
 });
+
+/** Each feature's weight in the distance: 1/√(size of its group), 1 for a feature of its own. */
+export function featureWeights(specs: readonly FeatureSpec[]): Float64Array {
+  const size = new Map<string, number>();
+  for (const s of specs) if (s.group) size.set(s.group, (size.get(s.group) ?? 0) + 1);
+  return Float64Array.from(specs, (s) => (s.group ? 1 / Math.sqrt(size.get(s.group)!) : 1));
+}
 
 export function transform(t: Transform, x: number): number {
   if (t === 'log1p') return Math.log1p(Math.max(0, x));
@@ -70,6 +84,7 @@ export const PERSONAS: readonly Persona[] = [
   { key: 'social', label: 'Social (shares, referrals)', score: (z) => Math.max(z('shares'), z('referrals')) },
   { key: 'lapsed', label: 'Lapsed', score: (z) => z('recency_days') },
   { key: 'new_one_time', label: 'New / one-time', score: (z) => (-z('orders') - z('recency_days')) / 2 },
+  { key: 'low_value', label: 'Low value (few orders, low spend)', score: (z) => (-z('orders') - z('net_spend')) / 2 },
   { key: 'store_shopper', label: 'Store shoppers', score: (z) => 0.75 * z('store_share') },
   { key: 'online_shopper', label: 'Online shoppers', score: (z) => 0.75 * z('online_share') },
   { key: 'miniprogram_shopper', label: 'Mini-program shoppers', score: (z) => 0.75 * z('miniprogram_share') },

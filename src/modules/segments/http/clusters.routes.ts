@@ -2,44 +2,18 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { notFound } from '../../../platform/errors.js';
-import { SILHOUETTE_EXACT_LIMIT } from '../clusters/kmeans.js';
-import { CLUSTER_DEFAULTS, SELECTION_ROWS } from '../clusters/clusters.service.js';
+import { SELECTION_ROWS } from '../clusters/clusters.service.js';
+import { ClusterRunInput } from '../clusters/clusters.schemas.js';
 import type { SegmentsService } from '../segments.service.js';
 
 const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
-const K_MAX = 20;
-
-export const ClusterRunInput = z
-  .object({
-    k: z.number().int().min(2).max(K_MAX).optional().describe('The number of clusters; without it k is chosen by silhouette in kRange'),
-    kRange: z
-      .object({ min: z.number().int().min(2).max(K_MAX), max: z.number().int().min(2).max(K_MAX) })
-      .strict()
-      .optional()
-      .describe(`The k to try when k is not given (default ${CLUSTER_DEFAULTS.kRange.min}..${CLUSTER_DEFAULTS.kRange.max}); the best silhouette wins, ties the smaller k`),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).optional().describe(`Seed of every random choice (default ${CLUSTER_DEFAULTS.seed}): same seed, same data → same clusters`),
-    asOf: z.iso.date().optional().describe('Business date the features are as of (default today in the business time zone)'),
-    sample: z
-      .number()
-      .int()
-      .min(100)
-      .max(20_000)
-      .optional()
-      .describe(`Points the silhouette is computed on: exact up to this many customers, a seeded sample of this many above (default ${SILHOUETTE_EXACT_LIMIT})`),
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    if (v.k !== undefined && v.kRange) ctx.addIssue({ code: 'custom', path: ['kRange'], message: 'give k or kRange, not both' });
-    if (v.kRange && v.kRange.max < v.kRange.min) ctx.addIssue({ code: 'custom', path: ['kRange', 'max'], message: 'must not be below kRange.min' });
-  });
-
 const FeatureValue = z.object({ z: z.number(), value: z.number().describe('In the feature unit') });
 
 const Profile = z.object({
   cluster: z.number().int().describe('0 … k − 1, largest cluster first'),
   name: z.string().describe('Unique in the run: the persona, with _2, _3 … when clusters share one'),
   label: z.string(),
-  persona: z.string().describe('loyal_high_value, price_sensitive, quality_seeking, social, lapsed, new_one_time, store_shopper, online_shopper, miniprogram_shopper or mainstream'),
+  persona: z.string().describe('loyal_high_value, price_sensitive, quality_seeking, social, lapsed, new_one_time, low_value, store_shopper, online_shopper, miniprogram_shopper or mainstream'),
   score: z.number().nullable().describe("The persona's score for the centroid (z units); null for mainstream"),
   segmentCode: z.string().describe("The segment (kind 'cluster') holding the cluster's customers while this is the latest run"),
   size: z.number().int(),
@@ -75,6 +49,8 @@ const Run = z.object({
       transform: z.enum(['none', 'log1p', 'log']),
       mean: z.number().describe('Of the transformed feature'),
       sd: z.number().describe('Population sd of the transformed feature; 0 = constant (all z 0)'),
+      group: z.enum(['channel', 'category']).optional(),
+      weight: z.number().describe("Weight of the feature's z-score in the distance: 1/√g for one of a group of g features (a mix counts as one feature)"),
     }),
   ),
   clusters: z.array(Profile),
