@@ -26,7 +26,7 @@ export class SegmentsService {
     this.membership = new MembershipService(db, { timeZone: deps.timeZone });
     this.lists = new RuleSegmentsService(db, this.membership, deps.customers, { timeZone: deps.timeZone, defaultRegion: deps.defaultRegion ?? 'CN' });
     this.rfm = new RfmService(db, deps);
-    this.clusters = new ClustersService(db, deps);
+    this.clusters = new ClustersService(db, deps, this.membership);
     this.reports = new SegmentReportsService(db, deps);
   }
 

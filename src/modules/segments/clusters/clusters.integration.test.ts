@@ -169,7 +169,25 @@ describe('clustering customers by behaviour', () => {
       ['cluster_price_sensitive', 10, 10, true],
       ['cluster_quality_seeking', 10, 10, true],
       ['cluster_social', 10, 10, true],
+    ]);    // Entries went through the membership machinery: logged, published for journeys, size history written.
+    const entered = await query<{ code: string; customers: number | string; reason: string }>(
+      t.kemai.database.db,
+      sql`select * from (
+            select payload->>'code' as code, sum(jsonb_array_length(payload->'customerIds')) as customers, min(payload->>'reason') as reason
+            from platform.outbox where name = 'segments.customer.entered' and payload->>'code' like 'cluster%' group by 1) t
+          order by code collate "C"`,
+    );
+    expect(entered.map((e) => [e.code, Number(e.customers), e.reason])).toEqual([
+      ['cluster_price_sensitive', 10, 'created'],
+      ['cluster_quality_seeking', 10, 'created'],
+      ['cluster_social', 10, 'created'],
     ]);
+    const log = await query<{ open: number | string; history: number | string }>(
+      t.kemai.database.db,
+      sql`select (select count(*) from segments.membership_log l join segments.segments s on s.id = l.segment_id where s.kind = 'cluster' and l.exited_at is null) as open,
+                 (select count(*) from segments.size_history h join segments.segments s on s.id = h.segment_id where s.kind = 'cluster' and h.size = 10) as history`,
+    );
+    expect([Number(log[0]!.open), Number(log[0]!.history)]).toEqual([30, 3]);
   });
 
   it('gives the same clusters for the same seed and data', async () => {

@@ -3,6 +3,7 @@ import { query, queryOne, type Db } from '../../../platform/db/database.js';
 import { localDate } from '../../../platform/clock.js';
 import { AppError, invalid, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
+import type { MembershipService } from '../membership/membership.service.js';
 import { categoryStatsSql, featuresSql, topCategories, type CategoryStat, type FeatureRow } from './features.sql.js';
 import { KMEANS_DEFAULTS, kmeans, sampleRows, silhouette, standardise, takeRows, weightColumns, type KMeansResult, type Matrix } from './kmeans.js';
 import { BASE_FEATURES, categoryFeature, distinguishingFeatures, featureWeights, nameClusters, transform, untransform, type FeatureSpec } from './personas.js';
@@ -119,6 +120,7 @@ export class ClustersService {
   constructor(
     private readonly db: Db,
     private readonly deps: { timeZone: string },
+    private readonly membership: MembershipService,
   ) {}
 
   /** The feature table as of a business date (exported for the benchmark). */
@@ -261,9 +263,11 @@ export class ClustersService {
   /**
    * One transaction: the run, every customer's cluster with their features (original units, in the
    * run's feature order), and the cluster segments of the latest run — one per cluster name, upserted
-   * by code with definition {runId, cluster}; members replaced (a customer who stays in a
-   * same-named cluster keeps their entered_at); cluster segments the run no longer has are
-   * deactivated and emptied. Assignments of runs older than the last few are deleted.
+   * by code with definition {runId, cluster}; cluster segments the run no longer has are deactivated
+   * and emptied. Assignments of runs older than the last few are deleted. Then each cluster segment
+   * is refreshed by the membership service (a customer who stays in a same-named cluster stays a
+   * member with their entered_at; entries and exits are logged and published as
+   * segments.customer.entered / exited).
    */
   private async store(run: ClusterRun, table: FeatureTable, labels: Int32Array): Promise<void> {
     const { id } = run;
@@ -283,6 +287,8 @@ export class ClustersService {
       seconds: run.seconds,
     };
     const d = table.raw.d;
+    const at = new Date();
+    const segments: Array<{ id: string; code: string; created: boolean }> = [];
     await this.db.transaction(async (tx) => {
       await tx.execute(sql`
         insert into segments.cluster_runs (id, as_of, k, seed, features, clusters, silhouette, created_by)
@@ -300,40 +306,39 @@ export class ClustersService {
           select ${id}, u.customer_id, u.cluster, u.features::jsonb
           from unnest(${sql.param(ids)}::uuid[], ${sql.param(clusters)}::smallint[], ${sql.param(feats)}::text[]) as u(customer_id, cluster, features)`);
       }
-      const segments: Array<{ id: string; cluster: number }> = [];
       for (const c of run.clusters) {
         const description = `k-means cluster ${c.cluster} of run ${id} (as of ${run.asOf}): ` + c.distinguishing.map((x) => `${x.label} ${x.direction}`).join(', ');
-        const row = await queryOne<{ id: string }>(
+        const row = await queryOne<{ id: string; inserted: boolean }>(
           tx,
-          sql`insert into segments.segments (id, code, name, description, kind, definition, created_by, refreshed_at, size)
+          sql`insert into segments.segments (id, code, name, description, kind, definition, created_by)
               values (${newId()}, ${c.segmentCode}, ${`Cluster: ${c.label}`}, ${description}, 'cluster',
-                      ${JSON.stringify({ runId: id, cluster: c.cluster })}::jsonb, ${run.createdBy}, now(), ${c.size})
+                      ${JSON.stringify({ runId: id, cluster: c.cluster })}::jsonb, ${run.createdBy})
               on conflict (code) do update set name = excluded.name, description = excluded.description, definition = excluded.definition,
-                active = true, size = excluded.size, refreshed_at = now(), updated_at = now()
+                active = true, updated_at = now()
               where segments.segments.kind = 'cluster'
-              returning id`,
+              returning id, (xmax = 0) as inserted`,
         );
         if (!row)
           throw new AppError('conflict', 'segments.code_taken', `segment code ${c.segmentCode} belongs to a segment that is not a cluster; rename it to let clustering use the code`);
-        segments.push({ id: row.id, cluster: c.cluster });
+        segments.push({ id: row.id, code: c.segmentCode, created: Boolean(row.inserted) });
       }
-      const segIds = sql.param(segments.map((s) => s.id));
-      const segClusters = sql.param(segments.map((s) => s.cluster));
-      const fresh = sql`select s.segment_id, a.customer_id from segments.cluster_assignments a
-                        join unnest(${segIds}::uuid[], ${segClusters}::smallint[]) as s(segment_id, cluster) on s.cluster = a.cluster
-                        where a.run_id = ${id}`;
-      await tx.execute(sql`
-        delete from segments.members m using segments.segments g
-        where m.segment_id = g.id and g.kind = 'cluster'
-          and not exists (select 1 from (${fresh}) f where f.segment_id = m.segment_id and f.customer_id = m.customer_id)`);
-      await tx.execute(sql`insert into segments.members (segment_id, customer_id, entered_at) select f.segment_id, f.customer_id, now() from (${fresh}) f on conflict do nothing`);
-      await tx.execute(sql`
-        update segments.segments set active = false, size = 0, refreshed_at = now(), updated_at = now()
-        where kind = 'cluster' and id <> all(${segIds}::uuid[])`);
+      // Cluster segments this run does not have any more: deactivated and emptied (their members exit).
+      const stale = await query<{ id: string; code: string }>(
+        tx,
+        sql`update segments.segments set active = false, size = 0, refreshed_at = ${at.toISOString()}::timestamptz, updated_at = now()
+            where kind = 'cluster' and active and id <> all(${sql.param(segments.map((g) => g.id))}::uuid[]) returning id, code`,
+      );
+      for (const seg of stale) {
+        const { exited } = await this.membership.apply(tx, seg, sql`select null::uuid as id where false`, at, 'refresh');
+        await tx.execute(sql`insert into segments.size_history (segment_id, at, size, entered, exited)
+                             values (${seg.id}, ${at.toISOString()}::timestamptz, 0, 0, ${exited.length}) on conflict do nothing`);
+      }
       await tx.execute(sql`
         delete from segments.cluster_assignments where run_id in (
           select id from segments.cluster_runs order by created_at desc, id desc offset ${KEEP_ASSIGNMENTS_OF_RUNS})`);
     });
+    // Members through the membership machinery: entries and exits logged and published, size and its history.
+    for (const seg of segments) await this.membership.refresh(seg.id, { reason: seg.created ? 'created' : 'refresh' });
   }
 
   /** The latest run (by creation), or null before the first. */
