@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kmeans, sampleRows, seededRandom, silhouette, standardise, type Matrix } from './kmeans.js';
+import { hamerly, kmeans, lloyd, sampleRows, seedCentroids, seededRandom, silhouette, standardise, type Matrix } from './kmeans.js';
 
 const matrix = (rows: number[][]): Matrix => ({ values: Float64Array.from(rows.flat()), n: rows.length, d: rows[0]!.length });
 
@@ -68,6 +68,23 @@ describe('kmeans', () => {
     const one = kmeans(data, { k: 5, seed: 8, restarts: 1 });
     const many = kmeans(data, { k: 5, seed: 8, restarts: 6 });
     expect(many.inertia).toBeLessThanOrEqual(one.inertia);
+  });
+
+  it("Hamerly's bounds change nothing: the same labels, centroids, inertia and iterations as plain Lloyd", () => {
+    // Overlapping data (many iterations, many near ties) in 5 dimensions.
+    const random = seededRandom(21);
+    const rows = Array.from({ length: 3000 }, (_, i) => Array.from({ length: 5 }, (_, f) => random() + random() + (f < 2 ? (i % 4) * 0.4 : 0)));
+    const data = matrix(rows);
+    for (const k of [2, 3, 5, 8]) {
+      const start = seedCentroids(data, k, seededRandom(k));
+      const a = Float64Array.from(start);
+      const b = Float64Array.from(start);
+      const plain = lloyd(data, a, k, 100);
+      const fast = hamerly(data, b, k, 100);
+      expect(Array.from(fast.labels)).toEqual(Array.from(plain.labels));
+      expect(Array.from(b)).toEqual(Array.from(a));
+      expect([fast.inertia, fast.iterations, fast.converged]).toEqual([plain.inertia, plain.iterations, plain.converged]);
+    }
   });
 
   it('returns k clusters even with fewer distinct points, and refuses k above n', () => {

@@ -172,6 +172,112 @@ export function lloyd(m: Matrix, centroids: Float64Array, k: number, maxIteratio
 }
 
 /**
+ * The same iterations as `lloyd` — the same labels and bit-identical centroids at every step — with
+ * Hamerly's bounds (2010) to skip most distance computations: per point an upper bound on the distance
+ * to its own centroid and a lower bound on the distance to any other, per centroid half the distance
+ * to its nearest other centroid. A point is skipped only when the bounds prove its own centroid
+ * strictly nearest, which is exactly when Lloyd (ties to the lower cluster number) keeps it there;
+ * otherwise its distances are computed as Lloyd computes them.
+ */
+export function hamerly(m: Matrix, centroids: Float64Array, k: number, maxIterations: number) {
+  const { values, n, d } = m;
+  const labels = new Int32Array(n);
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
+  const sums = new Float64Array(k * d);
+  const counts = new Int32Array(k);
+  const moved = new Float64Array(k);
+  const half = new Float64Array(k);
+  const previous = new Float64Array(k * d);
+  let distance: Float64Array | undefined;
+
+  /** Full assignment of point i (Lloyd's rule); answers whether its label changed. */
+  const assign = (i: number, first: boolean): boolean => {
+    let best = 0;
+    let bestD = dist2(values, i, centroids, 0, d);
+    let second = Infinity;
+    for (let c = 1; c < k; c++) {
+      const dd = dist2(values, i, centroids, c, d);
+      if (dd < bestD) {
+        second = bestD;
+        bestD = dd;
+        best = c;
+      } else if (dd < second) second = dd;
+    }
+    upper[i] = Math.sqrt(bestD);
+    lower[i] = Math.sqrt(second);
+    const changed = first || labels[i] !== best;
+    labels[i] = best;
+    return changed;
+  };
+
+  let changed = 0;
+  for (let i = 0; i < n; i++) if (assign(i, true)) changed++;
+  let iterations = 0;
+  let converged = false;
+  for (;;) {
+    if (changed === 0) {
+      converged = true;
+      break;
+    }
+    if (iterations === maxIterations) break;
+    iterations++;
+    sums.fill(0);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const c = labels[i]!;
+      counts[c]!++;
+      const row = i * d;
+      const at = c * d;
+      for (let f = 0; f < d; f++) sums[at + f]! += values[row + f]!;
+    }
+    previous.set(centroids);
+    if (counts.some((c) => c === 0)) {
+      // Lloyd's repair needs each point's exact distance to its centroid of the last assignment.
+      distance ??= new Float64Array(n);
+      for (let i = 0; i < n; i++) distance[i] = dist2(values, i, previous, labels[i]!, d);
+    }
+    for (let c = 0; c < k; c++) {
+      const at = c * d;
+      if (counts[c]! > 0) {
+        for (let f = 0; f < d; f++) centroids[at + f] = sums[at + f]! / counts[c]!;
+        continue;
+      }
+      let far = 0;
+      for (let i = 1; i < n; i++) if (distance![i]! > distance![far]!) far = i;
+      centroids.set(values.subarray(far * d, far * d + d), at);
+      distance![far] = 0;
+    }
+    let most = -1;
+    for (let c = 0; c < k; c++) {
+      moved[c] = Math.sqrt(dist2(centroids, c, previous, c, d));
+      if (most < 0 || moved[c]! > moved[most]!) most = c;
+    }
+    let secondMost = 0;
+    for (let c = 0; c < k; c++) if (c !== most && moved[c]! > secondMost) secondMost = moved[c]!;
+    for (let c = 0; c < k; c++) {
+      let nearest = Infinity;
+      for (let o = 0; o < k; o++) if (o !== c) nearest = Math.min(nearest, dist2(centroids, c, centroids, o, d));
+      half[c] = Math.sqrt(nearest) / 2;
+    }
+    changed = 0;
+    for (let i = 0; i < n; i++) {
+      const a = labels[i]!;
+      upper[i]! += moved[a]!;
+      lower[i]! -= a === most ? secondMost : moved[most]!;
+      const bound = Math.max(half[a]!, lower[i]!);
+      if (upper[i]! < bound) continue;
+      upper[i] = Math.sqrt(dist2(values, i, centroids, a, d));
+      if (upper[i]! < bound) continue;
+      if (assign(i, false)) changed++;
+    }
+  }
+  let inertia = 0;
+  for (let i = 0; i < n; i++) inertia += dist2(values, i, centroids, labels[i]!, d);
+  return { labels, inertia, iterations, converged };
+}
+
+/**
  * Renumbers clusters by size, largest first; equal sizes by their first point's row. The numbering
  * then depends on the partition only, not on which start found it.
  */
@@ -209,7 +315,7 @@ export function kmeans(m: Matrix, opts: KMeansOptions): KMeansResult {
   let best: { centroids: Float64Array; labels: Int32Array; inertia: number; iterations: number; converged: boolean } | undefined;
   for (let r = 0; r < Math.max(1, restarts); r++) {
     const centroids = seedCentroids(m, k, random);
-    const run = lloyd(m, centroids, k, maxIterations);
+    const run = hamerly(m, centroids, k, maxIterations);
     if (!best || run.inertia < best.inertia) best = { centroids, ...run };
   }
   const out = canonical(m, k, best!.centroids, best!.labels);
