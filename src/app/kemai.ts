@@ -15,17 +15,15 @@ import {
   TiersService,
   GROWTH_BACK_FROM_RETURNS_SUBSCRIBER,
   GROWTH_FROM_ACTIVITY_SUBSCRIBER,
-  GROWTH_FROM_ORDERS_SUBSCRIBER,
   growthAndTiersWhenMembersInteract,
-  growthAndTiersWhenOrdersChange,
   growthBackWhenReturnsRecorded,
   scheduleTiersDaily,
   ProgramService,
   LedgerService,
   RedemptionService,
-  EARN_POINTS_SUBSCRIBER,
+  ACCRUE_SUBSCRIBER,
   REVERSE_POINTS_SUBSCRIBER,
-  earnPointsWhenOrdersPlacedOrImported,
+  accrueWhenOrdersPlacedOrImported,
   reversePointsWhenReturnsRecorded,
   schedulePointsNightly,
   ReferralsService,
@@ -119,8 +117,6 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   };
   const tiers = new TiersService(db, { customers, timeZone: config.timeZone });
   customers.registerMergeParticipant(tiers.mergeParticipant());
-  for (const name of ['orders.order.placed', 'orders.order.updated', ORDERS_BATCH_IMPORTED])
-    onLoyalty(name, GROWTH_FROM_ORDERS_SUBSCRIBER, growthAndTiersWhenOrdersChange(tiers));
   onLoyalty('orders.return.recorded', GROWTH_BACK_FROM_RETURNS_SUBSCRIBER, growthBackWhenReturnsRecorded(tiers));
   onLoyalty('activity.events.recorded', GROWTH_FROM_ACTIVITY_SUBSCRIBER, growthAndTiersWhenMembersInteract(tiers));
   const program = new ProgramService(db);
@@ -130,7 +126,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   customers.addTimelineSource(ledger.timelineSource());
   const redemption = new RedemptionService(db, { ledger, program });
   for (const name of ['orders.order.placed', 'orders.order.updated', ORDERS_BATCH_IMPORTED])
-    onLoyalty(name, EARN_POINTS_SUBSCRIBER, earnPointsWhenOrdersPlacedOrImported(ledger));
+    onLoyalty(name, ACCRUE_SUBSCRIBER, accrueWhenOrdersPlacedOrImported(ledger, tiers));
   onLoyalty('orders.return.recorded', REVERSE_POINTS_SUBSCRIBER, reversePointsWhenReturnsRecorded(ledger));
   const referrals = new ReferralsService(db, { customers, ledger, program }, {
     timeZone: config.timeZone,

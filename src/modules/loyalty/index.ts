@@ -22,10 +22,8 @@ export {
 } from './domain/tiers.js';
 export { registerTiersRoutes } from './http/tiers.routes.js';
 export {
-  growthAndTiersWhenOrdersChange,
   growthBackWhenReturnsRecorded,
   growthAndTiersWhenMembersInteract,
-  GROWTH_FROM_ORDERS_SUBSCRIBER,
   GROWTH_BACK_FROM_RETURNS_SUBSCRIBER,
   GROWTH_FROM_ACTIVITY_SUBSCRIBER,
 } from './subscribers/growth-and-tiers-when-members-buy-return-or-interact.js';
@@ -48,7 +46,7 @@ export { RedemptionService, type Reward, type Hold } from './redemption.service.
 export { ProgramRules, DEFAULT_RULES, EVENT_KINDS, pointsToFen, type EventKind, type ProgramRulesInput } from './domain/program.js';
 export { computeEarn, type EarnLine, type EarnFacts, type EarnResult } from './domain/earn.js';
 export { registerLedgerRoutes, type LedgerRouteDeps } from './http/ledger.routes.js';
-export { EARN_POINTS_SUBSCRIBER, earnPointsWhenOrdersPlacedOrImported } from './subscribers/earn-points-when-orders-placed-or-imported.js';
+export { ACCRUE_SUBSCRIBER, accrueWhenOrdersPlacedOrImported } from './subscribers/accrue-when-orders-placed-or-imported.js';
 export { REVERSE_POINTS_SUBSCRIBER, reversePointsWhenReturnsRecorded } from './subscribers/reverse-points-when-returns-recorded.js';
 export { runPointsNightly, schedulePointsNightly, POINTS_NIGHTLY_JOB, POINTS_NIGHTLY_CRON } from './subscribers/expire-points-nightly.js';
 export {

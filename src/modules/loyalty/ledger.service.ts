@@ -542,7 +542,7 @@ export class LedgerService {
    * `order:<id>:earn` is never reused), a raised amount earns the difference (`order:<id>:earn:<n>`),
    * a lowered one is reversed (`order:<id>:reverse:<n>`, drawing from the order's own lots first).
    */
-  async earnForOrders(tx: Db, orderIds: readonly string[]): Promise<{ entries: number; points: number }> {
+  async earnForOrders(tx: Db, orderIds: readonly string[], opts: { locked?: readonly string[] } = {}): Promise<{ entries: number; points: number }> {
     const ids = [...new Set(orderIds)];
     if (ids.length === 0) return { entries: 0, points: 0 };
     const orders = await query<{ id: string; customer_id: string; status: string; placed_at: string | Date }>(
@@ -552,7 +552,9 @@ export class LedgerService {
     );
     if (orders.length === 0) return { entries: 0, points: 0 };
     const customerIds = [...new Set(orders.map((o) => o.customer_id))];
-    await this.lockAccounts(tx, customerIds);
+    // Accounts the caller already created and locked in this transaction (accrual: growth went first) are not locked again.
+    const locked = new Set(opts.locked ?? []);
+    await this.lockAccounts(tx, locked.size > 0 ? customerIds.filter((id) => !locked.has(id)) : customerIds);
     const orderIdList = orders.map((o) => o.id);
     // One statement at a time: a transaction's client runs them in order anyway (concurrent queries on one pg client are deprecated).
     const lineRows = await query<{ order_id: string; line_no: number; sku: string; category_path: string[] | null; paid_fen: string | number }>(

@@ -412,7 +412,11 @@ export class TiersService {
     await tx.execute(
       sql`insert into loyalty.accounts (customer_id) select unnest(${sql.param(sorted)}::uuid[]) on conflict (customer_id) do nothing`,
     );
-    await tx.execute(sql`select customer_id from loyalty.accounts where customer_id = any(${sql.param(sorted)}::uuid[]) order by customer_id for update`);
+    // unnest + join, not `= any(array)`: with thousands of ids the planner may scan the array per row.
+    await tx.execute(
+      sql`select a.customer_id from loyalty.accounts a join unnest(${sql.param(sorted)}::uuid[]) as k(id) on a.customer_id = k.id
+          order by a.customer_id for update of a`,
+    );
   }
 
   /**
