@@ -12,7 +12,7 @@
  *    baseline in the same run (a bare UPDATE of the same rows, rolled back).
  *
  *   npm run bench:loyalty                              # both parts
- *   npm run bench:loyalty -- --part ingest --requests 10
+ *   npm run bench:loyalty -- --part ingest --requests 10 [--rounds 3]
  *   npm run bench:loyalty -- --part scale
  *   npm run bench:loyalty -- --dry-run                 # print only, RESULTS.md untouched
  */
@@ -40,6 +40,8 @@ const opt = (name: string, fallback: string) => {
 const PART = opt('part', 'all');
 const REQUESTS = Number(opt('requests', '10'));
 const PER_REQUEST = 1000;
+/** Rounds of (without, with), alternated so a change in the machine's load hits both sides; the median ratio is reported. */
+const ROUNDS = Number(opt('rounds', '3'));
 const ENGINES = opt('engines', 'pglite,postgres').split(',');
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SOURCE_DB = opt('source', 'kemai_bench_console_1000000');
@@ -167,26 +169,35 @@ async function ingestOnce(engine: string, loyalty: boolean, [warmUp, ...batches]
 async function partIngest(): Promise<string> {
   const data = generate(REQUESTS);
   const rows: string[] = [];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const engine of ENGINES) {
-    const off = await ingestOnce(engine, false, data);
-    const on = await ingestOnce(engine, true, data);
-    const ratio = on.ordersPerSec / off.ordersPerSec;
-    console.log(`${engine}: without loyalty ${off.ordersPerSec.toFixed(0)} orders/s, with ${on.ordersPerSec.toFixed(0)} orders/s (${ratio.toFixed(2)}), ${on.entries} entries`);
+    const runs: Array<{ off: IngestRun; on: IngestRun; ratio: number }> = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const off = await ingestOnce(engine, false, data);
+      const on = await ingestOnce(engine, true, data);
+      const ratio = on.ordersPerSec / off.ordersPerSec;
+      runs.push({ off, on, ratio });
+      console.log(`${engine} round ${r + 1}: without loyalty ${off.ordersPerSec.toFixed(0)} orders/s, with ${on.ordersPerSec.toFixed(0)} orders/s (${ratio.toFixed(2)}), ${on.entries} entries`);
+    }
+    const mid = runs.find((x) => x.ratio === median(runs.map((y) => y.ratio)))!;
+    const { off, on } = mid;
     rows.push(
       `| ${engine} | ${REQUESTS} × ${PER_REQUEST} | ${off.ordersPerSec.toFixed(0)} orders/s (${off.seconds.toFixed(1)} s) | ` +
-        `${on.ordersPerSec.toFixed(0)} orders/s (${on.seconds.toFixed(1)} s) | ${on.entries.toLocaleString('en')} entries, ${on.points.toLocaleString('en')} points | **${ratio.toFixed(2)}** |`,
+        `${on.ordersPerSec.toFixed(0)} orders/s (${on.seconds.toFixed(1)} s) | ${on.entries.toLocaleString('en')} entries, ${on.points.toLocaleString('en')} points | ` +
+        `**${mid.ratio.toFixed(2)}** | ${runs.map((x) => x.ratio.toFixed(2)).join(' / ')} |`,
     );
   }
   return [
     `### Ingest with points accrual — run of ${new Date().toISOString().slice(0, 10)}`,
     '',
     `Machine: ${os.cpus().length} cores, Node ${process.version}, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}. ` +
-      `Command: \`npm run bench:loyalty -- --part ingest --requests ${REQUESTS}\`. HTTP batch API, one request of 1,000 orders (1–5 lines) after ` +
+      `Command: \`npm run bench:loyalty -- --part ingest --requests ${REQUESTS} --rounds ${ROUNDS}\`. HTTP batch API, one request of 1,000 orders (1–5 lines) after ` +
       'another for a pool of repeat buyers, after a warm-up request; timed until the outbox is empty. With loyalty, delivery writes ' +
-      'points (ledger entries, lots, balances), growth value and tiers, referral and badge checks for every order. Floor: 0.7.',
+      'points (ledger entries, lots, balances), growth value and tiers, referral and badge checks for every order. ' +
+      `${ROUNDS} rounds of (without, with) on fresh databases, alternated so a change in load hits both sides; the round with the median ratio is shown. Floor: 0.7.`,
     '',
-    '| engine | requests × orders | without loyalty | with loyalty | written | ratio |',
-    '|---|---|---|---|---|---|',
+    '| engine | requests × orders | without loyalty | with loyalty | written | ratio (median) | every round |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
