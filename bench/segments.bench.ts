@@ -7,6 +7,7 @@
  *   npm run bench:segments -- --engine postgres                   # PostgreSQL, 1,000,000 customers / ~10M lines
  *   npm run bench:segments -- --engine postgres --build-only      # only build the data set (kept for reruns)
  *   npm run bench:segments -- --dry-run                           # print only, RESULTS.md untouched
+ *   npm run bench:segments -- --clusters [--engine postgres]      # the clustering run instead (bench/support/clusters.ts)
  *
  * Data: generated in SQL (generate_series, setseed): n customers, 4n orders over 2024-01-01..2025-12-30 — each
  * customer buys once, the other 3n orders go to customers drawn with a skew (floor(n·u²)), 3% cancelled, 1 in 50 half
@@ -23,7 +24,8 @@ import { loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
 import { migrateDatabase, openDatabase, query, type Database } from '../src/platform/db/database.js';
 import { createKemai } from '../src/app/kemai.js';
-import { baselineSql } from '../src/modules/segments/rfm/rfm.sql.js';
+import { baselineSql, RUN_WORK_MEM } from '../src/modules/segments/rfm/rfm.sql.js';
+import { benchClusters } from './support/clusters.js';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
 const args = process.argv.slice(2);
@@ -37,6 +39,8 @@ const RUNS = Number(opt('runs', '3'));
 const DRY = args.includes('--dry-run');
 const BUILD_ONLY = args.includes('--build-only');
 const FRESH = args.includes('--fresh');
+/** `--clusters`: the clustering run instead of the RFM run (bench/support/clusters.ts). */
+const CLUSTERS = args.includes('--clusters');
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const AS_OF = '2025-12-31';
 const TZ = 'Asia/Shanghai';
@@ -125,6 +129,10 @@ async function main() {
   const config = loadConfig({ KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: TZ });
   const kemai = await createKemai({ config, database, log: createLogger('silent'), migrate: false, loyalty: false });
   try {
+    if (CLUSTERS) {
+      const command = `npm run bench:segments -- --clusters --engine ${ENGINE}${args.includes('--customers') ? ` --customers ${CUSTOMERS}` : ''} --runs ${RUNS}`;
+      return await benchClusters({ kemai, database, engine: ENGINE, runs: RUNS, dry: DRY, asOf: AS_OF, command, results: RESULTS });
+    }
     const [facts] = await query<{ orders: number; lines: number; customers: number }>(
       database.db,
       sql`select (select count(*) from orders.orders)::int as orders, (select count(*) from orders.order_lines)::int as lines,
@@ -136,7 +144,10 @@ async function main() {
     // Alternate baseline and run so both see the same cache state; the first pair warms the cache and is not counted.
     for (let i = 0; i <= RUNS; i++) {
       let t0 = performance.now();
-      const [b] = await query<{ customers: number }>(database.db, baselineSql());
+      const [b] = await database.db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local work_mem = '${RUN_WORK_MEM}'`));
+        return query<{ customers: number }>(tx, baselineSql());
+      });
       const tb = performance.now() - t0;
       t0 = performance.now();
       const run = await kemai.segments.rfm.run({ asOf: AS_OF }, 'bench');
@@ -159,7 +170,7 @@ async function main() {
       `Machine: ${os.cpus().length} cores, Node ${process.version}, load average at the end ${load}. Command: \`npm run bench:segments -- --engine ${ENGINE}${args.includes('--customers') ? ` --customers ${CUSTOMERS}` : ''}\`. ` +
         `Median of ${RUNS} runs after a warm-up, baseline and run alternating. The run: \`kemai.segments.rfm.run({asOf: '${AS_OF}'})\` — one transaction that deletes the previous ` +
         'scores, scores every customer in one INSERT … SELECT (aggregate, three rank() windows, lookups, medians), records the cut points and ' +
-        'upserts the 19 system segments with their sizes. Baseline: the plain per-customer aggregate over the same facts (max placed_at, count, sum of net paid, group by customer).',
+        'upserts the 19 system segments with their sizes. Baseline: the plain per-customer aggregate over the same facts (max placed_at, count, sum of net paid, group by customer), with the same work_mem (${RUN_WORK_MEM}) the run sets.',
       '',
       '| engine | customers | orders / lines | scored | RFM run | baseline aggregate | ratio | classes |',
       '|---|---|---|---|---|---|---|---|',

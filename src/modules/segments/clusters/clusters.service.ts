@@ -5,7 +5,7 @@ import { AppError, invalid, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import type { MembershipService } from '../membership/membership.service.js';
 import { categoryStatsSql, featuresSql, topCategories, type CategoryStat, type FeatureRow } from './features.sql.js';
-import { KMEANS_DEFAULTS, kmeans, sampleRows, silhouette, standardise, takeRows, weightColumns, type KMeansResult, type Matrix } from './kmeans.js';
+import { KMEANS_DEFAULTS, SilhouetteSample, kmeans, sampleRows, silhouette, standardise, takeRows, weightColumns, type KMeansResult, type Matrix } from './kmeans.js';
 import { BASE_FEATURES, categoryFeature, distinguishingFeatures, featureWeights, nameClusters, transform, untransform, type FeatureSpec } from './personas.js';
 
 export interface ClusterRunInput {
@@ -187,11 +187,12 @@ export class ClustersService {
       const max = Math.min(kRange.max, n - 1);
       const rows = sampleRows(n, SELECTION_ROWS, seed);
       const selection = rows.length === n ? z : takeRows(z, rows);
+      const scoring = new SilhouetteSample(selection, { limit: sample, seed });
       let best = -Infinity;
       for (let kk = Math.max(2, kRange.min); kk <= max; kk++) {
         const fit = kmeans(selection, { k: kk, seed, restarts });
         await yieldToIo();
-        const s = silhouette(selection, fit.labels, kk, { limit: sample, seed }).score;
+        const s = scoring.score(fit.labels, kk).score;
         silhouetteByK.push({ k: kk, silhouette: finite(s) });
         // Ties keep the smaller k.
         if (Number.isFinite(s) && s > best) {

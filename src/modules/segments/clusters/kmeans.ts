@@ -367,42 +367,79 @@ export const SILHOUETTE_EXACT_LIMIT = 5_000;
  * are means over the sampled points, as scikit-learn's `sample_size` does).
  */
 export function silhouette(m: Matrix, labels: Int32Array, k: number, opts: { limit?: number; seed?: number } = {}): Silhouette {
-  const limit = opts.limit ?? SILHOUETTE_EXACT_LIMIT;
-  const exact = m.n <= limit;
-  const rows = exact ? null : sampleRows(m.n, limit, opts.seed ?? 0);
-  const sub = rows ? takeRows(m, rows) : m;
-  const lab = rows ? Int32Array.from(rows, (r) => labels[r]!) : labels;
-  const { values, n, d } = sub;
-  const counts = new Int32Array(k);
-  for (let i = 0; i < n; i++) counts[lab[i]!]!++;
-  // sums[i * k + c]: total distance from point i to the points of cluster c; each pair computed once.
-  const sums = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const ci = lab[i]!;
-    for (let j = i + 1; j < n; j++) {
-      const dd = Math.sqrt(dist2(values, i, values, j, d));
-      sums[i * k + lab[j]!]! += dd;
-      sums[j * k + ci]! += dd;
-    }
+  return new SilhouetteSample(m, opts).score(labels, k);
+}
+
+/** Up to this many sampled points keep their pair distances in memory (n(n − 1)/2 doubles: 100 MB at 5,000). */
+const CACHED_PAIRS_LIMIT = 5_000;
+
+/**
+ * The silhouette's points (all, or the seeded sample), ready to score several labelings of the same
+ * data — choosing k scores one per k. Up to 5,000 points the pair distances are computed once and
+ * kept; the scores are bit-identical either way (same distances, same order of summation).
+ */
+export class SilhouetteSample {
+  private readonly sub: Matrix;
+  private readonly rows: Int32Array | null;
+  private readonly exact: boolean;
+  private pairs: Float64Array | undefined;
+
+  constructor(m: Matrix, opts: { limit?: number; seed?: number } = {}) {
+    const limit = opts.limit ?? SILHOUETTE_EXACT_LIMIT;
+    this.exact = m.n <= limit;
+    this.rows = this.exact ? null : sampleRows(m.n, limit, opts.seed ?? 0);
+    this.sub = this.rows ? takeRows(m, this.rows) : m;
   }
-  const perSum = new Float64Array(k);
-  let total = 0;
-  const present = counts.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
-  for (let i = 0; i < n; i++) {
-    const own = lab[i]!;
-    let s = 0;
-    if (counts[own]! > 1 && present > 1) {
-      const a = sums[i * k + own]! / (counts[own]! - 1);
-      let b = Infinity;
-      for (let c = 0; c < k; c++) if (c !== own && counts[c]! > 0) b = Math.min(b, sums[i * k + c]! / counts[c]!);
-      const max = Math.max(a, b);
-      s = max > 0 ? (b - a) / max : 0;
+
+  private distances(): Float64Array | undefined {
+    const { values, n, d } = this.sub;
+    if (n > CACHED_PAIRS_LIMIT) return undefined;
+    if (!this.pairs) {
+      this.pairs = new Float64Array((n * (n - 1)) / 2);
+      let p = 0;
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) this.pairs[p++] = Math.sqrt(dist2(values, i, values, j, d));
     }
-    perSum[own]! += s;
-    total += s;
+    return this.pairs;
   }
-  const perCluster = Float64Array.from({ length: k }, (_, c) => (counts[c]! > 0 ? perSum[c]! / counts[c]! : NaN));
-  return { score: present > 1 ? total / n : NaN, perCluster, scored: n, exact };
+
+  /** The silhouette of `labels` (one per point of the full matrix). */
+  score(labels: Int32Array, k: number): Silhouette {
+    const { rows, exact } = this;
+    const lab = rows ? Int32Array.from(rows, (r) => labels[r]!) : labels;
+    const { values, n, d } = this.sub;
+    const counts = new Int32Array(k);
+    for (let i = 0; i < n; i++) counts[lab[i]!]!++;
+    // sums[i * k + c]: total distance from point i to the points of cluster c; each pair computed once.
+    const sums = new Float64Array(n * k);
+    const pairs = this.distances();
+    let p = 0;
+    for (let i = 0; i < n; i++) {
+      const ci = lab[i]!;
+      for (let j = i + 1; j < n; j++) {
+        const dd = pairs ? pairs[p++]! : Math.sqrt(dist2(values, i, values, j, d));
+        sums[i * k + lab[j]!]! += dd;
+        sums[j * k + ci]! += dd;
+      }
+    }
+    const perSum = new Float64Array(k);
+    let total = 0;
+    const present = counts.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
+    for (let i = 0; i < n; i++) {
+      const own = lab[i]!;
+      let s = 0;
+      if (counts[own]! > 1 && present > 1) {
+        const a = sums[i * k + own]! / (counts[own]! - 1);
+        let b = Infinity;
+        for (let c = 0; c < k; c++) if (c !== own && counts[c]! > 0) b = Math.min(b, sums[i * k + c]! / counts[c]!);
+        const max = Math.max(a, b);
+        s = max > 0 ? (b - a) / max : 0;
+      }
+      perSum[own]! += s;
+      total += s;
+    }
+    const perCluster = Float64Array.from({ length: k }, (_, c) => (counts[c]! > 0 ? perSum[c]! / counts[c]! : NaN));
+    return { score: present > 1 ? total / n : NaN, perCluster, scored: n, exact };
+  }
 }
 
 export interface Standardised {
