@@ -14,7 +14,7 @@ import {
   type ValueQuadrant,
 } from '../domain/rfm.js';
 import type { GridCell, RfmMethod } from '../domain/rfm-score.js';
-import { insertScoresSql } from './rfm.sql.js';
+import { insertScoresSql, RUN_WORK_MEM } from './rfm.sql.js';
 
 export interface RfmRunInput {
   /** Business date (YYYY-MM-DD); default today in the business zone. */
@@ -86,7 +86,7 @@ export class RfmService {
     return this.deps.timeZone;
   }
 
-  /** Scores every customer who bought in the window, replacing the previous scores, in one transaction. */
+  /** Scores every customer who bought in the window, replacing the previous scores, in one transaction (bench/segments.bench.ts). */
   async run(input: RfmRunInput, actor: string): Promise<RfmRun> {
     const asOf = input.asOf ?? localDate(new Date(), this.deps.timeZone);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(`${asOf}T00:00:00Z`)) || new Date(`${asOf}T00:00:00Z`).toISOString().slice(0, 10) !== asOf)
@@ -101,7 +101,10 @@ export class RfmService {
     const started = performance.now();
     const id = newId();
     await this.db.transaction(async (tx) => {
-      await tx.execute(sql`delete from segments.rfm_scores`);
+      await tx.execute(sql.raw(`set local work_mem = '${RUN_WORK_MEM}'`));
+      // TRUNCATE, not DELETE: at a million customers the insert into a truncated table (fresh indexes) took 9–11 s, after
+      // a DELETE 18–28 s (the dead entries stay in the indexes). Readers of the scores wait for the run to commit.
+      await tx.execute(sql`truncate segments.rfm_scores`);
       await tx.execute(insertScoresSql({ asOf, windowDays, timeZone: this.deps.timeZone, how }));
       const cuts =
         how.method === 'thresholds'
