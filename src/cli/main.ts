@@ -9,6 +9,7 @@ import { registerLoyaltyCommands } from './loyalty.commands.js';
 import { registerLoyaltyTiersCommands } from './loyalty-tiers.commands.js';
 import { registerSegmentsCommands } from './segments.commands.js';
 import { registerSegmentsClustersCommands } from './segments-clusters.commands.js';
+import { registerSegmentListsCommands } from './segments-lists.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +28,7 @@ registerLoyaltyCommands(program);
 registerLoyaltyTiersCommands(program);
 registerSegmentsCommands(program);
 registerSegmentsClustersCommands(program);
+registerSegmentListsCommands(program);
 
 try {
   await program.parseAsync(process.argv);
