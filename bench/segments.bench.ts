@@ -168,9 +168,9 @@ async function main() {
       `### RFM run — ${ENGINE}, run of ${new Date().toISOString().slice(0, 10)}`,
       '',
       `Machine: ${os.cpus().length} cores, Node ${process.version}, load average at the end ${load}. Command: \`npm run bench:segments -- --engine ${ENGINE}${args.includes('--customers') ? ` --customers ${CUSTOMERS}` : ''}\`. ` +
-        `Median of ${RUNS} runs after a warm-up, baseline and run alternating. The run: \`kemai.segments.rfm.run({asOf: '${AS_OF}'})\` — one transaction that deletes the previous ` +
+        `Median of ${RUNS} runs after a warm-up, baseline and run alternating. The run: \`kemai.segments.rfm.run({asOf: '${AS_OF}'})\` — one transaction that truncates the previous ` +
         'scores, scores every customer in one INSERT … SELECT (aggregate, three rank() windows, lookups, medians), records the cut points and ' +
-        'upserts the 19 system segments with their sizes. Baseline: the plain per-customer aggregate over the same facts (max placed_at, count, sum of net paid, group by customer), with the same work_mem (${RUN_WORK_MEM}) the run sets.',
+        `upserts the 19 system segments with their sizes. Baseline: the plain per-customer aggregate over the same facts (max placed_at, count, sum of net paid, group by customer), with the same work_mem (${RUN_WORK_MEM}) the run sets.`,
       '',
       '| engine | customers | orders / lines | scored | RFM run | baseline aggregate | ratio | classes |',
       '|---|---|---|---|---|---|---|---|',
