@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../../platform/db/database.js';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
+import { clustersTable } from '../../../cli/segments-clusters.commands.js';
 
 /**
  * Three groups of ten customers, each with one order a month in January, February and March 2026,
@@ -142,6 +143,13 @@ describe('clustering customers by behaviour', () => {
     const cheap = profiles.find((p) => p.name === 'price_sensitive')!;
     expect(cheap.centroid.discount_share!.value).toBeCloseTo(0.3, 12);
     expect(cheap.centroid.price_ratio!.value).toBeCloseTo(35 / 167.5, 12);
+
+    // The CLI's table: one line per cluster with its centroid in original units (recency 12…21 days → 16 back from the log).
+    const table = clustersTable(body).split('\n');
+    expect(table[0]).toMatch(/^Clusters as of 2026-03-31: 30 customers, k = 3 \(best silhouette of k 2\.\.8\), seed 7, silhouette 0\.\d{3}, [\d.]+ s$/);
+    expect(table).toHaveLength(5);
+    const line = table.find((l) => l.includes(' price_sensitive '))!;
+    expect(line.split(/\s+/).slice(3, 13)).toEqual(['10', '33%', expect.stringMatching(/^0\.\d\d$/), '16', '3.0', '210', '30%', '0.21', '33%', '33%']);
   });
 
   it("answers a customer's features in original units", async () => {
