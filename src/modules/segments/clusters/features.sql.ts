@@ -103,7 +103,8 @@ export function featuresSql(p: { asOf: string; timeZone: string; categories: Cat
     ), l as (
       select l.customer_id,
              sum(l.paid_fen)::float8 as paid_fen,
-             sum(l.quantity * m.median_unit_fen) as at_median_fen,
+             -- numeric: an exact sum, so a parallel plan's order of adding cannot change the last bits (same data, same result)
+             sum(l.quantity * m.median_unit_fen::numeric)::float8 as at_median_fen,
              ${topShares} as top_fen
       from orders.line_facts l join orders.order_facts f on f.id = l.order_id
       join unnest(${cats}::text[], ${medians}::float8[]) as m(category, median_unit_fen) on m.category = ${CATEGORY}
