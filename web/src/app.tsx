@@ -20,6 +20,10 @@ import { RolesSettingsPage } from './pages/settings/roles.page';
 import { LoyaltyProgramPage } from './pages/loyalty/program.page';
 import { LoyaltyTiersPage } from './pages/loyalty/tiers.page';
 import { LoyaltyLiabilityPage } from './pages/loyalty/liability.page';
+import { RfmPage } from './pages/segments/rfm.page';
+import { SegmentDetailPage, SegmentsListPage } from './pages/segments/segments.page';
+import { SegmentBuilderPage } from './pages/segments/builder.page';
+import { ClustersPage } from './pages/segments/clusters.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -52,6 +56,11 @@ function Pages({ me }: { me: Me }) {
       <Route path="/loyalty/program" element={can(me, 'loyalty:read') ? <LoyaltyProgramPage /> : <NoAccess />} />
       <Route path="/loyalty/tiers" element={can(me, 'loyalty:read') ? <LoyaltyTiersPage /> : <NoAccess />} />
       <Route path="/loyalty/liability" element={can(me, 'loyalty:read') ? <LoyaltyLiabilityPage /> : <NoAccess />} />
+      <Route path="/segments/rfm" element={can(me, 'segments:read') ? <RfmPage /> : <NoAccess />} />
+      <Route path="/segments" element={can(me, 'segments:read') ? <SegmentsListPage /> : <NoAccess />} />
+      <Route path="/segments/builder" element={can(me, 'segments:write') ? <SegmentBuilderPage /> : <NoAccess />} />
+      <Route path="/segments/clusters" element={can(me, 'segments:read') ? <ClustersPage /> : <NoAccess />} />
+      <Route path="/segments/:code" element={can(me, 'segments:read') ? <SegmentDetailPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

@@ -17,6 +17,10 @@ const PATHS = {
   rules: 'M9 4h10M9 12h10M9 20h10M4 4h.01M4 12h.01M4 20h.01',
   tiers: 'M12 3l2.6 5.3 5.9.9-4.3 4.1 1 5.8-5.2-2.7-5.2 2.7 1-5.8-4.3-4.1 5.9-.9z',
   liability: 'M3 7h18v12H3zM3 11h18M7 15h3M16 3H8L5 7h14z',
+  grid: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
+  segments: 'M12 3a9 9 0 1 0 9 9h-9zM15 3.5A9 9 0 0 1 20.5 9H15z',
+  builder: 'M4 6h6M4 12h10M4 18h6M14 6h6M18 12h2M14 18h6M10 4v4M14 10v4M10 16v4',
+  clusters: 'M7 8a3 3 0 1 0 0-.01M17 7a2.5 2.5 0 1 0 0-.01M12 17a3.5 3.5 0 1 0 0-.01',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -29,6 +29,10 @@ export const NAV: NavItem[] = [
   { to: '/loyalty/program', label: 'loyalty.nav.program', icon: 'rules', anyOf: ['loyalty:read'], group: 'loyalty.nav.group' },
   { to: '/loyalty/tiers', label: 'loyalty.nav.tiers', icon: 'tiers', anyOf: ['loyalty:read'], group: 'loyalty.nav.group' },
   { to: '/loyalty/liability', label: 'loyalty.nav.liability', icon: 'liability', anyOf: ['loyalty:read'], group: 'loyalty.nav.group' },
+  { to: '/segments/rfm', label: 'segments.nav.rfm', icon: 'grid', anyOf: ['segments:read'], group: 'segments.nav.group' },
+  { to: '/segments', label: 'segments.nav.list', icon: 'segments', anyOf: ['segments:read'], end: true, group: 'segments.nav.group' },
+  { to: '/segments/builder', label: 'segments.nav.builder', icon: 'builder', anyOf: ['segments:write'], group: 'segments.nav.group' },
+  { to: '/segments/clusters', label: 'segments.nav.clusters', icon: 'clusters', anyOf: ['segments:read'], group: 'segments.nav.group' },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 
