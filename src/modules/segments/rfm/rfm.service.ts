@@ -106,20 +106,29 @@ export class RfmService {
       // a DELETE 18–28 s (the dead entries stay in the indexes). Readers of the scores wait for the run to commit.
       await tx.execute(sql`truncate segments.rfm_scores`);
       await tx.execute(insertScoresSql({ asOf, windowDays, timeZone: this.deps.timeZone, how }));
+      // One scan of the new scores for the cut points and the system segments' sizes (grouping sets).
+      const groups = await query<{ r: number | null; f: number | null; m: number | null; cls: string | null; seg: string | null; quad: string | null; n: number; rd_lo: number; rd_hi: number; f_lo: number; f_hi: number; m_lo: string; m_hi: string }>(
+        tx,
+        sql`select r, f, m, value_class as cls, segment as seg, value_quadrant as quad, count(*)::int as n,
+                   min(recency_days) as rd_lo, max(recency_days) as rd_hi, min(frequency) as f_lo, max(frequency) as f_hi,
+                   min(monetary_fen)::text as m_lo, max(monetary_fen)::text as m_hi
+            from segments.rfm_scores group by grouping sets ((r), (f), (m), (value_class), (segment), (value_quadrant))`,
+      );
+      const cutsOf = (key: 'r' | 'f' | 'm', lo: (g: (typeof groups)[number]) => number, hi: (g: (typeof groups)[number]) => number) =>
+        groups
+          .filter((g) => g[key] !== null)
+          .map((g) => ({ score: Number(g[key]), min: lo(g), max: hi(g) }))
+          .sort((a, b) => a.score - b.score);
       const cuts =
         how.method === 'thresholds'
           ? how.thresholds
-          : await queryOne<{ r: unknown; f: unknown; m: unknown }>(
-              tx,
-              sql`select (select coalesce(jsonb_agg(jsonb_build_object('score', r, 'min', lo, 'max', hi) order by r), '[]') from (select r, min(recency_days) lo, max(recency_days) hi from segments.rfm_scores group by r) x) as r,
-                         (select coalesce(jsonb_agg(jsonb_build_object('score', f, 'min', lo, 'max', hi) order by f), '[]') from (select f, min(frequency) lo, max(frequency) hi from segments.rfm_scores group by f) x) as f,
-                         (select coalesce(jsonb_agg(jsonb_build_object('score', m, 'min', lo, 'max', hi) order by m), '[]') from (select m, min(monetary_fen) lo, max(monetary_fen) hi from segments.rfm_scores group by m) x) as m`,
-            );
-      const counts = await query<{ kind: string; key: string; size: number }>(
-        tx,
-        sql`select 'class' as kind, value_class as key, count(*)::int as size from segments.rfm_scores group by value_class
-            union all select 'segment', segment, count(*)::int from segments.rfm_scores group by segment
-            union all select 'quadrant', value_quadrant, count(*)::int from segments.rfm_scores group by value_quadrant`,
+          : {
+              r: cutsOf('r', (g) => g.rd_lo, (g) => g.rd_hi),
+              f: cutsOf('f', (g) => g.f_lo, (g) => g.f_hi),
+              m: cutsOf('m', (g) => Number(g.m_lo), (g) => Number(g.m_hi)),
+            };
+      const counts = groups.flatMap((g) =>
+        g.cls !== null ? [{ kind: 'class', key: g.cls, size: g.n }] : g.seg !== null ? [{ kind: 'segment', key: g.seg, size: g.n }] : g.quad !== null ? [{ kind: 'quadrant', key: g.quad, size: g.n }] : [],
       );
       const size = (kind: string, key: string) => counts.find((c) => c.kind === kind && c.key === key)?.size ?? 0;
       const total = VALUE_CLASSES.reduce((s, c) => s + size('class', c), 0);
