@@ -24,19 +24,24 @@ async function enrich(database: Database): Promise<void> {
       select md5('p' || g)::uuid, 'SKU' || lpad(g::text, 4, '0'), 'Product ' || g, array[(array['服装','美妆','食品','家居','母婴','鞋包','数码','运动'])[1 + g % 8], 'sub' || (g % 5)]
       from generate_series(0, 1999) g`);
   }
-  const [e] = await query<{ n: number }>(db, sql`select count(*)::int as n from activity.events`);
-  if (e!.n === 0) {
-    const [c] = await query<{ n: number }>(db, sql`select count(*)::int as n from customers.customers`);
+  const [c] = await query<{ n: number }>(db, sql`select count(*)::int as n from customers.customers`);
+  const [e] = await query<{ have: number; want: number }>(
+    db,
+    sql`select (select count(*)::int from activity.events) as have,
+               (select coalesce(sum(1 + g % 4), 0)::int from generate_series(1, ${c!.n}::int) g where g % 10 < 3) as want`,
+  );
+  if (e!.have < e!.want) {
     const chunk = 200_000;
     for (let lo = 1; lo <= c!.n; lo += chunk) {
       const hi = Math.min(c!.n, lo + chunk - 1);
       await db.execute(sql`
         insert into activity.events (id, customer_id, type, occurred_at, channel)
         select md5('e' || g || '-' || s)::uuid, md5('c' || g)::uuid, 'share',
-               timestamptz '2024-01-01 00:00:00+08' + ((g * 7919 + s * 104729) % (730 * 86400)) * interval '1 second', 'miniprogram'
+               timestamptz '2024-01-01 00:00:00+08' + ((g::bigint * 7919 + s * 104729) % (730 * 86400)) * interval '1 second', 'miniprogram'
         from generate_series(${lo}::int, ${hi}::int) g
         cross join lateral generate_series(1, 1 + (g % 4)) s
-        where g % 10 < 3`);
+        where g % 10 < 3
+        on conflict (id) do nothing`);
     }
     await db.execute(sql`analyze`);
   }
