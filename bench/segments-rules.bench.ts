@@ -5,6 +5,7 @@
  *   npm run bench:segments-rules                 # PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
  *   npm run bench:segments-rules -- --dry-run    # print only, RESULTS.md untouched
  *   npm run bench:segments-rules -- --runs 20    # timed previews per rule (default 10, after 2 warm-ups)
+ *   npm run bench:segments-rules -- --engine pglite   # PGlite, 100,000 customers in a temporary data directory (--customers N)
  *
  * Data: a copy (CREATE DATABASE … TEMPLATE) of bench:segments' kemai_bench_segments_1000000 (1M customers, 4M orders,
  * ~10M lines, RFM scores of its run; `npm run bench:segments -- --engine postgres --build-only` builds it), kept as
@@ -12,6 +13,7 @@
  * products (20 categories under 4 departments, 10 brands), customers a gender, birthday, city (1 of 10) and for 10% a tag,
  * 30% an SMS consent, and 3M behaviour events over 2025 (view / add_to_cart / store_visit / share).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,7 @@ import { createLogger } from '../src/platform/logger.js';
 import { migrateDatabase, openDatabase, query, type Database } from '../src/platform/db/database.js';
 import { createKemai } from '../src/app/kemai.js';
 import { appendToSection } from './support/results.js';
+import { generate } from './support/segments-data.js';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
 const args = process.argv.slice(2);
@@ -29,6 +32,8 @@ const opt = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
 };
+const ENGINE = opt('engine', 'postgres');
+const CUSTOMERS = ENGINE === 'pglite' ? Number(opt('customers', '100000')) : 1_000_000;
 const RUNS = Number(opt('runs', '10'));
 const DRY = args.includes('--dry-run');
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -79,7 +84,7 @@ async function ensureDatabase(): Promise<void> {
 
 const u = (tag: string, col = 'g') => sql.raw(`(('x' || substr(md5('${tag}' || ${col}), 1, 8))::bit(32)::bigint / 4294967296.0)`);
 
-async function enrich(database: Database): Promise<void> {
+async function enrich(database: Database, n = 1_000_000): Promise<void> {
   const db = database.db;
   const t0 = performance.now();
   console.error('enriching: products, profiles, consents, events…');
@@ -99,13 +104,13 @@ async function enrich(database: Database): Promise<void> {
     select id, md5('k' || id)::uuid, 'sms', 'marketing', 'granted', 'bench', timestamptz '2024-01-01 00:00:00+08'
     from customers.customers where ('x' || substr(md5('k' || id), 1, 8))::bit(32)::bigint < 0.3 * 4294967296`);
   const chunk = 500_000;
-  for (let lo = 1; lo <= 3_000_000; lo += chunk) {
+  for (let lo = 1; lo <= 3 * n; lo += chunk) {
     await db.execute(sql`insert into activity.events (id, customer_id, type, occurred_at, channel, store_code, sku, source)
-      select md5('e' || g)::uuid, md5('c' || (1 + floor(1000000 * power(${u('ec')}, 2))::int))::uuid,
+      select md5('e' || g)::uuid, md5('c' || (1 + floor(${n}::int * power(${u('ec')}, 2))::int))::uuid,
              (array['view','view','add_to_cart','store_visit','share'])[1 + floor(${u('et')} * 5)::int],
              timestamptz '2025-01-01 00:00:00+08' + floor(${u('ew')} * 365 * 86400) * interval '1 second',
              case when g % 2 = 0 then 'app' else 'store' end, 'S' || lpad((1 + g % 20)::text, 2, '0'), 'SKU' || lpad((g % 2000)::text, 4, '0'), 'bench'
-      from generate_series(${lo}::int, ${lo + chunk - 1}::int) g`);
+      from generate_series(${lo}::int, ${Math.min(3 * n, lo + chunk - 1)}::int) g`);
   }
   await db.execute(sql`analyze`);
   console.error(`  enriched in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
@@ -123,12 +128,29 @@ const RULES: Array<{ code: string; name: string; rule: unknown }> = [
   { code: 'bench_vip_or_sharers', name: 'VIP tag or shared 3+ times in 60 days', rule: { any: [{ kind: 'tag', tags: ['vip'] }, { kind: 'event', type: ['share'], days: 60, value: 3 }] } },
 ];
 
-async function main() {
-  await ensureDatabase();
-  const database = await openDatabase({ databaseUrl: urlOf(TARGET), poolSize: 4 });
+/** PGlite: a temporary data directory with the same data set at 100,000 customers, and an RFM run for the scores. */
+async function openPglite(): Promise<{ database: Database; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-bench-rules-'));
+  const database = await openDatabase({ dataDir: dir });
   await migrateDatabase(database);
+  console.error(`generating ${CUSTOMERS.toLocaleString('en')} customers in PGlite …`);
+  await generate(database, CUSTOMERS);
+  await enrich(database, CUSTOMERS);
+  return { database, dir };
+}
+
+async function main() {
+  let dir: string | undefined;
+  let database: Database;
+  if (ENGINE === 'pglite') ({ database, dir } = await openPglite());
+  else {
+    await ensureDatabase();
+    database = await openDatabase({ databaseUrl: urlOf(TARGET), poolSize: 4 });
+    await migrateDatabase(database);
+  }
   const config = loadConfig({ KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: TZ });
   const kemai = await createKemai({ config, database, log: createLogger('silent'), migrate: false, loyalty: false });
+  if (ENGINE === 'pglite') await kemai.segments.rfm.run({ asOf: '2025-12-31' }, 'bench');
   const db = database.db;
   try {
     // A rerun starts from the same state: no bench segments, no membership events.
@@ -180,9 +202,9 @@ async function main() {
 
     const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
     const text = [
-      `### Rule segments — PostgreSQL, run of ${new Date().toISOString().slice(0, 10)}`,
+      `### Rule segments — ${ENGINE === 'pglite' ? 'PGlite' : 'PostgreSQL'}, run of ${new Date().toISOString().slice(0, 10)}`,
       '',
-      `Machine: ${os.cpus().length} cores, Node ${process.version}, load average at the end ${load}. Command: \`npm run bench:segments-rules\`. ` +
+      `Machine: ${os.cpus().length} cores, Node ${process.version}, load average at the end ${load}. Command: \`npm run bench:segments-rules${ENGINE === 'pglite' ? ' -- --engine pglite' : ''}\`. ` +
         `Data: ${facts!.customers.toLocaleString('en')} customers, ${facts!.orders.toLocaleString('en')} orders / ${facts!.lines.toLocaleString('en')} lines, ` +
         `${facts!.events.toLocaleString('en')} events (bench/segments-rules.bench.ts header). As of ${AS_OF.toISOString()}.`,
       '',
@@ -210,6 +232,7 @@ async function main() {
     );
   } finally {
     await kemai.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
