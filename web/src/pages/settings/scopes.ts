@@ -5,6 +5,7 @@ export const SCOPE_GROUPS: { group: string; scopes: string[] }[] = [
   { group: 'customers', scopes: ['customers:read', 'pii:read', 'customers:write', 'customers:merge'] },
   { group: 'sales', scopes: ['orders:read', 'orders:write', 'events:read', 'events:write'] },
   { group: 'loyalty', scopes: ['loyalty:read', 'loyalty:write', 'loyalty:admin'] },
+  { group: 'segments', scopes: ['segments:read', 'segments:write', 'segments:admin'] },
   { group: 'data', scopes: ['catalog:read', 'catalog:write', 'imports:write'] },
   { group: 'admin', scopes: ['staff:admin', 'apikeys:admin'] },
 ];
