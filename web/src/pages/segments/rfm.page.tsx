@@ -18,7 +18,7 @@ import { can, useMe } from '../../auth/session';
 import { useFormat, type Format } from '../../format/format';
 import { Chart } from '../../components/chart';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { compactFen, decimal, fen } from './segment-words';
+import { compactFen, decimal, fen, shortFen } from './segment-words';
 import { CustomerSample } from './customer-sample';
 import './segments.css';
 
@@ -30,7 +30,9 @@ export function RfmPage() {
   const grid = useRfmGrid();
   const summary = useRfmSummary();
   const matrix = useValueMatrix();
-  const [cell, setCell] = useState<GridCell | null>(null);
+  const [picked, setCell] = useState<GridCell | null>(null);
+  // Until a cell is clicked, the fullest one shows its customers.
+  const cell = picked ?? grid.data?.cells.reduce<GridCell | null>((best, c) => (c.customers > (best?.customers ?? 0) ? c : best), null) ?? null;
 
   const run = summary.data?.run ?? grid.data?.run ?? null;
   const totalFen = summary.data ? summary.data.classes.reduce((s, c) => s + c.monetaryFen, 0) : 0;
@@ -62,7 +64,7 @@ export function RfmPage() {
         <>
           <section className="kpis" aria-label={t('segments.rfm.title')}>
             <Kpi label={t('segments.rfm.scored')} value={f.number(summary.data.run.customers)} testId="rfm-scored" />
-            <Kpi label={t('segments.rfm.revenue')} value={fen(f, totalFen)} note={t('segments.rfm.revenueNote')} testId="rfm-revenue" />
+            <Kpi label={t('segments.rfm.revenue')} value={shortFen(f, totalFen)} note={t('segments.rfm.revenueNote')} testId="rfm-revenue" />
             {summary.data.classes.slice(0, 2).map((c) => (
               <Kpi key={c.key} label={t(`segments.class.${c.key}`)} value={f.number(c.customers)} note={t('segments.rfm.ofCustomers', { share: f.percent(c.share) })} />
             ))}
@@ -163,7 +165,7 @@ function Heatmap({ cells, f, onPick }: { cells: GridCell[]; f: Format; onPick: (
   const option = useMemo(() => {
     const max = Math.max(1, ...cells.map((c) => c.customers));
     return {
-      grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
+      grid: { left: 36, right: 16, top: 8, bottom: 56, containLabel: true },
       tooltip: {
         formatter: (p: { dataIndex: number }) => {
           const c = cells[p.dataIndex]!;
@@ -178,7 +180,7 @@ function Heatmap({ cells, f, onPick }: { cells: GridCell[]; f: Format; onPick: (
         data: ['1', '2', '3', '4', '5'],
         splitArea: { show: true },
       },
-      yAxis: { type: 'category', name: t('segments.rfm.rAxis'), nameLocation: 'middle', nameGap: 28, data: ['1', '2', '3', '4', '5'], splitArea: { show: true } },
+      yAxis: { type: 'category', name: t('segments.rfm.rAxis'), nameLocation: 'middle', nameGap: 24, nameRotate: 90, data: ['1', '2', '3', '4', '5'], splitArea: { show: true } },
       visualMap: {
         min: 0,
         max,
@@ -309,7 +311,7 @@ function NamedSegments({ summary, totalFen }: { summary: RfmSummary; totalFen: n
         <span className="muted small">{t('segments.rfm.namedNote')}</span>
       </div>
       <div className="table-wrap">
-        <table className="table table-compact" data-testid="rfm-segments">
+        <table className="table table-compact seg-named" data-testid="rfm-segments">
           <thead>
             <tr>
               <th>{t('segments.rfm.segment')}</th>
@@ -369,7 +371,11 @@ function Matrix({ m }: { m: ValueMatrix }) {
         </span>
       </div>
       <div className="seg-matrix-wrap">
-        <div className="seg-matrix-y muted small">{t('segments.matrix.potential')} ↑</div>
+        <div className="seg-matrix-y muted small">
+          <span>{t('segments.matrix.high')}</span>
+          <span className="seg-matrix-axis">{t('segments.matrix.potential')}</span>
+          <span>{t('segments.matrix.low')}</span>
+        </div>
         <div className="seg-matrix" data-testid="value-matrix">
           {order.map((k) => {
             const q = by.get(k);
@@ -381,14 +387,18 @@ function Matrix({ m }: { m: ValueMatrix }) {
                 </div>
                 <div className="muted small">{t('segments.rfm.ofCustomers', { share: f.percent(total > 0 ? (q?.customers ?? 0) / total : 0) })}</div>
                 <div className="small">
-                  {t('segments.matrix.values', { current: compactFen(f, q?.currentValueFen ?? 0), potential: compactFen(f, q?.potentialValueFen ?? 0) })}
+                  {t('segments.matrix.values', { current: shortFen(f, q?.currentValueFen ?? 0), potential: shortFen(f, q?.potentialValueFen ?? 0) })}
                 </div>
                 <div className="muted small seg-quadrant-hint">{t(`segments.quadrantHint.${k}`)}</div>
               </Link>
             );
           })}
         </div>
-        <div className="seg-matrix-x muted small">{t('segments.matrix.current')} →</div>
+        <div className="seg-matrix-x muted small">
+          <span>{t('segments.matrix.low')}</span>
+          <span className="seg-matrix-axis">{t('segments.matrix.current')}</span>
+          <span>{t('segments.matrix.high')}</span>
+        </div>
       </div>
       <p className="muted small seg-para">{t('segments.matrix.proxy')}</p>
     </section>

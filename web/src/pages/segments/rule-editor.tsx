@@ -121,7 +121,7 @@ function Issues({ list: items }: { list: string[] }) {
 
 /** One condition: its kind and the fields of that kind, inline. */
 function CondEditor({ cond, onChange, onRemove, errors }: { cond: Cond; onChange: (c: Cond) => void; onRemove: () => void; errors: string[] | undefined }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const v = cond.v;
   const set = (k: string) => (e: { target: { value: string } }) => onChange({ ...cond, v: { ...v, [k]: e.target.value } });
   const text = (k: string, label: string, placeholder?: string, wide = false) => (
@@ -286,7 +286,7 @@ function CondEditor({ cond, onChange, onRemove, errors }: { cond: Cond; onChange
       fields = checks(
         'months',
         Array.from({ length: 12 }, (_, i) => String(i + 1)),
-        (o) => t('segments.builder.month', { m: o }),
+        (o) => new Intl.DateTimeFormat(i18n.language, { month: 'short' }).format(new Date(2020, Number(o) - 1, 15)),
         t('segments.builder.field.months'),
       );
       break;
