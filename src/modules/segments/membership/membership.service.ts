@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { query, queryOne, type Db } from '../../../platform/db/database.js';
 import { publishMany } from '../../../platform/events/event-bus.js';
-import { audienceSql, type CompileContext } from '../rules/rule.compiler.js';
+import { audienceSettings, audienceSql, type CompileContext } from '../rules/rule.compiler.js';
 import { dependenciesOf, parseRuleDefinition, type RuleDependency } from '../rules/rule.schema.js';
 
 export const SEGMENT_ENTERED = 'segments.customer.entered';
@@ -165,6 +165,7 @@ export class MembershipService {
     return this.db.transaction(async (tx) => {
       const seg = await queryOne<SegmentRow>(tx, sql`select id, code, kind, definition, active from segments.segments where id = ${segmentId} for update`);
       if (!seg) return undefined;
+      await audienceSettings(tx);
       const target = this.audienceOf(seg, ctx);
       const { entered, exited } = target ? await this.apply(tx, seg, target, at, opts.reason ?? 'refresh') : { entered: [], exited: [] };
       const row = await queryOne<{ size: number }>(

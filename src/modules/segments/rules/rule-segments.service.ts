@@ -4,7 +4,7 @@ import { conflict, invalid, notFound, type FieldIssue } from '../../../platform/
 import { newId } from '../../../platform/ids.js';
 import { normalisePhone, type CustomerSummary } from '../../customers/index.js';
 import type { MembershipService, RefreshResult } from '../membership/membership.service.js';
-import { audienceSql } from './rule.compiler.js';
+import { audienceSettings, audienceSql } from './rule.compiler.js';
 import { ruleDefinitionOrThrow, type RuleDefinition } from './rule.schema.js';
 
 /** What the segments module asks of the customers module: profiles to show, and who holds identifiers. */
@@ -102,11 +102,14 @@ export class RuleSegmentsService {
   ): Promise<{ count: number; sample: string[]; asOf: Date }> {
     const definition = await this.definitionOf(input);
     const ctx = await this.membership.context(opts.asOf);
-    const row = await queryOne<{ n: number | string; sample: string[] | null }>(
-      this.db,
-      sql`with a as materialized (${audienceSql(definition, ctx)})
-          select (select count(*) from a) as n, (select array_agg(s.id::text order by s.id) from (select id from a order by id limit ${opts.sample ?? SAMPLE_SIZE}) s) as sample`,
-    );
+    const row = await this.db.transaction(async (tx) => {
+      await audienceSettings(tx);
+      return queryOne<{ n: number | string; sample: string[] | null }>(
+        tx,
+        sql`with a as materialized (${audienceSql(definition, ctx)})
+            select (select count(*) from a) as n, (select array_agg(s.id::text order by s.id) from (select id from a order by id limit ${opts.sample ?? SAMPLE_SIZE}) s) as sample`,
+      );
+    });
     return { count: Number(row?.n ?? 0), sample: row?.sample ?? [], asOf: ctx.asOf };
   }
 
@@ -194,7 +197,10 @@ export class RuleSegmentsService {
     const ctx = await this.membership.context(asOf);
     const target = this.membership.audienceOf(seg, ctx);
     if (!target) return { segment: seg, count: seg.size, stored: seg.size };
-    const row = await queryOne<{ n: number | string }>(this.db, sql`select count(*) as n from (${target}) a`);
+    const row = await this.db.transaction(async (tx) => {
+      await audienceSettings(tx);
+      return queryOne<{ n: number | string }>(tx, sql`select count(*) as n from (${target}) a`);
+    });
     return { segment: seg, count: Number(row?.n ?? 0), stored: seg.size };
   }
 
