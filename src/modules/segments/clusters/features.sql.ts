@@ -14,8 +14,13 @@ const endOf = (asOf: string, timeZone: string) => sql`((${asOf}::date + 1)::time
 /** A line's category for the price reference: the top level of its product's category path; '' when the catalog has none. */
 const CATEGORY = sql`coalesce(l.category_path[1], '')`;
 
-/** Lines of non-cancelled orders with a positive quantity and amount, placed before the end of as-of. */
-const PRICED = (end: SQL) => sql`f.status <> 'cancelled' and l.placed_at < ${end} and l.quantity > 0 and l.paid_fen > 0`;
+/**
+ * Lines of non-cancelled orders with a positive quantity and amount, placed before the end of as-of.
+ * line_facts has no order status: an anti-join with the (few) cancelled orders is far cheaper than
+ * joining every line to its order again.
+ */
+const PRICED = (end: SQL) => sql`l.placed_at < ${end} and l.quantity > 0 and l.paid_fen > 0
+  and not exists (select 1 from orders.order_facts f where f.id = l.order_id and f.status = 'cancelled')`;
 
 /**
  * Per category: the median unit price paid (paid ÷ quantity of each line, every buyer's lines,
@@ -27,7 +32,7 @@ export function categoryStatsSql(asOf: string, timeZone: string): SQL {
     select ${CATEGORY} as category,
            percentile_cont(0.5) within group (order by l.paid_fen::float8 / l.quantity) as median_unit_fen,
            sum(l.paid_fen)::float8 as spend_fen
-    from orders.line_facts l join orders.order_facts f on f.id = l.order_id
+    from orders.line_facts l
     where ${PRICED(endOf(asOf, timeZone))}
     group by 1`;
 }
@@ -82,7 +87,7 @@ export function featuresSql(p: { asOf: string; timeZone: string; categories: Cat
   const medians = sql.param(p.categories.map((c) => c.median_unit_fen));
   const topShares = p.top.length
     ? sql`array[${sql.join(
-        p.top.map((c) => sql`coalesce(sum(l.paid_fen) filter (where m.category = ${c}), 0)::float8`),
+        p.top.map((c) => sql`coalesce(sum(lc.paid_fen) filter (where lc.category = ${c}), 0)::float8`),
         sql`, `,
       )}]`
     : sql`null::float8[]`;
@@ -100,16 +105,21 @@ export function featuresSql(p: { asOf: string; timeZone: string; categories: Cat
       from orders.order_facts f
       where f.status <> 'cancelled' and f.customer_id is not null and f.placed_at < ${end}
       group by f.customer_id
-    ), l as (
-      select l.customer_id,
-             sum(l.paid_fen)::float8 as paid_fen,
-             -- numeric: an exact sum, so a parallel plan's order of adding cannot change the last bits (same data, same result)
-             sum(l.quantity * m.median_unit_fen::numeric)::float8 as at_median_fen,
-             ${topShares} as top_fen
-      from orders.line_facts l join orders.order_facts f on f.id = l.order_id
-      join unnest(${cats}::text[], ${medians}::float8[]) as m(category, median_unit_fen) on m.category = ${CATEGORY}
+    ), lc as (
+      -- Lines summed per customer and category first; the category's median then multiplies a sum of quantities
+      -- (Σ quantity × median = median × Σ quantity), so the reference table meets a few rows per customer, not every line.
+      select l.customer_id, ${CATEGORY} as category, sum(l.quantity) as quantity, sum(l.paid_fen) as paid_fen
+      from orders.line_facts l
       where ${PRICED(end)} and l.customer_id is not null
-      group by l.customer_id
+      group by 1, 2
+    ), l as (
+      select lc.customer_id,
+             sum(lc.paid_fen)::float8 as paid_fen,
+             -- numeric: an exact sum, so a parallel plan's order of adding cannot change the last bits (same data, same result)
+             sum(lc.quantity * m.median_unit_fen::numeric)::float8 as at_median_fen,
+             ${topShares} as top_fen
+      from lc join unnest(${cats}::text[], ${medians}::float8[]) as m(category, median_unit_fen) on m.category = lc.category
+      group by lc.customer_id
     ), s as (
       select customer_id, count(*) as shares from activity.event_facts
       where type = 'share' and customer_id is not null and occurred_at < ${end}
