@@ -251,4 +251,13 @@ describe('clustering customers by behaviour', () => {
     expect((await run({ k: 2 }, reader)).statusCode).toBe(403);
     expect((await get(`/api/v1/segments/clusters/customers/00000000-0000-7000-8000-000000000000`)).json().error.code).toBe('segments.customer_not_clustered');
   });
+
+  it('documents the routes in the OpenAPI description', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const post = doc.paths['/api/v1/segments/clusters/runs'].post;
+    expect(Object.keys(post.requestBody.content['application/json'].schema.properties).sort()).toEqual(['asOf', 'k', 'kRange', 'sample', 'seed']);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/segments/clusters/latest', '/api/v1/segments/clusters/runs/{runId}', '/api/v1/segments/clusters/customers/{customerId}']),
+    );
+  });
 });
