@@ -55,5 +55,9 @@ describe('kemai rfm --from FILE', () => {
     expect(opt.stderr).toContain('--window-days');
     const col = kemai('rfm', '--from', path.join(tmp, 'p.csv'), '--customer-col', 'who', '--date-col', 'day', '--amount-col', 'paid');
     expect(col.stderr).toContain('line 2: no column who');
+    fs.writeFileSync(path.join(tmp, 'long.csv'), 'user,day,paid\nu1,2026-03-01,100\nu2,2026-03-02,5,extra\n');
+    const long = kemai('rfm', '--from', path.join(tmp, 'long.csv'), '--customer-col', 'user', '--date-col', 'day', '--amount-col', 'paid');
+    expect(long.status).toBe(1);
+    expect(long.stderr).toContain('got 4 on line 3');
   });
 });

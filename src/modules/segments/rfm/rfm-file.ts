@@ -83,15 +83,28 @@ async function* records(file: string): AsyncGenerator<Record<string, unknown>> {
     for await (const text of readline.createInterface({ input: open(), crlfDelay: Infinity })) {
       line++;
       if (!text.trim()) continue;
+      let value: unknown;
       try {
-        yield JSON.parse(text) as Record<string, unknown>;
+        value = JSON.parse(text);
       } catch {
-        throw new RfmFileError(`line ${line}: not a JSON object`);
+        value = undefined;
       }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RfmFileError(`line ${line}: not a JSON object`);
+      yield value as Record<string, unknown>;
     }
     return;
   }
   yield* open().pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: false })) as AsyncIterable<Record<string, unknown>>;
+}
+
+/** Parser errors (a quote left open, a row with more fields than the header) as file errors with their line. */
+async function* readable(rows: AsyncGenerator<Record<string, unknown>>): AsyncGenerator<Record<string, unknown>> {
+  try {
+    yield* rows;
+  } catch (e) {
+    if (e instanceof RfmFileError) throw e;
+    throw new RfmFileError((e as Error).message);
+  }
 }
 
 interface Acc {
@@ -112,7 +125,8 @@ export async function rfmFromFile(file: string, o: RfmFileOptions): Promise<RfmF
     const v = r[col];
     return v === null || v === undefined ? '' : String(v);
   };
-  for await (const r of records(file)) {
+  const rows = records(file);
+  for await (const r of readable(rows)) {
     rowsRead++;
     const line = rowsRead + 1;
     if (o.skip?.some((s) => s.pattern.test(cell(r, s.column, line)))) {
