@@ -112,6 +112,11 @@ describe.skipIf(skipReason)('segments console in a browser', () => {
     expect(await page.locator('[data-class=high_value]').innerText()).toContain('配备专属客户经理');
     const matrix = await get<{ quadrants: Array<{ key: string; customers: number }> }>('/api/v1/segments/value-matrix');
     for (const q of matrix.quadrants) expect(n(await page.getByTestId(`quadrant-count-${q.key}`).innerText()), q.key).toBe(q.customers);
+    // Until a cell is clicked, the fullest one lists its customers (the preview of r = R and f = F).
+    const fullest = grid.cells.reduce((a, b) => (b.customers > a.customers ? b : a));
+    await page.getByTestId('rfm-cell').locator('h2', { hasText: `R ${fullest.r} · F ${fullest.f}` }).waitFor();
+    await page.getByTestId('customer-sample').waitFor();
+    expect(await page.getByTestId('customer-sample').locator('li').count()).toBe(Math.min(10, fullest.customers));
     await shot('segments-rfm-zh');
   });
 
@@ -227,7 +232,9 @@ describe.skipIf(skipReason)('segments console in a browser', () => {
     await page.goto(`${base}/segments`);
     await page.getByTestId('segment-list').waitFor();
     await shot('segments-list-en');
+  }, 120_000);
 
+  it('fits a tablet', async () => {
     await page.setViewportSize({ width: 768, height: 1024 });
     for (const path of ['/segments/rfm', '/segments/builder', '/segments/clusters', '/segments']) {
       await page.goto(`${base}${path}`);
@@ -238,7 +245,7 @@ describe.skipIf(skipReason)('segments console in a browser', () => {
     }
     await page.setViewportSize({ width: 1366, height: 900 });
     await page.getByRole('button', { name: '中文' }).click();
-  });
+  }, 120_000);
 
   it('shows an analyst the figures without the run buttons; members come masked', async () => {
     await page.getByRole('button', { name: '退出登录' }).click();

@@ -11,6 +11,7 @@ import { Field } from '../settings/dialog';
 import { CustomerSample } from './customer-sample';
 import { GroupEditor, type NodeErrors } from './rule-editor';
 import { countConds, newCond, newGroup, nodeOfPath, toRule, type Group } from './rule-model';
+import { BackToList } from './seg-parts';
 import './segments.css';
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
@@ -94,10 +95,7 @@ export function SegmentBuilderPage() {
 
   return (
     <div className="page seg-page">
-      <Link to="/segments" className="back-link">
-        <Icon name="back" size={16} />
-        {t('segments.list.title')}
-      </Link>
+      <BackToList />
       <div className="page-head">
         <div>
           <h1>{t('segments.builder.title')}</h1>

@@ -1,13 +1,13 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { isApiError } from '../../api/api-client';
 import { useLatestClusters, useRunClusters, type ClusterRun } from '../../api/segments.api';
 import { can, useMe } from '../../auth/session';
 import { useFormat, type Format } from '../../format/format';
 import { Chart } from '../../components/chart';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { CLUSTER_COLORS as PALETTE, clusterName, decimal, featureName } from './segment-words';
+import { Kpi, RunForm } from './seg-parts';
 import './segments.css';
 
 /** Clusters: run k-means (k chosen or by silhouette, a seed), then each cluster's profile, size and what sets it apart. */
@@ -37,7 +37,7 @@ export function ClustersPage() {
           </p>
         </div>
       </div>
-      {can(me, 'segments:admin') ? <RunForm /> : null}
+      {can(me, 'segments:admin') ? <ClusterRunForm /> : null}
       {latest.isPending ? (
         <Loading />
       ) : latest.isError ? (
@@ -57,51 +57,46 @@ export function ClustersPage() {
   );
 }
 
-function RunForm() {
+function ClusterRunForm() {
   const { t } = useTranslation();
   const runs = useRunClusters();
   const [mode, setMode] = useState<'auto' | 'k'>('auto');
   const [k, setK] = useState('5');
   const [seed, setSeed] = useState('');
-  const issues = isApiError(runs.error) ? (runs.error.body.details?.issues ?? []) : [];
   return (
-    <section className="card">
-      <form
-        className="seg-inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const s = seed.trim() === '' ? undefined : Number(seed);
-          runs.mutate({ ...(mode === 'k' ? { k: Number(k) } : {}), ...(s !== undefined ? { seed: s } : {}) });
-        }}
-      >
-        <label className="field settings-field">
-          <span>{t('segments.clusters.k')}</span>
-          <select name="kMode" value={mode} onChange={(e) => setMode(e.target.value as 'auto' | 'k')}>
-            <option value="auto">{t('segments.clusters.auto')}</option>
-            <option value="k">{t('segments.clusters.chosen')}</option>
-          </select>
-        </label>
-        {mode === 'k' ? (
-          <label className="field settings-field seg-narrow">
-            <span>{t('segments.clusters.kValue')}</span>
-            <input name="k" inputMode="numeric" value={k} onChange={(e) => setK(e.target.value)} />
+    <RunForm
+      onSubmit={() => {
+        const s = seed.trim() === '' ? undefined : Number(seed);
+        runs.mutate({ ...(mode === 'k' ? { k: Number(k) } : {}), ...(s !== undefined ? { seed: s } : {}) });
+      }}
+      busy={runs.isPending}
+      label={t('segments.clusters.run')}
+      busyLabel={t('segments.clusters.running')}
+      note={t('segments.clusters.runNote')}
+      testId="cluster-run-button"
+      error={runs.error}
+      fields={
+        <>
+          <label className="field settings-field">
+            <span>{t('segments.clusters.k')}</span>
+            <select name="kMode" value={mode} onChange={(e) => setMode(e.target.value as 'auto' | 'k')}>
+              <option value="auto">{t('segments.clusters.auto')}</option>
+              <option value="k">{t('segments.clusters.chosen')}</option>
+            </select>
           </label>
-        ) : null}
-        <label className="field settings-field seg-narrow">
-          <span>{t('segments.clusters.seed')}</span>
-          <input name="seed" inputMode="numeric" value={seed} placeholder={t('segments.clusters.seedDefault')} onChange={(e) => setSeed(e.target.value)} />
-        </label>
-        <button type="submit" className="btn btn-primary" disabled={runs.isPending} data-testid="cluster-run-button">
-          {runs.isPending ? t('segments.clusters.running') : t('segments.clusters.run')}
-        </button>
-        <span className="muted small seg-form-note">{t('segments.clusters.runNote')}</span>
-      </form>
-      {runs.isError ? (
-        <div className="form-error" role="alert">
-          {issues.length ? issues.map((i) => `${i.path}: ${i.message}`).join('; ') : runs.error.message}
-        </div>
-      ) : null}
-    </section>
+          {mode === 'k' ? (
+            <label className="field settings-field seg-narrow">
+              <span>{t('segments.clusters.kValue')}</span>
+              <input name="k" inputMode="numeric" value={k} onChange={(e) => setK(e.target.value)} />
+            </label>
+          ) : null}
+          <label className="field settings-field seg-narrow">
+            <span>{t('segments.clusters.seed')}</span>
+            <input name="seed" inputMode="numeric" value={seed} placeholder={t('segments.clusters.seedDefault')} onChange={(e) => setSeed(e.target.value)} />
+          </label>
+        </>
+      }
+    />
   );
 }
 
@@ -188,16 +183,6 @@ function Profiles({ run }: { run: ClusterRun }) {
         ))}
       </div>
     </>
-  );
-}
-
-function Kpi({ label, value, note }: { label: string; value: string; note?: string }) {
-  return (
-    <div className="kpi">
-      <div className="kpi-label">{label}</div>
-      <div className="kpi-value">{value}</div>
-      {note ? <div className="kpi-note">{note}</div> : null}
-    </div>
   );
 }
 

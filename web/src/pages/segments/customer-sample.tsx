@@ -5,9 +5,10 @@ import { useFormat } from '../../format/format';
 import { Empty } from '../../components/states';
 
 /** A few customers as the API shows them (masked without pii:read), each linking to the 360. */
-export function CustomerSample({ sample, count }: { sample: SegmentCustomer[]; count: number }) {
+export function CustomerSample({ sample: all, count, limit }: { sample: SegmentCustomer[]; count: number; limit?: number }) {
   const { t } = useTranslation();
   const f = useFormat();
+  const sample = limit === undefined ? all : all.slice(0, limit);
   if (sample.length === 0) return <Empty title={t('segments.sample.none')} />;
   return (
     <>

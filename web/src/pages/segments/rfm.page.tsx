@@ -13,13 +13,13 @@ import {
   type RfmSummary,
   type ValueMatrix,
 } from '../../api/segments.api';
-import { isApiError } from '../../api/api-client';
 import { can, useMe } from '../../auth/session';
 import { useFormat, type Format } from '../../format/format';
 import { Chart } from '../../components/chart';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { compactFen, decimal, fen, shortFen } from './segment-words';
 import { CustomerSample } from './customer-sample';
+import { Kpi, RunForm } from './seg-parts';
 import './segments.css';
 
 /** RFM: run the scoring, the R×F heatmap, the four value classes with their care, the 11 named segments, the value matrix. */
@@ -48,7 +48,7 @@ export function RfmPage() {
         </div>
       </div>
 
-      {can(me, 'segments:admin') ? <RunForm /> : null}
+      {can(me, 'segments:admin') ? <RfmRunForm /> : null}
 
       {summary.isPending || grid.isPending ? (
         <Loading />
@@ -110,53 +110,36 @@ export function runText(t: (k: string, o?: Record<string, unknown>) => string, f
   });
 }
 
-function Kpi({ label, value, note, testId }: { label: string; value: string; note?: string; testId?: string }) {
-  return (
-    <div className="kpi">
-      <div className="kpi-label">{label}</div>
-      <div className="kpi-value" data-testid={testId}>
-        {value}
-      </div>
-      {note ? <div className="kpi-note">{note}</div> : null}
-    </div>
-  );
-}
-
-function RunForm() {
+function RfmRunForm() {
   const { t } = useTranslation();
   const run = useRunRfm();
   const [asOf, setAsOf] = useState('');
   const [windowDays, setWindowDays] = useState('');
-  const issues = isApiError(run.error) ? run.error.body.details?.issues : undefined;
   return (
-    <section className="card">
-      <form
-        className="seg-inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const days = windowDays.trim() === '' ? undefined : Number(windowDays);
-          run.mutate({ ...(asOf ? { asOf } : {}), ...(days !== undefined ? { windowDays: days } : {}) });
-        }}
-      >
-        <label className="field settings-field">
-          <span>{t('segments.rfm.asOf')}</span>
-          <input type="date" name="asOf" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
-        </label>
-        <label className="field settings-field">
-          <span>{t('segments.rfm.window')}</span>
-          <input name="windowDays" inputMode="numeric" placeholder={t('segments.rfm.allHistory')} value={windowDays} onChange={(e) => setWindowDays(e.target.value)} />
-        </label>
-        <button type="submit" className="btn btn-primary" disabled={run.isPending} data-testid="rfm-run-button">
-          {run.isPending ? t('segments.rfm.running') : t('segments.rfm.run')}
-        </button>
-        <span className="muted small seg-form-note">{t('segments.rfm.runNote')}</span>
-      </form>
-      {run.isError ? (
-        <div className="form-error" role="alert">
-          {issues?.length ? issues.map((i) => `${i.path}: ${i.message}`).join('; ') : run.error.message}
-        </div>
-      ) : null}
-    </section>
+    <RunForm
+      onSubmit={() => {
+        const days = windowDays.trim() === '' ? undefined : Number(windowDays);
+        run.mutate({ ...(asOf ? { asOf } : {}), ...(days !== undefined ? { windowDays: days } : {}) });
+      }}
+      busy={run.isPending}
+      label={t('segments.rfm.run')}
+      busyLabel={t('segments.rfm.running')}
+      note={t('segments.rfm.runNote')}
+      testId="rfm-run-button"
+      error={run.error}
+      fields={
+        <>
+          <label className="field settings-field">
+            <span>{t('segments.rfm.asOf')}</span>
+            <input type="date" name="asOf" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
+          </label>
+          <label className="field settings-field">
+            <span>{t('segments.rfm.window')}</span>
+            <input name="windowDays" inputMode="numeric" placeholder={t('segments.rfm.allHistory')} value={windowDays} onChange={(e) => setWindowDays(e.target.value)} />
+          </label>
+        </>
+      }
+    />
   );
 }
 
@@ -237,7 +220,7 @@ function CellSample({ cell }: { cell: GridCell | null }) {
       ) : sample.isError ? (
         <ErrorState error={sample.error} />
       ) : (
-        <CustomerSample sample={sample.data.sample} count={sample.data.count} />
+        <CustomerSample sample={sample.data.sample} count={sample.data.count} limit={10} />
       )}
     </section>
   );

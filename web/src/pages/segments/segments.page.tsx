@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { exportUrl, useMembers, useRefreshSegment, useSegment, useSegments, useSizeHistory, type Segment, type SegmentKind, type SizePoint } from '../../api/segments.api';
+import { exportUrl, useMembers, useRefreshSegment, useSegment, useSegments, useSizeHistory, type Members, type Segment, type SegmentKind, type SizePoint } from '../../api/segments.api';
+import { DataTable, useListParams, type Column } from '../../components/data-table';
 import { can, useMe } from '../../auth/session';
 import { useFormat, type Format } from '../../format/format';
 import { Chart } from '../../components/chart';
@@ -9,6 +10,7 @@ import { Icon } from '../../components/icons';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { describeRule } from './rule-model';
 import { segmentName } from './segment-words';
+import { BackToList, Kpi } from './seg-parts';
 import './segments.css';
 
 const KINDS: SegmentKind[] = ['rule', 'static', 'rfm', 'value', 'cluster'];
@@ -105,9 +107,18 @@ export function SegmentDetailPage() {
   const segment = useSegment(code);
   const history = useSizeHistory(code);
   const refresh = useRefreshSegment(code);
-  const [page, setPage] = useState(1);
-  const pageSize = 25;
-  const members = useMembers(code, page, pageSize);
+  const list = useListParams({ pageSize: 25 });
+  const members = useMembers(code, list.page, list.pageSize);
+  const memberColumns: Array<Column<Members['items'][number]>> = [
+    {
+      header: t('segments.detail.customer'),
+      cell: (m) => <Link to={`/customers/${m.customer.id}`}>{m.customer.name ?? <span className="muted">{t('segments.sample.noName')}</span>}</Link>,
+    },
+    { header: t('segments.detail.phone'), cell: (m) => f.phone(m.customer.phone), className: 'mono nowrap' },
+    { header: t('segments.detail.city'), cell: (m) => m.customer.city ?? '—', hideNarrow: true },
+    { header: t('segments.detail.memberNo'), cell: (m) => m.customer.memberNo ?? '—', className: 'mono', hideNarrow: true },
+    { header: t('segments.detail.enteredAt'), cell: (m) => f.dateTime(m.enteredAt), className: 'nowrap' },
+  ];
 
   if (segment.isPending) return <Loading />;
   if (segment.isError) return <ErrorState error={segment.error} onRetry={() => void segment.refetch()} />;
@@ -116,10 +127,7 @@ export function SegmentDetailPage() {
 
   return (
     <div className="page seg-page">
-      <Link to="/segments" className="back-link">
-        <Icon name="back" size={16} />
-        {t('segments.list.title')}
-      </Link>
+      <BackToList />
       <div className="page-head">
         <div>
           <h1 data-testid="segment-name">{segmentName(t, s)}</h1>
@@ -149,21 +157,9 @@ export function SegmentDetailPage() {
       {refresh.isError ? <ErrorState error={refresh.error} /> : null}
 
       <section className="kpis">
-        <div className="kpi">
-          <div className="kpi-label">{t('segments.list.size')}</div>
-          <div className="kpi-value" data-testid="segment-size">
-            {f.number(s.size)}
-          </div>
-        </div>
-        <div className="kpi">
-          <div className="kpi-label">{t('segments.list.refreshedAt')}</div>
-          <div className="kpi-value seg-kpi-small">{f.dateTime(s.refreshedAt)}</div>
-        </div>
-        <div className="kpi">
-          <div className="kpi-label">{t('segments.list.createdBy')}</div>
-          <div className="kpi-value seg-kpi-small">{actorName(s.createdBy)}</div>
-          <div className="kpi-note">{f.dateTime(s.createdAt)}</div>
-        </div>
+        <Kpi label={t('segments.list.size')} value={f.number(s.size)} testId="segment-size" />
+        <Kpi label={t('segments.list.refreshedAt')} value={f.dateTime(s.refreshedAt)} small />
+        <Kpi label={t('segments.list.createdBy')} value={actorName(s.createdBy)} note={f.dateTime(s.createdAt)} small />
       </section>
 
       <div className="grid-2 grid-wide-left">
@@ -195,59 +191,18 @@ export function SegmentDetailPage() {
           <h2>{t('segments.detail.members')}</h2>
           {members.data ? <span className="muted small">{t('segments.detail.membersTotal', { total: f.number(members.data.total) })}</span> : null}
         </div>
-        {members.isPending ? (
-          <Loading />
-        ) : members.isError ? (
-          <ErrorState error={members.error} onRetry={() => void members.refetch()} />
-        ) : members.data.items.length === 0 ? (
-          <Empty title={t('segments.detail.noMembers')} />
-        ) : (
-          <>
-            <div className="table-wrap">
-              <table className="table" data-testid="segment-members">
-                <thead>
-                  <tr>
-                    <th>{t('segments.detail.customer')}</th>
-                    <th>{t('segments.detail.phone')}</th>
-                    <th className="hide-narrow">{t('segments.detail.city')}</th>
-                    <th className="hide-narrow">{t('segments.detail.memberNo')}</th>
-                    <th>{t('segments.detail.enteredAt')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {members.data.items.map((m) => (
-                    <tr key={m.customer.id}>
-                      <td>
-                        <Link to={`/customers/${m.customer.id}`}>{m.customer.name ?? <span className="muted">{t('segments.sample.noName')}</span>}</Link>
-                      </td>
-                      <td className="mono nowrap">{f.phone(m.customer.phone)}</td>
-                      <td className="hide-narrow">{m.customer.city ?? '—'}</td>
-                      <td className="hide-narrow mono">{m.customer.memberNo ?? '—'}</td>
-                      <td className="nowrap">{f.dateTime(m.enteredAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <nav className="pager" aria-label={t('list.pages')}>
-              <span className="muted small">
-                {t('list.range', {
-                  from: (page - 1) * pageSize + 1,
-                  to: (page - 1) * pageSize + members.data.items.length,
-                  total: members.data.total,
-                })}
-              </span>
-              <span className="pager-buttons">
-                <button type="button" className="btn" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                  {t('list.previous')}
-                </button>
-                <button type="button" className="btn" disabled={page * pageSize >= members.data.total} onClick={() => setPage(page + 1)}>
-                  {t('list.next')}
-                </button>
-              </span>
-            </nav>
-          </>
-        )}
+        <div data-testid="segment-members">
+          <DataTable
+            columns={memberColumns}
+            rows={members.data?.items}
+            total={members.data?.total}
+            state={members}
+            list={list}
+            rowKey={(m) => m.customer.id}
+            empty={{ title: t('segments.detail.noMembers') }}
+            caption={t('segments.detail.members')}
+          />
+        </div>
       </section>
     </div>
   );
