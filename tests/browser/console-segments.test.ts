@@ -153,7 +153,7 @@ describe.skipIf(skipReason)('segments console in a browser', () => {
     await page.getByTestId('rule-root').locator('> .seg-group-foot [data-testid=add-condition]').selectOption('purchase');
     const third = page.getByTestId('rule-condition').nth(2);
     await third.locator('input[name=days]').fill('0');
-    await third.locator('.seg-issues').filter({ hasText: 'days must be ≥ 1' }).waitFor();
+    await third.locator('.seg-issues').filter({ hasText: '最近：不能小于 1' }).waitFor();
     expect(await page.getByTestId('live-error').innerText()).toBe('请修改标红的条件。');
     await third.getByRole('button', { name: '删除条件' }).click();
     await page.getByTestId('live-count').filter({ hasText: new RegExp(`^${new Intl.NumberFormat('zh-CN').format(expected.count)}$`) }).waitFor();
@@ -178,7 +178,7 @@ describe.skipIf(skipReason)('segments console in a browser', () => {
     await shot('segments-list-zh');
   });
 
-  it('refuses a static list whose lines name nobody, by line', async () => {
+  it('refuses a static list whose lines name nobody, by line, in the reader\'s language', async () => {
     await page.goto(`${base}/segments/builder`);
     await page.getByTestId('static-list').waitFor();
     await page.locator('input[name=staticName]').fill('活动名单');
@@ -187,8 +187,8 @@ describe.skipIf(skipReason)('segments console in a browser', () => {
     await page.getByTestId('static-save').click();
     await page.getByTestId('static-errors').waitFor();
     expect(await page.getByTestId('static-errors').locator('li').allTextContents()).toEqual([
-      expect.stringMatching(/^line 1: /),
-      expect.stringMatching(/^line 2: /),
+      '第 1 行：没有使用此手机号的客户',
+      '第 2 行：没有使用此手机号的客户',
     ]);
   });
 

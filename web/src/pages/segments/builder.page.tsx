@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -12,6 +13,7 @@ import { CustomerSample } from './customer-sample';
 import { GroupEditor, type NodeErrors } from './rule-editor';
 import { countConds, newCond, newGroup, nodeOfPath, toRule, type Group } from './rule-model';
 import { BackToList } from './seg-parts';
+import { lineIssue, ruleIssue } from './segment-words';
 import './segments.css';
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
@@ -36,13 +38,13 @@ function codeOf(name: string): string {
 }
 
 /** Issue paths of a refusal → messages next to the node they name; what names no node stays for the panel. */
-function issuesByNode(error: unknown, paths: Array<{ path: string; id: string }>): { nodes: NodeErrors; rest: string[] } {
+function issuesByNode(t: TFunction, error: unknown, paths: Array<{ path: string; id: string }>): { nodes: NodeErrors; rest: string[] } {
   const nodes: NodeErrors = {};
   const rest: string[] = [];
   if (!isApiError(error)) return { nodes, rest };
   for (const i of error.body.details?.issues ?? []) {
     const id = nodeOfPath(paths, i.path);
-    const message = i.message.replace(/^rule(\.[a-z]+\[\d+\]|\.not)*\.?\s*/, '').trim() || i.message;
+    const message = ruleIssue(t, i.message.replace(/^rule(\.[a-z]+\[\d+\]|\.not)*\.?\s*/, '').trim() || i.message);
     if (id) (nodes[id] ??= []).push(message);
     else rest.push(i.message);
   }
@@ -76,8 +78,8 @@ export function SegmentBuilderPage() {
     staleTime: 30_000,
   });
   const fresh = debounced === json && !live.isFetching;
-  const errors = live.isError && fresh ? issuesByNode(live.error, paths) : { nodes: {}, rest: [] };
-  const saveErrors = create.isError ? issuesByNode(create.error, paths) : { nodes: {}, rest: [] };
+  const errors = live.isError && fresh ? issuesByNode(t, live.error, paths) : { nodes: {}, rest: [] };
+  const saveErrors = create.isError ? issuesByNode(t, create.error, paths) : { nodes: {}, rest: [] };
   const shownCode = codeTouched ? code : codeOf(name);
 
   const codeError = tried && !CODE.test(shownCode) ? t('segments.builder.codeInvalid') : isApiError(create.error, 409) ? t('segments.builder.codeTaken') : undefined;
@@ -253,7 +255,7 @@ function StaticList() {
             <strong>{t('segments.static.refused', { count: lineIssues.length, n: f.number(lineIssues.length) })}</strong>
             <ul className="seg-line-issues">
               {lineIssues.slice(0, 50).map((i) => (
-                <li key={i.path}>{i.message}</li>
+                <li key={i.path}>{lineIssue(t, i.message)}</li>
               ))}
             </ul>
             {lineIssues.length > 50 ? <div>{t('segments.static.moreLines', { n: f.number(lineIssues.length - 50) })}</div> : null}

@@ -48,3 +48,51 @@ export function segmentName(t: TFunction, s: Pick<Segment, 'kind' | 'name' | 'de
 
 /** The charts' series colours (components/echarts-chart.tsx), for the legend dots drawn outside a chart without loading ECharts. */
 export const CLUSTER_COLORS = ['#0f766e', '#f59e0b', '#6366f1', '#ec4899', '#0ea5e9', '#84cc16', '#a855f7', '#64748b'];
+
+/** The API's rule refusals (English, for API callers) in the reader's language; an unknown one as the API said it. */
+const RULE_ISSUES: Array<[RegExp, string]> = [
+  [/^must be ≥ (.+)$/, 'min'],
+  [/^must be ≤ (.+)$/, 'max'],
+  [/^must list at least one (?:value|month)$/, 'atLeastOne'],
+  [/^must not be empty$/, 'notEmpty'],
+  [/^must be a number$/, 'number'],
+  [/^must be a whole number$/, 'whole'],
+  [/^is required$/, 'required'],
+  [/^must be an amount in yuan with at most 2 decimals$/, 'money'],
+  [/^give days or from \/ to$/, 'window'],
+  [/^give min or max$/, 'minOrMax'],
+  [/^must be ≥ min$/, 'maxBelowMin'],
+  [/^must be a non-empty list of conditions or groups$/, 'emptyGroup'],
+];
+
+/** `days must be ≥ 1` (the path before it already stripped) → "In the last: must be at least 1". */
+export function ruleIssue(t: TFunction, message: string): string {
+  const m = /^([a-zA-Z]+)(?:\[\d+\])?\s+(.+)$/.exec(message);
+  const field = m?.[1];
+  const rest = m?.[2] ?? message;
+  for (const [re, key] of RULE_ISSUES) {
+    const hit = re.exec(rest);
+    if (!hit) continue;
+    const text = t(`segments.issue.${key}`, { value: hit[1] });
+    if (!field || field === 'all' || field === 'any' || field === 'not') return text;
+    return t('segments.issue.field', { field: t(`segments.builder.field.${field}`, { defaultValue: field }), message: text });
+  }
+  return message;
+}
+
+/** `line 7: no customer has this phone` → "第 7 行：没有使用此手机号的客户". */
+export function lineIssue(t: TFunction, message: string): string {
+  const m = /^line (\d+): (.+)$/.exec(message);
+  if (!m) return message;
+  const [, line, rest] = m;
+  const key = /^no customer has this phone$/.test(rest!)
+    ? 'noPhone'
+    : /^no customer has this id$/.test(rest!)
+      ? 'noId'
+      : /^not a phone number$/.test(rest!)
+        ? 'notPhone'
+        : /is not a customer id$/.test(rest!)
+          ? 'notId'
+          : null;
+  return t('segments.static.line', { line, message: key ? t(`segments.static.reason.${key}`) : rest });
+}
