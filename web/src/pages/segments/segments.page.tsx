@@ -114,9 +114,9 @@ export function SegmentDetailPage() {
       header: t('segments.detail.customer'),
       cell: (m) => <Link to={`/customers/${m.customer.id}`}>{m.customer.name ?? <span className="muted">{t('segments.sample.noName')}</span>}</Link>,
     },
-    { header: t('segments.detail.phone'), cell: (m) => f.phone(m.customer.phone), className: 'mono nowrap' },
+    { header: t('segments.detail.phone'), cell: (m) => <span className="mono">{f.phone(m.customer.phone)}</span>, className: 'nowrap' },
     { header: t('segments.detail.city'), cell: (m) => m.customer.city ?? '—', hideNarrow: true },
-    { header: t('segments.detail.memberNo'), cell: (m) => m.customer.memberNo ?? '—', className: 'mono', hideNarrow: true },
+    { header: t('segments.detail.memberNo'), cell: (m) => <span className="mono">{m.customer.memberNo ?? '—'}</span>, hideNarrow: true },
     { header: t('segments.detail.enteredAt'), cell: (m) => f.dateTime(m.enteredAt), className: 'nowrap' },
   ];
 
