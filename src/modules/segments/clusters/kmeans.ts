@@ -106,6 +106,42 @@ export function seedCentroids(m: Matrix, k: number, random: () => number): Float
   return centroids;
 }
 
+/** Per cluster, its points' count and the sums of their coordinates. */
+function countLabels(m: Matrix, labels: Int32Array, sums: Float64Array, counts: Int32Array): void {
+  const { values, n, d } = m;
+  sums.fill(0);
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i]!;
+    counts[c]!++;
+    const row = i * d;
+    const at = c * d;
+    for (let f = 0; f < d; f++) sums[at + f]! += values[row + f]!;
+  }
+}
+
+/**
+ * Each centroid to the mean of its points; a cluster left empty takes the point farthest from its own
+ * centroid (`distances`: squared, of the last assignment; asked for only when a cluster is empty).
+ */
+function moveCentroids(m: Matrix, centroids: Float64Array, sums: Float64Array, counts: Int32Array, distances: () => Float64Array): void {
+  const { values, n, d } = m;
+  const k = counts.length;
+  let distance: Float64Array | undefined;
+  for (let c = 0; c < k; c++) {
+    const at = c * d;
+    if (counts[c]! > 0) {
+      for (let f = 0; f < d; f++) centroids[at + f] = sums[at + f]! / counts[c]!;
+      continue;
+    }
+    distance ??= distances();
+    let far = 0;
+    for (let i = 1; i < n; i++) if (distance[i]! > distance[far]!) far = i;
+    centroids.set(values.subarray(far * d, far * d + d), at);
+    distance[far] = 0;
+  }
+}
+
 /**
  * Lloyd's algorithm from the given centroids (changed in place): assign each point to its nearest
  * centroid (ties: the lower cluster number), move each centroid to the mean of its points, until no
@@ -147,26 +183,8 @@ export function lloyd(m: Matrix, centroids: Float64Array, k: number, maxIteratio
     }
     if (iterations === maxIterations) break;
     iterations++;
-    sums.fill(0);
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const c = labels[i]!;
-      counts[c]!++;
-      const row = i * d;
-      const at = c * d;
-      for (let f = 0; f < d; f++) sums[at + f]! += values[row + f]!;
-    }
-    for (let c = 0; c < k; c++) {
-      const at = c * d;
-      if (counts[c]! > 0) {
-        for (let f = 0; f < d; f++) centroids[at + f] = sums[at + f]! / counts[c]!;
-        continue;
-      }
-      let far = 0;
-      for (let i = 1; i < n; i++) if (distance[i]! > distance[far]!) far = i;
-      centroids.set(values.subarray(far * d, far * d + d), at);
-      distance[far] = 0;
-    }
+    countLabels(m, labels, sums, counts);
+    moveCentroids(m, centroids, sums, counts, () => distance);
   }
   return { labels, inertia, iterations, converged };
 }
@@ -222,32 +240,14 @@ export function hamerly(m: Matrix, centroids: Float64Array, k: number, maxIterat
     }
     if (iterations === maxIterations) break;
     iterations++;
-    sums.fill(0);
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const c = labels[i]!;
-      counts[c]!++;
-      const row = i * d;
-      const at = c * d;
-      for (let f = 0; f < d; f++) sums[at + f]! += values[row + f]!;
-    }
+    countLabels(m, labels, sums, counts);
     previous.set(centroids);
-    if (counts.some((c) => c === 0)) {
-      // Lloyd's repair needs each point's exact distance to its centroid of the last assignment.
+    // Lloyd's repair of an emptied cluster needs each point's exact distance to its centroid of the last assignment.
+    moveCentroids(m, centroids, sums, counts, () => {
       distance ??= new Float64Array(n);
       for (let i = 0; i < n; i++) distance[i] = dist2(values, i, previous, labels[i]!, d);
-    }
-    for (let c = 0; c < k; c++) {
-      const at = c * d;
-      if (counts[c]! > 0) {
-        for (let f = 0; f < d; f++) centroids[at + f] = sums[at + f]! / counts[c]!;
-        continue;
-      }
-      let far = 0;
-      for (let i = 1; i < n; i++) if (distance![i]! > distance![far]!) far = i;
-      centroids.set(values.subarray(far * d, far * d + d), at);
-      distance![far] = 0;
-    }
+      return distance;
+    });
     let most = -1;
     for (let c = 0; c < k; c++) {
       moved[c] = Math.sqrt(dist2(centroids, c, previous, c, d));
