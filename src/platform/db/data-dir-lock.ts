@@ -41,7 +41,10 @@ export function writeLock(dataDir: string, info: Omit<LockInfo, 'pid' | 'started
   const file = lockPath(dataDir);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const body: LockInfo = { pid: process.pid, startedAt: new Date().toISOString(), ...info };
-  fs.writeFileSync(file, JSON.stringify(body), { mode: 0o600 });
+  // Written aside and renamed into place: a reader (the CLI, a test waiting for the URL) never sees half a file.
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(body), { mode: 0o600 });
+  fs.renameSync(temp, file);
 }
 
 export function releaseLock(dataDir: string): void {
