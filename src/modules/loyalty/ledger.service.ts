@@ -545,9 +545,14 @@ export class LedgerService {
   async earnForOrders(tx: Db, orderIds: readonly string[], opts: { locked?: readonly string[] } = {}): Promise<{ entries: number; points: number }> {
     const ids = [...new Set(orderIds)];
     if (ids.length === 0) return { entries: 0, points: 0 };
-    const orders = await query<{ id: string; customer_id: string; status: string; placed_at: string | Date }>(
+    // The orders with their members' birthday and tier in one read (the tier: growth has just qualified them when
+    // accrual calls; a tier changed concurrently applies from the member's next order).
+    const orders = await query<{ id: string; customer_id: string; status: string; placed_at: string | Date; birthday: string | null; tier_code: string | null }>(
       tx,
-      sql`select o.id, o.customer_id, o.status, o.placed_at from orders.order_facts o join unnest(${uuids(ids)}) as k(id) on o.id = k.id
+      sql`select o.id, o.customer_id, o.status, o.placed_at, to_char(c.birthday, 'YYYY-MM-DD') as birthday, a.tier_code
+          from orders.order_facts o join unnest(${uuids(ids)}) as k(id) on o.id = k.id
+          left join customers.customer_facts c on c.id = o.customer_id
+          left join loyalty.accounts a on a.customer_id = o.customer_id
           where o.customer_id is not null`,
     );
     if (orders.length === 0) return { entries: 0, points: 0 };
@@ -560,12 +565,6 @@ export class LedgerService {
     const lineRows = await query<{ order_id: string; line_no: number; sku: string; category_path: string[] | null; paid_fen: string | number }>(
       tx,
       sql`select l.order_id, l.line_no, l.sku, l.category_path, l.paid_fen from orders.line_facts l join unnest(${uuids(orderIdList)}) as k(id) on l.order_id = k.id`,
-    );
-    const members = await query<{ id: string; birthday: string | null; tier_code: string | null }>(
-      tx,
-      sql`select c.id, to_char(c.birthday, 'YYYY-MM-DD') as birthday, a.tier_code
-          from customers.customer_facts c join unnest(${uuids(customerIds)}) as k(id) on c.id = k.id
-          left join loyalty.accounts a on a.customer_id = c.id`,
     );
     const already = await query<{ source_id: string; customer_id: string; net: string | number; n: string | number }>(
       tx,
@@ -580,7 +579,7 @@ export class LedgerService {
       list.push({ lineNo: l.line_no, sku: l.sku, categoryPath: l.category_path, paidFen: Number(l.paid_fen) });
       lines.set(l.order_id, list);
     }
-    const member = new Map(members.map((m) => [m.id, m]));
+    const member = new Map(orders.map((o) => [o.customer_id, o]));
     const earnedBy = new Map<string, Array<{ customerId: string; net: number; n: number }>>();
     for (const r of already) {
       const list = earnedBy.get(r.source_id) ?? [];

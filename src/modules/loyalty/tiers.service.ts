@@ -451,8 +451,9 @@ export class TiersService {
   }
 
   /** Raise members whose measure now reaches a higher tier (and clear graces they requalified for). */
-  async qualify(tx: Db, customerIds: string[], at = new Date()): Promise<ReviewCounts> {
-    const set = await this.activeSet(tx);
+  async qualify(tx: Db, customerIds: string[], at = new Date(), activeSet?: TierSet): Promise<ReviewCounts> {
+    if (customerIds.length === 0) return zeroCounts();
+    const set = activeSet ?? (await this.activeSet(tx));
     return this.evaluate(tx, set, at, 'qualify', { customerIds: [...new Set(customerIds)], actor: TIERS_ACTOR });
   }
 
@@ -461,11 +462,11 @@ export class TiersService {
    * floor(paid × perYuan / ¥1) (0 when cancelled); what it already gave is read from its entries and
    * only the difference is appended, keyed by order and event, so replays and updates settle exactly.
    */
-  async growFromOrders(tx: Db, orders: Array<{ orderId: string; eventId: string }>): Promise<string[]> {
+  async growFromOrders(tx: Db, orders: Array<{ orderId: string; eventId: string }>, activeSet?: TierSet): Promise<string[]> {
     if (orders.length === 0) return [];
     const byOrder = new Map<string, string>();
     for (const o of orders) byOrder.set(o.orderId, o.eventId);
-    const set = await this.activeSet(tx);
+    const set = activeSet ?? (await this.activeSet(tx));
     const rate = set.definition.growth.perYuan;
     const ids = [...byOrder.keys()];
     const facts = await query<{ id: string; customer_id: string; placed_at: string | Date; target: string | number }>(

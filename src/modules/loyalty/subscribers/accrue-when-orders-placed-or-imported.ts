@@ -24,11 +24,13 @@ export function accrueWhenOrdersPlacedOrImported(ledger: LedgerService, tiers: T
       if (e.payload.orderId) orders.push({ orderId: e.payload.orderId, eventId: e.id });
       for (const id of [...(e.payload.created ?? []), ...(e.payload.updated ?? [])]) orders.push({ orderId: id, eventId: e.id });
     }
+    if (orders.length === 0) return;
+    const set = await tiers.activeSet(tx);
     // Large imports: bounded statement sizes.
     for (let i = 0; i < orders.length; i += 20_000) {
       const part = orders.slice(i, i + 20_000);
-      const members = await tiers.growFromOrders(tx, part);
-      await tiers.qualify(tx, members);
+      const members = await tiers.growFromOrders(tx, part, set);
+      await tiers.qualify(tx, members, new Date(), set);
       await ledger.earnForOrders(tx, [...new Set(part.map((o) => o.orderId))], { locked: members });
     }
   };
