@@ -293,40 +293,48 @@ export class LedgerService {
   private async write(tx: Db, entries: NewEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const now = this.clock.now();
-    const inserted = await query<{ id: string }>(
-      tx,
-      sql`insert into loyalty.ledger_entries (customer_id, id, kind, points, pending_points, source_type, source_id, idempotency_key,
-                                              rule_version, relates_to, reason, actor, detail, occurred_at, created_at)
-          select x.customer_id, x.id, x.kind, x.points, x.pending_points, x.source_type, x.source_id, x.idempotency_key,
-                 x.rule_version, x.relates_to, x.reason, x.actor, x.detail, x.occurred_at, ${now.toISOString()}::timestamptz
-          from json_to_recordset(${json(
-            entries.map((e) => ({
-              customer_id: e.customerId,
-              id: e.id,
-              kind: e.kind,
-              points: e.points,
-              pending_points: e.pendingPoints,
-              source_type: e.sourceType,
-              source_id: e.sourceId,
-              idempotency_key: e.idempotencyKey,
-              rule_version: e.ruleVersion,
-              relates_to: e.relatesTo,
-              reason: e.reason,
-              actor: e.actor,
-              detail: e.detail,
-              occurred_at: e.occurredAt.toISOString(),
-            })),
-          )}) as x(customer_id uuid, id uuid, kind text, points bigint, pending_points bigint, source_type text, source_id text,
-                   idempotency_key text, rule_version int, relates_to uuid, reason text, actor text, detail jsonb, occurred_at timestamptz)
-          on conflict (idempotency_key) do nothing
-          returning id`,
-    );
-    // Callers check keys under the account lock first; a clash here means a concurrent writer got past it.
-    if (inserted.length !== entries.length) throw conflict('loyalty.duplicate_entry', 'an idempotency key was used concurrently; retry');
     const lots = entries.filter((e) => e.lot);
-    if (lots.length > 0)
-      await tx.execute(
-        sql`insert into loyalty.lots (customer_id, id, entry_id, points, remaining, available_at, expires_at, created_at)
+    const perAccount = new Map<string, { a: number; p: number; h: number; l: number }>();
+    for (const e of entries) {
+      const s = perAccount.get(e.customerId) ?? { a: 0, p: 0, h: 0, l: 0 };
+      s.a += e.points;
+      s.p += e.pendingPoints;
+      s.h += e.heldDelta ?? 0;
+      s.l += e.earned ?? 0;
+      perAccount.set(e.customerId, s);
+    }
+    // Entries, their lots and the accounts' balances in one statement (data-modifying CTEs): a round trip and a
+    // parse each fewer per batch than three statements, on the path every order takes.
+    const [written] = await query<{ n: number | string }>(
+      tx,
+      sql`with ins as (
+            insert into loyalty.ledger_entries (customer_id, id, kind, points, pending_points, source_type, source_id, idempotency_key,
+                                                rule_version, relates_to, reason, actor, detail, occurred_at, created_at)
+            select x.customer_id, x.id, x.kind, x.points, x.pending_points, x.source_type, x.source_id, x.idempotency_key,
+                   x.rule_version, x.relates_to, x.reason, x.actor, x.detail, x.occurred_at, ${now.toISOString()}::timestamptz
+            from json_to_recordset(${json(
+              entries.map((e) => ({
+                customer_id: e.customerId,
+                id: e.id,
+                kind: e.kind,
+                points: e.points,
+                pending_points: e.pendingPoints,
+                source_type: e.sourceType,
+                source_id: e.sourceId,
+                idempotency_key: e.idempotencyKey,
+                rule_version: e.ruleVersion,
+                relates_to: e.relatesTo,
+                reason: e.reason,
+                actor: e.actor,
+                detail: e.detail,
+                occurred_at: e.occurredAt.toISOString(),
+              })),
+            )}) as x(customer_id uuid, id uuid, kind text, points bigint, pending_points bigint, source_type text, source_id text,
+                     idempotency_key text, rule_version int, relates_to uuid, reason text, actor text, detail jsonb, occurred_at timestamptz)
+            on conflict (idempotency_key) do nothing
+            returning 1
+          ), lot as (
+            insert into loyalty.lots (customer_id, id, entry_id, points, remaining, available_at, expires_at, created_at)
             select x.customer_id, x.id, x.entry_id, x.points, x.points, x.available_at, x.expires_at, ${now.toISOString()}::timestamptz
             from json_to_recordset(${json(
               lots.map((e) => ({
@@ -337,8 +345,21 @@ export class LedgerService {
                 available_at: e.lot!.availableAt.toISOString(),
                 expires_at: e.lot!.expiresAt?.toISOString() ?? null,
               })),
-            )}) as x(customer_id uuid, id uuid, entry_id uuid, points bigint, available_at timestamptz, expires_at timestamptz)`,
-      );
+            )}) as x(customer_id uuid, id uuid, entry_id uuid, points bigint, available_at timestamptz, expires_at timestamptz)
+            returning 1
+          ), acc as (
+            update loyalty.accounts a set available = a.available + x.a, pending = a.pending + x.p, held = a.held + x.h,
+                   lifetime_earned = a.lifetime_earned + x.l, updated_at = now()
+            from json_to_recordset(${json([...perAccount].map(([customerId, s]) => ({ customer_id: customerId, ...s })))})
+              as x(customer_id uuid, a bigint, p bigint, h bigint, l bigint)
+            where a.customer_id = x.customer_id
+            returning 1
+          )
+          select (select count(*) from ins) as n`,
+    );
+    // Callers check keys under the account lock first; a clash here means a concurrent writer got past it (the
+    // statement's lots and balances go with the rollback this throw causes).
+    if (Number(written?.n ?? 0) !== entries.length) throw conflict('loyalty.duplicate_entry', 'an idempotency key was used concurrently; retry');
     const draws = entries.flatMap((e) => (e.draws ?? []).filter((d) => d.points !== 0).map((d) => ({ customer_id: e.customerId, entry_id: e.id, lot_id: d.lotId, points: d.points })));
     if (draws.length > 0) {
       await tx.execute(
@@ -352,22 +373,6 @@ export class LedgerService {
             where l.customer_id = x.customer_id and l.id = x.lot_id`,
       );
     }
-    const perAccount = new Map<string, { a: number; p: number; h: number; l: number }>();
-    for (const e of entries) {
-      const s = perAccount.get(e.customerId) ?? { a: 0, p: 0, h: 0, l: 0 };
-      s.a += e.points;
-      s.p += e.pendingPoints;
-      s.h += e.heldDelta ?? 0;
-      s.l += e.earned ?? 0;
-      perAccount.set(e.customerId, s);
-    }
-    await tx.execute(
-      sql`update loyalty.accounts a set available = a.available + x.a, pending = a.pending + x.p, held = a.held + x.h,
-                 lifetime_earned = a.lifetime_earned + x.l, updated_at = now()
-          from json_to_recordset(${json([...perAccount].map(([customerId, s]) => ({ customer_id: customerId, ...s })))})
-            as x(customer_id uuid, a bigint, p bigint, h bigint, l bigint)
-          where a.customer_id = x.customer_id`,
-    );
     await this.announce(tx, entries);
   }
 
@@ -547,9 +552,21 @@ export class LedgerService {
     if (ids.length === 0) return { entries: 0, points: 0 };
     // The orders with their members' birthday and tier in one read (the tier: growth has just qualified them when
     // accrual calls; a tier changed concurrently applies from the member's next order).
-    const orders = await query<{ id: string; customer_id: string; status: string; placed_at: string | Date; birthday: string | null; tier_code: string | null }>(
+    // And what each order has earned so far, per customer it earned for (an order moved to someone else: two rows).
+    const orders = await query<{
+      id: string;
+      customer_id: string;
+      status: string;
+      placed_at: string | Date;
+      birthday: string | null;
+      tier_code: string | null;
+      earned: Array<{ customer_id: string; net: string | number; n: string | number }> | null;
+    }>(
       tx,
-      sql`select o.id, o.customer_id, o.status, o.placed_at, to_char(c.birthday, 'YYYY-MM-DD') as birthday, a.tier_code
+      sql`select o.id, o.customer_id, o.status, o.placed_at, to_char(c.birthday, 'YYYY-MM-DD') as birthday, a.tier_code,
+                 (select json_agg(s) from (
+                    select e.customer_id, sum(e.points + e.pending_points) as net, count(*) as n from loyalty.ledger_entries e
+                    where e.source_type = 'order' and e.source_id = o.id::text group by e.customer_id) s) as earned
           from orders.order_facts o join unnest(${uuids(ids)}) as k(id) on o.id = k.id
           left join customers.customer_facts c on c.id = o.customer_id
           left join loyalty.accounts a on a.customer_id = o.customer_id
@@ -566,12 +583,6 @@ export class LedgerService {
       tx,
       sql`select l.order_id, l.line_no, l.sku, l.category_path, l.paid_fen from orders.line_facts l join unnest(${uuids(orderIdList)}) as k(id) on l.order_id = k.id`,
     );
-    const already = await query<{ source_id: string; customer_id: string; net: string | number; n: string | number }>(
-      tx,
-      sql`select e.source_id, e.customer_id, sum(e.points + e.pending_points) as net, count(*) as n
-          from loyalty.ledger_entries e join unnest(${sql.param(orderIdList)}::text[]) as k(id) on e.source_id = k.id
-          where e.source_type = 'order' group by e.source_id, e.customer_id`,
-    );
     const versions = await this.deps.program.versions(tx);
     const lines = new Map<string, EarnLine[]>();
     for (const l of lineRows) {
@@ -581,11 +592,8 @@ export class LedgerService {
     }
     const member = new Map(orders.map((o) => [o.customer_id, o]));
     const earnedBy = new Map<string, Array<{ customerId: string; net: number; n: number }>>();
-    for (const r of already) {
-      const list = earnedBy.get(r.source_id) ?? [];
-      list.push({ customerId: r.customer_id, net: Number(r.net), n: Number(r.n) });
-      earnedBy.set(r.source_id, list);
-    }
+    for (const o of orders)
+      if (o.earned) earnedBy.set(o.id, o.earned.map((r) => ({ customerId: r.customer_id, net: Number(r.net), n: Number(r.n) })));
     // An order that now belongs to another customer (an update resolved to someone else): the points it earned
     // elsewhere are taken back there and the new customer earns from nothing.
     const moved: Array<{ orderId: string; from: string; to: string; points: number; n: number }> = [];

@@ -473,7 +473,7 @@ export class TiersService {
       tx,
       sql`select f.id, f.customer_id, f.placed_at,
                  case when f.status = 'cancelled' then 0 else floor(f.paid_fen::numeric * ${rate}::numeric / 100)::bigint end as target
-          from orders.order_facts f where f.id = any(${sql.param(ids)}::uuid[]) and f.customer_id is not null`,
+          from orders.order_facts f join unnest(${sql.param(ids)}::uuid[]) as k(id) on f.id = k.id where f.customer_id is not null`,
     );
     if (facts.length === 0) return [];
     await this.lockAccounts(tx, facts.map((f) => f.customer_id));
