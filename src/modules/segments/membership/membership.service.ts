@@ -58,16 +58,18 @@ export class MembershipService {
   ) {}
 
   /** Whether the insights module publishes predictions (insights.prediction_facts); checked once. */
-  async predictionsAvailable(): Promise<boolean> {
+  async predictionsAvailable(db: Db = this.db): Promise<boolean> {
     if (this.predictions === undefined) {
-      const row = await queryOne<{ ok: boolean }>(this.db, sql`select to_regclass('insights.prediction_facts') is not null as ok`);
+      // Through the caller's transaction when there is one: on PGlite a read on this.db inside a transaction waits for
+      // that transaction's end, for ever (the event drain hung this way on its first update after a start).
+      const row = await queryOne<{ ok: boolean }>(db, sql`select to_regclass('insights.prediction_facts') is not null as ok`);
       this.predictions = Boolean(row?.ok);
     }
     return this.predictions;
   }
 
-  async context(asOf: Date = new Date()): Promise<CompileContext> {
-    return { asOf, timeZone: this.deps.timeZone, predictions: await this.predictionsAvailable() };
+  async context(asOf: Date = new Date(), db: Db = this.db): Promise<CompileContext> {
+    return { asOf, timeZone: this.deps.timeZone, predictions: await this.predictionsAvailable(db) };
   }
 
   /**
@@ -228,7 +230,7 @@ export class MembershipService {
     if (segments.length === 0) return { entered: 0, exited: 0 };
     const ids = [...new Set(typeof customerIds === 'function' ? await customerIds() : customerIds)];
     if (ids.length === 0) return { entered: 0, exited: 0 };
-    const ctx = await this.context(opts.asOf);
+    const ctx = await this.context(opts.asOf, tx);
     const at = new Date();
     let entered = 0;
     let exited = 0;
