@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../../platform/db/database.js';
+import { MembershipService } from './membership.service.js';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
 
 let t: TestApp;
@@ -116,6 +117,30 @@ describe('rule segment membership', () => {
     const exited = await published('segments.customer.exited', 'vip_tag');
     expect(exited.map((e) => e.payload)).toEqual([expect.objectContaining({ customerIds: [b], reason: 'update' })]);
     expect((await send('GET', '/api/v1/segments/vip_tag')).json().size).toBe(1);
+  });
+
+  it('a first update in a new process, inside the event transaction, does not wait on itself (the embedded server stalled)', async () => {
+    // A new service knows nothing yet: it must look up whether predictions exist through the caller's transaction.
+    // On PGlite a read on its own handle inside that transaction waited for the transaction's end, for ever.
+    const id = await customer('13800000031');
+    const created = await send('POST', '/api/v1/segments', { code: 'stall_tag', name: 'Stall', rule: { kind: 'tag', tags: ['stall'] } });
+    expect(created.json().refresh).toMatchObject({ size: 0 });
+    await customer('13800000031', { tags: ['stall'] });
+    expect(await membersOf('stall_tag')).toEqual([]);
+    const fresh = new MembershipService(t.kemai.database.db, { timeZone: 'Asia/Shanghai' });
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the update inside the transaction did not finish within 20 s')), 20_000);
+    });
+    const update = t.kemai.database.db.transaction((tx) => fresh.update(tx, [id], ['all']));
+    const request = send('GET', '/api/v1/segments/stall_tag');
+    try {
+      expect(await Promise.race([update, stalled])).toEqual({ entered: 1, exited: 0 });
+      expect((await Promise.race([request, stalled])).statusCode).toBe(200);
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(await membersOf('stall_tag')).toEqual([id]);
   });
 
   it('behaviour events recorded update "did E at least twice in 7 days"', async () => {
