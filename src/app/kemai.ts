@@ -40,6 +40,7 @@ import {
   UPDATE_SEGMENTS_SUBSCRIBER,
   updateSegmentsWhenCustomersChange,
   scheduleSegmentsRefresh,
+  SEGMENTS_REFRESH_RFM_JOB,
 } from '../modules/segments/index.js';
 
 /**
@@ -159,6 +160,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     if (opts.loyalty !== false) await schedulePointsNightly(jobs, db, ledger, redemption, log, { timeZone: config.timeZone });
     if (opts.loyalty !== false) await scheduleSettleReferralsNightly(jobs, referrals, log, { timeZone: config.timeZone });
     await scheduleSegmentsRefresh(jobs, segments.membership, log, { timeZone: config.timeZone });
+    const queue = jobs;
+    segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
   }
 
   return {

@@ -37,4 +37,4 @@ export {
   MEMBERSHIP_EVENTS,
   updateSegmentsWhenCustomersChange,
 } from './membership/subscribers/update-segments-when-customers-change.js';
-export { scheduleSegmentsRefresh, SEGMENTS_REFRESH_JOB, SEGMENTS_REFRESH_CRON } from './membership/subscribers/refresh-segments-nightly.js';
+export { scheduleSegmentsRefresh, SEGMENTS_REFRESH_JOB, SEGMENTS_REFRESH_CRON, SEGMENTS_REFRESH_RFM_JOB } from './membership/subscribers/refresh-segments-nightly.js';

@@ -2,7 +2,8 @@ import type { Db } from '../../platform/db/database.js';
 import { SegmentReportsService } from './rfm/reports.service.js';
 import { RfmService } from './rfm/rfm.service.js';
 import { ClustersService } from './clusters/clusters.service.js';
-import { MembershipService } from './membership/membership.service.js';
+import { MembershipService, type RefreshResult } from './membership/membership.service.js';
+import type { RfmRun, RfmRunInput } from './rfm/rfm.service.js';
 import { RuleSegmentsService, type CustomerDirectory } from './rules/rule-segments.service.js';
 
 /**
@@ -30,7 +31,35 @@ export class SegmentsService {
     this.reports = new SegmentReportsService(db, deps);
   }
 
+  private queueRfmRefresh: ((runId: string) => Promise<string | null>) | undefined;
+
+  /** With a job queue, the members of the segments an RFM run changes are refreshed by a job (see runRfm). */
+  useQueue(queue: ((runId: string) => Promise<string | null>) | undefined): void {
+    this.queueRfmRefresh = queue;
+  }
+
+  /**
+   * An RFM run, then the members of every segment that reads its scores (the RFM and value system segments,
+   * rule segments with rfm conditions), so `segments.members` and the entered / exited events follow the new
+   * scores at once rather than at the nightly refresh. With a job queue (the server) the refresh is a durable
+   * job and the run answers at once (a million customers take minutes); without one (tests, scripts) it runs
+   * here, after the run's transaction.
+   */
+  async runRfm(input: RfmRunInput, actor: string): Promise<RfmRun & { members: RfmMembersRefresh }> {
+    const run = await this.rfm.run(input, actor);
+    if (this.queueRfmRefresh) return { ...run, members: { status: 'queued', jobId: await this.queueRfmRefresh(run.id) } };
+    return { ...run, members: { status: 'done', ...summarise(await this.membership.refreshAll({ uses: 'rfm' })) } };
+  }
+
   get timeZone(): string {
     return this.deps.timeZone;
   }
+}
+
+export type RfmMembersRefresh =
+  | { status: 'queued'; jobId: string | null }
+  | { status: 'done'; segments: number; entered: number; exited: number };
+
+export function summarise(results: RefreshResult[]): { segments: number; entered: number; exited: number } {
+  return { segments: results.length, entered: results.reduce((s, r) => s + r.entered, 0), exited: results.reduce((s, r) => s + r.exited, 0) };
 }

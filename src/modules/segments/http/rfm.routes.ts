@@ -33,6 +33,15 @@ const Run = z.object({
   createdAt: z.string(),
 });
 
+const RunWithMembers = Run.extend({
+  members: z
+    .discriminatedUnion('status', [
+      z.object({ status: z.literal('queued'), jobId: z.string().nullable() }),
+      z.object({ status: z.literal('done'), segments: z.number().int(), entered: z.number().int(), exited: z.number().int() }),
+    ])
+    .describe('The members of the segments that read RFM scores: refreshed by a job on the server (queued), or at once without a job queue (done)'),
+});
+
 const Treatment = z.object({ key: z.string(), channels: z.array(z.string()), actions: z.array(z.string()) });
 const group = <K extends readonly [string, ...string[]]>(keys: K) =>
   z.object({
@@ -62,11 +71,11 @@ export function registerRfmRoutes(root: FastifyInstance, segments: SegmentsServi
           'Computed in one SQL pass over orders.order_facts: not cancelled, with a customer, net paid (paid − refunded), ' +
           'business dates in the configured time zone. See src/modules/segments/README.md for the tie rule, classes and segments.',
         body: RfmRunInput,
-        response: { 201: Run },
+        response: { 201: RunWithMembers },
       },
     },
     async (req, reply) => {
-      const run = await segments.rfm.run(req.body, actor(req));
+      const run = await segments.runRfm(req.body, actor(req));
       reply.status(201);
       return run;
     },

@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../../platform/db/database.js';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
+import { finishedState, withJobs } from '../../../../tests/support/jobs.js';
+import { createLogger } from '../../../platform/logger.js';
+import { scheduleSegmentsRefresh, SEGMENTS_REFRESH_RFM_JOB } from '../membership/subscribers/refresh-segments-nightly.js';
 import { scoreCustomers, type CustomerFacts } from '../domain/rfm-score.js';
 
 /**
@@ -110,6 +113,22 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** System-segment members that the latest scores do not put there, and scores whose customer is missing from the segment. */
+async function membersDisagreeingWithScores() {
+  return query(
+    t.kemai.database.db,
+    sql`with want as (
+          select s.id as segment_id, r.customer_id from segments.rfm_scores r
+          join segments.segments s on s.code in ('rfm_class_' || r.value_class, 'rfm_' || r.segment, 'value_' || r.value_quadrant)
+        ), have as (
+          select m.segment_id, m.customer_id from segments.members m join segments.segments s on s.id = m.segment_id where s.kind in ('rfm', 'value')
+        )
+        (select 'missing' as what, * from want except select 'missing', * from have)
+        union all
+        (select 'extra', * from have except select 'extra', * from want)`,
+  );
+}
+
 describe('RFM on the database', () => {
   it('scores the hand-computed dataset exactly: ties share a score, cancelled / guest / later orders left out, refunds netted', async () => {
     const run = await t.app.inject({ method: 'POST', url: '/api/v1/segments/rfm/runs', headers: t.admin, payload: { asOf: '2026-03-31' } });
@@ -122,6 +141,10 @@ describe('RFM on the database', () => {
       { score: 5, min: 4, max: 4 },
     ]);
     expect(await scoresOf()).toEqual(EXPECTED);
+    // Without a job queue the members of the 19 system segments follow at once: each customer enters one class, one
+    // named segment and one quadrant.
+    expect(run.json().members).toEqual({ status: 'done', segments: 19, entered: 30, exited: 0 });
+    expect(await membersDisagreeingWithScores()).toEqual([]);
   });
 
   it('file mode (the domain code) gives the same table from the same facts', () => {
@@ -245,6 +268,11 @@ describe('RFM on the database', () => {
     const w = await t.app.inject({ method: 'POST', url: '/api/v1/segments/rfm/runs', headers: t.admin, payload: { asOf: '2026-03-31', windowDays: 60 } });
     expect(w.statusCode, w.body).toBe(201);
     expect(w.json().customers).toBe(6);
+    // Four customers bought nothing in the 60 days: they leave their class, segment and quadrant.
+    expect(w.json().members).toMatchObject({ status: 'done', segments: 19 });
+    expect(w.json().members.exited).toBeGreaterThanOrEqual(12);
+    expect(await membersDisagreeingWithScores()).toEqual([]);
+    expect(Number((await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from segments.members m join segments.segments s on s.id = m.segment_id where s.kind = 'rfm'`))[0]!.n)).toBe(12);
     expect((await scoresOf()).map((r) => r.slice(0, 7))).toEqual([
       ['A', 0, 3, 100000, 5, 4, 4],
       ['B', 1, 1, 10000, 4, 1, 1],
@@ -318,5 +346,24 @@ describe('RFM on the database', () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/segments/rfm/runs', headers: writer, payload: {} })).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/segments/rfm_champions/export.csv', headers: reader })).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/segments/rfm_champions/export.csv', headers: writer })).statusCode).toBe(200);
+  });
+
+  it('on the server, a durable job refreshes the members of the segments that read the scores after the run answers', async () => {
+    await withJobs(t.kemai.database, async (jobs) => {
+      await scheduleSegmentsRefresh(jobs, t.kemai.segments.membership, createLogger('silent'), { timeZone: 'Asia/Shanghai' });
+      t.kemai.segments.useQueue((runId) => jobs.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
+      try {
+        const run = await t.app.inject({ method: 'POST', url: '/api/v1/segments/rfm/runs', headers: t.admin, payload: { asOf: '2026-03-31', windowDays: 60 } });
+        expect(run.statusCode, run.body).toBe(201);
+        const { members } = run.json() as { members: { status: string; jobId: string } };
+        expect(members.status).toBe('queued');
+        expect(await finishedState(jobs, SEGMENTS_REFRESH_RFM_JOB, members.jobId)).toBe('completed');
+      } finally {
+        t.kemai.segments.useQueue(undefined);
+      }
+    });
+    expect(await membersDisagreeingWithScores()).toEqual([]);
+    const rfmMembers = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from segments.members m join segments.segments s on s.id = m.segment_id where s.kind = 'rfm'`);
+    expect(rfmMembers).toEqual([{ n: 12 }]);
   });
 });

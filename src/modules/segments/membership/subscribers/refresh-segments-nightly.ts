@@ -9,7 +9,21 @@ export const SEGMENTS_REFRESH_JOB = 'segments.refresh-nightly';
  */
 export const SEGMENTS_REFRESH_CRON = '30 0 * * *';
 
+/** After an RFM run: the members of the segments that read RFM scores (queued by SegmentsService.runRfm). */
+export const SEGMENTS_REFRESH_RFM_JOB = 'segments.refresh-after-rfm-run';
+
 export async function scheduleSegmentsRefresh(jobs: Jobs, membership: MembershipService, log: Logger, opts: { timeZone: string }): Promise<void> {
+  await jobs.work<{ runId: string }>(
+    SEGMENTS_REFRESH_RFM_JOB,
+    async ({ runId }) => {
+      const results = await membership.refreshAll({ uses: 'rfm' });
+      log.info(
+        { runId, segments: results.length, entered: results.reduce((s, r) => s + r.entered, 0), exited: results.reduce((s, r) => s + r.exited, 0) },
+        'segments reading RFM scores refreshed after a run',
+      );
+    },
+    2,
+  );
   await jobs.work(
     SEGMENTS_REFRESH_JOB,
     async () => {
