@@ -147,7 +147,9 @@ async function ingestOnce(engine: string, loyalty: boolean, [warmUp, ...batches]
     await settle(kemai);
     const t0 = performance.now();
     for (const b of batches) await send(b);
+    const sent = (performance.now() - t0) / 1000;
     await settle(kemai);
+    console.log(`  ${loyalty ? 'ON ' : 'OFF'} sent at ${sent.toFixed(2)} s, settled at ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     const seconds = (performance.now() - t0) / 1000;
     const [sums] = await query<{ entries: number; points: string | number; drift: number }>(
       database.db,

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { parseInstant } from '../../platform/clock.js';
-import { query, queryOne, type Db } from '../../platform/db/database.js';
+import { pgCode, query, queryOne, type Db } from '../../platform/db/database.js';
 import { AppError, invalid, notFound, type FieldIssue } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
@@ -447,11 +447,4 @@ function asRefereeError(e: unknown): unknown {
     path: i.path.replace(/^customer(?=\.|$)/, 'referee'),
   }));
   return invalid(e.code, issues[0] ? `${issues[0].path}: ${issues[0].message}` : e.message, issues);
-}
-
-function pgCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string') return e.code;
-  }
-  return undefined;
 }

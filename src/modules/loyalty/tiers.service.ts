@@ -55,6 +55,16 @@ export interface TierSet {
   builtIn: boolean;
 }
 
+/** A locked account's tier state, for deciding who may change tier. */
+interface AccountState {
+  customer_id: string;
+  growth: string | number;
+  tier_set: string | null;
+  tier_code: string | null;
+  grace: boolean;
+  manual: boolean;
+}
+
 export interface ReviewCounts {
   assigned: number;
   upgraded: number;
@@ -262,13 +272,14 @@ export class TiersService {
       sql` `,
     );
     const at = sql`${asOf.toISOString()}::timestamptz`;
-    const scope = ids ? sql`where a.customer_id = any(${sql.param(ids)}::uuid[])` : sql``;
+    // unnest + join, not `= any(array)`: with a thousand ids (a batch of orders) the planner scanned the array per row.
+    const scope = ids ? sql`join unnest(${sql.param(ids)}::uuid[]) as k(id) on k.id = a.customer_id` : sql``;
     const decided = sql`with ${ctes}
       m as (
         select a.customer_id, a.tier_set, a.tier_code, a.tier_grace_until as g, a.tier_manual_until as mu, ${measure}::bigint as measure,
                case when a.tier_set is null then 'none' when a.tier_set = ${set.code} then 'this' else 'other' end as setk,
                case when a.tier_set = ${set.code} then coalesce(array_position(${sql.param(codes)}::text[], a.tier_code), 0) - 1 else -1 end as cur
-        from loyalty.accounts a ${join} ${scope}),
+        from loyalty.accounts a ${scope} ${join}),
       q as (select m.*, ${rank} as q from m),
       d as (
         select q.*, case
@@ -406,15 +417,17 @@ export class TiersService {
   // ---- growth value ---------------------------------------------------------------------------
 
   /** Account rows for these members (created when missing), locked in id order so concurrent batches cannot interleave. */
-  private async lockAccounts(tx: Db, ids: string[]): Promise<void> {
+  private async lockAccounts(tx: Db, ids: string[]): Promise<AccountState[]> {
     const sorted = [...new Set(ids)].sort();
-    if (sorted.length === 0) return;
+    if (sorted.length === 0) return [];
     await tx.execute(
       sql`insert into loyalty.accounts (customer_id) select unnest(${sql.param(sorted)}::uuid[]) on conflict (customer_id) do nothing`,
     );
     // unnest + join, not `= any(array)`: with thousands of ids the planner may scan the array per row.
-    await tx.execute(
-      sql`select a.customer_id from loyalty.accounts a join unnest(${sql.param(sorted)}::uuid[]) as k(id) on a.customer_id = k.id
+    return query<AccountState>(
+      tx,
+      sql`select a.customer_id, a.growth, a.tier_set, a.tier_code, a.tier_grace_until is not null as grace, a.tier_manual_until is not null as manual
+          from loyalty.accounts a join unnest(${sql.param(sorted)}::uuid[]) as k(id) on a.customer_id = k.id
           order by a.customer_id for update of a`,
     );
   }
@@ -427,9 +440,15 @@ export class TiersService {
     const live = entries.filter((e) => e.points !== 0);
     if (live.length === 0) return [];
     if (!opts.locked) await this.lockAccounts(tx, live.map((e) => e.customerId));
-    const changed = new Set<string>();
+    return [...new Set((await this.appendGrowthReturning(tx, live)).map((r) => r.customer_id))];
+  }
+
+  /** appendGrowth's statements, the accounts already locked; answers the changed accounts with their new growth. */
+  private async appendGrowthReturning(tx: Db, entries: GrowthEntryInput[]): Promise<Array<{ customer_id: string; growth: string | number }>> {
+    const live = entries.filter((e) => e.points !== 0);
+    const out: Array<{ customer_id: string; growth: string | number }> = [];
     for (const part of chunks(live)) {
-      const rows = await query<{ customer_id: string }>(
+      const rows = await query<{ customer_id: string; growth: string | number }>(
         tx,
         sql`with ins as (
               insert into loyalty.growth_entries (customer_id, id, points, source_type, source_id, idempotency_key, reason, actor, occurred_at)
@@ -443,11 +462,11 @@ export class TiersService {
             update loyalty.accounts a set growth = a.growth + x.points, updated_at = now()
             from (select customer_id, sum(points)::bigint as points from ins group by customer_id) x
             where a.customer_id = x.customer_id
-            returning a.customer_id`,
+            returning a.customer_id, a.growth`,
       );
-      for (const r of rows) changed.add(r.customer_id);
+      out.push(...rows);
     }
-    return [...changed];
+    return out;
   }
 
   /** Raise members whose measure now reaches a higher tier (and clear graces they requalified for). */
@@ -463,7 +482,21 @@ export class TiersService {
    * only the difference is appended, keyed by order and event, so replays and updates settle exactly.
    */
   async growFromOrders(tx: Db, orders: Array<{ orderId: string; eventId: string }>, activeSet?: TierSet): Promise<string[]> {
-    if (orders.length === 0) return [];
+    return (await this.growFromOrdersWithState(tx, orders, activeSet)).members;
+  }
+
+  /**
+   * growFromOrders, also answering which members may change tier now (`toQualify`): with a growth-measured set,
+   * only those whose new growth reaches above their tier, who are not (or not yet) in this set, or who carry a
+   * grace or a manual tier — a superset of the members `qualify` would change, so qualifying just them is exact
+   * and the batch's other members skip the tier statement. Spend-measured sets: every member.
+   */
+  async growFromOrdersWithState(
+    tx: Db,
+    orders: Array<{ orderId: string; eventId: string }>,
+    activeSet?: TierSet,
+  ): Promise<{ members: string[]; toQualify: string[] }> {
+    if (orders.length === 0) return { members: [], toQualify: [] };
     const byOrder = new Map<string, string>();
     for (const o of orders) byOrder.set(o.orderId, o.eventId);
     const set = activeSet ?? (await this.activeSet(tx));
@@ -475,8 +508,9 @@ export class TiersService {
                  case when f.status = 'cancelled' then 0 else floor(f.paid_fen::numeric * ${rate}::numeric / 100)::bigint end as target
           from orders.order_facts f join unnest(${sql.param(ids)}::uuid[]) as k(id) on f.id = k.id where f.customer_id is not null`,
     );
-    if (facts.length === 0) return [];
-    await this.lockAccounts(tx, facts.map((f) => f.customer_id));
+    if (facts.length === 0) return { members: [], toQualify: [] };
+    const state = new Map((await this.lockAccounts(tx, facts.map((f) => f.customer_id))).map((a) => [a.customer_id, a]));
+    // What each order already gave (a join on the member's entries; as a correlated subquery per order it cost twice as much).
     const had = await query<{ source_id: string; points: string | number }>(
       tx,
       sql`select g.source_id, sum(g.points)::bigint as points
@@ -494,8 +528,27 @@ export class TiersService {
       occurredAt: new Date(f.placed_at),
       actor: TIERS_ACTOR,
     }));
-    await this.appendGrowth(tx, entries, { locked: true });
-    return [...new Set(facts.map((f) => f.customer_id))];
+    const grown = await this.appendGrowthReturning(tx, entries);
+    for (const g of grown) {
+      const a = state.get(g.customer_id);
+      if (a) a.growth = g.growth;
+    }
+    const members = [...state.keys()];
+    if (set.definition.measure !== 'growth') return { members, toQualify: members };
+    const tiers = set.definition.tiers;
+    const toQualify = members.filter((id) => {
+      const a = state.get(id)!;
+      if (a.manual || a.grace || a.tier_set !== set.code) return true;
+      const growth = Number(a.growth);
+      let q = -1;
+      for (let i = tiers.length - 1; i >= 0; i--)
+        if (growth >= tiers[i]!.threshold) {
+          q = i;
+          break;
+        }
+      return q > tiers.findIndex((t) => t.code === a.tier_code);
+    });
+    return { members, toQualify };
   }
 
   /** Returns take back the growth their refund earned (never below 0 for the member). */

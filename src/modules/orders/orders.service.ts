@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { parseInstant } from '../../platform/clock.js';
-import { query, queryOne, type Db } from '../../platform/db/database.js';
+import { pgCode, query, queryOne, type Db } from '../../platform/db/database.js';
 import { invalid, notFound, type ErrorKind, type FieldIssue } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { publishAll } from '../../platform/events/event-bus.js';
@@ -1193,13 +1193,6 @@ function uuidArray(ids: string[]): SQL {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function pgCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string') return e.code;
-  }
-  return undefined;
 }
 
 function nextDay(date: string): string {

@@ -101,3 +101,11 @@ export async function ping(db: Db): Promise<boolean> {
     return false;
   }
 }
+
+/** The SQLSTATE of a database error (23505 unique violation, 40P01 deadlock, …), looked for along its causes (drizzle wraps driver errors). */
+export function pgCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+}

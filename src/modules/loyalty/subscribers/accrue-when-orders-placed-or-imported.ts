@@ -29,8 +29,8 @@ export function accrueWhenOrdersPlacedOrImported(ledger: LedgerService, tiers: T
     // Large imports: bounded statement sizes.
     for (let i = 0; i < orders.length; i += 20_000) {
       const part = orders.slice(i, i + 20_000);
-      const members = await tiers.growFromOrders(tx, part, set);
-      await tiers.qualify(tx, members, new Date(), set);
+      const { members, toQualify } = await tiers.growFromOrdersWithState(tx, part, set);
+      await tiers.qualify(tx, toQualify, new Date(), set);
       await ledger.earnForOrders(tx, [...new Set(part.map((o) => o.orderId))], { locked: members });
     }
   };
