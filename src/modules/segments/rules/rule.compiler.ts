@@ -190,24 +190,24 @@ function compileLeaf(leaf: Leaf, ctx: CompileContext, joins: Joins): SQL {
     }
     case 'purchase': {
       const lineLevel = leaf.category !== undefined || leaf.sku !== undefined || leaf.brand !== undefined || leaf.measure === 'quantity';
+      // Over lines, line_facts alone (it carries the order's customer, status, time, store and channel, aliased `o`
+      // here so the filters read the same): joining order_facts again cost a second pass over the orders.
       const parts: SQL[] = [sql`o.customer_id is not null`, sql`o.status <> 'cancelled'`, ...timeFilter(sql`o.placed_at`, leaf, ctx), ...joins.limit(sql`o.customer_id`)];
       if (leaf.store) parts.push(sql`o.store_code = any(${texts(leaf.store)})`);
       if (leaf.channel) parts.push(sql`o.channel = any(${texts(leaf.channel)})`);
-      if (leaf.category) parts.push(sql`l.category_path && ${texts(leaf.category)}`);
-      if (leaf.sku) parts.push(sql`l.sku = any(${texts(leaf.sku)})`);
-      if (leaf.brand) parts.push(sql`l.brand = any(${texts(leaf.brand)})`);
-      const from = lineLevel
-        ? sql`from orders.order_facts o join orders.line_facts l on l.order_id = o.id where ${where(parts)}`
-        : sql`from orders.order_facts o where ${where(parts)}`;
+      if (leaf.category) parts.push(sql`o.category_path && ${texts(leaf.category)}`);
+      if (leaf.sku) parts.push(sql`o.sku = any(${texts(leaf.sku)})`);
+      if (leaf.brand) parts.push(sql`o.brand = any(${texts(leaf.brand)})`);
+      const from = lineLevel ? sql`from orders.line_facts o where ${where(parts)}` : sql`from orders.order_facts o where ${where(parts)}`;
       const value =
         leaf.measure === 'orders'
           ? lineLevel
-            ? sql`count(distinct o.id)`
+            ? sql`count(distinct o.order_id)`
             : sql`count(*)`
           : leaf.measure === 'quantity'
-            ? sql`sum(l.quantity - l.returned_quantity)`
+            ? sql`sum(o.quantity - o.returned_quantity)`
             : lineLevel
-              ? sql`sum(l.paid_fen - l.refunded_fen)`
+              ? sql`sum(o.paid_fen - o.refunded_fen)`
               : sql`sum(o.paid_fen - o.refunded_fen)`;
       if (leaf.measure === 'orders' && needsOne(leaf.op, leaf.value)) {
         const j = joins.add(sql`select distinct o.customer_id as id ${from}`);
