@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError } from '../platform/config.js';
 import { registerAccessCommands } from './access.commands.js';
+import { registerBasketCommands } from './basket.commands.js';
 import { CliError } from './context.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerImportCommand } from './import.command.js';
@@ -29,6 +30,7 @@ registerLoyaltyTiersCommands(program);
 registerSegmentsCommands(program);
 registerSegmentsClustersCommands(program);
 registerSegmentListsCommands(program);
+registerBasketCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,157 @@
+import type { Command } from 'commander';
+import {
+  BasketFileError,
+  formatRule,
+  mineItemsets,
+  mineRules,
+  readBasketFile,
+  sortRules,
+  type BasketFile,
+  type BasketFormat,
+  type BasketSeparator,
+  type RuleSort,
+} from '../modules/basket/index.js';
+import { CliError } from './context.js';
+
+/** JSON has no Infinity: a conviction of Infinity (confidence 1) is written as the string "Infinity". */
+const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2);
+
+function fraction(name: string, v: string | undefined, positive: boolean): number {
+  const n = Number(v);
+  if (v === undefined || v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1 || (positive && n === 0))
+    throw new CliError(`${name}: a fraction ${positive ? 'above 0' : 'from 0'} up to 1 (e.g. 0.01 = 1%), got ${v}`, 2);
+  return n;
+}
+
+function whole(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < min) throw new CliError(`${name}: a whole number from ${min}, got ${v}`, 2);
+  return n;
+}
+
+type Opts = Record<string, string | boolean | undefined>;
+
+/** --min-support, --min-len (default 1) and --max-len (default 10, arules' maxlen). */
+function thresholds(o: Opts): { minSupport: number; minLen: number; maxLen: number } {
+  const minSupport = fraction('--min-support', o.minSupport as string, true);
+  const minLen = whole('--min-len', o.minLen as string | undefined, 1) ?? 1;
+  const maxLen = whole('--max-len', o.maxLen as string | undefined, 1) ?? 10;
+  if (maxLen < minLen) throw new CliError(`--max-len (${maxLen}) is below --min-len (${minLen})`, 2);
+  return { minSupport, minLen, maxLen };
+}
+
+function fileOptions(o: Opts): { format: BasketFormat; separator?: BasketSeparator; itemCol?: string; basketCol?: string } {
+  const format = (o.format as string | undefined) ?? (o.itemCol || o.basketCol ? 'lines' : 'baskets');
+  if (format !== 'lines' && format !== 'baskets') throw new CliError(`--format: lines or baskets, got ${format}`, 2);
+  if (format === 'lines' && (!o.itemCol || !o.basketCol)) throw new CliError('--format lines needs --item-col and --basket-col', 2);
+  if (format === 'baskets' && (o.itemCol || o.basketCol)) throw new CliError('--item-col and --basket-col go with --format lines', 2);
+  const sep = o.separator as string | undefined;
+  if (sep !== undefined && sep !== 'comma' && sep !== 'space') throw new CliError(`--separator: comma or space, got ${sep}`, 2);
+  return { format, separator: sep as BasketSeparator | undefined, itemCol: o.itemCol as string | undefined, basketCol: o.basketCol as string | undefined };
+}
+
+async function load(o: Opts): Promise<BasketFile> {
+  const fo = fileOptions(o);
+  try {
+    return await readBasketFile(o.from as string, fo);
+  } catch (e) {
+    if (e instanceof BasketFileError) throw new CliError(`${o.from as string}: ${e.message}`, 1);
+    throw e;
+  }
+}
+
+const fixed = (x: number, d: number) => (x === Infinity ? 'Inf' : x.toFixed(d));
+const thousands = (n: number) => n.toLocaleString('en');
+
+function withFileOptions(c: Command): Command {
+  return c
+    .requiredOption('--from <file>', 'basket file (.gz read directly)')
+    .option('--format <format>', 'baskets (one basket per line) or lines (CSV, one row per basket and item); default lines when --item-col is given')
+    .option('--item-col <name>', 'lines: the item column (SKU, product, category)')
+    .option('--basket-col <name>', 'lines: the basket column (order, ticket)')
+    .option('--separator <sep>', 'baskets: comma or space (default space for .dat files, else comma)');
+}
+
+/** --min-len, --max-len, --limit and --json, shared by rules and itemsets. */
+function withSizeOptions(c: Command, what: string): Command {
+  return c
+    .option('--min-len <n>', `least items in ${what}`)
+    .option('--max-len <n>', 'most items (default 10, as arules)')
+    .option('--limit <n>', 'print only the first n')
+    .option('--json', 'machine-readable output');
+}
+
+/** `kemai basket rules|itemsets --from FILE`: association rules and frequent itemsets from a file, without a database. */
+export function registerBasketCommands(program: Command): Command {
+  const basket = program.commands.find((c) => c.name() === 'basket') ?? program.command('basket').description('Basket analysis: frequent itemsets and association rules (FP-growth)');
+
+  withSizeOptions(
+    withFileOptions(basket.command('rules').description('Association rules X => {y} with support, confidence, lift, leverage and conviction (arules semantics)')),
+    'rules, both sides together (default 1: rules with an empty left side too, as arules)',
+  )
+    .requiredOption('--min-support <s>', 'least share of baskets holding the whole rule (count ≥ ceil(s × N))')
+    .requiredOption('--min-confidence <c>', 'least confidence')
+    .option('--sort <measure>', 'lift, confidence or support (descending; default lift)')
+    .action(async (o: Opts) => {
+      const { minSupport, minLen, maxLen } = thresholds(o);
+      const minConfidence = fraction('--min-confidence', o.minConfidence as string, false);
+      const sort = (o.sort as string | undefined) ?? 'lift';
+      if (!['lift', 'confidence', 'support'].includes(sort)) throw new CliError(`--sort: lift, confidence or support, got ${sort}`, 2);
+      const limit = whole('--limit', o.limit as string | undefined, 0);
+      const file = await load(o);
+      const mined = mineRules(file.tx, { minSupport, minConfidence, minLen, maxLen });
+      const sorted = sortRules(mined.rules, sort as RuleSort);
+      const shown = limit === undefined ? sorted : sorted.slice(0, limit);
+      const head = {
+        baskets: mined.n,
+        items: file.tx.labels.length,
+        emptyBaskets: file.emptyBaskets,
+        minSupport,
+        minCount: mined.minCount,
+        minConfidence,
+        minLen,
+        maxLen,
+        itemsets: mined.itemsets.length,
+        total: mined.rules.length,
+        sort,
+      };
+      if (o.json) {
+        console.log(json({ ...head, rules: shown }));
+        return;
+      }
+      const lines = [
+        `${thousands(mined.rules.length)} rules from ${thousands(mined.n)} baskets and ${thousands(file.tx.labels.length)} items (support ≥ ${minSupport} = ${thousands(mined.minCount)} baskets, confidence ≥ ${minConfidence}, ${minLen}–${maxLen} items), by ${sort}${shown.length < sorted.length ? `, first ${shown.length}` : ''}:`,
+        ...shown.map(
+          (r) =>
+            `${formatRule(r)}  support ${fixed(r.support, 6)}  confidence ${fixed(r.confidence, 4)}  lift ${fixed(r.lift, 4)}  leverage ${fixed(r.leverage, 6)}  conviction ${fixed(r.conviction, 4)}  count ${r.count}`,
+        ),
+      ];
+      console.log(lines.join('\n'));
+    });
+
+  withSizeOptions(withFileOptions(basket.command('itemsets').description('Frequent itemsets with their support (FP-growth), by support')), 'itemsets (default 1)')
+    .requiredOption('--min-support <s>', 'least share of baskets (count ≥ ceil(s × N))')
+    .action(async (o: Opts) => {
+      const { minSupport, minLen, maxLen } = thresholds(o);
+      const limit = whole('--limit', o.limit as string | undefined, 0);
+      const file = await load(o);
+      const mined = mineItemsets(file.tx, { minSupport, maxLen });
+      const kept = mined.itemsets.filter((s) => s.items.length >= minLen);
+      const shown = limit === undefined ? kept : kept.slice(0, limit);
+      if (o.json) {
+        console.log(json({ baskets: mined.n, items: file.tx.labels.length, emptyBaskets: file.emptyBaskets, minSupport, minCount: mined.minCount, minLen, maxLen, total: kept.length, itemsets: shown }));
+        return;
+      }
+      const bySize = new Map<number, number>();
+      for (const s of kept) bySize.set(s.items.length, (bySize.get(s.items.length) ?? 0) + 1);
+      console.log(
+        [
+          `${thousands(kept.length)} frequent itemsets from ${thousands(mined.n)} baskets (support ≥ ${minSupport} = ${thousands(mined.minCount)} baskets; by size ${[...bySize].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}: ${thousands(v)}`).join(', ')})${shown.length < kept.length ? `, first ${shown.length}` : ''}:`,
+          ...shown.map((s) => `{${s.items.join(',')}}  support ${fixed(s.support, 6)}  count ${s.count}`),
+        ].join('\n'),
+      );
+    });
+
+  return basket;
+}

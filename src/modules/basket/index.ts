@@ -1,0 +1,18 @@
+export { encodeBaskets, basketsOf, minCountFor, type Transactions } from './domain/transactions.js';
+export { fpGrowth, type FrequentItemset, type FpGrowthOptions } from './domain/fpgrowth.js';
+export { generateRules, measures, ItemsetCounts, type RuleById, type RuleOptions, type Measures } from './domain/rules.js';
+export {
+  mineItemsets,
+  mineRules,
+  sortRules,
+  formatRule,
+  type Itemset,
+  type Rule,
+  type RuleSort,
+  type ItemsetMining,
+  type RuleMining,
+  type MiningOptions,
+  type RuleMiningOptions,
+} from './domain/mine.js';
+export { frequentlyBoughtTogether, crossSell, bundles, type Recommendation, type RankOptions, type Bundle, type BundleOptions } from './domain/recommend.js';
+export { readBasketFile, defaultSeparator, BasketFileError, type BasketFile, type BasketFileOptions, type BasketFormat, type BasketSeparator } from './basket-file.js';
