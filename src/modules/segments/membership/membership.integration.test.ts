@@ -246,9 +246,10 @@ describe('preview and bad input', () => {
     expect((await send('GET', '/api/v1/segments/bad_rule')).statusCode).toBe(404);
     const dup = await send('POST', '/api/v1/segments', { code: 'dress_30d', name: 'again', rule: { kind: 'tag', tags: ['x'] } });
     expect(dup.statusCode).toBe(409);
+    // Predictions exist as a view (insights.prediction_facts) but no model has been fitted here: nobody matches yet.
     const pred = await send('POST', '/api/v1/segments/preview', { rule: { kind: 'prediction', model: 'churn', op: 'gte', value: 0.5 } });
-    expect(pred.statusCode).toBe(400);
-    expect(pred.json().error.code).toBe('segments.predictions_unavailable');
+    expect(pred.statusCode, pred.body).toBe(200);
+    expect(pred.json()).toMatchObject({ count: 0, sample: [] });
   });
 
   it('needs the segments scopes', async () => {
