@@ -68,25 +68,26 @@ export interface BundleOptions {
 }
 
 /**
- * Bundle suggestions from frequent itemsets of 2–3 items (by default), each with its support and its lift against
- * independence. The single items' supports come from the same itemset list (every item of a frequent itemset is
+ * Bundle suggestions from frequent itemsets of 2–3 items (by default) out of N baskets, each with its support and its
+ * lift against independence. The single items' supports come from the same itemset list (every item of a frequent itemset is
  * frequent, so it is there when the list is complete).
  */
-export function bundles(itemsets: readonly Itemset[], o: BundleOptions = {}): Bundle[] {
+export function bundles(itemsets: readonly Itemset[], n: number, o: BundleOptions = {}): Bundle[] {
   const minSize = o.minSize ?? 2;
   const maxSize = o.maxSize ?? 3;
   const single = new Map<string, number>();
-  for (const s of itemsets) if (s.items.length === 1) single.set(s.items[0]!, s.support);
+  for (const s of itemsets) if (s.items.length === 1) single.set(s.items[0]!, s.count);
   const out: Bundle[] = [];
   for (const s of itemsets) {
     if (s.items.length < minSize || s.items.length > maxSize) continue;
+    // count · N^(k−1) / ∏ count(i) = support(S) / ∏ support(i), in integers as far as they go.
     let expected = 1;
     for (const i of s.items) {
-      const p = single.get(i);
-      if (p === undefined) throw new Error(`bundles: the itemsets have {${s.items.join(',')}} but not {${i}}; pass every frequent itemset`);
-      expected *= p;
+      const c = single.get(i);
+      if (c === undefined) throw new Error(`bundles: the itemsets have {${s.items.join(',')}} but not {${i}}; pass every frequent itemset`);
+      expected *= c;
     }
-    const lift = s.support / expected;
+    const lift = (s.count * n ** (s.items.length - 1)) / expected;
     if (o.minLift !== undefined && lift < o.minLift) continue;
     out.push({ items: s.items, count: s.count, support: s.support, lift });
   }

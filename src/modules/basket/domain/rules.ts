@@ -31,18 +31,18 @@ export interface Measures {
   conviction: number;
 }
 
+/**
+ * From counts, each measure is one division of exact integer products (while they stay below 2^53), so rules whose
+ * measures are equal as fractions get equal floating-point values and rank as ties.
+ */
 export function measures(count: number, lhsCount: number, rhsCount: number, n: number): Measures {
-  const support = count / n;
-  const coverage = lhsCount / n;
-  const rhsSupport = rhsCount / n;
-  const confidence = count / lhsCount;
   return {
-    support,
-    confidence,
-    coverage,
-    lift: confidence / rhsSupport,
-    leverage: support - coverage * rhsSupport,
-    conviction: count === lhsCount ? Infinity : (1 - rhsSupport) / (1 - confidence),
+    support: count / n,
+    confidence: count / lhsCount,
+    coverage: lhsCount / n,
+    lift: (count * n) / (lhsCount * rhsCount),
+    leverage: (count * n - lhsCount * rhsCount) / (n * n),
+    conviction: count === lhsCount ? Infinity : ((n - rhsCount) * lhsCount) / (n * (lhsCount - count)),
   };
 }
 
