@@ -15,7 +15,7 @@ export interface FpGrowthOptions {
 
 /**
  * An FP-tree in typed arrays. Node 0 is the root. Items are local ids 0..nItems-1 in the order of the tree's paths (a
- * node's ancestors always have smaller ids); `rank[local]` is the item's rank in the first tree (0 = most frequent).
+ * node's ancestors always have smaller ids; most frequent first); `rank[local]` is the item's rank in the first tree.
  * Node links chain every node of one item from `head[item]`; `itemCount[item]` is the sum of their counts.
  */
 class FpTree {
@@ -107,8 +107,8 @@ class FpTree {
  * a prefix tree. The first tree is built from the baskets sorted lexicographically, so each basket shares exactly the
  * prefix it has in common with the one before (no child search). Mining walks the items from the least frequent up:
  * the item's node links give its conditional pattern base (the paths above its nodes, with the nodes' counts), whose
- * frequent items make the conditional tree mined recursively; a tree that is one path yields every combination of its
- * nodes directly (the count of a combination is the count of its deepest node).
+ * frequent items, re-ranked by their count in the base, make the conditional tree mined recursively; a tree that is one
+ * path yields every combination of its nodes directly (the count of a combination is the count of its deepest node).
  */
 export function fpGrowth(tx: Transactions, options: FpGrowthOptions): FrequentItemset[] {
   const minCount = Math.max(1, Math.ceil(options.minCount));
@@ -184,6 +184,7 @@ export function fpGrowth(tx: Transactions, options: FpGrowthOptions): FrequentIt
   // Shared scratch: a conditional tree is finished before it is mined, so one set of buffers serves every depth.
   const scratchCount = new Int32Array(nFrequent);
   const scratchId = new Int32Array(nFrequent);
+  const keptBuf = new Int32Array(nFrequent);
   const pathBuf = new Int32Array(nFrequent);
   const prefix = new Int32Array(Math.min(nFrequent, Number.isFinite(maxLen) ? maxLen : nFrequent) + 1);
   let prefixLen = 0;
@@ -209,14 +210,26 @@ export function fpGrowth(tx: Transactions, options: FpGrowthOptions): FrequentIt
       const c = t.count[n]!;
       for (let p = t.parent[n]!; p !== 0; p = t.parent[p]!) scratchCount[t.item[p]!]! += c;
     }
+    // The items frequent in the base, re-ranked by their count in it (most frequent first: better sharing).
     let m = 0;
-    for (let k = 0; k < j; k++) {
-      scratchId[k] = scratchCount[k]! >= minCount ? m++ : -1;
-      scratchCount[k] = 0;
+    for (let k = 0; k < j; k++) if (scratchCount[k]! >= minCount) keptBuf[m++] = k;
+    if (m === 0) {
+      scratchCount.fill(0, 0, j);
+      return null;
     }
-    if (m === 0) return null;
+    const kept = keptBuf.subarray(0, m);
+    kept.sort();
+    if (m > 1) {
+      const order = Array.from(kept).sort((a, b) => scratchCount[b]! - scratchCount[a]! || a - b);
+      for (let i = 0; i < m; i++) kept[i] = order[i]!;
+    }
     const rank = new Int32Array(m);
-    for (let k = 0; k < j; k++) if (scratchId[k]! >= 0) rank[scratchId[k]!] = t.rank[k]!;
+    scratchId.fill(-1, 0, j);
+    for (let i = 0; i < m; i++) {
+      scratchId[kept[i]!] = i;
+      rank[i] = t.rank[kept[i]!]!;
+    }
+    scratchCount.fill(0, 0, j);
     const cond = new FpTree(rank, 16);
     for (let n = t.head[j]!; n !== -1; n = t.link[n]!) {
       let len = 0;
@@ -225,7 +238,7 @@ export function fpGrowth(tx: Transactions, options: FpGrowthOptions): FrequentIt
         if (id >= 0) pathBuf[len++] = id;
       }
       if (len === 0) continue;
-      pathBuf.subarray(0, len).reverse();
+      pathBuf.subarray(0, len).sort();
       cond.insert(pathBuf, len, t.count[n]!);
     }
     return cond;
