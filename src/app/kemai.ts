@@ -8,7 +8,7 @@ import { AccessService } from '../modules/access/index.js';
 import { CatalogService } from '../modules/catalog/index.js';
 import { CustomersService, IDENTIFIER_ATTACHED } from '../modules/customers/index.js';
 import { OrdersService, ORDERS_BATCH_IMPORTED } from '../modules/orders/index.js';
-import { InsightsService } from '../modules/insights/index.js';
+import { InsightsService, PredictionsService } from '../modules/insights/index.js';
 import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached } from '../modules/activity/index.js';
 import { ImportsService } from '../modules/ingest/index.js';
 import {
@@ -59,6 +59,8 @@ export interface Kemai {
   orders: OrdersService;
   activity: ActivityService;
   insights: InsightsService;
+  /** CLV and churn predictions: model fits from the orders, per-customer predictions, the churn-risk list. */
+  predictions: PredictionsService;
   /** Files uploaded in the console and imported in this process. */
   imports: ImportsService;
   /** Loyalty: growth value, tier sets, tiers, birthday benefits. */
@@ -106,6 +108,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const insights = new InsightsService(db, { timeZone: config.timeZone });
+  const predictions = new PredictionsService(db, { timeZone: config.timeZone });
   const imports = new ImportsService(db, { catalog, customers, orders, activity }, {
     importDir: config.importDir,
     limitBytes: config.importLimitBytes,
@@ -176,6 +179,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     orders,
     activity,
     insights,
+    predictions,
     imports,
     tiers,
     program,

@@ -1,2 +1,4 @@
 export { InsightsService, type Overview, type OverviewQuery, ACTIVE_DAYS } from './insights.service.js';
 export { registerInsightsRoutes } from './http/insights.routes.js';
+export { PredictionsService, CHURN_BANDS, type ClvFitInput, type ClvRun, type CustomerPrediction, type ChurnRisk } from './predictions/predictions.service.js';
+export { registerPredictionsRoutes } from './http/predictions.routes.js';

@@ -20,6 +20,10 @@ export const SCOPES = [
   'segments:write',
   /** RFM runs, membership refreshes, clustering runs. */
   'segments:admin',
+  /** Predictions: CLV runs, a customer's prediction, the churn-risk list, validation reports. */
+  'insights:read',
+  /** Fitting the prediction models. */
+  'insights:admin',
   'events:read',
   'events:write',
   'catalog:read',

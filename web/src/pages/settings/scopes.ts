@@ -6,6 +6,7 @@ export const SCOPE_GROUPS: { group: string; scopes: string[] }[] = [
   { group: 'sales', scopes: ['orders:read', 'orders:write', 'events:read', 'events:write'] },
   { group: 'loyalty', scopes: ['loyalty:read', 'loyalty:write', 'loyalty:admin'] },
   { group: 'segments', scopes: ['segments:read', 'segments:write', 'segments:admin'] },
+  { group: 'insights', scopes: ['insights:read', 'insights:admin'] },
   { group: 'data', scopes: ['catalog:read', 'catalog:write', 'imports:write'] },
   { group: 'admin', scopes: ['staff:admin', 'apikeys:admin'] },
 ];

@@ -1,0 +1,316 @@
+import { sql } from 'drizzle-orm';
+import { query, queryOne, type Db } from '../../../platform/db/database.js';
+import { invalid, notFound } from '../../../platform/errors.js';
+import { newId } from '../../../platform/ids.js';
+import { bgnbdConditionalExpected, bgnbdPAlive, fitBgnbd, type BgnbdParams } from '../clv/bgnbd.js';
+import { fitParetoNbd, paretoConditionalExpected, paretoPAlive, type ParetoNbdParams } from '../clv/pareto-nbd.js';
+import { fitSpend, type SpendFit } from './spend.js';
+import { customerSummarySql } from './summary.sql.js';
+
+export type FrequencyModel = 'bgnbd' | 'pareto';
+
+export interface ClvFitInput {
+  /** Purchase-frequency model: BG/NBD (default) or Pareto/NBD. */
+  model?: FrequencyModel | undefined;
+  /** Calibration end, a business date (default: the day of the latest order). */
+  asOf?: string | undefined;
+  /** Model period (default week, as Fader and Hardie). */
+  period?: 'week' | 'day' | undefined;
+  /** Days predicted (default 365). */
+  horizonDays?: number | undefined;
+  /** Yearly discount rate for CLV (default 0.1). */
+  discountRate?: number | undefined;
+}
+
+export interface ClvRun {
+  id: string;
+  model: FrequencyModel;
+  asOf: string;
+  period: 'week' | 'day';
+  horizonDays: number;
+  discountRate: number;
+  params: { frequency: Record<string, number>; spend: Record<string, number> | null };
+  standardErrors: { frequency: Record<string, number>; spend: Record<string, number> | null };
+  logLik: number;
+  spendLogLik: number | null;
+  customers: number;
+  repeatBuyers: number;
+  seconds: number | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface CustomerPrediction {
+  customerId: string;
+  runId: string;
+  asOf: string;
+  period: 'week' | 'day';
+  horizonDays: number;
+  frequency: number;
+  recency: number;
+  age: number;
+  pAlive: number;
+  expectedPurchases: number;
+  expectedAvgValueFen: number | null;
+  clvFen: number | null;
+  expectedDaysToNext: number | null;
+  churnRisk: ChurnRisk;
+}
+
+export type ChurnRisk = 'high' | 'medium' | 'low';
+/** P(alive) below these: high, then medium churn risk. */
+export const CHURN_BANDS = { high: 0.3, medium: 0.6 } as const;
+/** Expected days to the next purchase are searched this far ahead; beyond it they are null. */
+export const NEXT_PURCHASE_MAX_DAYS = 3 * 365;
+/** CLV discounts each month's expected purchases at its end. */
+const STEP_DAYS = 30;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+type Predictor = { pAlive: (x: number, tx: number, T: number) => number; expected: (t: number, x: number, tx: number, T: number) => number };
+
+/**
+ * Customer-base predictions from the orders: fits a buy-till-you-die model (BG/NBD or Pareto/NBD) and the Gamma-Gamma
+ * spend model on every customer's history up to a calibration date, and stores for each customer P(alive), expected
+ * purchases and CLV over a horizon, expected value per purchase, days to the next purchase and a churn-risk band
+ * (insights.customer_predictions, read by segments and journeys through insights.prediction_facts).
+ *
+ * Set-based: the customers' (x, t_x, T) triples are counted in SQL, the models fitted on the distinct triples with
+ * their counts as weights (the likelihood is a sum over customers), predictions computed once per distinct triple,
+ * and written for every customer by one INSERT … SELECT joining them back, Gamma-Gamma's conditional mean in SQL.
+ */
+export class PredictionsService {
+  constructor(
+    private readonly db: Db,
+    private readonly deps: { timeZone: string },
+  ) {}
+
+  async fit(input: ClvFitInput, actor: string): Promise<ClvRun> {
+    const model = input.model ?? 'bgnbd';
+    if (model !== 'bgnbd' && model !== 'pareto') throw invalid('insights.invalid_model', 'model must be bgnbd or pareto', [{ path: 'model', message: 'bgnbd or pareto' }]);
+    const period = input.period ?? 'week';
+    const periodDays = period === 'day' ? 1 : 7;
+    const horizonDays = input.horizonDays ?? 365;
+    if (!Number.isInteger(horizonDays) || horizonDays < 1 || horizonDays > 3650)
+      throw invalid('insights.invalid_horizon', 'horizonDays must be a whole number of days from 1 to 3650', [{ path: 'horizonDays', message: '1–3650 days' }]);
+    const discountRate = input.discountRate ?? 0.1;
+    if (!Number.isFinite(discountRate) || discountRate < 0 || discountRate > 1)
+      throw invalid('insights.invalid_discount_rate', 'discountRate must be a yearly rate from 0 to 1', [{ path: 'discountRate', message: 'from 0 to 1' }]);
+    const asOf = input.asOf ?? (await this.latestOrderDay());
+    if (!asOf || !DATE.test(asOf) || Number.isNaN(Date.parse(`${asOf}T00:00:00Z`)) || new Date(`${asOf}T00:00:00Z`).toISOString().slice(0, 10) !== asOf)
+      throw asOf
+        ? invalid('insights.invalid_as_of', 'asOf must be a date YYYY-MM-DD', [{ path: 'asOf', message: 'a date YYYY-MM-DD' }])
+        : invalid('insights.no_orders', 'No orders yet: there is nothing to fit a model on', []);
+    const started = performance.now();
+    const summary = customerSummarySql(asOf, this.deps.timeZone);
+
+    const triples = await query<{ x: number; tx_days: number; t_days: number; n: number }>(
+      this.db,
+      sql`with s as (${summary}) select x, tx_days, t_days, count(*)::int as n from s group by 1, 2, 3 order by 1, 2, 3`,
+    );
+    const customers = triples.reduce((s, r) => s + r.n, 0);
+    const repeatBuyers = triples.reduce((s, r) => s + (r.x > 0 ? r.n : 0), 0);
+    if (customers < 10 || repeatBuyers < 2)
+      throw invalid('insights.too_few_customers', `${customers} customer(s), ${repeatBuyers} with a repeat purchase, by ${asOf}: a model needs at least 10 and 2`, [
+        { path: 'asOf', message: 'too few customers with orders by this date' },
+      ]);
+    const data = {
+      x: Float64Array.from(triples, (r) => r.x),
+      tx: Float64Array.from(triples, (r) => r.tx_days / periodDays),
+      T: Float64Array.from(triples, (r) => r.t_days / periodDays),
+      weight: Float64Array.from(triples, (r) => r.n),
+    };
+    let predictor: Predictor;
+    let frequency: { params: Record<string, number>; se: Record<string, number>; logLik: number };
+    if (model === 'pareto') {
+      const fit = fitParetoNbd(data);
+      const p: ParetoNbdParams = fit.p;
+      predictor = { pAlive: (x, tx, T) => paretoPAlive(p, x, tx, T), expected: (t, x, tx, T) => paretoConditionalExpected(p, t, x, tx, T) };
+      frequency = { params: { ...p }, se: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
+    } else {
+      const fit = fitBgnbd(data);
+      const p: BgnbdParams = fit.p;
+      predictor = { pAlive: (x, tx, T) => bgnbdPAlive(p, x, tx, T), expected: (t, x, tx, T) => bgnbdConditionalExpected(p, t, x, tx, T) };
+      frequency = { params: { ...p }, se: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
+    }
+
+    // Gamma-Gamma on the repeat buyers' mean repeat value (in yuan: the model's scale parameter then reads in yuan).
+    const spendRows = await query<{ x: number; mbar_fen: number; n: number }>(
+      this.db,
+      sql`with s as (${summary}) select x, mbar_fen, count(*)::int as n from s where x > 0 and mbar_fen > 0 group by 1, 2`,
+    );
+    const spend: SpendFit | null =
+      spendRows.length >= 2
+        ? fitSpend({ x: Float64Array.from(spendRows, (r) => r.x), mbar: Float64Array.from(spendRows, (r) => r.mbar_fen / 100), weight: Float64Array.from(spendRows, (r) => r.n) })
+        : null;
+
+    const rows = triples.map((r) => {
+      const tx = r.tx_days / periodDays;
+      const T = r.t_days / periodDays;
+      const pAlive = predictor.pAlive(r.x, tx, T);
+      const at = (days: number) => predictor.expected(days / periodDays, r.x, tx, T);
+      let discounted = 0;
+      let before = 0;
+      for (let day = Math.min(STEP_DAYS, horizonDays); ; day = Math.min(day + STEP_DAYS, horizonDays)) {
+        const e = at(day);
+        discounted += (e - before) / Math.pow(1 + discountRate, day / 365);
+        before = e;
+        if (day >= horizonDays) break;
+      }
+      return { x: r.x, tx_days: r.tx_days, t_days: r.t_days, p_alive: pAlive, expected: before, discounted, next: daysToNext(at) };
+    });
+
+    const id = newId();
+    // E(M | x, m̄) = p(γ + x·m̄) / (p·x + q − 1) in fen (γ fitted in yuan); a customer without a repeat purchase gets
+    // the population mean pγ/(q − 1). Undefined when q ≤ 1 (an infinite mean): no value, no CLV.
+    const em =
+      spend && spend.q > 1
+        ? sql`(${spend.p}::float8 * (${spend.gamma * 100}::float8 + s.x * greatest(coalesce(s.mbar_fen, 0), 0)) / (${spend.p}::float8 * s.x + ${spend.q}::float8 - 1))`
+        : sql`null::float8`;
+    await this.db.transaction(async (tx) => {
+      await tx.execute(sql`truncate insights.customer_predictions`);
+      await tx.execute(sql`
+        insert into insights.customer_predictions (customer_id, run_id, frequency, recency, age, p_alive, expected_purchases,
+                                                   expected_avg_value_fen, clv_fen, expected_days_to_next, churn_risk, updated_at)
+        select s.customer_id, ${id}, s.x, s.tx_days / ${periodDays}::float8, s.t_days / ${periodDays}::float8, t.p_alive, t.expected,
+               round(${em})::bigint, round(t.discounted * ${em})::bigint, t.next,
+               case when t.p_alive < ${CHURN_BANDS.high} then 'high' when t.p_alive < ${CHURN_BANDS.medium} then 'medium' else 'low' end, now()
+        from (${summary}) s
+        join json_to_recordset(${JSON.stringify(rows)}::json) as t(x int, tx_days int, t_days int, p_alive float8, expected float8, discounted float8, next float8)
+          on t.x = s.x and t.tx_days = s.tx_days and t.t_days = s.t_days`);
+      await tx.execute(sql`
+        insert into insights.clv_runs (id, model, as_of, period_days, horizon_days, discount_rate, params, standard_errors, log_lik, spend_log_lik,
+                                       customers, repeat_buyers, seconds, created_by)
+        values (${id}, ${model}, ${asOf}::date, ${periodDays}, ${horizonDays}, ${discountRate},
+                ${JSON.stringify({ frequency: frequency.params, spend: spend ? { p: spend.p, q: spend.q, gamma: spend.gamma } : null })}::jsonb,
+                ${JSON.stringify({ frequency: frequency.se, spend: spend ? spend.standardErrors : null })}::jsonb,
+                ${frequency.logLik}, ${spend?.logLik ?? null}, ${customers}, ${repeatBuyers}, ${(performance.now() - started) / 1000}, ${actor})`);
+    });
+    return (await this.run(id))!;
+  }
+
+  async latestRun(): Promise<ClvRun | undefined> {
+    const row = await queryOne<{ id: string }>(this.db, sql`select id from insights.clv_runs order by created_at desc, id desc limit 1`);
+    return row ? this.run(row.id) : undefined;
+  }
+
+  async run(id: string): Promise<ClvRun | undefined> {
+    const r = await queryOne<Record<string, unknown>>(
+      this.db,
+      sql`select id, model, as_of::text as as_of, period_days, horizon_days, discount_rate, params, standard_errors, log_lik, spend_log_lik,
+                 customers, repeat_buyers, seconds, created_by, created_at from insights.clv_runs where id = ${id}`,
+    );
+    if (!r) return undefined;
+    return {
+      id: String(r.id),
+      model: r.model as FrequencyModel,
+      asOf: String(r.as_of),
+      period: Number(r.period_days) === 1 ? 'day' : 'week',
+      horizonDays: Number(r.horizon_days),
+      discountRate: Number(r.discount_rate),
+      params: r.params as ClvRun['params'],
+      standardErrors: r.standard_errors as ClvRun['standardErrors'],
+      logLik: Number(r.log_lik),
+      spendLogLik: r.spend_log_lik === null ? null : Number(r.spend_log_lik),
+      customers: Number(r.customers),
+      repeatBuyers: Number(r.repeat_buyers),
+      seconds: r.seconds === null ? null : Number(r.seconds),
+      createdBy: String(r.created_by),
+      createdAt: new Date(r.created_at as string).toISOString(),
+    };
+  }
+
+  /** A customer's prediction from the latest run (404 when the customer had not bought by its as-of date, or no run yet). */
+  async customer(customerId: string): Promise<CustomerPrediction> {
+    const run = await this.latestRun();
+    const r = run ? await queryOne<Record<string, unknown>>(this.db, sql`select * from insights.customer_predictions where customer_id = ${customerId}`) : undefined;
+    if (!run || !r) throw notFound('insights.no_prediction', run ? `No prediction for customer ${customerId}: no order by ${run.asOf}` : 'No CLV run yet: run POST /api/v1/insights/clv/runs first');
+    return { ...toPrediction(r), asOf: run.asOf, period: run.period, horizonDays: run.horizonDays };
+  }
+
+  /**
+   * Customers most at risk: P(alive) in the given bands, the most valuable first (all-time net spend), with their
+   * prediction. `minFrequency` keeps only customers with at least that many repeat purchases (the loyal who slip).
+   */
+  async churnRisk(opts: { risk?: ChurnRisk[]; minFrequency?: number; limit?: number; offset?: number } = {}) {
+    const run = await this.latestRun();
+    if (!run) throw notFound('insights.no_clv_run', 'No CLV run yet: run POST /api/v1/insights/clv/runs first');
+    const risk = opts.risk ?? ['high'];
+    const limit = opts.limit ?? 50;
+    const offset = opts.offset ?? 0;
+    const where = sql`p.churn_risk = any(${sql.param(risk)}::text[]) and p.frequency >= ${opts.minFrequency ?? 0}`;
+    const rows = await query<Record<string, unknown>>(
+      this.db,
+      sql`select p.*, coalesce((select sum(o.paid_fen - o.refunded_fen) from orders.order_facts o where o.customer_id = p.customer_id and o.status <> 'cancelled'), 0)::bigint as spend_fen
+          from insights.customer_predictions p where ${where}
+          order by spend_fen desc, p.customer_id limit ${limit} offset ${offset}`,
+    );
+    const total = await queryOne<{ n: number }>(this.db, sql`select count(*)::int as n from insights.customer_predictions p where ${where}`);
+    return {
+      run,
+      total: Number(total?.n ?? 0),
+      items: rows.map((r) => ({ ...toPrediction(r), spendFen: Number(r.spend_fen) })),
+    };
+  }
+
+  /** Customers per churn band and per CLV band (deciles of the predicted CLV), for the console. */
+  async distribution() {
+    const run = await this.latestRun();
+    if (!run) throw notFound('insights.no_clv_run', 'No CLV run yet: run POST /api/v1/insights/clv/runs first');
+    const bands = await query<{ churn_risk: string; n: number; clv: string | null }>(
+      this.db,
+      sql`select churn_risk, count(*)::int as n, sum(clv_fen)::text as clv from insights.customer_predictions group by 1`,
+    );
+    const deciles = await query<{ decile: number; n: number; min: string | null; max: string | null; sum: string | null }>(
+      this.db,
+      sql`select decile, count(*)::int as n, min(clv_fen)::text as min, max(clv_fen)::text as max, sum(clv_fen)::text as sum
+          from (select clv_fen, ntile(10) over (order by clv_fen) as decile from insights.customer_predictions where clv_fen is not null) d
+          group by decile order by decile`,
+    );
+    return {
+      run,
+      churn: (['high', 'medium', 'low'] as const).map((k) => {
+        const b = bands.find((x) => x.churn_risk === k);
+        return { risk: k, customers: b?.n ?? 0, clvFen: Number(b?.clv ?? 0) };
+      }),
+      clvDeciles: deciles.map((d) => ({ decile: d.decile, customers: d.n, minFen: Number(d.min), maxFen: Number(d.max), sumFen: Number(d.sum) })),
+    };
+  }
+
+  private async latestOrderDay(): Promise<string | undefined> {
+    const row = await queryOne<{ d: string | null }>(
+      this.db,
+      sql`select to_char(max(placed_at) at time zone ${this.deps.timeZone}, 'YYYY-MM-DD') as d from orders.order_facts where status <> 'cancelled'`,
+    );
+    return row?.d ?? undefined;
+  }
+}
+
+/** Days until E[X(t)] = 1 by bisection (to a tenth of a day), or null when fewer than one purchase is expected within NEXT_PURCHASE_MAX_DAYS. */
+export function daysToNext(expected: (days: number) => number): number | null {
+  if (!(expected(NEXT_PURCHASE_MAX_DAYS) >= 1)) return null;
+  let lo = 0;
+  let hi = NEXT_PURCHASE_MAX_DAYS;
+  while (hi - lo > 0.1) {
+    const mid = (lo + hi) / 2;
+    if (expected(mid) >= 1) hi = mid;
+    else lo = mid;
+  }
+  return Math.round(hi * 10) / 10;
+}
+
+function toPrediction(r: Record<string, unknown>): Omit<CustomerPrediction, 'asOf' | 'period' | 'horizonDays'> {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    customerId: String(r.customer_id),
+    runId: String(r.run_id),
+    frequency: Number(r.frequency),
+    recency: Number(r.recency),
+    age: Number(r.age),
+    pAlive: Number(r.p_alive),
+    expectedPurchases: Number(r.expected_purchases),
+    expectedAvgValueFen: num(r.expected_avg_value_fen),
+    clvFen: num(r.clv_fen),
+    expectedDaysToNext: num(r.expected_days_to_next),
+    churnRisk: r.churn_risk as ChurnRisk,
+  };
+}
