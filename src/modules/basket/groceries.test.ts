@@ -48,6 +48,7 @@ describe('Groceries', () => {
     expect(byLength(rules)).toEqual({ 2: 11, 3: 1461, 4: 3211, 5: 939, 6: 46 });
     // Default minlen 1 would allow {} => {y}, but no item is in half the baskets (whole milk: 0.2555).
     expect(rules.filter((r) => r.lhs.length === 0)).toHaveLength(0);
+    expect(mineRules(tx, { minSupport: 0.001, minConfidence: 0.5, minLen: 2 }).rules).toHaveLength(5668);
     // arules summary: support min 0.001017 (= 10 / 9835), confidence min 0.5000, lift min 1.957.
     expect(Math.min(...rules.map((r) => r.support))).toBeCloseTo(0.001017, 6);
     expect(Math.min(...rules.map((r) => r.confidence))).toBe(0.5);
