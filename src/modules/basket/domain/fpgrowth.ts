@@ -23,6 +23,8 @@ class FpTree {
   count: Int32Array;
   parent: Int32Array;
   link: Int32Array;
+  /** Nodes from the root down to this one, itself included (root 0). */
+  depth: Int32Array;
   firstChild: Int32Array;
   nextSibling: Int32Array;
   size = 1;
@@ -40,6 +42,7 @@ class FpTree {
     this.count = new Int32Array(cap);
     this.parent = new Int32Array(cap);
     this.link = new Int32Array(cap);
+    this.depth = new Int32Array(cap);
     this.firstChild = new Int32Array(cap).fill(-1);
     this.nextSibling = new Int32Array(cap).fill(-1);
     this.item[0] = -1;
@@ -63,6 +66,7 @@ class FpTree {
     this.count = more(this.count);
     this.parent = more(this.parent);
     this.link = more(this.link);
+    this.depth = more(this.depth);
     this.firstChild = more(this.firstChild, -1);
     this.nextSibling = more(this.nextSibling, -1);
   }
@@ -74,6 +78,7 @@ class FpTree {
     this.item[n] = item;
     this.count[n] = count;
     this.parent[n] = parent;
+    this.depth[n] = this.depth[parent]! + 1;
     const sibling = this.firstChild[parent]!;
     if (sibling !== -1) this.branching = true;
     this.nextSibling[n] = sibling;
@@ -205,10 +210,22 @@ export function fpGrowth(tx: Transactions, options: FpGrowthOptions): FrequentIt
     }
   };
 
+  // The conditional pattern base of the item being mined, read once from the tree: its paths end to end.
+  let baseItems = new Int32Array(1024);
   const conditional = (t: FpTree, j: number): FpTree | null => {
+    let used = 0;
     for (let n = t.head[j]!; n !== -1; n = t.link[n]!) {
       const c = t.count[n]!;
-      for (let p = t.parent[n]!; p !== 0; p = t.parent[p]!) scratchCount[t.item[p]!]! += c;
+      for (let p = t.parent[n]!; p !== 0; p = t.parent[p]!) {
+        const it = t.item[p]!;
+        scratchCount[it]! += c;
+        if (used === baseItems.length) {
+          const grown = new Int32Array(used * 2);
+          grown.set(baseItems);
+          baseItems = grown;
+        }
+        baseItems[used++] = it;
+      }
     }
     // The items frequent in the base, re-ranked by their count in it (most frequent first: better sharing).
     let m = 0;
@@ -231,15 +248,24 @@ export function fpGrowth(tx: Transactions, options: FpGrowthOptions): FrequentIt
     }
     scratchCount.fill(0, 0, j);
     const cond = new FpTree(rank, 16);
+    // The same walk again, over the copy: node n's path is its depth − 1 items, which the copy holds in walk order.
+    let at = 0;
     for (let n = t.head[j]!; n !== -1; n = t.link[n]!) {
       let len = 0;
-      for (let p = t.parent[n]!; p !== 0; p = t.parent[p]!) {
-        const id = scratchId[t.item[p]!]!;
-        if (id >= 0) pathBuf[len++] = id;
+      const end = at + t.depth[n]! - 1;
+      for (; at < end; at++) {
+        const id = scratchId[baseItems[at]!]!;
+        if (id >= 0) {
+          // Insertion sort: paths are short.
+          let q = len++;
+          while (q > 0 && pathBuf[q - 1]! > id) {
+            pathBuf[q] = pathBuf[q - 1]!;
+            q--;
+          }
+          pathBuf[q] = id;
+        }
       }
-      if (len === 0) continue;
-      pathBuf.subarray(0, len).sort();
-      cond.insert(pathBuf, len, t.count[n]!);
+      if (len > 0) cond.insert(pathBuf, len, t.count[n]!);
     }
     return cond;
   };
