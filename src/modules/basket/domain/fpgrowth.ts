@@ -140,9 +140,15 @@ export function fpGrowth(tx: Transactions, options: FpGrowthOptions): FrequentIt
     const start = w;
     for (let k = tx.offsets[t]!; k < tx.offsets[t + 1]!; k++) {
       const r = rankOf[tx.items[k]!]!;
-      if (r >= 0) ranks[w++] = r;
+      if (r < 0) continue;
+      // Insertion sort into place: baskets are short.
+      let q = w++;
+      while (q > start && ranks[q - 1]! > r) {
+        ranks[q] = ranks[q - 1]!;
+        q--;
+      }
+      ranks[q] = r;
     }
-    ranks.subarray(start, w).sort();
     offsets[t + 1] = w;
   }
   const order = new Int32Array(tx.n);
