@@ -56,8 +56,9 @@ async function readBasketLines(file: string, separator: BasketSeparator): Promis
   let line = 0;
   let empty = 0;
   try {
-    for await (const text of readline.createInterface({ input: open(file), crlfDelay: Infinity })) {
+    for await (const raw of readline.createInterface({ input: open(file), crlfDelay: Infinity })) {
       line++;
+      const text = line === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
       if (separator === 'space') {
         const t = text.trim();
         baskets.push(t === '' ? [] : t.split(/\s+/));
