@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import {
   BasketFileError,
+  bundles,
+  crossSell,
   formatRule,
   mineItemsets,
   mineRules,
@@ -12,6 +14,8 @@ import {
   type RuleSort,
 } from '../modules/basket/index.js';
 import { CliError } from './context.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** JSON has no Infinity: a conviction of Infinity (confidence 1) is written as the string "Infinity". */
 const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2);
@@ -151,6 +155,49 @@ export function registerBasketCommands(program: Command): Command {
           ...shown.map((s) => `{${s.items.join(',')}}  support ${fixed(s.support, 6)}  count ${s.count}`),
         ].join('\n'),
       );
+    });
+
+  withFileOptions(basket.command('recommend').description('Cross-sell for a cart (one --item: frequently bought together), or bundle suggestions, from the rules mined in a file'))
+    .requiredOption('--min-support <s>', 'least share of baskets')
+    .option('--min-confidence <c>', 'least confidence of the rules used (default 0)')
+    .option('--item <id>', 'an item in the cart (repeatable)', collect, [])
+    .option('--bundles', 'bundles of 2–3 items ranked by lift against independence instead')
+    .option('--min-lift <x>', 'bundles: leave out those with a lower lift')
+    .option('--sort <measure>', 'lift, confidence or support (bundles: lift or support); default lift')
+    .option('--limit <n>', 'most suggestions (default 10)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: Opts & { item: string[] }) => {
+      const minSupport = fraction('--min-support', o.minSupport as string, true);
+      const minConfidence = o.minConfidence === undefined ? 0 : fraction('--min-confidence', o.minConfidence as string, false);
+      const sort = (o.sort as string | undefined) ?? 'lift';
+      const sorts = o.bundles ? ['lift', 'support'] : ['lift', 'confidence', 'support'];
+      if (!sorts.includes(sort)) throw new CliError(`--sort: ${sorts.join(', ')}, got ${sort}`, 2);
+      const limit = whole('--limit', o.limit as string | undefined, 0) ?? 10;
+      if (!o.bundles && o.item.length === 0) throw new CliError('--item (at least one, the cart) or --bundles', 2);
+      if (o.bundles && o.item.length > 0) throw new CliError('--item and --bundles go separately', 2);
+      const minLift = o.minLift === undefined ? undefined : Number(o.minLift);
+      if (minLift !== undefined && !(minLift >= 0)) throw new CliError(`--min-lift: a number from 0, got ${o.minLift as string}`, 2);
+      const file = await load(o);
+      if (o.bundles) {
+        const mined = mineItemsets(file.tx, { minSupport, maxLen: 3 });
+        const found = bundles(mined.itemsets, mined.n, { minLift, by: sort as 'lift' | 'support', limit });
+        if (o.json) console.log(json({ baskets: mined.n, minCount: mined.minCount, bundles: found }));
+        else console.log([`Bundles from ${thousands(mined.n)} baskets (support ≥ ${minSupport} = ${thousands(mined.minCount)} baskets), by ${sort}:`, ...found.map((b) => `{${b.items.join(',')}}  support ${fixed(b.support, 6)}  lift ${fixed(b.lift, 4)}  count ${b.count}`)].join('\n'));
+        return;
+      }
+      const unknown = o.item.filter((i) => !file.tx.labels.includes(i));
+      if (unknown.length) throw new CliError(`--item: not in ${o.from as string}: ${unknown.join(', ')}`, 1);
+      // Rules up to the cart's size + 1 items: a longer left side could not fit in the cart.
+      const mined = mineRules(file.tx, { minSupport, minConfidence, minLen: 2, maxLen: Math.min(10, new Set(o.item).size + 1) });
+      const found = crossSell(mined.rules, o.item, { by: sort as RuleSort, limit });
+      if (o.json) console.log(json({ baskets: mined.n, minCount: mined.minCount, cart: o.item, suggestions: found }));
+      else
+        console.log(
+          [
+            `For {${o.item.join(',')}}, from ${thousands(mined.rules.length)} rules (support ≥ ${minSupport}, confidence ≥ ${minConfidence}), by ${sort}:`,
+            ...found.map((r) => `${r.item}  because {${r.because.join(',')}}  confidence ${fixed(r.confidence, 4)}  lift ${fixed(r.lift, 4)}  support ${fixed(r.support, 6)}  count ${r.count}`),
+          ].join('\n'),
+        );
     });
 
   return basket;

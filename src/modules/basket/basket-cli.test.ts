@@ -63,6 +63,31 @@ describe('kemai basket', () => {
     });
   });
 
+  it('recommends for a cart and suggests bundles', () => {
+    const pot = kemai('recommend', '--from', GROCERIES, '--min-support', '0.006', '--min-confidence', '0.25', '--item', 'pot plants', '--json');
+    expect(pot.status, pot.stderr).toBe(0);
+    const first = JSON.parse(pot.stdout).suggestions[0];
+    expect(first).toMatchObject({ item: 'whole milk', because: ['pot plants'], count: 68, confidence: 0.4 });
+    expect(first.lift).toBeCloseTo(1.56546, 6);
+    // tea ⇒ sugar: 2/3, lift (2/3) / (2/4) = 4/3; tea ⇒ milk: 2/3, lift (2/3) / (3/4) = 8/9.
+    const cart = kemai('recommend', '--from', path.join(tmp, 'lines.csv'), '--item-col', 'sku', '--basket-col', 'order', '--min-support', '0.5', '--item', 'tea', '--json');
+    expect(cart.status, cart.stderr).toBe(0);
+    expect(JSON.parse(cart.stdout).suggestions.map((r: { item: string; lift: number }) => [r.item, r.lift])).toEqual([
+      ['sugar', 4 / 3],
+      ['milk', 8 / 9],
+    ]);
+    // sugar+tea: (2/4) / (2/4 · 3/4) = 4/3; milk+tea: (2/4) / (3/4 · 3/4) = 8/9.
+    const b = kemai('recommend', '--from', path.join(tmp, 'b.dat.gz'), '--min-support', '0.5', '--bundles', '--json');
+    expect(b.status, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout).bundles.map((x: { items: string[]; lift: number }) => [x.items.join('+'), x.lift])).toEqual([
+      ['sugar+tea', 4 / 3],
+      ['milk+tea', 8 / 9],
+    ]);
+    const unknown = kemai('recommend', '--from', path.join(tmp, 'b.dat.gz'), '--min-support', '0.5', '--item', 'coffee');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('--item: not in');
+  });
+
   it('refuses bad input naming the line and the item or column, and bad options', () => {
     const gap = kemai('rules', '--from', path.join(tmp, 'gap.csv'), '--min-support', '0.1', '--min-confidence', '0.5');
     expect(gap.status).toBe(1);
