@@ -41,6 +41,7 @@ import {
   updateSegmentsWhenCustomersChange,
   scheduleSegmentsRefresh,
   SEGMENTS_REFRESH_RFM_JOB,
+  scheduleRfmNightly,
 } from '../modules/segments/index.js';
 
 /**
@@ -163,6 +164,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     if (opts.loyalty !== false) await schedulePointsNightly(jobs, db, ledger, redemption, log, { timeZone: config.timeZone });
     if (opts.loyalty !== false) await scheduleSettleReferralsNightly(jobs, referrals, log, { timeZone: config.timeZone });
     await scheduleSegmentsRefresh(jobs, segments.membership, log, { timeZone: config.timeZone });
+    await scheduleRfmNightly(jobs, segments, log, { timeZone: config.timeZone });
     const queue = jobs;
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
   }

@@ -38,3 +38,4 @@ export {
   updateSegmentsWhenCustomersChange,
 } from './membership/subscribers/update-segments-when-customers-change.js';
 export { scheduleSegmentsRefresh, SEGMENTS_REFRESH_JOB, SEGMENTS_REFRESH_CRON, SEGMENTS_REFRESH_RFM_JOB } from './membership/subscribers/refresh-segments-nightly.js';
+export { rescoreRfm, scheduleRfmNightly, RFM_NIGHTLY_JOB, RFM_NIGHTLY_CRON } from './rfm/rescore-rfm-nightly.js';

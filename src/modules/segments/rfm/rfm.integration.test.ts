@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from '../../../../tests/support/test-app.
 import { finishedState, withJobs } from '../../../../tests/support/jobs.js';
 import { createLogger } from '../../../platform/logger.js';
 import { scheduleSegmentsRefresh, SEGMENTS_REFRESH_RFM_JOB } from '../membership/subscribers/refresh-segments-nightly.js';
+import { rescoreRfm, RFM_NIGHTLY_JOB, scheduleRfmNightly } from './rescore-rfm-nightly.js';
 import { scoreCustomers, type CustomerFacts } from '../domain/rfm-score.js';
 
 /**
@@ -346,6 +347,24 @@ describe('RFM on the database', () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/segments/rfm/runs', headers: writer, payload: {} })).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/segments/rfm_champions/export.csv', headers: reader })).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/segments/rfm_champions/export.csv', headers: writer })).statusCode).toBe(200);
+  });
+
+  it('re-scores nightly with the latest run\'s settings, and not before a first run', async () => {
+    const before = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from segments.rfm_runs`);
+    const thresholds = { recencyDays: [7, 30, 90, 180], frequency: [2, 3, 4, 5], monetaryFen: [10000, 20000, 50000, 100000] };
+    const last = await t.app.inject({ method: 'POST', url: '/api/v1/segments/rfm/runs', headers: t.admin, payload: { asOf: '2026-03-31', windowDays: 60, method: 'thresholds', thresholds } });
+    expect(last.statusCode, last.body).toBe(201);
+    expect(await rescoreRfm(t.kemai.segments, createLogger('silent'), '2026-04-10')).toBe(true);
+    const run = await t.kemai.segments.rfm.latestRun();
+    expect(run).toMatchObject({ asOf: '2026-04-10', windowDays: 60, method: 'thresholds', thresholds, createdBy: 'system:rfm-nightly' });
+    expect(await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from segments.rfm_runs`)).toEqual([{ n: before[0]!.n + 2 }]);
+    expect(await membersDisagreeingWithScores()).toEqual([]);
+    await withJobs(t.kemai.database, async (jobs) => {
+      await scheduleRfmNightly(jobs, t.kemai.segments, createLogger('silent'), { timeZone: 'Asia/Shanghai' });
+      expect(await query(t.kemai.database.db, sql`select name, cron, timezone from pgboss.schedule where name = ${RFM_NIGHTLY_JOB}`)).toEqual([
+        { name: 'segments.rfm-nightly', cron: '15 0 * * *', timezone: 'Asia/Shanghai' },
+      ]);
+    });
   });
 
   it('on the server, a durable job refreshes the members of the segments that read the scores after the run answers', async () => {
