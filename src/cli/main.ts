@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../platform/config.js';
 import { registerAccessCommands } from './access.commands.js';
 import { registerBasketCommands } from './basket.commands.js';
+import { registerClvCommands } from './clv.commands.js';
 import { CliError } from './context.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerImportCommand } from './import.command.js';
@@ -30,6 +31,7 @@ registerLoyaltyTiersCommands(program);
 registerSegmentsCommands(program);
 registerSegmentsClustersCommands(program);
 registerSegmentListsCommands(program);
+registerClvCommands(program);
 registerBasketCommands(program);
 
 try {

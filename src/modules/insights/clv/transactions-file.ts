@@ -81,7 +81,7 @@ function jsonObject(text: string, line: number): Record<string, unknown> {
 }
 
 /** Rows as [line number, record]. */
-async function* records(file: string, o: TransactionFileOptions): AsyncGenerator<[number, Record<string, unknown>]> {
+async function* records(file: string, o: TransactionFileOptions, seen: { names?: string[] }): AsyncGenerator<[number, Record<string, unknown>]> {
   const head = Buffer.alloc(2);
   const fd = fs.openSync(file, 'r');
   const got = fs.readSync(fd, head, 0, 2, 0);
@@ -101,6 +101,7 @@ async function* records(file: string, o: TransactionFileOptions): AsyncGenerator
   const format = o.format ?? detectFormat(file, firstLine);
   const header = format !== 'ndjson' && o.header !== false;
   let names = o.columns;
+  seen.names = names;
   if (format !== 'ndjson' && !header && !names) throw new ClvFileError('a file without a header needs --columns (the field names, comma-separated)');
   if (format === 'ndjson' || format === 'whitespace') {
     // Line by line: one JSON object, or fields split on runs of white space (CRLF handled by readline).
@@ -114,7 +115,7 @@ async function* records(file: string, o: TransactionFileOptions): AsyncGenerator
         continue;
       }
       const fields = trimmed.split(/\s+/);
-      if (header && !names) names = fields;
+      if (header && !names) seen.names = names = fields;
       else if (header && line === 1) continue;
       else if (fields.length !== names!.length) throw new ClvFileError(`line ${line}: ${fields.length} fields, expected ${names!.length} (${names!.join(', ')})`);
       else yield [line, Object.fromEntries(names!.map((n, i) => [n, fields[i]]))];
@@ -122,7 +123,7 @@ async function* records(file: string, o: TransactionFileOptions): AsyncGenerator
     return;
   }
   const parser = open().pipe(
-    parse({ columns: header ? (names ? () => names! : true) : names, from_line: 1, bom: true, skip_empty_lines: true, relax_column_count: false, info: true }),
+    parse({ columns: header ? (h: string[]) => (seen.names = names ?? h) : names, from_line: 1, bom: true, skip_empty_lines: true, relax_column_count: false, info: true }),
   ) as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>;
   try {
     for await (const { record, info } of parser) yield [info.lines, record];
@@ -144,12 +145,16 @@ export async function readTransactions(file: string, o: TransactionFileOptions):
   let guestRows = 0;
   let first = '';
   let last = '';
+  const fields: { names?: string[] } = {};
   const cell = (r: Record<string, unknown>, col: string, line: number) => {
-    if (!(col in r)) throw new ClvFileError(`line ${line}: no column ${col} (the row has ${Object.keys(r).join(', ')})`);
+    if (!(col in r)) {
+      const has = fields.names ? `the columns are ${fields.names.join(', ')}${o.header !== false ? '; a file without a header needs --no-header and --columns' : ''}` : `the object has ${Object.keys(r).join(', ')}`;
+      throw new ClvFileError(`line ${line}: no column ${col} (${has})`);
+    }
     const v = r[col];
     return v === null || v === undefined ? '' : String(v).trim();
   };
-  for await (const [line, r] of records(file, o)) {
+  for await (const [line, r] of records(file, o, fields)) {
     rowsRead++;
     const customer = cell(r, o.customerCol, line);
     if (!customer) {
