@@ -24,6 +24,7 @@ import { RfmPage } from './pages/segments/rfm.page';
 import { SegmentDetailPage, SegmentsListPage } from './pages/segments/segments.page';
 import { SegmentBuilderPage } from './pages/segments/builder.page';
 import { ClustersPage } from './pages/segments/clusters.page';
+import { ChurnPage } from './pages/insights/churn.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -61,6 +62,7 @@ function Pages({ me }: { me: Me }) {
       <Route path="/segments/builder" element={can(me, 'segments:write') ? <SegmentBuilderPage /> : <NoAccess />} />
       <Route path="/segments/clusters" element={can(me, 'segments:read') ? <ClustersPage /> : <NoAccess />} />
       <Route path="/segments/:code" element={can(me, 'segments:read') ? <SegmentDetailPage /> : <NoAccess />} />
+      <Route path="/insights/churn" element={can(me, 'insights:read') ? <ChurnPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

@@ -21,6 +21,7 @@ const PATHS = {
   segments: 'M12 3a9 9 0 1 0 9 9h-9zM15 3.5A9 9 0 0 1 20.5 9H15z',
   builder: 'M4 6h6M4 12h10M4 18h6M14 6h6M18 12h2M14 18h6M10 4v4M14 10v4M10 16v4',
   clusters: 'M7 8a3 3 0 1 0 0-.01M17 7a2.5 2.5 0 1 0 0-.01M12 17a3.5 3.5 0 1 0 0-.01',
+  churn: 'M3 5l6 6 4-4 8 8M21 9v6h-6',
 } as const;
 
 export type IconName = keyof typeof PATHS;

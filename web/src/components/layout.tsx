@@ -33,6 +33,7 @@ export const NAV: NavItem[] = [
   { to: '/segments', label: 'segments.nav.list', icon: 'segments', anyOf: ['segments:read'], end: true, group: 'segments.nav.group' },
   { to: '/segments/builder', label: 'segments.nav.builder', icon: 'builder', anyOf: ['segments:write'], group: 'segments.nav.group' },
   { to: '/segments/clusters', label: 'segments.nav.clusters', icon: 'clusters', anyOf: ['segments:read'], group: 'segments.nav.group' },
+  { to: '/insights/churn', label: 'insights.nav.churn', icon: 'churn', anyOf: ['insights:read'], group: 'insights.nav.group' },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 

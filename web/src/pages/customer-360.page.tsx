@@ -15,6 +15,7 @@ import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { MembershipCard, PointsStatement } from './loyalty/member-loyalty';
 import { isLoyaltyItem, LoyaltyItemSummary, useLoyaltyItemKind } from './loyalty/loyalty-timeline';
+import { PredictionCard } from './insights/prediction-card';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -138,6 +139,7 @@ function CustomerView({ c }: { c: Customer360 }) {
       </section>
 
       {can(me, 'loyalty:read') ? <MembershipCard customerId={c.id} /> : null}
+      {can(me, 'insights:read') ? <PredictionCard customerId={c.id} /> : null}
 
       <section className="card">
         <div className="card-head">

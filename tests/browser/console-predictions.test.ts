@@ -1,0 +1,249 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { sql } from 'drizzle-orm';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { openBrowser, skipReason, type Browser } from '../support/browser.js';
+import { DemoOptionsInput, DemoService } from '../../src/modules/demo/index.js';
+import { query } from '../../src/platform/db/database.js';
+
+/**
+ * The Churn & CLV page and the 360's prediction card on the demo brand, in Debian's chromium against the real server:
+ * the empty state, a fit from the form, the KPIs and the churn-risk list against the API's own answers (and the
+ * customers and P(alive) against figures computed here from the orders and the BG/NBD formula), the band filter and
+ * paging, a customer's 360, English and Chinese.
+ */
+if (skipReason) console.warn(`predictions browser tests skipped: ${skipReason}`);
+
+const ADMIN = { username: 'clv.admin', displayName: '预测管理员', password: 'Kemai-Predict-2026', role: 'admin' as const };
+
+interface Run {
+  asOf: string;
+  model: string;
+  horizonDays: number;
+  discountRate: number;
+  customers: number;
+  repeatBuyers: number;
+  params: { frequency: Record<string, number>; spend: Record<string, number> | null };
+}
+interface Item {
+  customerId: string;
+  frequency: number;
+  recency: number;
+  age: number;
+  pAlive: number;
+  expectedPurchases: number;
+  clvFen: number | null;
+  churnRisk: 'high' | 'medium' | 'low';
+  spendFen: number;
+}
+interface ChurnPage {
+  total: number;
+  items: Item[];
+}
+interface Distribution {
+  churn: Array<{ risk: string; customers: number }>;
+  clvDeciles: Array<{ sumFen: number }>;
+}
+
+/** BG/NBD P(alive | x, t_x, T) (Fader, Hardie & Lee 2005, eq. 13); 1 without a repeat purchase. */
+function bgnbdPAlive(p: Record<string, number>, x: number, tx: number, T: number): number {
+  if (x === 0) return 1;
+  return 1 / (1 + (p.a! / (p.b! + x - 1)) * Math.pow((p.alpha! + T) / (p.alpha! + tx), p.r! + x));
+}
+
+describe.skipIf(skipReason)('predictions console in a browser', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  /** The business day of the latest order: the default as-of date. */
+  let lastDay = '';
+  const enDay = () => `${lastDay.slice(5, 7)}/${lastDay.slice(8, 10)}/${lastDay.slice(0, 4)}`;
+
+  const shot = async (name: string) => {
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.waitForTimeout(300);
+    return browser.shot(name);
+  };
+  const get = async <T>(url: string): Promise<T> => {
+    const r = await t.app.inject({ method: 'GET', url, headers: t.admin });
+    expect(r.statusCode, r.body).toBe(200);
+    return r.json() as T;
+  };
+  const pct = (locale: string, v: number) => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(v);
+  const dec = (locale: string, v: number, digits: number) => new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(v);
+  const money = (locale: string, fen: number) => new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol' }).format(fen / 100);
+  const rows = () =>
+    page
+      .getByTestId('churn-table')
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-customer')));
+  /** Waits until the table lists exactly these customers. */
+  const tableIs = async (ids: string[]) => {
+    await expect.poll(rows, { timeout: 15_000 }).toEqual(ids);
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ KEMAI_TIMEZONE: 'Asia/Shanghai' });
+    await new DemoService({ ...t.kemai, strongIdentifiers: t.kemai.config.strongIdentifiers }).seed(
+      DemoOptionsInput.parse({ customers: 300, seed: 'predictions-browser' }),
+      undefined,
+      new Date('2025-11-30T12:00:00+08:00'),
+    );
+    await t.kemai.events.drain();
+    await t.kemai.access.createStaff(ADMIN);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    browser = await openBrowser({ width: 1366, height: 900 });
+    page = browser.page;
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('shows the empty state, fits from the form, and shows the KPIs the API and the orders give', async () => {
+    await page.goto(`${base}/`);
+    await page.locator('input[name=username]').fill(ADMIN.username);
+    await page.locator('input[name=password]').fill(ADMIN.password);
+    await page.locator('button[type=submit]').click();
+    await page.locator('.user-name').waitFor();
+    await page.getByRole('button', { name: 'English' }).click();
+    expect(await page.locator('.nav-group').allTextContents()).toContain('Insights');
+    await page.getByRole('link', { name: 'Churn & CLV' }).click();
+    await page.getByRole('heading', { name: 'Churn & CLV', level: 1 }).waitFor();
+    await page.getByTestId('clv-empty').getByText('No predictions yet').waitFor();
+    expect(await page.getByTestId('clv-empty').innerText()).toContain('Fit a model with the form above');
+    await shot('insights-churn-empty-en');
+
+    // The defaults: BG/NBD, the latest order day, 365 days, 10 % a year.
+    await page.getByTestId('clv-fit-button').click();
+    await page.getByTestId('kpi-customers').waitFor({ timeout: 60_000 });
+    const run = await get<Run>('/api/v1/insights/clv/runs/latest');
+    // The as-of date defaults to the business day of the latest order that was not cancelled.
+    const [latest] = await query<{ d: string }>(
+      t.kemai.database.db,
+      sql`select to_char(max(placed_at) at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as d from orders.order_facts where status <> 'cancelled'`,
+    );
+    lastDay = latest!.d;
+    expect(lastDay.slice(0, 8)).toBe('2025-11-');
+    expect(run).toMatchObject({ asOf: lastDay, model: 'bgnbd', horizonDays: 365, discountRate: 0.1 });
+    // Every customer with an order that was not cancelled is predicted.
+    const [buyers] = await query<{ n: number }>(
+      t.kemai.database.db,
+      sql`select count(distinct customer_id)::int as n from orders.order_facts where status <> 'cancelled'`,
+    );
+    expect(run.customers).toBe(buyers!.n);
+    expect(await page.getByTestId('clv-run').innerText()).toMatch(new RegExp(`^As of ${enDay()} · BG/NBD · ${run.customers} customers · fitted .+ by clv\\.admin$`));
+
+    const d = await get<Distribution>('/api/v1/insights/clv/distribution');
+    const high = d.churn.find((b) => b.risk === 'high')!.customers;
+    expect(d.churn.reduce((s, b) => s + b.customers, 0)).toBe(run.customers);
+    expect(await page.getByTestId('kpi-customers').innerText()).toBe(run.customers.toLocaleString('en'));
+    expect(await page.getByTestId('kpi-high').innerText()).toBe(high.toLocaleString('en'));
+    expect(await page.locator('.kpi', { has: page.getByTestId('kpi-high') }).locator('.kpi-note').innerText()).toBe(`${pct('en', high / run.customers)} of customers`);
+    const bands = await page.getByTestId('clv-bands').locator('tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-risk'), Number(tr.textContent)]));
+    expect(bands).toEqual(d.churn.map((b) => [b.risk, b.customers]));
+
+    // Expected purchases in the horizon: every customer's, from the list of all bands.
+    const all = await get<ChurnPage>(`/api/v1/insights/churn-risk?risk=high,medium,low&limit=500`);
+    expect(all.total).toBe(run.customers);
+    const expected = all.items.reduce((s, p) => s + p.expectedPurchases, 0);
+    await expect.poll(() => page.getByTestId('kpi-expected').innerText()).toBe(dec('en', expected, 0));
+    // CLV: "—" while no spend model gives values, the deciles' total once it does.
+    const clvKnown = d.clvDeciles.length > 0;
+    expect(all.items.some((p) => p.clvFen !== null)).toBe(clvKnown);
+    if (clvKnown) expect(await page.getByTestId('kpi-clv').innerText()).not.toBe('—');
+    else {
+      expect(await page.getByTestId('kpi-clv').innerText()).toBe('—');
+      expect(await page.getByTestId('clv-deciles').count()).toBe(0);
+    }
+
+    // The run's parameters: BG/NBD's four.
+    const summary = page.getByTestId('clv-run-summary');
+    expect(await summary.locator('tr[data-param]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-param')))).toEqual(
+      expect.arrayContaining(['r', 'alpha', 'a', 'b']),
+    );
+    expect(await summary.locator('tr[data-param=r] td').nth(1).innerText()).toBe(dec('en', run.params.frequency.r!, 4));
+    await page.locator('.chart canvas').first().waitFor();
+    await shot('insights-churn-en');
+  }, 120_000);
+
+  it('lists the customers at risk as the API does, with P(alive) as the BG/NBD formula gives it; filters by band and pages', async () => {
+    const run = await get<Run>('/api/v1/insights/clv/runs/latest');
+    const hm = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,medium&limit=25&offset=0');
+    expect(hm.total).toBeGreaterThan(0);
+    await tableIs(hm.items.map((p) => p.customerId));
+    const table = page.getByTestId('churn-table');
+    for (const [i, p] of hm.items.entries()) {
+      const row = table.locator('tbody tr').nth(i);
+      // Fitted in weeks: recency and age are in weeks.
+      expect(p.pAlive).toBeCloseTo(bgnbdPAlive(run.params.frequency, p.frequency, p.recency, p.age), 9);
+      expect(await row.getByTestId('p-alive').innerText()).toBe(pct('en', p.pAlive));
+      expect(await row.getByTestId('expected').innerText()).toBe(dec('en', p.expectedPurchases, 2));
+      expect(await row.getByTestId('spend').innerText()).toBe(money('en', p.spendFen));
+      expect(await row.getByTestId('clv').innerText()).toBe(p.clvFen === null ? '—' : money('en', p.clvFen));
+      expect(await row.getAttribute('data-risk')).toBe(p.pAlive < 0.3 ? 'high' : 'medium');
+    }
+    // The most valuable first.
+    const spends = hm.items.map((p) => p.spendFen);
+    expect(spends).toEqual([...spends].sort((a, b) => b - a));
+    expect(await page.getByTestId('churn-page').innerText()).toBe(`1–${hm.items.length} of ${hm.total}`);
+
+    if (hm.total > 25) {
+      const second = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,medium&limit=25&offset=25');
+      await page.getByTestId('churn-next').click();
+      await tableIs(second.items.map((p) => p.customerId));
+      await page.getByRole('button', { name: 'Previous' }).click();
+      await tableIs(hm.items.map((p) => p.customerId));
+    }
+
+    // Medium off: the high-risk customers only.
+    const highOnly = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high&limit=25');
+    await page.getByTestId('risk-chip-medium').click();
+    await tableIs(highOnly.items.map((p) => p.customerId));
+    expect(new Set(await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-risk'))))).toEqual(
+      new Set(highOnly.items.length ? ['high'] : []),
+    );
+    // Low on, at least two repeat purchases.
+    const loyal = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,low&minFrequency=2&limit=25');
+    await page.getByTestId('risk-chip-low').click();
+    await page.locator('input[name=minFrequency]').fill('2');
+    await tableIs(loyal.items.map((p) => p.customerId));
+    expect(loyal.items.every((p) => p.frequency >= 2)).toBe(true);
+    expect(await page.getByTestId('churn-page').innerText()).toBe(`1–${loyal.items.length} of ${loyal.total}`);
+    expect(await page.getByTestId('churn-explain').innerText()).toContain('P(alive) is the probability');
+    await shot('insights-churn-filtered-en');
+  }, 120_000);
+
+  it("opens a listed customer's 360 with the prediction card", async () => {
+    const first = page.getByTestId('churn-customer').first();
+    const id = (await page.getByTestId('churn-table').locator('tbody tr').first().getAttribute('data-customer'))!;
+    await first.click();
+    await page.waitForURL(`${base}/customers/${id}`);
+    const card = page.getByTestId('prediction-card');
+    await card.waitFor();
+    const p = await get<Item & { horizonDays: number; expectedAvgValueFen: number | null }>(`/api/v1/insights/customers/${id}/prediction`);
+    expect(await card.getByTestId('prediction-p-alive').innerText()).toBe(pct('en', p.pAlive));
+    expect(await card.getByTestId('prediction-expected').innerText()).toBe(dec('en', p.expectedPurchases, 2));
+    expect(await card.getByTestId('prediction-clv').innerText()).toBe(p.clvFen === null ? '—' : money('en', p.clvFen));
+    expect(await card.getByTestId('prediction-avg-value').innerText()).toBe(p.expectedAvgValueFen === null ? '—' : money('en', p.expectedAvgValueFen));
+    expect(await card.locator('.ins-risk').innerText()).toBe({ high: 'High risk', medium: 'Medium risk', low: 'Low risk' }[p.churnRisk]);
+    expect(await card.locator('.card-head').innerText()).toContain(`as of ${enDay()}, next 365 days`);
+    await shot('insights-360-card-en');
+  }, 60_000);
+
+  it('reads in Chinese', async () => {
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.getByTestId('prediction-card').getByRole('heading', { name: '预测' }).waitFor();
+    await page.getByRole('link', { name: '流失与价值预测' }).click();
+    await page.getByRole('heading', { name: '流失与价值预测', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: '流失风险客户' }).waitFor();
+    expect(await page.getByTestId('clv-run').innerText()).toMatch(new RegExp(`^截至 ${lastDay.replace(/-/g, '/')} · BG/NBD · \\d+ 位客户 · clv\\.admin 于 .+ 拟合$`));
+    expect(await page.getByTestId('risk-chip-high').innerText()).toBe('高风险');
+    await page.locator('.chart canvas').first().waitFor();
+    await shot('insights-churn-zh');
+  }, 60_000);
+});
