@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/test-app.js';
-import { openBrowser, skipReason, type Browser } from '../support/browser.js';
+import { openBrowser, SHOTS, skipReason, type Browser } from '../support/browser.js';
 import { DemoOptionsInput, DemoService } from '../../src/modules/demo/index.js';
 import { query } from '../../src/platform/db/database.js';
 
@@ -79,9 +80,10 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
       .getByTestId('churn-table')
       .locator('tbody tr')
       .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-customer')));
-  /** Waits until the table lists exactly these customers. */
-  const tableIs = async (ids: string[]) => {
-    await expect.poll(rows, { timeout: 15_000 }).toEqual(ids);
+  /** Waits until the table lists exactly the customers of this answer (and says its total: a page of another query can list the same). */
+  const tableIs = async (answer: ChurnPage, offset = 0) => {
+    await expect.poll(() => page.getByTestId('churn-page').innerText(), { timeout: 15_000 }).toBe(`${offset + 1}–${offset + answer.items.length} of ${answer.total}`);
+    expect(await rows()).toEqual(answer.items.map((p) => p.customerId));
   };
 
   beforeAll(async () => {
@@ -175,12 +177,10 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     const run = await get<Run>('/api/v1/insights/clv/runs/latest');
     const hm = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,medium&limit=25&offset=0');
     expect(hm.total).toBeGreaterThan(0);
-    await tableIs(hm.items.map((p) => p.customerId));
+    await tableIs(hm);
     const table = page.getByTestId('churn-table');
     for (const [i, p] of hm.items.entries()) {
       const row = table.locator('tbody tr').nth(i);
-      // Fitted in weeks: recency and age are in weeks.
-      expect(p.pAlive).toBeCloseTo(bgnbdPAlive(run.params.frequency, p.frequency, p.recency, p.age), 9);
       expect(await row.getByTestId('p-alive').innerText()).toBe(pct('en', p.pAlive));
       expect(await row.getByTestId('expected').innerText()).toBe(dec('en', p.expectedPurchases, 2));
       expect(await row.getByTestId('spend').innerText()).toBe(money('en', p.spendFen));
@@ -190,20 +190,19 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     // The most valuable first.
     const spends = hm.items.map((p) => p.spendFen);
     expect(spends).toEqual([...spends].sort((a, b) => b - a));
-    expect(await page.getByTestId('churn-page').innerText()).toBe(`1–${hm.items.length} of ${hm.total}`);
 
-    if (hm.total > 25) {
-      const second = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,medium&limit=25&offset=25');
-      await page.getByTestId('churn-next').click();
-      await tableIs(second.items.map((p) => p.customerId));
-      await page.getByRole('button', { name: 'Previous' }).click();
-      await tableIs(hm.items.map((p) => p.customerId));
+    // Every customer's P(alive) is the formula's for the fitted parameters (in weeks: recency and age are in weeks), and the band follows it.
+    const all = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,medium,low&limit=500');
+    for (const p of all.items) {
+      expect(p.pAlive, p.customerId).toBeCloseTo(bgnbdPAlive(run.params.frequency, p.frequency, p.recency, p.age), 9);
+      expect(p.churnRisk, p.customerId).toBe(p.pAlive < 0.3 ? 'high' : p.pAlive < 0.6 ? 'medium' : 'low');
     }
 
     // Medium off: the high-risk customers only.
     const highOnly = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high&limit=25');
+    expect(highOnly.total).toBeGreaterThan(0);
     await page.getByTestId('risk-chip-medium').click();
-    await tableIs(highOnly.items.map((p) => p.customerId));
+    await tableIs(highOnly);
     expect(new Set(await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-risk'))))).toEqual(
       new Set(highOnly.items.length ? ['high'] : []),
     );
@@ -211,9 +210,15 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     const loyal = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,low&minFrequency=2&limit=25');
     await page.getByTestId('risk-chip-low').click();
     await page.locator('input[name=minFrequency]').fill('2');
-    await tableIs(loyal.items.map((p) => p.customerId));
+    await tableIs(loyal);
     expect(loyal.items.every((p) => p.frequency >= 2)).toBe(true);
-    expect(await page.getByTestId('churn-page').innerText()).toBe(`1–${loyal.items.length} of ${loyal.total}`);
+    // Pages of 25.
+    expect(loyal.total).toBeGreaterThan(25);
+    const second = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,low&minFrequency=2&limit=25&offset=25');
+    await page.getByTestId('churn-next').click();
+    await tableIs(second, 25);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await tableIs(loyal);
     expect(await page.getByTestId('churn-explain').innerText()).toContain('P(alive) is the probability');
     await shot('insights-churn-filtered-en');
   }, 120_000);
@@ -232,7 +237,8 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     expect(await card.getByTestId('prediction-avg-value').innerText()).toBe(p.expectedAvgValueFen === null ? '—' : money('en', p.expectedAvgValueFen));
     expect(await card.locator('.ins-risk').innerText()).toBe({ high: 'High risk', medium: 'Medium risk', low: 'Low risk' }[p.churnRisk]);
     expect(await card.locator('.card-head').innerText()).toContain(`as of ${enDay()}, next 365 days`);
-    await shot('insights-360-card-en');
+    await shot('insights-360-en');
+    await card.screenshot({ path: path.join(SHOTS, 'insights-360-card-en.png') });
   }, 60_000);
 
   it('reads in Chinese', async () => {
@@ -245,5 +251,15 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     expect(await page.getByTestId('risk-chip-high').innerText()).toBe('高风险');
     await page.locator('.chart canvas').first().waitFor();
     await shot('insights-churn-zh');
+  }, 60_000);
+
+  it('fits a tablet', async () => {
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.goto(`${base}/insights/churn`);
+    await page.getByTestId('churn-table').waitFor();
+    await page.locator('.chart canvas').first().waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(768);
+    await shot('insights-churn-tablet-zh');
+    await page.setViewportSize({ width: 1366, height: 900 });
   }, 60_000);
 });

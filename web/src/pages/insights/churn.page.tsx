@@ -154,7 +154,7 @@ function FitForm() {
             <span>{t('insights.predictions.horizon')}</span>
             <input name="horizonDays" inputMode="numeric" value={horizon} onChange={(e) => setHorizon(e.target.value)} />
           </label>
-          <label className="field settings-field seg-narrow">
+          <label className="field settings-field ins-rate">
             <span>{t('insights.predictions.discountRate')}</span>
             <input name="discountRate" inputMode="decimal" value={rate} onChange={(e) => setRate(e.target.value)} />
           </label>
@@ -285,6 +285,9 @@ function DecileChart({ d, f }: { d: ClvDistribution; f: Format }) {
 /** Greek letters for the models' parameter names. */
 const GREEK: Record<string, string> = { alpha: 'α', beta: 'β', gamma: 'γ' };
 const paramName = (k: string) => GREEK[k] ?? k;
+/** Parameters in the order the papers write them (r, α, a, b; r, α, s, β; p, q, γ), not the stored order. */
+const PARAM_ORDER = ['r', 'alpha', 'a', 'b', 's', 'beta', 'p', 'q', 'gamma'];
+const byPaperOrder = ([a]: [string, number], [b]: [string, number]) => (PARAM_ORDER.indexOf(a) + 1 || 99) - (PARAM_ORDER.indexOf(b) + 1 || 99);
 
 function RunSummary({ run }: { run: ClvRun }) {
   const { t } = useTranslation();
@@ -313,7 +316,9 @@ function RunSummary({ run }: { run: ClvRun }) {
         </tr>
       </thead>
       <tbody>
-        {Object.entries(params).map(([k, v]) => (
+        {Object.entries(params)
+          .sort(byPaperOrder)
+          .map(([k, v]) => (
           <tr key={k} data-param={k}>
             <td className="mono">{paramName(k)}</td>
             <td className="num">{decimal(f, v, 4)}</td>
@@ -352,6 +357,7 @@ function RunSummary({ run }: { run: ClvRun }) {
 
 /** Names of the listed customers, from their 360 (shared with the 360 page's cache). */
 function useNames(ids: string[]) {
+  const { t } = useTranslation();
   const results = useQueries({
     queries: ids.map((id) => ({
       queryKey: customerKeys.one(id),
@@ -359,7 +365,8 @@ function useNames(ids: string[]) {
       staleTime: 60_000,
     })),
   });
-  return new Map(ids.map((id, i) => [id, results[i]?.data?.profile.name ?? null]));
+  // Until a 360 arrives the row shows the id's start; a customer without a name reads "(no name)".
+  return new Map(ids.map((id, i) => [id, results[i]?.data ? results[i].data.profile.name || t('customer.unnamed') : null]));
 }
 
 function RiskList() {
