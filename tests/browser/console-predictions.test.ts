@@ -262,4 +262,38 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     await shot('insights-churn-tablet-zh');
     await page.setViewportSize({ width: 1366, height: 900 });
   }, 60_000);
+
+  it('shows CLV, its deciles and the value per purchase once the predictions carry them', async () => {
+    // Until the spend model is wired in, values written into the predictions stand in for its output: the page must
+    // show whatever the API then answers.
+    await query(
+      t.kemai.database.db,
+      sql`update insights.customer_predictions set expected_avg_value_fen = 5000 + 100 * frequency,
+                 clv_fen = round(expected_purchases * (5000 + 100 * frequency))::bigint`,
+    );
+    const d = await get<Distribution>('/api/v1/insights/clv/distribution');
+    expect(d.clvDeciles).toHaveLength(10);
+    const total = d.clvDeciles.reduce((s, x) => s + x.sumFen, 0);
+    const [direct] = await query<{ n: string }>(t.kemai.database.db, sql`select sum(clv_fen)::text as n from insights.customer_predictions`);
+    expect(total).toBe(Number(direct!.n));
+    await page.goto(`${base}/insights/churn`);
+    await page.getByTestId('clv-deciles').locator('canvas').waitFor();
+    const shortFen =
+      total >= 1_000_000
+        ? new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol', notation: 'compact', maximumFractionDigits: 1 }).format(total / 100)
+        : new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(Math.round(total / 100));
+    expect(await page.getByTestId('kpi-clv').innerText()).toBe(shortFen);
+    const hm = await get<ChurnPage>('/api/v1/insights/churn-risk?risk=high,medium&limit=25');
+    await page.getByTestId('churn-table').waitFor();
+    const clvs = await page.getByTestId('churn-table').getByTestId('clv').allInnerTexts();
+    expect(clvs).toEqual(hm.items.map((p) => money('zh-CN', p.clvFen!)));
+    await shot('insights-churn-clv-zh');
+
+    const first = hm.items[0]!;
+    await page.goto(`${base}/customers/${first.customerId}`);
+    const card = page.getByTestId('prediction-card');
+    await card.getByTestId('prediction-clv').filter({ hasText: money('zh-CN', first.clvFen!) }).waitFor();
+    expect(await card.getByTestId('prediction-avg-value').innerText()).toBe(money('zh-CN', 5000 + 100 * first.frequency));
+    await card.screenshot({ path: path.join(SHOTS, 'insights-360-card-clv-zh.png') });
+  }, 60_000);
 });

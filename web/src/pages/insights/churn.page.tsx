@@ -242,7 +242,7 @@ function BandChart({ d, f }: { d: ClvDistribution; f: Format }) {
   );
   return (
     <>
-      <Chart option={option} label={t('insights.predictions.bands')} height={260} />
+      <Chart option={option} label={t('insights.predictions.bands')} height={300} />
       <table className="sr-only" data-testid="clv-bands">
         <tbody>
           {d.churn.map((b) => (
@@ -279,7 +279,7 @@ function DecileChart({ d, f }: { d: ClvDistribution; f: Format }) {
     }),
     [d, f, t],
   );
-  return <Chart option={option} label={t('insights.predictions.deciles')} height={260} />;
+  return <Chart option={option} label={t('insights.predictions.deciles')} height={300} />;
 }
 
 /** Greek letters for the models' parameter names. */
