@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { parseInstant } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
+import { publishMany } from '../../platform/events/event-bus.js';
 import type { FieldIssue } from '../../platform/errors.js';
 import type { ItemResult } from '../../platform/http/batch.js';
 import { newId } from '../../platform/ids.js';
@@ -106,6 +107,16 @@ export function consentRows(
   return { rows, issues };
 }
 
+/** `{customerIds: [≤ 1,000]}`: profiles created or edited (name, gender, birthday, city, tags, attributes …) or whose consents were recorded. */
+export const PROFILES_CHANGED = 'customers.profiles.changed';
+const EVENT_CUSTOMERS = 1000;
+
+export async function publishProfilesChanged(tx: Db, customerIds: string[]): Promise<void> {
+  const payloads: Array<{ customerIds: string[] }> = [];
+  for (let i = 0; i < customerIds.length; i += EVENT_CUSTOMERS) payloads.push({ customerIds: customerIds.slice(i, i + EVENT_CUSTOMERS) });
+  if (payloads.length > 0) await publishMany(tx, PROFILES_CHANGED, payloads);
+}
+
 export async function upsertCustomers(
   db: Db,
   resolver: IdentityResolver,
@@ -170,6 +181,11 @@ export async function upsertCustomers(
     if (updates.length > 0) await applyPatches(tx, updates);
     await recordConsents(tx, consents);
     const after = await profileDigests(tx, sql`select unnest(${sql.param([...new Set(ids)])}::uuid[])`);
+    // Profiles that are new or changed, and those with consents recorded: segments recompute them (rules on tags,
+    // city, age, consent …) rather than waiting for the nightly refresh.
+    const changed = new Set(consents.map((c) => c.customerId));
+    for (const id of new Set(ids)) if (before.get(id) !== after.get(id)) changed.add(id);
+    await publishProfilesChanged(tx, [...changed]);
     return { resolved, ids, before, after };
   });
 

@@ -5,7 +5,7 @@ import type { ItemResult } from '../../platform/http/batch.js';
 import { newId } from '../../platform/ids.js';
 import type { ConsentInput, CustomerRefInput, CustomerUpsertInput } from './customers.schemas.js';
 import { customerTimeline, customer360, listCustomers, listDuplicates, searchCustomers, summaries, type CustomerSummary, type ListQuery, type SearchQuery } from './customer-queries.js';
-import { consentRows, recordConsents, upsertCustomers, type UpsertContext } from './customer-upsert.js';
+import { consentRows, publishProfilesChanged, recordConsents, upsertCustomers, type UpsertContext } from './customer-upsert.js';
 import { normaliseRef } from './domain/customer-ref.js';
 import { duplicateCandidates, merges, timelineItems } from './db/customers.schema.js';
 import { IdentityResolver, liveProfiles, type ResolveContext, type ResolvedRef } from './identity-resolution.js';
@@ -105,7 +105,11 @@ export class CustomersService {
     const live = await this.liveId(customerId);
     const { rows, issues } = consentRows(consents, live, { source, now: new Date(), timeZone: this.opts.timeZone }, 'consents');
     if (issues.length > 0) throw invalid('validation_failed', `${issues[0]!.path}: ${issues[0]!.message}`, issues);
-    const recorded = await this.db.transaction((tx) => recordConsents(tx, rows));
+    const recorded = await this.db.transaction(async (tx) => {
+      const n = await recordConsents(tx, rows);
+      if (n > 0) await publishProfilesChanged(tx, [live]);
+      return n;
+    });
     return { customerId: live, recorded };
   }
 

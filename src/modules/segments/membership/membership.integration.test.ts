@@ -119,6 +119,30 @@ describe('rule segment membership', () => {
     expect((await send('GET', '/api/v1/segments/vip_tag')).json().size).toBe(1);
   });
 
+  it('a profile edit or a consent moves the customer at once (customers.profiles.changed)', async () => {
+    const id = await customer('13800000041', { city: '上海' });
+    const created = await send('POST', '/api/v1/segments', {
+      code: 'hz_sms',
+      name: 'Hangzhou, SMS allowed',
+      rule: { all: [{ kind: 'profile', field: 'city', in: ['杭州'] }, { kind: 'consent', channel: 'sms', purpose: 'marketing' }] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    await t.kemai.events.drain();
+    expect(await membersOf('hz_sms')).toEqual([]);
+    await customer('13800000041', { city: '杭州' });
+    await t.kemai.events.drain();
+    expect(await membersOf('hz_sms')).toEqual([]);
+    const consent = await send('POST', `/api/v1/customers/${id}/consents`, { consents: [{ channel: 'sms', purpose: 'marketing', status: 'granted' }] });
+    expect(consent.statusCode, consent.body).toBeLessThan(300);
+    await t.kemai.events.drain();
+    expect(await membersOf('hz_sms')).toEqual([id]);
+    await customer('13800000041', { city: '上海' });
+    await t.kemai.events.drain();
+    expect(await membersOf('hz_sms')).toEqual([]);
+    const exited = await published('segments.customer.exited', 'hz_sms');
+    expect(exited.map((e) => e.payload)).toEqual([expect.objectContaining({ customerIds: [id], reason: 'update' })]);
+  });
+
   it('a first update in a new process, inside the event transaction, does not wait on itself (the embedded server stalled)', async () => {
     // A new service knows nothing yet: it must look up whether predictions exist through the caller's transaction.
     // On PGlite a read on its own handle inside that transaction waited for the transaction's end, for ever.

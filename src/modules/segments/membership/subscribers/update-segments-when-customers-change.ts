@@ -11,7 +11,7 @@ export const UPDATE_SEGMENTS_SUBSCRIBER = 'segments.update-membership-when-custo
  * The events that can change who is in a rule segment, and what kind of data each changes: a segment is
  * recomputed for the event's customers only when its rule reads that data (a points change never touches
  * a "bought in 30 days" segment). Merges change everything: the absorbed profile leaves every segment.
- * Profile edits (tags, city, consents) publish no event yet: the nightly refresh picks them up.
+ * Profile edits and consents arrive as customers.profiles.changed ({customerIds}).
  */
 export const MEMBERSHIP_EVENTS: Record<string, ReadonlyArray<RuleDependency | 'all'>> = {
   'orders.order.placed': ['orders'],
@@ -20,6 +20,7 @@ export const MEMBERSHIP_EVENTS: Record<string, ReadonlyArray<RuleDependency | 'a
   'orders.return.recorded': ['orders'],
   'activity.events.recorded': ['events'],
   'customers.identifier.attached': ['events'],
+  'customers.profiles.changed': ['profile', 'consent'],
   'customers.customer.merged': ['all'],
   'customers.customer.unmerged': ['all'],
   'loyalty.tier.changed': ['loyalty'],
@@ -39,6 +40,7 @@ type Payload = {
   events?: Array<{ customerId?: string | null }>;
   changes?: Array<{ customerId?: string | null }>;
   entries?: Array<{ customerId?: string | null }>;
+  customerIds?: string[];
 };
 
 /** Every event of a claimed batch (one name) → one set-based update for all the customers they name. */
@@ -55,6 +57,7 @@ export function updateSegmentsWhenCustomersChange(membership: MembershipService)
       if (p.absorbedId) ids.add(p.absorbedId);
       if (e.name === 'customers.customer.merged' && p.absorbedId && p.survivorId) survivors.set(p.absorbedId, p.survivorId);
       for (const list of [p.events, p.changes, p.entries]) for (const x of list ?? []) if (x.customerId) ids.add(x.customerId);
+      for (const id of p.customerIds ?? []) ids.add(id);
       orders.push(...(p.created ?? []), ...(p.updated ?? []));
     }
     // An imported batch names orders only: their customers, looked up only when some segment reads orders.
