@@ -153,6 +153,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   onLoyalty(IDENTIFIER_ATTACHED, AWARD_BADGES_SUBSCRIBER, awardBadges.identifierAttached);
   const segments = new SegmentsService(db, { timeZone: config.timeZone, defaultRegion: config.defaultRegion, customers });
   const updateSegments = updateSegmentsWhenCustomersChange(segments.membership);
+  // A new CLV run changes every customer's predictions: the segments whose rules read them follow.
+  predictions.onFitted(() => segments.membership.refreshAll({ uses: 'predictions' }));
   for (const name of Object.keys(MEMBERSHIP_EVENTS)) events.subscribeBatch(name, UPDATE_SEGMENTS_SUBSCRIBER, updateSegments);
 
   let jobs: Jobs | undefined;

@@ -111,6 +111,17 @@ describe('CLV from the database', () => {
     const [want] = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from insights.customer_predictions where 1 - p_alive > 0.7`);
     expect(seg.json().refresh.size).toBe(want!.n);
     expect(want!.n).toBeGreaterThan(0);
+
+    // A later fit (three more months of history) changes the predictions: the segment follows at once.
+    const later = await send('POST', '/api/v1/insights/clv/runs', { asOf: '1997-12-31', horizonDays: 273 });
+    expect(later.statusCode, later.body).toBe(201);
+    const [now] = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from insights.customer_predictions where 1 - p_alive > 0.7`);
+    expect(now!.n).not.toBe(want!.n);
+    const [members] = await query<{ n: number }>(
+      t.kemai.database.db,
+      sql`select count(*)::int as n from segments.members m join segments.segments s on s.id = m.segment_id where s.code = 'slipping'`,
+    );
+    expect(members!.n).toBe(now!.n);
   });
 
   it('refuses bad input naming the field and changes nothing; needs the insights scopes', async () => {

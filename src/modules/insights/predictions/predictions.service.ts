@@ -79,10 +79,17 @@ type Predictor = { pAlive: (x: number, tx: number, T: number) => number; expecte
  * and written for every customer by one INSERT … SELECT joining them back, Gamma-Gamma's conditional mean in SQL.
  */
 export class PredictionsService {
+  private fitted: ((run: ClvRun) => Promise<unknown>) | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly deps: { timeZone: string },
   ) {}
+
+  /** Called after each fit's transaction: the app refreshes the segments whose rules read predictions. */
+  onFitted(hook: (run: ClvRun) => Promise<unknown>): void {
+    this.fitted = hook;
+  }
 
   async fit(input: ClvFitInput, actor: string): Promise<ClvRun> {
     const model = input.model ?? 'bgnbd';
@@ -185,7 +192,9 @@ export class PredictionsService {
                 ${JSON.stringify({ frequency: frequency.se, spend: spend ? spend.standardErrors : null })}::jsonb,
                 ${frequency.logLik}, ${spend?.logLik ?? null}, ${customers}, ${repeatBuyers}, ${(performance.now() - started) / 1000}, ${actor})`);
     });
-    return (await this.run(id))!;
+    const run = (await this.run(id))!;
+    await this.fitted?.(run);
+    return run;
   }
 
   async latestRun(): Promise<ClvRun | undefined> {
