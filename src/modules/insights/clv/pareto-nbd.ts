@@ -71,9 +71,9 @@ function quadrature(p: ParetoNbdParams, x: number, tx: number, T: number, scale:
   };
   const sum = [0, 0, 0, 0, 0];
   const first = panel(tx, T);
-  // Tolerance on the plain integral, absolute: 1e-13 of the first whole-interval estimate (panels that matter
+  // Tolerance on the plain integral, absolute: 1e-12 of the first whole-interval estimate (panels that matter
   // little stop early; a panel never needs to be finer than 2^-30 of the interval).
-  const tol = 1e-13 * Math.abs(first[0]!);
+  const tol = 1e-12 * Math.abs(first[0]!);
   const stack: Array<[number, number, number[], number]> = [[tx, T, first, 0]];
   let panels = 0;
   while (stack.length) {
