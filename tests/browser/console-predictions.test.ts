@@ -17,6 +17,8 @@ import { query } from '../../src/platform/db/database.js';
 if (skipReason) console.warn(`predictions browser tests skipped: ${skipReason}`);
 
 const ADMIN = { username: 'clv.admin', displayName: '预测管理员', password: 'Kemai-Predict-2026', role: 'admin' as const };
+/** insights:read without insights:admin. */
+const MANAGER = { username: 'clv.manager', displayName: '店长', password: 'Kemai-Manager-2026', role: 'store_manager' as const };
 
 interface Run {
   asOf: string;
@@ -95,6 +97,7 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     );
     await t.kemai.events.drain();
     await t.kemai.access.createStaff(ADMIN);
+    await t.kemai.access.createStaff(MANAGER);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await openBrowser({ width: 1366, height: 900 });
@@ -295,5 +298,30 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     await card.getByTestId('prediction-clv').filter({ hasText: money('zh-CN', first.clvFen!) }).waitFor();
     expect(await card.getByTestId('prediction-avg-value').innerText()).toBe(money('zh-CN', 5000 + 100 * first.frequency));
     await card.screenshot({ path: path.join(SHOTS, 'insights-360-card-clv-zh.png') });
+  }, 60_000);
+
+  it('shows a store manager (insights:read) the predictions without the fit form', async () => {
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.locator('input[name=username]').fill(MANAGER.username);
+    await page.locator('input[name=password]').fill(MANAGER.password);
+    await page.locator('button[type=submit]').click();
+    await page.locator('.user-name').waitFor();
+    await page.getByRole('link', { name: '流失与价值预测' }).click();
+    await page.getByTestId('kpi-customers').waitFor();
+    expect(await page.getByTestId('clv-fit-button').count()).toBe(0);
+    await page.getByTestId('churn-table').waitFor();
+
+    // A customer without an order has no prediction (404 insights.no_prediction): the card says so, not an error.
+    const [none] = await query<{ id: string }>(
+      t.kemai.database.db,
+      sql`select c.id::text as id from customers.customers c where c.status = 'active'
+          and not exists (select 1 from insights.customer_predictions p where p.customer_id = c.id) order by c.id limit 1`,
+    );
+    const r = await t.app.inject({ method: 'GET', url: `/api/v1/insights/customers/${none!.id}/prediction`, headers: t.admin });
+    expect([r.statusCode, r.json().error.code]).toEqual([404, 'insights.no_prediction']);
+    await page.goto(`${base}/customers/${none!.id}`);
+    await page.getByTestId('prediction-none').waitFor();
+    expect(await page.getByTestId('prediction-none').innerText()).toBe('该客户暂无预测：最近一次拟合的截止日前没有订单，或尚未拟合模型。');
+    expect(await page.getByTestId('prediction-card').locator('[role=alert]').count()).toBe(0);
   }, 60_000);
 });
