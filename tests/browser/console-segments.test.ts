@@ -192,6 +192,25 @@ describe.skipIf(skipReason)('segments console in a browser', () => {
     ]);
   });
 
+  it('builds a rule on a prediction: the churn-risk band of the latest CLV fit', async () => {
+    const fit = await post<{ customers: number }>('/api/v1/insights/clv/runs', {});
+    expect(fit.customers).toBeGreaterThan(0);
+    await page.goto(`${base}/segments/builder`);
+    const first = page.getByTestId('rule-condition').first();
+    await first.locator('select[name=kind]').selectOption('prediction');
+    await first.locator('select[name=model]').selectOption('churn_risk');
+    await first.getByLabel('中').check();
+    const expected = await post<{ count: number }>('/api/v1/segments/preview', { version: 1, rule: { kind: 'prediction', model: 'churn', labels: ['high', 'medium'] } });
+    await page.locator('[data-testid=live-panel][data-state=fresh]').waitFor();
+    await page.getByTestId('live-count').filter({ hasText: new RegExp(`^${new Intl.NumberFormat('zh-CN').format(expected.count)}$`) }).waitFor();
+    await first.locator('select[name=model]').selectOption('clv');
+    await first.locator('select[name=op]').selectOption('gte');
+    await first.locator('input[name=value]').fill('500');
+    const byClv = await post<{ count: number }>('/api/v1/segments/preview', { version: 1, rule: { kind: 'prediction', model: 'clv', op: 'gte', value: 500 } });
+    await page.getByTestId('live-count').filter({ hasText: new RegExp(`^${new Intl.NumberFormat('zh-CN').format(byClv.count)}$`) }).waitFor();
+    await shot('segments-builder-prediction-zh');
+  });
+
   it('runs clustering with a chosen k and shows each cluster with its size', async () => {
     await page.getByRole('link', { name: '聚类分析' }).click();
     await page.getByRole('heading', { name: '客户聚类' }).waitFor();

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { RFM_SEGMENTS, VALUE_CLASSES, VALUE_QUADRANTS } from '../../api/segments.api';
 import { Icon } from '../../components/icons';
 import {
+  CHURN_BANDS,
   COND_KINDS,
   CONSENT_CHANNELS,
   CONSENT_PURPOSES,
@@ -14,6 +15,7 @@ import {
   OPS,
   ORDER_CHANNELS,
   POINTS_MEASURES,
+  PREDICTION_MODELS,
   PROFILE_FIELDS,
   PURCHASE_MEASURES,
   RFM_LABEL_FIELDS,
@@ -288,6 +290,21 @@ function CondEditor({ cond, onChange, onRemove, errors }: { cond: Cond; onChange
         Array.from({ length: 12 }, (_, i) => String(i + 1)),
         (o) => new Intl.DateTimeFormat(i18n.language, { month: 'short' }).format(new Date(2020, Number(o) - 1, 15)),
         t('segments.builder.field.months'),
+      );
+      break;
+    case 'prediction':
+      fields = (
+        <>
+          {select('model', t('segments.builder.field.model'), PREDICTION_MODELS, (o) => t(`segments.builder.predictionModel.${o}`))}
+          {v.model === 'churn_risk' ? (
+            checks('labels', CHURN_BANDS, (o) => t(`segments.builder.churnBand.${o}`), t('segments.builder.field.isOneOf'))
+          ) : (
+            <>
+              {op()}
+              {number('value', t('segments.builder.field.value'), v.model === 'clv' ? '¥' : v.model === 'next_purchase_days' ? t('segments.builder.unit.days') : undefined)}
+            </>
+          )}
+        </>
       );
       break;
     case 'age':

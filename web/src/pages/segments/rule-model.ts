@@ -22,6 +22,7 @@ export const COND_KINDS = [
   'birthday_month',
   'age',
   'member_since',
+  'prediction',
 ] as const;
 export type CondKind = (typeof COND_KINDS)[number];
 
@@ -35,6 +36,9 @@ export const RFM_SCORE_FIELDS = ['r', 'f', 'm', 'recency_days', 'frequency', 'mo
 export const RFM_LABEL_FIELDS = ['segment', 'value_class', 'value_quadrant'] as const;
 export const LIFETIME_MEASURES = ['orders', 'net_spend', 'days_since_last_order', 'days_since_first_order'] as const;
 export const PURCHASE_MEASURES = ['orders', 'quantity', 'amount'] as const;
+/** `churn_risk` is the builder's name for the churn model's bands (labels); the others compare a score. */
+export const PREDICTION_MODELS = ['churn_risk', 'churn', 'clv', 'purchases', 'next_purchase_days'] as const;
+export const CHURN_BANDS = ['high', 'medium', 'low'] as const;
 export const ORDER_CHANNELS = ['pos', 'online', 'miniprogram', 'app', 'wechat', 'marketplace', 'phone', 'other'] as const;
 
 export interface Cond {
@@ -74,6 +78,7 @@ export function newCond(kind: CondKind): Cond {
     birthday_month: { months: String(new Date().getMonth() + 1) },
     age: { min: '', max: '' },
     member_since: { days: '30' },
+    prediction: { model: 'churn_risk', labels: 'high', op: 'gte', value: '0.7' },
   };
   return { id: newId(), type: 'cond', negate: false, kind, v: { ...defaults[kind] } };
 }
@@ -142,6 +147,10 @@ function leaf(c: Cond): Record<string, unknown> {
       return { kind: 'age', ...opt('min', num(v.min)), ...opt('max', num(v.max)) };
     case 'member_since':
       return { kind: 'member_since', ...opt('days', num(v.days)) };
+    case 'prediction':
+      return v.model === 'churn_risk'
+        ? { kind: 'prediction', model: 'churn', labels: list(v.labels) }
+        : { kind: 'prediction', model: v.model, op: v.op, value: num(v.value) ?? '' };
   }
 }
 
@@ -234,6 +243,10 @@ export function describeRule(t: TFunction, f: Format, node: unknown): string {
         return t('segments.builder.words.age', { min: r.min ?? '…', max: r.max ?? '…' });
       case 'member_since':
         return t('segments.builder.words.memberSince', { window });
+      case 'prediction':
+        return arr(r.labels).length
+          ? t('segments.builder.words.churnRisk', { bands: join(arr(r.labels).map((x) => t(`segments.builder.churnBand.${x}`, { defaultValue: x }))) })
+          : `${t(`segments.builder.predictionModel.${String(r.model)}`, { defaultValue: String(r.model) })} ${cmp(r.value)}`;
       default:
         return JSON.stringify(r);
     }
