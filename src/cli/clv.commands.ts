@@ -90,6 +90,7 @@ async function load(o: Opts, holdoutRequired: boolean): Promise<Loaded> {
   let calibrationEnd = dateOption('--calibration-end', o.calibrationEnd);
   const holdoutEnd = dateOption('--holdout-end', o.holdoutEnd);
   if (holdoutRequired && (!calibrationEnd || !holdoutEnd)) throw new CliError('validate needs --calibration-end and --holdout-end', 2);
+  if (holdoutEnd && !calibrationEnd) throw new CliError('--holdout-end needs --calibration-end', 2);
   if (holdoutEnd && calibrationEnd && holdoutEnd <= calibrationEnd) throw new CliError(`--holdout-end (${holdoutEnd}) must be after --calibration-end (${calibrationEnd})`, 2);
   let read;
   try {
@@ -106,7 +107,6 @@ async function load(o: Opts, holdoutRequired: boolean): Promise<Loaded> {
     if (e instanceof ClvFileError) throw new CliError(`${file}: ${e.message}`, 1);
     throw e;
   }
-  if (holdoutEnd && !calibrationEnd) throw new CliError('--holdout-end needs --calibration-end', 2);
   calibrationEnd ??= read.lastDate;
   const customers = summarize(read.log, { calibrationEnd, holdoutEnd, period });
   if (!customers.length) throw new CliError(`${file}: no customer made a first purchase on or before ${calibrationEnd}`, 1);

@@ -6,6 +6,7 @@ import { fitByMaximumLikelihood, named, values, sumNegLogLik, startScale, totalW
  * process with rate λ ~ Gamma(r, α); after each purchase they drop out with probability p ~ Beta(a, b).
  */
 export const BGNBD_NAMES = ['r', 'alpha', 'a', 'b'] as const;
+/** BG/NBD parameters by name (r, α of the purchase rate; a, b of the drop-out probability). */
 export type BgnbdParams = Record<(typeof BGNBD_NAMES)[number], number>;
 
 /**

@@ -62,5 +62,6 @@ describe('kemai clv', () => {
       for (const m of messages) expect(r.stderr).toContain(m);
     }
     expect(fs.existsSync(path.join(tmp, 'x.csv'))).toBe(false);
-  });
+    // Six CLI start-ups: give a loaded two-core machine time.
+  }, 180_000);
 });

@@ -7,6 +7,7 @@ import { fitByMaximumLikelihood, named, sumNegLogLik, type FitResult } from './m
  * they buy. Fitted on customers with at least one repeat purchase, from x and the mean repeat-transaction value z̄.
  */
 export const GAMMA_GAMMA_NAMES = ['p', 'q', 'gamma'] as const;
+/** Gamma-Gamma parameters by name. */
 export type GammaGammaParams = Record<(typeof GAMMA_GAMMA_NAMES)[number], number>;
 
 /** Customers for the spend model: x > 0 repeat transactions with mean value z̄ > 0 each. */

@@ -8,6 +8,7 @@
 /** The objective: value and gradient at θ (minimised). */
 export type ObjectiveWithGradient = (theta: number[]) => { f: number; g: number[] };
 
+/** Stopping rules of {@link minimize}. */
 export interface MinimizeOptions {
   /** Stop when ‖g‖∞ ≤ gtol · max(1, |f|). Default 1e-10. */
   gtol?: number;
@@ -16,6 +17,7 @@ export interface MinimizeOptions {
   maxIterations?: number;
 }
 
+/** Where {@link minimize} stopped and how it got there. */
 export interface MinimizeResult {
   theta: number[];
   f: number;

@@ -7,6 +7,7 @@ import { fitByMaximumLikelihood, named, values, sumNegLogLik, startScale, totalW
  * λ ~ Gamma(r, α) and has an exponential lifetime with rate μ ~ Gamma(s, β).
  */
 export const PARETO_NAMES = ['r', 'alpha', 's', 'beta'] as const;
+/** Pareto/NBD parameters by name (r, α of the purchase rate; s, β of the drop-out rate). */
 export type ParetoNbdParams = Record<(typeof PARETO_NAMES)[number], number>;
 
 /**

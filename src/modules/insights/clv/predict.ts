@@ -22,6 +22,7 @@ export function expectedRepeats(m: FrequencyModel, t: number): number {
   return m.kind === 'bgnbd' ? bgnbdExpected(m.p, t) : paretoExpected(m.p, t);
 }
 
+/** Horizon, discounting and time unit of {@link predictCustomers}. */
 export interface PredictOptions {
   period: Period;
   /** Days ahead for expected purchases and CLV. */

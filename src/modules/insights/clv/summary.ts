@@ -10,6 +10,7 @@
 /** customer → day number (days since 1970-01-01) → total value bought that day. */
 export type PurchaseLog = Map<string, Map<number, number>>;
 
+/** The models' time unit. */
 export type Period = 'day' | 'week';
 
 /** Days in one model period. */
@@ -51,6 +52,7 @@ export interface CustomerSummary {
   xHoldout: number;
 }
 
+/** Calibration (and optional holdout) period of {@link summarize}. */
 export interface SummaryOptions {
   /** Last day of the calibration period (included), YYYY-MM-DD. */
   calibrationEnd: string;

@@ -11,8 +11,10 @@ import { addTransaction, dayNumber, type PurchaseLog } from './summary.js';
  * CSV with a header, NDJSON, or whitespace-separated text (the CDNOW files); gzip allowed. Same conventions as
  * `kemai rfm --from FILE` (src/modules/segments/rfm/rfm-file.ts): bad input stops the read with the line and column.
  */
+/** How the file's rows are written. */
 export type FileFormat = 'csv' | 'ndjson' | 'whitespace';
 
+/** Which columns to read and how the file is written. */
 export interface TransactionFileOptions {
   customerCol: string;
   dateCol: string;
@@ -27,8 +29,10 @@ export interface TransactionFileOptions {
   timeZone: string;
 }
 
+/** Bad input in a transaction file; the message names the line and the column. */
 export class ClvFileError extends Error {}
 
+/** What {@link readTransactions} read. */
 export interface TransactionFileResult {
   log: PurchaseLog;
   rowsRead: number;
