@@ -52,6 +52,15 @@ describe('BG/NBD on the CDNOW sample (39-week calibration from the raw transacti
       expect(gradientDiscrepancy((p: typeof PUBLISHED, g?: number[]) => bgnbdLogLikGrad(p, x, tx, T, g), PUBLISHED)).toBeLessThan(1e-7);
   });
 
+  it('in days instead of weeks: α is 7 times larger, the others unchanged, LL lower by Σx · ln 7 (the density’s unit)', () => {
+    const days = cd.summary.map((c) => ({ ...c, tx: c.tx * 7, T: c.T * 7 }));
+    const f = fitBgnbd(frequencyData(days));
+    expect(f.byName.alpha! / cd.fit.byName.alpha!).toBeCloseTo(7, 3);
+    expect(f.byName.r).toBeCloseTo(cd.fit.byName.r!, 4);
+    expect(f.byName.b).toBeCloseTo(cd.fit.byName.b!, 3);
+    expect(f.logLik).toBeCloseTo(cd.fit.logLik - 2457 * Math.log(7), 4);
+  });
+
   it('a fit on the distinct (x, t_x, T) triples with weights gives the same estimates and likelihood', () => {
     const d = frequencyData(cd.summary);
     const agg = aggregateTriples(d.x, d.tx, d.T);
