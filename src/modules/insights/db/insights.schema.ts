@@ -52,7 +52,7 @@ export const customerPredictions = insightsSchema.table(
     expectedAvgValueFen: bigint('expected_avg_value_fen', { mode: 'number' }),
     /** Discounted expected purchases × expected value over the horizon. */
     clvFen: bigint('clv_fen', { mode: 'number' }),
-    /** Days until one more purchase is expected (E[X(t)] = 1); null when that is not within 3 years. */
+    /** Days until one more purchase is expected (E[X(t)] = 1); null when that is not within 10 years. */
     expectedDaysToNext: doublePrecision('expected_days_to_next'),
     churnRisk: text('churn_risk').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,6 +1,6 @@
 -- What other modules read of the predictions (segments' `prediction` condition, journeys): one row per customer and
 -- model. churn: score 1 − P(alive), label the risk band; clv: score the CLV in yuan; purchases: expected purchases in
--- the run's horizon; next_purchase_days: days until one more purchase is expected (no row when none is within 3 years).
+-- the run's horizon; next_purchase_days: days until one more purchase is expected (no row when none is within 10 years).
 create or replace view insights.prediction_facts as
 select p.customer_id, 'churn'::text as model, 1 - p.p_alive as score, p.churn_risk as label from insights.customer_predictions p
 union all

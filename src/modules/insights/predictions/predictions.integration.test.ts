@@ -61,6 +61,10 @@ describe('CLV from the database', () => {
     expect([sig3(f.r), sig3(f.alpha), sig3(f.a), sig3(f.b)]).toEqual([0.243, 4.41, 0.793, 2.43]);
     expect(run.logLik).toBeCloseTo(-9582.43, 1);
     expect(Object.keys(run.standardErrors.frequency).sort()).toEqual(['a', 'alpha', 'b', 'r']);
+    // Gamma-Gamma on the 946 repeat buyers' mean repeat spend: Fader & Hardie's p = 6.25, q = 3.74, γ = 15.44.
+    const g = run.params.spend;
+    expect([sig3(g.p), sig3(g.q), sig3(g.gamma)]).toEqual([6.25, 3.74, 15.4]);
+    expect(run.spendLogLik).toBeCloseTo(-4055.92, 1);
 
     // Customer 1 of the sample: x = 2, t_x = 30.43, T = 38.86 weeks; its stored figures are the model's at the fit.
     const id = await idOf('0001');
@@ -74,6 +78,15 @@ describe('CLV from the database', () => {
     expect(p.expectedPurchases).toBeCloseTo(bgnbdConditionalExpected(f, 39, 2, 213 / 7, 272 / 7), 12);
     // Hardie's spreadsheet: E[Y(39)] = 1.226 for x = 2, t_x = 30.43, T = 38.86 at the published parameters.
     expect(p.expectedPurchases).toBeCloseTo(1.226, 2);
+    // E(M | x = 2, m̄) = p(γ + 2m̄)/(2p + q − 1), in fen; CLV = the discounted expected purchases × E(M).
+    const [{ mbar }] = (await query<{ mbar: number }>(
+      t.kemai.database.db,
+      sql`select (sum(o.paid_fen) - min(o.paid_fen) filter (where o.placed_at = (select min(placed_at) from orders.order_facts where customer_id = ${id})))::float8 / 2 as mbar
+          from orders.order_facts o where o.customer_id = ${id} and o.placed_at < '1997-10-01T00:00:00+08:00'`,
+    )) as [{ mbar: number }];
+    expect(p.expectedAvgValueFen).toBe(Math.round((g.p * (g.gamma * 100 + 2 * mbar)) / (2 * g.p + g.q - 1)));
+    expect(p.clvFen).toBeGreaterThan(0);
+    expect(p.clvFen).toBeLessThan(p.expectedPurchases * p.expectedAvgValueFen);
 
     const [stored] = await query<{ n: number; high: number }>(
       t.kemai.database.db,
@@ -122,6 +135,16 @@ describe('CLV from the database', () => {
       sql`select count(*)::int as n from segments.members m join segments.segments s on s.id = m.segment_id where s.code = 'slipping'`,
     );
     expect(members!.n).toBe(now!.n);
+  });
+
+  it('fits Pareto/NBD to the published parameters', async () => {
+    const res = await send('POST', '/api/v1/insights/clv/runs', { model: 'pareto', asOf: '1997-09-30' });
+    expect(res.statusCode, res.body).toBe(201);
+    const f = res.json().params.frequency;
+    expect([sig3(f.r), sig3(f.alpha), sig3(f.s)]).toEqual([0.553, 10.6, 0.606]);
+    expect(f.beta).toBeGreaterThan(11.6);
+    expect(f.beta).toBeLessThan(11.7);
+    expect(res.json().logLik).toBeCloseTo(-9594.98, 1);
   });
 
   it('refuses bad input naming the field and changes nothing; needs the insights scopes', async () => {

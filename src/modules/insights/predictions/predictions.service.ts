@@ -2,9 +2,10 @@ import { sql } from 'drizzle-orm';
 import { query, queryOne, type Db } from '../../../platform/db/database.js';
 import { invalid, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
-import { bgnbdConditionalExpected, bgnbdPAlive, fitBgnbd, type BgnbdParams } from '../clv/bgnbd.js';
-import { fitParetoNbd, paretoConditionalExpected, paretoPAlive, type ParetoNbdParams } from '../clv/pareto-nbd.js';
-import { fitSpend, type SpendFit } from './spend.js';
+import { fitBgnbd } from '../clv/bgnbd.js';
+import { fitGammaGamma, GAMMA_GAMMA_NAMES, type GammaGammaParams } from '../clv/gamma-gamma.js';
+import { fitParetoNbd } from '../clv/pareto-nbd.js';
+import { clvOf, conditionalExpected, daysToNextPurchase, pAlive, type FrequencyModel as Fitted } from '../clv/predict.js';
 import { customerSummarySql } from './summary.sql.js';
 
 export type FrequencyModel = 'bgnbd' | 'pareto';
@@ -60,13 +61,9 @@ export interface CustomerPrediction {
 export type ChurnRisk = 'high' | 'medium' | 'low';
 /** P(alive) below these: high, then medium churn risk. */
 export const CHURN_BANDS = { high: 0.3, medium: 0.6 } as const;
-/** Expected days to the next purchase are searched this far ahead; beyond it they are null. */
-export const NEXT_PURCHASE_MAX_DAYS = 3 * 365;
-/** CLV discounts each month's expected purchases at its end. */
-const STEP_DAYS = 30;
+/** Expected days to the next purchase are searched this far ahead (clv/predict.ts); beyond it they are null. */
+export const NEXT_PURCHASE_MAX_DAYS = 3650;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-type Predictor = { pAlive: (x: number, tx: number, T: number) => number; expected: (t: number, x: number, tx: number, T: number) => number };
 
 /**
  * Customer-base predictions from the orders: fits a buy-till-you-die model (BG/NBD or Pareto/NBD) and the Gamma-Gamma
@@ -126,52 +123,52 @@ export class PredictionsService {
       T: Float64Array.from(triples, (r) => r.t_days / periodDays),
       weight: Float64Array.from(triples, (r) => r.n),
     };
-    let predictor: Predictor;
+    let fitted: Fitted;
     let frequency: { params: Record<string, number>; se: Record<string, number>; logLik: number };
     if (model === 'pareto') {
       const fit = fitParetoNbd(data);
-      const p: ParetoNbdParams = fit.p;
-      predictor = { pAlive: (x, tx, T) => paretoPAlive(p, x, tx, T), expected: (t, x, tx, T) => paretoConditionalExpected(p, t, x, tx, T) };
-      frequency = { params: { ...p }, se: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
+      fitted = { kind: 'pareto', p: fit.p };
+      frequency = { params: { ...fit.p }, se: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
     } else {
       const fit = fitBgnbd(data);
-      const p: BgnbdParams = fit.p;
-      predictor = { pAlive: (x, tx, T) => bgnbdPAlive(p, x, tx, T), expected: (t, x, tx, T) => bgnbdConditionalExpected(p, t, x, tx, T) };
-      frequency = { params: { ...p }, se: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
+      fitted = { kind: 'bgnbd', p: fit.p };
+      frequency = { params: { ...fit.p }, se: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
     }
 
-    // Gamma-Gamma on the repeat buyers' mean repeat value (in yuan: the model's scale parameter then reads in yuan).
+    // Gamma-Gamma on the repeat buyers' mean repeat value (in yuan: its scale parameter γ then reads in yuan).
     const spendRows = await query<{ x: number; mbar_fen: number; n: number }>(
       this.db,
       sql`with s as (${summary}) select x, mbar_fen, count(*)::int as n from s where x > 0 and mbar_fen > 0 group by 1, 2`,
     );
-    const spend: SpendFit | null =
-      spendRows.length >= 2
-        ? fitSpend({ x: Float64Array.from(spendRows, (r) => r.x), mbar: Float64Array.from(spendRows, (r) => r.mbar_fen / 100), weight: Float64Array.from(spendRows, (r) => r.n) })
-        : null;
+    let spend: { p: GammaGammaParams; se: Record<string, number>; logLik: number } | null = null;
+    if (spendRows.length >= 2) {
+      const fit = fitGammaGamma({ x: Float64Array.from(spendRows, (r) => r.x), zbar: Float64Array.from(spendRows, (r) => r.mbar_fen / 100), weight: Float64Array.from(spendRows, (r) => r.n) });
+      spend = { p: fit.p, se: Object.fromEntries(GAMMA_GAMMA_NAMES.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
+    }
 
+    // Per distinct triple: P(alive), expected purchases in the horizon, the discounted expected purchases (CLV with a
+    // value of 1 per purchase: clv/predict.ts's clvOf), days to the next purchase.
+    const options = { period, horizonDays, discountRate };
     const rows = triples.map((r) => {
-      const tx = r.tx_days / periodDays;
-      const T = r.t_days / periodDays;
-      const pAlive = predictor.pAlive(r.x, tx, T);
-      const at = (days: number) => predictor.expected(days / periodDays, r.x, tx, T);
-      let discounted = 0;
-      let before = 0;
-      for (let day = Math.min(STEP_DAYS, horizonDays); ; day = Math.min(day + STEP_DAYS, horizonDays)) {
-        const e = at(day);
-        discounted += (e - before) / Math.pow(1 + discountRate, day / 365);
-        before = e;
-        if (day >= horizonDays) break;
-      }
-      return { x: r.x, tx_days: r.tx_days, t_days: r.t_days, p_alive: pAlive, expected: before, discounted, next: daysToNext(at) };
+      const c = { x: r.x, tx: r.tx_days / periodDays, T: r.t_days / periodDays };
+      return {
+        x: r.x,
+        tx_days: r.tx_days,
+        t_days: r.t_days,
+        p_alive: pAlive(fitted, c.x, c.tx, c.T),
+        expected: conditionalExpected(fitted, horizonDays / periodDays, c.x, c.tx, c.T),
+        discounted: clvOf(fitted, c, 1, options),
+        next: daysToNextPurchase(fitted, c, period),
+      };
     });
 
     const id = newId();
     // E(M | x, m̄) = p(γ + x·m̄) / (p·x + q − 1) in fen (γ fitted in yuan); a customer without a repeat purchase gets
     // the population mean pγ/(q − 1). Undefined when q ≤ 1 (an infinite mean): no value, no CLV.
+    const g = spend?.p;
     const em =
-      spend && spend.q > 1
-        ? sql`(${spend.p}::float8 * (${spend.gamma * 100}::float8 + s.x * greatest(coalesce(s.mbar_fen, 0), 0)) / (${spend.p}::float8 * s.x + ${spend.q}::float8 - 1))`
+      g && g.q > 1
+        ? sql`(${g.p}::float8 * (${g.gamma * 100}::float8 + s.x * greatest(coalesce(s.mbar_fen, 0), 0)) / (${g.p}::float8 * s.x + ${g.q}::float8 - 1))`
         : sql`null::float8`;
     await this.db.transaction(async (tx) => {
       await tx.execute(sql`truncate insights.customer_predictions`);
@@ -188,8 +185,8 @@ export class PredictionsService {
         insert into insights.clv_runs (id, model, as_of, period_days, horizon_days, discount_rate, params, standard_errors, log_lik, spend_log_lik,
                                        customers, repeat_buyers, seconds, created_by)
         values (${id}, ${model}, ${asOf}::date, ${periodDays}, ${horizonDays}, ${discountRate},
-                ${JSON.stringify({ frequency: frequency.params, spend: spend ? { p: spend.p, q: spend.q, gamma: spend.gamma } : null })}::jsonb,
-                ${JSON.stringify({ frequency: frequency.se, spend: spend ? spend.standardErrors : null })}::jsonb,
+                ${JSON.stringify({ frequency: frequency.params, spend: spend ? spend.p : null })}::jsonb,
+                ${JSON.stringify({ frequency: frequency.se, spend: spend ? spend.se : null })}::jsonb,
                 ${frequency.logLik}, ${spend?.logLik ?? null}, ${customers}, ${repeatBuyers}, ${(performance.now() - started) / 1000}, ${actor})`);
     });
     const run = (await this.run(id))!;
@@ -292,19 +289,6 @@ export class PredictionsService {
     );
     return row?.d ?? undefined;
   }
-}
-
-/** Days until E[X(t)] = 1 by bisection (to a tenth of a day), or null when fewer than one purchase is expected within NEXT_PURCHASE_MAX_DAYS. */
-export function daysToNext(expected: (days: number) => number): number | null {
-  if (!(expected(NEXT_PURCHASE_MAX_DAYS) >= 1)) return null;
-  let lo = 0;
-  let hi = NEXT_PURCHASE_MAX_DAYS;
-  while (hi - lo > 0.1) {
-    const mid = (lo + hi) / 2;
-    if (expected(mid) >= 1) hi = mid;
-    else lo = mid;
-  }
-  return Math.round(hi * 10) / 10;
 }
 
 function toPrediction(r: Record<string, unknown>): Omit<CustomerPrediction, 'asOf' | 'period' | 'horizonDays'> {
