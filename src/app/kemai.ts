@@ -109,7 +109,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const insights = new InsightsService(db, { timeZone: config.timeZone });
-  const predictions = new PredictionsService(db, { timeZone: config.timeZone });
+  const predictions = new PredictionsService(db, { timeZone: config.timeZone, customers });
   const imports = new ImportsService(db, { catalog, customers, orders, activity }, {
     importDir: config.importDir,
     limitBytes: config.importLimitBytes,

@@ -266,14 +266,7 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     await page.setViewportSize({ width: 1366, height: 900 });
   }, 60_000);
 
-  it('shows CLV, its deciles and the value per purchase once the predictions carry them', async () => {
-    // Until the spend model is wired in, values written into the predictions stand in for its output: the page must
-    // show whatever the API then answers.
-    await query(
-      t.kemai.database.db,
-      sql`update insights.customer_predictions set expected_avg_value_fen = 5000 + 100 * frequency,
-                 clv_fen = round(expected_purchases * (5000 + 100 * frequency))::bigint`,
-    );
+  it('shows CLV, its deciles and the value per purchase the fit computed', async () => {
     const d = await get<Distribution>('/api/v1/insights/clv/distribution');
     expect(d.clvDeciles).toHaveLength(10);
     const total = d.clvDeciles.reduce((s, x) => s + x.sumFen, 0);
@@ -296,7 +289,7 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     await page.goto(`${base}/customers/${first.customerId}`);
     const card = page.getByTestId('prediction-card');
     await card.getByTestId('prediction-clv').filter({ hasText: money('zh-CN', first.clvFen!) }).waitFor();
-    expect(await card.getByTestId('prediction-avg-value').innerText()).toBe(money('zh-CN', 5000 + 100 * first.frequency));
+    expect(await card.getByTestId('prediction-avg-value').innerText()).toBe(money('zh-CN', first.expectedAvgValueFen!));
     await card.screenshot({ path: path.join(SHOTS, 'insights-360-card-clv-zh.png') });
   }, 60_000);
 

@@ -18,12 +18,13 @@ export const CHURN_RISKS: readonly ChurnRisk[] = ['high', 'medium', 'low'];
 export interface ChurnRiskPage {
   run: ClvRun;
   total: number;
-  items: Array<Prediction & { spendFen: number }>;
+  /** `customer`: the customer's summary (name, phone … masked without pii:read), null when unknown. */
+  items: Array<Prediction & { spendFen: number; customer: { id: string; name: string | null } | null }>;
 }
 
 export interface ClvDistribution {
   run: ClvRun;
-  churn: Array<{ risk: ChurnRisk; customers: number; clvFen: number }>;
+  churn: Array<{ risk: ChurnRisk; customers: number; clvFen: number; expectedPurchases: number }>;
   clvDeciles: Array<{ decile: number; customers: number; minFen: number; maxFen: number; sumFen: number }>;
 }
 

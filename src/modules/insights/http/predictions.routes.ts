@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { notFound } from '../../../platform/errors.js';
+import { can } from '../../../platform/http/auth.js';
+import { summaryView } from '../../customers/index.js';
 import { CHURN_BANDS, NEXT_PURCHASE_MAX_DAYS, type PredictionsService } from '../predictions/predictions.service.js';
 
 const tags = ['insights'];
@@ -119,10 +121,20 @@ export function registerPredictionsRoutes(root: FastifyInstance, predictions: Pr
           limit: z.coerce.number().int().min(1).max(500).default(50),
           offset: z.coerce.number().int().min(0).default(0),
         }),
-        response: { 200: z.object({ run: Run, total: z.number().int(), items: z.array(Prediction.extend({ spendFen: z.number().int() })) }) },
+        response: {
+          200: z.object({
+            run: Run,
+            total: z.number().int(),
+            items: z.array(Prediction.extend({ spendFen: z.number().int(), customer: z.record(z.string(), z.unknown()).nullable().describe('Name, phone … masked without pii:read') })),
+          }),
+        },
       },
     },
-    async (req) => predictions.churnRisk(req.query),
+    async (req) => {
+      const list = await predictions.churnRisk(req.query);
+      const v = { pii: can(req.principal, 'pii:read') };
+      return { ...list, items: list.items.map(({ customer, ...item }) => ({ ...item, customer: customer ? summaryView(customer, v) : null })) };
+    },
   );
 
   app.get(
@@ -135,7 +147,7 @@ export function registerPredictionsRoutes(root: FastifyInstance, predictions: Pr
         response: {
           200: z.object({
             run: Run,
-            churn: z.array(z.object({ risk: z.enum(['high', 'medium', 'low']), customers: z.number().int(), clvFen: z.number() })),
+            churn: z.array(z.object({ risk: z.enum(['high', 'medium', 'low']), customers: z.number().int(), clvFen: z.number(), expectedPurchases: z.number() })),
             clvDeciles: z.array(z.object({ decile: z.number().int(), customers: z.number().int(), minFen: z.number(), maxFen: z.number(), sumFen: z.number() })),
           }),
         },

@@ -103,6 +103,8 @@ describe('CLV from the database', () => {
     const body = list.json();
     expect(body.items).toHaveLength(5);
     for (const item of body.items) {
+      expect(item.customer.id).toBe(item.customerId);
+      expect(item.customer.memberNo).toMatch(/^CDNOW-\d{4}$/);
       expect(item.churnRisk).toBe('high');
       expect(item.pAlive).toBeLessThan(0.3);
       expect(item.frequency).toBeGreaterThanOrEqual(1);
@@ -118,6 +120,8 @@ describe('CLV from the database', () => {
     const dist = await send('GET', '/api/v1/insights/clv/distribution');
     expect(dist.statusCode, dist.body).toBe(200);
     expect(dist.json().churn.map((c: { customers: number }) => c.customers).reduce((a: number, b: number) => a + b, 0)).toBe(2357);
+    const [sums] = await query<{ purchases: number }>(t.kemai.database.db, sql`select sum(expected_purchases)::float8 as purchases from insights.customer_predictions`);
+    expect(dist.json().churn.reduce((a: number, c: { expectedPurchases: number }) => a + c.expectedPurchases, 0)).toBeCloseTo(sums!.purchases, 6);
 
     const seg = await send('POST', '/api/v1/segments', { code: 'slipping', name: 'Slipping away', rule: { kind: 'prediction', model: 'churn', op: 'gt', value: 0.7 } });
     expect(seg.statusCode, seg.body).toBe(201);

@@ -6,6 +6,7 @@ import { fitBgnbd } from '../clv/bgnbd.js';
 import { fitGammaGamma, GAMMA_GAMMA_NAMES, type GammaGammaParams } from '../clv/gamma-gamma.js';
 import { fitParetoNbd } from '../clv/pareto-nbd.js';
 import { clvOf, conditionalExpected, daysToNextPurchase, pAlive, type FrequencyModel as Fitted } from '../clv/predict.js';
+import type { CustomerSummary } from '../../customers/index.js';
 import { customerSummarySql } from './summary.sql.js';
 
 export type FrequencyModel = 'bgnbd' | 'pareto';
@@ -80,7 +81,11 @@ export class PredictionsService {
 
   constructor(
     private readonly db: Db,
-    private readonly deps: { timeZone: string },
+    private readonly deps: {
+      timeZone: string;
+      /** Who the listed customers are (name, phone …), masked by the route for the caller. */
+      customers?: { summaries(ids: string[]): Promise<Map<string, CustomerSummary>> } | undefined;
+    },
   ) {}
 
   /** Called after each fit's transaction: the app refreshes the segments whose rules read predictions. */
@@ -251,10 +256,11 @@ export class PredictionsService {
           order by spend_fen desc, p.customer_id limit ${limit} offset ${offset}`,
     );
     const total = await queryOne<{ n: number }>(this.db, sql`select count(*)::int as n from insights.customer_predictions p where ${where}`);
+    const people = this.deps.customers ? await this.deps.customers.summaries(rows.map((r) => String(r.customer_id))) : new Map<string, CustomerSummary>();
     return {
       run,
       total: Number(total?.n ?? 0),
-      items: rows.map((r) => ({ ...toPrediction(r), spendFen: Number(r.spend_fen) })),
+      items: rows.map((r) => ({ ...toPrediction(r), spendFen: Number(r.spend_fen), customer: people.get(String(r.customer_id)) })),
     };
   }
 
@@ -262,9 +268,9 @@ export class PredictionsService {
   async distribution() {
     const run = await this.latestRun();
     if (!run) throw notFound('insights.no_clv_run', 'No CLV run yet: run POST /api/v1/insights/clv/runs first');
-    const bands = await query<{ churn_risk: string; n: number; clv: string | null }>(
+    const bands = await query<{ churn_risk: string; n: number; clv: string | null; purchases: number }>(
       this.db,
-      sql`select churn_risk, count(*)::int as n, sum(clv_fen)::text as clv from insights.customer_predictions group by 1`,
+      sql`select churn_risk, count(*)::int as n, sum(clv_fen)::text as clv, sum(expected_purchases)::float8 as purchases from insights.customer_predictions group by 1`,
     );
     const deciles = await query<{ decile: number; n: number; min: string | null; max: string | null; sum: string | null }>(
       this.db,
@@ -276,7 +282,7 @@ export class PredictionsService {
       run,
       churn: (['high', 'medium', 'low'] as const).map((k) => {
         const b = bands.find((x) => x.churn_risk === k);
-        return { risk: k, customers: b?.n ?? 0, clvFen: Number(b?.clv ?? 0) };
+        return { risk: k, customers: b?.n ?? 0, clvFen: Number(b?.clv ?? 0), expectedPurchases: b?.purchases ?? 0 };
       }),
       clvDeciles: deciles.map((d) => ({ decile: d.decile, customers: d.n, minFen: Number(d.min), maxFen: Number(d.max), sumFen: Number(d.sum) })),
     };

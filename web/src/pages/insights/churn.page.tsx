@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { useQueries, useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import {
   CHURN_RISKS,
@@ -10,13 +9,10 @@ import {
   useFitClv,
   useLatestClvRun,
   type ChurnRisk,
-  type ChurnRiskPage,
   type ClvDistribution,
   type ClvRun,
   type FrequencyModel,
 } from '../../api/insights-predictions.api';
-import { api } from '../../api/api-client';
-import { customerKeys, type Customer360 } from '../../api/customers.api';
 import { can, useMe } from '../../auth/session';
 import { useFormat, type Format } from '../../format/format';
 import { Chart } from '../../components/chart';
@@ -28,8 +24,6 @@ import '../segments/segments.css';
 import './insights.css';
 
 const PAGE_SIZE = 25;
-/** The expected purchases of all customers are added up from the churn-risk list, at most this many pages of 500. */
-const SUM_PAGES = 20;
 const RISK_COLORS: Record<ChurnRisk, string> = { high: '#c0362c', medium: '#f59e0b', low: '#0f766e' };
 
 /** Churn & CLV: fit the model, the run's summary, KPIs, customers per band, CLV deciles, the churn-risk list. */
@@ -164,27 +158,10 @@ function FitForm() {
   );
 }
 
-/** Every customer's expected purchases, added up from the churn-risk list (all bands); null when there are too many. */
-function useExpectedTotal(run: ClvRun) {
-  return useQuery({
-    queryKey: ['insights', 'predictions', 'expected-total', run.id],
-    queryFn: async ({ signal }) => {
-      if (run.customers > SUM_PAGES * 500) return null;
-      let sum = 0;
-      for (let offset = 0, total = 1; offset < total; offset += 500) {
-        const page = await api<ChurnRiskPage>('/api/v1/insights/churn-risk', { query: { risk: CHURN_RISKS.join(','), limit: 500, offset }, signal });
-        total = page.total;
-        for (const p of page.items) sum += p.expectedPurchases;
-      }
-      return sum;
-    },
-  });
-}
-
 function Kpis({ run, d }: { run: ClvRun; d: ClvDistribution }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const expected = useExpectedTotal(run);
+  const expected = d.churn.reduce((s, b) => s + b.expectedPurchases, 0);
   const predicted = d.churn.reduce((s, b) => s + b.customers, 0);
   const high = d.churn.find((b) => b.risk === 'high')?.customers ?? 0;
   const clvKnown = d.clvDeciles.length > 0;
@@ -206,8 +183,8 @@ function Kpis({ run, d }: { run: ClvRun; d: ClvDistribution }) {
       />
       <Kpi
         label={t('insights.predictions.kpiPurchases')}
-        value={expected.data === undefined ? '…' : expected.data === null ? '—' : decimal(f, expected.data, 0)}
-        note={expected.data === null ? t('insights.predictions.kpiPurchasesTooMany') : t('insights.predictions.kpiPurchasesNote', { days })}
+        value={decimal(f, expected, 0)}
+        note={t('insights.predictions.kpiPurchasesNote', { days })}
         testId="kpi-expected"
       />
       <Kpi
@@ -355,31 +332,15 @@ function RunSummary({ run }: { run: ClvRun }) {
   );
 }
 
-/** Names of the listed customers, from their 360 (shared with the 360 page's cache). */
-function useNames(ids: string[]) {
-  const { t } = useTranslation();
-  const results = useQueries({
-    queries: ids.map((id) => ({
-      queryKey: customerKeys.one(id),
-      queryFn: ({ signal }: { signal: AbortSignal }) => api<Customer360>(`/api/v1/customers/${encodeURIComponent(id)}`, { signal }),
-      staleTime: 60_000,
-    })),
-  });
-  // Until a 360 arrives the row shows the id's start; a customer without a name reads "(no name)".
-  return new Map(ids.map((id, i) => [id, results[i]?.data ? results[i].data.profile.name || t('customer.unnamed') : null]));
-}
-
 function RiskList() {
   const { t } = useTranslation();
   const f = useFormat();
-  const { data: me } = useMe();
   const [risk, setRisk] = useState<ChurnRisk[]>(['high', 'medium']);
   const [minText, setMinText] = useState('');
   const [page, setPage] = useState(0);
   const min = /^\d+$/.test(minText.trim()) ? Number(minText.trim()) : undefined;
   const list = useChurnRisk({ risk, minFrequency: min, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
   const items = risk.length > 0 ? (list.data?.items ?? []) : [];
-  const names = useNames(can(me, 'customers:read') ? items.map((p) => p.customerId) : []);
   const total = list.data?.total ?? 0;
   const toggle = (r: ChurnRisk) => {
     setPage(0);
@@ -449,7 +410,7 @@ function RiskList() {
                   <tr key={p.customerId} data-customer={p.customerId} data-risk={p.churnRisk}>
                     <td>
                       <Link to={`/customers/${p.customerId}`} className="seg-name-link" data-testid="churn-customer">
-                        {names.get(p.customerId) ?? <span className="mono">{p.customerId.slice(0, 8)}</span>}
+                        {p.customer ? p.customer.name || t('customer.unnamed') : <span className="mono">{p.customerId.slice(0, 8)}</span>}
                       </Link>
                     </td>
                     <td>
