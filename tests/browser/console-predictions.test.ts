@@ -37,6 +37,7 @@ interface Item {
   pAlive: number;
   expectedPurchases: number;
   clvFen: number | null;
+  expectedAvgValueFen: number | null;
   churnRisk: 'high' | 'medium' | 'low';
   spendFen: number;
 }
