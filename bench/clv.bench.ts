@@ -295,7 +295,7 @@ const contTable = [
   ...continuousRows.map((r) => `| ${r.n.toLocaleString('en')} | ${r.model} | ${r.terms.toLocaleString('en')} | ${s(r.fitMs)} | ${r.fit.iterations} | ${recovery(r)} |`),
 ].join('\n');
 const predTable = [
-  '| frequency model | customers | P(alive) + E[Y(52 wk)] + E(M) per second | full rows | full rows per second (CLV 12 monthly steps + days to next purchase) |',
+  '| frequency model | customers | P(alive) + E[Y(52 wk)] + E(M) per second | full rows | full rows per second (CLV in 13 discounted steps of ≤ 30 days + days to next purchase) |',
   '|---|---|---|---|---|',
   ...predictions,
 ].join('\n');
