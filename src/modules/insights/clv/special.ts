@@ -113,7 +113,7 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
   if (c <= 0 && Number.isInteger(c)) throw new RangeError(`2F1: c must not be a non-positive integer, got ${c}`);
   if (z === 0 || a === 0 || b === 0) return 1;
   if (z < 0) {
-    // Pick the Pfaff form whose series is shortest; both give an argument in [0, 1).
+    // Pfaff: the argument z/(z − 1) lies in [0, 1), where the branches below apply.
     const w = z / (z - 1);
     return Math.pow(1 - z, -a) * hyp2f1(a, c - b, c, w);
   }
