@@ -10,6 +10,7 @@ export const outbox = platform.table(
     id: uuid('id').primaryKey(),
     name: text('name').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    /** Stored uncompressed (STORAGE EXTERNAL, migration 0019): see that migration for why. */
     payload: jsonb('payload').notNull(),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
