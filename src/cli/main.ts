@@ -4,6 +4,7 @@ import { ConfigError } from '../platform/config.js';
 import { registerAccessCommands } from './access.commands.js';
 import { registerBasketCommands } from './basket.commands.js';
 import { registerClvCommands } from './clv.commands.js';
+import { registerClvDatabaseCommands } from './clv-db.commands.js';
 import { CliError } from './context.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerImportCommand } from './import.command.js';
@@ -32,6 +33,8 @@ registerSegmentsCommands(program);
 registerSegmentsClustersCommands(program);
 registerSegmentListsCommands(program);
 registerClvCommands(program);
+// After the file-mode `clv` commands: adds run and churn-risk to that command.
+registerClvDatabaseCommands(program);
 registerBasketCommands(program);
 
 try {
