@@ -137,6 +137,45 @@ export function registerPredictionsRoutes(root: FastifyInstance, predictions: Pr
     },
   );
 
+  app.post(
+    '/api/v1/insights/clv/validation',
+    {
+      config: { scope: 'insights:read' },
+      schema: {
+        tags,
+        summary: 'Calibration vs holdout from the orders: the model fitted up to calibrationEnd against what its customers bought up to holdoutEnd (writes nothing)',
+        body: z
+          .object({
+            calibrationEnd: z.iso.date(),
+            holdoutEnd: z.iso.date(),
+            model: z.enum(['bgnbd', 'pareto']).optional(),
+            period: z.enum(['week', 'day']).optional(),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            model: z.enum(['bgnbd', 'pareto']),
+            period: z.enum(['week', 'day']),
+            calibrationEnd: z.string(),
+            holdoutEnd: z.string(),
+            holdoutPeriods: z.number(),
+            customers: z.number().int(),
+            params: Params,
+            standardErrors: Params,
+            logLik: z.number(),
+            byFrequency: z.array(z.object({ frequency: z.string(), customers: z.number().int(), actual: z.number(), predicted: z.number() })),
+            totals: z.object({ actual: z.number(), predicted: z.number() }),
+            mae: z.number(),
+            bucketMae: z.number(),
+            tracking: z.array(z.object({ week: z.number().int(), actual: z.number(), predicted: z.number() })),
+            trackingMae: z.number(),
+          }),
+        },
+      },
+    },
+    async (req) => predictions.validation(req.body),
+  );
+
   app.get(
     '/api/v1/insights/clv/distribution',
     {

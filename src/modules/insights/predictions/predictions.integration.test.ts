@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../../platform/db/database.js';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
 import { bgnbdConditionalExpected, bgnbdPAlive } from '../clv/bgnbd.js';
+import { customerSummarySql } from './summary.sql.js';
 
 /**
  * Fits from the database on the real CDNOW 1/10 sample (2,357 customers, 6,919 purchases 1997-01 … 1998-06, Fader,
@@ -149,6 +150,28 @@ describe('CLV from the database', () => {
     expect(f.beta).toBeGreaterThan(11.6);
     expect(f.beta).toBeLessThan(11.7);
     expect(res.json().logLik).toBeCloseTo(-9594.98, 1);
+  });
+
+  it('validates calibration against holdout from the orders: the published holdout actuals by frequency', async () => {
+    const res = await send('POST', '/api/v1/insights/clv/validation', { calibrationEnd: '1997-09-30', holdoutEnd: '1998-06-30' });
+    expect(res.statusCode, res.body).toBe(200);
+    const v = res.json();
+    expect(v).toMatchObject({ model: 'bgnbd', period: 'week', customers: 2357, holdoutPeriods: 39 });
+    expect(v.logLik).toBeCloseTo(-9582.43, 1);
+    // BTYD walkthrough's "act" row: mean holdout repeat transactions by calibration frequency 0 … 6, 7+.
+    expect(v.byFrequency.map((b: { customers: number }) => b.customers)).toEqual([1411, 439, 214, 100, 62, 38, 29, 64]);
+    expect(v.byFrequency.map((b: { actual: number }) => Number(b.actual.toFixed(3)))).toEqual([0.237, 0.697, 1.393, 1.56, 2.532, 2.947, 3.862, 6.359]);
+    // 1,882 repeat purchases in the holdout; 4,339 in all by week 78 (btyd_cdnow_cu_tracking).
+    expect(v.totals.actual).toBe(1882);
+    expect(v.tracking.at(-1)).toMatchObject({ week: 78, actual: 4339 });
+    // The report's prediction is the sum of each customer's E[Y(39 weeks)] at the fitted parameters.
+    const triples = await query<{ x: number; tx_days: number; t_days: number }>(t.kemai.database.db, customerSummarySql('1997-09-30', 'Asia/Shanghai'));
+    const expected = triples.reduce((sum, c) => sum + bgnbdConditionalExpected(v.params, 39, c.x, c.tx_days / 7, c.t_days / 7), 0);
+    expect(v.totals.predicted).toBeCloseTo(expected, 6);
+    expect(v.mae).toBeGreaterThan(0);
+    const bad = await send('POST', '/api/v1/insights/clv/validation', { calibrationEnd: '1997-09-30', holdoutEnd: '1997-09-01' });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json().error.details)).toContain('holdoutEnd');
   });
 
   it('refuses bad input naming the field and changes nothing; needs the insights scopes', async () => {

@@ -7,6 +7,8 @@ import { fitGammaGamma, GAMMA_GAMMA_NAMES, type GammaGammaParams } from '../clv/
 import { fitParetoNbd } from '../clv/pareto-nbd.js';
 import { clvOf, conditionalExpected, daysToNextPurchase, pAlive, type FrequencyModel as Fitted } from '../clv/predict.js';
 import type { CustomerSummary } from '../../customers/index.js';
+import { addTransaction, aggregateTriples, dayNumber, summarize, type PurchaseLog } from '../clv/summary.js';
+import { validate, type ValidationReport } from '../clv/validation.js';
 import { customerSummarySql } from './summary.sql.js';
 
 export type FrequencyModel = 'bgnbd' | 'pareto';
@@ -197,6 +199,55 @@ export class PredictionsService {
     const run = (await this.run(id))!;
     await this.fitted?.(run);
     return run;
+  }
+
+  /**
+   * Calibration vs holdout from the orders: fits the frequency model on the purchases up to `calibrationEnd` and
+   * compares its predictions with what the same customers bought after it up to `holdoutEnd` — mean holdout purchases
+   * by calibration frequency (0 … 6, 7+), weekly cumulative tracking, MAE — with the parameters, standard errors and
+   * log-likelihood. Writes nothing. The customers are those with a first purchase by `calibrationEnd`.
+   */
+  async validation(input: { calibrationEnd: string; holdoutEnd: string; model?: FrequencyModel | undefined; period?: 'week' | 'day' | undefined }): Promise<
+    ValidationReport & { model: FrequencyModel; period: 'week' | 'day'; params: Record<string, number>; standardErrors: Record<string, number>; logLik: number; customers: number }
+  > {
+    const model = input.model ?? 'bgnbd';
+    const period = input.period ?? 'week';
+    for (const [path, d] of [['calibrationEnd', input.calibrationEnd], ['holdoutEnd', input.holdoutEnd]] as const)
+      if (!DATE.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) throw invalid('insights.invalid_date', `${path} must be a date YYYY-MM-DD`, [{ path, message: 'a date YYYY-MM-DD' }]);
+    if (input.holdoutEnd <= input.calibrationEnd)
+      throw invalid('insights.invalid_holdout', 'holdoutEnd must be after calibrationEnd', [{ path: 'holdoutEnd', message: 'after calibrationEnd' }]);
+    const rows = await query<{ customer_id: string; day: string; fen: string | number }>(
+      this.db,
+      sql`select o.customer_id, to_char(o.placed_at at time zone ${this.deps.timeZone}, 'YYYY-MM-DD') as day, sum(o.paid_fen - o.refunded_fen) as fen
+          from orders.order_facts o
+          where o.status <> 'cancelled' and o.customer_id is not null
+            and o.placed_at < ((${input.holdoutEnd}::date + 1)::timestamp at time zone ${this.deps.timeZone})
+          group by 1, 2`,
+    );
+    const log: PurchaseLog = new Map();
+    for (const r of rows) addTransaction(log, r.customer_id, dayNumber(r.day), Number(r.fen) / 100);
+    const customers = summarize(log, { calibrationEnd: input.calibrationEnd, holdoutEnd: input.holdoutEnd, period });
+    if (customers.length < 10 || customers.filter((c) => c.x > 0).length < 2)
+      throw invalid('insights.too_few_customers', `${customers.length} customer(s) by ${input.calibrationEnd}: a model needs at least 10, 2 of them with a repeat purchase`, [
+        { path: 'calibrationEnd', message: 'too few customers with orders by this date' },
+      ]);
+    const data = aggregateTriples(
+      customers.map((c) => c.x),
+      customers.map((c) => c.tx),
+      customers.map((c) => c.T),
+    );
+    const fit = model === 'pareto' ? fitParetoNbd(data) : fitBgnbd(data);
+    const fitted: Fitted = model === 'pareto' ? { kind: 'pareto', p: (fit as ReturnType<typeof fitParetoNbd>).p } : { kind: 'bgnbd', p: (fit as ReturnType<typeof fitBgnbd>).p };
+    const report = validate(fitted, customers, log, { calibrationEnd: input.calibrationEnd, holdoutEnd: input.holdoutEnd, period });
+    return {
+      ...report,
+      model,
+      period,
+      params: { ...fitted.p },
+      standardErrors: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])),
+      logLik: fit.logLik,
+      customers: customers.length,
+    };
   }
 
   async latestRun(): Promise<ClvRun | undefined> {
