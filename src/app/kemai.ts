@@ -8,7 +8,7 @@ import { AccessService } from '../modules/access/index.js';
 import { CatalogService } from '../modules/catalog/index.js';
 import { CustomersService, IDENTIFIER_ATTACHED } from '../modules/customers/index.js';
 import { OrdersService, ORDERS_BATCH_IMPORTED } from '../modules/orders/index.js';
-import { InsightsService, PredictionsService } from '../modules/insights/index.js';
+import { InsightsService, PredictionsService, scheduleClvRefit } from '../modules/insights/index.js';
 import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached } from '../modules/activity/index.js';
 import { ImportsService } from '../modules/ingest/index.js';
 import {
@@ -167,6 +167,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     if (opts.loyalty !== false) await scheduleSettleReferralsNightly(jobs, referrals, log, { timeZone: config.timeZone });
     await scheduleSegmentsRefresh(jobs, segments.membership, log, { timeZone: config.timeZone });
     await scheduleRfmNightly(jobs, segments, log, { timeZone: config.timeZone });
+    await scheduleClvRefit(jobs, predictions, log, { timeZone: config.timeZone });
     const queue = jobs;
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
   }

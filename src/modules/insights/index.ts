@@ -2,3 +2,4 @@ export { InsightsService, type Overview, type OverviewQuery, ACTIVE_DAYS } from 
 export { registerInsightsRoutes } from './http/insights.routes.js';
 export { PredictionsService, CHURN_BANDS, type ClvFitInput, type ClvRun, type CustomerPrediction, type ChurnRisk } from './predictions/predictions.service.js';
 export { registerPredictionsRoutes } from './http/predictions.routes.js';
+export { refitClv, scheduleClvRefit, CLV_REFIT_JOB, CLV_REFIT_CRON } from './predictions/refit-clv-nightly.js';

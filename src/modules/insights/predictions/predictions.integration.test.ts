@@ -6,6 +6,9 @@ import { query } from '../../../platform/db/database.js';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
 import { bgnbdConditionalExpected, bgnbdPAlive } from '../clv/bgnbd.js';
 import { customerSummarySql } from './summary.sql.js';
+import { CLV_REFIT_JOB, refitClv, scheduleClvRefit } from './refit-clv-nightly.js';
+import { createLogger } from '../../../platform/logger.js';
+import { withJobs } from '../../../../tests/support/jobs.js';
 
 /**
  * Fits from the database on the real CDNOW 1/10 sample (2,357 customers, 6,919 purchases 1997-01 … 1998-06, Fader,
@@ -150,6 +153,22 @@ describe('CLV from the database', () => {
     expect(f.beta).toBeGreaterThan(11.6);
     expect(f.beta).toBeLessThan(11.7);
     expect(res.json().logLik).toBeCloseTo(-9594.98, 1);
+  });
+
+  it('re-fits nightly with the latest run\'s settings as of the latest order day, on a schedule', async () => {
+    const before = await send('GET', '/api/v1/insights/clv/runs/latest');
+    expect(before.statusCode).toBe(200);
+    expect(await refitClv(t.kemai.predictions, createLogger('silent'))).toBe(true);
+    const after = (await send('GET', '/api/v1/insights/clv/runs/latest')).json();
+    const prev = before.json();
+    expect(after).toMatchObject({ model: prev.model, period: prev.period, horizonDays: prev.horizonDays, discountRate: prev.discountRate, asOf: '1998-06-30', createdBy: 'system:clv-nightly' });
+    expect(after.id).not.toBe(prev.id);
+    await withJobs(t.kemai.database, async (jobs) => {
+      await scheduleClvRefit(jobs, t.kemai.predictions, createLogger('silent'), { timeZone: 'Asia/Shanghai' });
+      expect(await query(t.kemai.database.db, sql`select name, cron, timezone from pgboss.schedule where name = ${CLV_REFIT_JOB}`)).toEqual([
+        { name: 'insights.clv-refit-nightly', cron: '0 1 * * *', timezone: 'Asia/Shanghai' },
+      ]);
+    });
   });
 
   it('validates calibration against holdout from the orders: the published holdout actuals by frequency', async () => {
