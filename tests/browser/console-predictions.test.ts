@@ -86,7 +86,8 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
   /** Waits until the table lists exactly the customers of this answer (and says its total: a page of another query can list the same). */
   const tableIs = async (answer: ChurnPage, offset = 0) => {
     await expect.poll(() => page.getByTestId('churn-page').innerText(), { timeout: 15_000 }).toBe(`${offset + 1}–${offset + answer.items.length} of ${answer.total}`);
-    expect(await rows()).toEqual(answer.items.map((p) => p.customerId));
+    // The rows follow once the page's request answers (the previous page's rows stay on screen until then).
+    await expect.poll(() => rows(), { timeout: 15_000 }).toEqual(answer.items.map((p) => p.customerId));
   };
 
   beforeAll(async () => {
