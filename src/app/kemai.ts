@@ -11,6 +11,7 @@ import { OrdersService, ORDERS_BATCH_IMPORTED } from '../modules/orders/index.js
 import { InsightsService, PredictionsService, scheduleClvRefit } from '../modules/insights/index.js';
 import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached } from '../modules/activity/index.js';
 import { ImportsService } from '../modules/ingest/index.js';
+import { BasketService } from '../modules/basket/index.js';
 import {
   TiersService,
   GROWTH_BACK_FROM_RETURNS_SUBSCRIBER,
@@ -75,6 +76,8 @@ export interface Kemai {
   badges: BadgesService;
   /** Segments: RFM and the value matrix, rule and static segments, membership, clusters. */
   segments: SegmentsService;
+  /** Basket analysis over the orders: association rules, frequently bought together, cross-sell, bundles. */
+  basket: BasketService;
   close(): Promise<void>;
 }
 
@@ -152,6 +155,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   onLoyalty('activity.events.recorded', AWARD_BADGES_SUBSCRIBER, awardBadges.activity);
   onLoyalty(IDENTIFIER_ATTACHED, AWARD_BADGES_SUBSCRIBER, awardBadges.identifierAttached);
   const segments = new SegmentsService(db, { timeZone: config.timeZone, defaultRegion: config.defaultRegion, customers });
+  const basket = new BasketService(db, { timeZone: config.timeZone });
   const updateSegments = updateSegmentsWhenCustomersChange(segments.membership);
   // A new CLV run changes every customer's predictions: the segments whose rules read them follow.
   predictions.onFitted(() => segments.membership.refreshAll({ uses: 'predictions' }));
@@ -193,6 +197,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     referrals,
     badges,
     segments,
+    basket,
     async close() {
       await events.stop();
       await jobs?.stop();

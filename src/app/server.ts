@@ -12,6 +12,7 @@ import { registerImportsRoutes } from '../modules/ingest/index.js';
 import { registerInsightsRoutes, registerPredictionsRoutes } from '../modules/insights/index.js';
 import { registerEngagementRoutes, registerLedgerRoutes, registerTiersRoutes } from '../modules/loyalty/index.js';
 import { registerSegmentsRoutes } from '../modules/segments/index.js';
+import { registerBasketRoutes } from '../modules/basket/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -41,6 +42,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerLedgerRoutes(app, { program: kemai.program, ledger: kemai.ledger, redemption: kemai.redemption, timeZone: kemai.config.timeZone });
   registerEngagementRoutes(app, { referrals: kemai.referrals, badges: kemai.badges, timeZone: kemai.config.timeZone });
   registerSegmentsRoutes(app, kemai.segments);
+  registerBasketRoutes(app, kemai.basket);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.

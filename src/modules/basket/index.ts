@@ -16,3 +16,17 @@ export {
 } from './domain/mine.js';
 export { frequentlyBoughtTogether, crossSell, bundles, type Recommendation, type RankOptions, type Bundle, type BundleOptions } from './domain/recommend.js';
 export { readBasketFile, defaultSeparator, BasketFileError, type BasketFile, type BasketFileOptions, type BasketFormat, type BasketSeparator } from './basket-file.js';
+export {
+  BasketService,
+  BASKET_LEVELS,
+  DEFAULT_SUGGEST_SUPPORT,
+  type BasketLevel,
+  type BasketFilters,
+  type RulesQuery,
+  type SuggestQuery,
+  type BundlesQuery,
+  type RulesResult,
+  type SuggestResult,
+  type BundlesResult,
+} from './basket.service.js';
+export { registerBasketRoutes } from './http/basket.routes.js';
