@@ -31,11 +31,11 @@ function fitInput(o: { asOf?: string; model?: string; period?: string; horizonDa
 
 /** The papers' order (the stored JSON comes back in the database's key order). */
 const ORDER = ['r', 'alpha', 'a', 'b', 's', 'beta', 'p', 'q', 'gamma'];
-const params = (p: Record<string, number> | null, se: Record<string, number> | null) =>
+const params = (p: Record<string, number> | null, se: Record<string, number | null> | null) =>
   p
     ? Object.entries(p)
         .sort(([x], [y]) => ORDER.indexOf(x) - ORDER.indexOf(y))
-        .map(([k, v]) => `${k} ${v.toPrecision(4)}${se?.[k] !== undefined ? ` (se ${se[k]!.toPrecision(3)})` : ''}`)
+        .map(([k, v]) => `${k} ${v.toPrecision(4)}${se?.[k] !== undefined && se[k] !== null ? ` (se ${se[k].toPrecision(3)})` : ''}`)
         .join(', ')
     : 'not fitted';
 

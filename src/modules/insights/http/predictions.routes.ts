@@ -21,6 +21,8 @@ const FitInput = z
   .default({});
 
 const Params = z.record(z.string(), z.number());
+/** null where the Hessian gave no standard error (a tiny data set). */
+const StdErrors = z.record(z.string(), z.number().nullable());
 const Run = z.object({
   id: z.uuid(),
   model: z.enum(['bgnbd', 'pareto']),
@@ -29,7 +31,7 @@ const Run = z.object({
   horizonDays: z.number().int(),
   discountRate: z.number(),
   params: z.object({ frequency: Params, spend: Params.nullable() }),
-  standardErrors: z.object({ frequency: Params, spend: Params.nullable() }),
+  standardErrors: z.object({ frequency: StdErrors, spend: StdErrors.nullable() }),
   logLik: z.number(),
   spendLogLik: z.number().nullable(),
   customers: z.number().int(),
@@ -161,7 +163,7 @@ export function registerPredictionsRoutes(root: FastifyInstance, predictions: Pr
             holdoutPeriods: z.number(),
             customers: z.number().int(),
             params: Params,
-            standardErrors: Params,
+            standardErrors: StdErrors,
             logLik: z.number(),
             byFrequency: z.array(z.object({ frequency: z.string(), customers: z.number().int(), actual: z.number(), predicted: z.number() })),
             totals: z.object({ actual: z.number(), predicted: z.number() }),

@@ -34,7 +34,7 @@ export interface ClvRun {
   horizonDays: number;
   discountRate: number;
   params: { frequency: Record<string, number>; spend: Record<string, number> | null };
-  standardErrors: { frequency: Record<string, number>; spend: Record<string, number> | null };
+  standardErrors: { frequency: Record<string, number | null>; spend: Record<string, number | null> | null };
   logLik: number;
   spendLogLik: number | null;
   customers: number;
@@ -131,15 +131,15 @@ export class PredictionsService {
       weight: Float64Array.from(triples, (r) => r.n),
     };
     let fitted: Fitted;
-    let frequency: { params: Record<string, number>; se: Record<string, number>; logLik: number };
+    let frequency: { params: Record<string, number>; se: Record<string, number | null>; logLik: number };
     if (model === 'pareto') {
       const fit = fitParetoNbd(data);
       fitted = { kind: 'pareto', p: fit.p };
-      frequency = { params: { ...fit.p }, se: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
+      frequency = { params: { ...fit.p }, se: standardErrorsOf(fit.names, fit.standardErrors), logLik: fit.logLik };
     } else {
       const fit = fitBgnbd(data);
       fitted = { kind: 'bgnbd', p: fit.p };
-      frequency = { params: { ...fit.p }, se: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
+      frequency = { params: { ...fit.p }, se: standardErrorsOf(fit.names, fit.standardErrors), logLik: fit.logLik };
     }
 
     // Gamma-Gamma on the repeat buyers' mean repeat value (in yuan: its scale parameter γ then reads in yuan).
@@ -147,10 +147,10 @@ export class PredictionsService {
       this.db,
       sql`with s as (${summary}) select x, mbar_fen, count(*)::int as n from s where x > 0 and mbar_fen > 0 group by 1, 2`,
     );
-    let spend: { p: GammaGammaParams; se: Record<string, number>; logLik: number } | null = null;
+    let spend: { p: GammaGammaParams; se: Record<string, number | null>; logLik: number } | null = null;
     if (spendRows.length >= 2) {
       const fit = fitGammaGamma({ x: Float64Array.from(spendRows, (r) => r.x), zbar: Float64Array.from(spendRows, (r) => r.mbar_fen / 100), weight: Float64Array.from(spendRows, (r) => r.n) });
-      spend = { p: fit.p, se: Object.fromEntries(GAMMA_GAMMA_NAMES.map((n, i) => [n, fit.standardErrors[i]!])), logLik: fit.logLik };
+      spend = { p: fit.p, se: standardErrorsOf(GAMMA_GAMMA_NAMES, fit.standardErrors), logLik: fit.logLik };
     }
 
     // Per distinct triple: P(alive), expected purchases in the horizon, the discounted expected purchases (CLV with a
@@ -208,7 +208,7 @@ export class PredictionsService {
    * log-likelihood. Writes nothing. The customers are those with a first purchase by `calibrationEnd`.
    */
   async validation(input: { calibrationEnd: string; holdoutEnd: string; model?: FrequencyModel | undefined; period?: 'week' | 'day' | undefined }): Promise<
-    ValidationReport & { model: FrequencyModel; period: 'week' | 'day'; params: Record<string, number>; standardErrors: Record<string, number>; logLik: number; customers: number }
+    ValidationReport & { model: FrequencyModel; period: 'week' | 'day'; params: Record<string, number>; standardErrors: Record<string, number | null>; logLik: number; customers: number }
   > {
     const model = input.model ?? 'bgnbd';
     const period = input.period ?? 'week';
@@ -244,7 +244,7 @@ export class PredictionsService {
       model,
       period,
       params: { ...fitted.p },
-      standardErrors: Object.fromEntries(fit.names.map((n, i) => [n, fit.standardErrors[i]!])),
+      standardErrors: standardErrorsOf(fit.names, fit.standardErrors),
       logLik: fit.logLik,
       customers: customers.length,
     };
@@ -346,6 +346,11 @@ export class PredictionsService {
     );
     return row?.d ?? undefined;
   }
+}
+
+/** Standard errors by name; null where the Hessian gave none (a singular or indefinite one on a tiny data set). */
+function standardErrorsOf(names: readonly string[], se: readonly number[]): Record<string, number | null> {
+  return Object.fromEntries(names.map((n, i) => [n, Number.isFinite(se[i]) ? se[i]! : null]));
 }
 
 function toPrediction(r: Record<string, unknown>): Omit<CustomerPrediction, 'asOf' | 'period' | 'horizonDays'> {

@@ -367,6 +367,23 @@ describe('RFM on the database', () => {
     });
   });
 
+  it('takes potential value from the predicted CLV once the insights module has fitted it, the proxy before', async () => {
+    const before = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from insights.customer_predictions`);
+    expect(before).toEqual([{ n: 0 }]);
+    const fit = await t.app.inject({ method: 'POST', url: '/api/v1/insights/clv/runs', headers: t.admin, payload: { asOf: '2026-03-31' } });
+    expect(fit.statusCode, fit.body).toBe(201);
+    const run = await t.app.inject({ method: 'POST', url: '/api/v1/segments/rfm/runs', headers: t.admin, payload: { asOf: '2026-03-31' } });
+    expect(run.statusCode, run.body).toBe(201);
+    const rows = await query<{ potential: string; clv: string | null }>(
+      t.kemai.database.db,
+      sql`select r.potential_value_fen::text as potential, p.clv_fen::text as clv from segments.rfm_scores r
+          left join insights.customer_predictions p on p.customer_id = r.customer_id order by r.customer_id`,
+    );
+    expect(rows).toHaveLength(10);
+    expect(rows.filter((r) => r.clv !== null).length).toBe(10);
+    for (const r of rows) expect(r.potential).toBe(r.clv);
+  });
+
   it('on the server, a durable job refreshes the members of the segments that read the scores after the run answers', async () => {
     await withJobs(t.kemai.database, async (jobs) => {
       await scheduleSegmentsRefresh(jobs, t.kemai.segments.membership, createLogger('silent'), { timeZone: 'Asia/Shanghai' });

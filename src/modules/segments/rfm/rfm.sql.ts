@@ -40,9 +40,11 @@ export function insertScoresSql(p: { asOf: string; windowDays: number | null; ti
       where status <> 'cancelled' and customer_id is not null and placed_at < ${end}
       group by customer_id
     ), b as (
-      select customer_id, ${asOf} - (last_at at time zone ${tz})::date as rd, freq, mon, revenue,
-             floor(revenue * ${POTENTIAL_HORIZON_DAYS} / greatest(${asOf} - (first_at at time zone ${tz})::date + 1, ${MIN_SPAN_DAYS}))::bigint as potential
-      from a where freq > 0
+      select a.customer_id, ${asOf} - (last_at at time zone ${tz})::date as rd, freq, mon, revenue,
+             -- Potential: the insights module's predicted CLV (its latest run) where the customer has one, else the proxy.
+             coalesce(p.clv_fen, floor(revenue * ${POTENTIAL_HORIZON_DAYS} / greatest(${asOf} - (first_at at time zone ${tz})::date + 1, ${MIN_SPAN_DAYS}))::bigint) as potential
+      from a left join insights.customer_predictions p on p.customer_id = a.customer_id
+      where freq > 0
     ), st as (
       select count(*) as n, percentile_disc(0.5) within group (order by revenue) as mc, percentile_disc(0.5) within group (order by potential) as mp from b
     ), s as (

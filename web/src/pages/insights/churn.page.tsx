@@ -283,7 +283,7 @@ function RunSummary({ run }: { run: ClvRun }) {
         (run.seconds === null ? '' : ` · ${t('insights.predictions.runSeconds', { seconds: decimal(f, run.seconds, 2) })}`),
     ],
   ];
-  const table = (params: Record<string, number>, se: Record<string, number> | null) => (
+  const table = (params: Record<string, number>, se: Record<string, number | null> | null) => (
     <table className="table table-compact ins-params">
       <thead>
         <tr>
@@ -299,7 +299,7 @@ function RunSummary({ run }: { run: ClvRun }) {
           <tr key={k} data-param={k}>
             <td className="mono">{paramName(k)}</td>
             <td className="num">{decimal(f, v, 4)}</td>
-            <td className="num muted">{se?.[k] === undefined ? '—' : `± ${decimal(f, se[k], 4)}`}</td>
+            <td className="num muted">{se?.[k] === undefined || se[k] === null ? '—' : `± ${decimal(f, se[k], 4)}`}</td>
           </tr>
         ))}
       </tbody>
