@@ -2,7 +2,7 @@ import type { Db } from '../../platform/db/database.js';
 import { SegmentReportsService } from './rfm/reports.service.js';
 import { RfmService } from './rfm/rfm.service.js';
 import { ClustersService } from './clusters/clusters.service.js';
-import { MembershipService, type RefreshResult } from './membership/membership.service.js';
+import { MembershipService, summarise } from './membership/membership.service.js';
 import type { RfmRun, RfmRunInput } from './rfm/rfm.service.js';
 import { RuleSegmentsService, type CustomerDirectory } from './rules/rule-segments.service.js';
 
@@ -59,7 +59,3 @@ export class SegmentsService {
 export type RfmMembersRefresh =
   | { status: 'queued'; jobId: string | null }
   | { status: 'done'; segments: number; entered: number; exited: number };
-
-export function summarise(results: RefreshResult[]): { segments: number; entered: number; exited: number } {
-  return { segments: results.length, entered: results.reduce((s, r) => s + r.entered, 0), exited: results.reduce((s, r) => s + r.exited, 0) };
-}

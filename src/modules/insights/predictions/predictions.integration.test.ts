@@ -206,6 +206,12 @@ describe('CLV from the database', () => {
       expect(res.statusCode, res.body).toBe(400);
       expect(JSON.stringify(res.json().error.details)).toContain(field);
     }
+    const badBand = await send('GET', '/api/v1/insights/churn-risk?risk=high,extreme');
+    expect(badBand.statusCode, badBand.body).toBe(400);
+    expect(JSON.stringify(badBand.json().error.details)).toContain('risk');
+    const badLimit = await send('GET', '/api/v1/insights/churn-risk?limit=0');
+    expect(badLimit.statusCode).toBe(400);
+    expect(JSON.stringify(badLimit.json().error.details)).toContain('limit');
     const early = await send('POST', '/api/v1/insights/clv/runs', { asOf: '1997-01-01' });
     expect(early.statusCode, early.body).toBe(400);
     expect(early.json().error.code).toBe('insights.too_few_customers');

@@ -32,6 +32,11 @@ export interface RefreshResult {
   exited: number;
 }
 
+/** Segments refreshed, customers who entered and who exited, over several refreshes (for logs and answers). */
+export function summarise(results: RefreshResult[]): { segments: number; entered: number; exited: number } {
+  return { segments: results.length, entered: results.reduce((s, r) => s + r.entered, 0), exited: results.reduce((s, r) => s + r.exited, 0) };
+}
+
 export interface SegmentRow {
   id: string;
   code: string;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Jobs } from '../../../platform/jobs/jobs.js';
 import type { RfmThresholds } from '../domain/rfm.js';
+import { summarise } from '../membership/membership.service.js';
 import type { SegmentsService } from '../segments.service.js';
 
 export const RFM_NIGHTLY_JOB = 'segments.rfm-nightly';
@@ -25,7 +26,7 @@ export async function rescoreRfm(segments: SegmentsService, log: Logger, asOf?: 
   const run = await segments.rfm.run({ ...input, ...(asOf ? { asOf } : {}) }, 'system:rfm-nightly');
   const results = await segments.membership.refreshAll({ uses: 'rfm' });
   log.info(
-    { runId: run.id, asOf: run.asOf, customers: run.customers, segments: results.length, entered: results.reduce((s, r) => s + r.entered, 0), exited: results.reduce((s, r) => s + r.exited, 0) },
+    { runId: run.id, asOf: run.asOf, customers: run.customers, ...summarise(results) },
     'RFM re-scored',
   );
   return true;

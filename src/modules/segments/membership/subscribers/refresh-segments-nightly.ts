@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Jobs } from '../../../../platform/jobs/jobs.js';
-import type { MembershipService } from '../membership.service.js';
+import { summarise, type MembershipService } from '../membership.service.js';
 
 export const SEGMENTS_REFRESH_JOB = 'segments.refresh-nightly';
 /**
@@ -18,7 +18,7 @@ export async function scheduleSegmentsRefresh(jobs: Jobs, membership: Membership
     async ({ runId }) => {
       const results = await membership.refreshAll({ uses: 'rfm' });
       log.info(
-        { runId, segments: results.length, entered: results.reduce((s, r) => s + r.entered, 0), exited: results.reduce((s, r) => s + r.exited, 0) },
+        { runId, ...summarise(results) },
         'segments reading RFM scores refreshed after a run',
       );
     },
@@ -29,7 +29,7 @@ export async function scheduleSegmentsRefresh(jobs: Jobs, membership: Membership
     async () => {
       const results = await membership.refreshAll();
       log.info(
-        { segments: results.length, entered: results.reduce((s, r) => s + r.entered, 0), exited: results.reduce((s, r) => s + r.exited, 0) },
+        summarise(results),
         'segments refreshed',
       );
     },
