@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { query, queryOne, type Db } from '../../platform/db/database.js';
+import { pgCode, query, queryOne, type Db } from '../../platform/db/database.js';
+import { pgArray } from '../../platform/db/arrays.js';
 import { publishMany } from '../../platform/events/event-bus.js';
-import { invalid, notFound, AppError } from '../../platform/errors.js';
+import { conflict, invalid, notFound, AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { localDate, parseInstant } from '../../platform/clock.js';
 import type { CustomersService, MergeParticipant } from '../customers/index.js';
@@ -421,13 +422,17 @@ export class TiersService {
     const sorted = [...new Set(ids)].sort();
     if (sorted.length === 0) return [];
     await tx.execute(
-      sql`insert into loyalty.accounts (customer_id) select unnest(${sql.param(sorted)}::uuid[]) on conflict (customer_id) do nothing`,
+      // Only the missing ones reach the insert: ON CONFLICT costs a speculative insertion per row it skips.
+      sql`insert into loyalty.accounts (customer_id)
+          select k.id from unnest(${pgArray(sorted, 'uuid')}) as k(id)
+          where not exists (select 1 from loyalty.accounts a where a.customer_id = k.id)
+          on conflict (customer_id) do nothing`,
     );
     // unnest + join, not `= any(array)`: with thousands of ids the planner may scan the array per row.
     return query<AccountState>(
       tx,
       sql`select a.customer_id, a.growth, a.tier_set, a.tier_code, a.tier_grace_until is not null as grace, a.tier_manual_until is not null as manual
-          from loyalty.accounts a join unnest(${sql.param(sorted)}::uuid[]) as k(id) on a.customer_id = k.id
+          from loyalty.accounts a join unnest(${pgArray(sorted, 'uuid')}) as k(id) on a.customer_id = k.id
           order by a.customer_id for update of a`,
     );
   }
@@ -443,28 +448,35 @@ export class TiersService {
     return [...new Set((await this.appendGrowthReturning(tx, live)).map((r) => r.customer_id))];
   }
 
-  /** appendGrowth's statements, the accounts already locked; answers the changed accounts with their new growth. */
-  private async appendGrowthReturning(tx: Db, entries: GrowthEntryInput[]): Promise<Array<{ customer_id: string; growth: string | number }>> {
+  /**
+   * appendGrowth's statements, the accounts already locked; answers the changed accounts with their new growth.
+   * `fresh`: the keys cannot have been used (orders': order and event, and an event is handled once — claimed by one
+   * drain, marked delivered in the transaction that handles it), so the insert goes without ON CONFLICT, a quarter
+   * cheaper (no speculative insertion); a clash would fail the statement as a conflict to retry, never be skipped.
+   */
+  private async appendGrowthReturning(tx: Db, entries: GrowthEntryInput[], opts: { fresh?: boolean } = {}): Promise<Array<{ customer_id: string; growth: string | number }>> {
     const live = entries.filter((e) => e.points !== 0);
     const out: Array<{ customer_id: string; growth: string | number }> = [];
     for (const part of chunks(live)) {
-      const rows = await query<{ customer_id: string; growth: string | number }>(
-        tx,
-        sql`with ins as (
+      const statement = sql`with ins as (
               insert into loyalty.growth_entries (customer_id, id, points, source_type, source_id, idempotency_key, reason, actor, occurred_at)
-              select * from unnest(${sql.param(part.map((e) => e.customerId))}::uuid[], ${sql.param(part.map(() => newId()))}::uuid[],
-                                   ${sql.param(part.map((e) => e.points))}::bigint[], ${sql.param(part.map((e) => e.sourceType))}::text[],
-                                   ${sql.param(part.map((e) => e.sourceId))}::text[], ${sql.param(part.map((e) => e.idempotencyKey))}::text[],
-                                   ${sql.param(part.map((e) => e.reason ?? null))}::text[], ${sql.param(part.map((e) => e.actor))}::text[],
-                                   ${sql.param(part.map((e) => e.occurredAt.toISOString()))}::timestamptz[])
-              on conflict (idempotency_key) do nothing
+              select * from unnest(${pgArray(part.map((e) => e.customerId), 'uuid')}, ${pgArray(part.map(() => newId()), 'uuid')},
+                                   ${pgArray(part.map((e) => e.points), 'bigint')}, ${pgArray(part.map((e) => e.sourceType), 'text')},
+                                   ${pgArray(part.map((e) => e.sourceId), 'text')}, ${pgArray(part.map((e) => e.idempotencyKey), 'text')},
+                                   ${pgArray(part.map((e) => e.reason ?? null), 'text')}, ${pgArray(part.map((e) => e.actor), 'text')},
+                                   ${pgArray(part.map((e) => e.occurredAt), 'timestamptz')})
+              ${opts.fresh ? sql`` : sql`on conflict (idempotency_key) do nothing`}
               returning customer_id, points)
             update loyalty.accounts a set growth = a.growth + x.points, updated_at = now()
             from (select customer_id, sum(points)::bigint as points from ins group by customer_id) x
             where a.customer_id = x.customer_id
-            returning a.customer_id, a.growth`,
-      );
-      out.push(...rows);
+            returning a.customer_id, a.growth`;
+      try {
+        out.push(...(await query<{ customer_id: string; growth: string | number }>(tx, statement)));
+      } catch (err) {
+        if (opts.fresh && pgCode(err) === '23505') throw conflict('loyalty.duplicate_growth', 'a growth entry key was used concurrently; retry');
+        throw err;
+      }
     }
     return out;
   }
@@ -506,7 +518,7 @@ export class TiersService {
       tx,
       sql`select f.id, f.customer_id, f.placed_at,
                  case when f.status = 'cancelled' then 0 else floor(f.paid_fen::numeric * ${rate}::numeric / 100)::bigint end as target
-          from orders.order_facts f join unnest(${sql.param(ids)}::uuid[]) as k(id) on f.id = k.id where f.customer_id is not null`,
+          from orders.order_facts f join unnest(${pgArray(ids, 'uuid')}) as k(id) on f.id = k.id where f.customer_id is not null`,
     );
     if (facts.length === 0) return { members: [], toQualify: [] };
     const state = new Map((await this.lockAccounts(tx, facts.map((f) => f.customer_id))).map((a) => [a.customer_id, a]));
@@ -514,7 +526,7 @@ export class TiersService {
     const had = await query<{ source_id: string; points: string | number }>(
       tx,
       sql`select g.source_id, sum(g.points)::bigint as points
-          from unnest(${sql.param(facts.map((f) => f.customer_id))}::uuid[], ${sql.param(facts.map((f) => f.id))}::text[]) as o(customer_id, order_id)
+          from unnest(${pgArray(facts.map((f) => f.customer_id), 'uuid')}, ${pgArray(facts.map((f) => f.id), 'text')}) as o(customer_id, order_id)
           join loyalty.growth_entries g on g.customer_id = o.customer_id and g.source_type = 'order' and g.source_id = o.order_id
           group by g.source_id`,
     );
@@ -528,7 +540,7 @@ export class TiersService {
       occurredAt: new Date(f.placed_at),
       actor: TIERS_ACTOR,
     }));
-    const grown = await this.appendGrowthReturning(tx, entries);
+    const grown = await this.appendGrowthReturning(tx, entries, { fresh: true });
     for (const g of grown) {
       const a = state.get(g.customer_id);
       if (a) a.growth = g.growth;
