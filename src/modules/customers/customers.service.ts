@@ -1,4 +1,5 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { pgArray } from '../../platform/db/arrays.js';
 import { query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ItemResult } from '../../platform/http/batch.js';
@@ -152,19 +153,12 @@ export class CustomersService {
   /** Many timeline items in one statement (bulk imports: one per batch, not one per order). */
   async addTimelineItems(tx: Db, items: readonly TimelineItemInput[]): Promise<void> {
     if (items.length === 0) return;
-    // One JSON parameter, not 6 per row (PostgreSQL allows 65,535 parameters per statement).
-    const rows = items.map((item) => ({
-      customer_id: item.customerId,
-      id: newId(),
-      occurred_at: item.occurredAt.toISOString(),
-      kind: item.kind,
-      ref_id: item.refId ?? null,
-      summary: item.summary ?? {},
-    }));
+    // One array parameter per column, not 6 per row (PostgreSQL allows 65,535 parameters per statement).
     await tx.execute(
       sql`insert into customers.timeline_items (customer_id, id, occurred_at, kind, ref_id, summary)
-          select x.customer_id, x.id, x.occurred_at, x.kind, x.ref_id, x.summary
-          from json_to_recordset(${JSON.stringify(rows)}::json) as x(customer_id uuid, id uuid, occurred_at timestamptz, kind text, ref_id text, summary jsonb)`,
+          select * from unnest(${pgArray(items.map((i) => i.customerId), 'uuid')}, ${pgArray(items.map(() => newId()), 'uuid')},
+                               ${pgArray(items.map((i) => i.occurredAt), 'timestamptz')}, ${pgArray(items.map((i) => i.kind), 'text')},
+                               ${pgArray(items.map((i) => i.refId ?? null), 'text')}, ${pgArray(items.map((i) => i.summary ?? {}), 'jsonb')})`,
     );
   }
 

@@ -274,7 +274,7 @@ export class TiersService {
     );
     const at = sql`${asOf.toISOString()}::timestamptz`;
     // unnest + join, not `= any(array)`: with a thousand ids (a batch of orders) the planner scanned the array per row.
-    const scope = ids ? sql`join unnest(${sql.param(ids)}::uuid[]) as k(id) on k.id = a.customer_id` : sql``;
+    const scope = ids ? sql`join unnest(${pgArray(ids, 'uuid')}) as k(id) on k.id = a.customer_id` : sql``;
     const decided = sql`with ${ctes}
       m as (
         select a.customer_id, a.tier_set, a.tier_code, a.tier_grace_until as g, a.tier_manual_until as mu, ${measure}::bigint as measure,
@@ -366,12 +366,12 @@ export class TiersService {
     for (const part of chunks(changes)) {
       await tx.execute(
         sql`insert into loyalty.tier_changes (customer_id, id, tier_set, from_code, to_code, reason, actor, note, measure, detail, occurred_at)
-            select c.customer_id, c.id, ${set.code}, c.from_code, c.to_code, c.reason, ${actor}, c.note, c.measure, c.detail::jsonb, ${at.toISOString()}::timestamptz
-            from unnest(${sql.param(part.map((c) => c.customerId))}::uuid[], ${sql.param(part.map((c) => c.id))}::uuid[],
-                        ${sql.param(part.map((c) => c.fromCode))}::text[], ${sql.param(part.map((c) => c.toCode))}::text[],
-                        ${sql.param(part.map((c) => c.reason))}::text[], ${sql.param(part.map((c) => c.note ?? null))}::text[],
-                        ${sql.param(part.map((c) => c.measure))}::bigint[],
-                        ${sql.param(part.map((c) => JSON.stringify({ setVersion: set.version, ...(c.graceUntil ? { graceUntil: c.graceUntil } : {}), ...(c.fromSet && c.fromSet !== set.code ? { fromSet: c.fromSet } : {}) })))}::text[])
+            select c.customer_id, c.id, ${set.code}, c.from_code, c.to_code, c.reason, ${actor}, c.note, c.measure, c.detail, ${at.toISOString()}::timestamptz
+            from unnest(${pgArray(part.map((c) => c.customerId), 'uuid')}, ${pgArray(part.map((c) => c.id), 'uuid')},
+                        ${pgArray(part.map((c) => c.fromCode), 'text')}, ${pgArray(part.map((c) => c.toCode), 'text')},
+                        ${pgArray(part.map((c) => c.reason), 'text')}, ${pgArray(part.map((c) => c.note ?? null), 'text')},
+                        ${pgArray(part.map((c) => c.measure), 'bigint')},
+                        ${pgArray(part.map((c) => ({ setVersion: set.version, ...(c.graceUntil ? { graceUntil: c.graceUntil } : {}), ...(c.fromSet && c.fromSet !== set.code ? { fromSet: c.fromSet } : {}) })), 'jsonb')})
               as c(customer_id, id, from_code, to_code, reason, note, measure, detail)`,
       );
       const changed = part.filter((c) => c.reason !== 'grace');
