@@ -1,4 +1,4 @@
-import { bigint, date, doublePrecision, index, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, doublePrecision, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const insightsSchema = pgSchema('insights');
 
@@ -58,4 +58,81 @@ export const customerPredictions = insightsSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('customer_predictions_p_alive_idx').on(t.pAlive), index('customer_predictions_clv_idx').on(t.clvFen)],
+);
+
+/**
+ * A repurchase-cycle run: the cycles computed as of `as_of` (a business date) at a category level, and the rhythm
+ * changes it raised. `params` = {slowFactor, slowMinDays, stopFactor, speedFactor, stageWindowDays, stages} — what the
+ * nightly run repeats. Code: src/modules/insights/cycles/.
+ */
+export const cycleRuns = insightsSchema.table(
+  'cycle_runs',
+  {
+    id: uuid('id').primaryKey(),
+    asOf: date('as_of').notNull(),
+    /** 'leaf' (the whole category path) or 'top' (its first level). */
+    level: text('level').notNull(),
+    params: jsonb('params').notNull(),
+    /** Customer × category rows stored (2 or more purchase days) and those with a cycle (3 or more). */
+    cycles: integer('cycles').notNull(),
+    established: integer('established').notNull(),
+    changesRaised: integer('changes_raised').notNull(),
+    seconds: doublePrecision('seconds'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('cycle_runs_created_idx').on(t.createdAt)],
+);
+
+/**
+ * The latest run's repurchase cycle of every customer × category with 2 or more purchase days (replaced by each run).
+ * A purchase is a business day with a line of the category in an order that is not cancelled, the line not wholly
+ * returned. `median_days` needs 3 purchase days (2 gaps); `change_kind` is the rhythm the run saw (slowing, stopped,
+ * speeding) or null.
+ */
+export const repurchaseCycles = insightsSchema.table(
+  'repurchase_cycles',
+  {
+    customerId: uuid('customer_id').notNull(),
+    category: text('category').notNull(),
+    runId: uuid('run_id').notNull(),
+    purchases: integer('purchases').notNull(),
+    firstPurchase: date('first_purchase').notNull(),
+    lastPurchase: date('last_purchase').notNull(),
+    medianDays: doublePrecision('median_days'),
+    latestGapDays: integer('latest_gap_days').notNull(),
+    previousGapDays: integer('previous_gap_days'),
+    expectedNext: date('expected_next'),
+    daysOverdue: integer('days_overdue'),
+    changeKind: text('change_kind'),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.category] }), index('repurchase_cycles_category_idx').on(t.category)],
+);
+
+/**
+ * Every rhythm change raised (insights.rhythm.changed): one per customer × category × kind × anchor day (the last
+ * purchase day; for a stage change the day the customer moved up), so a change is raised once, not every night.
+ * `category` is the parent category for a stage change, with `from_category` → `to_category`.
+ */
+export const rhythmChanges = insightsSchema.table(
+  'rhythm_changes',
+  {
+    id: uuid('id').primaryKey(),
+    customerId: uuid('customer_id').notNull(),
+    category: text('category').notNull(),
+    kind: text('kind').notNull(),
+    anchorDay: date('anchor_day').notNull(),
+    runId: uuid('run_id').notNull(),
+    asOf: date('as_of').notNull(),
+    medianDays: doublePrecision('median_days'),
+    latestGapDays: integer('latest_gap_days'),
+    daysSinceLast: integer('days_since_last').notNull(),
+    fromCategory: text('from_category'),
+    toCategory: text('to_category'),
+    raisedAt: timestamp('raised_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('rhythm_changes_key').on(t.customerId, t.category, t.kind, t.anchorDay),
+    index('rhythm_changes_raised_idx').on(t.raisedAt),
+  ],
 );
