@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { pgArray } from '../db/arrays.js';
 import { query, type Db } from '../db/database.js';
 import { newId } from '../ids.js';
 
@@ -177,7 +178,7 @@ export class EventBus {
       }
       if (delivered.length > 0)
         await tx.execute(
-          sql`update platform.outbox set delivered_at = now(), attempts = attempts + 1 where id = any(${sql.param(delivered)}::uuid[])`,
+          sql`update platform.outbox set delivered_at = now(), attempts = attempts + 1 where id = any(${pgArray(delivered, 'uuid')})`,
         );
       return rows.length;
     });
@@ -193,24 +194,34 @@ export class EventBus {
   private async deliver(tx: Db, events: DomainEvent[]): Promise<Map<string, unknown>> {
     const failures = new Map<string, unknown>();
     const matches = (sub: Subscription, e: DomainEvent) => sub.name === e.name || sub.name === '*';
-    const wanted = events.filter((e) => this.subs.some((sub) => matches(sub, e)));
-    if (wanted.length === 0) return failures;
+    // Events grouped by name once: a 10,000-order batch meets some twenty subscriptions, and testing each pair cost
+    // more than the handlers' own bookkeeping.
+    const byName = new Map<string, DomainEvent[]>();
+    for (const e of events) {
+      if (!this.subs.some((sub) => matches(sub, e))) continue;
+      const list = byName.get(e.name);
+      if (list) list.push(e);
+      else byName.set(e.name, [e]);
+    }
+    if (byName.size === 0) return failures;
+    const wanted = events.filter((e) => byName.has(e.name));
     const pair = (eventId: string, subscriber: string) => `${eventId} ${subscriber}`;
     const before = await query<{ event_id: string; subscriber: string }>(
       tx,
       sql`select d.event_id, d.subscriber from platform.event_deliveries d
-          join unnest(${sql.param(wanted.map((e) => e.id))}::uuid[]) as k(id) on d.event_id = k.id`,
+          join unnest(${pgArray(wanted.map((e) => e.id), 'uuid')}) as k(id) on d.event_id = k.id`,
     );
     const done = new Set(before.map((d) => pair(d.event_id, d.subscriber)));
-    const handled: Array<{ eventId: string; subscriber: string }> = [];
+    const handled: Array<{ subscriber: string; events: DomainEvent[] }> = [];
+    const perEvent = this.subs.filter((sub) => sub.handler);
     for (const event of wanted) {
-      for (const sub of this.subs) {
-        if (!sub.handler || !matches(sub, event) || done.has(pair(event.id, sub.subscriber))) continue;
+      for (const sub of perEvent) {
+        if (!matches(sub, event) || done.has(pair(event.id, sub.subscriber))) continue;
         // A savepoint per handler: a failing handler rolls back its own work only, and the
         // subscribers after it still get the event now rather than after the failing one's backoff.
         try {
-          await tx.transaction((inner) => sub.handler(event, inner));
-          handled.push({ eventId: event.id, subscriber: sub.subscriber });
+          await tx.transaction((inner) => sub.handler!(event, inner));
+          handled.push({ subscriber: sub.subscriber, events: [event] });
         } catch (err) {
           if (!failures.has(event.id)) failures.set(event.id, err);
         }
@@ -218,20 +229,22 @@ export class EventBus {
     }
     for (const sub of this.subs) {
       if (!sub.batch) continue;
-      const todo = wanted.filter((e) => matches(sub, e) && !done.has(pair(e.id, sub.subscriber)));
+      const mine = sub.name === '*' ? wanted : (byName.get(sub.name) ?? []);
+      const todo = done.size === 0 ? mine : mine.filter((e) => !done.has(pair(e.id, sub.subscriber)));
       if (todo.length === 0) continue;
       try {
         await tx.transaction((inner) => sub.batch(todo, inner));
-        for (const e of todo) handled.push({ eventId: e.id, subscriber: sub.subscriber });
+        handled.push({ subscriber: sub.subscriber, events: todo });
       } catch (err) {
         for (const e of todo) if (!failures.has(e.id)) failures.set(e.id, err);
       }
     }
-    const keep = handled.filter((h) => failures.has(h.eventId));
+    if (failures.size === 0) return failures;
+    const keep = handled.flatMap((h) => h.events.filter((e) => failures.has(e.id)).map((e) => ({ eventId: e.id, subscriber: h.subscriber })));
     if (keep.length > 0)
       await tx.execute(
         sql`insert into platform.event_deliveries (event_id, subscriber)
-            select * from unnest(${sql.param(keep.map((h) => h.eventId))}::uuid[], ${sql.param(keep.map((h) => h.subscriber))}::text[])
+            select * from unnest(${pgArray(keep.map((h) => h.eventId), 'uuid')}, ${pgArray(keep.map((h) => h.subscriber), 'text')})
             on conflict do nothing`,
       );
     return failures;
