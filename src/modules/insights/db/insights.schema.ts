@@ -136,3 +136,46 @@ export const rhythmChanges = insightsSchema.table(
     index('rhythm_changes_raised_idx').on(t.raisedAt),
   ],
 );
+
+/**
+ * A supervised churn model run (code: src/modules/insights/churn/): logistic regression trained at as_of − horizon on
+ * whether each customer ordered in the next `horizon_days`, evaluated out of time (trained at `train_cutoff`, tested at
+ * `test_cutoff`) against BG/NBD's 1 − P(alive). `model` = {intercept, features: [{feature, coefficient, mean, sd,
+ * impute}]} (the scoring model); `evaluation` = {trainCutoff, testCutoff, train, model: {auc, brier, calibration,
+ * coefficients…}, baseline: {auc, brier, calibration, params} | null}.
+ */
+export const churnModelRuns = insightsSchema.table(
+  'churn_model_runs',
+  {
+    id: uuid('id').primaryKey(),
+    asOf: date('as_of').notNull(),
+    horizonDays: integer('horizon_days').notNull(),
+    trainCutoff: date('train_cutoff').notNull(),
+    testCutoff: date('test_cutoff').notNull(),
+    lambda: doublePrecision('lambda').notNull(),
+    model: jsonb('model').notNull(),
+    evaluation: jsonb('evaluation').notNull(),
+    customers: integer('customers').notNull(),
+    seconds: doublePrecision('seconds'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('churn_model_runs_created_idx').on(t.createdAt)],
+);
+
+/**
+ * The latest churn model run's score of every customer with an order by its as-of date (replaced by each run):
+ * the probability of no order in the run's horizon and `top_factors` = up to 3 [{feature, value, contribution}] that push
+ * it up the most (contribution = coefficient × standardised value, in log-odds).
+ */
+export const churnScores = insightsSchema.table(
+  'churn_scores',
+  {
+    customerId: uuid('customer_id').primaryKey(),
+    runId: uuid('run_id').notNull(),
+    probability: doublePrecision('probability').notNull(),
+    topFactors: jsonb('top_factors').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('churn_scores_probability_idx').on(t.probability)],
+);
