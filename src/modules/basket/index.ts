@@ -15,6 +15,20 @@ export {
   type RuleMiningOptions,
 } from './domain/mine.js';
 export { frequentlyBoughtTogether, crossSell, bundles, type Recommendation, type RankOptions, type Bundle, type BundleOptions } from './domain/recommend.js';
+export {
+  buildModel,
+  recommendFor,
+  popularFor,
+  dayOf,
+  dateOf,
+  type DatedBasket,
+  type ModelOptions,
+  type RecommendOptions,
+  type PersonalModel,
+  type PersonalRecommendation,
+  type ReasonKind,
+} from './domain/personal.js';
+export { evaluate, averagePrecision, type Evaluation, type EvaluationOptions, type Metrics } from './domain/evaluate.js';
 export { readBasketFile, defaultSeparator, BasketFileError, type BasketFile, type BasketFileOptions, type BasketFormat, type BasketSeparator } from './basket-file.js';
 export {
   BasketService,
