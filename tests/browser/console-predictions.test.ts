@@ -295,6 +295,33 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     await card.screenshot({ path: path.join(SHOTS, 'insights-360-card-clv-zh.png') });
   }, 60_000);
 
+  it('checks the model against a holdout: the figures and buckets the validation API gives, both charts', async () => {
+    await page.goto(`${base}/insights/churn`);
+    const check = page.getByTestId('clv-check');
+    await check.scrollIntoViewIfNeeded();
+    const holdoutEnd = await check.locator('input[name=holdoutEnd]').inputValue();
+    const calibrationEnd = await check.locator('input[name=calibrationEnd]').inputValue();
+    expect(holdoutEnd).toBe(lastDay);
+    expect(Date.parse(`${holdoutEnd}T00:00:00Z`) - Date.parse(`${calibrationEnd}T00:00:00Z`)).toBe(182 * 86_400_000);
+    const r = await t.app.inject({ method: 'POST', url: '/api/v1/insights/clv/validation', headers: t.admin, payload: { calibrationEnd, holdoutEnd, model: 'bgnbd', period: 'week' } });
+    expect(r.statusCode, r.body).toBe(200);
+    const report = r.json() as { customers: number; totals: { actual: number; predicted: number }; mae: number; byFrequency: Array<{ frequency: string; customers: number; actual: number }> };
+    await page.getByTestId('clv-check-button').click();
+    await check.getByTestId('clv-check-buckets').waitFor();
+    expect(await check.getByTestId('clv-check-totals').innerText()).toBe(`实际 ${dec('zh-CN', report.totals.actual, 0)} · 预测 ${dec('zh-CN', report.totals.predicted, 0)}`);
+    expect(await check.getByTestId('clv-check-mae').innerText()).toBe(dec('zh-CN', report.mae, 3));
+    const rows = await check.locator('[data-testid=clv-check-buckets] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 3).map((td) => (td as HTMLElement).innerText)),
+    );
+    expect(rows).toEqual(report.byFrequency.map((b) => [b.frequency, dec('zh-CN', b.customers, 0), dec('zh-CN', b.actual, 3)]));
+    expect(await check.locator('canvas').count()).toBe(2);
+    await check.screenshot({ path: path.join(SHOTS, 'insights-clv-check-zh.png') });
+
+    await check.locator('input[name=holdoutEnd]').fill(calibrationEnd);
+    await page.getByTestId('clv-check-button').click();
+    await check.getByRole('alert').filter({ hasText: 'holdoutEnd' }).waitFor();
+  }, 90_000);
+
   it('shows a store manager (insights:read) the predictions without the fit form', async () => {
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.locator('input[name=username]').fill(MANAGER.username);

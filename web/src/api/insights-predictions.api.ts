@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, isApiError } from './api-client';
-import type { ChurnRisk, ClvFitInput, ClvRun, CustomerPrediction } from '../../../src/modules/insights/predictions/predictions.service';
+import type { ChurnRisk, ClvFitInput, ClvRun, CustomerPrediction, FrequencyModel, PredictionsService } from '../../../src/modules/insights/predictions/predictions.service';
 
 /**
  * Customer predictions (/api/v1/insights/…, src/modules/insights/http/predictions.routes.ts): CLV runs (BG/NBD or
@@ -95,4 +95,18 @@ export function useFitClv() {
       void client.invalidateQueries({ queryKey: keys.all });
     },
   });
+}
+
+/** Calibration vs holdout (POST /insights/clv/validation): the service's own answer. */
+export type ClvValidation = Awaited<ReturnType<PredictionsService['validation']>>;
+export interface ClvValidationInput {
+  calibrationEnd: string;
+  holdoutEnd: string;
+  model?: FrequencyModel;
+  period?: 'week' | 'day';
+}
+
+/** Runs the check on demand (it fits a model: a second or two on a large brand); nothing is stored. */
+export function useClvValidation() {
+  return useMutation({ mutationFn: (body: ClvValidationInput) => api<ClvValidation>(`${I}/clv/validation`, { body }) });
 }

@@ -20,6 +20,7 @@ import { Empty, ErrorState, Loading } from '../../components/states';
 import { Kpi, RunForm } from '../segments/seg-parts';
 import { decimal, fen, shortFen } from '../segments/segment-words';
 import { RiskBadge } from './prediction-card';
+import { ModelCheck } from './model-check';
 import '../segments/segments.css';
 import './insights.css';
 
@@ -86,6 +87,7 @@ export function ChurnPage() {
           </div>
           <RiskList />
           {distribution.data.clvDeciles.length > 0 ? <RunSummary run={run} /> : null}
+          <ModelCheck run={run} />
         </>
       )}
     </div>
