@@ -3,3 +3,18 @@ export { registerInsightsRoutes } from './http/insights.routes.js';
 export { PredictionsService, CHURN_BANDS, type ClvFitInput, type ClvRun, type CustomerPrediction, type ChurnRisk } from './predictions/predictions.service.js';
 export { registerPredictionsRoutes } from './http/predictions.routes.js';
 export { refitClv, scheduleClvRefit, CLV_REFIT_JOB, CLV_REFIT_CRON } from './predictions/refit-clv-nightly.js';
+export {
+  CyclesService,
+  RHYTHM_CHANGED,
+  RHYTHM_TIMELINE_KIND,
+  DEFAULT_STAGES,
+  type CycleRun,
+  type CycleRunInput,
+  type CycleLevel,
+  type RhythmKind,
+  type RhythmChange,
+  type CustomerCycle,
+  type CategoryCycle,
+} from './cycles/cycles.service.js';
+export { registerCyclesRoutes } from './http/cycles.routes.js';
+export { runCyclesNightly, scheduleCyclesNightly, CYCLES_NIGHTLY_JOB, CYCLES_NIGHTLY_CRON } from './cycles/cycles-nightly.js';
