@@ -13,7 +13,8 @@ import {
   type BasketSeparator,
   type RuleSort,
 } from '../modules/basket/index.js';
-import { CliError } from './context.js';
+import { CliError, withBackend } from './context.js';
+import { DB_FLAGS, registerBasketDatabaseCommands, rulesFromDatabase, withDatabaseFilters, type BasketBackend, type DbOpts } from './basket-db.commands.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -68,9 +69,9 @@ async function load(o: Opts): Promise<BasketFile> {
 const fixed = (x: number, d: number) => (x === Infinity ? 'Inf' : x.toFixed(d));
 const thousands = (n: number) => n.toLocaleString('en');
 
-function withFileOptions(c: Command): Command {
-  return c
-    .requiredOption('--from <file>', 'basket file (.gz read directly)')
+function withFileOptions(c: Command, fromRequired = true): Command {
+  const from = 'basket file (.gz read directly)';
+  return (fromRequired ? c.requiredOption('--from <file>', from) : c.option('--from <file>', `${from}; without it, the database's orders`))
     .option('--format <format>', 'baskets (one basket per line) or lines (CSV, one row per basket and item); default lines when --item-col is given')
     .option('--item-col <name>', 'lines: the item column (SKU, product, category)')
     .option('--basket-col <name>', 'lines: the basket column (order, ticket)')
@@ -86,12 +87,36 @@ function withSizeOptions(c: Command, what: string): Command {
     .option('--json', 'machine-readable output');
 }
 
-/** `kemai basket rules|itemsets --from FILE`: association rules and frequent itemsets from a file, without a database. */
-export function registerBasketCommands(program: Command): Command {
+const FILE_FLAGS: ReadonlyArray<[key: string, flag: string]> = [
+  ['format', '--format'],
+  ['itemCol', '--item-col'],
+  ['basketCol', '--basket-col'],
+  ['separator', '--separator'],
+];
+
+/** A flag of the other mode is refused by name rather than ignored. */
+function refuseOtherMode(o: Opts, fileMode: boolean): void {
+  for (const [key, flag] of fileMode ? DB_FLAGS : FILE_FLAGS) {
+    const v = o[key] as unknown;
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0))
+      throw new CliError(fileMode ? `${flag} reads the database's orders: leave out --from` : `${flag} goes with --from FILE`, 2);
+  }
+}
+
+/**
+ * `kemai basket rules|itemsets|recommend --from FILE`: association rules and frequent itemsets from a file, without a
+ * database; `kemai basket rules` without --from, `together` and `bundles` read the database's orders (basket-db.commands.ts).
+ */
+export function registerBasketCommands(program: Command, backend: BasketBackend = withBackend): Command {
   const basket = program.commands.find((c) => c.name() === 'basket') ?? program.command('basket').description('Basket analysis: frequent itemsets and association rules (FP-growth)');
 
   withSizeOptions(
-    withFileOptions(basket.command('rules').description('Association rules X => {y} with support, confidence, lift, leverage and conviction (arules semantics)')),
+    withDatabaseFilters(
+      withFileOptions(
+        basket.command('rules').description('Association rules X => {y} with support, confidence, lift, leverage and conviction (arules semantics), from a file or the orders'),
+        false,
+      ),
+    ),
     'rules, both sides together (default 1: rules with an empty left side too, as arules)',
   )
     .requiredOption('--min-support <s>', 'least share of baskets holding the whole rule (count ≥ ceil(s × N))')
@@ -102,6 +127,14 @@ export function registerBasketCommands(program: Command): Command {
       const minConfidence = fraction('--min-confidence', o.minConfidence as string, false);
       const sort = (o.sort as string | undefined) ?? 'lift';
       if (!['lift', 'confidence', 'support'].includes(sort)) throw new CliError(`--sort: lift, confidence or support, got ${sort}`, 2);
+      refuseOtherMode(o, o.from !== undefined);
+      if (o.from === undefined) {
+        // The API's page: 100 rules unless asked, at most 1,000 (the JSON total is the full count).
+        const dbLimit = whole('--limit', o.limit as string | undefined, 1) ?? 100;
+        if (dbLimit > 1000) throw new CliError(`--limit: at most 1000 from the database, got ${dbLimit}`, 2);
+        await rulesFromDatabase(o as DbOpts, { minSupport, minConfidence, minLen, maxLen, sort: sort as RuleSort, limit: dbLimit }, backend);
+        return;
+      }
       const limit = whole('--limit', o.limit as string | undefined, 0);
       const file = await load(o);
       const mined = mineRules(file.tx, { minSupport, minConfidence, minLen, maxLen });
@@ -200,5 +233,6 @@ export function registerBasketCommands(program: Command): Command {
         );
     });
 
+  registerBasketDatabaseCommands(basket, backend);
   return basket;
 }
