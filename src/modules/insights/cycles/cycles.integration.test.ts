@@ -12,8 +12,8 @@ import { runCyclesNightly } from './cycles-nightly.js';
  *   B wipes 04-01 · 04-21 · 05-11 → median 20, next 05-31, 30 overdue; 50 days since > 1.8 × 20 and ≥ 14: slowing.
  *   C face cream 02-26 · 03-27 · 04-26 · 05-26 · 06-05 · 06-15 → gaps 30, 30, 30, 10, 10, median 30; the last two
  *     < 0.5 × 30: speeding.
- *   D diapers S 04-01 · 04-15 · 04-29 then M 05-13 · 05-27 · 06-10 · 06-24: S median 14, 62 days since: stopped; M median
- *     14, 6 days since: none; S → M on 05-13: a stage change of 母婴/纸尿裤.
+ *   D diapers S 04-01 · 04-15 · 04-29 then M 05-13 · 05-27 · 06-10 · 06-24: S median 14, 62 days since, but bought past
+ *     (M after it), so not 'stopped'; M median 14, 6 days since: none; S → M on 05-13: a stage change of 母婴/纸尿裤.
  *   E face cream 05-01 · 06-01: two purchases, no cycle yet (median null).
  */
 const WIPES = { sku: 'W1', name: '婴儿湿巾 80抽', category: '母婴/湿巾' };
@@ -86,7 +86,7 @@ describe('repurchase cycles and rhythm changes', () => {
   it('computes each customer × category cycle: purchase days in the business zone, cancelled and returned left out', async () => {
     const res = await send('POST', '/api/v1/insights/repurchase-cycles/runs', { asOf: '2024-06-30' });
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({ asOf: '2024-06-30', level: 'leaf', cycles: 6, established: 5, changesRaised: 5, params: { slowFactor: 1.8, slowMinDays: 14, stopFactor: 3, speedFactor: 0.5 } });
+    expect(res.json()).toMatchObject({ asOf: '2024-06-30', level: 'leaf', cycles: 6, established: 5, changesRaised: 4, params: { slowFactor: 1.8, slowMinDays: 14, stopFactor: 3, speedFactor: 0.5 } });
 
     const a = (await send('GET', `/api/v1/insights/customers/${ids.A}/repurchase-cycles`)).json();
     expect(a.cycles).toEqual([
@@ -102,7 +102,7 @@ describe('repurchase cycles and rhythm changes', () => {
     ]);
     const d = (await send('GET', `/api/v1/insights/customers/${ids.D}/repurchase-cycles`)).json();
     expect(d.cycles).toEqual([
-      { category: '母婴/纸尿裤/S', purchases: 3, firstPurchase: '2024-04-01', lastPurchase: '2024-04-29', medianDays: 14, latestGapDays: 14, previousGapDays: 14, expectedNext: '2024-05-13', daysOverdue: 48, change: 'stopped' },
+      { category: '母婴/纸尿裤/S', purchases: 3, firstPurchase: '2024-04-01', lastPurchase: '2024-04-29', medianDays: 14, latestGapDays: 14, previousGapDays: 14, expectedNext: '2024-05-13', daysOverdue: 48, change: null },
       { category: '母婴/纸尿裤/M', purchases: 4, firstPurchase: '2024-05-13', lastPurchase: '2024-06-24', medianDays: 14, latestGapDays: 14, previousGapDays: 14, expectedNext: '2024-07-08', daysOverdue: 0, change: null },
     ]);
     const e = (await send('GET', `/api/v1/insights/customers/${ids.E}/repurchase-cycles`)).json();
@@ -139,7 +139,6 @@ describe('repurchase cycles and rhythm changes', () => {
         { customerId: ids.B, category: '母婴/湿巾', kind: 'slowing', anchorDay: '2024-05-11', medianDays: 20, latestGapDays: 20, daysSinceLast: 50, fromCategory: null, toCategory: null },
         { customerId: ids.C, category: '美妆/护肤/面霜', kind: 'speeding', anchorDay: '2024-06-15', medianDays: 30, latestGapDays: 10, daysSinceLast: 15, fromCategory: null, toCategory: null },
         { customerId: ids.D, category: '母婴/纸尿裤', kind: 'stage_change', anchorDay: '2024-05-13', medianDays: null, latestGapDays: 14, daysSinceLast: 6, fromCategory: '母婴/纸尿裤/S', toCategory: '母婴/纸尿裤/M' },
-        { customerId: ids.D, category: '母婴/纸尿裤/S', kind: 'stopped', anchorDay: '2024-04-29', medianDays: 14, latestGapDays: 14, daysSinceLast: 62, fromCategory: null, toCategory: null },
       ].sort((x, y) => (key(x) < key(y) ? -1 : 1)),
     );
     expect(events[0]!.payload).toMatchObject({ asOf: '2024-06-30', level: 'leaf' });
@@ -149,20 +148,19 @@ describe('repurchase cycles and rhythm changes', () => {
     );
     expect(timeline).toEqual([
       { customer_id: ids.D, summary: { category: '母婴/纸尿裤', kind: 'stage_change', medianDays: null, latestGapDays: 14, daysSinceLast: 6, fromCategory: '母婴/纸尿裤/S', toCategory: '母婴/纸尿裤/M' } },
-      { customer_id: ids.D, summary: { category: '母婴/纸尿裤/S', kind: 'stopped', medianDays: 14, latestGapDays: 14, daysSinceLast: 62, fromCategory: null, toCategory: null } },
     ]);
 
     const again = (await send('POST', '/api/v1/insights/repurchase-cycles/runs', { asOf: '2024-06-30' })).json();
     expect(again.changesRaised).toBe(0);
     expect(await query(db(), sql`select count(*)::int as n from platform.outbox where name = 'insights.rhythm.changed'`)).toEqual([{ n: 1 }]);
-    expect(await query(db(), sql`select count(*)::int as n from customers.timeline_items where kind = 'insights.rhythm_changed'`)).toEqual([{ n: 5 }]);
+    expect(await query(db(), sql`select count(*)::int as n from customers.timeline_items where kind = 'insights.rhythm_changed'`)).toEqual([{ n: 4 }]);
   });
 
   it('raises what the passing days change: B slowing → stopped, D slowing on M; the rest not again', async () => {
     const later = (await send('POST', '/api/v1/insights/repurchase-cycles/runs', { asOf: '2024-07-20' })).json();
     expect(later.changesRaised).toBe(2);
     const list = (await send('GET', '/api/v1/insights/rhythm-changes?limit=2')).json();
-    expect(list.total).toBe(7);
+    expect(list.total).toBe(6);
     expect(list.items.map((i: { customerId: string; category: string; kind: string; daysSinceLast: number }) => [i.customerId, i.category, i.kind, i.daysSinceLast]).sort()).toEqual(
       [
         [ids.B, '母婴/湿巾', 'stopped', 70],
@@ -170,7 +168,7 @@ describe('repurchase cycles and rhythm changes', () => {
       ].sort(),
     );
     const stops = (await send('GET', '/api/v1/insights/rhythm-changes?kind=stopped,stage_change&category=' + encodeURIComponent('母婴/纸尿裤'))).json();
-    expect(stops.items.map((i: { kind: string; category: string }) => `${i.kind} ${i.category}`).sort()).toEqual(['stage_change 母婴/纸尿裤', 'stopped 母婴/纸尿裤/S']);
+    expect(stops.items.map((i: { kind: string; category: string }) => `${i.kind} ${i.category}`).sort()).toEqual(['stage_change 母婴/纸尿裤']);
   });
 
   it('masks who the customer is without pii:read', async () => {

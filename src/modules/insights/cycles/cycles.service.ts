@@ -163,15 +163,25 @@ export class CyclesService {
                  max(gap) filter (where rn = 1) as latest_gap, max(gap) filter (where rn = 2) as previous_gap,
                  ${asOf}::date - max(day) as since
           from g group by 1, 2 having count(*) >= 2
+        ), st as (
+          select s.parent || '/' || s.leaf as category, s.parent, s.rank from json_to_recordset(${JSON.stringify(stages)}::json) as s(parent text, leaf text, rank int)
+        ), moved as (
+          -- A stage the customer has bought past (S after M) no longer slows or stops: the stage change says why.
+          select distinct c.customer_id, c.category
+          from c
+          join st s1 on s1.category = c.category
+          join st s2 on s2.parent = s1.parent and s2.rank > s1.rank
+          join d on d.customer_id = c.customer_id and d.category = s2.category and d.day > c.last_day
         )
-        select customer_id, category, ${id}, purchases, first_day, last_day, median, latest_gap, previous_gap,
+        select c.customer_id, c.category, ${id}, purchases, first_day, last_day, median, latest_gap, previous_gap,
                last_day + round(median::numeric)::int, case when median is not null then greatest(${asOf}::date - (last_day + round(median::numeric)::int), 0) end,
                case when median is null then null
+                    when m.customer_id is not null then null
                     when since >= ${params.stopFactor}::float8 * median then 'stopped'
                     when greatest(latest_gap, since) > ${params.slowFactor}::float8 * median and greatest(latest_gap, since) >= ${params.slowMinDays}::int then 'slowing'
                     when latest_gap < ${params.speedFactor}::float8 * median and previous_gap < ${params.speedFactor}::float8 * median then 'speeding'
                end
-        from c`);
+        from c left join moved m on m.customer_id = c.customer_id and m.category = c.category`);
       const rows = await query<ChangeRow>(
         tx,
         sql`insert into insights.rhythm_changes (id, customer_id, category, kind, anchor_day, run_id, as_of, median_days, latest_gap_days, days_since_last)
