@@ -8,7 +8,7 @@ import { AccessService } from '../modules/access/index.js';
 import { CatalogService } from '../modules/catalog/index.js';
 import { CustomersService, IDENTIFIER_ATTACHED } from '../modules/customers/index.js';
 import { OrdersService, ORDERS_BATCH_IMPORTED } from '../modules/orders/index.js';
-import { CyclesService, InsightsService, PredictionsService, scheduleClvRefit, scheduleCyclesNightly } from '../modules/insights/index.js';
+import { ChurnModelService, CyclesService, InsightsService, PredictionsService, scheduleChurnRefit, scheduleClvRefit, scheduleCyclesNightly } from '../modules/insights/index.js';
 import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached } from '../modules/activity/index.js';
 import { ImportsService } from '../modules/ingest/index.js';
 import { BasketService } from '../modules/basket/index.js';
@@ -63,6 +63,8 @@ export interface Kemai {
   insights: InsightsService;
   /** CLV and churn predictions: model fits from the orders, per-customer predictions, the churn-risk list. */
   predictions: PredictionsService;
+  /** The supervised churn model: training runs with their out-of-time evaluation, per-customer scores and explanations. */
+  churn: ChurnModelService;
   cycles: CyclesService;
   /** Files uploaded in the console and imported in this process. */
   imports: ImportsService;
@@ -114,6 +116,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const insights = new InsightsService(db, { timeZone: config.timeZone });
   const predictions = new PredictionsService(db, { timeZone: config.timeZone, customers });
+  const churn = new ChurnModelService(db, { timeZone: config.timeZone });
   const cycles = new CyclesService(db, { timeZone: config.timeZone, customers });
   const imports = new ImportsService(db, { catalog, customers, orders, activity }, {
     importDir: config.importDir,
@@ -174,6 +177,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     await scheduleSegmentsRefresh(jobs, segments.membership, log, { timeZone: config.timeZone });
     await scheduleRfmNightly(jobs, segments, log, { timeZone: config.timeZone });
     await scheduleClvRefit(jobs, predictions, log, { timeZone: config.timeZone });
+    await scheduleChurnRefit(jobs, churn, log, { timeZone: config.timeZone });
     await scheduleCyclesNightly(jobs, cycles, log, { timeZone: config.timeZone });
     const queue = jobs;
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
@@ -192,6 +196,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     activity,
     insights,
     predictions,
+    churn,
     cycles,
     imports,
     tiers,

@@ -9,7 +9,7 @@ import { registerCustomersRoutes } from '../modules/customers/index.js';
 import { registerOrdersRoutes } from '../modules/orders/index.js';
 import { registerActivityRoutes } from '../modules/activity/index.js';
 import { registerImportsRoutes } from '../modules/ingest/index.js';
-import { registerCyclesRoutes, registerInsightsRoutes, registerPredictionsRoutes } from '../modules/insights/index.js';
+import { registerChurnModelRoutes, registerCyclesRoutes, registerInsightsRoutes, registerPredictionsRoutes } from '../modules/insights/index.js';
 import { registerEngagementRoutes, registerLedgerRoutes, registerTiersRoutes } from '../modules/loyalty/index.js';
 import { registerSegmentsRoutes } from '../modules/segments/index.js';
 import { registerBasketRoutes } from '../modules/basket/index.js';
@@ -38,6 +38,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerImportsRoutes(app, kemai.imports);
   registerInsightsRoutes(app, kemai.insights);
   registerPredictionsRoutes(app, kemai.predictions);
+  registerChurnModelRoutes(app, kemai.churn);
   registerCyclesRoutes(app, kemai.cycles);
   registerTiersRoutes(app, kemai.tiers);
   registerLedgerRoutes(app, { program: kemai.program, ledger: kemai.ledger, redemption: kemai.redemption, timeZone: kemai.config.timeZone });

@@ -5,6 +5,7 @@ import { registerAccessCommands } from './access.commands.js';
 import { registerBasketCommands } from './basket.commands.js';
 import { registerClvCommands } from './clv.commands.js';
 import { registerClvDatabaseCommands } from './clv-db.commands.js';
+import { registerChurnCommands } from './churn.commands.js';
 import { CliError } from './context.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerImportCommand } from './import.command.js';
@@ -35,6 +36,7 @@ registerSegmentListsCommands(program);
 registerClvCommands(program);
 // After the file-mode `clv` commands: adds run and churn-risk to that command.
 registerClvDatabaseCommands(program);
+registerChurnCommands(program);
 registerBasketCommands(program);
 
 try {

@@ -3,6 +3,9 @@ export { registerInsightsRoutes } from './http/insights.routes.js';
 export { PredictionsService, CHURN_BANDS, type ClvFitInput, type ClvRun, type CustomerPrediction, type ChurnRisk } from './predictions/predictions.service.js';
 export { registerPredictionsRoutes } from './http/predictions.routes.js';
 export { refitClv, scheduleClvRefit, CLV_REFIT_JOB, CLV_REFIT_CRON } from './predictions/refit-clv-nightly.js';
+export { ChurnModelService, CHURN_FEATURES, CHURN_FEATURE_LABELS, type ChurnModelInput, type ChurnModelRun, type ChurnExplanation } from './churn/churn-model.service.js';
+export { registerChurnModelRoutes } from './http/churn-model.routes.js';
+export { refitChurnModel, scheduleChurnRefit, CHURN_REFIT_JOB, CHURN_REFIT_CRON } from './churn/refit-churn-nightly.js';
 export {
   CyclesService,
   RHYTHM_CHANGED,
