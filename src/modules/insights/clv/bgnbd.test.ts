@@ -70,4 +70,20 @@ describe('BG/NBD on the CDNOW sample (39-week calibration from the raw transacti
     expect(f2.logLik).toBeCloseTo(cd.fit.logLik, 6);
     f2.params.forEach((v, i) => expect(v).toBeCloseTo(cd.fit.params[i]!, 4));
   });
+
+  it('at a = 1, where (a + b − 1)/(a − 1) and the bracket both vanish, the expectations are their limits, not NaN', () => {
+    const at = (a: number) => ({ r: 0.243, alpha: 4.414, a, b: 2.426 });
+    for (const t of [1, 39, 78, 520]) {
+      const exact = bgnbdExpected(at(1), t);
+      // Symmetric difference quotients around a = 1 (the formula is smooth there): their mean agrees to O(h²).
+      const around = (bgnbdExpected(at(1 + 1e-4), t) + bgnbdExpected(at(1 - 1e-4), t)) / 2;
+      expect(Number.isFinite(exact)).toBe(true);
+      expect(Math.abs(exact / around - 1)).toBeLessThan(1e-7);
+      const cond = bgnbdConditionalExpected(at(1), t, 2, 30.43, 38.86);
+      const condAround = (bgnbdConditionalExpected(at(1 + 1e-4), t, 2, 30.43, 38.86) + bgnbdConditionalExpected(at(1 - 1e-4), t, 2, 30.43, 38.86)) / 2;
+      expect(Math.abs(cond / condAround - 1)).toBeLessThan(1e-7);
+    }
+    // Just off 1 the direct formula is still used and meets the limit: no step at the switch.
+    expect(Math.abs(bgnbdExpected(at(1 + 2e-7), 39) / bgnbdExpected(at(1), 39) - 1)).toBeLessThan(1e-6);
+  });
 });

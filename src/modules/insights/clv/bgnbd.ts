@@ -70,13 +70,33 @@ export function bgnbdPAlive(p: BgnbdParams, x: number, tx: number, T: number): n
 }
 
 /**
+ * (c/(a − 1)) · [1 − (1 − z)^r · ₂F₁(r, b; c; z)] with c = a + b − 1 (+ x): the shape of both expectations below.
+ * At a = 1 both factors vanish (₂F₁(r, b; b; z) = (1 − z)^(−r)), and near it the bracket loses every digit to
+ * cancellation; there the limit is used, L'Hôpital in a: c · (1 − z)^r · Σₙ (r)ₙ (b)ₙ/(c)ₙ zⁿ/n! · Σₖ<ₙ 1/(c + k)
+ * at c = b (the derivative of ₂F₁ in its third parameter, term by term), which is b(1 − z)^r Σₙ (r)ₙ zⁿ/n! Hₙ(b).
+ */
+function expectedPurchasesShape(r: number, b: number, a: number, c: number, z: number): number {
+  if (Math.abs(a - 1) > 1e-7) return (c / (a - 1)) * -Math.expm1(r * Math.log1p(-z) + Math.log(hyp2f1(r, b, c, z)));
+  let term = 1;
+  let harmonic = 0;
+  let sum = 0;
+  for (let n = 0; n < 1_000_000; n++) {
+    harmonic += 1 / (b + n);
+    term *= ((r + n) / (n + 1)) * z;
+    const add = term * harmonic;
+    sum += add;
+    if (Math.abs(add) <= 1e-16 * Math.abs(sum) && n > 10) break;
+  }
+  return b * Math.exp(r * Math.log1p(-z)) * sum;
+}
+
+/**
  * E[X(t)] for a new customer (FHL 2005 eq. 7):
  * (a + b − 1)/(a − 1) · [1 − (α/(α + t))^r · ₂F₁(r, b; a + b − 1; t/(α + t))].
  */
 export function bgnbdExpected(p: BgnbdParams, t: number): number {
   const { r, alpha, a, b } = p;
-  const F = hyp2f1(r, b, a + b - 1, t / (alpha + t));
-  return ((a + b - 1) / (a - 1)) * -Math.expm1(r * Math.log(alpha / (alpha + t)) + Math.log(F));
+  return expectedPurchasesShape(r, b, a, a + b - 1, t / (alpha + t));
 }
 
 /**
@@ -87,9 +107,7 @@ export function bgnbdExpected(p: BgnbdParams, t: number): number {
 export function bgnbdConditionalExpected(p: BgnbdParams, t: number, x: number, tx: number, T: number): number {
   if (t <= 0) return 0;
   const { r, alpha, a, b } = p;
-  const F = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
-  const bracket = -Math.expm1((r + x) * Math.log((alpha + T) / (alpha + T + t)) + Math.log(F));
-  return ((a + b + x - 1) / (a - 1)) * bracket * bgnbdPAlive(p, x, tx, T);
+  return expectedPurchasesShape(r + x, b + x, a, a + b + x - 1, t / (alpha + T + t)) * bgnbdPAlive(p, x, tx, T);
 }
 
 /** The log-likelihood of one customer at given parameters (for reports and tests). */
