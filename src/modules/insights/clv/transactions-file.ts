@@ -84,8 +84,12 @@ function jsonObject(text: string, line: number): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Rows as [line number, record]. */
-async function* records(file: string, o: TransactionFileOptions, seen: { names?: string[] }): AsyncGenerator<[number, Record<string, unknown>]> {
+/** Rows as [line number, record] (also `kemai forecast --from FILE`'s reader). */
+export async function* records(
+  file: string,
+  o: Pick<TransactionFileOptions, 'format' | 'header' | 'columns'>,
+  seen: { names?: string[] },
+): AsyncGenerator<[number, Record<string, unknown>]> {
   const head = Buffer.alloc(2);
   const fd = fs.openSync(file, 'r');
   const got = fs.readSync(fd, head, 0, 2, 0);
