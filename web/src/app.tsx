@@ -25,6 +25,7 @@ import { SegmentDetailPage, SegmentsListPage } from './pages/segments/segments.p
 import { SegmentBuilderPage } from './pages/segments/builder.page';
 import { ClustersPage } from './pages/segments/clusters.page';
 import { ChurnPage } from './pages/insights/churn.page';
+import { BasketPage } from './pages/insights/basket.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -63,6 +64,7 @@ function Pages({ me }: { me: Me }) {
       <Route path="/segments/clusters" element={can(me, 'segments:read') ? <ClustersPage /> : <NoAccess />} />
       <Route path="/segments/:code" element={can(me, 'segments:read') ? <SegmentDetailPage /> : <NoAccess />} />
       <Route path="/insights/churn" element={can(me, 'insights:read') ? <ChurnPage /> : <NoAccess />} />
+      <Route path="/insights/basket" element={can(me, 'segments:read') ? <BasketPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

@@ -1,12 +1,12 @@
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
-import { BarChart, HeatmapChart, LineChart, PieChart, RadarChart } from 'echarts/charts';
+import { BarChart, GraphChart, HeatmapChart, LineChart, PieChart, RadarChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, RadarComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { ChartProps } from './chart';
 
 // Only what the console draws: tree-shaken ECharts is a fraction of the full bundle.
-echarts.use([BarChart, HeatmapChart, LineChart, PieChart, RadarChart, GridComponent, LegendComponent, MarkLineComponent, RadarComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([BarChart, GraphChart, HeatmapChart, LineChart, PieChart, RadarChart, GridComponent, LegendComponent, MarkLineComponent, RadarComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
 
 export const PALETTE = ['#0f766e', '#f59e0b', '#6366f1', '#ec4899', '#0ea5e9', '#84cc16', '#a855f7', '#64748b'];
 

@@ -22,6 +22,7 @@ const PATHS = {
   builder: 'M4 6h6M4 12h10M4 18h6M14 6h6M18 12h2M14 18h6M10 4v4M14 10v4M10 16v4',
   clusters: 'M7 8a3 3 0 1 0 0-.01M17 7a2.5 2.5 0 1 0 0-.01M12 17a3.5 3.5 0 1 0 0-.01',
   churn: 'M3 5l6 6 4-4 8 8M21 9v6h-6',
+  basket: 'M3 9h18l-2 11H5zM8 9l4-6 4 6M9 13v4M15 13v4',
 } as const;
 
 export type IconName = keyof typeof PATHS;
