@@ -33,7 +33,8 @@ export interface BasketFile {
   emptyBaskets: number;
 }
 
-function open(file: string): Readable {
+/** A file as a stream of its bytes, gunzipped when it starts with gzip's magic bytes. */
+export function openDataFile(file: string): Readable {
   if (!fs.existsSync(file)) throw new BasketFileError(`${file}: no such file`);
   if (fs.statSync(file).isDirectory()) throw new BasketFileError(`${file}: a directory, not a file`);
   const head = Buffer.alloc(2);
@@ -56,7 +57,7 @@ async function readBasketLines(file: string, separator: BasketSeparator): Promis
   let line = 0;
   let empty = 0;
   try {
-    for await (const raw of readline.createInterface({ input: open(file), crlfDelay: Infinity })) {
+    for await (const raw of readline.createInterface({ input: openDataFile(file), crlfDelay: Infinity })) {
       line++;
       const text = line === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
       if (separator === 'space') {
@@ -83,7 +84,7 @@ async function readItemLines(file: string, itemCol: string, basketCol: string): 
   let itemAt = -1;
   let basketAt = -1;
   let rows = 0;
-  const parser = open(file).pipe(parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false }));
+  const parser = openDataFile(file).pipe(parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false }));
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (itemAt < 0) {

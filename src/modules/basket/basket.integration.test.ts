@@ -237,7 +237,14 @@ describe('basket rules from the orders', () => {
 
   it('the routes are in the OpenAPI document', async () => {
     const doc = (await send('GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
-    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/basket/')).sort()).toEqual(['/api/v1/basket/bundles', '/api/v1/basket/cross-sell', '/api/v1/basket/rules', '/api/v1/basket/together']);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/basket/')).sort()).toEqual([
+      '/api/v1/basket/bundles',
+      '/api/v1/basket/cross-sell',
+      '/api/v1/basket/customers/{id}/recommendations',
+      '/api/v1/basket/evaluation',
+      '/api/v1/basket/rules',
+      '/api/v1/basket/together',
+    ]);
     expect(Object.keys(doc.paths['/api/v1/basket/rules']!)).toEqual(['post']);
   });
 });

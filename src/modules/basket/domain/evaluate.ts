@@ -59,17 +59,20 @@ export function averagePrecision(list: readonly string[], relevant: ReadonlySet<
 class Tally {
   private hits = 0;
   private ap = 0;
-  private precision = 0;
+  /** Items found, summed: precision is one division, so equal counts give equal figures. */
+  private found = 0;
   private recall = 0;
-  add(list: readonly string[], relevant: ReadonlySet<string>, k: number) {
+  constructor(private readonly k: number) {}
+  add(list: readonly string[], relevant: ReadonlySet<string>) {
+    const k = this.k;
     const found = list.slice(0, k).filter((i) => relevant.has(i)).length;
     if (found > 0) this.hits++;
     this.ap += averagePrecision(list, relevant, k);
-    this.precision += found / k;
+    this.found += found;
     this.recall += found / relevant.size;
   }
   metrics(n: number): Metrics {
-    return n === 0 ? { hitRate: 0, map: 0, precision: 0, recall: 0 } : { hitRate: this.hits / n, map: this.ap / n, precision: this.precision / n, recall: this.recall / n };
+    return n === 0 ? { hitRate: 0, map: 0, precision: 0, recall: 0 } : { hitRate: this.hits / n, map: this.ap / n, precision: this.found / (this.k * n), recall: this.recall / n };
   }
 }
 
@@ -91,14 +94,14 @@ export function evaluate(baskets: readonly DatedBasket[], o: EvaluationOptions):
     if (!set) relevant.set(b.customer, (set = new Set()));
     for (const i of b.items) set.add(i);
   }
-  const mine = new Tally();
-  const base = new Tally();
+  const mine = new Tally(k);
+  const base = new Tally(k);
   const customers = [...relevant.keys()].sort();
   for (const c of customers) {
     const r = relevant.get(c)!;
     const opts = { asOf: T, limit: k, excludeDays };
-    mine.add(recommendFor(model, c, opts).map((x) => x.item), r, k);
-    base.add(popularFor(model, c, opts), r, k);
+    mine.add(recommendFor(model, c, opts).map((x) => x.item), r);
+    base.add(popularFor(model, c, opts), r);
   }
   return {
     splitDate: dateOf(T),

@@ -196,4 +196,85 @@ export function registerBasketRoutes(root: FastifyInstance, basket: BasketServic
     },
     async (req) => basket.bundles(req.query),
   );
+
+  const Named = { item: z.string(), name: z.string().nullable().describe('Catalog name at SKU level; the category or brand itself at the others') };
+  app.get(
+    '/api/v1/basket/customers/:id/recommendations',
+    {
+      config: { scope: SCOPE },
+      schema: {
+        tags,
+        summary: "Next-best items for a customer from their history: rules, similar items, items due again, popular ones — each with its reason",
+        description:
+          'The model (rules, item-to-item cosine, repurchase intervals, popularity) is built from every customer\'s orders in orders.line_facts ' +
+          'and cached per level; rebuild=true builds it afresh. Items bought within 365 days are left out unless due again. See src/modules/basket/README.md.',
+        params: z.object({ id: z.uuid() }),
+        querystring: z
+          .object({
+            limit: qNumber(z.number().int().min(1).max(100)).optional().describe('Default 10'),
+            level: Filters.level,
+            asOf: z.iso.date().optional().describe('Business date the recommendations are made on (default today)'),
+            rebuild: z.enum(['true', 'false']).optional().describe('Build the model afresh'),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            customerId: z.uuid(),
+            level: z.enum(BASKET_LEVELS),
+            asOf: z.string(),
+            model: z.object({ builtAt: z.string(), baskets: z.number().int(), customers: z.number().int(), items: z.number().int(), rules: z.number().int() }),
+            recommendations: z.array(
+              z.object({
+                ...Named,
+                kind: z.enum(['rule', 'similar', 'popular', 'due_again']),
+                because: z.array(z.object(Named)).describe('rule: its left side; similar: the item bought it is like; due_again: the item itself; popular: none'),
+                score: z.number(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => basket.recommendFor(req.params.id, { ...req.query, rebuild: req.query.rebuild === 'true' }),
+  );
+
+  const MetricsOut = z.object({ hitRate: z.number(), map: z.number(), precision: z.number(), recall: z.number() });
+  app.post(
+    '/api/v1/basket/evaluation',
+    {
+      config: { scope: SCOPE },
+      schema: {
+        tags,
+        summary: 'Offline evaluation with a time split: hit rate@K and MAP@K of the personal recommendations and of a popularity baseline',
+        description: 'Trained on the orders before splitDate, tested on each customer\'s items bought in [splitDate, splitDate + windowDays). See src/modules/basket/README.md.',
+        body: z
+          .object({
+            splitDate: z.iso.date().describe('First business date of the test window'),
+            windowDays: z.number().int().min(1).max(366).optional().describe('Default 30'),
+            k: z.number().int().min(1).max(100).optional().describe('List length (default 10)'),
+            excludeDays: z.number().int().min(0).max(3650).optional().describe('Items bought within this many days before the split are left out unless due (default 365)'),
+            level: Filters.level,
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            level: z.enum(BASKET_LEVELS),
+            splitDate: z.string(),
+            windowDays: z.number().int(),
+            k: z.number().int(),
+            excludeDays: z.number().int(),
+            trainBaskets: z.number().int(),
+            testBaskets: z.number().int(),
+            items: z.number().int(),
+            rules: z.number().int(),
+            customers: z.number().int(),
+            buildMs: z.number(),
+            recommender: MetricsOut,
+            popular: MetricsOut,
+          }),
+        },
+      },
+    },
+    async (req) => basket.evaluate(req.body),
+  );
 }
