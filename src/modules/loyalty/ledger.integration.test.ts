@@ -233,6 +233,20 @@ describe('adjustments, statement', () => {
     expect((await get(`/api/v1/loyalty/members/${customerId}/statement?page=0`)).statusCode).toBe(400);
     expect((await get(`/api/v1/loyalty/members/00000000-0000-0000-0000-000000000000`)).statusCode).toBe(404);
   });
+
+  it('keeps a reason and an idempotency key exactly as given, whatever characters they hold (entries travel as array literals)', async () => {
+    const { customerId } = await placeOrder(order('S-2', '13900000022', [{ sku: 'A1', quantity: 1, unitPrice: '10.00' }]));
+    const reason = '补偿 "双引号", 反斜杠 \\ {花括号} NULL\t换行\n结束';
+    const key = 'adj,"q"\\{NULL}';
+    const r = await post(`/api/v1/loyalty/members/${customerId}/adjustments`, { points: 7, reason, idempotencyKey: key });
+    expect(r.statusCode, r.body).toBe(201);
+    const [e] = await rows<{ reason: string; idempotency_key: string; detail: unknown }>(
+      sql`select reason, idempotency_key, detail from loyalty.ledger_entries where customer_id = ${customerId} and kind = 'adjust'`,
+    );
+    expect(e!.reason).toBe(reason);
+    expect(e!.idempotency_key).toBe(`adjust:${key}`);
+    expect(await sumsMatch(customerId)).toBe(true);
+  });
 });
 
 describe('programme versions', () => {
