@@ -5,6 +5,7 @@ import { registerAccessCommands } from './access.commands.js';
 import { registerBasketCommands } from './basket.commands.js';
 import { registerClvCommands } from './clv.commands.js';
 import { registerClvDatabaseCommands } from './clv-db.commands.js';
+import { registerCyclesCommands } from './cycles.commands.js';
 import { registerChurnCommands } from './churn.commands.js';
 import { CliError } from './context.js';
 import { registerDemoCommand } from './demo.command.js';
@@ -36,6 +37,7 @@ registerSegmentListsCommands(program);
 registerClvCommands(program);
 // After the file-mode `clv` commands: adds run and churn-risk to that command.
 registerClvDatabaseCommands(program);
+registerCyclesCommands(program);
 registerChurnCommands(program);
 registerBasketCommands(program);
 

@@ -1,40 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../../platform/db/database.js';
+import { CYCLES_PHONES, seedCyclesBrand } from '../../../../tests/support/cycles-brand.js';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
 import { runCyclesNightly } from './cycles-nightly.js';
 
-/**
- * A constructed brand (business zone Asia/Shanghai), every figure worked out by hand; as of 2024-06-30:
- *   A wipes 01-01 · 01-31 (two orders, one purchase) · 03-01 00:30 (29 Feb 16:30 UTC) · 03-31; a cancelled order 05-15
- *     and a wholly returned one 06-01 do not count. Gaps 30, 30 (over 29 Feb), 30 → median 30, next 04-30, 61 days
- *     overdue; 91 days since ≥ 3 × 30: stopped.
- *   B wipes 04-01 · 04-21 · 05-11 → median 20, next 05-31, 30 overdue; 50 days since > 1.8 × 20 and ≥ 14: slowing.
- *   C face cream 02-26 · 03-27 · 04-26 · 05-26 · 06-05 · 06-15 → gaps 30, 30, 30, 10, 10, median 30; the last two
- *     < 0.5 × 30: speeding.
- *   D diapers S 04-01 · 04-15 · 04-29 then M 05-13 · 05-27 · 06-10 · 06-24: S median 14, 62 days since, but bought past
- *     (M after it), so not 'stopped'; M median 14, 6 days since: none; S → M on 05-13: a stage change of 母婴/纸尿裤.
- *   E face cream 05-01 · 06-01: two purchases, no cycle yet (median null).
- */
-const WIPES = { sku: 'W1', name: '婴儿湿巾 80抽', category: '母婴/湿巾' };
-const CREAM = { sku: 'F1', name: '保湿面霜 50ml', category: '美妆/护肤/面霜' };
-const DIAPER_S = { sku: 'DS', name: '纸尿裤 S 76片', category: '母婴/纸尿裤/S' };
-const DIAPER_M = { sku: 'DM', name: '纸尿裤 M 64片', category: '母婴/纸尿裤/M' };
-const at = (day: string) => `${day}T12:00:00+08:00`;
-const ORDERS: Array<{ id: string; phone: string; placedAt: string; sku: string; status?: string }> = [
-  ...['2024-01-01', '2024-01-31', '2024-03-31'].map((d, i) => ({ id: `A${i}`, phone: '13900000001', placedAt: at(d), sku: 'W1' })),
-  { id: 'A-same-day', phone: '13900000001', placedAt: '2024-01-31T20:00:00+08:00', sku: 'W1' },
-  { id: 'A-leap', phone: '13900000001', placedAt: '2024-02-29T16:30:00Z', sku: 'W1' },
-  { id: 'A-cancelled', phone: '13900000001', placedAt: at('2024-05-15'), sku: 'W1', status: 'cancelled' },
-  { id: 'A-returned', phone: '13900000001', placedAt: at('2024-06-01'), sku: 'W1' },
-  ...['2024-04-01', '2024-04-21', '2024-05-11'].map((d, i) => ({ id: `B${i}`, phone: '13900000002', placedAt: at(d), sku: 'W1' })),
-  ...['2024-02-26', '2024-03-27', '2024-04-26', '2024-05-26', '2024-06-05', '2024-06-15'].map((d, i) => ({ id: `C${i}`, phone: '13900000003', placedAt: at(d), sku: 'F1' })),
-  ...['2024-04-01', '2024-04-15', '2024-04-29'].map((d, i) => ({ id: `DS${i}`, phone: '13900000004', placedAt: at(d), sku: 'DS' })),
-  ...['2024-05-13', '2024-05-27', '2024-06-10', '2024-06-24'].map((d, i) => ({ id: `DM${i}`, phone: '13900000004', placedAt: at(d), sku: 'DM' })),
-  ...['2024-05-01', '2024-06-01'].map((d, i) => ({ id: `E${i}`, phone: '13900000005', placedAt: at(d), sku: 'F1' })),
-  { id: 'G1', phone: '', placedAt: at('2024-06-20'), sku: 'W1' },
-];
-
+/** The brand of tests/support/cycles-brand.ts: its comment works out every figure below. */
 let t: TestApp;
 const ids: Record<string, string> = {};
 const send = (method: 'GET' | 'POST', url: string, payload?: object, headers = t.admin) =>
@@ -43,36 +14,12 @@ const db = () => t.kemai.database.db;
 
 beforeAll(async () => {
   t = await createTestApp({ KEMAI_TIMEZONE: 'Asia/Shanghai' }, { loyalty: false });
-  const ok = async (method: 'POST', url: string, payload: object) => {
-    const res = await send(method, url, payload);
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json();
-  };
-  await ok('POST', '/api/v1/products/batch', { items: [WIPES, CREAM, DIAPER_S, DIAPER_M] });
-  const r = await ok('POST', '/api/v1/orders/batch', {
-    items: ORDERS.map((o) => ({
-      channel: 'online',
-      externalId: o.id,
-      placedAt: o.placedAt,
-      ...(o.phone ? { customer: { phone: o.phone } } : {}),
-      ...(o.status ? { status: o.status } : {}),
-      lines: [{ sku: o.sku, quantity: 2, unitPrice: '50.00' }],
-      paidAmount: '100.00',
-    })),
-  });
-  expect(r.summary.error, JSON.stringify(r.results)).toBe(0);
-  await ok('POST', '/api/v1/returns', {
-    channel: 'online',
-    externalId: 'RA',
-    order: { channel: 'online', externalId: 'A-returned' },
-    returnedAt: '2024-06-05T10:00:00+08:00',
-    lines: [{ lineNo: 1, quantity: 2 }],
-  });
+  await seedCyclesBrand((o) => t.app.inject({ ...o, headers: t.admin }));
   const rows = await query<{ phone: string; id: string }>(
     db(),
     sql`select i.value as phone, i.customer_id as id from customers.identifiers i where i.type = 'phone'`,
   );
-  for (const [k, phone] of Object.entries({ A: '13900000001', B: '13900000002', C: '13900000003', D: '13900000004', E: '13900000005' }))
+  for (const [k, phone] of Object.entries(CYCLES_PHONES))
     ids[k] = rows.find((x) => x.phone.endsWith(phone))!.id;
 }, 120_000);
 afterAll(async () => t?.close());
