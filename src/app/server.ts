@@ -9,7 +9,7 @@ import { registerCustomersRoutes } from '../modules/customers/index.js';
 import { registerOrdersRoutes } from '../modules/orders/index.js';
 import { registerActivityRoutes } from '../modules/activity/index.js';
 import { registerImportsRoutes } from '../modules/ingest/index.js';
-import { registerChurnModelRoutes, registerCyclesRoutes, registerInsightsRoutes, registerPredictionsRoutes } from '../modules/insights/index.js';
+import { ForecastService, registerChurnModelRoutes, registerCyclesRoutes, registerForecastRoutes, registerInsightsRoutes, registerPredictionsRoutes } from '../modules/insights/index.js';
 import { registerEngagementRoutes, registerLedgerRoutes, registerTiersRoutes } from '../modules/loyalty/index.js';
 import { registerSegmentsRoutes } from '../modules/segments/index.js';
 import { registerBasketRoutes } from '../modules/basket/index.js';
@@ -40,6 +40,8 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerPredictionsRoutes(app, kemai.predictions);
   registerChurnModelRoutes(app, kemai.churn);
   registerCyclesRoutes(app, kemai.cycles);
+  // Reads only: no state of its own to share through Kemai.
+  registerForecastRoutes(app, new ForecastService(kemai.database.db, { timeZone: kemai.config.timeZone }));
   registerTiersRoutes(app, kemai.tiers);
   registerLedgerRoutes(app, { program: kemai.program, ledger: kemai.ledger, redemption: kemai.redemption, timeZone: kemai.config.timeZone });
   registerEngagementRoutes(app, { referrals: kemai.referrals, badges: kemai.badges, timeZone: kemai.config.timeZone });

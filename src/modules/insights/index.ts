@@ -21,3 +21,5 @@ export {
 } from './cycles/cycles.service.js';
 export { registerCyclesRoutes } from './http/cycles.routes.js';
 export { runCyclesNightly, scheduleCyclesNightly, CYCLES_NIGHTLY_JOB, CYCLES_NIGHTLY_CRON } from './cycles/cycles-nightly.js';
+export { ForecastService, FORECAST_LEVELS, type ForecastLevel, type ForecastQuery, type DbForecast, type SeriesQuery, type SeriesSummary } from './forecast/forecast.service.js';
+export { registerForecastRoutes } from './http/forecast.routes.js';

@@ -23,7 +23,7 @@ export interface ForecastOptions {
   horizon: number;
   /** Chinese retail holiday regressors (default true; false for data from elsewhere). */
   holidays?: boolean;
-  level?: IntervalLevel;
+  coverage?: IntervalLevel;
 }
 
 export interface ForecastPoint {
@@ -48,7 +48,8 @@ export interface ModelDescription {
   /** Why a term or the method was chosen when the history is short or sparse. */
   notes: string[];
   periods: number;
-  level: IntervalLevel;
+  /** The intervals' coverage. */
+  coverage: IntervalLevel;
 }
 
 export interface Forecast {
@@ -237,14 +238,14 @@ export function seasonalNaive(values: number[], m: number, horizon: number): num
 
 /** Forecasts one series `horizon` periods past its end. */
 export function forecastSeries(s: Series, o: ForecastOptions): Forecast {
-  const level = o.level ?? 0.8;
-  const z = LEVELS[level];
+  const coverage = o.coverage ?? 0.8;
+  const z = LEVELS[coverage];
   const n = s.values.length;
   const notes: string[] = [];
   const daily = s.granularity === 'day';
   const m = seasonalPeriod(s.granularity);
   const dates = Array.from({ length: o.horizon }, (_, h) => periodDate(s, n + h));
-  const base = { fourierK: 0, holidays: [] as string[], periods: n, level, notes };
+  const base = { fourierK: 0, holidays: [] as string[], periods: n, coverage, notes };
 
   if (n < (daily ? 14 : 8)) {
     notes.push(`${n} ${daily ? 'days' : 'weeks'} of history: too short for a model`);

@@ -10,7 +10,7 @@ export interface ForecastRunOptions {
   origins?: number | undefined;
   /** Chinese retail holiday regressors (default true). */
   holidays?: boolean | undefined;
-  level?: IntervalLevel | undefined;
+  coverage?: IntervalLevel | undefined;
 }
 
 export interface HistoryPoint {
@@ -43,7 +43,7 @@ export const DEFAULT_ORIGINS = 4;
 export function runForecast(units: Map<string, number>, from: string, to: string, o: ForecastRunOptions, sales?: Map<string, number>): ForecastResult {
   const horizon = o.horizon ?? DEFAULT_HORIZON[o.granularity];
   const s = toSeries(units, from, to, o.granularity);
-  const opts = { horizon, holidays: o.holidays, ...(o.level ? { level: o.level } : {}) };
+  const opts = { horizon, holidays: o.holidays, ...(o.coverage ? { coverage: o.coverage } : {}) };
   const f = forecastSeries(s, opts);
   const history: HistoryPoint[] = s.values.map((u, i) => {
     const date = periodDate(s, i);
