@@ -147,6 +147,16 @@ describe('repurchase cycles and rhythm changes', () => {
     expect(latest).toEqual([{ as_of: '2024-06-24', level: 'top', created_by: 'system:cycles-nightly' }]);
   });
 
+  it('the routes are in the OpenAPI document', async () => {
+    const doc = (await send('GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths).filter((p) => p.includes('repurchase-cycles') || p.includes('rhythm-changes')).sort()).toEqual([
+      '/api/v1/insights/customers/{customerId}/repurchase-cycles',
+      '/api/v1/insights/repurchase-cycles',
+      '/api/v1/insights/repurchase-cycles/runs',
+      '/api/v1/insights/rhythm-changes',
+    ]);
+  });
+
   it('refuses bad input naming the field and changes nothing', async () => {
     const before = await query(db(), sql`select (select count(*)::int from insights.cycle_runs) as runs, (select count(*)::int from insights.rhythm_changes) as changes`);
     for (const [payload, field] of [
