@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../../platform/db/database.js';
 import { CYCLES_PHONES, seedCyclesBrand } from '../../../../tests/support/cycles-brand.js';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
-import { runCyclesNightly } from './cycles-nightly.js';
+import { withJobs } from '../../../../tests/support/jobs.js';
+import { CYCLES_NIGHTLY_JOB, runCyclesNightly, scheduleCyclesNightly } from './cycles-nightly.js';
 
 /** The brand of tests/support/cycles-brand.ts: its comment works out every figure below. */
 let t: TestApp;
@@ -130,7 +131,7 @@ describe('repurchase cycles and rhythm changes', () => {
   });
 
   it('at the top level counts a purchase day of anything under the category once', async () => {
-    const top = (await send('POST', '/api/v1/insights/repurchase-cycles/runs', { asOf: '2024-06-30', level: 'top' })).json();
+    const top = (await send('POST', '/api/v1/insights/repurchase-cycles/runs', { asOf: '2024-06-30', level: 'top', slowFactor: 2.5 })).json();
     expect(top).toMatchObject({ level: 'top', cycles: 5 });
     const d = (await send('GET', `/api/v1/insights/customers/${ids.D}/repurchase-cycles`)).json();
     expect(d.cycles).toEqual([
@@ -138,13 +139,19 @@ describe('repurchase cycles and rhythm changes', () => {
     ]);
   });
 
-  it('the nightly job repeats the latest run as of the latest order day', async () => {
+  it('the nightly job repeats the latest run\'s level and thresholds as of the latest order day, at 01:30', async () => {
     expect(await runCyclesNightly(t.kemai.cycles, t.kemai.log)).toBe(true);
-    const latest = await query<{ as_of: string; level: string; created_by: string }>(
+    const latest = await query<{ as_of: string; level: string; slow: number; created_by: string }>(
       db(),
-      sql`select as_of::text as as_of, level, created_by from insights.cycle_runs order by created_at desc limit 1`,
+      sql`select as_of::text as as_of, level, (params->>'slowFactor')::float8 as slow, created_by from insights.cycle_runs order by created_at desc limit 1`,
     );
-    expect(latest).toEqual([{ as_of: '2024-06-24', level: 'top', created_by: 'system:cycles-nightly' }]);
+    expect(latest).toEqual([{ as_of: '2024-06-24', level: 'top', slow: 2.5, created_by: 'system:cycles-nightly' }]);
+    await withJobs(t.kemai.database, async (jobs) => {
+      await scheduleCyclesNightly(jobs, t.kemai.cycles, t.kemai.log, { timeZone: 'Asia/Shanghai' });
+      expect(await query(db(), sql`select name, cron, timezone from pgboss.schedule where name = ${CYCLES_NIGHTLY_JOB}`)).toEqual([
+        { name: 'insights.cycles-nightly', cron: '30 1 * * *', timezone: 'Asia/Shanghai' },
+      ]);
+    });
   });
 
   it('the routes are in the OpenAPI document', async () => {
