@@ -65,6 +65,7 @@ export interface Kemai {
   predictions: PredictionsService;
   /** The supervised churn model: training runs with their out-of-time evaluation, per-customer scores and explanations. */
   churn: ChurnModelService;
+  /** Repurchase cycles per customer × category and the rhythm changes they raise (insights.rhythm.changed). */
   cycles: CyclesService;
   /** Files uploaded in the console and imported in this process. */
   imports: ImportsService;
