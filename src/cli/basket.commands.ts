@@ -14,6 +14,7 @@ import {
   type RuleSort,
 } from '../modules/basket/index.js';
 import { CliError, withBackend } from './context.js';
+import { recommendCustomerFromFile, registerBasketPersonalCommands } from './basket-personal.commands.js';
 import { DB_FLAGS, registerBasketDatabaseCommands, rulesFromDatabase, withDatabaseFilters, type BasketBackend, type DbOpts } from './basket-db.commands.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -190,8 +191,18 @@ export function registerBasketCommands(program: Command, backend: BasketBackend 
       );
     });
 
-  withFileOptions(basket.command('recommend').description('Cross-sell for a cart (one --item: frequently bought together), or bundle suggestions, from the rules mined in a file'))
-    .requiredOption('--min-support <s>', 'least share of baskets')
+  withFileOptions(
+    basket
+      .command('recommend')
+      .description('Cross-sell for a cart (one --item: frequently bought together), bundle suggestions, or next-best items for one --customer, from a file'),
+  )
+    .option('--min-support <s>', 'least share of baskets (needed for --item and --bundles)')
+    .option('--customer <id>', 'personal recommendations for this customer (with --customer-col, --date-col, --item-col, --basket-col)')
+    .option('--customer-col <name>', '--customer: the customer column')
+    .option('--date-col <name>', '--customer: the date column (YYYY-MM-DD, time after it ignored)')
+    .option('--quantity-col <name>', '--customer: rows with a quantity of 0 or below are left out')
+    .option('--as-of <date>', '--customer: the day recommended on (default the day after the last basket)')
+    .option('--exclude-days <n>', '--customer: items bought within this many days are left out unless due again (default 365)')
     .option('--min-confidence <c>', 'least confidence of the rules used (default 0)')
     .option('--item <id>', 'an item in the cart (repeatable)', collect, [])
     .option('--bundles', 'bundles of 2–3 items ranked by lift against independence instead')
@@ -200,6 +211,10 @@ export function registerBasketCommands(program: Command, backend: BasketBackend 
     .option('--limit <n>', 'most suggestions (default 10)')
     .option('--json', 'machine-readable output')
     .action(async (o: Opts & { item: string[] }) => {
+      if (o.customer !== undefined) {
+        if (o.item.length > 0 || o.bundles) throw new CliError('--customer goes without --item and --bundles', 2);
+        return recommendCustomerFromFile(o);
+      }
       const minSupport = fraction('--min-support', o.minSupport as string, true);
       const minConfidence = o.minConfidence === undefined ? 0 : fraction('--min-confidence', o.minConfidence as string, false);
       const sort = (o.sort as string | undefined) ?? 'lift';
@@ -234,5 +249,6 @@ export function registerBasketCommands(program: Command, backend: BasketBackend 
     });
 
   registerBasketDatabaseCommands(basket, backend);
+  registerBasketPersonalCommands(basket, backend);
   return basket;
 }

@@ -30,10 +30,16 @@ export {
 } from './domain/personal.js';
 export { evaluate, averagePrecision, type Evaluation, type EvaluationOptions, type Metrics } from './domain/evaluate.js';
 export { readBasketFile, defaultSeparator, BasketFileError, type BasketFile, type BasketFileOptions, type BasketFormat, type BasketSeparator } from './basket-file.js';
+export { readHistoryFile, type HistoryFile, type HistoryFileOptions } from './history-file.js';
 export {
   BasketService,
   BASKET_LEVELS,
   DEFAULT_SUGGEST_SUPPORT,
+  DEFAULT_MODEL_MAX_AGE_MS,
+  type PersonalQuery,
+  type PersonalResult,
+  type NamedItem,
+  type EvaluationQuery,
   type BasketLevel,
   type BasketFilters,
   type RulesQuery,

@@ -1,5 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+import { registerBasketCommands } from '../../cli/basket.commands.js';
+import type { BasketBackend } from '../../cli/basket-db.commands.js';
+import { RemoteApi } from '../../cli/context.js';
 
 /**
  * Personal recommendations from the orders (business zone Asia/Shanghai; day d = 2026-03-01 + d):
@@ -154,5 +159,36 @@ describe('personal recommendations from the orders', () => {
     expect((await send('POST', '/api/v1/basket/evaluation', { splitDate: '2026-03-11' }, orders)).statusCode).toBe(403);
     const reader = await t.keyWith(['segments:read']);
     expect((await send('GET', `/api/v1/basket/customers/${ids.P5}/recommendations`, undefined, reader)).statusCode).toBe(200);
+  });
+});
+
+describe('kemai basket evaluate (database mode)', () => {
+  /** `kemai basket evaluate …` through commander with a backend: straight on the database, or through the server's API. */
+  async function kemai(backend: BasketBackend, ...args: string[]): Promise<string> {
+    const program = new Command('kemai').exitOverride();
+    registerBasketCommands(program, backend);
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    try {
+      await program.parseAsync(['basket', ...args], { from: 'user' });
+      return lines.join('\n');
+    } finally {
+      log.mockRestore();
+    }
+  }
+
+  it('answers as the API does, straight on the database and through a running server', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const api = new RemoteApi(`http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`, t.admin.authorization.slice('Bearer '.length));
+    const direct: BasketBackend = (fn) => fn({ mode: 'direct', kemai: t.kemai });
+    const remote: BasketBackend = (fn) => fn({ mode: 'remote', api });
+    const args = ['evaluate', '--split-date', '2026-03-11', '--exclude-days', '5', '--json'];
+    const expected = { level: 'sku', customers: 3, recommender: { hitRate: 1, map: 1 / 2 }, popular: { hitRate: 1, map: 1 / 2 } };
+    expect(JSON.parse(await kemai(direct, ...args))).toMatchObject(expected);
+    expect(JSON.parse(await kemai(remote, ...args))).toMatchObject(expected);
+    const text = await kemai(direct, 'evaluate', '--split-date', '2026-03-11', '--level', 'category', '--exclude-days', '5');
+    expect(text).toContain('Split 2026-03-11, test window 30 days, K 10, bought within 5 days left out unless due: 3 customers evaluated');
+    // Category level: two items, 茶 and 牛奶, similar at 1; 牛奶 (first by code unit) leads both lists: AP@10 = 1.
+    expect(text).toMatch(/recommender {2}hit rate@10 100\.00% {2}MAP@10 1\.0000/);
   });
 });
