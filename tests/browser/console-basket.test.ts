@@ -89,17 +89,17 @@ describe.skipIf(skipReason)('basket analysis console in a browser', () => {
     expect(await page.locator('.kpi', { has: page.getByTestId('kpi-baskets') }).locator('.kpi-note').innerText()).toBe('a rule needs at least 2');
 
     // Best lift first: filter paper ⇒ coffee beans, 2 of 12 baskets, always, lift 12·2 / (2·3) = 4.
-    await expect.poll(() => rowText(0)).toEqual(['手冲滤纸', '云南咖啡豆', '16.7%', '100%', '4']);
+    await expect.poll(() => rowText(0)).toEqual(['手冲滤纸', '云南咖啡豆', '16.7%', '100%', '4.00']);
     expect(await row(0).getAttribute('data-rule')).toBe('FILTER-P=>COFFEE-YN');
-    expect(await rowText(1)).toEqual(['云南咖啡豆', '手冲滤纸', '16.7%', '66.7%', '4']);
-    expect(await rowText(2)).toEqual(['紫砂茶杯', '西湖龙井绿茶', '25%', '100%', '3']);
+    expect(await rowText(1)).toEqual(['云南咖啡豆', '手冲滤纸', '16.7%', '66.7%', '4.00']);
+    expect(await rowText(2)).toEqual(['紫砂茶杯', '西湖龙井绿茶', '25%', '100%', '3.00']);
     expect(await page.getByTestId('rules-table').locator('tbody tr').count()).toBe(10);
     expect(await page.getByTestId('rules-page').innerText()).toBe('1–10 of 10');
     expect(await row(0).locator('td').nth(5).innerText()).toBe('∞');
 
     // By support (descending), ties by lift and confidence: the cup ⇒ tea rule (3 baskets, confidence 1).
     await page.getByTestId('sort-support').click();
-    await expect.poll(() => rowText(0)).toEqual(['紫砂茶杯', '西湖龙井绿茶', '25%', '100%', '3']);
+    await expect.poll(() => rowText(0)).toEqual(['紫砂茶杯', '西湖龙井绿茶', '25%', '100%', '3.00']);
     // Again: ascending — the most support last; ties still by lift, then confidence, so tea ⇒ cup (3, 3/4) is the last.
     await page.getByTestId('sort-support').click();
     await expect.poll(async () => (await rowText(9)).slice(0, 3)).toEqual(['西湖龙井绿茶', '紫砂茶杯', '25%']);
@@ -127,8 +127,9 @@ describe.skipIf(skipReason)('basket analysis console in a browser', () => {
     await panel.getByTestId('together-list').waitFor();
     expect(await panel.getByTestId('together-list').locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-item')))).toEqual(['CUP-ZS']);
     expect(await panel.getByTestId('together-list').innerText()).toContain('紫砂茶杯');
-    expect(await panel.getByTestId('together-list').innerText()).toContain('lift 3');
+    expect(await panel.getByTestId('together-list').innerText()).toContain('lift 3.00');
     expect(await panel.getByTestId('together-list').innerText()).toContain('75% of its baskets · 3 of 12 baskets');
+    expect(await panel.locator('p').first().innerText()).toBe('Other items in the baskets that hold it, by lift · in 4 of 12 baskets');
 
     // Bundles by lift: coffee + filter 4, bread + jam 3, cup + tea 3, coffee + milk 4/3, bread + milk 1.
     const bundles = page.getByTestId('basket-bundles');
@@ -160,7 +161,7 @@ describe.skipIf(skipReason)('basket analysis console in a browser', () => {
     expect(await page.locator('nav .nav-item', { hasText: '购物篮分析' }).count()).toBe(1);
     expect(await page.getByTestId('kpi-baskets').innerText()).toBe('12');
     expect(await page.locator('.kpi', { has: page.getByTestId('kpi-rules') }).locator('.kpi-note').innerText()).toBe('共挖掘 10 条，显示提升度 ≥ 1.2');
-    expect(await rowText(0)).toEqual(['手冲滤纸', '云南咖啡豆', '16.7%', '100%', '4']);
+    expect(await rowText(0)).toEqual(['手冲滤纸', '云南咖啡豆', '16.7%', '100%', '4.00']);
     expect(await page.getByTestId('rules-table').locator('thead').innerText()).toContain('提升度');
     await page.getByTestId('view-network').click();
     await page.getByTestId('basket-chart').getByRole('heading', { name: '商品关联网络' }).waitFor();
@@ -173,6 +174,6 @@ describe.skipIf(skipReason)('basket analysis console in a browser', () => {
     await page.locator('input[name=minLift]').fill('');
     await page.getByTestId('basket-run').click();
     await expect.poll(() => page.getByTestId('kpi-items').innerText()).toBe('5');
-    await expect.poll(() => rowText(0)).toEqual(['宜兴', '西湖', '25%', '100%', '3']);
+    await expect.poll(() => rowText(0)).toEqual(['宜兴', '西湖', '25%', '100%', '3.00']);
   }, 120_000);
 });

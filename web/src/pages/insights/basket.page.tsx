@@ -75,6 +75,9 @@ function toRequest(d: Draft): { req?: RulesRequest; minLift?: number; error?: st
   };
 }
 
+/** Measures with a fixed number of decimals, so a column of them lines up (4.00 above 1.33). */
+const fixed = (f: Format, v: number, digits: number) => new Intl.NumberFormat(f.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
+
 const ruleKey = (r: BasketRule) => `${r.lhs.join('\u0001')}\u0002${r.rhs}`;
 /** The support of a rule's right side: confidence / lift. */
 const rhsSupport = (r: BasketRule) => (r.lift > 0 ? r.confidence / r.lift : 0);
@@ -265,7 +268,7 @@ function FilterForm({
             ))}
           </select>
         </label>
-        <label className="field settings-field seg-narrow">
+        <label className="field settings-field basket-level">
           <span>{t('basket.level')}</span>
           <select name="level" value={draft.level} onChange={set('level')}>
             {BASKET_LEVELS.map((l) => (
@@ -351,7 +354,7 @@ function RuleText({ r, name, onPick }: { r: BasketRule; name: Namer; onPick: (it
   );
 }
 
-const conviction = (f: Format, v: number | 'Infinity') => (v === 'Infinity' ? '∞' : decimal(f, v, 2));
+const conviction = (f: Format, v: number | 'Infinity') => (v === 'Infinity' ? '∞' : fixed(f, v, 2));
 
 function RulesTable({
   rows,
@@ -424,7 +427,7 @@ function RulesTable({
                 <td className="num" data-testid="rule-lift">
                   <LiftBar lift={r.lift} f={f} />
                 </td>
-                <td className="num hide-narrow">{decimal(f, r.leverage, 4)}</td>
+                <td className="num hide-narrow">{fixed(f, r.leverage, 4)}</td>
                 <td className="num hide-narrow">{conviction(f, r.conviction)}</td>
                 <td className="num">{f.number(r.count)}</td>
               </tr>
@@ -458,7 +461,7 @@ function LiftBar({ lift, f }: { lift: number; f: Format }) {
       <span className="basket-lift-bar" aria-hidden="true">
         <span style={{ width: `${share * 100}%` }} />
       </span>
-      {decimal(f, lift, 2)}
+      {fixed(f, lift, 2)}
     </span>
   );
 }
@@ -502,7 +505,7 @@ function ruleTip(t: TFunction, f: Format, name: Namer, r: BasketRule): string {
     rhs: name(r.rhs),
     support: f.percent(r.support),
     confidence: f.percent(r.confidence),
-    lift: decimal(f, r.lift, 2),
+    lift: fixed(f, r.lift, 2),
   });
 }
 
@@ -629,13 +632,19 @@ function TogetherPanel({
         <Empty title={t('basket.togetherNone')}>{t('basket.togetherNoneHint')}</Empty>
       ) : (
         <>
-          <p className="muted small">{t('basket.togetherNote')}</p>
+          <p className="muted small">
+            {t('basket.togetherNote')}
+            {/* The item's own baskets: a partner's count over its confidence. */}
+            {state.data.suggestions[0]
+              ? ` · ${t('basket.togetherIn', { count: f.number(Math.round(state.data.suggestions[0].count / state.data.suggestions[0].confidence)), baskets: f.number(baskets) })}`
+              : null}
+          </p>
           <ol className="basket-partners" data-testid="together-list">
             {state.data.suggestions.map((s) => (
               <li key={s.item} data-item={s.item}>
                 <div className="basket-partner-head">
                   <ItemButton item={s.item} name={name} onPick={onPick} />
-                  <span className="basket-partner-lift">{t('basket.liftX', { lift: decimal(f, s.lift, 2) })}</span>
+                  <span className="basket-partner-lift">{t('basket.liftX', { lift: fixed(f, s.lift, 2) })}</span>
                 </div>
                 <div className="basket-partner-bar" aria-hidden="true">
                   <span style={{ width: `${Math.min(100, s.confidence * 100)}%` }} />
@@ -679,7 +688,7 @@ function BundlesCard({ state, name, f, onPick }: { state: ReturnType<typeof useB
                 ))}
               </div>
               <div className="basket-bundle-figures">
-                <span>{t('basket.liftX', { lift: decimal(f, b.lift, 2) })}</span>
+                <span>{t('basket.liftX', { lift: fixed(f, b.lift, 2) })}</span>
                 <span className="muted small">{t('basket.bundleBaskets', { count: f.number(b.count), support: f.percent(b.support) })}</span>
               </div>
             </div>
