@@ -78,8 +78,21 @@ describe.skipIf(skipReason)('basket analysis console in a browser', () => {
     await page.locator('input[name=minSupport]').fill('0.1');
     await page.locator('input[name=minConfidence]').fill('0.3');
     await page.locator('input[name=minLift]').fill('1');
+    // The mining state, held open by delaying the real request until it has been seen.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/api/v1/basket/rules', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.getByTestId('basket-run').click();
+    await page.getByTestId('basket-mining').getByText('Mining the baskets…').waitFor();
+    expect(await page.getByTestId('basket-run').innerText()).toBe('Mining…');
+    expect(await page.getByTestId('basket-run').isDisabled()).toBe(true);
+    release();
     await page.getByTestId('kpi-baskets').waitFor({ timeout: 30_000 });
+    await page.unroute('**/api/v1/basket/rules');
+    expect(await page.getByTestId('basket-run').innerText()).toBe('Find rules');
     expect(await page.getByTestId('basket-form-error').count()).toBe(0);
     // 12 orders; 7 products; 7 single items and 5 pairs in at least 2 baskets; 10 rules, all with lift ≥ 1.
     expect(await page.getByTestId('kpi-baskets').innerText()).toBe('12');
@@ -175,5 +188,11 @@ describe.skipIf(skipReason)('basket analysis console in a browser', () => {
     await page.getByTestId('basket-run').click();
     await expect.poll(() => page.getByTestId('kpi-items').innerText()).toBe('5');
     await expect.poll(() => rowText(0)).toEqual(['宜兴', '西湖', '25%', '100%', '3.00']);
+
+    // Nothing reaches 90 % of the baskets: the empty state says what a rule needs.
+    await page.locator('input[name=minSupport]').fill('0.9');
+    await page.getByTestId('basket-run').click();
+    await page.getByTestId('basket-empty').waitFor();
+    expect(await page.getByTestId('basket-empty').innerText()).toBe('在这些阈值下没有规则\n共 12 个购物篮，规则至少需要其中 11 个。请降低最小支持度、置信度或提升度。');
   }, 120_000);
 });
