@@ -165,6 +165,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const updateSegments = updateSegmentsWhenCustomersChange(segments.membership);
   // A new CLV run changes every customer's predictions: the segments whose rules read them follow.
   predictions.onFitted(() => segments.membership.refreshAll({ uses: 'predictions' }));
+  churn.onTrained(() => segments.membership.refreshAll({ uses: 'predictions' }));
   for (const name of Object.keys(MEMBERSHIP_EVENTS)) events.subscribeBatch(name, UPDATE_SEGMENTS_SUBSCRIBER, updateSegments);
 
   let jobs: Jobs | undefined;

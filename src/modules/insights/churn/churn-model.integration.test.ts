@@ -78,6 +78,22 @@ describe('supervised churn model', () => {
     expect(scored).toEqual({ n: 386, facts: 386 });
   });
 
+  it('is a prediction segments can use, and a new run refreshes those segments', async () => {
+    const seg = await send('POST', '/api/v1/segments', { code: 'likely_churn', name: 'Likely to churn', rule: { kind: 'prediction', model: 'churn_model', op: 'gt', value: 0.9 } });
+    expect(seg.statusCode, seg.body).toBe(201);
+    const members = async () =>
+      (await query<{ n: number }>(db(), sql`select count(*)::int as n from segments.members m join segments.segments s on s.id = m.segment_id where s.code = 'likely_churn'`))[0]!.n;
+    const [high] = await query<{ n: number }>(db(), sql`select count(*)::int as n from insights.churn_scores where probability > 0.9`);
+    expect(high!.n).toBeGreaterThan(0);
+    expect(await members()).toBe(high!.n);
+    // A run with another horizon changes the scores; the segment follows in the run's request.
+    expect((await send('POST', '/api/v1/insights/churn-model/runs', { asOf: '2025-11-30', horizonDays: 60 })).statusCode).toBe(201);
+    const [after] = await query<{ n: number }>(db(), sql`select count(*)::int as n from insights.churn_scores where probability > 0.9`);
+    expect(after!.n).not.toBe(high!.n);
+    expect(await members()).toBe(after!.n);
+    expect((await send('POST', '/api/v1/insights/churn-model/runs', { asOf: '2025-11-30', horizonDays: 90 })).statusCode).toBe(201);
+  });
+
   it("explains a customer's score by the features that push it up the most", async () => {
     const [top] = await query<{ id: string; probability: number }>(db(), sql`select customer_id as id, probability from insights.churn_scores order by probability desc, customer_id limit 1`);
     const res = await send('GET', `/api/v1/insights/customers/${top!.id}/churn-explanation`, undefined, await t.keyWith(['insights:read']));

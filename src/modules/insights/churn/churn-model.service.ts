@@ -130,10 +130,17 @@ interface Imputation {
  *   and the three features that push it up the most (insights.churn_scores, replaced by each run).
  */
 export class ChurnModelService {
+  private trained: ((run: ChurnModelRun) => Promise<unknown>) | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly deps: { timeZone: string },
   ) {}
+
+  /** Called after each run's transaction: the app refreshes the segments whose rules read predictions (model churn_model). */
+  onTrained(hook: (run: ChurnModelRun) => Promise<unknown>): void {
+    this.trained = hook;
+  }
 
   async train(input: ChurnModelInput, actor: string): Promise<ChurnModelRun> {
     const horizonDays = input.horizonDays ?? 90;
@@ -200,7 +207,9 @@ export class ChurnModelService {
         values (${id}, ${asOf}::date, ${horizonDays}, ${trainCutoff}::date, ${testCutoff}::date, ${CHURN_LAMBDA}, ${JSON.stringify(run.model)}::jsonb,
                 ${JSON.stringify(run.evaluation)}::jsonb, ${scored.length}, ${(performance.now() - started) / 1000}, ${actor})`);
     });
-    return (await this.run(id))!;
+    const stored = (await this.run(id))!;
+    await this.trained?.(stored);
+    return stored;
   }
 
   async latestRun(): Promise<ChurnModelRun | undefined> {
