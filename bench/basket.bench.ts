@@ -6,6 +6,7 @@
  *   npm run bench:basket                 # Groceries at 0.1%, FIMI retail at 1%, 0.5%, 0.2%, 0.1%; writes bench/RESULTS.md
  *   npm run bench:basket -- --dry-run    # print only
  *   npm run bench:basket -- --runs 3     # FP-growth repetitions (default 5; the median is reported)
+ *   npm run bench:basket -- --part recommend   # personal recommendations instead (bench/basket-personal.bench.ts)
  *
  * Each (data set, support, algorithm) runs in a child process of its own (node --expose-gc) that reads the baskets
  * already encoded (a binary file written here), collects garbage, notes its resident set size, mines, and reports its
@@ -170,4 +171,5 @@ async function main(): Promise<void> {
 }
 
 if (args[0] === '--child') child(args[1]!, args[2]!, Number(args[3]), Number(args[4]));
+else if (opt('part', 'rules') === 'recommend') await (await import('./basket-personal.bench.js')).main(args);
 else await main();
