@@ -322,6 +322,41 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
     await check.getByRole('alert').filter({ hasText: 'holdoutEnd' }).waitFor();
   }, 90_000);
 
+  it('trains the churn model from the page: AUC and Brier of it and of BG/NBD as the API gives them, calibration, and the why on a 360', async () => {
+    await page.goto(`${base}/insights/churn`);
+    const card = page.getByTestId('churn-model');
+    await card.scrollIntoViewIfNeeded();
+    await card.getByText('尚未训练流失预测模型').waitFor();
+    await card.getByTestId('churn-model-train').click();
+    await card.getByTestId('churn-model-coefficients').waitFor({ state: 'attached' });
+    const run = await get<{
+      customers: number;
+      model: { features: Array<{ feature: string; coefficient: number }> };
+      evaluation: { model: { auc: number; brier: number; customers: number; churners: number }; baseline: { auc: number; brier: number } };
+    }>('/api/v1/insights/churn-model/latest');
+    expect(run.evaluation.model.customers).toBeGreaterThan(50);
+    expect(await card.getByTestId('churn-model-auc').innerText()).toBe(dec('zh-CN', run.evaluation.model.auc, 3));
+    expect(await card.getByTestId('churn-baseline-auc').innerText()).toBe(dec('zh-CN', run.evaluation.baseline.auc, 3));
+    expect(await card.getByTestId('churn-model-brier').innerText()).toBe(dec('zh-CN', run.evaluation.model.brier, 3));
+    const coefficients = await card.locator('[data-testid=churn-model-coefficients] tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.feature));
+    expect(coefficients).toEqual(run.model.features.map((x) => x.feature));
+    await card.locator('canvas').nth(1).waitFor();
+    expect(await card.locator('canvas').count()).toBe(2);
+    await card.screenshot({ path: path.join(SHOTS, 'insights-churn-model-zh.png') });
+
+    // The customer the model rates most likely to churn, among the scored: their 360 says why.
+    const [top] = await query<{ customer_id: string }>(t.kemai.database.db, sql`select customer_id from insights.churn_scores order by probability desc, customer_id limit 1`);
+    const why = await get<{ probability: number; horizonDays: number; factors: Array<{ contribution: number; label: { 'zh-CN': string } }> }>(
+      `/api/v1/insights/customers/${top!.customer_id}/churn-explanation`,
+    );
+    await page.goto(`${base}/customers/${top!.customer_id}`);
+    const factors = page.getByTestId('churn-factors');
+    await factors.waitFor();
+    expect(await factors.locator('h3').innerText()).toBe(`流失模型：${why.horizonDays} 天内无订单的概率为 ${pct('zh-CN', why.probability)}——原因`);
+    expect(await factors.locator('li > span:first-child').allInnerTexts()).toEqual(why.factors.filter((x) => x.contribution > 0).map((x) => x.label['zh-CN']));
+    await page.getByTestId('prediction-card').screenshot({ path: path.join(SHOTS, 'insights-360-churn-factors-zh.png') });
+  }, 120_000);
+
   it('shows a store manager (insights:read) the predictions without the fit form', async () => {
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.locator('input[name=username]').fill(MANAGER.username);

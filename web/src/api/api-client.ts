@@ -49,3 +49,16 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 export function isApiError(e: unknown, status?: number): e is ApiError {
   return e instanceof ApiError && (status === undefined || e.status === status);
 }
+
+/**
+ * A 404 that means "nothing yet" (no model run, no score): null, so the page shows its empty state rather than an
+ * error. With `code`, only a 404 carrying that error code counts; other 404s still throw.
+ */
+export async function orNull<T>(p: Promise<T>, code?: string): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isApiError(e, 404) && (code === undefined || e.body.code === code)) return null;
+    throw e;
+  }
+}

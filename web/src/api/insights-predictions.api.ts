@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, isApiError } from './api-client';
+import { api, orNull } from './api-client';
 import type { ChurnRisk, ClvFitInput, ClvRun, CustomerPrediction, FrequencyModel, PredictionsService } from '../../../src/modules/insights/predictions/predictions.service';
 
 /**
@@ -35,15 +35,6 @@ export interface ChurnQuery {
   offset: number;
 }
 
-/** A 404 with this code means "nothing to show yet", not an error. */
-async function orNull<T>(p: Promise<T>, code: string): Promise<T | null> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isApiError(e, 404) && e.body.code === code) return null;
-    throw e;
-  }
-}
 
 const keys = {
   all: ['insights', 'predictions'] as const,

@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, isApiError } from './api-client';
+import { api, orNull } from './api-client';
 
 /**
  * The segments API (/api/v1/segments/…): RFM runs, the R×F grid, classes and named segments, the
@@ -184,15 +184,6 @@ export interface ClusterRun {
   createdAt: string;
 }
 
-/** A 404 that means "nothing run yet": the page shows its empty state, not an error. */
-async function orNull<T>(p: Promise<T>): Promise<T | null> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isApiError(e, 404)) return null;
-    throw e;
-  }
-}
 
 export function useRfmGrid() {
   return useQuery({

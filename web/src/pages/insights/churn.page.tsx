@@ -21,6 +21,7 @@ import { Kpi, RunForm } from '../segments/seg-parts';
 import { decimal, fen, shortFen } from '../segments/segment-words';
 import { RiskBadge } from './prediction-card';
 import { ModelCheck } from './model-check';
+import { ChurnModelCard } from './churn-model';
 import '../segments/segments.css';
 import './insights.css';
 
@@ -87,6 +88,7 @@ export function ChurnPage() {
           </div>
           <RiskList />
           {distribution.data.clvDeciles.length > 0 ? <RunSummary run={run} /> : null}
+          <ChurnModelCard />
           <ModelCheck run={run} />
         </>
       )}

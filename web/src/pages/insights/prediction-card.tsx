@@ -4,6 +4,7 @@ import { useCustomerPrediction, type ChurnRisk } from '../../api/insights-predic
 import { useFormat } from '../../format/format';
 import { ErrorState } from '../../components/states';
 import { decimal, fen } from '../segments/segment-words';
+import { ChurnFactors } from './churn-model';
 import './insights.css';
 
 export function RiskBadge({ risk }: { risk: ChurnRisk }) {
@@ -72,6 +73,7 @@ export function PredictionCard({ customerId }: { customerId: string }) {
           </div>
         </dl>
       )}
+      <ChurnFactors customerId={customerId} />
     </section>
   );
 }
