@@ -43,7 +43,7 @@ export const BASKET_ORDERS: ReadonlyArray<{ id: string; skus: string[]; store: s
 ];
 
 /** Stores, products, the orders above and the segment `vip` (the three customers tagged vip) through the API. */
-export async function seedBasketBrand(t: TestApp): Promise<void> {
+export async function seedBasketBrand(t: Pick<TestApp, 'app' | 'admin' | 'kemai'>): Promise<void> {
   const post = async (url: string, payload: object) => {
     const res = await t.app.inject({ method: 'POST', url, headers: t.admin, payload });
     expect(res.statusCode, res.body).toBeLessThan(300);
