@@ -1,29 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKemai } from '../../../app/kemai.js';
 import { loadConfig } from '../../../platform/config.js';
 import { openDatabase } from '../../../platform/db/database.js';
 import { createLogger } from '../../../platform/logger.js';
 import { DemoOptionsInput, DemoService } from '../../demo/index.js';
+import { runKemai } from '../../../../tests/support/kemai-process.js';
 
 /** The real `kemai churn train` in child processes on an embedded database holding the demo brand of the integration test. */
 describe('kemai churn train', () => {
   let dir: string;
   const env = () => ({ KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: 'Asia/Shanghai' });
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const e: NodeJS.ProcessEnv = { ...process.env, ...env() };
-      delete e.DATABASE_URL;
-      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'churn', ...args], { env: e, cwd: dir });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+  const run = (args: string[]) => runKemai(['churn', ...args], env(), dir);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-churn-cli-'));
