@@ -9,6 +9,7 @@ import { registerCyclesCommands } from './cycles.commands.js';
 import { registerChurnCommands } from './churn.commands.js';
 import { CliError } from './context.js';
 import { registerDemoCommand } from './demo.command.js';
+import { registerForecastCommands } from './forecast.commands.js';
 import { registerImportCommand } from './import.command.js';
 import { registerLoyaltyCommands } from './loyalty.commands.js';
 import { registerLoyaltyTiersCommands } from './loyalty-tiers.commands.js';
@@ -40,6 +41,7 @@ registerClvDatabaseCommands(program);
 registerCyclesCommands(program);
 registerChurnCommands(program);
 registerBasketCommands(program);
+registerForecastCommands(program);
 
 try {
   await program.parseAsync(process.argv);
