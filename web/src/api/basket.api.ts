@@ -139,3 +139,28 @@ export function useProductNames(skus: string[], enabled: boolean): Map<string, s
   const known = results.map((r, i) => (r.data ? `${skus[i]}\u0001${r.data}` : '')).join('\u0002');
   return useMemo(() => new Map(known.split('\u0002').filter(Boolean).map((x) => x.split('\u0001') as [string, string])), [known]);
 }
+
+export type RecommendationKind = 'rule' | 'similar' | 'popular' | 'due_again';
+interface NamedItem {
+  item: string;
+  /** Catalog name at SKU level; the category or brand itself at the others. */
+  name: string | null;
+}
+export interface CustomerRecommendations {
+  customerId: string;
+  level: BasketLevel;
+  asOf: string;
+  model: { builtAt: string; baskets: number; customers: number; items: number; rules: number };
+  recommendations: Array<NamedItem & { kind: RecommendationKind; because: NamedItem[]; score: number }>;
+}
+
+/** Next-best items for one customer (GET /basket/customers/{id}/recommendations), each with its reason. */
+export function useCustomerRecommendations(customerId: string | null, level: BasketLevel) {
+  return useQuery({
+    queryKey: ['basket', 'recommendations', customerId, level],
+    queryFn: ({ signal }) => api<CustomerRecommendations>(`${B}/customers/${encodeURIComponent(customerId!)}/recommendations`, { query: { level, limit: 8 }, signal }),
+    enabled: customerId !== null,
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+}

@@ -7,6 +7,7 @@ import {
   RULES_LIMIT,
   useBasketRules,
   useBundles,
+  useCustomerRecommendations,
   useProductNames,
   useTogether,
   type BasketLevel,
@@ -15,6 +16,7 @@ import {
   type RulesRequest,
 } from '../../api/basket.api';
 import { useStoreNames } from '../../api/catalog.api';
+import { useCustomerSearch } from '../../api/customers.api';
 import { useSegments } from '../../api/segments.api';
 import { isApiError } from '../../api/api-client';
 import { can, useMe } from '../../auth/session';
@@ -183,6 +185,7 @@ export function BasketPage() {
             </>
           )}
           <BundlesCard state={bundles} name={name} f={f} onPick={setSelected} />
+          {can(me, 'customers:read') ? <CustomerCard level={run.req.level} f={f} /> : null}
         </div>
       )}
     </div>
@@ -695,6 +698,83 @@ function BundlesCard({ state, name, f, onPick }: { state: ReturnType<typeof useB
           ))}
         </div>
       )}
+    </section>
+  );
+}
+
+/** Next-best items for one customer, found by name, phone or member number: what the journeys send. */
+function CustomerCard({ level, f }: { level: BasketLevel; f: Format }) {
+  const { t } = useTranslation();
+  const [q, setQ] = useState('');
+  const [customer, setCustomer] = useState<{ id: string; label: string } | null>(null);
+  const search = useCustomerSearch(q.trim());
+  const found = q.trim() === '' ? [] : (search.data?.pages[0]?.items ?? []).slice(0, 6);
+  const recs = useCustomerRecommendations(customer?.id ?? null, level);
+  return (
+    <section className="card" data-testid="basket-customer">
+      <div className="card-head">
+        <h2>{t('basket.forCustomer')}</h2>
+        <span className="muted small">{t('basket.forCustomerNote')}</span>
+      </div>
+      <div className="basket-customer">
+        <div className="basket-customer-search">
+          <input
+            name="customerSearch"
+            value={q}
+            placeholder={t('basket.customerSearch')}
+            aria-label={t('basket.customerSearch')}
+            onChange={(e) => setQ(e.target.value)}
+          />
+          {found.length > 0 ? (
+            <ul className="basket-customer-hits" data-testid="customer-hits">
+              {found.map((c) => {
+                const label = [c.name ?? t('customer.unnamed'), c.memberNo, f.phone(c.phone)].filter((x) => x && x !== '—').join(' · ');
+                return (
+                  <li key={c.id}>
+                    <button
+                      type="button"
+                      className={customer?.id === c.id ? 'basket-item active' : 'basket-item'}
+                      data-customer={c.id}
+                      onClick={() => setCustomer({ id: c.id, label })}
+                    >
+                      {label}
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          ) : q.trim() !== '' && !search.isPending ? (
+            <p className="muted small">{t('basket.customerNone')}</p>
+          ) : null}
+        </div>
+        <div className="basket-customer-recs">
+          {!customer ? (
+            <Empty title={t('basket.pickCustomer')} />
+          ) : recs.isPending ? (
+            <Loading />
+          ) : recs.isError ? (
+            <ErrorState error={recs.error} onRetry={() => void recs.refetch()} />
+          ) : recs.data.recommendations.length === 0 ? (
+            <Empty title={t('basket.noRecommendations')} />
+          ) : (
+            <>
+              <h3 className="seg-subhead">{t('basket.recommendationsFor', { customer: customer.label })}</h3>
+              <ol className="basket-recs" data-testid="customer-recs">
+                {recs.data.recommendations.map((r) => (
+                  <li key={r.item} data-item={r.item}>
+                    <span className="basket-rec-name">{r.name ?? r.item}</span>
+                    <span className={`badge basket-kind basket-kind-${r.kind}`}>{t(`basket.kinds.${r.kind}`)}</span>
+                    <span className="muted small">
+                      {r.because.length ? t('basket.because', { items: r.because.map((b) => b.name ?? b.item).join(' + ') }) : t('basket.popularReason')}
+                    </span>
+                    <span className="basket-rec-score">{fixed(f, r.score, 2)}</span>
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+        </div>
+      </div>
     </section>
   );
 }
