@@ -243,11 +243,12 @@ export class BasketService {
     if (!found) throw notFound('customers.not_found', `No customer with id ${customerId}`);
     const asOf = q.asOf ?? new Intl.DateTimeFormat('en-CA', { timeZone: this.deps.timeZone }).format(new Date());
     const { model, builtAt } = await this.model(level, q.rebuild);
-    const recs = recommendFor(model, customerId, { asOf: dayOf(asOf), limit: q.limit ?? DEFAULT_LIMIT });
+    // The id as the database spells it (lower case): the model's histories are keyed by it.
+    const recs = recommendFor(model, found.id, { asOf: dayOf(asOf), limit: q.limit ?? DEFAULT_LIMIT });
     const names = await this.names(level, recs.flatMap((r) => [r.item, ...r.because]));
     const named = (item: string): NamedItem => ({ item, name: names.get(item) ?? null });
     return {
-      customerId,
+      customerId: found.id,
       level,
       asOf,
       model: { builtAt: builtAt.toISOString(), baskets: model.n, customers: model.histories.size, items: model.labels.length, rules: model.ruleCount },

@@ -83,6 +83,8 @@ describe('personal recommendations from the orders', () => {
       { item: 'C', name: '普洱', kind: 'rule', because: [{ item: 'A', name: '龙井' }, { item: 'B', name: '牛奶' }], score: 1 / 3 - 1 / 7 },
     ]);
     // A day earlier B is 9 days old — 10 if the 00:30 Shanghai order were read on its UTC date — and not due.
+    const upper = await send('GET', `/api/v1/basket/customers/${ids.P1!.toUpperCase()}/recommendations?asOf=2026-03-21`);
+    expect(upper.json().recommendations).toEqual(r.recommendations);
     const before = await recommend('P1', 'asOf=2026-03-20');
     expect(before.recommendations.map((x: { item: string; kind: string }) => [x.item, x.kind])).toEqual([['C', 'rule']]);
     expect(before.model.builtAt).toBe(r.model.builtAt);
