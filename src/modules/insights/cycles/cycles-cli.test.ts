@@ -1,7 +1,7 @@
 import fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKemai } from '../../../app/kemai.js';
 import { buildServer } from '../../../app/server.js';
@@ -9,21 +9,14 @@ import { loadConfig } from '../../../platform/config.js';
 import { openDatabase } from '../../../platform/db/database.js';
 import { createLogger } from '../../../platform/logger.js';
 import { seedCyclesBrand } from '../../../../tests/support/cycles-brand.js';
+import { runKemai } from '../../../../tests/support/kemai-process.js';
 
 /** The real `kemai cycles run|changes` in child processes on an embedded database holding tests/support/cycles-brand.ts. */
 describe('kemai cycles run|changes', () => {
   let dir: string;
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: 'Asia/Shanghai' };
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'cycles', ...args], { env, cwd: dir });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+  let server: ChildProcess | undefined;
+  const env = () => ({ KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: 'Asia/Shanghai', KEMAI_JOBS: 'off', PORT: '0' });
+  const run = (args: string[]) => runKemai(['cycles', ...args], env(), dir);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-cycles-cli-'));
@@ -36,7 +29,10 @@ describe('kemai cycles run|changes', () => {
     await app.close();
     await kemai.close();
   }, 120_000);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    server?.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('computes the cycles, prints the categories, and lists the changes by id and member number only', async () => {
     const text = await run(['run', '--as-of', '2024-06-30']);
@@ -60,6 +56,28 @@ describe('kemai cycles run|changes', () => {
     expect(plain.out).toContain('1 rhythm changes (stage_change); the latest 1:');
     expect(plain.out).toMatch(/CY-D\s+stage_change\s+母婴\/纸尿裤\/S → 母婴\/纸尿裤\/M\s+—\s+14 d\s+6 d$/m);
     expect(plain.out).not.toContain('1390000000');
+  }, 120_000);
+
+  it('goes through the running server while it holds the embedded database', async () => {
+    const e: NodeJS.ProcessEnv = { ...process.env, ...env() };
+    delete e.DATABASE_URL;
+    delete e.KEMAI_DEMO;
+    const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'serve', '--no-demo'], { env: e, cwd: dir });
+    server = child;
+    let printed = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        printed += d;
+        if (printed.includes('Kemai is running')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening`)));
+    });
+    const later = await run(['run', '--as-of', '2024-07-20', '--json']);
+    expect(later.code, later.err).toBe(0);
+    expect(JSON.parse(later.out).run).toMatchObject({ asOf: '2024-07-20', changesRaised: 2, createdBy: expect.stringMatching(/^apikey:/) });
+    const list = await run(['changes', '--kind', 'stopped', '--json']);
+    expect(list.code, list.err).toBe(0);
+    expect(JSON.parse(list.out).items.map((i: { memberNo: string }) => i.memberNo).sort()).toEqual(['CY-A', 'CY-B']);
   }, 120_000);
 
   it('refuses bad options naming them, with exit code 2', async () => {
