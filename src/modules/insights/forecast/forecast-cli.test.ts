@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKemai } from '../../../../tests/support/kemai-process.js';
 import { createKemai } from '../../../app/kemai.js';
 import { buildServer } from '../../../app/server.js';
 import { loadConfig } from '../../../platform/config.js';
@@ -16,17 +17,9 @@ const PATTERN = [10, 12, 14, 16, 30, 50, 40];
 /** The real `kemai forecast` in child processes: from a file, and from an embedded database's orders. */
 describe('kemai forecast', () => {
   let dir: string;
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: 'Asia/Shanghai' };
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'forecast', ...args], { env, cwd: dir });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+  let server: ChildProcess | undefined;
+  const env = () => ({ KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: 'Asia/Shanghai', KEMAI_JOBS: 'off', PORT: '0' });
+  const run = (args: string[]) => runKemai(['forecast', ...args], env(), dir);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-forecast-cli-'));
@@ -53,7 +46,10 @@ describe('kemai forecast', () => {
     await app.close();
     await kemai.close();
   }, 300_000);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    server?.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('forecasts an item from a gzip CSV, with a backtest', async () => {
     const r = await run(['--from', 'retail.csv.gz', '--date-col', 'InvoiceDate', '--qty-col', 'Quantity', '--item-col', 'StockCode', '--item', 'A', '--horizon', '7', '--backtest', '--json']);
@@ -90,4 +86,34 @@ describe('kemai forecast', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('key: the SKU to forecast');
   });
+
+  it('goes through the running server while it holds the embedded database', async () => {
+    const e: NodeJS.ProcessEnv = { ...process.env, ...env() };
+    delete e.DATABASE_URL;
+    delete e.KEMAI_DEMO;
+    const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'serve', '--no-demo'], { env: e, cwd: dir });
+    server = child;
+    let printed = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        printed += d;
+        if (printed.includes('Kemai is running')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening`)));
+    });
+    const r = await run(['run', '--level', 'total', '--granularity', 'week', '--horizon', '2', '--backtest', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out).toMatchObject({ level: 'total', key: null, from: '2024-01-01', to: '2024-01-21', backtest: null });
+    expect(out.forecast.map((p: { date: string; units: number }) => [p.date, Math.round(p.units * 1e6) / 1e6])).toEqual([
+      ['2024-01-22', 172],
+      ['2024-01-29', 172],
+    ]);
+    const series = await run(['series', '--level', 'store', '--json']);
+    expect(series.code, series.err).toBe(0);
+    expect(JSON.parse(series.out).items).toEqual([{ key: 'S01', name: null, units: 516, salesFen: 51_600, days: 21 }]);
+    const bad = await run(['run', '--level', 'total', '--key', 'X']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('key: the total has no key');
+  }, 120_000);
 });
