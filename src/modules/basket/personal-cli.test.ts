@@ -48,7 +48,8 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('kemai basket recommend --customer / evaluate --from', () => {
+// Each case starts a process (about 1 s idle, much longer on a machine shared by busy jobs).
+describe('kemai basket recommend --customer / evaluate --from', { timeout: 240_000 }, () => {
   it('recommends for one customer with reasons, as of the day after the last basket', async () => {
     const r = await kemai('recommend', '--from', file, ...COLS, '--customer', 'P1', '--json');
     expect(r.status, r.stderr).toBe(0);
