@@ -44,6 +44,11 @@ describe('personal recommendations', () => {
     expect(Array.from(m.nbItems, (i) => m.labels[i])).toEqual(['butter', 'bread', 'bread', 'tea', 'tea', 'milk']);
     expect(Array.from(m.nbScores)).toEqual([R8, R8, R8, R15, 1 / Math.sqrt(6), R15]);
     expect(Array.from(m.interval)).toEqual([NaN, NaN, NaN, 7, NaN, NaN]);
+    // Over the customers' item sets instead: milk and tea are both bought by c4 and c5, of 3 buyers each: 2/√9; bread
+    // and milk share c9 only (1/√12, below milk ~ tea).
+    const byCustomer = buildModel(TRAIN, { ...OPTIONS, similarity: 'customers' });
+    expect(Array.from(byCustomer.nbItems, (i) => byCustomer.labels[i])).toEqual(['butter', 'bread', 'bread', 'tea', 'tea', 'milk']);
+    expect(Array.from(byCustomer.nbScores)).toEqual([R8, R8, R8, 2 / 3, 1 / Math.sqrt(6), 2 / 3]);
     expect(m.repeatRate[3]).toBe(2 / 3);
   });
 
