@@ -205,6 +205,7 @@ describe.skipIf(skipReason)('basket analysis console in a browser', () => {
     await page.locator('input[name=minLift]').fill('');
     await page.getByTestId('basket-run').click();
     await expect.poll(() => page.getByTestId('kpi-items').innerText()).toBe('5');
+    expect(await page.locator('.kpi', { has: page.getByTestId('kpi-rules') }).locator('.kpi-note').innerText()).toBe('共挖掘 6 条，全部显示');
     await expect.poll(() => rowText(0)).toEqual(['宜兴', '西湖', '25%', '100%', '3.00']);
 
     // Nothing reaches 90 % of the baskets: the empty state says what a rule needs.

@@ -310,7 +310,12 @@ function FilterForm({
 
 function Kpis({ data, kept, minLift, f }: { data: RulesAnswer; kept: number; minLift: number; f: Format }) {
   const { t } = useTranslation();
-  const shown = data.rules.length < data.total ? t('basket.kpiRulesCut', { n: f.number(data.rules.length), total: f.number(data.total) }) : t('basket.kpiRulesNote', { total: f.number(data.total), lift: decimal(f, minLift, 2) });
+  const shown =
+    data.rules.length < data.total
+      ? t('basket.kpiRulesCut', { n: f.number(data.rules.length), total: f.number(data.total) })
+      : minLift > 0
+        ? t('basket.kpiRulesNote', { total: f.number(data.total), lift: decimal(f, minLift, 2) })
+        : t('basket.kpiRulesAll', { total: f.number(data.total) });
   return (
     <section className="kpis" aria-label={t('basket.kpis')}>
       <Kpi label={t('basket.kpiBaskets')} value={f.number(data.baskets)} note={t('basket.kpiBasketsNote', { minCount: f.number(data.minCount) })} testId="kpi-baskets" />
