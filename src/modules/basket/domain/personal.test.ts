@@ -72,6 +72,14 @@ describe('personal recommendations', () => {
       ['jam', 'rule'],
       ['pen', 'popular'],
     ]);
+    // With only the most recent item (bread) as context, tea (milk's neighbour) comes as a popular item only.
+    expect(recommendFor(m, 'c9', { asOf: 21, recentItems: 1 }).map((r) => [r.item, r.kind])).toEqual([
+      ['butter', 'similar'],
+      ['milk', 'due_again'],
+      ['jam', 'rule'],
+      ['tea', 'popular'],
+      ['pen', 'popular'],
+    ]);
     // With a window of 1 day, bread (bought 1 day before) is back, as a popular item.
     expect(recommendFor(m, 'c9', { asOf: 21, excludeDays: 1, limit: 6 }).map((r) => [r.item, r.kind])).toEqual([
       ['butter', 'similar'],
