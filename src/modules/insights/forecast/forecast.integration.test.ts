@@ -111,6 +111,12 @@ describe('GET /api/v1/insights/forecasts', () => {
 });
 
 describe('GET /api/v1/insights/forecasts/series', () => {
+  it('the routes are in the OpenAPI document', async () => {
+    const doc = (await get('/api/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/insights/forecasts')).sort()).toEqual(['/api/v1/insights/forecasts', '/api/v1/insights/forecasts/series']);
+    expect(Object.keys(doc.paths['/api/v1/insights/forecasts']!)).toEqual(['get']);
+  });
+
   it('lists the series by units, with SKU names and category depth', async () => {
     const skus = (await get('/api/v1/insights/forecasts/series?level=sku')).json();
     expect(skus).toMatchObject({ level: 'sku', depth: null, from: '2025-03-16', to: '2026-03-15' });

@@ -64,6 +64,8 @@ export const periodDate = (s: Series, i: number) => addDays(s.start, i * (s.gran
 
 const DAY0 = Date.parse('2000-01-01T00:00:00Z');
 const yearPhase = (date: string, offsetDays: number) => (2 * Math.PI * ((Date.parse(`${date}T00:00:00Z`) - DAY0) / 86_400_000 + offsetDays)) / 365.25;
+/** Days since 1970-01-01. */
+const dayNo = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
 /** 0 = Monday … 6 = Sunday. */
 const weekday = (date: string) => (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
 
@@ -136,13 +138,13 @@ function design(s: Series, n: number, horizon: number, useHolidays: boolean, not
   const last = periodDate(s, n + horizon - 1);
   const end = daily ? last : addDays(last, 6);
   const histEnd = daily ? periodDate(s, n - 1) : addDays(periodDate(s, n - 1), 6);
-  const hol: Array<{ name: string; dates: Set<string> }> = [];
+  const hol: Array<{ name: string; days: Set<number> }> = [];
   if (useHolidays) {
     if (!calendarCovers(s.start, end)) notes.push('holiday table covers 2010–2030: lunar holidays outside it are not modelled');
     for (const h of HOLIDAYS) {
-      const dates = holidayDates(h, s.start, end);
+      const dates = [...holidayDates(h, s.start, end)];
       // A holiday the history never saw has no coefficient to learn.
-      if ([...dates].some((d) => d <= histEnd)) hol.push({ name: h.name, dates });
+      if (dates.some((d) => d <= histEnd)) hol.push({ name: h.name, days: new Set(dates.map(dayNo)) });
     }
   }
   const terms = ['intercept', ...(trend ? ['trend'] : []), ...(dow ? ['tue', 'wed', 'thu', 'fri', 'sat', 'sun'] : [])];
@@ -166,11 +168,12 @@ function design(s: Series, n: number, horizon: number, useHolidays: boolean, not
       // Weeks: the phase of the week's middle day.
       const phase = yearPhase(date, daily ? 0 : 3);
       for (let k = 1; k <= fourierK; k++) r.push(Math.sin(k * phase), Math.cos(k * phase));
+      const day = dayNo(date);
       for (const h of hol) {
-        if (daily) r.push(h.dates.has(date) ? 1 : 0);
+        if (daily) r.push(h.days.has(day) ? 1 : 0);
         else {
           let c = 0;
-          for (let d = 0; d < 7; d++) if (h.dates.has(addDays(date, d))) c++;
+          for (let d = 0; d < 7; d++) if (h.days.has(day + d)) c++;
           r.push(c / 7);
         }
       }
