@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
-import { createTestApp, type TestApp } from '../support/test-app.js';
-import { openBrowser, SHOTS, skipReason, type Browser } from '../support/browser.js';
-import { DemoOptionsInput, DemoService } from '../../src/modules/demo/index.js';
+import type { TestApp } from '../support/test-app.js';
+import { SHOTS, skipReason, type Browser } from '../support/browser.js';
+import { demoBrowser, signIn, type DemoBrowser } from '../support/demo-browser.js';
 import { query } from '../../src/platform/db/database.js';
 
 /**
@@ -57,6 +56,7 @@ function bgnbdPAlive(p: Record<string, number>, x: number, tx: number, T: number
 }
 
 describe.skipIf(skipReason)('predictions console in a browser', () => {
+  let d: DemoBrowser;
   let t: TestApp;
   let base: string;
   let browser: Browser;
@@ -91,32 +91,14 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp({ KEMAI_TIMEZONE: 'Asia/Shanghai' });
-    await new DemoService({ ...t.kemai, strongIdentifiers: t.kemai.config.strongIdentifiers }).seed(
-      DemoOptionsInput.parse({ customers: 300, seed: 'predictions-browser' }),
-      undefined,
-      new Date('2025-11-30T12:00:00+08:00'),
-    );
-    await t.kemai.events.drain();
-    await t.kemai.access.createStaff(ADMIN);
-    await t.kemai.access.createStaff(MANAGER);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await openBrowser({ width: 1366, height: 900 });
-    page = browser.page;
+    d = await demoBrowser({ seed: 'predictions-browser', staff: [ADMIN, MANAGER] });
+    ({ t, base, browser, page } = d);
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(async () => d?.close());
 
   it('shows the empty state, fits from the form, and shows the KPIs the API and the orders give', async () => {
-    await page.goto(`${base}/`);
-    await page.locator('input[name=username]').fill(ADMIN.username);
-    await page.locator('input[name=password]').fill(ADMIN.password);
-    await page.locator('button[type=submit]').click();
-    await page.locator('.user-name').waitFor();
+    await signIn(page, base, ADMIN);
     await page.getByRole('button', { name: 'English' }).click();
     expect(await page.locator('.nav-group').allTextContents()).toContain('Insights');
     await page.getByRole('link', { name: 'Churn & CLV' }).click();
@@ -359,10 +341,8 @@ describe.skipIf(skipReason)('predictions console in a browser', () => {
 
   it('shows a store manager (insights:read) the predictions without the fit form', async () => {
     await page.getByRole('button', { name: '退出登录' }).click();
-    await page.locator('input[name=username]').fill(MANAGER.username);
-    await page.locator('input[name=password]').fill(MANAGER.password);
-    await page.locator('button[type=submit]').click();
-    await page.locator('.user-name').waitFor();
+    await page.locator('input[name=username]').waitFor();
+    await signIn(page, base, MANAGER);
     await page.getByRole('link', { name: '流失与价值预测' }).click();
     await page.getByTestId('kpi-customers').waitFor();
     expect(await page.getByTestId('clv-fit-button').count()).toBe(0);

@@ -25,6 +25,7 @@ import { SegmentDetailPage, SegmentsListPage } from './pages/segments/segments.p
 import { SegmentBuilderPage } from './pages/segments/builder.page';
 import { ClustersPage } from './pages/segments/clusters.page';
 import { ChurnPage } from './pages/insights/churn.page';
+import { ForecastPage } from './pages/insights/forecast.page';
 import { BasketPage } from './pages/insights/basket.page';
 
 function NoAccess() {
@@ -64,6 +65,7 @@ function Pages({ me }: { me: Me }) {
       <Route path="/segments/clusters" element={can(me, 'segments:read') ? <ClustersPage /> : <NoAccess />} />
       <Route path="/segments/:code" element={can(me, 'segments:read') ? <SegmentDetailPage /> : <NoAccess />} />
       <Route path="/insights/churn" element={can(me, 'insights:read') ? <ChurnPage /> : <NoAccess />} />
+      <Route path="/insights/forecast" element={can(me, 'insights:read') ? <ForecastPage /> : <NoAccess />} />
       <Route path="/insights/basket" element={can(me, 'segments:read') ? <BasketPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>

@@ -23,6 +23,7 @@ const PATHS = {
   clusters: 'M7 8a3 3 0 1 0 0-.01M17 7a2.5 2.5 0 1 0 0-.01M12 17a3.5 3.5 0 1 0 0-.01',
   churn: 'M3 5l6 6 4-4 8 8M21 9v6h-6',
   basket: 'M3 9h18l-2 11H5zM8 9l4-6 4 6M9 13v4M15 13v4',
+  forecast: 'M3 20h18M4 16l4-5 4 3 4-6M16 8l4-3M18 5h2v2',
 } as const;
 
 export type IconName = keyof typeof PATHS;

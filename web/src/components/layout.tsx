@@ -35,6 +35,7 @@ export const NAV: NavItem[] = [
   { to: '/segments/clusters', label: 'segments.nav.clusters', icon: 'clusters', anyOf: ['segments:read'], group: 'segments.nav.group' },
   { to: '/insights/churn', label: 'insights.nav.churn', icon: 'churn', anyOf: ['insights:read'], group: 'insights.nav.group' },
   { to: '/insights/basket', label: 'basket.nav', icon: 'basket', anyOf: ['segments:read'], group: 'insights.nav.group' },
+  { to: '/insights/forecast', label: 'forecast.nav', icon: 'forecast', anyOf: ['insights:read'], group: 'insights.nav.group' },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 
