@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './test-app.js';
 import { openBrowser, type Browser } from './browser.js';
 import { DemoOptionsInput, DemoService } from '../../src/modules/demo/index.js';
-import type { Role } from '../../src/modules/access/domain/roles.js';
+import type { Role } from '../../src/modules/access/index.js';
 
 export interface DemoBrowser {
   t: TestApp;
