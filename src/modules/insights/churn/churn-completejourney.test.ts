@@ -59,7 +59,7 @@ describe.skipIf(!fs.existsSync(FILE))('churn model on the Complete Journey sampl
     }
     expect(figures).toEqual([
       { horizonDays: 90, customers: 2373, train: { customers: 2222, churners: 311 }, test: { customers: 2325, churners: 341 }, model: [0.8368, 0.1038], baseline: [0.6022, 0.1409] },
-      { horizonDays: 60, customers: 2373, train: { customers: 2299, churners: 504 }, test: { customers: 2341, churners: 494 }, model: [0.8257, 0.13], baseline: [0.5545, 0.2026] },
+      { horizonDays: 60, customers: 2373, train: { customers: 2299, churners: 504 }, test: { customers: 2341, churners: 494 }, model: [0.8257, 0.13], baseline: [0.559, 0.2018] },
     ]);
   }, 120_000);
 });

@@ -275,7 +275,8 @@ export class ChurnModelService {
       t.n++;
       triples.set(key, t);
     }
-    const list = [...triples.values()];
+    // In one order whatever order the database returned the rows in: the optimiser's sums then do not depend on it.
+    const list = [...triples.values()].sort((a, b) => a.x - b.x || a.tx - b.tx || a.T - b.T);
     const fit = fitBgnbd({
       x: Float64Array.from(list, (t) => t.x),
       tx: Float64Array.from(list, (t) => t.tx),
