@@ -75,10 +75,10 @@ describe('GET /api/v1/insights/forecasts', () => {
   });
 
   it('backtests over rolling origins', async () => {
-    const res = await get('/api/v1/insights/forecasts?level=sku&key=A&horizon=7&backtest=true&origins=3&coverage=0.95');
+    const res = await get('/api/v1/insights/forecasts?level=sku&key=A&horizon=7&backtest=true&origins=3&coverage=0.95&holidays=false');
     expect(res.statusCode, res.body).toBe(200);
     const { backtest, model } = res.json();
-    expect(model.coverage).toBe(0.95);
+    expect(model).toMatchObject({ coverage: 0.95, holidays: [], terms: ['intercept', 'trend', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] });
     expect(backtest).toMatchObject({ origins: 3, horizon: 7, seasonalPeriod: 7, mae: expect.any(Number), maeNaive: 0 });
     expect(backtest.mae).toBeLessThan(1e-6);
     // The seasonal naive fits this series perfectly in sample: no scale, so no MASE.
