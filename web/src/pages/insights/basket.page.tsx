@@ -711,9 +711,12 @@ function BundlesCard({ state, name, f, onPick }: { state: ReturnType<typeof useB
 function CustomerCard({ level, f }: { level: BasketLevel; f: Format }) {
   const { t } = useTranslation();
   const [q, setQ] = useState('');
-  const [customer, setCustomer] = useState<{ id: string; label: string } | null>(null);
+  // The customer as found, not a label: the label is built at render, so it follows a language switch.
+  const [customer, setCustomer] = useState<{ id: string; name: string | null; memberNo: string | null; phone: string | null } | null>(null);
   const search = useCustomerSearch(q.trim());
   const found = q.trim() === '' ? [] : (search.data?.pages[0]?.items ?? []).slice(0, 6);
+  const labelOf = (c: { name: string | null; memberNo: string | null; phone: string | null }) =>
+    [c.name ?? t('customer.unnamed'), c.memberNo, f.phone(c.phone)].filter((x) => x && x !== '—').join(' · ');
   const recs = useCustomerRecommendations(customer?.id ?? null, level);
   return (
     <section className="card" data-testid="basket-customer">
@@ -733,14 +736,14 @@ function CustomerCard({ level, f }: { level: BasketLevel; f: Format }) {
           {found.length > 0 ? (
             <ul className="basket-customer-hits" data-testid="customer-hits">
               {found.map((c) => {
-                const label = [c.name ?? t('customer.unnamed'), c.memberNo, f.phone(c.phone)].filter((x) => x && x !== '—').join(' · ');
+                const label = labelOf(c);
                 return (
                   <li key={c.id}>
                     <button
                       type="button"
                       className={customer?.id === c.id ? 'basket-item active' : 'basket-item'}
                       data-customer={c.id}
-                      onClick={() => setCustomer({ id: c.id, label })}
+                      onClick={() => setCustomer({ id: c.id, name: c.name, memberNo: c.memberNo, phone: c.phone })}
                     >
                       {label}
                     </button>
@@ -763,7 +766,7 @@ function CustomerCard({ level, f }: { level: BasketLevel; f: Format }) {
             <Empty title={t('basket.noRecommendations')} />
           ) : (
             <>
-              <h3 className="seg-subhead">{t('basket.recommendationsFor', { customer: customer.label })}</h3>
+              <h3 className="seg-subhead">{t('basket.recommendationsFor', { customer: labelOf(customer) })}</h3>
               <ol className="basket-recs" data-testid="customer-recs">
                 {recs.data.recommendations.map((r) => (
                   <li key={r.item} data-item={r.item}>
