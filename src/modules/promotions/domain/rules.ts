@@ -1,0 +1,134 @@
+import { allocate } from './allocate.js';
+
+/** A cart line as the pricing sees it: what it costs before promotions, and what identifies it for a rule's scope. */
+export interface CartLine {
+  sku: string;
+  quantity: number;
+  /** Unit price before any promotion, in fen. */
+  unitPriceFen: number;
+  categoryPath?: readonly string[] | null;
+  brand?: string | null;
+}
+
+/**
+ * Which lines a rule applies to: all of them, or those whose SKU is listed, whose category path starts with one of the
+ * listed paths (levels joined by `/`), or whose brand is listed. Excluded SKUs never count (gift cards, delivery fees).
+ */
+export type Scope =
+  | { kind: 'order' }
+  | { kind: 'skus'; skus: readonly string[] }
+  | { kind: 'categories'; paths: readonly string[] }
+  | { kind: 'brands'; brands: readonly string[] };
+
+/**
+ * The rule types priced so far (issue 9 lists more; each is added with its own tests):
+ * - `threshold` (满减): when the scope's amount reaches a tier's `minFen`, take its `offFen` — the highest tier reached
+ *   (满300减50, 满500减100), or with `repeat` the same tier once per whole multiple (每满300减50).
+ * - `percent`: `percent` off the scope's amount (a 20 % discount is `percent: 20`), rounded down to the fen.
+ * - `fixed`: `offFen` off the scope's amount, at most that amount.
+ * Every rule may cap its discount (`capFen`).
+ */
+export type Rule =
+  | { kind: 'threshold'; tiers: ReadonlyArray<{ minFen: number; offFen: number }>; repeat?: boolean }
+  | { kind: 'percent'; percent: number }
+  | { kind: 'fixed'; offFen: number };
+
+export interface Promotion {
+  id: string;
+  name: string;
+  scope: Scope;
+  rule: Rule;
+  excludedSkus?: readonly string[];
+  capFen?: number | null;
+}
+
+/** One promotion's effect on a cart: its discount and each line's share of it (in cart order, 0 for lines out of scope). */
+export interface Applied {
+  promotionId: string;
+  discountFen: number;
+  lines: number[];
+  /** For the cashier: which amount qualified and which step of the rule it reached. */
+  explanation: { eligibleFen: number; step: string };
+}
+
+export const lineAmount = (l: CartLine) => l.quantity * l.unitPriceFen;
+
+/** Does the line fall in the scope (and not among the excluded SKUs)? */
+export function inScope(line: CartLine, scope: Scope, excluded: readonly string[] = []): boolean {
+  if (excluded.includes(line.sku)) return false;
+  switch (scope.kind) {
+    case 'order':
+      return true;
+    case 'skus':
+      return scope.skus.includes(line.sku);
+    case 'categories': {
+      const path = (line.categoryPath ?? []).join('/');
+      return scope.paths.some((p) => path === p || path.startsWith(`${p}/`));
+    }
+    case 'brands':
+      return !!line.brand && scope.brands.includes(line.brand);
+  }
+}
+
+/**
+ * Price one promotion on a cart whose lines already carry `paidFen` (what each line still costs after the promotions
+ * applied before this one): the discount on the lines in scope, split over them by `allocate`. Null when the
+ * promotion gives nothing (no line in scope, threshold not reached).
+ */
+export function applyPromotion(p: Promotion, lines: readonly CartLine[], paidFen: readonly number[]): Applied | null {
+  const weights = lines.map((l, i) => (inScope(l, p.scope, p.excludedSkus) ? paidFen[i]! : 0));
+  const eligible = weights.reduce((s, w) => s + w, 0);
+  if (eligible <= 0) return null;
+  let discount = 0;
+  let step = '';
+  const r = p.rule;
+  switch (r.kind) {
+    case 'threshold': {
+      const tiers = [...r.tiers].sort((a, b) => a.minFen - b.minFen);
+      if (r.repeat) {
+        const t = tiers[0];
+        if (!t || t.minFen <= 0) return null;
+        const times = Math.floor(eligible / t.minFen);
+        discount = times * t.offFen;
+        step = `${times} × ${t.minFen}`;
+      } else {
+        const reached = tiers.filter((t) => eligible >= t.minFen).at(-1);
+        if (reached) {
+          discount = reached.offFen;
+          step = `≥ ${reached.minFen}`;
+        }
+      }
+      break;
+    }
+    case 'percent':
+      discount = Math.floor((eligible * r.percent) / 100);
+      step = `${r.percent}%`;
+      break;
+    case 'fixed':
+      discount = r.offFen;
+      step = `${r.offFen}`;
+      break;
+  }
+  if (p.capFen !== null && p.capFen !== undefined) discount = Math.min(discount, p.capFen);
+  discount = Math.min(discount, eligible);
+  if (discount <= 0) return null;
+  return { promotionId: p.id, discountFen: discount, lines: allocate(discount, weights), explanation: { eligibleFen: eligible, step } };
+}
+
+/**
+ * Apply promotions in the given order (priority first), each on what the lines cost after the ones before it: the
+ * cart's total, its discounts and every line's paid amount, all in fen and summing exactly.
+ */
+export function priceInOrder(promotions: readonly Promotion[], lines: readonly CartLine[]): { subtotalFen: number; discountFen: number; totalFen: number; applied: Applied[]; paidFen: number[] } {
+  const paid = lines.map(lineAmount);
+  const subtotal = paid.reduce((s, x) => s + x, 0);
+  const applied: Applied[] = [];
+  for (const p of promotions) {
+    const a = applyPromotion(p, lines, paid);
+    if (!a) continue;
+    a.lines.forEach((share, i) => (paid[i]! -= share));
+    applied.push(a);
+  }
+  const discount = applied.reduce((s, a) => s + a.discountFen, 0);
+  return { subtotalFen: subtotal, discountFen: discount, totalFen: subtotal - discount, applied, paidFen: paid };
+}
