@@ -103,4 +103,45 @@ describe('promotion rules on an exact cart', () => {
     expect(r.paidFen).toEqual([14_421, 12_972, 30_437, 10_000]);
     expect(r.paidFen.reduce((s, x) => s + x, 0)).toBe(r.totalFen);
   });
+
+  it('N件M折: from the minimum units in scope, the percent off all of them', () => {
+    const rule = { kind: 'quantity' as const, minUnits: 2, percent: 20 };
+    // 服装/女装: a dress and two shirts = 3 units ≥ 2 → 20 % of 37,800.
+    const a = applyPromotion(p({ scope: { kind: 'categories', paths: ['服装/女装'] }, rule }), cart, paid)!;
+    expect([a.discountFen, a.lines, a.explanation.step]).toEqual([7_560, [3_980, 3_580, 0, 0], '3 ≥ 2']);
+    expect(applyPromotion(p({ scope: { kind: 'categories', paths: ['服装/女装'] }, rule: { ...rule, minUnits: 4 } }), cart, paid)).toBeNull();
+  });
+
+  it('买X送Y: in each group of X + Y units the Y cheapest are free, worth what they still cost; capped by allocation', () => {
+    // Order minus the gift card: 1 × 19,900, 2 × 8,950, 3 × 11,900 = 6 units → 2 groups of 买2送1 → the 2 shirts free.
+    const a = applyPromotion(p({ rule: { kind: 'buyGet', buy: 2, get: 1 } }), cart, paid)!;
+    expect([a.discountFen, a.lines, a.explanation.step]).toEqual([17_900, [0, 17_900, 0, 0], '2 free of 6']);
+    expect(applyPromotion(p({ rule: { kind: 'buyGet', buy: 2, get: 1 }, capFen: 10_000 }), cart, paid)!.lines).toEqual([0, 10_000, 0, 0]);
+    // Diapers only, 买1送1: 3 units → 1 group → one pack free.
+    expect(applyPromotion(p({ scope: { kind: 'skus', skus: ['DIAPER-M'] }, rule: { kind: 'buyGet', buy: 1, get: 1 } }), cart, paid)!.lines).toEqual([0, 0, 11_900, 0]);
+    // Equal prices: the later line's unit is the free one.
+    const twins: CartLine[] = [
+      { sku: 'A', quantity: 1, unitPriceFen: 5_000 },
+      { sku: 'B', quantity: 1, unitPriceFen: 5_000 },
+    ];
+    expect(applyPromotion(p({ rule: { kind: 'buyGet', buy: 1, get: 1 } }), twins, twins.map(lineAmount))!.lines).toEqual([0, 5_000]);
+    expect(applyPromotion(p({ scope: { kind: 'skus', skus: ['DRESS-01'] }, rule: { kind: 'buyGet', buy: 1, get: 1 } }), cart, paid)).toBeNull();
+  });
+
+  it('a free unit after an earlier discount is worth its share of what the line still costs, rounded down', () => {
+    const r = priceInOrder(
+      [
+        { id: 'MILA15', name: 'Mila 15% off', scope: { kind: 'brands', brands: ['Mila'] }, rule: { kind: 'percent', percent: 15 } },
+        { id: 'SHIRT-B1G1', name: '衬衫买一送一', scope: { kind: 'skus', skus: ['SHIRT-02'] }, rule: { kind: 'buyGet', buy: 1, get: 1 } },
+      ],
+      cart,
+    );
+    // The shirts cost 17,900 − 2,685 = 15,215 after MILA15: one of the two is worth 7,607.5 → 7,607.
+    expect(r.applied.map((a) => [a.promotionId, a.discountFen])).toEqual([
+      ['MILA15', 5_670],
+      ['SHIRT-B1G1', 7_607],
+    ]);
+    expect(r.paidFen).toEqual([16_915, 7_608, 35_700, 10_000]);
+    expect(r.totalFen).toBe(70_223);
+  });
 });

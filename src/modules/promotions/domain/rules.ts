@@ -26,12 +26,18 @@ export type Scope =
  *   (满300减50, 满500减100), or with `repeat` the same tier once per whole multiple (每满300减50).
  * - `percent`: `percent` off the scope's amount (a 20 % discount is `percent: 20`), rounded down to the fen.
  * - `fixed`: `offFen` off the scope's amount, at most that amount.
+ * - `quantity` (N件M折): with at least `minUnits` units in scope, `percent` off all of them (2件8折 = 20 % off from the
+ *   second unit on).
+ * - `buyGet` (买X送Y): in every group of `buy` + `get` units in scope, the `get` cheapest are free (cheapest by what the
+ *   unit still costs; a unit of a line costs the line's paid amount ÷ its quantity, rounded down when it is given).
  * Every rule may cap its discount (`capFen`).
  */
 export type Rule =
   | { kind: 'threshold'; tiers: ReadonlyArray<{ minFen: number; offFen: number }>; repeat?: boolean }
   | { kind: 'percent'; percent: number }
-  | { kind: 'fixed'; offFen: number };
+  | { kind: 'fixed'; offFen: number }
+  | { kind: 'quantity'; minUnits: number; percent: number }
+  | { kind: 'buyGet'; buy: number; get: number };
 
 export interface Promotion {
   id: string;
@@ -108,11 +114,49 @@ export function applyPromotion(p: Promotion, lines: readonly CartLine[], paidFen
       discount = r.offFen;
       step = `${r.offFen}`;
       break;
+    case 'quantity': {
+      const units = lines.reduce((n, l, i) => n + (weights[i]! > 0 ? l.quantity : 0), 0);
+      if (units < r.minUnits) return null;
+      discount = Math.floor((eligible * r.percent) / 100);
+      step = `${units} ≥ ${r.minUnits}`;
+      break;
+    }
+    case 'buyGet':
+      return buyGet(p, r, lines, weights);
   }
   if (p.capFen !== null && p.capFen !== undefined) discount = Math.min(discount, p.capFen);
   discount = Math.min(discount, eligible);
   if (discount <= 0) return null;
   return { promotionId: p.id, discountFen: discount, lines: allocate(discount, weights), explanation: { eligibleFen: eligible, step } };
+}
+
+/**
+ * 买X送Y: the free units are the cheapest in scope (ties: the later line, so the customer keeps what they picked
+ * first at full price — the usual till rule), one group of buy + get units at a time. Each free unit is worth its
+ * line's paid amount ÷ quantity, rounded down to the fen, so the discount is given per line and needs no allocation.
+ */
+function buyGet(p: Promotion, r: { buy: number; get: number }, lines: readonly CartLine[], weights: readonly number[]): Applied | null {
+  if (r.buy < 1 || r.get < 1) return null;
+  const units: Array<{ line: number; unitFen: number }> = [];
+  lines.forEach((l, i) => {
+    if (weights[i]! <= 0) return;
+    for (let k = 0; k < l.quantity; k++) units.push({ line: i, unitFen: weights[i]! / l.quantity });
+  });
+  const groups = Math.floor(units.length / (r.buy + r.get));
+  if (groups === 0) return null;
+  units.sort((a, b) => a.unitFen - b.unitFen || b.line - a.line);
+  const free = lines.map(() => 0);
+  for (const u of units.slice(0, groups * r.get)) free[u.line]! += 1;
+  const shares = lines.map((l, i) => (free[i]! > 0 ? Math.floor((weights[i]! * free[i]!) / l.quantity) : 0));
+  let discount = shares.reduce((s, x) => s + x, 0);
+  if (p.capFen !== null && p.capFen !== undefined && discount > p.capFen) {
+    discount = p.capFen;
+    const capped = allocate(discount, shares);
+    shares.splice(0, shares.length, ...capped);
+  }
+  if (discount <= 0) return null;
+  const eligible = weights.reduce((s, w) => s + w, 0);
+  return { promotionId: p.id, discountFen: discount, lines: shares, explanation: { eligibleFen: eligible, step: `${groups * r.get} free of ${units.length}` } };
 }
 
 /**
