@@ -144,4 +144,16 @@ describe('promotion rules on an exact cart', () => {
     expect(r.paidFen).toEqual([16_915, 7_608, 35_700, 10_000]);
     expect(r.totalFen).toBe(70_223);
   });
+
+  it('组合价: each complete set costs the bundle price, split over its lines; no set, or no saving, is nothing', () => {
+    // Dress + one shirt for ¥250: the set's units cost 19,900 + 8,950 = 28,850 → 3,850 off,
+    // split 2,655.6 / 1,194.4 → 2,656 / 1,194.
+    const a = applyPromotion(p({ rule: { kind: 'bundle', items: [{ sku: 'DRESS-01', quantity: 1 }, { sku: 'SHIRT-02', quantity: 1 }], priceFen: 25_000 } }), cart, paid)!;
+    expect([a.discountFen, a.lines, a.explanation]).toEqual([3_850, [2_656, 1_194, 0, 0], { eligibleFen: 28_850, step: '1 × 25000' }]);
+    expect(applyPromotion(p({ rule: { kind: 'bundle', items: [{ sku: 'SHIRT-02', quantity: 2 }], priceFen: 15_000 } }), cart, paid)!.lines).toEqual([0, 2_900, 0, 0]);
+    // Three diaper packs make one set of 2 for ¥200 (the third stays at full price).
+    expect(applyPromotion(p({ rule: { kind: 'bundle', items: [{ sku: 'DIAPER-M', quantity: 2 }], priceFen: 20_000 } }), cart, paid)!.lines).toEqual([0, 0, 3_800, 0]);
+    expect(applyPromotion(p({ rule: { kind: 'bundle', items: [{ sku: 'DRESS-01', quantity: 2 }], priceFen: 30_000 } }), cart, paid)).toBeNull();
+    expect(applyPromotion(p({ rule: { kind: 'bundle', items: [{ sku: 'SHIRT-02', quantity: 2 }], priceFen: 18_000 } }), cart, paid)).toBeNull();
+  });
 });

@@ -30,6 +30,8 @@ export type Scope =
  *   second unit on).
  * - `buyGet` (买X送Y): in every group of `buy` + `get` units in scope, the `get` cheapest are free (cheapest by what the
  *   unit still costs; a unit of a line costs the line's paid amount ÷ its quantity, rounded down when it is given).
+ * - `bundle` (组合价): each complete set of `items` in the cart (A × 1 + B × 1) costs `priceFen`; the scope is the
+ *   items themselves. A set's lines are worth their remaining paid amount for the units in sets, rounded down.
  * Every rule may cap its discount (`capFen`).
  */
 export type Rule =
@@ -37,7 +39,8 @@ export type Rule =
   | { kind: 'percent'; percent: number }
   | { kind: 'fixed'; offFen: number }
   | { kind: 'quantity'; minUnits: number; percent: number }
-  | { kind: 'buyGet'; buy: number; get: number };
+  | { kind: 'buyGet'; buy: number; get: number }
+  | { kind: 'bundle'; items: ReadonlyArray<{ sku: string; quantity: number }>; priceFen: number };
 
 export interface Promotion {
   id: string;
@@ -82,6 +85,7 @@ export function inScope(line: CartLine, scope: Scope, excluded: readonly string[
  * promotion gives nothing (no line in scope, threshold not reached).
  */
 export function applyPromotion(p: Promotion, lines: readonly CartLine[], paidFen: readonly number[]): Applied | null {
+  if (p.rule.kind === 'bundle') return bundle(p, p.rule, lines, paidFen);
   const weights = lines.map((l, i) => (inScope(l, p.scope, p.excludedSkus) ? paidFen[i]! : 0));
   const eligible = weights.reduce((s, w) => s + w, 0);
   if (eligible <= 0) return null;
@@ -157,6 +161,29 @@ function buyGet(p: Promotion, r: { buy: number; get: number }, lines: readonly C
   if (discount <= 0) return null;
   const eligible = weights.reduce((s, w) => s + w, 0);
   return { promotionId: p.id, discountFen: discount, lines: shares, explanation: { eligibleFen: eligible, step: `${groups * r.get} free of ${units.length}` } };
+}
+
+/** 组合价: complete sets only; the set price replaces what the set's units still cost, split over their lines. */
+function bundle(p: Promotion, r: { items: ReadonlyArray<{ sku: string; quantity: number }>; priceFen: number }, lines: readonly CartLine[], paidFen: readonly number[]): Applied | null {
+  if (r.items.length === 0 || r.items.some((it) => it.quantity < 1)) return null;
+  const excluded = p.excludedSkus ?? [];
+  const unitsOf = (sku: string) => lines.reduce((n, l) => n + (l.sku === sku && !excluded.includes(sku) ? l.quantity : 0), 0);
+  const sets = Math.min(...r.items.map((it) => Math.floor(unitsOf(it.sku) / it.quantity)));
+  if (sets < 1) return null;
+  // Units each line gives to the sets, earlier lines first.
+  const need = new Map(r.items.map((it) => [it.sku, it.quantity * sets]));
+  const weights = lines.map((l, i) => {
+    const left = need.get(l.sku) ?? 0;
+    if (left <= 0 || excluded.includes(l.sku)) return 0;
+    const take = Math.min(left, l.quantity);
+    need.set(l.sku, left - take);
+    return Math.floor((paidFen[i]! * take) / l.quantity);
+  });
+  const eligible = weights.reduce((s, w) => s + w, 0);
+  let discount = eligible - sets * r.priceFen;
+  if (p.capFen !== null && p.capFen !== undefined) discount = Math.min(discount, p.capFen);
+  if (discount <= 0) return null;
+  return { promotionId: p.id, discountFen: discount, lines: allocate(discount, weights), explanation: { eligibleFen: eligible, step: `${sets} × ${r.priceFen}` } };
 }
 
 /**
