@@ -24,6 +24,12 @@ export const SCOPES = [
   'insights:read',
   /** Fitting the prediction models. */
   'insights:admin',
+  /** Promotions, coupon templates and coupons, results. */
+  'promotions:read',
+  /** Checkout pricing and reservations; issuing, voiding a person's coupon. */
+  'promotions:write',
+  /** Creating and changing promotions and coupon templates, code pools, issuing to a segment. */
+  'promotions:admin',
   'events:read',
   'events:write',
   'catalog:read',
