@@ -1,4 +1,4 @@
-import { applyPromotion, lineAmount, priceInOrder, type CartLine, type Promotion } from './rules.js';
+import { applyPromotion, lineAmount, priceInOrder, valueOf, type CartLine, type Priced, type Promotion } from './rules.js';
 
 /**
  * How promotions combine: `priority` orders the ones that apply (lower first: item prices before order thresholds),
@@ -16,7 +16,9 @@ export const MAX_COMBINATIONS = 4096;
 
 export interface Best {
   promotions: StackablePromotion[];
-  result: ReturnType<typeof priceInOrder>;
+  result: Priced;
+  /** What the combination is worth to the customer: the discount plus the value of 满赠 gifts. */
+  valueFen: number;
   /** 'exact': every valid combination was priced; 'greedy': too many, each group's best alone was taken. */
   search: 'exact' | 'greedy';
 }
@@ -24,7 +26,7 @@ export interface Best {
 const ordered = (ps: readonly StackablePromotion[]) => [...ps].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 /**
- * The combination that takes the most off the cart. A promotion that gives nothing on its own gives nothing after
+ * The combination worth the most to the customer (discount plus 满赠 gift value). A promotion that gives nothing on its own gives nothing after
  * others either (they only lower what the lines cost), so only those that apply alone are candidates. Ties: fewer
  * promotions, then the ids in order — the same cart always gets the same answer.
  */
@@ -53,7 +55,7 @@ export function bestCombination(promotions: readonly StackablePromotion[], lines
     walk(0, []);
   } else {
     search = 'greedy';
-    const best = [...groups.values()].map((g) => g.reduce((a, b) => (applyPromotion(b, lines, full)!.discountFen > applyPromotion(a, lines, full)!.discountFen ? b : a)));
+    const best = [...groups.values()].map((g) => g.reduce((a, b) => (valueOf(applyPromotion(b, lines, full)!) > valueOf(applyPromotion(a, lines, full)!) ? b : a)));
     choices.push(best);
   }
   for (const p of candidates.filter((x) => x.exclusive)) choices.push([p]);
@@ -63,12 +65,13 @@ export function bestCombination(promotions: readonly StackablePromotion[], lines
   for (const choice of choices) {
     const set = ordered(choice);
     const result = priceInOrder(set, lines);
+    const value = result.applied.reduce((v, a) => v + valueOf(a), 0);
     const better =
       !winner ||
-      result.discountFen > winner.result.discountFen ||
-      (result.discountFen === winner.result.discountFen &&
+      value > winner.valueFen ||
+      (value === winner.valueFen &&
         (set.length < winner.promotions.length || (set.length === winner.promotions.length && key(set) < key(winner.promotions))));
-    if (better) winner = { promotions: set, result, search };
+    if (better) winner = { promotions: set, result, valueFen: value, search };
   }
-  return winner ?? { promotions: [], result: priceInOrder([], lines), search };
+  return winner ?? { promotions: [], result: priceInOrder([], lines), valueFen: 0, search };
 }

@@ -32,6 +32,10 @@ export type Scope =
  *   unit still costs; a unit of a line costs the line's paid amount ÷ its quantity, rounded down when it is given).
  * - `bundle` (组合价): each complete set of `items` in the cart (A × 1 + B × 1) costs `priceFen`; the scope is the
  *   items themselves. A set's lines are worth their remaining paid amount for the units in sets, rounded down.
+ * - `gift` (满赠): when the scope's amount reaches `minFen`, the `gifts` lines are added to the cart free (with `repeat`,
+ *   once per whole multiple). The gifts' `valueFen` is what the promotion costs; it takes nothing off the lines.
+ * - `price` (member, tier and flash prices): the listed SKUs cost `priceFen` a unit (only where that is below what the
+ *   unit still costs); who gets the price is the promotion's conditions (members, tiers, a short window).
  * Every rule may cap its discount (`capFen`).
  */
 export type Rule =
@@ -40,7 +44,17 @@ export type Rule =
   | { kind: 'fixed'; offFen: number }
   | { kind: 'quantity'; minUnits: number; percent: number }
   | { kind: 'buyGet'; buy: number; get: number }
-  | { kind: 'bundle'; items: ReadonlyArray<{ sku: string; quantity: number }>; priceFen: number };
+  | { kind: 'bundle'; items: ReadonlyArray<{ sku: string; quantity: number }>; priceFen: number }
+  | { kind: 'gift'; minFen: number; gifts: ReadonlyArray<GiftLine>; repeat?: boolean }
+  | { kind: 'price'; prices: ReadonlyArray<{ sku: string; priceFen: number }> };
+
+/** A free line a 满赠 promotion adds: what it is, how many, and what each unit is worth (its cost to the promotion). */
+export interface GiftLine {
+  sku: string;
+  quantity: number;
+  valueFen: number;
+  name?: string;
+}
 
 export interface Promotion {
   id: string;
@@ -58,7 +72,12 @@ export interface Applied {
   lines: number[];
   /** For the cashier: which amount qualified and which step of the rule it reached. */
   explanation: { eligibleFen: number; step: string };
+  /** 满赠: the free lines added to the cart (their value is the promotion's cost; discountFen is 0). */
+  gifts?: GiftLine[];
 }
+
+/** What an applied promotion is worth to the customer: its discount plus the value of its gifts. */
+export const valueOf = (a: Applied) => a.discountFen + (a.gifts ?? []).reduce((s, g) => s + g.quantity * g.valueFen, 0);
 
 export const lineAmount = (l: CartLine) => l.quantity * l.unitPriceFen;
 
@@ -86,6 +105,7 @@ export function inScope(line: CartLine, scope: Scope, excluded: readonly string[
  */
 export function applyPromotion(p: Promotion, lines: readonly CartLine[], paidFen: readonly number[]): Applied | null {
   if (p.rule.kind === 'bundle') return bundle(p, p.rule, lines, paidFen);
+  if (p.rule.kind === 'price') return specialPrice(p, p.rule, lines, paidFen);
   const weights = lines.map((l, i) => (inScope(l, p.scope, p.excludedSkus) ? paidFen[i]! : 0));
   const eligible = weights.reduce((s, w) => s + w, 0);
   if (eligible <= 0) return null;
@@ -127,6 +147,12 @@ export function applyPromotion(p: Promotion, lines: readonly CartLine[], paidFen
     }
     case 'buyGet':
       return buyGet(p, r, lines, weights);
+    case 'gift': {
+      if (r.minFen <= 0 || eligible < r.minFen || r.gifts.length === 0) return null;
+      const times = r.repeat ? Math.floor(eligible / r.minFen) : 1;
+      const gifts = r.gifts.map((g) => ({ ...g, quantity: g.quantity * times }));
+      return { promotionId: p.id, discountFen: 0, lines: lines.map(() => 0), explanation: { eligibleFen: eligible, step: r.repeat ? `${times} × ${r.minFen}` : `≥ ${r.minFen}` }, gifts };
+    }
   }
   if (p.capFen !== null && p.capFen !== undefined) discount = Math.min(discount, p.capFen);
   discount = Math.min(discount, eligible);
@@ -187,10 +213,43 @@ function bundle(p: Promotion, r: { items: ReadonlyArray<{ sku: string; quantity:
 }
 
 /**
+ * Member, tier and flash prices: each listed SKU's units cost the special price where it is below what they still cost
+ * (the line's paid amount ÷ quantity); the discount is per line, exact, no allocation needed.
+ */
+function specialPrice(p: Promotion, r: { prices: ReadonlyArray<{ sku: string; priceFen: number }> }, lines: readonly CartLine[], paidFen: readonly number[]): Applied | null {
+  const price = new Map(r.prices.map((x) => [x.sku, x.priceFen]));
+  const excluded = p.excludedSkus ?? [];
+  const shares = lines.map((l, i) => {
+    const special = price.get(l.sku);
+    if (special === undefined || excluded.includes(l.sku)) return 0;
+    return Math.max(0, paidFen[i]! - special * l.quantity);
+  });
+  let discount = shares.reduce((s, x) => s + x, 0);
+  const eligible = lines.reduce((s, l, i) => s + (price.has(l.sku) && !excluded.includes(l.sku) ? paidFen[i]! : 0), 0);
+  if (p.capFen !== null && p.capFen !== undefined && discount > p.capFen) {
+    discount = p.capFen;
+    shares.splice(0, shares.length, ...allocate(discount, shares));
+  }
+  if (discount <= 0) return null;
+  const units = lines.reduce((n, l, i) => n + (shares[i]! > 0 ? l.quantity : 0), 0);
+  return { promotionId: p.id, discountFen: discount, lines: shares, explanation: { eligibleFen: eligible, step: `${units} at special price` } };
+}
+
+/**
  * Apply promotions in the given order (priority first), each on what the lines cost after the ones before it: the
  * cart's total, its discounts and every line's paid amount, all in fen and summing exactly.
  */
-export function priceInOrder(promotions: readonly Promotion[], lines: readonly CartLine[]): { subtotalFen: number; discountFen: number; totalFen: number; applied: Applied[]; paidFen: number[] } {
+export interface Priced {
+  subtotalFen: number;
+  discountFen: number;
+  totalFen: number;
+  applied: Applied[];
+  paidFen: number[];
+  /** The free lines 满赠 promotions added, in the order they applied. */
+  gifts: GiftLine[];
+}
+
+export function priceInOrder(promotions: readonly Promotion[], lines: readonly CartLine[]): Priced {
   const paid = lines.map(lineAmount);
   const subtotal = paid.reduce((s, x) => s + x, 0);
   const applied: Applied[] = [];
@@ -201,5 +260,6 @@ export function priceInOrder(promotions: readonly Promotion[], lines: readonly C
     applied.push(a);
   }
   const discount = applied.reduce((s, a) => s + a.discountFen, 0);
-  return { subtotalFen: subtotal, discountFen: discount, totalFen: subtotal - discount, applied, paidFen: paid };
+  const gifts = applied.flatMap((a) => a.gifts ?? []);
+  return { subtotalFen: subtotal, discountFen: discount, totalFen: subtotal - discount, applied, paidFen: paid, gifts };
 }

@@ -1,0 +1,5 @@
+export * from './promotions.schemas.js';
+export { allocate } from './domain/allocate.js';
+export { applyPromotion, priceInOrder, valueOf, inScope, lineAmount, type CartLine, type Scope, type Rule, type Promotion, type Applied, type Priced, type GiftLine } from './domain/rules.js';
+export { bestCombination, MAX_COMBINATIONS, type Stacking, type StackablePromotion, type Best } from './domain/combine.js';
+export { ineligibility, inHoldout, type Conditions, type CheckoutContext, type Ineligibility } from './domain/eligibility.js';
