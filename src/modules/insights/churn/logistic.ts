@@ -1,3 +1,4 @@
+import { solveSpd } from '../math/solve-spd.js';
 /**
  * L2-penalised logistic regression on standardised features, fitted by Newton's method (IRLS): the penalised
  * log-likelihood is strictly concave for a penalty > 0, so Newton converges quadratically to its unique maximum and the
@@ -50,7 +51,7 @@ export function fitLogistic(rows: readonly (readonly number[])[], y: readonly nu
     const { gradient, hessian } = derivatives(z, y, beta, lambda);
     gradientNorm = Math.max(...gradient.map(Math.abs));
     if (gradientNorm === 0) break;
-    const step = solveSpd(hessian, gradient);
+    const step = solveSpd(hessian, gradient, { what: 'fitLogistic' });
     for (let j = 0; j < d; j++) beta[j]! += step[j]!;
     if (Math.max(...step.map(Math.abs)) < 1e-13 * Math.max(1, ...beta.map(Math.abs))) {
       gradientNorm = Math.max(...derivatives(z, y, beta, lambda).gradient.map(Math.abs));
@@ -114,30 +115,3 @@ function moments(rows: readonly (readonly number[])[], k: number) {
   return { means, sds: sds.map((v, j) => (Math.sqrt(v) > 1e-12 * Math.max(1, Math.abs(means[j]!)) ? Math.sqrt(v) : 0)) };
 }
 
-/** Solves A x = b for a symmetric positive definite A by Cholesky. */
-function solveSpd(a: readonly (readonly number[])[], b: readonly number[]): number[] {
-  const d = b.length;
-  const l = Array.from({ length: d }, () => new Array<number>(d).fill(0));
-  for (let i = 0; i < d; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = a[i]![j]!;
-      for (let m = 0; m < j; m++) s -= l[i]![m]! * l[j]![m]!;
-      if (i === j) {
-        if (!(s > 0)) throw new Error('fitLogistic: the Hessian is not positive definite (a constant feature without a penalty?)');
-        l[i]![i] = Math.sqrt(s);
-      } else l[i]![j] = s / l[j]![j]!;
-    }
-  const u = new Array<number>(d).fill(0);
-  for (let i = 0; i < d; i++) {
-    let s = b[i]!;
-    for (let m = 0; m < i; m++) s -= l[i]![m]! * u[m]!;
-    u[i] = s / l[i]![i]!;
-  }
-  const x = new Array<number>(d).fill(0);
-  for (let i = d - 1; i >= 0; i--) {
-    let s = u[i]!;
-    for (let m = i + 1; m < d; m++) s -= l[m]![i]! * x[m]!;
-    x[i] = s / l[i]![i]!;
-  }
-  return x;
-}

@@ -1,3 +1,4 @@
+import { solveSpd } from '../math/solve-spd.js';
 import { addDays, calendarCovers, holidayDates, HOLIDAYS } from './holidays.js';
 
 /**
@@ -89,27 +90,7 @@ function ridge(X: number[][], y: number[], penalty: number[]): number[] {
   }
   // A tiny jitter keeps a column that is all zeros in the fit window (a weekday never seen) solvable, at 0.
   for (let i = 0; i < p; i++) A[i]![i]! += penalty[i]! + 1e-9;
-  const L = Array.from({ length: p }, () => new Array<number>(p).fill(0));
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i]![j]!;
-      for (let k = 0; k < j; k++) s -= L[i]![k]! * L[j]![k]!;
-      L[i]![j] = i === j ? Math.sqrt(Math.max(s, 1e-300)) : s / L[j]![j]!;
-    }
-  }
-  const z = new Array<number>(p).fill(0);
-  for (let i = 0; i < p; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= L[i]![k]! * z[k]!;
-    z[i] = s / L[i]![i]!;
-  }
-  const beta = new Array<number>(p).fill(0);
-  for (let i = p - 1; i >= 0; i--) {
-    let s = z[i]!;
-    for (let k = i + 1; k < p; k++) s -= L[k]![i]! * beta[k]!;
-    beta[i] = s / L[i]![i]!;
-  }
-  return beta;
+  return solveSpd(A, b, { clamp: true });
 }
 
 interface Design {
