@@ -44,6 +44,7 @@ import {
   SEGMENTS_REFRESH_RFM_JOB,
   scheduleRfmNightly,
 } from '../modules/segments/index.js';
+import { PromotionsService } from '../modules/promotions/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -82,6 +83,8 @@ export interface Kemai {
   segments: SegmentsService;
   /** Basket analysis over the orders: association rules, frequently bought together, cross-sell, bundles. */
   basket: BasketService;
+  /** Promotions: definitions, status, limits' counters, and the active set checkout pricing reads (cached in memory). */
+  promotions: PromotionsService;
   close(): Promise<void>;
 }
 
@@ -162,6 +165,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   onLoyalty(IDENTIFIER_ATTACHED, AWARD_BADGES_SUBSCRIBER, awardBadges.identifierAttached);
   const segments = new SegmentsService(db, { timeZone: config.timeZone, defaultRegion: config.defaultRegion, customers });
   const basket = new BasketService(db, { timeZone: config.timeZone });
+  const promotions = new PromotionsService(db, { timeZone: config.timeZone });
   const updateSegments = updateSegmentsWhenCustomersChange(segments.membership);
   // A new CLV run changes every customer's predictions: the segments whose rules read them follow.
   predictions.onFitted(() => segments.membership.refreshAll({ uses: 'predictions' }));
@@ -209,6 +213,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     badges,
     segments,
     basket,
+    promotions,
     async close() {
       await events.stop();
       await jobs?.stop();

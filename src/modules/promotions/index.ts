@@ -3,3 +3,16 @@ export { allocate } from './domain/allocate.js';
 export { applyPromotion, priceInOrder, valueOf, inScope, lineAmount, type CartLine, type Scope, type Rule, type Promotion, type Applied, type Priced, type GiftLine } from './domain/rules.js';
 export { bestCombination, MAX_COMBINATIONS, type Stacking, type StackablePromotion, type Best } from './domain/combine.js';
 export { ineligibility, inHoldout, type Conditions, type CheckoutContext, type Ineligibility } from './domain/eligibility.js';
+export {
+  PromotionsService,
+  PROMOTION_STATUSES,
+  toStackable,
+  type StoredPromotion,
+  type PromotionStatus,
+  type PromotionCounters,
+  type PromotionLimits,
+  type ActivePromotion,
+  type NewPromotion,
+  type PromotionPatch,
+  type PromotionQuery,
+} from './promotions.service.js';
