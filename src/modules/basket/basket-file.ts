@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import { openDecompressed } from '../../platform/files.js';
 import { parse } from 'csv-parse';
 import { encodeBaskets, type Transactions } from './domain/transactions.js';
 
@@ -37,16 +37,7 @@ export interface BasketFile {
 export function openDataFile(file: string): Readable {
   if (!fs.existsSync(file)) throw new BasketFileError(`${file}: no such file`);
   if (fs.statSync(file).isDirectory()) throw new BasketFileError(`${file}: a directory, not a file`);
-  const head = Buffer.alloc(2);
-  const fd = fs.openSync(file, 'r');
-  const got = fs.readSync(fd, head, 0, 2, 0);
-  fs.closeSync(fd);
-  const gz = got === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  const raw = fs.createReadStream(file);
-  if (!gz) return raw;
-  const gunzip = zlib.createGunzip();
-  raw.on('error', (e) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  return openDecompressed(file).stream;
 }
 
 /** The separator a `baskets` file uses when none is given: white space for `.dat`, commas otherwise. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import zlib from 'node:zlib';
+import { openDecompressed } from '../../../platform/files.js';
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 
@@ -29,12 +29,7 @@ export async function fingerprint(path: string): Promise<FileFingerprint> {
  * many bytes of the file have been read so far (for the progress bar).
  */
 export async function openBytes(path: string): Promise<{ stream: Readable; bytesRead: () => number }> {
-  const fd = await fs.promises.open(path, 'r');
-  const magic = Buffer.alloc(2);
-  await fd.read(magic, 0, 2, 0);
-  await fd.close();
-  const raw = fs.createReadStream(path, { highWaterMark: 1 << 20 });
-  const stream = magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(zlib.createGunzip({ chunkSize: 1 << 20 })) : raw;
+  const { stream, raw } = openDecompressed(path, { highWaterMark: 1 << 20 });
   return { stream, bytesRead: () => raw.bytesRead };
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import { openDecompressed } from '../../../platform/files.js';
 import { parse } from 'csv-parse';
 import { businessDate } from '../../segments/index.js';
 import { addTransaction, dayNumber, type PurchaseLog } from './summary.js';
@@ -90,12 +90,7 @@ export async function* records(
   o: Pick<TransactionFileOptions, 'format' | 'header' | 'columns'>,
   seen: { names?: string[] },
 ): AsyncGenerator<[number, Record<string, unknown>]> {
-  const head = Buffer.alloc(2);
-  const fd = fs.openSync(file, 'r');
-  const got = fs.readSync(fd, head, 0, 2, 0);
-  fs.closeSync(fd);
-  const gz = got === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  const open = (): Readable => (gz ? fs.createReadStream(file).pipe(zlib.createGunzip()) : fs.createReadStream(file));
+  const open = (): Readable => openDecompressed(file).stream;
   const lines = () => readline.createInterface({ input: open(), crlfDelay: Infinity });
   let firstLine = '';
   if (!o.format) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import { openDecompressed } from '../../../platform/files.js';
 import { parse } from 'csv-parse';
 import { localDate } from '../../../platform/clock.js';
 import { parseMoney } from '../../../platform/money.js';
@@ -60,12 +60,7 @@ export function businessDate(text: string, timeZone: string): string | undefined
 }
 
 async function* records(file: string): AsyncGenerator<Record<string, unknown>> {
-  const head = Buffer.alloc(2);
-  const fd = fs.openSync(file, 'r');
-  const got = fs.readSync(fd, head, 0, 2, 0);
-  fs.closeSync(fd);
-  const gz = got === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  const open = (): Readable => (gz ? fs.createReadStream(file).pipe(zlib.createGunzip()) : fs.createReadStream(file));
+  const open = (): Readable => openDecompressed(file).stream;
   const name = file.replace(/\.gz$/i, '').toLowerCase();
   let ndjson = name.endsWith('.ndjson') || name.endsWith('.jsonl');
   if (!ndjson && !name.endsWith('.csv')) {
