@@ -44,7 +44,7 @@ import {
   SEGMENTS_REFRESH_RFM_JOB,
   scheduleRfmNightly,
 } from '../modules/segments/index.js';
-import { PromotionsService } from '../modules/promotions/index.js';
+import { CouponsService, PromotionsService } from '../modules/promotions/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -85,6 +85,8 @@ export interface Kemai {
   basket: BasketService;
   /** Promotions: definitions, status, limits' counters, and the active set checkout pricing reads (cached in memory). */
   promotions: PromotionsService;
+  /** Coupons: templates, code pools, issuing (person, segment with holdout, new members, compensation), void, expiry, checkout's reserve/commit/release. */
+  coupons: CouponsService;
   close(): Promise<void>;
 }
 
@@ -166,6 +168,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const segments = new SegmentsService(db, { timeZone: config.timeZone, defaultRegion: config.defaultRegion, customers });
   const basket = new BasketService(db, { timeZone: config.timeZone });
   const promotions = new PromotionsService(db, { timeZone: config.timeZone });
+  const coupons = new CouponsService(db, { timeZone: config.timeZone });
   const updateSegments = updateSegmentsWhenCustomersChange(segments.membership);
   // A new CLV run changes every customer's predictions: the segments whose rules read them follow.
   predictions.onFitted(() => segments.membership.refreshAll({ uses: 'predictions' }));
@@ -214,6 +217,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     segments,
     basket,
     promotions,
+    coupons,
     async close() {
       await events.stop();
       await jobs?.stop();

@@ -15,4 +15,21 @@ export {
   type NewPromotion,
   type PromotionPatch,
   type PromotionQuery,
+  type SampleLine,
+  type Preview,
 } from './promotions.service.js';
+export { registerPromotionsRoutes } from './http/promotions.routes.js';
+export {
+  CouponsService,
+  CODE_ALPHABET,
+  couponPromotion,
+  randomCodes,
+  type Coupon,
+  type CouponStatus,
+  type CouponTemplate,
+  type CouponCandidate,
+  type CouponRefusal,
+  type CheckoutCoupons,
+  type IssueRun,
+  type TemplatePurpose,
+} from './coupons.service.js';
