@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.js';
@@ -13,6 +12,7 @@ import { createTestApp, type TestApp } from '../../../tests/support/test-app.js'
 import { OrderInput } from '../orders/index.js';
 import { LedgerService } from './ledger.service.js';
 import { ProgramService } from './program.service.js';
+import { runKemai } from '../../../tests/support/kemai-process.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -308,17 +308,7 @@ describe('merges', () => {
 describe('kemai loyalty balance|statement|adjust|expire', () => {
   let dir: string;
   let customerId: string;
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, KEMAI_DATA_DIR: dir, KEMAI_LOG_LEVEL: 'silent' };
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'loyalty', ...args], { env });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+  const run = (args: string[]) => runKemai(['loyalty', ...args], { KEMAI_DATA_DIR: dir, KEMAI_LOG_LEVEL: 'silent' }, process.cwd());
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-ledger-cli-'));

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../platform/db/database.js';
@@ -11,6 +10,7 @@ import { VIP_PRESET } from './domain/tiers.js';
 import { TIERS_DAILY_JOB, scheduleTiersDaily } from './birthday.js';
 import { createLogger } from '../../platform/logger.js';
 import { finishedState, withJobs } from '../../../tests/support/jobs.js';
+import { runKemai } from '../../../tests/support/kemai-process.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -459,21 +459,14 @@ describe('silver / gold / diamond by yearly spend', () => {
 });
 
 describe('kemai loyalty review-tiers', () => {
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-tiers-cli-'));
-      const env: NodeJS.ProcessEnv = { ...process.env, KEMAI_DATA_DIR: dir, KEMAI_LOG_LEVEL: 'silent' };
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'loyalty', 'review-tiers', ...args], { env });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => {
-        fs.rmSync(dir, { recursive: true, force: true });
-        resolve({ code, out, err });
-      });
-    });
+  const run = async (args: string[]) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-tiers-cli-'));
+    try {
+      return await runKemai(['loyalty', 'review-tiers', ...args], { KEMAI_DATA_DIR: dir, KEMAI_LOG_LEVEL: 'silent' }, process.cwd());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
 
   it('counts a review as of a date in the business time zone, and refuses a bad date with exit code 2', async () => {
     const dry = await run(['--as-of', '2027-01-01', '--dry-run', '--json']);

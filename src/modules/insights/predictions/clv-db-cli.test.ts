@@ -1,28 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKemai } from '../../../app/kemai.js';
 import { buildServer } from '../../../app/server.js';
 import { loadConfig } from '../../../platform/config.js';
 import { openDatabase } from '../../../platform/db/database.js';
 import { createLogger } from '../../../platform/logger.js';
+import { runKemai } from '../../../../tests/support/kemai-process.js';
 
 /** The real `kemai clv run|churn-risk` in child processes on an embedded database holding the CDNOW sample as orders. */
 describe('kemai clv run|churn-risk (from the database)', () => {
   let dir: string;
   const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: 'Asia/Shanghai' };
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'clv', ...args], { env, cwd: dir });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+    runKemai(['clv', ...args], { KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent', KEMAI_TIMEZONE: 'Asia/Shanghai' }, dir);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-clv-db-cli-'));

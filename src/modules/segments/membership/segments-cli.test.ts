@@ -1,28 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKemai } from '../../../app/kemai.js';
 import { loadConfig } from '../../../platform/config.js';
 import { openDatabase } from '../../../platform/db/database.js';
 import { createLogger } from '../../../platform/logger.js';
 import { CustomerUpsertInput } from '../../customers/index.js';
+import { runKemai } from '../../../../tests/support/kemai-process.js';
 
 /** The real `kemai segments list|show|count|create|refresh` in child processes on an embedded database. */
 describe('kemai segments list|show|count|create|refresh', () => {
   let dir: string;
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent' };
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, [path.resolve('bin/kemai.js'), 'segments', ...args], { env, cwd: dir });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+  const run = (args: string[]) => runKemai(['segments', ...args], { KEMAI_DATA_DIR: path.join(dir, 'data'), KEMAI_LOG_LEVEL: 'silent' }, dir);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kemai-segments-cli-'));
