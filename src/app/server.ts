@@ -13,6 +13,7 @@ import { ForecastService, registerChurnModelRoutes, registerCyclesRoutes, regist
 import { registerEngagementRoutes, registerLedgerRoutes, registerTiersRoutes } from '../modules/loyalty/index.js';
 import { registerSegmentsRoutes } from '../modules/segments/index.js';
 import { registerBasketRoutes } from '../modules/basket/index.js';
+import { registerPromotionsRoutes } from '../modules/promotions/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -47,6 +48,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerEngagementRoutes(app, { referrals: kemai.referrals, badges: kemai.badges, timeZone: kemai.config.timeZone });
   registerSegmentsRoutes(app, kemai.segments);
   registerBasketRoutes(app, kemai.basket);
+  registerPromotionsRoutes(app, kemai.promotions);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { parseInstant } from '../../platform/clock.js';
+import { arrayLiteral } from '../../platform/db/arrays.js';
 import { query, pgCode, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound, zodIssues } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
@@ -8,7 +9,7 @@ import { newId } from '../../platform/ids.js';
 import { PromotionInput, type ConditionsInput, type DefinitionInput } from './promotions.schemas.js';
 import type { StackablePromotion } from './domain/combine.js';
 import type { Conditions } from './domain/eligibility.js';
-import type { Rule, Scope } from './domain/rules.js';
+import { lineAmount, priceInOrder, type CartLine, type GiftLine, type Rule, type Scope } from './domain/rules.js';
 
 export type PromotionStatus = 'draft' | 'active' | 'paused' | 'ended';
 export const PROMOTION_STATUSES = ['draft', 'active', 'paused', 'ended'] as const;
@@ -70,6 +71,29 @@ export interface ActivePromotion {
 export type NewPromotion = z.input<typeof PromotionInput>;
 /** A change to a promotion: any of its fields but the code and the status (POST …/status changes that). */
 export type PromotionPatch = Partial<Omit<NewPromotion, 'code' | 'status'>>;
+
+/** A sample cart line for the preview: price, category and brand default to the catalogue's. */
+export interface SampleLine {
+  sku: string;
+  quantity: number;
+  unitPriceFen?: number | undefined;
+  categoryPath?: readonly string[] | undefined;
+  brand?: string | undefined;
+}
+
+/** A draft priced alone on a sample cart (the console's builder). */
+export interface Preview {
+  /** False when the draft gives nothing on this cart (no line in scope, threshold not reached). */
+  applies: boolean;
+  subtotalFen: number;
+  discountFen: number;
+  totalFen: number;
+  /** The value of 满赠 gifts (not taken off the total). */
+  giftValueFen: number;
+  lines: Array<{ sku: string; quantity: number; unitPriceFen: number; categoryPath: string[]; brand: string | null; amountFen: number; discountFen: number; paidFen: number }>;
+  gifts: GiftLine[];
+  explanation: { eligibleFen: number; step: string } | null;
+}
 
 export interface PromotionQuery {
   status?: PromotionStatus | undefined;
@@ -332,6 +356,71 @@ export class PromotionsService {
     });
     if (changed) this.invalidate();
     return this.get(id);
+  }
+
+  /**
+   * A draft (PromotionInput, the code optional) priced alone on a sample cart with the pure pricing — its window,
+   * status, conditions and limits are not checked: the builder shows what the rule does to the lines. Lines without a
+   * unit price, category or brand take the catalogue's; a SKU the catalogue does not price needs `unitPrice`.
+   */
+  async preview(draft: unknown, sample: readonly SampleLine[]): Promise<Preview> {
+    const withCode = draft && typeof draft === 'object' && !('code' in draft) ? { ...draft, code: 'DRAFT' } : draft;
+    let p: ReturnType<PromotionsService['validate']>;
+    try {
+      p = this.validate(withCode);
+    } catch (err) {
+      const e = err as { details?: { issues?: Array<{ path: string; message: string }> } };
+      const issues = (e.details?.issues ?? []).map((i) => ({ path: `promotion.${i.path}`, message: i.message }));
+      if (issues.length === 0) throw err;
+      throw invalid('promotions.invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+    }
+    const lines = await this.sampleLines(sample);
+    const priced = priceInOrder([toStackable({ ...p, id: 'draft' })], lines);
+    const applied = priced.applied[0] ?? null;
+    return {
+      applies: applied !== null,
+      subtotalFen: priced.subtotalFen,
+      discountFen: priced.discountFen,
+      totalFen: priced.totalFen,
+      giftValueFen: priced.gifts.reduce((v, g) => v + g.quantity * g.valueFen, 0),
+      lines: lines.map((l, i) => ({
+        sku: l.sku,
+        quantity: l.quantity,
+        unitPriceFen: l.unitPriceFen,
+        categoryPath: [...(l.categoryPath ?? [])],
+        brand: l.brand ?? null,
+        amountFen: lineAmount(l),
+        discountFen: applied?.lines[i] ?? 0,
+        paidFen: priced.paidFen[i]!,
+      })),
+      gifts: priced.gifts,
+      explanation: applied?.explanation ?? null,
+    };
+  }
+
+  /** Sample lines completed from the catalogue (400 naming the line when a price is neither given nor listed). */
+  private async sampleLines(sample: readonly SampleLine[]): Promise<CartLine[]> {
+    const skus = [...new Set(sample.map((l) => l.sku))];
+    const rows = await query<{ sku: string; category_path: string[] | null; brand: string | null; list_price_fen: string | number | null }>(
+      this.db,
+      sql`select sku, category_path, brand, list_price_fen from catalog.products where sku = any(${arrayLiteral(skus, 'text')}::text[])`,
+    );
+    const bySku = new Map(rows.map((r) => [r.sku, r]));
+    return sample.map((l, i) => {
+      const product = bySku.get(l.sku);
+      const unitPriceFen = l.unitPriceFen ?? num(product?.list_price_fen);
+      if (unitPriceFen === null || unitPriceFen === undefined) {
+        const message = product ? `SKU ${l.sku} has no list price in the catalogue; give unitPrice` : `SKU ${l.sku} is not in the catalogue; give unitPrice`;
+        throw invalid('promotions.invalid', `cart.lines.${i}.unitPrice: ${message}`, [{ path: `cart.lines.${i}.unitPrice`, message }]);
+      }
+      return {
+        sku: l.sku,
+        quantity: l.quantity,
+        unitPriceFen,
+        categoryPath: l.categoryPath ?? product?.category_path ?? [],
+        brand: l.brand ?? product?.brand ?? null,
+      };
+    });
   }
 
   private async locked(tx: Db, idOrCode: string): Promise<StoredPromotion> {
