@@ -105,5 +105,6 @@ function describe(s: DemoSummary): string {
     `  returns              ${n(s.returns)}`,
     `  events               ${n(s.events)} (${n(s.anonymousEvents)} anonymous before sign-in)`,
     `  duplicate candidates ${n(s.duplicateCandidates)} waiting for review`,
+    `  promotions           ${n(s.promotions)}`,
   ].join('\n');
 }

@@ -125,6 +125,7 @@ describe('kemai demo', () => {
         events: 372,
         anonymousEvents: 68,
         duplicateCandidates: 0,
+        promotions: 11,
         seconds: 0,
       });
     },

@@ -44,6 +44,7 @@ describe('demo seeding', () => {
       events: 1215,
       anonymousEvents: 202,
       duplicateCandidates: 1,
+      promotions: 11,
       seconds: 0,
     });
   });
@@ -106,6 +107,47 @@ describe('demo seeding', () => {
     expect(await week('2025-06-12')).toBe(16);
   });
 
+  it('runs the brand\'s promotions on SKUs and categories of its catalogue', async () => {
+    const active = await t.kemai.promotions.active(new Date('2025-12-01T12:00:00+08:00'));
+    expect(active.map((a) => a.code).sort()).toEqual([
+      'DEMO-BIRTHDAY',
+      'DEMO-FLASH-NUTS',
+      'DEMO-GIFT399',
+      'DEMO-MEMBER-SERUM',
+      'DEMO-MJ300',
+      'DEMO-NEW30',
+      'DEMO-PICKUP10',
+      'DEMO-REPEAT2',
+      'DEMO-WOMEN-2PCS',
+    ]);
+    expect((await t.kemai.promotions.active(new Date('2025-12-04T12:00:00+08:00'))).map((a) => a.code)).not.toContain('DEMO-FLASH-NUTS');
+    const { items } = await t.kemai.promotions.list({ limit: 50 });
+    expect(items.map((p) => p.status).sort()).toEqual(['active', 'active', 'active', 'active', 'active', 'active', 'active', 'active', 'active', 'draft', 'ended']);
+    const skus = items.flatMap((p) => {
+      const r = p.definition.rule;
+      return r.kind === 'price' ? r.prices.map((x) => x.sku) : r.kind === 'gift' ? r.gifts.map((g) => g.sku) : [];
+    });
+    expect(skus).toHaveLength(5);
+    const listed = await query<{ sku: string; list_price_fen: number }>(t.kemai.database.db, sql`select sku, list_price_fen from catalog.products where sku = any(${`{${skus.join(',')}}`}::text[])`);
+    expect(listed).toHaveLength(5);
+    const price = new Map(listed.map((r) => [r.sku, Number(r.list_price_fen)]));
+    for (const p of items) {
+      const r = p.definition.rule;
+      if (r.kind === 'price') for (const x of r.prices) expect(x.priceFen).toBeLessThan(price.get(x.sku)!);
+    }
+    // 女装 2件8折 on two dresses of the catalogue, priced by the preview.
+    const dresses = await query<{ sku: string; list_price_fen: number }>(t.kemai.database.db, sql`select sku, list_price_fen from catalog.products where category_path[2] = '女装' order by sku collate "C" limit 2`);
+    const women = items.find((p) => p.code === 'DEMO-WOMEN-2PCS')!;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/promotions/preview',
+      headers: t.admin,
+      payload: { promotion: { name: women.name, definition: women.definition }, cart: { lines: dresses.map((d) => ({ sku: d.sku, quantity: 1 })) } },
+    });
+    const subtotal = dresses.reduce((s, d) => s + Number(d.list_price_fen), 0);
+    expect(res.json()).toMatchObject({ subtotalFen: subtotal, discountFen: Math.floor(subtotal / 5) });
+  });
+
   it(
     'changes nothing when run again with the same seed and window',
     async () => {
@@ -114,6 +156,7 @@ describe('demo seeding', () => {
       expect(await count(sql`select count(*)::int as n from orders.orders where version > 1`)).toBe(0);
       expect(await count(sql`select count(*)::int as n from activity.events`)).toBe(1215);
       expect(await count(sql`select count(*)::int as n from customers.customers where status = 'active'`)).toBe(199);
+      expect(await count(sql`select count(*)::int as n from promotions.promotions where version = 1 and created_by = 'system:demo'`)).toBe(11);
     },
     SLOW,
   );

@@ -5,6 +5,9 @@ import { ProductInput, StoreInput, type CatalogService } from '../catalog/index.
 import type { CustomersService } from '../customers/index.js';
 import { OrderInput, ReturnInput, type OrdersService } from '../orders/index.js';
 import { EventInput, type ActivityService } from '../activity/index.js';
+import type { PromotionsService } from '../promotions/index.js';
+import { buildProducts } from './domain/catalog.data.js';
+import { demoPromotions } from './domain/promotions.data.js';
 import { dateOf, dayNumber } from './domain/calendar.js';
 import { planDemo, DEFAULT_CHUNK, type DemoChunk } from './domain/demo.generator.js';
 import { addStats, emptyStats, type MemberRecord, type PersonStats } from './domain/records.js';
@@ -44,6 +47,8 @@ export interface DemoSummary {
   anonymousEvents: number;
   /** Open suspected duplicates waiting for review. */
   duplicateCandidates: number;
+  /** The brand's promotions (running, one draft, one past), created unless their codes exist. */
+  promotions: number;
   seconds: number;
 }
 
@@ -52,6 +57,8 @@ export interface DemoDeps {
   customers: CustomersService;
   orders: OrdersService;
   activity: ActivityService;
+  /** Without it the demo has no promotions. */
+  promotions?: PromotionsService;
   strongIdentifiers: readonly string[];
 }
 
@@ -82,6 +89,7 @@ export class DemoService {
 
     await this.deps.catalog.upsertStores(plan.stores.map((s, index) => ({ index, value: parse(StoreInput, s, 'store') })));
     await this.deps.catalog.upsertProducts(plan.products.map((p, index) => ({ index, value: parse(ProductInput, p, 'product') })));
+    const promotions = await this.seedPromotions(input.seed, plan.window.to);
 
     const stats = emptyStats();
     onProgress?.({ done: 0, total: input.customers, stats });
@@ -108,8 +116,24 @@ export class DemoService {
       events: stats.events,
       anonymousEvents: stats.anonymousEvents,
       duplicateCandidates,
+      promotions,
       seconds: Math.round((performance.now() - started) / 100) / 10,
     };
+  }
+
+  /** Each promotion through the promotions service; one whose code exists is left as it is (re-running changes nothing). */
+  private async seedPromotions(seed: string, until: string): Promise<number> {
+    const { promotions } = this.deps;
+    if (!promotions) return 0;
+    const all = demoPromotions(buildProducts(seed), until);
+    for (const p of all) {
+      try {
+        await promotions.create(p, 'system:demo');
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'promotions.code_exists')) throw err;
+      }
+    }
+    return all.length;
   }
 
   private async write(chunk: DemoChunk): Promise<void> {
