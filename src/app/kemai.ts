@@ -44,7 +44,14 @@ import {
   SEGMENTS_REFRESH_RFM_JOB,
   scheduleRfmNightly,
 } from '../modules/segments/index.js';
-import { CouponsService, PromotionsService } from '../modules/promotions/index.js';
+import {
+  CouponsService,
+  PromotionsService,
+  NEW_MEMBER_COUPON_SUBSCRIBER,
+  NEW_MEMBER_EVENTS,
+  issueNewMemberCouponsWhenCustomersJoin,
+  scheduleCouponsNightly,
+} from '../modules/promotions/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -169,6 +176,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const basket = new BasketService(db, { timeZone: config.timeZone });
   const promotions = new PromotionsService(db, { timeZone: config.timeZone });
   const coupons = new CouponsService(db, { timeZone: config.timeZone });
+  const newMemberCoupons = issueNewMemberCouponsWhenCustomersJoin(coupons);
+  for (const name of NEW_MEMBER_EVENTS) events.subscribeBatch(name, NEW_MEMBER_COUPON_SUBSCRIBER, newMemberCoupons);
   const updateSegments = updateSegmentsWhenCustomersChange(segments.membership);
   // A new CLV run changes every customer's predictions: the segments whose rules read them follow.
   predictions.onFitted(() => segments.membership.refreshAll({ uses: 'predictions' }));
@@ -188,6 +197,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     await scheduleClvRefit(jobs, predictions, log, { timeZone: config.timeZone });
     await scheduleChurnRefit(jobs, churn, log, { timeZone: config.timeZone });
     await scheduleCyclesNightly(jobs, cycles, log, { timeZone: config.timeZone });
+    await scheduleCouponsNightly(jobs, coupons, log, { timeZone: config.timeZone });
     const queue = jobs;
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
   }

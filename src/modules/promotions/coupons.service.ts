@@ -678,9 +678,10 @@ export class CouponsService {
    * The active new_member template's coupon for customers who became members after the template was created (member
    * since = first known or first bought; imported history is not new), once per customer whatever the template.
    */
-  async issueNewMember(customerIds: string[], at: Date = new Date()): Promise<number> {
+  async issueNewMember(customerIds: string[], at: Date = new Date(), db?: Db): Promise<number> {
     if (customerIds.length === 0) return 0;
-    return this.db.transaction(async (tx) => {
+    const run = <T>(f: (tx: Db) => Promise<T>) => (db ? f(db) : this.db.transaction(f));
+    return run(async (tx) => {
       const [tr] = await query(tx, sql`select * from promotions.coupon_templates where purpose = 'new_member' and status = 'active' order by created_at desc, id desc limit 1`);
       if (!tr) return 0;
       const t = templateOf(tr);

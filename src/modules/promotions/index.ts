@@ -33,3 +33,11 @@ export {
   type IssueRun,
   type TemplatePurpose,
 } from './coupons.service.js';
+export {
+  scheduleCouponsNightly,
+  COUPONS_NIGHTLY_JOB,
+  NEW_MEMBER_COUPON_SUBSCRIBER,
+  NEW_MEMBER_EVENTS,
+  issueNewMemberCouponsWhenCustomersJoin,
+} from './coupons.jobs.js';
+export { registerCouponsRoutes } from './http/coupons.routes.js';
