@@ -500,3 +500,29 @@ describe('new members and compensation', () => {
     expect(listed.total).toBe(2);
   });
 });
+
+describe('openapi', () => {
+  it('documents the coupon routes from their zod schemas', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const paths = Object.keys(doc.paths).filter((p) => p.includes('coupon')).sort();
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/v1/coupon-issue-runs/{id}',
+        '/api/v1/coupon-templates',
+        '/api/v1/coupon-templates/{id}',
+        '/api/v1/coupon-templates/{id}/codes',
+        '/api/v1/coupon-templates/{id}/codes/export',
+        '/api/v1/coupon-templates/{id}/codes/import',
+        '/api/v1/coupon-templates/{id}/issue',
+        '/api/v1/coupon-templates/{id}/status',
+        '/api/v1/coupons',
+        '/api/v1/coupons/compensations',
+        '/api/v1/coupons/{code}',
+        '/api/v1/coupons/{code}/void',
+        '/api/v1/customers/{id}/coupons',
+      ]),
+    );
+    const issue = doc.paths['/api/v1/coupon-templates/{id}/issue'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(issue.properties).sort()).toEqual(['customerId', 'holdoutPercent', 'idempotencyKey', 'segmentId']);
+  });
+});
