@@ -80,6 +80,17 @@ describe('PromotionsService', () => {
     expect(await codes(new Date(now + 7_200_000))).toEqual(['SVC-DRAFT']);
   });
 
+  it('pages the list newest first with a cursor and filters by status', async () => {
+    const svc = t.kemai.promotions;
+    for (const n of [1, 2, 3]) await svc.create(base(`PAGE-${n}`, { status: n === 2 ? 'active' : 'draft' }), 'test:svc');
+    const first = await svc.list({ q: 'PAGE-', limit: 2 });
+    expect(first.items.map((p) => p.code)).toEqual(['PAGE-3', 'PAGE-2']);
+    const second = await svc.list({ q: 'PAGE-', limit: 2, cursor: first.nextCursor! });
+    expect(second).toMatchObject({ items: [{ code: 'PAGE-1' }], nextCursor: null });
+    expect((await svc.list({ q: 'page-', status: 'active', limit: 10 })).items.map((p) => p.code)).toEqual(['PAGE-2']);
+    await expect(svc.list({ limit: 2, cursor: 'nonsense' })).rejects.toMatchObject({ kind: 'validation', details: { issues: [{ path: 'cursor' }] } });
+  });
+
   it('refuses a duplicate code (409) and bad input naming the field, changing nothing', async () => {
     const svc = t.kemai.promotions;
     await svc.create(base('SVC-DUP'), 'test:svc');
@@ -138,6 +149,15 @@ describe('/api/v1/promotions', () => {
     });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ name: '满300减60', version: 2, totalQuantity: 100, conditions: { channels: ['online'] }, definition: { scope: { kind: 'order' }, rule: { tiers: [{ minFen: 30000, offFen: 6000 }] } } });
+
+    // The same definition again (keys in another order) changes nothing.
+    const same = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/promotions/${p.id}`,
+      headers: t.admin,
+      payload: { definition: { rule: { tiers: [{ offFen: 6000, minFen: 30000 }], kind: 'threshold' }, scope: { kind: 'order' } }, totalQuantity: 100 },
+    });
+    expect(same.json().version).toBe(2);
 
     const started = await post(`/api/v1/promotions/${p.id}/status`, { status: 'active' });
     expect(started.statusCode).toBe(200);

@@ -317,7 +317,7 @@ export class PromotionsService {
       const p = this.validate(merged);
       const before = inputOf(current) as Record<string, unknown>;
       const after = { ...p, startsAt: p.startsAtDate?.toISOString() ?? null, endsAt: p.endsAtDate?.toISOString() ?? null } as Record<string, unknown>;
-      const fields = Object.keys(rest).filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));
+      const fields = Object.keys(rest).filter((k) => canonical(before[k]) !== canonical(after[k]));
       if (fields.length === 0) return false;
       await tx.execute(
         sql`update promotions.promotions set name = ${p.name}, description = ${p.description ?? null}, definition = ${JSON.stringify(p.definition)}::jsonb,
@@ -486,6 +486,19 @@ export class PromotionsService {
     );
     return rows.map((r) => activeOf(promotionOf(r)));
   }
+}
+
+/** JSON with object keys sorted (jsonb does not keep the order a definition was written in). */
+function canonical(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (typeof v === 'object')
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
 }
 
 /** A stored promotion back in the input's shape (what a patch is merged over). */
