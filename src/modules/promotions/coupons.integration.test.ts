@@ -174,6 +174,19 @@ describe('checkout interface', () => {
     expect(await db().transaction((tx) => coupons.restoreForReturn(tx, c.id, c.validTo!))).toBe(false);
   });
 
+  it('two checkouts racing for one coupon: the row lock lets one reserve it, the other is told it is reserved', async () => {
+    const c = (await coupons.issueToCustomer(tpl.id, { customerId: alice, at: AT })).coupon;
+    const race = () =>
+      db().transaction(async (tx) => {
+        const found = await coupons.candidatesForCheckout(tx, { customerId: alice, codes: [c.code], at: AT, ctx: ctx(alice) });
+        if (found.candidates.length === 0) return found.refused.map((r) => r.reason).join();
+        await new Promise((r) => setTimeout(r, 50));
+        await coupons.reserve(tx, [found.candidates[0]!.couponId], newId(), alice);
+        return 'reserved it';
+      });
+    expect((await Promise.all([race(), race(), race()])).sort()).toEqual(['reserved', 'reserved', 'reserved it']);
+  });
+
   it('a pool code: any identified customer, once; bound at reserve, unbound at release, the customer’s at commit', async () => {
     const pool = await template({ validDays: 7 });
     await coupons.generateCodes(pool.id, { count: 3, prefix: 'VIP' });
@@ -358,6 +371,14 @@ describe('issuing', () => {
     const [n] = await rows<{ n: number }>(sql`select count(*)::int as n from promotions.coupons where template_id = ${scarce.id}`);
     expect(n!.n).toBe(5);
     expect((await coupons.getTemplate(scarce.id)).issued).toBe(5);
+
+    // One key sent five times at once: one coupon, counted once; every answer is that coupon.
+    const keyed = await template();
+    const [gina] = await newCustomers(1);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => coupons.issueToCustomer(keyed.id, { customerId: gina!, idempotencyKey: 'same-key' })));
+    expect(new Set(answers.map((a) => a.coupon.id)).size).toBe(1);
+    expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+    expect((await coupons.getTemplate(keyed.id)).issued).toBe(1);
   });
 
   it('validity: relative to the end of the day in the business zone (capped by validTo), or the fixed window', async () => {
