@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+import { withJobs } from '../../../tests/support/jobs.js';
+import { COUPONS_NIGHTLY_JOB, scheduleCouponsNightly } from './coupons.jobs.js';
 import type { CheckoutContext } from './domain/eligibility.js';
 import type { CouponTemplateInput } from './promotions.schemas.js';
 import type { CouponsService, CouponTemplate } from './coupons.service.js';
@@ -476,6 +478,15 @@ describe('void and expiry', () => {
     expect((await coupons.getCoupon(b.code)).status).toBe('expired');
     expect((await coupons.getCoupon(c.code)).status).toBe('redeemed');
     expect((await coupons.expireDue(new Date('2026-11-22T16:00:00Z'))).expired).toBe(0);
+  });
+
+  it('the nightly expiry is scheduled at 00:10 in the business zone', async () => {
+    await withJobs(t.kemai.database, async (jobs) => {
+      await scheduleCouponsNightly(jobs, coupons, t.kemai.log, { timeZone: 'Asia/Shanghai' });
+      expect(await rows(sql`select name, cron, timezone from pgboss.schedule where name = ${COUPONS_NIGHTLY_JOB}`)).toEqual([
+        { name: 'promotions.coupons-nightly', cron: '10 0 * * *', timezone: 'Asia/Shanghai' },
+      ]);
+    });
   });
 });
 

@@ -625,20 +625,21 @@ export class CouponsService {
         const [row] = await query(tx, sql`select * from promotions.issue_runs where id = ${runId}`);
         return runOf(row!, true);
       }
-      const members = await query<{ customer_id: string; held: number }>(
+      const members = await query<{ customer_id: string; holding: number; total: number }>(
         tx,
-        sql`select m.customer_id,
-                   (select count(*) filter (where c.status in ('issued', 'reserved'))::int * 1000000 + count(*)::int
-                    from promotions.coupons c where c.template_id = ${t.id} and c.customer_id = m.customer_id and c.status <> 'void') as held
-            from segments.members m where m.segment_id = ${input.segmentId}`,
+        sql`select m.customer_id, coalesce(h.holding, 0) as holding, coalesce(h.total, 0) as total
+            from segments.members m
+            left join (select customer_id, count(*) filter (where status in ('issued', 'reserved'))::int as holding, count(*)::int as total
+                       from promotions.coupons where template_id = ${t.id} and customer_id is not null and status <> 'void'
+                       group by customer_id) h on h.customer_id = m.customer_id
+            where m.segment_id = ${input.segmentId}`,
       );
       const treated: IssueTarget[] = [];
       const holdout: string[] = [];
       const skipped: string[] = [];
       for (const m of members) {
-        const held = Number(m.held);
-        const holding = held >= 1_000_000;
-        const total = held % 1_000_000;
+        const holding = Number(m.holding) > 0;
+        const total = Number(m.total);
         if (inHoldout(runId, m.customer_id, percent)) holdout.push(m.customer_id);
         else if (holding || (t.perCustomerLimit !== null && total >= t.perCustomerLimit)) skipped.push(m.customer_id);
         else treated.push({ customerId: m.customer_id, idempotencyKey: `run:${runId}:${m.customer_id}`, source: 'segment', sourceRef: runId });
