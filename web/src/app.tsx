@@ -27,6 +27,12 @@ import { ClustersPage } from './pages/segments/clusters.page';
 import { ChurnPage } from './pages/insights/churn.page';
 import { ForecastPage } from './pages/insights/forecast.page';
 import { BasketPage } from './pages/insights/basket.page';
+import { PromotionsPage } from './pages/promotions/promotions.page';
+import { PromotionBuilderPage } from './pages/promotions/builder.page';
+import { CouponsPage, CouponTemplateNewPage } from './pages/promotions/coupons.page';
+import { CouponTemplatePage } from './pages/promotions/coupon-template.page';
+import { CheckoutSimulatorPage } from './pages/promotions/simulator.page';
+import { PromotionResultsPage } from './pages/promotions/results.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -67,6 +73,14 @@ function Pages({ me }: { me: Me }) {
       <Route path="/insights/churn" element={can(me, 'insights:read') ? <ChurnPage /> : <NoAccess />} />
       <Route path="/insights/forecast" element={can(me, 'insights:read') ? <ForecastPage /> : <NoAccess />} />
       <Route path="/insights/basket" element={can(me, 'segments:read') ? <BasketPage /> : <NoAccess />} />
+      <Route path="/promotions" element={can(me, 'promotions:read') ? <PromotionsPage /> : <NoAccess />} />
+      <Route path="/promotions/new" element={can(me, 'promotions:admin') ? <PromotionBuilderPage /> : <NoAccess />} />
+      <Route path="/promotions/:id" element={can(me, 'promotions:read') ? <PromotionBuilderPage /> : <NoAccess />} />
+      <Route path="/coupons" element={can(me, 'promotions:read') ? <CouponsPage /> : <NoAccess />} />
+      <Route path="/coupons/new" element={can(me, 'promotions:admin') ? <CouponTemplateNewPage /> : <NoAccess />} />
+      <Route path="/coupons/:id" element={can(me, 'promotions:read') ? <CouponTemplatePage /> : <NoAccess />} />
+      <Route path="/checkout/simulator" element={can(me, 'promotions:read') ? <CheckoutSimulatorPage /> : <NoAccess />} />
+      <Route path="/results/promotions" element={can(me, 'promotions:read') ? <PromotionResultsPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

@@ -24,6 +24,10 @@ const PATHS = {
   churn: 'M3 5l6 6 4-4 8 8M21 9v6h-6',
   basket: 'M3 9h18l-2 11H5zM8 9l4-6 4 6M9 13v4M15 13v4',
   forecast: 'M3 20h18M4 16l4-5 4 3 4-6M16 8l4-3M18 5h2v2',
+  tag: 'M20.6 13.4l-7.2 7.2a2 2 0 0 1-2.8 0L3 13V3h10l7.6 7.6a2 2 0 0 1 0 2.8zM7.5 7.5h.01',
+  ticket: 'M3 7a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v3a2 2 0 0 0 0 4v3a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-3a2 2 0 0 0 0-4zM14 5v2M14 11v2M14 17v2',
+  cashier: 'M4 10h16v10H4zM8 10V4h8v6M8 14h2M14 14h2M8 17h8',
+  results: 'M3 3v18h18M7 15l3-3 3 3 5-6',
 } as const;
 
 export type IconName = keyof typeof PATHS;

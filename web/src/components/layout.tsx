@@ -36,6 +36,10 @@ export const NAV: NavItem[] = [
   { to: '/insights/churn', label: 'insights.nav.churn', icon: 'churn', anyOf: ['insights:read'], group: 'insights.nav.group' },
   { to: '/insights/basket', label: 'basket.nav', icon: 'basket', anyOf: ['segments:read'], group: 'insights.nav.group' },
   { to: '/insights/forecast', label: 'forecast.nav', icon: 'forecast', anyOf: ['insights:read'], group: 'insights.nav.group' },
+  { to: '/promotions', label: 'promotions.nav.list', icon: 'tag', anyOf: ['promotions:read'], group: 'promotions.nav.group' },
+  { to: '/coupons', label: 'promotions.nav.coupons', icon: 'ticket', anyOf: ['promotions:read'], group: 'promotions.nav.group' },
+  { to: '/checkout/simulator', label: 'promotions.nav.simulator', icon: 'cashier', anyOf: ['promotions:read'], group: 'promotions.nav.group' },
+  { to: '/results/promotions', label: 'promotions.nav.results', icon: 'results', anyOf: ['promotions:read'], group: 'promotions.nav.group' },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 

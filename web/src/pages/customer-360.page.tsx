@@ -16,6 +16,7 @@ import { Empty, ErrorState, Loading } from '../components/states';
 import { MembershipCard, PointsStatement } from './loyalty/member-loyalty';
 import { isLoyaltyItem, LoyaltyItemSummary, useLoyaltyItemKind } from './loyalty/loyalty-timeline';
 import { PredictionCard } from './insights/prediction-card';
+import { CouponWallet } from './promotions/customer-coupons';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -140,6 +141,7 @@ function CustomerView({ c }: { c: Customer360 }) {
 
       {can(me, 'loyalty:read') ? <MembershipCard customerId={c.id} /> : null}
       {can(me, 'insights:read') ? <PredictionCard customerId={c.id} /> : null}
+      {can(me, 'promotions:read') ? <CouponWallet customerId={c.id} /> : null}
 
       <section className="card">
         <div className="card-head">
