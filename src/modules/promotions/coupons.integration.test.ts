@@ -503,6 +503,7 @@ describe('new members and compensation', () => {
     await t.kemai.events.drain();
     const wallet = (await get(`/api/v1/customers/${id}/coupons`)).json().items;
     expect(wallet.map((c: { templateCode: string; source: string; status: string }) => [c.templateCode, c.source, c.status])).toEqual([[tpl.code, 'new_member', 'issued']]);
+    expect(wallet[0].definition).toEqual({ scope: { kind: 'order' }, rule: { kind: 'fixed', offFen: 500 } });
     expect((await coupons.wallet(old!)).filter((c) => c.source === 'new_member')).toEqual([]);
     // Replayed directly: still one.
     expect(await coupons.issueNewMember([id])).toBe(0);

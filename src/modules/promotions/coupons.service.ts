@@ -42,6 +42,8 @@ export interface Coupon {
   templateId: string;
   templateCode: string;
   name: string;
+  /** The template's discount (for a wallet's "满100减10"). */
+  definition: DefinitionInput;
   code: string;
   customerId: string | null;
   status: CouponStatus;
@@ -169,6 +171,7 @@ function couponOf(r: Record<string, unknown>): Coupon {
     templateId: r.template_id as string,
     templateCode: r.template_code as string,
     name: r.template_name as string,
+    definition: r.template_definition as DefinitionInput,
     code: r.code as string,
     customerId: (r.customer_id as string | null) ?? null,
     status: r.status as CouponStatus,
@@ -187,7 +190,7 @@ function couponOf(r: Record<string, unknown>): Coupon {
   };
 }
 
-const COUPON_COLUMNS = sql`c.*, t.code as template_code, t.name as template_name`;
+const COUPON_COLUMNS = sql`c.*, t.code as template_code, t.name as template_name, t.definition as template_definition`;
 
 /** `n` random codes from the readable alphabet, `prefix` + `length` symbols. */
 export function randomCodes(n: number, length: number, prefix = ''): string[] {
