@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { isApiError } from '../../api/api-client';
 import { previewPromotion, usePromotion, useSavePromotion, useSetPromotionStatus, type CartLine, type Promotion, type PromotionDraft } from '../../api/promotions.api';
@@ -148,7 +148,9 @@ function Builder({ existing }: { existing: Promotion | undefined }) {
   const admin = can(me, 'promotions:admin');
   const [form, setForm] = useState<Form>(() => (existing ? fromPromotion(existing) : emptyForm()));
   const [tried, setTried] = useState(false);
-  const [saved, setSaved] = useState(false);
+  // A new promotion opens on its own page once saved: the notice rides along in the navigation state.
+  const location = useLocation();
+  const [saved, setSaved] = useState(() => (location.state as { saved?: boolean } | null)?.saved === true);
   const save = useSavePromotion(existing?.id);
   const setStatus = useSetPromotionStatus();
   const set = (patch: Partial<Form>) => {
@@ -172,7 +174,7 @@ function Builder({ existing }: { existing: Promotion | undefined }) {
       onSuccess: (p) => {
         setSaved(true);
         if (activate) setStatus.mutate({ id: p.id, status: 'active' }, { onSuccess: () => void navigate('/promotions') });
-        else if (!existing) void navigate(`/promotions/${p.id}`, { replace: true });
+        else if (!existing) void navigate(`/promotions/${p.id}`, { replace: true, state: { saved: true } });
       },
     });
   };
@@ -464,7 +466,7 @@ function LivePreview({ draft, localErrors }: { draft: PromotionDraft; localError
           <div className={p.applies ? 'promo-explain' : 'promo-explain promo-explain-no'} data-testid="preview-explanation">
             {p.applies && p.explanation
               ? t('promotions.preview.applies', { eligible: yuan(p.explanation.eligibleFen), value: yuan(p.discountFen + p.giftValueFen) })
-              : t('promotions.preview.notApplies', { eligible: yuan(p.explanation?.eligibleFen ?? 0) })}
+              : t('promotions.preview.notApplies')}
           </div>
         </div>
       ) : live.isPending && usable.length > 0 ? (
