@@ -217,7 +217,7 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     await page.getByTestId('sim-price').click();
     await page.getByTestId('sim-quote').waitFor();
     // ¥500: 满500减100 first (priority 300), then 满399赠 on the ¥400 left (priority 400).
-    expect(await page.getByTestId('sim-total').innerText()).toBe('¥400.00');
+    expect(await page.getByTestId('sim-payable').innerText()).toBe('¥400.00');
     expect(await page.getByTestId('sim-discount').innerText()).toBe('−¥100.00');
     expect(await page.getByTestId('sim-payable').innerText()).toBe('¥400.00');
     expect(await page.locator('[data-testid=sim-quote] .promo-gift-row').count()).toBe(1);
@@ -261,7 +261,7 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     await page.locator('input[name=sim-0-price]').fill('250.00');
     await page.getByTestId('sim-price').click();
     await page.getByTestId('sim-quote').waitFor();
-    expect(await page.getByTestId('sim-total').innerText()).toBe('¥400.00');
+    expect(await page.getByTestId('sim-payable').innerText()).toBe('¥400.00');
     expect(await page.getByTestId('sim-explanation').innerText()).toContain('Subtotal ¥500.00, discounts −¥100.00, total ¥400.00');
     await noMissingKeys();
     await shot('promo-14-simulator-en');

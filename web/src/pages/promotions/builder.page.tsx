@@ -180,7 +180,7 @@ function Builder({ existing }: { existing: Promotion | undefined }) {
   };
 
   const e = (path: string) => errorAt(errors, path);
-  const restErrors = Object.entries(apiErrors).filter(([k]) => !/^(name|code|description|definition|conditions|startsAt|endsAt|budgetFen|totalQuantity|firstN|perCustomerLimit|holdoutPercent|priority|stackGroup|exclusive)\b/.test(k));
+  const restErrors = Object.entries(apiErrors).filter(([k]) => !(k === '_' && isApiError(save.error, 409)) && !/^(name|code|description|definition|conditions|startsAt|endsAt|budgetFen|totalQuantity|firstN|perCustomerLimit|holdoutPercent|priority|stackGroup|exclusive)\b/.test(k));
 
   return (
     <div className="page promo-page">
@@ -336,6 +336,14 @@ function Builder({ existing }: { existing: Promotion | undefined }) {
   );
 }
 
+/** The first thing the rule still lacks, named by its field ("Gift SKU: Enter a SKU"). */
+function firstProblem(t: (k: string) => string, errors: Record<string, string>): string {
+  const [path, message] = Object.entries(errors).find(([k]) => k.startsWith('definition')) ?? ['', ''];
+  const field = /\.(\w+)$/.exec(path)?.[1] ?? '';
+  const label: Record<string, string> = { sku: 'promotions.builder.sku', minFen: 'promotions.builder.min', offFen: 'promotions.builder.off', percent: 'promotions.builder.percentOff', priceFen: 'promotions.builder.specialPrice', valueFen: 'promotions.builder.giftValue', quantity: 'promotions.builder.quantity', capFen: 'promotions.builder.cap', scope: 'promotions.builder.scopeTitle' };
+  return label[field] ? `${t(label[field])}: ${message}` : message;
+}
+
 /** The draft priced alone on an editable sample cart (POST /promotions/preview). */
 function LivePreview({ draft, localErrors }: { draft: PromotionDraft; localErrors: Record<string, string> }) {
   const { t } = useTranslation();
@@ -374,7 +382,7 @@ function LivePreview({ draft, localErrors }: { draft: PromotionDraft; localError
         {!fresh && definitionOk ? <span className="spinner promo-spinner" aria-label={t('common.loading')} /> : null}
       </div>
       <p className="muted small promo-preview-rule" data-testid="preview-rule">
-        {definitionOk ? `${definitionText(t, draft.definition)} · ${scopeText(t, draft.definition.scope)}` : t('promotions.preview.fixRule')}
+        {definitionOk ? `${definitionText(t, draft.definition)} · ${scopeText(t, draft.definition.scope)}` : t('promotions.preview.fixRule', { problem: firstProblem(t, localErrors) })}
       </p>
       <div className="promo-cart">
         <div className="promo-cart-head muted small">

@@ -66,9 +66,12 @@ export function CouponTemplatePage() {
             {x.perCustomerLimit ? ` · ${t('promotions.list.perCustomer', { n: x.perCustomerLimit })}` : ''}
           </div>
         </div>
-        <div className="promo-ticket-count">
-          <strong data-testid="template-issued">{f.number(x.issued)}</strong>
-          <span className="muted small">{t('promotions.coupons.issued')}</span>
+        <div className="promo-ticket-count" title={t('promotions.coupons.createdHint')}>
+          <strong data-testid="template-issued">
+            {f.number(x.issued)}
+            {x.totalQuantity ? <span className="muted small"> / {f.number(x.totalQuantity)}</span> : null}
+          </strong>
+          <span className="muted small">{t('promotions.coupons.created')}</span>
         </div>
       </section>
 
@@ -111,8 +114,8 @@ function CodePool({ template }: { template: CouponTemplate }) {
         <F label={t('promotions.pool.count')} error={errorAt(genErrors, 'count')} className="promo-f-narrow">
           <input name="count" inputMode="numeric" value={count} onChange={(e) => setCount(e.target.value)} />
         </F>
-        <F label={t('promotions.pool.prefix')} error={errorAt(genErrors, 'prefix')} hint={t('promotions.pool.prefixHint')}>
-          <input name="prefix" className="mono" value={prefix} maxLength={20} onChange={(e) => setPrefix(e.target.value)} placeholder="VIP" />
+        <F label={t('promotions.pool.prefix')} error={errorAt(genErrors, 'prefix')}>
+          <input name="prefix" className="mono" value={prefix} maxLength={20} onChange={(e) => setPrefix(e.target.value)} placeholder={t('promotions.pool.prefixHint')} />
         </F>
         <button type="submit" className="btn btn-primary promo-row-button" disabled={generate.isPending} data-testid="pool-generate">
           {t('promotions.pool.generate')}

@@ -63,7 +63,7 @@ export function CouponsPage() {
                     <th>{t('promotions.coupons.purpose')}</th>
                     <th>{t('promotions.coupons.gives')}</th>
                     <th>{t('promotions.coupons.validity')}</th>
-                    <th className="num">{t('promotions.coupons.issued')}</th>
+                    <th className="num" title={t('promotions.coupons.createdHint')}>{t('promotions.coupons.created')}</th>
                     <th>{t('promotions.list.status')}</th>
                   </tr>
                 </thead>

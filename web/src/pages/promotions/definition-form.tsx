@@ -323,8 +323,6 @@ export function SkuList({ products }: { products: ProductRow[] | undefined }) {
 
 // ------------------------------------------------------------------ the rule and scope editor
 
-const KIND_ICON: Record<RuleKind, string> = { threshold: '满减', percent: '折', fixed: '减', quantity: 'N件', buyGet: '买送', bundle: '组合', gift: '赠', price: '特价' };
-
 export function DefinitionEditor({
   value,
   onChange,
@@ -357,7 +355,7 @@ export function DefinitionEditor({
           {kinds.map((k) => (
             <button key={k} type="button" role="radio" aria-checked={r.kind === k} className={r.kind === k ? 'promo-kind active' : 'promo-kind'} data-kind={k} onClick={() => setRule({ kind: k })}>
               <span className="promo-kind-mark" aria-hidden="true">
-                {KIND_ICON[k]}
+                {t(`promotions.rule.mark.${k}`)}
               </span>
               <span className="promo-kind-name">{t(`promotions.rule.kind.${k}`)}</span>
               <span className="promo-kind-eg">{t(`promotions.rule.example.${k}`)}</span>

@@ -121,6 +121,8 @@ export function PromotionsPage() {
                     </td>
                     <td>
                       <StatusBadge status={p.status} />
+                      {p.status === 'active' && p.endsAt && Date.parse(p.endsAt) <= Date.now() ? <div className="muted small nowrap">{t('promotions.list.windowOver')}</div> : null}
+                      {p.status === 'active' && p.startsAt && Date.parse(p.startsAt) > Date.now() ? <div className="muted small nowrap">{t('promotions.list.notStarted')}</div> : null}
                     </td>
                     <td className="promo-rule-cell">
                       <div className="promo-rule" data-testid="promo-rule">

@@ -269,12 +269,12 @@ function Comparison({ c, note }: { c: HoldoutComparison; note: string }) {
           <dt>{t('promotions.results.rpcDiff')}</dt>
           <dd>
             {signedMoney(rpc.differenceFen)}
-            {rpc.lowFen !== null && rpc.highFen !== null ? <span className="muted small"> {t('promotions.results.ci', { low: signedMoney(rpc.lowFen), high: signedMoney(rpc.highFen) })}</span> : null}
+            {rpc.lowFen !== null && rpc.highFen !== null ? <span className="muted small nowrap"> {t('promotions.results.ci', { low: signedMoney(rpc.lowFen), high: signedMoney(rpc.highFen) })}</span> : null}
           </dd>
           <dt>{t('promotions.results.convDiff')}</dt>
           <dd>
             {pp(c.conversion.difference)}
-            {c.conversion.low !== null && c.conversion.high !== null ? <span className="muted small"> {t('promotions.results.ci', { low: pp(c.conversion.low), high: pp(c.conversion.high) })}</span> : null}
+            {c.conversion.low !== null && c.conversion.high !== null ? <span className="muted small nowrap"> {t('promotions.results.ci', { low: pp(c.conversion.low), high: pp(c.conversion.high) })}</span> : null}
           </dd>
         </dl>
         <p className={significant ? 'notice promo-notice-ok' : 'notice'}>{significant ? t('promotions.results.significant') : t('promotions.results.notSignificant')}</p>

@@ -217,7 +217,7 @@ function Receipt({ q, lang }: { q: Quote; lang: string }) {
                 </div>
                 {l.allocations.map((a) => (
                   <div key={`${a.kind}:${a.id}`} className="small promo-off">
-                    {a.code} −{m(a.amountFen)}
+                    {q.applied.find((x) => x.kind === a.kind && x.id === a.id)?.name ?? a.code} −{m(a.amountFen)}
                   </div>
                 ))}
               </td>
@@ -260,10 +260,12 @@ function Receipt({ q, lang }: { q: Quote; lang: string }) {
           <dt>{t('promotions.preview.discount')}</dt>
           <dd data-testid="sim-discount">−{m(q.discountFen)}</dd>
         </div>
-        <div>
-          <dt>{t('promotions.preview.total')}</dt>
-          <dd data-testid="sim-total">{m(q.totalFen)}</dd>
-        </div>
+        {q.points && q.points.used > 0 ? (
+          <div>
+            <dt>{t('promotions.sim.afterDiscounts')}</dt>
+            <dd>{m(q.totalFen)}</dd>
+          </div>
+        ) : null}
         {q.points && q.points.used > 0 ? (
           <div className="promo-total-off">
             <dt>{t('promotions.sim.pointsUsed', { n: f.number(q.points.used) })}</dt>
