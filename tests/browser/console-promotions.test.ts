@@ -178,7 +178,9 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     const held = (await api('GET', `/api/v1/coupons?customerId=${customer.id}`)).items;
     expect(held.map((c: { templateId: string; status: string }) => [c.templateId, c.status])).toEqual([[templateId, 'issued']]);
     const code = held[0].code as string;
-    expect(await page.getByTestId('issue-done').innerText()).toContain(code);
+    // Valid 30 days from issue, to the end of the 30th day (Shanghai): the notice names that last day.
+    const shanghai = (ms: number) => new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+    expect(await page.getByTestId('issue-done').innerText()).toBe(`已发放 ${code}，有效期至 ${shanghai(Date.now() + 30 * 86_400_000)}。`);
     await expect.poll(() => page.locator(`[data-testid=coupon-table] tr[data-code="${code}"] .promo-coupon-status`).innerText()).toBe('已发放');
     await noMissingKeys();
     await shot('promo-06-template-zh');
@@ -206,6 +208,21 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     await page.getByTestId('coupon-void').click();
     await expect.poll(() => page.getByTestId('coupon-found').getAttribute('data-status')).toBe('void');
     expect((await api('GET', `/api/v1/coupons/${code}`)).status).toBe('void');
+
+    // A segment of 40 other customers, 25 % held out: the run's figures as the API recorded them.
+    const ids = (await api('GET', '/api/v1/customers?limit=100')).items.map((x: { id: string }) => x.id).filter((id: string) => id !== customer.id).slice(0, 40);
+    await api('POST', '/api/v1/segments/static', { code: 'coupon_trial', name: '发券试点', of: 'id', content: ids.join('\n') });
+    await page.goto(`${base}/coupons/${templateId}`);
+    await page.locator('button[data-issue-to=segment]').click();
+    await page.locator('select[name=segment]').selectOption({ label: '发券试点（40 人）' });
+    await page.locator('input[name=holdout]').fill('25');
+    await page.getByTestId('issue-submit').click();
+    await page.getByTestId('issue-run').waitFor();
+    const run = (await api('GET', `/api/v1/coupon-issue-runs?templateId=${templateId}`)).items[0];
+    expect(run.issued + run.heldOut + run.skipped).toBe(40);
+    expect(run.heldOut).toBeGreaterThan(0);
+    expect(await page.getByTestId('issue-run').locator('strong').allInnerTexts()).toEqual([String(run.issued), String(run.heldOut), String(run.skipped)]);
+    await shot('promo-08b-issue-segment-zh');
   });
 
   it('prices a known cart in the checkout simulator: 满500减100, then the 满399 gift on what is left', async () => {
@@ -234,6 +251,13 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     await page.getByTestId('holdout-comparison').locator('canvas').waitFor();
     await noMissingKeys();
     await shot('promo-10-results-zh');
+    await page.locator('button[data-tab=run]').click();
+    await page.getByTestId('run-kpis').waitFor();
+    expect(await page.getByTestId('run-kpis').locator('.kpi-label').allInnerTexts()).toEqual(['发放', '核销', '核销率', '销售额', '优惠成本']);
+    await page.getByTestId('holdout-comparison').locator('canvas').waitFor();
+    await noMissingKeys();
+    await shot('promo-10b-results-run-zh');
+    await page.locator('button[data-tab=promotion]').click();
   });
 
   it('renders every page in English without missing keys', async () => {

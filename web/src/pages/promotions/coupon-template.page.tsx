@@ -14,7 +14,7 @@ import { CouponStatus, validityText } from './coupons.page';
 import { CustomerPicker } from './customer-picker';
 import { F } from './definition-form';
 import { StatusBadge } from './promotions.page';
-import { conditionTexts, definitionText, errorAt, fieldErrors, scopeText } from './promo-words';
+import { conditionTexts, definitionText, errorAt, fieldErrors, lastDay, scopeText } from './promo-words';
 import './promotions.css';
 
 const TEMPLATE_NEXT: Record<TemplateStatus, TemplateStatus[]> = { active: ['paused', 'ended'], paused: ['active', 'ended'], ended: [] };
@@ -250,7 +250,7 @@ function Issue({ template, admin }: { template: CouponTemplate; admin: boolean }
       ) : null}
       {issue.data?.coupon ? (
         <div className="notice promo-notice-ok" role="status" data-testid="issue-done">
-          {t('promotions.issue.issuedOne', { code: issue.data.coupon.code, date: f.date(issue.data.coupon.validTo) })}
+          {t('promotions.issue.issuedOne', { code: issue.data.coupon.code, date: f.date(lastDay(issue.data.coupon.validTo)) })}
         </div>
       ) : null}
       {run ? (
@@ -320,7 +320,7 @@ function TemplateCoupons({ template }: { template: CouponTemplate }) {
                     </td>
                     <td>{c.customerId ? <Link to={`/customers/${c.customerId}`}>{names.get(c.customerId) ?? t('promotions.coupons.open360')}</Link> : <span className="muted">—</span>}</td>
                     <td className="nowrap small">{f.dateTime(c.issuedAt)}</td>
-                    <td className="nowrap small">{f.date(c.validTo)}</td>
+                    <td className="nowrap small">{f.date(lastDay(c.validTo))}</td>
                     <td className="mono muted small">{c.batch ?? '—'}</td>
                   </tr>
                 ))}

@@ -10,14 +10,14 @@ import { Icon } from '../../components/icons';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { ConditionsEditor, DefinitionEditor, emptyConditions, emptyDefinition, F, toConditions, toDefinition, type ConditionsForm, type DefinitionForm } from './definition-form';
 import { StatusBadge } from './promotions.page';
-import { conditionTexts, definitionText, errorAt, fieldErrors, scopeText } from './promo-words';
+import { conditionTexts, definitionText, errorAt, fieldErrors, lastDay, scopeText } from './promo-words';
 import './promotions.css';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function validityText(t: (k: string, o?: Record<string, unknown>) => string, f: Format, x: { validFrom: string | null; validTo: string | null; validDays: number | null }): string {
   if (x.validDays) return t('promotions.coupons.validDays', { n: x.validDays });
-  return x.validFrom ? `${f.date(x.validFrom)} – ${f.date(x.validTo)}` : t('promotions.coupons.validUntil', { date: f.date(x.validTo) });
+  return x.validFrom ? `${f.date(x.validFrom)} – ${f.date(lastDay(x.validTo))}` : t('promotions.coupons.validUntil', { date: f.date(lastDay(x.validTo)) });
 }
 
 /** Coupons: the templates (what each gives, validity, issued), and a code look-up with void. */
@@ -148,7 +148,7 @@ function CouponLookup() {
             <dt>{t('promotions.coupons.issuedAt')}</dt>
             <dd>{f.dateTime(c.issuedAt)}</dd>
             <dt>{t('promotions.coupons.validity')}</dt>
-            <dd>{c.validTo ? `${f.date(c.validFrom)} – ${f.date(c.validTo)}` : '—'}</dd>
+            <dd>{c.validTo ? `${f.date(c.validFrom)} – ${f.date(lastDay(c.validTo))}` : '—'}</dd>
             {c.redeemedAt ? (
               <>
                 <dt>{t('promotions.coupons.redeemedAt')}</dt>

@@ -5,6 +5,7 @@ import { useFormat } from '../../format/format';
 import { Icon } from '../../components/icons';
 import { ErrorState, Loading } from '../../components/states';
 import { CouponStatus } from './coupons.page';
+import { lastDay } from './promo-words';
 import './promotions.css';
 
 /** The customer 360's coupon wallet: usable coupons first (soonest to expire first), then used, void and expired ones. */
@@ -42,7 +43,7 @@ export function CouponWallet({ customerId }: { customerId: string }) {
                   {c.status === 'redeemed' && c.redeemedAt
                     ? t('promotions.wallet.redeemedOn', { date: f.date(c.redeemedAt) })
                     : c.validTo
-                      ? t('promotions.wallet.validTo', { date: f.date(c.validTo) })
+                      ? t('promotions.wallet.validTo', { date: f.date(lastDay(c.validTo)) })
                       : ''}
                 </span>
               </span>

@@ -102,3 +102,8 @@ export function errorAt(errors: Record<string, string>, ...prefixes: string[]): 
   for (const p of prefixes) for (const [k, v] of Object.entries(errors)) if (k === p || k.startsWith(`${p}.`)) return v;
   return undefined;
 }
+
+/** A validity window ends before `validTo` (half-open): the last day it can be used is the day just before that instant. */
+export function lastDay(validTo: string | null | undefined): string | null {
+  return validTo ? new Date(Date.parse(validTo) - 1).toISOString() : null;
+}
