@@ -24,6 +24,11 @@ function zhe(percent: number): string {
   return String(Number(((100 - percent) / 10).toFixed(2)));
 }
 
+/** A discount rate as the language writes it: "20" (% off) in English, "8" (折, what is paid in tenths) in Chinese. */
+function rate(t: TFunction, percent: number): string {
+  return t('promotions.rule.rateStyle') === 'zhe' ? zhe(percent) : String(percent);
+}
+
 /** A rule in words, the way it is printed on a shelf: 满300减50 · 满500减100, 8折, 买2送1. */
 export function ruleText(t: TFunction, rule: Rule): string {
   const k = 'promotions.rule.text';
@@ -31,11 +36,11 @@ export function ruleText(t: TFunction, rule: Rule): string {
     case 'threshold':
       return rule.tiers.map((x) => t(rule.repeat ? `${k}.thresholdRepeat` : `${k}.threshold`, { min: yuan(x.minFen), off: yuan(x.offFen) })).join(' · ');
     case 'percent':
-      return t(`${k}.percent`, { percent: rule.percent, zhe: zhe(rule.percent) });
+      return t(`${k}.percent`, { rate: rate(t, rule.percent) });
     case 'fixed':
       return t(`${k}.fixed`, { off: yuan(rule.offFen) });
     case 'quantity':
-      return t(`${k}.quantity`, { n: rule.minUnits, percent: rule.percent, zhe: zhe(rule.percent) });
+      return t(`${k}.quantity`, { n: rule.minUnits, rate: rate(t, rule.percent) });
     case 'buyGet':
       return t(`${k}.buyGet`, { buy: rule.buy, get: rule.get });
     case 'bundle':
