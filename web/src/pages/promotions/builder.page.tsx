@@ -9,7 +9,7 @@ import { can, useMe } from '../../auth/session';
 import { useFormat } from '../../format/format';
 import { Icon } from '../../components/icons';
 import { ErrorState, Loading } from '../../components/states';
-import { ConditionsEditor, DefinitionEditor, emptyConditions, emptyDefinition, F, fromConditions, fromDefinition, toConditions, toDefinition, useProducts, Yuan, type ConditionsForm, type DefinitionForm } from './definition-form';
+import { CartLinesEditor, ConditionsEditor, DefinitionEditor, emptyConditions, emptyDefinition, F, fromConditions, fromDefinition, toConditions, toDefinition, useProducts, Yuan, type ConditionsForm, type DefinitionForm } from './definition-form';
 import { NEXT, StatusBadge } from './promotions.page';
 import { definitionText, errorAt, fenText, fieldErrors, scopeText, toFen, yuan } from './promo-words';
 import './promotions.css';
@@ -353,7 +353,6 @@ function LivePreview({ draft, localErrors }: { draft: PromotionDraft; localError
   useEffect(() => {
     if (lines === null && products.data) setLines(sampleCart(products.data));
   }, [lines, products.data]);
-  const names = useMemo(() => new Map((products.data ?? []).map((p) => [p.sku, p])), [products.data]);
 
   const definitionOk = !Object.keys(localErrors).some((k) => k.startsWith('definition'));
   const usable = (lines ?? []).filter((l) => l.sku.trim() && l.quantity > 0).map((l) => ({ sku: l.sku.trim(), quantity: l.quantity, ...(l.unitPrice?.trim() ? { unitPrice: l.unitPrice.trim() } : {}) }));
@@ -373,8 +372,6 @@ function LivePreview({ draft, localErrors }: { draft: PromotionDraft; localError
   const errs = live.isError ? fieldErrors(live.error, 'promotion.') : {};
   const p = live.data;
 
-  const setLine = (i: number, patch: Partial<CartLine>) => setLines((ls) => (ls ?? []).map((l, j) => (j === i ? { ...l, ...patch } : l)));
-
   return (
     <section className="card promo-preview" data-testid="promo-preview" data-state={fresh ? 'fresh' : 'pending'} aria-live="polite">
       <div className="card-head">
@@ -384,29 +381,7 @@ function LivePreview({ draft, localErrors }: { draft: PromotionDraft; localError
       <p className="muted small promo-preview-rule" data-testid="preview-rule">
         {definitionOk ? `${definitionText(t, draft.definition)} · ${scopeText(t, draft.definition.scope)}` : t('promotions.preview.fixRule', { problem: firstProblem(t, localErrors) })}
       </p>
-      <div className="promo-cart">
-        <div className="promo-cart-head muted small">
-          <span>{t('promotions.preview.sku')}</span>
-          <span>{t('promotions.preview.qty')}</span>
-          <span>{t('promotions.preview.unitPrice')}</span>
-          <span />
-        </div>
-        {(lines ?? []).map((l, i) => (
-          <div key={i} className={errorAt(errs, `cart.lines.${i}`) ? 'promo-cart-line invalid' : 'promo-cart-line'} data-line={i}>
-            <input aria-label={t('promotions.preview.sku')} list="promo-skus" className="mono" name={`line-${i}-sku`} value={l.sku} onChange={(ev) => setLine(i, { sku: ev.target.value })} />
-            <input aria-label={t('promotions.preview.qty')} name={`line-${i}-qty`} inputMode="numeric" value={l.quantity || ''} onChange={(ev) => setLine(i, { quantity: Number(ev.target.value.replace(/\D/g, '')) || 0 })} />
-            <input aria-label={t('promotions.preview.unitPrice')} name={`line-${i}-price`} inputMode="decimal" value={l.unitPrice ?? ''} placeholder={names.get(l.sku.trim())?.listPrice ?? ''} onChange={(ev) => setLine(i, { unitPrice: ev.target.value })} />
-            <button type="button" className="btn btn-ghost btn-small promo-remove" aria-label={t('promotions.builder.remove')} onClick={() => setLines((ls) => (ls ?? []).filter((_, j) => j !== i))}>
-              ×
-            </button>
-            <span className="promo-cart-name muted small">{names.get(l.sku.trim())?.name ?? ''}</span>
-            {errorAt(errs, `cart.lines.${i}`) ? <small className="field-error promo-cart-name">{errorAt(errs, `cart.lines.${i}`)}</small> : null}
-          </div>
-        ))}
-        <button type="button" className="btn btn-small promo-add-line" onClick={() => setLines((ls) => [...(ls ?? []), { sku: '', quantity: 1 }])} data-testid="preview-add-line">
-          + {t('promotions.preview.addLine')}
-        </button>
-      </div>
+      <CartLinesEditor lines={lines ?? []} onChange={setLines} prefix="line" errorOf={(i) => errorAt(errs, `cart.lines.${i}`)} addTestId="preview-add-line" />
 
       {!definitionOk ? null : live.isError && fresh ? (
         <div className="form-error" role="alert" data-testid="preview-error">

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/api-client';
 import { useStoreNames, type ProductRow } from '../../api/catalog.api';
 import { useTiers } from '../../api/loyalty.api';
-import { AUDIENCES, CHANNELS, FULFILMENTS, RULE_KINDS, type Audience, type Channel, type Conditions, type Definition, type Fulfilment, type Rule, type RuleKind, type Scope } from '../../api/promotions.api';
+import { AUDIENCES, CHANNELS, FULFILMENTS, RULE_KINDS, type Audience, type CartLine, type Channel, type Conditions, type Definition, type Fulfilment, type Rule, type RuleKind, type Scope } from '../../api/promotions.api';
 import { localName } from '../loyalty/loyalty-words';
 import { errorAt, fenText, toFen } from './promo-words';
 
@@ -309,9 +309,68 @@ export function Checks<T extends string>({ values, all, onChange, label, name }:
   );
 }
 
-export function SkuList({ products }: { products: ProductRow[] | undefined }) {
+/** The × that takes a row out of a list (a tier, an item, a gift, a cart line). */
+export function RemoveButton({ onClick }: { onClick: () => void }) {
+  const { t } = useTranslation();
   return (
-    <datalist id="promo-skus">
+    <button type="button" className="btn btn-ghost btn-small promo-remove" aria-label={t('promotions.builder.remove')} onClick={onClick}>
+      ×
+    </button>
+  );
+}
+
+/**
+ * Cart lines typed by hand: SKU (picked from the catalogue or any), quantity, unit price (empty: the catalogue's, shown
+ * as the placeholder), the product's name under each line and the API's problem with it (`errorOf(i)`).
+ */
+export function CartLinesEditor({
+  lines,
+  onChange,
+  prefix,
+  errorOf,
+  wide,
+  addTestId,
+}: {
+  lines: CartLine[];
+  onChange: (lines: CartLine[]) => void;
+  prefix: string;
+  errorOf: (i: number) => string | undefined;
+  wide?: boolean;
+  addTestId: string;
+}) {
+  const { t } = useTranslation();
+  const products = useProducts();
+  const byS = new Map((products.data ?? []).map((p) => [p.sku, p]));
+  const setLine = (i: number, patch: Partial<CartLine>) => onChange(lines.map((l, j) => (j === i ? { ...l, ...patch } : l)));
+  return (
+    <div className={wide ? 'promo-cart promo-cart-wide' : 'promo-cart'}>
+      <SkuList products={products.data} id={`${prefix}-skus`} />
+      <div className="promo-cart-head muted small">
+        <span>{t('promotions.preview.sku')}</span>
+        <span>{t('promotions.preview.qty')}</span>
+        <span>{t('promotions.preview.unitPrice')}</span>
+        <span />
+      </div>
+      {lines.map((l, i) => (
+        <div key={i} className={errorOf(i) ? 'promo-cart-line invalid' : 'promo-cart-line'} data-line={i}>
+          <input aria-label={t('promotions.preview.sku')} list={`${prefix}-skus`} className="mono" name={`${prefix}-${i}-sku`} value={l.sku} onChange={(ev) => setLine(i, { sku: ev.target.value })} />
+          <input aria-label={t('promotions.preview.qty')} name={`${prefix}-${i}-qty`} inputMode="numeric" value={l.quantity || ''} onChange={(ev) => setLine(i, { quantity: Number(ev.target.value.replace(/\D/g, '')) || 0 })} />
+          <input aria-label={t('promotions.preview.unitPrice')} name={`${prefix}-${i}-price`} inputMode="decimal" value={l.unitPrice ?? ''} placeholder={byS.get(l.sku.trim())?.listPrice ?? ''} onChange={(ev) => setLine(i, { unitPrice: ev.target.value })} />
+          <RemoveButton onClick={() => onChange(lines.filter((_, j) => j !== i))} />
+          <span className="promo-cart-name muted small">{byS.get(l.sku.trim())?.name ?? ''}</span>
+          {errorOf(i) ? <small className="field-error promo-cart-name">{errorOf(i)}</small> : null}
+        </div>
+      ))}
+      <button type="button" className="btn btn-small promo-add-line" onClick={() => onChange([...lines, { sku: '', quantity: 1 }])} data-testid={addTestId}>
+        + {t('promotions.preview.addLine')}
+      </button>
+    </div>
+  );
+}
+
+export function SkuList({ products, id = 'promo-skus' }: { products: ProductRow[] | undefined; id?: string }) {
+  return (
+    <datalist id={id}>
       {(products ?? []).map((p) => (
         <option key={p.sku} value={p.sku}>
           {p.name}
@@ -377,9 +436,7 @@ export function DefinitionEditor({
                     <Yuan name={`tier-${i}-off`} value={tier.off} onChange={(v) => setRule({ tiers: r.tiers.map((x, j) => (j === i ? { ...x, off: v } : x)) })} />
                   </F>
                   {r.tiers.length > 1 ? (
-                    <button type="button" className="btn btn-ghost btn-small promo-remove" aria-label={t('promotions.builder.remove')} onClick={() => setRule({ tiers: r.tiers.filter((_, j) => j !== i) })}>
-                      ×
-                    </button>
+                    <RemoveButton onClick={() => setRule({ tiers: r.tiers.filter((_, j) => j !== i) })} />
                   ) : null}
                 </div>
               ))}
@@ -452,9 +509,7 @@ export function DefinitionEditor({
                     <input name={`bundle-${i}-qty`} inputMode="numeric" value={x.quantity} onChange={(ev) => setRule({ bundle: r.bundle.map((y, j) => (j === i ? { ...y, quantity: ev.target.value } : y)) })} />
                   </F>
                   {r.bundle.length > 2 ? (
-                    <button type="button" className="btn btn-ghost btn-small promo-remove" aria-label={t('promotions.builder.remove')} onClick={() => setRule({ bundle: r.bundle.filter((_, j) => j !== i) })}>
-                      ×
-                    </button>
+                    <RemoveButton onClick={() => setRule({ bundle: r.bundle.filter((_, j) => j !== i) })} />
                   ) : null}
                 </div>
               ))}
@@ -494,9 +549,7 @@ export function DefinitionEditor({
                     <Yuan name={`gift-${i}-value`} value={g.value} onChange={(v) => setRule({ gifts: r.gifts.map((y, j) => (j === i ? { ...y, value: v } : y)) })} />
                   </F>
                   {r.gifts.length > 1 ? (
-                    <button type="button" className="btn btn-ghost btn-small promo-remove" aria-label={t('promotions.builder.remove')} onClick={() => setRule({ gifts: r.gifts.filter((_, j) => j !== i) })}>
-                      ×
-                    </button>
+                    <RemoveButton onClick={() => setRule({ gifts: r.gifts.filter((_, j) => j !== i) })} />
                   ) : null}
                 </div>
               ))}
@@ -518,9 +571,7 @@ export function DefinitionEditor({
                     <Yuan name={`price-${i}-price`} value={x.price} onChange={(v) => setRule({ prices: r.prices.map((y, j) => (j === i ? { ...y, price: v } : y)) })} />
                   </F>
                   {r.prices.length > 1 ? (
-                    <button type="button" className="btn btn-ghost btn-small promo-remove" aria-label={t('promotions.builder.remove')} onClick={() => setRule({ prices: r.prices.filter((_, j) => j !== i) })}>
-                      ×
-                    </button>
+                    <RemoveButton onClick={() => setRule({ prices: r.prices.filter((_, j) => j !== i) })} />
                   ) : null}
                 </div>
               ))}

@@ -45,19 +45,7 @@ function PromotionResultsView() {
   const d = r.data;
   return (
     <>
-      <section className="card promo-picker-card">
-        <label className="promo-f promo-f-wide">
-          <span className="promo-f-label">{t('promotions.results.promotion')}</span>
-          <select name="promotion" value={id} onChange={(e) => setId(e.target.value)}>
-            {list.data.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} · {t(`promotions.status.${p.status}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        {d ? <span className="muted small">{t('promotions.results.window', { from: f.dateTime(d.from), to: f.dateTime(d.to) })}</span> : null}
-      </section>
+      <Picker label={t('promotions.results.promotion')} name="promotion" value={id} onChange={setId} options={list.data.map((p) => ({ value: p.id, label: `${p.name} · ${t(`promotions.status.${p.status}`)}` }))} window={d} />
       {r.isPending ? (
         <Loading />
       ) : r.isError ? (
@@ -99,19 +87,14 @@ function RunResultsView() {
   const d = r.data;
   return (
     <>
-      <section className="card promo-picker-card">
-        <label className="promo-f promo-f-wide">
-          <span className="promo-f-label">{t('promotions.results.run')}</span>
-          <select name="run" value={id} onChange={(e) => setId(e.target.value)}>
-            {runs.data.map((x) => (
-              <option key={x.id} value={x.id}>
-                {t('promotions.results.runOption', { template: x.template.name, segment: x.segment?.name ?? '—', date: f.date(x.createdAt), n: f.number(x.issued) })}
-              </option>
-            ))}
-          </select>
-        </label>
-        {d ? <span className="muted small">{t('promotions.results.window', { from: f.dateTime(d.from), to: f.dateTime(d.to) })}</span> : null}
-      </section>
+      <Picker
+        label={t('promotions.results.run')}
+        name="run"
+        value={id}
+        onChange={setId}
+        options={runs.data.map((x) => ({ value: x.id, label: t('promotions.results.runOption', { template: x.template.name, segment: x.segment?.name ?? '—', date: f.date(x.createdAt), n: f.number(x.issued) }) }))}
+        window={d}
+      />
       {r.isPending ? (
         <Loading />
       ) : r.isError ? (
@@ -129,6 +112,27 @@ function RunResultsView() {
         </>
       ) : null}
     </>
+  );
+}
+
+/** What the results are of (a promotion, an issue run), and the window they cover. */
+function Picker({ label, name, value, onChange, options, window }: { label: string; name: string; value: string; onChange: (v: string) => void; options: Array<{ value: string; label: string }>; window: { from: string; to: string } | undefined }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  return (
+    <section className="card promo-picker-card">
+      <label className="promo-f promo-f-wide">
+        <span className="promo-f-label">{label}</span>
+        <select name={name} value={value} onChange={(e) => onChange(e.target.value)}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {window ? <span className="muted small">{t('promotions.results.window', { from: f.dateTime(window.from), to: f.dateTime(window.to) })}</span> : null}
+    </section>
   );
 }
 

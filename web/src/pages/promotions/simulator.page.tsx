@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation } from '@tanstack/react-query';
 import { useStoreNames } from '../../api/catalog.api';
@@ -7,7 +7,7 @@ import { CHANNELS, FULFILMENTS, priceCart, useWallet, type CartLine, type Channe
 import { useFormat } from '../../format/format';
 import { Icon } from '../../components/icons';
 import { CustomerPicker } from './customer-picker';
-import { F, TagInput, useProducts } from './definition-form';
+import { CartLinesEditor, F, TagInput } from './definition-form';
 import { errorAt, fieldErrors } from './promo-words';
 import './promotions.css';
 
@@ -17,7 +17,6 @@ const REASONS = ['channel', 'store', 'fulfillment', 'min_subtotal', 'members_onl
 export function CheckoutSimulatorPage() {
   const { t, i18n } = useTranslation();
   const f = useFormat();
-  const products = useProducts();
   const stores = useStoreNames();
   const [customer, setCustomer] = useState<CustomerSummary | null>(null);
   const [channel, setChannel] = useState<Channel>('pos');
@@ -29,13 +28,11 @@ export function CheckoutSimulatorPage() {
   const [at, setAt] = useState('');
   const wallet = useWallet(customer?.id ?? '', !!customer);
   const quote = useMutation({ mutationFn: priceCart });
-  const names = useMemo(() => new Map((products.data ?? []).map((p) => [p.sku, p])), [products.data]);
   useEffect(() => {
     if (!storeCode && stores.data && stores.data.size > 0) setStoreCode([...stores.data.keys()][0]!);
   }, [stores.data, storeCode]);
 
   const errors = quote.isError ? fieldErrors(quote.error) : {};
-  const setLine = (i: number, patch: Partial<CartLine>) => setLines((ls) => ls.map((l, j) => (j === i ? { ...l, ...patch } : l)));
   const usable = wallet.data?.filter((c) => c.status === 'issued') ?? [];
 
   const run = () => {
@@ -115,36 +112,7 @@ export function CheckoutSimulatorPage() {
               <h2>{t('promotions.sim.cart')}</h2>
               <span className="muted small">{t('promotions.sim.cartNote')}</span>
             </div>
-            <div className="promo-cart promo-cart-wide">
-              <div className="promo-cart-head muted small">
-                <span>{t('promotions.preview.sku')}</span>
-                <span>{t('promotions.preview.qty')}</span>
-                <span>{t('promotions.preview.unitPrice')}</span>
-                <span />
-              </div>
-              {lines.map((l, i) => (
-                <div key={i} className={errorAt(errors, `lines.${i}`) ? 'promo-cart-line invalid' : 'promo-cart-line'} data-line={i}>
-                  <input aria-label={t('promotions.preview.sku')} list="promo-skus" className="mono" name={`sim-${i}-sku`} value={l.sku} onChange={(e) => setLine(i, { sku: e.target.value })} />
-                  <input aria-label={t('promotions.preview.qty')} name={`sim-${i}-qty`} inputMode="numeric" value={l.quantity || ''} onChange={(e) => setLine(i, { quantity: Number(e.target.value.replace(/\D/g, '')) || 0 })} />
-                  <input aria-label={t('promotions.preview.unitPrice')} name={`sim-${i}-price`} inputMode="decimal" value={l.unitPrice ?? ''} placeholder={names.get(l.sku.trim())?.listPrice ?? ''} onChange={(e) => setLine(i, { unitPrice: e.target.value })} />
-                  <button type="button" className="btn btn-ghost btn-small promo-remove" aria-label={t('promotions.builder.remove')} onClick={() => setLines((ls) => ls.filter((_, j) => j !== i))}>
-                    ×
-                  </button>
-                  <span className="promo-cart-name muted small">{names.get(l.sku.trim())?.name ?? ''}</span>
-                  {errorAt(errors, `lines.${i}`) ? <small className="field-error promo-cart-name">{errorAt(errors, `lines.${i}`)}</small> : null}
-                </div>
-              ))}
-              <datalist id="promo-skus">
-                {(products.data ?? []).map((p) => (
-                  <option key={p.sku} value={p.sku}>
-                    {p.name}
-                  </option>
-                ))}
-              </datalist>
-              <button type="button" className="btn btn-small promo-add-line" onClick={() => setLines((ls) => [...ls, { sku: '', quantity: 1 }])} data-testid="sim-add-line">
-                + {t('promotions.preview.addLine')}
-              </button>
-            </div>
+            <CartLinesEditor lines={lines} onChange={setLines} prefix="sim" errorOf={(i) => errorAt(errors, `lines.${i}`)} addTestId="sim-add-line" wide />
             <div className="promo-grid-2">
               <F label={t('promotions.sim.coupons')} error={errorAt(errors, 'couponCodes')} hint={usable.length ? undefined : t('promotions.sim.couponsHint')} wide>
                 <TagInput name="coupons" label={t('promotions.sim.coupons')} values={codes} onChange={(v) => setCodes(v.map((c) => c.toUpperCase()))} suggestions={usable.map((c) => ({ value: c.code, label: `${c.code} ${c.name}` }))} />
