@@ -146,6 +146,19 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     // Pause it again: the simulator below prices the demo's own promotions.
     await page.locator('tr[data-code="WEEKEND-200-30"] button[data-action=paused]').click();
     await expect.poll(() => page.locator('tr[data-code="WEEKEND-200-30"] .promo-status').innerText()).toBe('已暂停');
+
+    // Edit: the form opens with what was saved; a change is saved as a new version.
+    await page.locator('tr[data-code="WEEKEND-200-30"] .promo-name').click();
+    await page.locator('input[name=tier-0-off]').waitFor();
+    expect(await page.locator('input[name=tier-0-min]').inputValue()).toBe('200');
+    expect(await page.locator('input[name=code]').isDisabled()).toBe(true);
+    await page.locator('input[name=tier-0-off]').fill('40');
+    await page.getByTestId('promo-save').click();
+    await page.getByTestId('promo-saved').waitFor();
+    const edited = await api('GET', '/api/v1/promotions/WEEKEND-200-30');
+    expect(edited.definition.rule.tiers).toEqual([{ minFen: 20000, offFen: 4000 }]);
+    expect(edited.version).toBe(saved.version + 1);
+    await shot('promo-04b-builder-edit-zh');
   });
 
   it('creates a coupon template, generates codes, issues one to a customer, looks it up, shows it in the 360 wallet', async () => {
@@ -169,6 +182,15 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     expect(await page.getByTestId('pool-generated').innerText()).toMatch(/^已生成 5 个券码（批次 .+）。$/);
     await expect.poll(() => page.getByTestId('pool-available').innerText()).toBe('可用券码 5 个');
     await expect.poll(() => page.locator('[data-testid=coupon-table] tbody tr').count()).toBe(5);
+
+    // Import: a bad line refuses the file, named by its line; fixed, both codes land in the pool.
+    await page.locator('textarea[name=csv]').fill('code\nSPRING-0001\nSPRING 0002');
+    await page.getByTestId('pool-import').click();
+    await expect.poll(() => page.getByTestId('pool-import-error').innerText()).toBe('第 3 行：not a code (letters, digits, _ . -; at most 64)');
+    await page.locator('textarea[name=csv]').fill('code\nSPRING-0001\nSPRING-0002');
+    await page.getByTestId('pool-import').click();
+    await expect.poll(() => page.getByTestId('pool-imported').innerText()).toMatch(/^已导入 2 个券码（批次 .+）。$/);
+    await expect.poll(() => page.getByTestId('pool-available').innerText()).toBe('可用券码 7 个');
 
     await page.locator('input[name=issue-customer]').fill(customer.phone);
     await page.getByTestId('issue-customer-search').click();

@@ -162,9 +162,9 @@ function CodePool({ template }: { template: CouponTemplate }) {
         </div>
       ) : null}
       {importCodes.isError ? (
-        <div className="form-error" role="alert">
+        <div className="form-error" role="alert" data-testid="pool-import-error">
           {Object.entries(impErrors)
-            .map(([k, m]) => (k === '_' || k === '(body)' ? m : `${k}: ${m}`))
+            .map(([k, m]) => (/^line \d+$/.test(k) ? t('promotions.pool.line', { n: k.slice(5), message: m }) : k === '_' || k === '(body)' ? m : `${k}: ${m}`))
             .slice(0, 10)
             .join('; ')}
         </div>
