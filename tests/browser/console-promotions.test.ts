@@ -264,6 +264,20 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     expect(await page.getByTestId('sim-explanation').innerText()).toContain('合计 ¥500.00，优惠 −¥100.00，应付 ¥400.00');
     await noMissingKeys();
     await shot('promo-09-simulator-zh');
+
+    // Now (the demo's promotions are over): a customer's coupon from the wallet is the only discount.
+    const other = (await api('GET', '/api/v1/customers?limit=50')).items.find((x: { id: string; phone: string | null }) => x.phone && x.id !== customer.id);
+    const coupon = (await api('POST', `/api/v1/coupon-templates/${templateId}/issue`, { customerId: other.id })).coupon;
+    await page.locator('input[name=at]').fill('');
+    await page.locator('input[name=sim-customer]').fill(other.phone);
+    await page.getByTestId('sim-customer-search').click();
+    await page.locator(`button[data-customer="${other.id}"]`).click();
+    await page.locator('.promo-wallet-pick button', { hasText: coupon.code }).click();
+    await page.getByTestId('sim-price').click();
+    await expect.poll(() => page.getByTestId('sim-payable').innerText()).toBe('¥480.00');
+    expect(await page.locator('[data-testid=sim-applied] li').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-code')))).toEqual([coupon.code]);
+    expect(await page.locator('[data-testid=sim-quote] [data-sku=TILL-A] .promo-off').innerText()).toBe('无门槛立减20元 −¥20.00');
+    await shot('promo-09b-simulator-coupon-zh');
   });
 
   it('shows results against the holdout', async () => {

@@ -322,7 +322,7 @@ function Builder({ existing }: { existing: Promotion | undefined }) {
                     {t('promotions.builder.saveActivate')}
                   </button>
                 ) : null}
-                <span className="muted small">{existing?.status === 'active' ? t('promotions.builder.liveNote') : t('promotions.builder.draftNote')}</span>
+                <span className="muted small">{t(`promotions.builder.note.${existing?.status ?? 'draft'}`)}</span>
               </div>
             </section>
           ) : null}
