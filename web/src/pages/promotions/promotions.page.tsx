@@ -226,7 +226,9 @@ function Usage({ p, f }: { p: Promotion; f: Format }) {
             <span className="promo-meter" aria-hidden="true">
               <span className={r.share >= 0.9 ? 'promo-meter-fill promo-meter-hot' : 'promo-meter-fill'} style={{ width: `${Math.min(100, r.share * 100)}%` }} />
             </span>
-          ) : null}
+          ) : (
+            <span />
+          )}
         </div>
       ))}
       {p.perCustomerLimit ? <div className="muted small">{t('promotions.list.perCustomer', { n: p.perCustomerLimit })}</div> : null}

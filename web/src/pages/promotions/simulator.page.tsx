@@ -114,7 +114,7 @@ export function CheckoutSimulatorPage() {
             </div>
             <CartLinesEditor lines={lines} onChange={setLines} prefix="sim" errorOf={(i) => errorAt(errors, `lines.${i}`)} addTestId="sim-add-line" wide />
             <div className="promo-grid-2">
-              <F label={t('promotions.sim.coupons')} error={errorAt(errors, 'couponCodes')} hint={usable.length ? undefined : t('promotions.sim.couponsHint')} wide>
+              <F label={t('promotions.sim.coupons')} error={errorAt(errors, 'couponCodes')} hint={usable.length ? undefined : t('promotions.sim.couponsHint')}>
                 <TagInput name="coupons" label={t('promotions.sim.coupons')} values={codes} onChange={(v) => setCodes(v.map((c) => c.toUpperCase()))} suggestions={usable.map((c) => ({ value: c.code, label: `${c.code} ${c.name}` }))} />
               </F>
               <F label={t('promotions.sim.points')} error={errorAt(errors, 'points')} hint={quote.data?.points ? t('promotions.sim.pointsHint', { balance: f.number(quote.data.points.balance), max: f.number(quote.data.points.usableMax) }) : undefined}>
