@@ -275,10 +275,10 @@ export function useSetTemplateStatus() {
   });
 }
 
-export function useCoupons(filter: { templateId?: string; customerId?: string; status?: string }, enabled = true) {
+export function useCoupons(filter: { templateId?: string; customerId?: string; status?: string; limit?: number; offset?: number }, enabled = true) {
   return useQuery({
     queryKey: ['coupons', 'list', filter],
-    queryFn: ({ signal }) => api<{ items: Coupon[]; total?: number }>('/api/v1/coupons', { query: { ...filter, limit: 100 }, signal }),
+    queryFn: ({ signal }) => api<{ items: Coupon[]; total?: number }>('/api/v1/coupons', { query: { limit: 100, ...filter }, signal }),
     placeholderData: keepPreviousData,
     enabled,
   });

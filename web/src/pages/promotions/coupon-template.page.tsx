@@ -17,6 +17,9 @@ import { StatusBadge } from './promotions.page';
 import { conditionTexts, definitionText, errorAt, fieldErrors, lastDay, scopeText } from './promo-words';
 import './promotions.css';
 
+/** Coupons a page: the holders' names come one profile each. */
+const PAGE = 20;
+
 const TEMPLATE_NEXT: Record<TemplateStatus, TemplateStatus[]> = { active: ['paused', 'ended'], paused: ['active', 'ended'], ended: [] };
 
 /** One coupon template: what it gives, its code pool (generate, import, export), issuing, and its coupons. */
@@ -277,7 +280,9 @@ function TemplateCoupons({ template }: { template: CouponTemplate }) {
   const { t } = useTranslation();
   const f = useFormat();
   const [status, setStatus] = useState<Status | ''>('');
-  const list = useCoupons({ templateId: template.id, ...(status ? { status } : {}) });
+  const [page, setPage] = useState(1);
+  const list = useCoupons({ templateId: template.id, limit: PAGE, offset: (page - 1) * PAGE, ...(status ? { status } : {}) });
+  const total = list.data?.total ?? 0;
   const names = useCustomerNames(list.data?.items.map((c) => c.customerId).filter((x): x is string => !!x) ?? []);
   return (
     <section className="card">
@@ -285,7 +290,16 @@ function TemplateCoupons({ template }: { template: CouponTemplate }) {
         <h2>{t('promotions.coupons.listTitle')}</h2>
         <div className="promo-tabs">
           {(['', ...COUPON_STATUSES] as const).map((s) => (
-            <button key={s || 'all'} type="button" className={status === s ? 'promo-tab active' : 'promo-tab'} onClick={() => setStatus(s)} data-status={s || 'all'}>
+            <button
+              key={s || 'all'}
+              type="button"
+              className={status === s ? 'promo-tab active' : 'promo-tab'}
+              onClick={() => {
+                setStatus(s);
+                setPage(1);
+              }}
+              data-status={s || 'all'}
+            >
               {s ? t(`promotions.couponStatus.${s}`) : t('promotions.list.all')}
             </button>
           ))}
@@ -327,8 +341,18 @@ function TemplateCoupons({ template }: { template: CouponTemplate }) {
               </tbody>
             </table>
           </div>
-          {list.data.total !== undefined && list.data.total > list.data.items.length ? (
-            <p className="muted small">{t('promotions.coupons.showing', { n: f.number(list.data.items.length), total: f.number(list.data.total) })}</p>
+          {total > PAGE ? (
+            <nav className="pager" aria-label={t('list.pages')}>
+              <span className="muted small">{t('list.range', { from: (page - 1) * PAGE + 1, to: (page - 1) * PAGE + list.data.items.length, total })}</span>
+              <span className="pager-buttons">
+                <button type="button" className="btn" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                  {t('list.previous')}
+                </button>
+                <button type="button" className="btn" disabled={page * PAGE >= total} onClick={() => setPage(page + 1)} data-testid="coupons-next">
+                  {t('list.next')}
+                </button>
+              </span>
+            </nav>
           ) : null}
         </>
       )}
@@ -336,9 +360,9 @@ function TemplateCoupons({ template }: { template: CouponTemplate }) {
   );
 }
 
-/** Names of the customers holding the listed coupons (masked for roles without pii:read), one request each, cached. */
+/** Names of the customers holding a page of coupons (masked for roles without pii:read), one request each, cached. */
 function useCustomerNames(ids: string[]): Map<string, string> {
-  const unique = [...new Set(ids)].slice(0, 25);
+  const unique = [...new Set(ids)];
   const q = useQuery({
     queryKey: ['customers', 'names', unique],
     queryFn: async ({ signal }) => {
