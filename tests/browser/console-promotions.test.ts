@@ -11,6 +11,7 @@ import { demoBrowser, signIn, type DemoBrowser } from '../support/demo-browser.j
 if (skipReason) console.warn(`promotions browser tests skipped: ${skipReason}`);
 
 const MARKETER = { username: 'gao.marketing', displayName: '高营销', password: 'Kemai-Promo-2025', role: 'marketer' as const };
+const ANALYST = { username: 'qian.analyst', displayName: '钱分析', password: 'Kemai-Reader-2025', role: 'analyst' as const };
 
 describe.skipIf(skipReason)('promotions console in a browser', () => {
   let d: DemoBrowser;
@@ -35,7 +36,7 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
   };
 
   beforeAll(async () => {
-    d = await demoBrowser({ seed: 'promotions-browser', customers: 200, staff: [MARKETER] });
+    d = await demoBrowser({ seed: 'promotions-browser', customers: 200, staff: [MARKETER, ANALYST] });
     ({ page, base } = d);
     const c = (await api('GET', '/api/v1/customers?limit=50')).items.find((x: { phone: string | null; name: string | null }) => x.phone && x.name);
     customer = { id: c.id, phone: c.phone, name: c.name };
@@ -332,5 +333,21 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     await page.goto(`${base}/customers/${customer.id}`);
     await page.getByTestId('coupon-wallet').locator('.promo-wallet-item').first().waitFor();
     await noMissingKeys();
+  });
+
+  it('shows an analyst the promotions and coupons to read, nothing to change', async () => {
+    await page.locator('.topbar .btn-ghost').click();
+    await signIn(page, base, ANALYST);
+    await page.getByRole('link', { name: 'Promotions', exact: true }).click();
+    await page.getByTestId('promo-table').waitFor();
+    expect(await page.getByTestId('promo-new').count()).toBe(0);
+    expect(await page.locator('[data-testid=promo-table] button').count()).toBe(0);
+    await page.locator('tr[data-code="DEMO-MJ300"] .promo-name').click();
+    await page.getByTestId('promo-preview').waitFor();
+    expect(await page.getByTestId('promo-save').count()).toBe(0);
+    await page.goto(`${base}/coupons/${templateId}`);
+    await page.getByTestId('template-summary').waitFor();
+    expect(await page.getByTestId('code-pool').count()).toBe(0);
+    expect(await page.getByTestId('issue').count()).toBe(0);
   });
 });

@@ -227,77 +227,80 @@ function Builder({ existing }: { existing: Promotion | undefined }) {
 
       <div className="promo-builder">
         <form className="promo-builder-main" onSubmit={(ev) => submit(ev)} noValidate id="promotion-form">
-          <section className="card promo-card">
-            <div className="card-head">
-              <h2>{t('promotions.builder.basics')}</h2>
-            </div>
-            <div className="promo-grid-3">
-              <F label={t('promotions.builder.name')} error={e('name')}>
-                <input name="name" value={form.name} maxLength={200} placeholder={t('promotions.builder.namePlaceholder')} onChange={(ev) => set({ name: ev.target.value })} />
-              </F>
-              <F label={t('promotions.builder.code')} error={e('code')} hint={existing ? t('promotions.builder.codeFixed') : t('promotions.builder.codeHint')}>
-                <input name="code" className="mono" value={form.code} maxLength={64} disabled={!!existing} placeholder="DOUBLE11-300-50" onChange={(ev) => set({ code: ev.target.value })} />
-              </F>
-              <F label={t('promotions.builder.description')} error={e('description')}>
-                <input name="description" value={form.description} maxLength={2000} onChange={(ev) => set({ description: ev.target.value })} />
-              </F>
-            </div>
-          </section>
+          {/* Read-only for a role that may not change promotions (the preview still works). */}
+          <fieldset className="promo-fieldset" disabled={!admin}>
+            <section className="card promo-card">
+              <div className="card-head">
+                <h2>{t('promotions.builder.basics')}</h2>
+              </div>
+              <div className="promo-grid-3">
+                <F label={t('promotions.builder.name')} error={e('name')}>
+                  <input name="name" value={form.name} maxLength={200} placeholder={t('promotions.builder.namePlaceholder')} onChange={(ev) => set({ name: ev.target.value })} />
+                </F>
+                <F label={t('promotions.builder.code')} error={e('code')} hint={existing ? t('promotions.builder.codeFixed') : t('promotions.builder.codeHint')}>
+                  <input name="code" className="mono" value={form.code} maxLength={64} disabled={!!existing} placeholder="DOUBLE11-300-50" onChange={(ev) => set({ code: ev.target.value })} />
+                </F>
+                <F label={t('promotions.builder.description')} error={e('description')}>
+                  <input name="description" value={form.description} maxLength={2000} onChange={(ev) => set({ description: ev.target.value })} />
+                </F>
+              </div>
+            </section>
 
-          <DefinitionEditor value={form.def} onChange={(def) => set({ def })} errors={errors} />
-          <ConditionsEditor value={form.cond} onChange={(cond) => set({ cond })} errors={errors} />
+            <DefinitionEditor value={form.def} onChange={(def) => set({ def })} errors={errors} />
+            <ConditionsEditor value={form.cond} onChange={(cond) => set({ cond })} errors={errors} />
 
-          <section className="card promo-card">
-            <div className="card-head">
-              <h2>{t('promotions.builder.windowTitle')}</h2>
-              <span className="muted small">{t('promotions.builder.windowNote')}</span>
-            </div>
-            <div className="promo-grid-3">
-              <F label={t('promotions.builder.startsAt')} error={e('startsAt')} hint={t('promotions.builder.startsHint')}>
-                <input type="datetime-local" name="startsAt" value={form.startsAt} onChange={(ev) => set({ startsAt: ev.target.value })} />
-              </F>
-              <F label={t('promotions.builder.endsAt')} error={e('endsAt')} hint={t('promotions.builder.endsHint')}>
-                <input type="datetime-local" name="endsAt" value={form.endsAt} onChange={(ev) => set({ endsAt: ev.target.value })} />
-              </F>
-              <F label={t('promotions.builder.holdout')} error={e('holdoutPercent')} hint={t('promotions.builder.holdoutHint')}>
-                <span className="promo-unit">
-                  <input name="holdoutPercent" inputMode="numeric" value={form.holdoutPercent} onChange={(ev) => set({ holdoutPercent: ev.target.value })} />
-                  <em>%</em>
-                </span>
-              </F>
-            </div>
-            <h3 className="promo-subhead">{t('promotions.builder.limitsTitle')}</h3>
-            <div className="promo-grid-4">
-              <F label={t('promotions.builder.budget')} error={e('budgetFen')} hint={t('promotions.builder.budgetHint')}>
-                <Yuan name="budget" value={form.budget} onChange={(v) => set({ budget: v })} />
-              </F>
-              <F label={t('promotions.builder.totalQuantity')} error={e('totalQuantity')} hint={t('promotions.builder.totalQuantityHint')}>
-                <input name="totalQuantity" inputMode="numeric" value={form.totalQuantity} onChange={(ev) => set({ totalQuantity: ev.target.value })} />
-              </F>
-              <F label={t('promotions.builder.firstNLabel')} error={e('firstN')} hint={t('promotions.builder.firstNHint')}>
-                <input name="firstN" inputMode="numeric" value={form.firstN} onChange={(ev) => set({ firstN: ev.target.value })} />
-              </F>
-              <F label={t('promotions.builder.perCustomer')} error={e('perCustomerLimit')} hint={t('promotions.builder.perCustomerHint')}>
-                <input name="perCustomerLimit" inputMode="numeric" value={form.perCustomerLimit} onChange={(ev) => set({ perCustomerLimit: ev.target.value })} />
-              </F>
-            </div>
-            <h3 className="promo-subhead">{t('promotions.builder.stackTitle')}</h3>
-            <div className="promo-grid-3">
-              <F label={t('promotions.builder.priority')} error={e('priority')} hint={t('promotions.builder.priorityHint')}>
-                <input name="priority" inputMode="numeric" value={form.priority} onChange={(ev) => set({ priority: ev.target.value })} />
-              </F>
-              <F label={t('promotions.builder.stackGroup')} error={e('stackGroup')} hint={t('promotions.builder.stackGroupHint')}>
-                <input name="stackGroup" value={form.stackGroup} maxLength={64} onChange={(ev) => set({ stackGroup: ev.target.value })} />
-              </F>
-              <label className="promo-inline-check promo-exclusive">
-                <input type="checkbox" name="exclusive" checked={form.exclusive} onChange={(ev) => set({ exclusive: ev.target.checked })} />
-                <span>
-                  {t('promotions.builder.exclusive')}
-                  <small className="muted">{t('promotions.builder.exclusiveHint')}</small>
-                </span>
-              </label>
-            </div>
-          </section>
+            <section className="card promo-card">
+              <div className="card-head">
+                <h2>{t('promotions.builder.windowTitle')}</h2>
+                <span className="muted small">{t('promotions.builder.windowNote')}</span>
+              </div>
+              <div className="promo-grid-3">
+                <F label={t('promotions.builder.startsAt')} error={e('startsAt')} hint={t('promotions.builder.startsHint')}>
+                  <input type="datetime-local" name="startsAt" value={form.startsAt} onChange={(ev) => set({ startsAt: ev.target.value })} />
+                </F>
+                <F label={t('promotions.builder.endsAt')} error={e('endsAt')} hint={t('promotions.builder.endsHint')}>
+                  <input type="datetime-local" name="endsAt" value={form.endsAt} onChange={(ev) => set({ endsAt: ev.target.value })} />
+                </F>
+                <F label={t('promotions.builder.holdout')} error={e('holdoutPercent')} hint={t('promotions.builder.holdoutHint')}>
+                  <span className="promo-unit">
+                    <input name="holdoutPercent" inputMode="numeric" value={form.holdoutPercent} onChange={(ev) => set({ holdoutPercent: ev.target.value })} />
+                    <em>%</em>
+                  </span>
+                </F>
+              </div>
+              <h3 className="promo-subhead">{t('promotions.builder.limitsTitle')}</h3>
+              <div className="promo-grid-4">
+                <F label={t('promotions.builder.budget')} error={e('budgetFen')} hint={t('promotions.builder.budgetHint')}>
+                  <Yuan name="budget" value={form.budget} onChange={(v) => set({ budget: v })} />
+                </F>
+                <F label={t('promotions.builder.totalQuantity')} error={e('totalQuantity')} hint={t('promotions.builder.totalQuantityHint')}>
+                  <input name="totalQuantity" inputMode="numeric" value={form.totalQuantity} onChange={(ev) => set({ totalQuantity: ev.target.value })} />
+                </F>
+                <F label={t('promotions.builder.firstNLabel')} error={e('firstN')} hint={t('promotions.builder.firstNHint')}>
+                  <input name="firstN" inputMode="numeric" value={form.firstN} onChange={(ev) => set({ firstN: ev.target.value })} />
+                </F>
+                <F label={t('promotions.builder.perCustomer')} error={e('perCustomerLimit')} hint={t('promotions.builder.perCustomerHint')}>
+                  <input name="perCustomerLimit" inputMode="numeric" value={form.perCustomerLimit} onChange={(ev) => set({ perCustomerLimit: ev.target.value })} />
+                </F>
+              </div>
+              <h3 className="promo-subhead">{t('promotions.builder.stackTitle')}</h3>
+              <div className="promo-grid-3">
+                <F label={t('promotions.builder.priority')} error={e('priority')} hint={t('promotions.builder.priorityHint')}>
+                  <input name="priority" inputMode="numeric" value={form.priority} onChange={(ev) => set({ priority: ev.target.value })} />
+                </F>
+                <F label={t('promotions.builder.stackGroup')} error={e('stackGroup')} hint={t('promotions.builder.stackGroupHint')}>
+                  <input name="stackGroup" value={form.stackGroup} maxLength={64} onChange={(ev) => set({ stackGroup: ev.target.value })} />
+                </F>
+                <label className="promo-inline-check promo-exclusive">
+                  <input type="checkbox" name="exclusive" checked={form.exclusive} onChange={(ev) => set({ exclusive: ev.target.checked })} />
+                  <span>
+                    {t('promotions.builder.exclusive')}
+                    <small className="muted">{t('promotions.builder.exclusiveHint')}</small>
+                  </span>
+                </label>
+              </div>
+            </section>
+          </fieldset>
 
           {admin ? (
             <section className="card promo-card promo-save">
