@@ -52,6 +52,7 @@ import {
   issueNewMemberCouponsWhenCustomersJoin,
   scheduleCouponsNightly,
 } from '../modules/promotions/index.js';
+import { CheckoutService, CHECKOUT_RETURNS_SUBSCRIBER, checkoutReturnsWhenReturnsRecorded, scheduleCheckoutExpiry } from '../modules/promotions/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -94,6 +95,8 @@ export interface Kemai {
   promotions: PromotionsService;
   /** Coupons: templates, code pools, issuing (person, segment with holdout, new members, compensation), void, expiry, checkout's reserve/commit/release. */
   coupons: CouponsService;
+  /** Checkout: pricing a cart, reservations counting limits, commit (places the order), cancel and expiry, returns. */
+  checkout: CheckoutService;
   close(): Promise<void>;
 }
 
@@ -178,6 +181,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const coupons = new CouponsService(db, { timeZone: config.timeZone });
   const newMemberCoupons = issueNewMemberCouponsWhenCustomersJoin(coupons);
   for (const name of NEW_MEMBER_EVENTS) events.subscribeBatch(name, NEW_MEMBER_COUPON_SUBSCRIBER, newMemberCoupons);
+  const checkout = new CheckoutService(db, { promotions, coupons, orders, redemption, timeZone: config.timeZone });
+  events.subscribeBatch('orders.return.recorded', CHECKOUT_RETURNS_SUBSCRIBER, checkoutReturnsWhenReturnsRecorded(checkout));
   const updateSegments = updateSegmentsWhenCustomersChange(segments.membership);
   // A new CLV run changes every customer's predictions: the segments whose rules read them follow.
   predictions.onFitted(() => segments.membership.refreshAll({ uses: 'predictions' }));
@@ -198,6 +203,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     await scheduleChurnRefit(jobs, churn, log, { timeZone: config.timeZone });
     await scheduleCyclesNightly(jobs, cycles, log, { timeZone: config.timeZone });
     await scheduleCouponsNightly(jobs, coupons, log, { timeZone: config.timeZone });
+    await scheduleCheckoutExpiry(jobs, checkout, log, { timeZone: config.timeZone });
     const queue = jobs;
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
   }
@@ -228,6 +234,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     basket,
     promotions,
     coupons,
+    checkout,
     async close() {
       await events.stop();
       await jobs?.stop();

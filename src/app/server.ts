@@ -15,6 +15,7 @@ import { registerSegmentsRoutes } from '../modules/segments/index.js';
 import { registerBasketRoutes } from '../modules/basket/index.js';
 import { registerPromotionsRoutes } from '../modules/promotions/index.js';
 import { registerCouponsRoutes } from '../modules/promotions/index.js';
+import { registerCheckoutRoutes } from '../modules/promotions/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -51,6 +52,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerBasketRoutes(app, kemai.basket);
   registerPromotionsRoutes(app, kemai.promotions);
   registerCouponsRoutes(app, kemai.coupons);
+  registerCheckoutRoutes(app, kemai.checkout);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.

@@ -41,3 +41,20 @@ export {
   issueNewMemberCouponsWhenCustomersJoin,
 } from './coupons.jobs.js';
 export { registerCouponsRoutes } from './http/coupons.routes.js';
+export {
+  CheckoutService,
+  parseCart,
+  checkoutReturnsWhenReturnsRecorded,
+  scheduleCheckoutExpiry,
+  CHECKOUT_EXPIRE_JOB,
+  CHECKOUT_RETURNS_SUBSCRIBER,
+  type Quote,
+  type QuoteLine,
+  type QuoteApplied,
+  type QuoteGift,
+  type NotApplied,
+  type Allocation,
+  type Reservation,
+  type ReservationStatus,
+} from './checkout.service.js';
+export { registerCheckoutRoutes } from './http/checkout.routes.js';
