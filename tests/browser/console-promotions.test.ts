@@ -101,7 +101,7 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     expect(await page.getByTestId('preview-discount').innerText()).toBe('−¥30.00');
     // ¥30 split over what each line pays: ¥200 → ¥20, ¥100 → ¥10.
     expect(await page.getByTestId('line-discount').allInnerTexts()).toEqual(['−¥20.00', '−¥10.00']);
-    expect(await page.getByTestId('preview-explanation').innerText()).toBe('范围内 ¥300 满足条件：顾客共省 ¥30。');
+    expect(await page.getByTestId('preview-explanation').innerText()).toBe('范围内 ¥300.00 满足条件：顾客共省 ¥30.00。');
 
     // Below the threshold: no discount, said so.
     await page.locator('input[name=line-0-qty]').fill('1');

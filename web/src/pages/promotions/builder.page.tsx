@@ -11,7 +11,7 @@ import { Icon } from '../../components/icons';
 import { ErrorState, Loading } from '../../components/states';
 import { CartLinesEditor, ConditionsEditor, DefinitionEditor, emptyConditions, emptyDefinition, F, fromConditions, fromDefinition, toConditions, toDefinition, useProducts, Yuan, type ConditionsForm, type DefinitionForm } from './definition-form';
 import { NEXT, StatusBadge } from './promotions.page';
-import { definitionText, errorAt, fenText, fieldErrors, scopeText, toFen, yuan } from './promo-words';
+import { definitionText, errorAt, fenText, fieldErrors, scopeText, toFen } from './promo-words';
 import './promotions.css';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -451,7 +451,7 @@ function LivePreview({ draft, localErrors }: { draft: PromotionDraft; localError
           </dl>
           <div className={p.applies ? 'promo-explain' : 'promo-explain promo-explain-no'} data-testid="preview-explanation">
             {p.applies && p.explanation
-              ? t('promotions.preview.applies', { eligible: yuan(p.explanation.eligibleFen), value: yuan(p.discountFen + p.giftValueFen) })
+              ? t('promotions.preview.applies', { eligible: f.money(p.explanation.eligibleFen / 100), value: f.money((p.discountFen + p.giftValueFen) / 100) })
               : t('promotions.preview.notApplies')}
           </div>
         </div>
