@@ -15,9 +15,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** `loyalty: false` leaves loyalty's subscribers out, for tests of another module's exact records (timelines, deliveries). */
-export async function createTestApp(env: Record<string, string> = {}, opts: { loyalty?: boolean } = {}): Promise<TestApp> {
-  const database = await openTestDatabase();
+/**
+ * `loyalty: false` leaves loyalty's subscribers out, for tests of another module's exact records (timelines, deliveries).
+ * `poolSize`: PostgreSQL connections (default 5), more for tests of many concurrent transactions.
+ */
+export async function createTestApp(env: Record<string, string> = {}, opts: { loyalty?: boolean; poolSize?: number } = {}): Promise<TestApp> {
+  const database = await openTestDatabase({ poolSize: opts.poolSize });
   const config = loadConfig({ KEMAI_LOG_LEVEL: 'silent', ...env });
   const kemai = await createKemai({ config, database, log: createLogger('silent'), migrate: false, loyalty: opts.loyalty });
   const app = await buildServer(kemai);

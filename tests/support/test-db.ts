@@ -15,7 +15,7 @@ declare module 'vitest' {
  * A fresh, migrated database for one test file: PGlite in memory loaded from the template, or
  * (TEST_DATABASE_URL) a PostgreSQL database cloned from the template and dropped on close.
  */
-export async function openTestDatabase(): Promise<Database> {
+export async function openTestDatabase(opts: { poolSize?: number } = {}): Promise<Database> {
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const template = inject('pgTemplate')!;
@@ -35,7 +35,7 @@ export async function openTestDatabase(): Promise<Database> {
     await admin.end();
     const u = new URL(url);
     u.pathname = `/${name}`;
-    const database = await openDatabase({ databaseUrl: u.toString(), poolSize: 5 });
+    const database = await openDatabase({ databaseUrl: u.toString(), poolSize: opts.poolSize ?? 5 });
     const close = database.close;
     database.close = async () => {
       await close();
