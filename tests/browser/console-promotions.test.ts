@@ -326,6 +326,9 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     expect(await page.getByTestId('sim-explanation').innerText()).toContain('Subtotal ¥500.00, discounts −¥100.00, total ¥400.00');
     await noMissingKeys();
     await shot('promo-14-simulator-en');
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await shot('promo-14b-simulator-tablet-en');
+    await page.setViewportSize({ width: 1366, height: 900 });
     await page.getByRole('link', { name: 'Results' }).click();
     await page.getByTestId('results-kpis').waitFor();
     await noMissingKeys();

@@ -13,6 +13,7 @@ import { Empty, ErrorState, Loading } from '../../components/states';
 import { CouponStatus, validityText } from './coupons.page';
 import { CustomerPicker } from './customer-picker';
 import { F } from './definition-form';
+import { ConfirmDialog } from '../settings/dialog';
 import { StatusBadge } from './promotions.page';
 import { conditionTexts, definitionText, errorAt, fieldErrors, lastDay, scopeText } from './promo-words';
 import './promotions.css';
@@ -31,6 +32,7 @@ export function CouponTemplatePage() {
   const admin = can(me, 'promotions:admin');
   const template = useTemplate(id);
   const setStatus = useSetTemplateStatus();
+  const [ending, setEnding] = useState(false);
   if (template.isPending) return <Loading />;
   if (template.isError) return <ErrorState error={template.error} onRetry={() => void template.refetch()} />;
   const x = template.data;
@@ -52,7 +54,7 @@ export function CouponTemplatePage() {
         {admin ? (
           <div className="promo-head-actions">
             {TEMPLATE_NEXT[x.status].map((to) => (
-              <button key={to} type="button" className="btn" disabled={setStatus.isPending} onClick={() => setStatus.mutate({ id: x.id, status: to })}>
+              <button key={to} type="button" className="btn" disabled={setStatus.isPending} data-action={to} onClick={() => (to === 'ended' ? setEnding(true) : setStatus.mutate({ id: x.id, status: to }))}>
                 {t(`promotions.action.${to}`)}
               </button>
             ))}
@@ -83,6 +85,18 @@ export function CouponTemplatePage() {
         {can(me, 'promotions:write') ? <Issue template={x} admin={admin} /> : null}
       </div>
       <TemplateCoupons template={x} />
+      {ending ? (
+        <ConfirmDialog
+          title={t('promotions.action.endTitle', { name: x.name })}
+          confirm={t('promotions.action.ended')}
+          danger
+          busy={setStatus.isPending}
+          onClose={() => setEnding(false)}
+          onConfirm={() => setStatus.mutate({ id: x.id, status: 'ended' }, { onSuccess: () => setEnding(false) })}
+        >
+          <p>{t('promotions.coupons.endBody')}</p>
+        </ConfirmDialog>
+      ) : null}
     </div>
   );
 }

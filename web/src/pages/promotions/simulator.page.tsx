@@ -257,7 +257,7 @@ function Receipt({ q, lang }: { q: Quote; lang: string }) {
       </div>
 
       {q.notApplied.length > 0 ? (
-        <details className="promo-not-applied" data-testid="sim-not-applied">
+        <details className="promo-not-applied" data-testid="sim-not-applied" open={q.notApplied.length <= 8}>
           <summary>{t('promotions.sim.notApplied', { n: q.notApplied.length })}</summary>
           <ul>
             {q.notApplied.map((n) => (
