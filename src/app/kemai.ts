@@ -53,6 +53,7 @@ import {
   scheduleCouponsNightly,
 } from '../modules/promotions/index.js';
 import { CheckoutService, CHECKOUT_RETURNS_SUBSCRIBER, checkoutReturnsWhenReturnsRecorded, scheduleCheckoutExpiry } from '../modules/promotions/index.js';
+import { PromoResultsService } from '../modules/promotions/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -95,6 +96,8 @@ export interface Kemai {
   promotions: PromotionsService;
   /** Coupons: templates, code pools, issuing (person, segment with holdout, new members, compensation), void, expiry, checkout's reserve/commit/release. */
   coupons: CouponsService;
+  /** Measurement: promotions' and coupon issue runs' results against their holdouts. */
+  promoResults: PromoResultsService;
   /** Checkout: pricing a cart, reservations counting limits, commit (places the order), cancel and expiry, returns. */
   checkout: CheckoutService;
   close(): Promise<void>;
@@ -179,6 +182,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const basket = new BasketService(db, { timeZone: config.timeZone });
   const promotions = new PromotionsService(db, { timeZone: config.timeZone });
   const coupons = new CouponsService(db, { timeZone: config.timeZone });
+  const promoResults = new PromoResultsService(db, { promotions });
   const newMemberCoupons = issueNewMemberCouponsWhenCustomersJoin(coupons);
   for (const name of NEW_MEMBER_EVENTS) events.subscribeBatch(name, NEW_MEMBER_COUPON_SUBSCRIBER, newMemberCoupons);
   const checkout = new CheckoutService(db, { promotions, coupons, orders, redemption, timeZone: config.timeZone });
@@ -234,6 +238,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     basket,
     promotions,
     coupons,
+    promoResults,
     checkout,
     async close() {
       await events.stop();

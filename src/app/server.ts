@@ -16,6 +16,7 @@ import { registerBasketRoutes } from '../modules/basket/index.js';
 import { registerPromotionsRoutes } from '../modules/promotions/index.js';
 import { registerCouponsRoutes } from '../modules/promotions/index.js';
 import { registerCheckoutRoutes } from '../modules/promotions/index.js';
+import { registerPromoResultsRoutes } from '../modules/promotions/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -53,6 +54,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerPromotionsRoutes(app, kemai.promotions);
   registerCouponsRoutes(app, kemai.coupons);
   registerCheckoutRoutes(app, kemai.checkout);
+  registerPromoResultsRoutes(app, kemai.promoResults, { timeZone: kemai.config.timeZone });
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.

@@ -16,6 +16,7 @@ import { registerLoyaltyTiersCommands } from './loyalty-tiers.commands.js';
 import { registerSegmentsCommands } from './segments.commands.js';
 import { registerSegmentsClustersCommands } from './segments-clusters.commands.js';
 import { registerSegmentListsCommands } from './segments-lists.commands.js';
+import { registerPromoCommands } from './promo.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -42,6 +43,7 @@ registerCyclesCommands(program);
 registerChurnCommands(program);
 registerBasketCommands(program);
 registerForecastCommands(program);
+registerPromoCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -58,3 +58,6 @@ export {
   type ReservationStatus,
 } from './checkout.service.js';
 export { registerCheckoutRoutes } from './http/checkout.routes.js';
+export { PromoResultsService, type PromotionResults, type IssueRunResults, type IssueRunSummary, type HoldoutComparison, type GroupResult } from './results.service.js';
+export { registerPromoResultsRoutes } from './http/results.routes.js';
+export { sample, welchInterval, twoProportionInterval, studentTQuantile, Z_975, type Sample, type Interval, type WelchInterval } from './domain/stats.js';

@@ -5,7 +5,7 @@ import { newId } from '../../platform/ids.js';
 import { OrderInput, ReturnInput } from '../orders/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import { inHoldout } from './domain/eligibility.js';
-import type { CouponTemplateInput } from './promotions.schemas.js';
+import { CartInput, type CouponTemplateInput } from './promotions.schemas.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -33,6 +33,12 @@ async function order(customerId: string, placedAt: string, amount: string, over:
   );
   expect(r!.status).toBe('created');
   return r!.id!;
+}
+
+/** Price, reserve and commit a cart at `at` (the order placed then); answers the reservation. */
+async function checkout(customerId: string, at: string, lines: Array<{ sku: string; quantity: number; unitPrice: string }>, couponCodes: string[] = []) {
+  const { reservation } = await t.kemai.checkout.reserve(CartInput.parse({ customerId, channel: 'pos', at, lines, couponCodes }));
+  return t.kemai.checkout.commit(reservation.id, { order: { externalId: `R-${++orderNo}`, placedAt: at } });
 }
 
 async function refund(externalId: string, amount: string, returnedAt: string) {
@@ -67,8 +73,11 @@ describe('coupon issue run results', () => {
     const run = await t.kemai.coupons.issueToSegment(tpl.id, { segmentId: segment.id, holdoutPercent: 50, idempotencyKey: 'spring', at: new Date('2026-03-01T00:00:00+08:00') }, 'test');
     expect(run).toMatchObject({ id: runId, issued: 4, heldOut: 3, skipped: 0 });
 
-    // Treated: T0 two orders (150 + 50), T1 80 with 30 refunded, T2 and T3 nothing in the period (T3 after it).
-    await order(T[0]!, '2026-03-02T10:00:00+08:00', '150.00');
+    // Treated: T0 two orders (150 − its ¥5 coupon at checkout, + 50), T1 80 with 30 refunded, T2 and T3 nothing in the
+    // period (T3 after it).
+    const [mine] = await query<{ coupon_id: string }>(t.kemai.database.db, sql`select coupon_id from promotions.issue_recipients where run_id = ${runId} and customer_id = ${T[0]!}`);
+    const coupon = await t.kemai.coupons.getCouponById(mine!.coupon_id);
+    await checkout(T[0]!, '2026-03-02T10:00:00+08:00', [{ sku: 'SKU-A', quantity: 1, unitPrice: '150.00' }], [coupon.code]);
     await order(T[0]!, '2026-03-20T10:00:00+08:00', '50.00');
     await order(T[1]!, '2026-03-05T10:00:00+08:00', '80.00');
     await refund(`R-${orderNo}`, '30.00', '2026-03-06T10:00:00+08:00');
@@ -87,15 +96,16 @@ describe('coupon issue run results', () => {
       from: '2026-02-28T16:00:00.000Z',
       to: '2026-03-31T16:00:00.000Z',
       issued: 4,
-      redeemed: 0,
-      redemptionRate: 0,
-      orders: 0,
-      revenueFen: 0,
-      discountFen: 0,
+      redeemed: 1,
+      redemptionRate: 0.25,
+      orders: 1,
+      revenueFen: 14500,
+      discountFen: 500,
     });
     const c = r.comparison;
-    // Treated revenue per customer [20000, 5000, 0, 0] fen: mean 6250, variance 268,750,000 / 3; holdout [6000, 0, 0]: mean 2000, variance 12,000,000.
-    expect(c.treated).toEqual({ customers: 4, converted: 2, conversionRate: 0.5, revenueFen: 25000, revenuePerCustomerFen: 6250 });
+    // Treated revenue per customer [19500, 5000, 0, 0] fen: mean 6125, variance (19500² + 5000² − 4·6125²)/3 = 255,187,500/3;
+    // holdout [6000, 0, 0]: mean 2000, variance 12,000,000.
+    expect(c.treated).toEqual({ customers: 4, converted: 2, conversionRate: 0.5, revenueFen: 24500, revenuePerCustomerFen: 6125 });
     expect(c.holdout).toEqual({ customers: 3, converted: 1, conversionRate: 1 / 3, revenueFen: 6000, revenuePerCustomerFen: 2000 });
     // Conversion: 1/2 − 1/3 = 1/6 ± 1.959964 × √(0.25/4 + (2/9)/3).
     const se = Math.sqrt(0.25 / 4 + 2 / 9 / 3);
@@ -103,12 +113,12 @@ describe('coupon issue run results', () => {
     close(c.conversion.standardError, se);
     close(c.conversion.low, 1 / 6 - 1.959963984540054 * se);
     close(c.conversion.high, 1 / 6 + 1.959963984540054 * se);
-    // Revenue: 6250 − 2000 = 4250; se² = (268,750,000/3)/4 + 12,000,000/3; Welch df 3.97703 (scipy: CI −10047.06 … 18547.06).
-    const va = 268_750_000 / 3 / 4;
+    // Revenue: 6125 − 2000 = 4125; se² = (255,187,500/3)/4 + 12,000,000/3; Welch df 4.0213 (scipy: CI −9801.66 … 18051.66).
+    const va = 255_187_500 / 3 / 4;
     const vb = 12_000_000 / 3;
     close(c.revenuePerCustomer.df, (va + vb) ** 2 / (va ** 2 / 3 + vb ** 2 / 2));
-    expect(c.revenuePerCustomer).toMatchObject({ differenceFen: 4250, lowFen: -10047, highFen: 18547 });
-    expect([c.incrementalRevenueFen, c.incrementalRevenueLowFen, c.incrementalRevenueHighFen]).toEqual([17000, -40188, 74188]);
+    expect(c.revenuePerCustomer).toMatchObject({ differenceFen: 4125, lowFen: -9802, highFen: 18052 });
+    expect([c.incrementalRevenueFen, c.incrementalRevenueLowFen, c.incrementalRevenueHighFen]).toEqual([16500, -39207, 72207]);
   });
 
   it('lists the runs, and refuses an unknown run, a bad instant and a period ending before the run', async () => {
@@ -199,5 +209,48 @@ describe('promotion results', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('promotions.invalid_window');
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/promotions/NOPE/results', headers: h })).statusCode).toBe(404);
+  });
+});
+
+describe('promotion results from checkouts', () => {
+  beforeAll(async () => {
+    await t.kemai.promotions.create(
+      {
+        code: 'JUNE10',
+        name: '六月满100减10',
+        status: 'active',
+        definition: { rule: { kind: 'threshold', tiers: [{ minFen: 10000, offFen: 1000 }] } },
+        startsAt: '2026-06-01T00:00:00+08:00',
+        endsAt: '2026-07-01T00:00:00+08:00',
+      },
+      'test',
+    );
+    const [a, b] = await newCustomers(2);
+    // a: 150 − 10 = 140; 2 × 60 − 10 = 110, one unit returned (55.00 back, 5.00 of the discount with it).
+    await checkout(a!, '2026-06-02T10:00:00+08:00', [{ sku: 'SKU-A', quantity: 1, unitPrice: '150.00' }]);
+    await checkout(a!, '2026-06-03T10:00:00+08:00', [{ sku: 'SKU-B', quantity: 2, unitPrice: '60.00' }]);
+    await refund(`R-${orderNo}`, '55.00', '2026-06-04T10:00:00+08:00');
+    await t.kemai.events.drain();
+    // b: 80 is below the threshold (an order without it); a reservation cancelled counts nothing.
+    await checkout(b!, '2026-06-05T10:00:00+08:00', [{ sku: 'SKU-A', quantity: 1, unitPrice: '80.00' }]);
+    const { reservation } = await t.kemai.checkout.reserve(CartInput.parse({ customerId: b, channel: 'pos', at: '2026-06-06T10:00:00+08:00', lines: [{ sku: 'SKU-A', quantity: 3, unitPrice: '100.00' }] }));
+    await t.kemai.checkout.cancel(reservation.id);
+  });
+
+  it('counts committed uses, the discount net of returns, and the revenue of the orders that used it', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/promotions/JUNE10/results', headers: await t.keyWith(['promotions:read']) });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      from: '2026-05-31T16:00:00.000Z',
+      to: '2026-06-30T16:00:00.000Z',
+      uses: 2,
+      customers: 1,
+      discountFen: 1500,
+      orders: 2,
+      revenueFen: 19500,
+      // Without it: b's 80 and the 700 another describe placed on 2 June.
+      averageOrder: { withFen: 9750, withoutFen: 39000, ordersWith: 2, ordersWithout: 2 },
+      holdout: null,
+    });
   });
 });
