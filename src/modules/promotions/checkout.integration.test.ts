@@ -4,7 +4,7 @@ import { query } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 import { CustomerUpsertInput } from '../customers/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
-import { inHoldout, parseCart, type NewPromotion, type Quote } from './index.js';
+import { CheckoutService, inHoldout, parseCart, type NewPromotion, type Quote } from './index.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -380,6 +380,23 @@ describe('reservations', () => {
     expect(late.statusCode).toBe(409);
     expect(late.json().error.code).toBe('promotions.reservation_expired');
     expect((await rows(sql`select count(*)::int as n from orders.orders where external_id = 'CK-E-LATE'`))[0]!.n).toBe(0);
+  });
+
+  it('a commit past the expiry expires the reservation on the spot (409) and places no order', async () => {
+    const p = await promo('CK-E-SPOT', { definition: { rule: { kind: 'fixed', offFen: 1000 } }, totalQuantity: 3 });
+    let clock = new Date();
+    const k = t.kemai;
+    const checkout = new CheckoutService(k.database.db, { promotions: k.promotions, coupons: k.coupons, orders: k.orders, redemption: k.redemption, timeZone: k.config.timeZone, now: () => clock });
+    const r = await checkout.reserve(parseCart({ channel: 'pos', lines: [{ sku: 'CK-TEE', quantity: 1 }] }), { ttlSeconds: 60 });
+    expect(applied(r.reservation.quote)).toEqual(['CK-E-SPOT']);
+    clock = new Date(clock.getTime() + 61_000);
+    await expect(checkout.commit(r.reservation.id, { order: { externalId: 'CK-E-SPOT-1' } })).rejects.toMatchObject({ code: 'promotions.reservation_expired' });
+    expect((await checkout.get(r.reservation.id)).status).toBe('expired');
+    expect(Number((await rows(sql`select uses from promotions.promotion_counters where promotion_id = ${p.id}`))[0]!.uses)).toBe(0);
+    expect((await rows(sql`select count(*)::int as n from orders.orders where external_id = 'CK-E-SPOT-1'`))[0]!.n).toBe(0);
+    // Guests cannot take an offer counted per customer.
+    const first = await promo('CK-E-FIRSTN', { definition: { rule: { kind: 'fixed', offFen: 100 } }, firstN: 10 });
+    expect(reasons(await price({ channel: 'pos', lines: [{ sku: 'CK-TEE', quantity: 1 }] }), 'CK-E-FIRSTN')).toEqual({ [first.code]: 'members_only' });
   });
 
   it('the same idempotencyKey answers the same reservation and counts once', async () => {

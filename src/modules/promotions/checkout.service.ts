@@ -210,6 +210,8 @@ interface Source {
 const DEFAULT_TTL_SECONDS = 900;
 /** The points hold outlives the reservation a little, so a commit just before expiry still finds it held. */
 const HOLD_SLACK_SECONDS = 300;
+/** How long a commit may take to place its order before the expiry job could take the reservation back. */
+const COMMIT_GRACE_SECONDS = 120;
 const iso = (v: string | Date) => new Date(v).toISOString();
 const limited = (a: ActivePromotion) =>
   a.limits.budgetFen !== null || a.limits.totalQuantity !== null || a.limits.firstN !== null || a.limits.perCustomerLimit !== null;
@@ -715,13 +717,22 @@ export class CheckoutService {
    * commit answers the committed reservation; a cancelled or expired one is 409.
    */
   async commit(id: string, input: CommitInput): Promise<Reservation> {
-    const r = await this.get(id);
-    if (r.status === 'committed') return r;
-    if (r.status !== 'reserved') throw conflict(`promotions.reservation_${r.status}`, `the reservation is ${r.status}`);
-    if (new Date(r.expiresAt).getTime() <= this.now().getTime()) {
-      await this.settle(id, 'expired');
-      throw conflict('promotions.reservation_expired', 'the reservation has expired; its limits, coupons and points were given back');
+    const now = this.now();
+    // Claim it while the order is placed: the expiry job leaves a reservation alone until its (extended) expiry.
+    const claimed = await query<ReservationRow>(
+      this.db,
+      sql`update promotions.reservations set expires_at = greatest(expires_at, ${new Date(now.getTime() + COMMIT_GRACE_SECONDS * 1000).toISOString()}::timestamptz)
+          where id = ${id}::uuid and status = 'reserved' and expires_at > ${now.toISOString()}::timestamptz returning *`,
+    );
+    if (claimed.length === 0) {
+      const r = await this.get(id);
+      if (r.status === 'committed') return r;
+      if (r.status === 'reserved') await this.settle(id, 'expired', now);
+      if (r.status === 'reserved' || r.status === 'expired')
+        throw conflict('promotions.reservation_expired', 'the reservation has expired; its limits, coupons and points were given back');
+      throw conflict(`promotions.reservation_${r.status}`, `the reservation is ${r.status}`);
     }
+    const r = reservationOf(claimed[0]!);
     const placedAt = input.order.placedAt ?? this.now().toISOString();
     const order = orderOf(r, input, placedAt);
     const [result] = await this.deps.orders.ingestOrders([order], { source: 'checkout' });
