@@ -261,15 +261,18 @@ export class CheckoutService {
     const [loaded, active] = await Promise.all([this.load(this.db, cart, at), this.deps.promotions.active(at)]);
     const sources = this.eligible(active, loaded);
     const limitedIds = sources.promotions.filter((s) => limited(s.active!)).map((s) => s.id);
-    const state = await this.limitState(this.db, limitedIds, loaded.customer?.id ?? null, false);
+    const [state, coupons, rate] = await Promise.all([
+      this.limitState(this.db, limitedIds, loaded.customer?.id ?? null, false),
+      this.couponCandidates(this.db, cart, loaded),
+      this.pointsRate(loaded),
+    ]);
     const blocked = new Set(sources.promotions.filter((s) => s.active && limitReached(s.active, state.get(s.id), 1)).map((s) => s.id));
-    const coupons = await this.couponCandidates(this.db, cart, loaded);
     const quote = this.quote(cart, loaded, [...sources.promotions.filter((s) => !blocked.has(s.id)), ...coupons.sources], [
       ...sources.notApplied,
       ...sources.promotions.filter((s) => blocked.has(s.id)).map((s) => notApplied(s, 'limit_reached')),
       ...coupons.notApplied,
     ]);
-    this.pointsFor(quote, loaded, cart.points, await this.pointsRate(loaded));
+    this.pointsFor(quote, loaded, cart.points, rate);
     return this.close(quote);
   }
 
