@@ -308,6 +308,14 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     await page.getByTestId('promo-new').click();
     await page.locator('[data-testid=preview-lines] tbody tr').first().waitFor();
     await page.locator('.promo-kind[data-kind=gift]').click();
+    expect(await page.getByTestId('preview-rule').innerText()).toBe('Complete the rule to see it priced — Gift SKU: Enter a SKU');
+    await page.locator('input[name=gift-0-sku]').fill('GIFT-MUG');
+    await page.locator('input[name=gift-0-name]').fill('Travel mug');
+    await page.locator('input[name=gift-0-value]').fill('39.90');
+    // The sample cart is well over ¥300: the mug is added free, worth ¥39.90, and nothing comes off the lines.
+    await expect.poll(() => page.getByTestId('preview-gift-value').innerText()).toBe('¥39.90');
+    expect(await page.locator('[data-gift="GIFT-MUG"] td').first().innerText()).toBe('Gift Travel mug × 1');
+    expect(await page.getByTestId('preview-discount').innerText()).toBe('−¥0.00');
     await noMissingKeys();
     await shot('promo-12-builder-en');
     await page.goto(`${base}/coupons/${templateId}`);

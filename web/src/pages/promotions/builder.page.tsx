@@ -342,9 +342,25 @@ function Builder({ existing }: { existing: Promotion | undefined }) {
 /** The first thing the rule still lacks, named by its field ("Gift SKU: Enter a SKU"). */
 function firstProblem(t: (k: string) => string, errors: Record<string, string>): string {
   const [path, message] = Object.entries(errors).find(([k]) => k.startsWith('definition')) ?? ['', ''];
-  const field = /\.(\w+)$/.exec(path)?.[1] ?? '';
-  const label: Record<string, string> = { sku: 'promotions.builder.sku', minFen: 'promotions.builder.min', offFen: 'promotions.builder.off', percent: 'promotions.builder.percentOff', priceFen: 'promotions.builder.specialPrice', valueFen: 'promotions.builder.giftValue', quantity: 'promotions.builder.quantity', capFen: 'promotions.builder.cap', scope: 'promotions.builder.scopeTitle' };
-  return label[field] ? `${t(label[field])}: ${message}` : message;
+  const parts = path.split('.').filter((p) => !/^\d+$/.test(p));
+  const label: Record<string, string> = {
+    'gifts.sku': 'promotions.builder.giftSku',
+    'gifts.valueFen': 'promotions.builder.giftValue',
+    'rule.minFen': 'promotions.builder.giftMin',
+    'prices.priceFen': 'promotions.builder.specialPrice',
+    'rule.priceFen': 'promotions.builder.bundlePrice',
+    'rule.offFen': 'promotions.builder.fixedOff',
+    sku: 'promotions.builder.sku',
+    minFen: 'promotions.builder.min',
+    offFen: 'promotions.builder.off',
+    percent: 'promotions.builder.percentOff',
+    quantity: 'promotions.builder.quantity',
+    minUnits: 'promotions.builder.minUnits',
+    capFen: 'promotions.builder.cap',
+    scope: 'promotions.builder.scopeTitle',
+  };
+  const key = label[parts.slice(-2).join('.')] ?? label[parts.at(-1) ?? ''];
+  return key ? `${t(key)}: ${message}` : message;
 }
 
 /** The draft priced alone on an editable sample cart (POST /promotions/preview). */
