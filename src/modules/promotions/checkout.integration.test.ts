@@ -399,6 +399,23 @@ describe('reservations', () => {
     expect(reasons(await price({ channel: 'pos', lines: [{ sku: 'CK-TEE', quantity: 1 }] }), 'CK-E-FIRSTN')).toEqual({ [first.code]: 'members_only' });
   });
 
+  it("a customer stays one of a first-N offer's customers until their last use is given back", async () => {
+    const p = await promo('CK-E-TWICE', { definition: { rule: { kind: 'fixed', offFen: 1000 } }, firstN: 5, perCustomerLimit: 2 });
+    const who = await customer();
+    const cart = parseCart({ customerId: who, channel: 'pos', lines: [{ sku: 'CK-TEE', quantity: 1 }] });
+    const state = async () => {
+      const [c] = await rows(sql`select uses, customers from promotions.promotion_counters where promotion_id = ${p.id}`);
+      return [Number(c!.uses), Number(c!.customers)];
+    };
+    const a = await t.kemai.checkout.reserve(cart);
+    const b = await t.kemai.checkout.reserve(cart);
+    expect(await state()).toEqual([2, 1]);
+    await t.kemai.checkout.cancel(a.reservation.id);
+    expect(await state()).toEqual([1, 1]);
+    await t.kemai.checkout.cancel(b.reservation.id);
+    expect(await state()).toEqual([0, 0]);
+  });
+
   it('the same idempotencyKey answers the same reservation and counts once', async () => {
     const p = await promo('CK-I-QTY', { definition: { rule: { kind: 'fixed', offFen: 1000 } }, totalQuantity: 10 });
     const body = { channel: 'pos', lines: [{ sku: 'CK-TEE', quantity: 1 }], idempotencyKey: 'ck-idem-1' };

@@ -816,10 +816,11 @@ export class CheckoutService {
       if (customerId) {
         const [u] = await query<{ uses: number }>(
           tx,
-          sql`update promotions.customer_uses set uses = greatest(uses - 1, 0), discount_fen = greatest(discount_fen - ${c.valueFen}, 0)
-              where customer_id = ${customerId}::uuid and promotion_id = ${pid}::uuid returning uses`,
+          sql`update promotions.customer_uses set uses = uses - 1, discount_fen = greatest(discount_fen - ${c.valueFen}, 0)
+              where customer_id = ${customerId}::uuid and promotion_id = ${pid}::uuid and uses > 0 returning uses`,
         );
-        lastUse = c.newCustomer && !!u && Number(u.uses) === 0;
+        // The customer stops being one of the promotion's customers when their last use goes (whichever it was).
+        lastUse = !!u && Number(u.uses) === 0;
       }
       await tx.execute(
         sql`update promotions.promotion_counters set uses = greatest(uses - 1, 0), customers = greatest(customers - ${lastUse ? 1 : 0}, 0),
