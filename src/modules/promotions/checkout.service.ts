@@ -840,7 +840,19 @@ export class CheckoutService {
    */
   async applyReturns(tx: Db, events: Array<{ returnId: string; orderId: string; returnedAt?: string }>): Promise<number> {
     let applied = 0;
+    // One query tells which orders came from a checkout (a batch of returns from an import is mostly not).
+    const orderIds = [...new Set(events.map((e) => e.orderId))];
+    if (orderIds.length === 0) return 0;
+    const fromCheckout = new Set(
+      (
+        await query<{ order_id: string }>(
+          tx,
+          sql`select order_id from promotions.reservations where order_id = any(${sql.param(orderIds)}::uuid[]) and status = 'committed'`,
+        )
+      ).map((r) => r.order_id),
+    );
     for (const e of events) {
+      if (!fromCheckout.has(e.orderId)) continue;
       const [row] = await query<ReservationRow>(
         tx,
         sql`select * from promotions.reservations where order_id = ${e.orderId}::uuid and status = 'committed' order by id limit 1 for update`,
