@@ -266,7 +266,7 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     await noMissingKeys();
     await shot('promo-09-simulator-zh');
 
-    // Now (the demo's promotions are over): a customer's coupon from the wallet is the only discount.
+    // Now (after 13 January 2026 the demo's promotions are over): a customer's coupon from the wallet is the only discount.
     const other = (await api('GET', '/api/v1/customers?limit=50')).items.find((x: { id: string; phone: string | null }) => x.phone && x.id !== customer.id);
     const coupon = (await api('POST', `/api/v1/coupon-templates/${templateId}/issue`, { customerId: other.id })).coupon;
     await page.locator('input[name=at]').fill('');
