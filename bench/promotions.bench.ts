@@ -159,6 +159,7 @@ function cart(customerId: string | undefined): CartInput {
 
 // ------------------------------------------------------------------ measurement
 
+const fmtBytes = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const quantiles = (ms: number[]) => {
   const s = [...ms].sort((a, b) => a - b);
@@ -213,6 +214,7 @@ async function http(base: string, key: string, route: string, bodies: (i: number
   const deadline = performance.now() + seconds * 1000;
   const times: number[] = [];
   let n = 0;
+  let bytes = 0;
   const client = async () => {
     while (performance.now() < deadline) {
       const body = JSON.stringify(bodies(n++));
@@ -221,20 +223,21 @@ async function http(base: string, key: string, route: string, bodies: (i: number
       const text = await res.text();
       if (res.status !== expectStatus) throw new Error(`${route}: ${res.status} ${text.slice(0, 500)}`);
       times.push(performance.now() - t0);
+      bytes += Buffer.byteLength(text);
     }
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: CLIENTS }, client));
   const elapsed = (performance.now() - t0) / 1000;
-  return { perSecond: times.length / elapsed, requests: times.length, ...quantiles(times) };
+  return { perSecond: times.length / elapsed, requests: times.length, bytesPerResponse: bytes / times.length, ...quantiles(times) };
 }
 
 interface Round {
   promotions: number;
   pure: { p50: number; p99: number; greedy: number };
   service: { p50: number; p99: number; appliedPerCart: number };
-  price: { perSecond: number; requests: number; p50: number; p99: number };
-  reserve: { perSecond: number; requests: number; p50: number; p99: number };
+  price: { perSecond: number; requests: number; bytesPerResponse: number; p50: number; p99: number };
+  reserve: { perSecond: number; requests: number; bytesPerResponse: number; p50: number; p99: number };
 }
 
 async function main() {
@@ -282,7 +285,7 @@ async function main() {
       console.log(`  p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, ${s.appliedPerCart.toFixed(1)} applied a cart`);
       console.log(`${count} promotions: POST /checkout/price, ${CLIENTS} clients × ${SECONDS} s …`);
       const h = await http(base, key, '/api/v1/checkout/price', (i) => carts[i % carts.length], 200, SECONDS);
-      console.log(`  ${h.perSecond.toFixed(0)} requests/s (p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms)`);
+      console.log(`  ${h.perSecond.toFixed(0)} requests/s (p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms), ${fmtBytes(h.bytesPerResponse)} a response`);
       console.log(`${count} promotions: POST /checkout/reservations, ${CLIENTS} clients × ${SECONDS} s …`);
       const r = await http(base, key, '/api/v1/checkout/reservations', reserveBody, 201, SECONDS);
       console.log(`  ${r.perSecond.toFixed(0)} reservations/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms)`);
@@ -307,6 +310,7 @@ async function main() {
     `| (a) pure core per cart, p50 / p99 | ${ms(zero.pure.p50)} / ${ms(zero.pure.p99)} ms | **${ms(full.pure.p50)} / ${ms(full.pure.p99)} ms** | ${ratio(full.pure.p50, zero.pure.p50)} / ${ratio(full.pure.p99, zero.pure.p99)} |`,
     `| (b) CheckoutService.price per cart, p50 / p99 | ${ms(zero.service.p50)} / ${ms(zero.service.p99)} ms | **${ms(full.service.p50)} / ${ms(full.service.p99)} ms** | ${ratio(full.service.p50, zero.service.p50)} / ${ratio(full.service.p99, zero.service.p99)} |`,
     `| (c) POST /checkout/price, requests/s (p50 / p99) | ${fmt(zero.price.perSecond)} (${ms(zero.price.p50)} / ${ms(zero.price.p99)} ms) | **${fmt(full.price.perSecond)}** (${ms(full.price.p50)} / ${ms(full.price.p99)} ms) | ${(full.price.perSecond / zero.price.perSecond).toFixed(2)} |`,
+    `| (c) POST /checkout/price, response size | ${fmtBytes(zero.price.bytesPerResponse)} | ${fmtBytes(full.price.bytesPerResponse)} | ${(full.price.bytesPerResponse / zero.price.bytesPerResponse).toFixed(1)}× |`,
     `| (c) POST /checkout/reservations, reservations/s (p50 / p99) | ${fmt(zero.reserve.perSecond)} (${ms(zero.reserve.p50)} / ${ms(zero.reserve.p99)} ms) | **${fmt(full.reserve.perSecond)}** (${ms(full.reserve.p50)} / ${ms(full.reserve.p99)} ms) | ${(full.reserve.perSecond / zero.reserve.perSecond).toFixed(2)} |`,
   ];
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
