@@ -10,7 +10,7 @@ import type { OrderInput, OrdersService } from '../orders/index.js';
 import type { RedemptionService } from '../loyalty/index.js';
 import { bestCombination, type StackablePromotion } from './domain/combine.js';
 import { ineligibility, inHoldout, type CheckoutContext } from './domain/eligibility.js';
-import { applyPromotion, lineAmount, valueOf, type CartLine, type GiftLine } from './domain/rules.js';
+import { applyPromotion, inScope, lineAmount, valueOf, type CartLine, type GiftLine, type Promotion } from './domain/rules.js';
 import { CartInput } from './promotions.schemas.js';
 import type { ActivePromotion, PromotionsService } from './promotions.service.js';
 import type { CheckoutCoupons } from './coupons.service.js';
@@ -314,7 +314,7 @@ export class CheckoutService {
       };
     });
     if (issues.length > 0) throw invalid('promotions.invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
-    const month = Number(new Intl.DateTimeFormat('en-US', { timeZone: this.deps.timeZone, month: 'numeric' }).format(at));
+    const month = Number(monthFormat(this.deps.timeZone).format(at));
     const ctx: CheckoutContext = {
       channel: cart.channel,
       storeCode: cart.storeCode ?? null,
@@ -372,8 +372,11 @@ export class CheckoutService {
       let reason: string | null = ineligibility(a.conditions, loaded.ctx);
       if (!reason && !customerId && needsCustomer(a)) reason = 'members_only';
       if (!reason && customerId && a.holdoutPercent > 0 && inHoldout(a.id, customerId, a.holdoutPercent)) reason = 'holdout';
-      if (reason) out.push(notApplied(src, reason));
-      else promotions.push(src);
+      // Why a promotion did not apply is said only where it could have: one that touches no line of the cart is left
+      // out of the answer (with 200 running promotions the list would be most of the response).
+      if (reason) {
+        if (touches(a.promotion, loaded.lines)) out.push(notApplied(src, reason));
+      } else promotions.push(src);
     }
     return { promotions, notApplied: out };
   }
@@ -428,7 +431,8 @@ export class CheckoutService {
     const notApply = [...excluded];
     for (const s of candidates) {
       if (appliedIds.has(s.id)) continue;
-      notApply.push(notApplied(s, applyPromotion(s.stackable, loaded.lines, full) === null ? 'no_effect' : 'not_best'));
+      if (applyPromotion(s.stackable, loaded.lines, full) !== null) notApply.push(notApplied(s, 'not_best'));
+      else if (s.kind === 'coupon' || touches(s.stackable, loaded.lines)) notApply.push(notApplied(s, 'no_effect'));
     }
     const lines: QuoteLine[] = loaded.lines.map((l, i) => ({
       lineNo: i + 1,
@@ -602,7 +606,9 @@ export class CheckoutService {
     const sources = this.eligible(active, loaded);
     const coupons = await this.couponCandidates(tx, cart, loaded);
     const limitedIds = sources.promotions.filter((s) => limited(s.active!)).map((s) => s.id);
-    const state = await this.limitState(tx, limitedIds, customerId, true);
+    // Read without locks: the guarded updates at the end are what hold the limits. A promotion whose limit another
+    // checkout reached meanwhile fails its update (limit_race) and the whole transaction runs again, reading afresh.
+    const state = await this.limitState(tx, limitedIds, customerId, false);
     const dropped = new Set(sources.promotions.filter((s) => s.active && limitReached(s.active, state.get(s.id), 1)).map((s) => s.id));
     let quote: Quote;
     for (;;) {
@@ -622,40 +628,6 @@ export class CheckoutService {
     this.pointsFor(quote, loaded, cart.points, rate);
     this.close(quote);
 
-    // Count every applied promotion: limited ones are locked already; the rest in id order after them.
-    const counted: Counted[] = [];
-    const appliedPromotions = quote.applied.filter((a) => a.kind === 'promotion');
-    const order = [...appliedPromotions].sort((a, b) => Number(!limitedIds.includes(a.id)) - Number(!limitedIds.includes(b.id)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const a of order) {
-      const value = a.discountFen + a.giftValueFen;
-      const L = sources.promotions.find((p) => p.id === a.id)!.active!.limits;
-      let newCustomer = false;
-      if (customerId) {
-        // Per-customer uses are only written under the promotion's counters lock (taken above for limited ones).
-        if (!state.has(a.id)) await tx.execute(sql`select 1 from promotions.promotion_counters where promotion_id = ${a.id}::uuid for update`);
-        const mine = await query<{ uses: number }>(
-          tx,
-          sql`insert into promotions.customer_uses (customer_id, promotion_id, uses, discount_fen) values (${customerId}::uuid, ${a.id}::uuid, 1, ${value})
-              on conflict (customer_id, promotion_id) do update set uses = customer_uses.uses + 1, discount_fen = customer_uses.discount_fen + excluded.discount_fen
-              returning uses`,
-        );
-        const uses = Number(mine[0]!.uses);
-        newCustomer = uses === 1;
-        if (L.perCustomerLimit !== null && uses > L.perCustomerLimit) throw conflict('promotions.limit_race', 'per-customer limit changed under the lock');
-      }
-      const rows = await query<{ promotion_id: string }>(
-        tx,
-        sql`update promotions.promotion_counters
-            set uses = uses + 1, customers = customers + ${newCustomer ? 1 : 0}, discount_fen = discount_fen + ${value}
-            where promotion_id = ${a.id}::uuid
-              and (${L.totalQuantity}::int is null or uses < ${L.totalQuantity}::int)
-              and (${L.budgetFen}::bigint is null or discount_fen + ${value} <= ${L.budgetFen}::bigint)
-              and (${L.firstN}::int is null or ${!newCustomer} or customers < ${L.firstN}::int)
-            returning promotion_id`,
-      );
-      if (rows.length === 0) throw conflict('promotions.limit_race', 'a promotion limit was reached under the lock');
-      counted.push({ promotionId: a.id, valueFen: value, newCustomer });
-    }
     const couponIds = quote.applied
       .filter((a) => a.kind === 'coupon')
       .map((a) => a.id);
@@ -680,6 +652,39 @@ export class CheckoutService {
             select ${id}::uuid, x.seq, x.promotion_id, x.coupon_id, ${customerId}::uuid, 'reserved', x.discount_fen, x.lines
             from json_to_recordset(${JSON.stringify(redemptions)}::json) as x(seq int, promotion_id uuid, coupon_id uuid, discount_fen bigint, lines jsonb)`,
       );
+    // Count every applied promotion last, in id order (no two checkouts can wait on each other), so the counters rows
+    // stay locked only for the end of the transaction.
+    const counted: Counted[] = [];
+    const appliedPromotions = quote.applied.filter((a) => a.kind === 'promotion');
+    const order = [...appliedPromotions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const a of order) {
+      const value = a.discountFen + a.giftValueFen;
+      const L = sources.promotions.find((p) => p.id === a.id)!.active!.limits;
+      let newCustomer = false;
+      if (customerId) {
+        const mine = await query<{ uses: number }>(
+          tx,
+          sql`insert into promotions.customer_uses (customer_id, promotion_id, uses, discount_fen) values (${customerId}::uuid, ${a.id}::uuid, 1, ${value})
+              on conflict (customer_id, promotion_id) do update set uses = customer_uses.uses + 1, discount_fen = customer_uses.discount_fen + excluded.discount_fen
+              returning uses`,
+        );
+        const uses = Number(mine[0]!.uses);
+        newCustomer = uses === 1;
+        if (L.perCustomerLimit !== null && uses > L.perCustomerLimit) throw conflict('promotions.limit_race', 'per-customer limit changed under the lock');
+      }
+      const rows = await query<{ promotion_id: string }>(
+        tx,
+        sql`update promotions.promotion_counters
+            set uses = uses + 1, customers = customers + ${newCustomer ? 1 : 0}, discount_fen = discount_fen + ${value}
+            where promotion_id = ${a.id}::uuid
+              and (${L.totalQuantity}::int is null or uses < ${L.totalQuantity}::int)
+              and (${L.budgetFen}::bigint is null or discount_fen + ${value} <= ${L.budgetFen}::bigint)
+              and (${L.firstN}::int is null or ${!newCustomer} or customers < ${L.firstN}::int)
+            returning promotion_id`,
+      );
+      if (rows.length === 0) throw conflict('promotions.limit_race', 'a promotion limit was reached under the lock');
+      counted.push({ promotionId: a.id, valueFen: value, newCustomer });
+    }
     const pricing: StoredPricing = { ...quote, counted, couponIds };
     const pointsUsed = quote.points?.used ?? 0;
     const pointsFen = quote.points?.valueFen ?? 0;
@@ -932,6 +937,23 @@ const sourceId = (s: Source) => (s.kind === 'coupon' ? s.couponId! : s.id);
 const notApplied = (s: Source, reason: string): NotApplied => ({ kind: s.kind, code: s.code, name: s.name, reason });
 
 /** Is a counted limit reached for a checkout worth `valueFen` to this promotion? */
+const monthFormats = new Map<string, Intl.DateTimeFormat>();
+/** Building an Intl formatter costs more than pricing a small cart: one per time zone, kept. */
+function monthFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = monthFormats.get(timeZone);
+  if (!f) monthFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, month: 'numeric' })));
+  return f;
+}
+
+/** Does any line of the cart fall in the promotion's reach (its scope, or the SKUs a bundle or special price names)? */
+function touches(p: Promotion, lines: readonly CartLine[]): boolean {
+  const r = p.rule;
+  const excluded = p.excludedSkus ?? [];
+  if (r.kind === 'bundle') return lines.some((l) => !excluded.includes(l.sku) && r.items.some((it) => it.sku === l.sku));
+  if (r.kind === 'price') return lines.some((l) => !excluded.includes(l.sku) && r.prices.some((x) => x.sku === l.sku));
+  return lines.some((l) => inScope(l, p.scope, excluded));
+}
+
 function limitReached(a: ActivePromotion, s: LimitState | undefined, valueFen: number): boolean {
   const L = a.limits;
   const st = s ?? { uses: 0, customers: 0, discountFen: 0, myUses: 0 };

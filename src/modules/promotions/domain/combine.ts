@@ -32,7 +32,13 @@ const ordered = (ps: readonly StackablePromotion[]) => [...ps].sort((a, b) => (a
  */
 export function bestCombination(promotions: readonly StackablePromotion[], lines: readonly CartLine[]): Best {
   const full = lines.map(lineAmount);
-  const candidates = ordered(promotions.filter((p) => applyPromotion(p, lines, full) !== null));
+  // Each promotion priced alone once: the candidates, and (greedy) each group's best by that value.
+  const alone = new Map<StackablePromotion, number>();
+  for (const p of promotions) {
+    const a = applyPromotion(p, lines, full);
+    if (a) alone.set(p, valueOf(a));
+  }
+  const candidates = ordered([...alone.keys()]);
   const groups = new Map<string, StackablePromotion[]>();
   for (const p of candidates.filter((x) => !x.exclusive)) {
     const key = p.group ?? `#${p.id}`;
@@ -55,7 +61,7 @@ export function bestCombination(promotions: readonly StackablePromotion[], lines
     walk(0, []);
   } else {
     search = 'greedy';
-    const best = [...groups.values()].map((g) => g.reduce((a, b) => (valueOf(applyPromotion(b, lines, full)!) > valueOf(applyPromotion(a, lines, full)!) ? b : a)));
+    const best = [...groups.values()].map((g) => g.reduce((a, b) => (alone.get(b)! > alone.get(a)! ? b : a)));
     choices.push(best);
   }
   for (const p of candidates.filter((x) => x.exclusive)) choices.push([p]);
