@@ -188,7 +188,10 @@ describe.skipIf(skipReason)('promotions console in a browser', () => {
     await page.locator('textarea[name=csv]').fill('code\nSPRING-0001\nSPRING 0002');
     await page.getByTestId('pool-import').click();
     await expect.poll(() => page.getByTestId('pool-import-error').innerText()).toBe('第 3 行：not a code (letters, digits, _ . -; at most 64)');
-    await page.locator('textarea[name=csv]').fill('code\nSPRING-0001\nSPRING-0002');
+    // The corrected file chosen through the file button: its text replaces what was pasted.
+    await page.getByTestId('pool-file').setInputFiles({ name: 'spring.csv', mimeType: 'text/csv', buffer: Buffer.from('code\nSPRING-0001\nSPRING-0002\n') });
+    await expect.poll(() => page.locator('textarea[name=csv]').inputValue()).toBe('code\nSPRING-0001\nSPRING-0002\n');
+    expect(await page.getByText('spring.csv').count()).toBe(1);
     await page.getByTestId('pool-import').click();
     await expect.poll(() => page.getByTestId('pool-imported').innerText()).toMatch(/^已导入 2 个券码（批次 .+）。$/);
     await expect.poll(() => page.getByTestId('pool-available').innerText()).toBe('可用券码 7 个');

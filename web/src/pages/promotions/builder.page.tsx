@@ -13,6 +13,7 @@ import { CartLinesEditor, ConditionsEditor, DefinitionEditor, emptyConditions, e
 import { NEXT, StatusBadge } from './promotions.page';
 import { definitionText, errorAt, fenText, fieldErrors, scopeText, toFen } from './promo-words';
 import './promotions.css';
+import { useDebounced } from '../../hooks/use-debounced';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -109,15 +110,6 @@ function toDraft(f: Form, t: (k: string) => string): { draft: PromotionDraft; er
   draft.stackGroup = f.stackGroup.trim() || null;
   draft.exclusive = f.exclusive;
   return { draft, errors };
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const id = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(id);
-  }, [value, ms]);
-  return v;
 }
 
 /** Three lines from different categories of the catalogue, to see a draft at work straight away. */

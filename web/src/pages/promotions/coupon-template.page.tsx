@@ -17,6 +17,7 @@ import { ConfirmDialog } from '../settings/dialog';
 import { StatusBadge } from './promotions.page';
 import { conditionTexts, definitionText, errorAt, fieldErrors, lastDay, scopeText } from './promo-words';
 import './promotions.css';
+import { TextFileButton } from '../../components/text-file-button';
 
 /** Coupons a page: the holders' names come one profile each. */
 const PAGE = 20;
@@ -146,22 +147,15 @@ function CodePool({ template }: { template: CouponTemplate }) {
       {genErrors._ ? <div className="form-error">{genErrors._}</div> : null}
       <h3 className="promo-subhead">{t('promotions.pool.importTitle')}</h3>
       <div className="promo-row">
-        <label className="btn">
-          <Icon name="upload" size={16} />
-          {t('promotions.pool.choose')}
-          <input
-            type="file"
-            accept=".csv,.txt,text/csv,text/plain"
-            className="sr-only"
-            data-testid="pool-file"
-            onChange={async (e) => {
-              const fl = e.target.files?.[0];
-              if (!fl) return;
-              setFile(fl.name);
-              setCsv(await fl.text());
-            }}
-          />
-        </label>
+        <TextFileButton
+          label={t('promotions.pool.choose')}
+          accept=".csv,.txt,text/csv,text/plain"
+          testId="pool-file"
+          onText={(name, text) => {
+            setFile(name);
+            setCsv(text);
+          }}
+        />
         <span className="muted small">{file || t('promotions.pool.orPaste')}</span>
       </div>
       <textarea className="promo-textarea mono" rows={3} name="csv" value={csv} onChange={(e) => setCsv(e.target.value)} placeholder={'code\nSPRING-0001\nSPRING-0002'} />

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
@@ -6,7 +6,6 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { isApiError } from '../../api/api-client';
 import { preview, useCreateSegment, useCreateStatic } from '../../api/segments.api';
 import { useFormat } from '../../format/format';
-import { Icon } from '../../components/icons';
 import { ErrorState } from '../../components/states';
 import { Field } from '../settings/dialog';
 import { CustomerSample } from './customer-sample';
@@ -15,17 +14,10 @@ import { countConds, newCond, newGroup, nodeOfPath, toRule, type Group } from '.
 import { BackToList } from './seg-parts';
 import { lineIssue, ruleIssue } from './segment-words';
 import './segments.css';
+import { useDebounced } from '../../hooks/use-debounced';
+import { TextFileButton } from '../../components/text-file-button';
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const id = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(id);
-  }, [value, ms]);
-  return v;
-}
 
 /** "Bought dresses 30d" → "bought_dresses_30d"; Chinese names give nothing (the code is typed). */
 function codeOf(name: string): string {
@@ -231,22 +223,15 @@ function StaticList() {
           </Field>
         </div>
         <div className="seg-file-row">
-          <label className="btn">
-            <Icon name="upload" size={16} />
-            {t('segments.static.choose')}
-            <input
-              type="file"
-              accept=".txt,.csv,text/plain,text/csv"
-              className="sr-only"
-              data-testid="static-file"
-              onChange={async (e) => {
-                const file = e.target.files?.[0];
-                if (!file) return;
-                setFileName(file.name);
-                setContent(await file.text());
-              }}
-            />
-          </label>
+          <TextFileButton
+            label={t('segments.static.choose')}
+            accept=".txt,.csv,text/plain,text/csv"
+            testId="static-file"
+            onText={(name, text) => {
+              setFileName(name);
+              setContent(text);
+            }}
+          />
           <span className="muted small">{fileName ? t('segments.static.file', { name: fileName, lines: f.number(lines) }) : t('segments.static.orPaste')}</span>
         </div>
         <textarea name="content" className="seg-textarea mono" rows={5} value={content} onChange={(e) => setContent(e.target.value)} placeholder={of === 'phone' ? '13800000001\n13800000002' : 'c0a8…'} />
