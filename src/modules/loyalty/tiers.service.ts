@@ -422,11 +422,13 @@ export class TiersService {
     const sorted = [...new Set(ids)].sort();
     if (sorted.length === 0) return [];
     await tx.execute(
-      // Only the missing ones reach the insert: ON CONFLICT costs a speculative insertion per row it skips.
+      // Only the missing ones reach the insert: ON CONFLICT costs a speculative insertion per row it skips. In id
+      // order, as the ledger inserts them: the anti-join may hand rows over in any order, and two transactions
+      // inserting the same new members in different orders deadlock on the unique index.
       sql`insert into loyalty.accounts (customer_id)
           select k.id from unnest(${pgArray(sorted, 'uuid')}) as k(id)
           where not exists (select 1 from loyalty.accounts a where a.customer_id = k.id)
-          on conflict (customer_id) do nothing`,
+          order by 1 on conflict (customer_id) do nothing`,
     );
     // unnest + join, not `= any(array)`: with thousands of ids the planner may scan the array per row.
     return query<AccountState>(
