@@ -30,6 +30,16 @@ export const SCOPES = [
   'promotions:write',
   /** Creating and changing promotions and coupon templates, code pools, issuing to a segment. */
   'promotions:admin',
+  /** Journeys and campaigns, their stats and uplift. */
+  'journeys:read',
+  /** Building, publishing, pausing journeys and campaigns. */
+  'journeys:write',
+  /** Templates, the message log, guide tasks. */
+  'messaging:read',
+  /** Sending to a person, editing templates, completing guide tasks. */
+  'messaging:write',
+  /** Channel settings (adapters, credentials) and the contact policy (caps, quiet hours, consent). */
+  'messaging:admin',
   'events:read',
   'events:write',
   'catalog:read',
