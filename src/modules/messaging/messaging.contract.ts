@@ -118,3 +118,36 @@ export interface ChannelAdapter {
   /** Sends a batch (one channel's messages); one outcome per message, in any order. Throwing means retry them all. */
   send(messages: readonly OutgoingMessage[], config: Record<string, unknown>, db: Db): Promise<SendOutcome[]>;
 }
+
+/** A queued message as the dispatcher claimed it, before the send-time checks. */
+export interface QueuedMessage {
+  id: string;
+  customerId: string;
+  channel: ChannelChoice;
+  purpose: Purpose;
+  templateId: string | null;
+  locale: Locale;
+  variables: Record<string, unknown>;
+  sendAfter: Date;
+  expiresAt: Date | null;
+  attempts: number;
+}
+
+/**
+ * What the send-time checks decided for one claimed message: send it (channel chosen, address found, consent and caps
+ * fine, outside quiet hours, text rendered), block it for good (reason), or put it back until a later instant (quiet
+ * hours; the usual hour).
+ */
+export type SendDecision =
+  | { id: string; action: 'send'; channel: Channel; toMasked: string; message: OutgoingMessage }
+  | { id: string; action: 'block'; reason: BlockReason; channel?: Channel }
+  | { id: string; action: 'defer'; until: Date; reason: 'quiet_hours' | 'usual_hour' };
+
+/**
+ * The send-time checks for a claimed batch (one query per kind of fact, never per message): consent and opt-out,
+ * channel choice for `auto`, address, frequency caps (counting what this batch already approved), quiet hours,
+ * rendering with the variable providers. `enabled` is the channels whose adapters are switched on.
+ */
+export interface SendPreparer {
+  prepare(db: Db, batch: readonly QueuedMessage[], now: Date, enabled: ReadonlySet<Channel>): Promise<SendDecision[]>;
+}
