@@ -1,2 +1,12 @@
 export * from './messaging.contract.js';
 export { MessagingService, toMessage, SQL_UUID_V7, type Message, type SendNowInput } from './messaging.service.js';
+export { Dispatcher, BACKOFF_MS, MAX_ATTEMPTS, type DispatcherOptions, type DispatchResult } from './dispatcher.js';
+export { ChannelsService, maskSecrets, type ChannelSettings } from './channels.service.js';
+export { GuideTasksService, type GuideTask } from './guide-tasks.service.js';
+export { ReceiptsService, type ReceiptsResult } from './receipts.service.js';
+export { createAdapters, sign, verify, GuideTaskAdapter, LogAdapter, SmtpAdapter, WebhookAdapter, WechatAdapter, type AdapterRegistry } from './adapters/index.js';
+export * from './messaging-delivery.schemas.js';
+export { registerDeliveryRoutes } from './http/delivery.routes.js';
+export { registerChannelsRoutes } from './http/channels.routes.js';
+export { registerReceiptsRoutes } from './http/receipts.routes.js';
+export { registerGuideTasksRoutes } from './http/guide-tasks.routes.js';

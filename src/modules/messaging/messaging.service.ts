@@ -3,6 +3,10 @@ import { systemClock, type Clock } from '../../platform/clock.js';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { ChannelsService } from './channels.service.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { GuideTasksService } from './guide-tasks.service.js';
+import type { ReceiptsService } from './receipts.service.js';
 import { CHANNELS, type Channel, type ChannelChoice, type MessagePlanner, type MessageStatus, type PlanRequest, type PlanResult, type Purpose } from './messaging.contract.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -98,12 +102,25 @@ export interface SendNowInput {
 export class MessagingService implements MessagePlanner {
   private readonly clock: Clock;
   private pokeHook: (() => void) | undefined;
+  /** Delivery (set by the composition root with useDelivery): the worker, channel settings, guide tasks, receipts. */
+  dispatcher!: Dispatcher;
+  channels!: ChannelsService;
+  guideTasks!: GuideTasksService;
+  receipts!: ReceiptsService;
 
   constructor(
     private readonly db: Db,
     deps: { clock?: Clock } = {},
   ) {
     this.clock = deps.clock ?? systemClock;
+  }
+
+  useDelivery(parts: { dispatcher: Dispatcher; channels: ChannelsService; guideTasks: GuideTasksService; receipts: ReceiptsService }): void {
+    this.dispatcher = parts.dispatcher;
+    this.channels = parts.channels;
+    this.guideTasks = parts.guideTasks;
+    this.receipts = parts.receipts;
+    this.onPlanned(() => parts.dispatcher.poke());
   }
 
   /** Called after messages are planned (the dispatcher's worker wakes up; a poke before the caller's commit just finds nothing yet). */
