@@ -3,6 +3,7 @@ import type { Config } from '../platform/config.js';
 import { migrateDatabase, type Database } from '../platform/db/database.js';
 import { EventBus } from '../platform/events/event-bus.js';
 import { scheduleOutboxPrune } from '../platform/events/outbox-prune.js';
+import { systemClock } from '../platform/clock.js';
 import { Jobs } from '../platform/jobs/jobs.js';
 import { AccessService } from '../modules/access/index.js';
 import { CatalogService } from '../modules/catalog/index.js';
@@ -54,6 +55,7 @@ import {
 } from '../modules/promotions/index.js';
 import { CheckoutService, CHECKOUT_RETURNS_SUBSCRIBER, checkoutReturnsWhenReturnsRecorded, scheduleCheckoutExpiry } from '../modules/promotions/index.js';
 import { PromoResultsService } from '../modules/promotions/index.js';
+import { ChannelsService, Dispatcher, GuideTasksService, MessagingService, ReceiptsService, createAdapters } from '../modules/messaging/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -100,6 +102,8 @@ export interface Kemai {
   promoResults: PromoResultsService;
   /** Checkout: pricing a cart, reservations counting limits, commit (places the order), cancel and expiry, returns. */
   checkout: CheckoutService;
+  /** Messaging: planning (plan), the dispatcher and its adapters, channel settings, receipts, guide tasks. */
+  messaging: MessagingService;
   close(): Promise<void>;
 }
 
@@ -192,6 +196,15 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   predictions.onFitted(() => segments.membership.refreshAll({ uses: 'predictions' }));
   churn.onTrained(() => segments.membership.refreshAll({ uses: 'predictions' }));
   for (const name of Object.keys(MEMBERSHIP_EVENTS)) events.subscribeBatch(name, UPDATE_SEGMENTS_SUBSCRIBER, updateSegments);
+  const messaging = new MessagingService(db);
+  const messageAdapters = createAdapters({ clock: systemClock, log });
+  const messageChannels = new ChannelsService(db, messageAdapters);
+  messaging.useDelivery({
+    dispatcher: new Dispatcher(db, { channels: messageChannels, adapters: messageAdapters, log }, { postgres: database.kind === 'postgres' }),
+    channels: messageChannels,
+    guideTasks: new GuideTasksService(db),
+    receipts: new ReceiptsService(db, messageChannels),
+  });
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
@@ -210,6 +223,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     await scheduleCheckoutExpiry(jobs, checkout, log, { timeZone: config.timeZone });
     const queue = jobs;
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
+    // The message dispatcher runs where the jobs run (the server): due messages are sent as they come due.
+    messaging.dispatcher.start();
   }
 
   return {
@@ -240,7 +255,9 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     coupons,
     promoResults,
     checkout,
+    messaging,
     async close() {
+      await messaging.dispatcher.stop();
       await events.stop();
       await jobs?.stop();
       await database.close();

@@ -17,6 +17,7 @@ import { registerPromotionsRoutes } from '../modules/promotions/index.js';
 import { registerCouponsRoutes } from '../modules/promotions/index.js';
 import { registerCheckoutRoutes } from '../modules/promotions/index.js';
 import { registerPromoResultsRoutes } from '../modules/promotions/index.js';
+import { registerChannelsRoutes, registerDeliveryRoutes, registerGuideTasksRoutes, registerReceiptsRoutes } from '../modules/messaging/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -55,6 +56,10 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerCouponsRoutes(app, kemai.coupons);
   registerCheckoutRoutes(app, kemai.checkout);
   registerPromoResultsRoutes(app, kemai.promoResults, { timeZone: kemai.config.timeZone });
+  registerDeliveryRoutes(app, kemai.messaging);
+  registerChannelsRoutes(app, kemai.messaging.channels);
+  registerReceiptsRoutes(app, kemai.messaging.receipts);
+  registerGuideTasksRoutes(app, kemai.messaging.guideTasks);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.

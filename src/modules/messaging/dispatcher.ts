@@ -99,7 +99,7 @@ export class Dispatcher {
 
   constructor(
     private readonly db: Db,
-    private readonly deps: { preparer: SendPreparer; channels: ChannelsService; adapters: AdapterRegistry; clock?: Clock; log?: Logger },
+    private readonly deps: { preparer?: SendPreparer; channels: ChannelsService; adapters: AdapterRegistry; clock?: Clock; log?: Logger },
     opts: DispatcherOptions & { postgres?: boolean } = {},
   ) {
     this.clock = deps.clock ?? systemClock;
@@ -110,9 +110,16 @@ export class Dispatcher {
     this.concurrency = opts.concurrency ?? (opts.postgres ? 2 : 1);
   }
 
+  /** The send-time checks (consent, caps, quiet hours, channel choice, rendering): the templates side's SendPreparer. */
+  usePreparer(preparer: SendPreparer): void {
+    this.deps.preparer = preparer;
+  }
+
   /** One batch: claim, check, send, record. Answers what happened to the claimed messages. */
   async dispatchOnce(now: Date = this.clock.now()): Promise<DispatchResult> {
     const result: DispatchResult = { claimed: 0, sent: 0, retried: 0, failed: 0, blocked: 0, deferred: 0, expired: 0, released: 0 };
+    const preparer = this.deps.preparer;
+    if (!preparer) throw new Error('the dispatcher has no send-time checks (usePreparer)');
     const settings = await this.deps.channels.settings(this.db);
     const byChannel = new Map(settings.map((s) => [s.channel, s]));
     const enabled = new Set(settings.filter((s) => s.enabled && this.deps.adapters.has(s.adapter)).map((s) => s.channel));
@@ -152,7 +159,7 @@ export class Dispatcher {
 
     let decisions: SendDecision[];
     try {
-      decisions = await this.deps.preparer.prepare(this.db, batch, now, enabled);
+      decisions = await preparer.prepare(this.db, batch, now, enabled);
     } catch (err) {
       // The checks could not run (a database hiccup): give the batch back as it was, try again at the next poll.
       await this.release(batch.map((m) => m.id), now);
@@ -368,7 +375,7 @@ export class Dispatcher {
   private async loop(): Promise<void> {
     while (this.running) {
       let full = false;
-      try {
+      if (this.deps.preparer) try {
         const r = await this.dispatchOnce(this.clock.now());
         full = r.claimed >= this.batchSize;
       } catch (err) {
@@ -386,12 +393,16 @@ export class Dispatcher {
 
   /** Stops after the batches in flight finish (their outcomes recorded), and closes adapters' connections. */
   async stop(): Promise<void> {
-    if (!this.running) return;
     this.running = false;
     this.poke();
     await Promise.all(this.loops);
     this.loops = [];
     for (const a of this.deps.adapters.values()) a.close?.();
+  }
+
+  /** The same as dispatchAll. */
+  drain(now: Date = this.clock.now()): Promise<DispatchResult> {
+    return this.dispatchAll(now);
   }
 
   /** Sends everything due now, batch after batch, until a batch comes back less than full (the CLI's run-once). */
