@@ -6,9 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { openDatabase, queryOne } from '../../src/platform/db/database.js';
 import { releaseLock, writeLock } from '../../src/platform/db/data-dir-lock.js';
-import { createAdapters } from '../../src/modules/messaging/adapters/index.js';
-import { ChannelsService } from '../../src/modules/messaging/channels.service.js';
-import { Dispatcher } from '../../src/modules/messaging/dispatcher.js';
+import { ChannelsService, Dispatcher, createAdapters } from '../../src/modules/messaging/index.js';
 import { AddressPreparer } from './messaging-delivery.js';
 
 const url = process.env.KEMAI_TEST_DB_URL;

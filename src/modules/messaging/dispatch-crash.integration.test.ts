@@ -111,10 +111,10 @@ describe('dispatcher crash (kill -9 mid-send)', () => {
         sql`select id, attempts, provider_message_id from messaging.messages where id = any(${sql.param(twice)}::uuid[]) order by id`,
       );
       expect(resent.map((r) => [r.attempts, r.provider_message_id])).toEqual([...twice].sort().map((id) => [2, `gw-${id}`]));
-      const [{ n: once }] = await query<{ n: number }>(check.db, sql`select count(*)::int as n from messaging.messages where attempts = 1`);
-      expect(once).toBe(N - BATCH);
-      const [{ n: leases }] = await query<{ n: number }>(check.db, sql`select count(*)::int as n from messaging.messages where lease_until is not null`);
-      expect(leases).toBe(0);
+      const [onceRow] = await query<{ n: number }>(check.db, sql`select count(*)::int as n from messaging.messages where attempts = 1`);
+      expect(onceRow!.n).toBe(N - BATCH);
+      const [leaseRow] = await query<{ n: number }>(check.db, sql`select count(*)::int as n from messaging.messages where lease_until is not null`);
+      expect(leaseRow!.n).toBe(0);
     } finally {
       if (dataDir) await check.close();
     }
