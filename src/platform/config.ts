@@ -38,6 +38,9 @@ const ConfigSchema = z.object({
     .string()
     .default('1.00')
     .refine((v) => (parseMoney(v) ?? -1) >= 0, 'an amount in yuan with at most 2 decimals, e.g. "50.00"'),
+  KEMAI_MESSAGING_SECRET: z.string().min(16, 'at least 16 characters').default('kemai-dev-messaging-secret-change-me'),
+  KEMAI_BRAND_NAME: z.string().trim().min(1).max(100).default('Kemai'),
+  KEMAI_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
 });
 
 export type Config = {
@@ -61,6 +64,10 @@ export type Config = {
   referralUrl: string;
   referralCap: number;
   referralMinPaidFen: number;
+  /** Messaging: signs unsubscribe links (HMAC-SHA256); the brand name templates print as {{brand}}; the public base URL of links. */
+  messagingSecret: string;
+  brandName: string;
+  publicUrl: string;
 };
 
 export class ConfigError extends Error {}
@@ -95,5 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     referralUrl: e.KEMAI_REFERRAL_URL,
     referralCap: e.KEMAI_REFERRAL_CAP,
     referralMinPaidFen: parseMoney(e.KEMAI_REFERRAL_MIN_PAID)!,
+    messagingSecret: e.KEMAI_MESSAGING_SECRET,
+    brandName: e.KEMAI_BRAND_NAME,
+    publicUrl: e.KEMAI_PUBLIC_URL.replace(/\/+$/, ''),
   };
 }

@@ -23,6 +23,9 @@ describe('loadConfig', () => {
       referralUrl: 'https://kemai.example/join',
       referralCap: 20,
       referralMinPaidFen: 100,
+      messagingSecret: 'kemai-dev-messaging-secret-change-me',
+      brandName: 'Kemai',
+      publicUrl: 'http://localhost:3000',
     });
   });
 
@@ -46,6 +49,9 @@ describe('loadConfig', () => {
       KEMAI_REFERRAL_URL: 'https://shop.example/invite?utm=member',
       KEMAI_REFERRAL_CAP: '5',
       KEMAI_REFERRAL_MIN_PAID: '49.90',
+      KEMAI_MESSAGING_SECRET: 'a-secret-of-sixteen-or-more',
+      KEMAI_BRAND_NAME: '小熊母婴',
+      KEMAI_PUBLIC_URL: 'https://crm.example/',
     });
     expect(c).toEqual({
       port: 8080,
@@ -66,6 +72,9 @@ describe('loadConfig', () => {
       referralUrl: 'https://shop.example/invite?utm=member',
       referralCap: 5,
       referralMinPaidFen: 4990,
+      messagingSecret: 'a-secret-of-sixteen-or-more',
+      brandName: '小熊母婴',
+      publicUrl: 'https://crm.example',
     });
   });
 
