@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
 import type { Locale } from '../messaging.contract.js';
-import { EARTH_RADIUS_KM, haversineKm, NearbyStoresProvider, RecommendationProvider, ReferralLinkProvider, WinBackOfferProvider, winBackDiscount } from './index.js';
+import { EARTH_RADIUS_KM, haversineKm, NearbyStoresProvider, RecommendationProvider, ReferralLinkProvider, TierProvider, WinBackOfferProvider, winBackDiscount } from './index.js';
 
 /**
  * The personalisation variables on a small brand.
@@ -182,5 +182,23 @@ describe('referral link', () => {
     expect(v.referralLink).toBe(`https://kemai.example/join?ref=${v.referralCode}`);
     expect(again.get(ids.P1!)).toEqual(v);
     expect((first.get(ids.P2!) as { referralCode: string }).referralCode).not.toBe(v.referralCode);
+  });
+});
+
+describe('tier', () => {
+  it('names the benefits of the member\'s tier in the active set, in their language', async () => {
+    const { sql } = await import('drizzle-orm');
+    await t.kemai.database.db.execute(
+      sql`insert into loyalty.accounts (customer_id, tier_set, tier_code) values (${ids.P3!}, 'membership', 'advocate'), (${ids.P4!}, 'membership', 'follower')
+          on conflict (customer_id) do update set tier_set = excluded.tier_set, tier_code = excluded.tier_code`,
+    );
+    const got = await new TierProvider(t.kemai.tiers).load(t.kemai.database.db, [ids.P3!, ids.P4!, ids.P5!], (c) => (c === ids.P4 ? 'en' : 'zh-CN'));
+    expect(got.get(ids.P3!)).toEqual({
+      tierBenefits: '购物立减5%、包邮、生日礼物、优先服务、专属搭配顾问、新品抢先购、生日积分500、生日月15%优惠',
+    });
+    expect(got.get(ids.P4!)).toEqual({
+      tierBenefits: '3% off every purchase, free shipping, early access to new arrivals, 200 birthday points, 10% off in your birthday month',
+    });
+    expect(got.has(ids.P5!)).toBe(false);
   });
 });
