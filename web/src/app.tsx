@@ -33,6 +33,13 @@ import { CouponsPage, CouponTemplateNewPage } from './pages/promotions/coupons.p
 import { CouponTemplatePage } from './pages/promotions/coupon-template.page';
 import { CheckoutSimulatorPage } from './pages/promotions/simulator.page';
 import { PromotionResultsPage } from './pages/promotions/results.page';
+import { JourneysPage } from './pages/journeys/journeys.page';
+import { JourneyBuilderPage } from './pages/journeys/builder.page';
+import { JourneyStatsPage } from './pages/journeys/stats.page';
+import { TemplateEditPage, TemplateNewPage, TemplatesPage } from './pages/messaging/templates.page';
+import { MessageLogPage } from './pages/messaging/message-log.page';
+import { GuideTasksPage } from './pages/messaging/guide-tasks.page';
+import { ChannelsPage } from './pages/messaging/channels.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -81,6 +88,16 @@ function Pages({ me }: { me: Me }) {
       <Route path="/coupons/:id" element={can(me, 'promotions:read') ? <CouponTemplatePage /> : <NoAccess />} />
       <Route path="/checkout/simulator" element={can(me, 'promotions:read') ? <CheckoutSimulatorPage /> : <NoAccess />} />
       <Route path="/results/promotions" element={can(me, 'promotions:read') ? <PromotionResultsPage /> : <NoAccess />} />
+      <Route path="/journeys" element={can(me, 'journeys:read') ? <JourneysPage /> : <NoAccess />} />
+      <Route path="/journeys/new" element={can(me, 'journeys:write') ? <JourneyBuilderPage /> : <NoAccess />} />
+      <Route path="/journeys/:id" element={can(me, 'journeys:read') ? <JourneyBuilderPage /> : <NoAccess />} />
+      <Route path="/journeys/:id/stats" element={can(me, 'journeys:read') ? <JourneyStatsPage /> : <NoAccess />} />
+      <Route path="/messaging/templates" element={can(me, 'messaging:read') ? <TemplatesPage /> : <NoAccess />} />
+      <Route path="/messaging/templates/new" element={can(me, 'messaging:write') ? <TemplateNewPage /> : <NoAccess />} />
+      <Route path="/messaging/templates/:code" element={can(me, 'messaging:read') ? <TemplateEditPage /> : <NoAccess />} />
+      <Route path="/messaging/log" element={can(me, 'messaging:read') ? <MessageLogPage /> : <NoAccess />} />
+      <Route path="/messaging/tasks" element={can(me, 'messaging:read') ? <GuideTasksPage /> : <NoAccess />} />
+      <Route path="/messaging/channels" element={can(me, 'messaging:admin') ? <ChannelsPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

@@ -28,6 +28,10 @@ const PATHS = {
   ticket: 'M3 7a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v3a2 2 0 0 0 0 4v3a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-3a2 2 0 0 0 0-4zM14 5v2M14 11v2M14 17v2',
   cashier: 'M4 10h16v10H4zM8 10V4h8v6M8 14h2M14 14h2M8 17h8',
   results: 'M3 3v18h18M7 15l3-3 3 3 5-6',
+  journey: 'M6 3a3 3 0 1 0 0 6 3 3 0 0 0 0-6M18 15a3 3 0 1 0 0 6 3 3 0 0 0 0-6M9 6h6a3 3 0 0 1 0 6H9a3 3 0 0 0 0 6h6',
+  message: 'M21 12a8 8 0 0 1-11.6 7.1L4 20l1.1-4.6A8 8 0 1 1 21 12zM8 10h8M8 14h5',
+  task: 'M9 4h6v3H9zM15 5h3a1 1 0 0 1 1 1v14a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1h3M9 14l2 2 4-4',
+  channel: 'M4 11a9 9 0 0 1 9 9M4 4a16 16 0 0 1 16 16M5 19h.01',
 } as const;
 
 export type IconName = keyof typeof PATHS;

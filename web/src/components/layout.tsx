@@ -40,6 +40,11 @@ export const NAV: NavItem[] = [
   { to: '/coupons', label: 'promotions.nav.coupons', icon: 'ticket', anyOf: ['promotions:read'], group: 'promotions.nav.group' },
   { to: '/checkout/simulator', label: 'promotions.nav.simulator', icon: 'cashier', anyOf: ['promotions:read'], group: 'promotions.nav.group' },
   { to: '/results/promotions', label: 'promotions.nav.results', icon: 'results', anyOf: ['promotions:read'], group: 'promotions.nav.group' },
+  { to: '/journeys', label: 'journeys.nav.list', icon: 'journey', anyOf: ['journeys:read'], group: 'journeys.nav.group' },
+  { to: '/messaging/templates', label: 'journeys.nav.templates', icon: 'message', anyOf: ['messaging:read'], group: 'journeys.nav.group' },
+  { to: '/messaging/log', label: 'journeys.nav.log', icon: 'docs', anyOf: ['messaging:read'], group: 'journeys.nav.group' },
+  { to: '/messaging/tasks', label: 'journeys.nav.tasks', icon: 'task', anyOf: ['messaging:read'], group: 'journeys.nav.group' },
+  { to: '/messaging/channels', label: 'journeys.nav.channels', icon: 'channel', anyOf: ['messaging:admin'], group: 'journeys.nav.group' },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 

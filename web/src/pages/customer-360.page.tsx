@@ -17,6 +17,7 @@ import { MembershipCard, PointsStatement } from './loyalty/member-loyalty';
 import { isLoyaltyItem, LoyaltyItemSummary, useLoyaltyItemKind } from './loyalty/loyalty-timeline';
 import { PredictionCard } from './insights/prediction-card';
 import { CouponWallet } from './promotions/customer-coupons';
+import { CustomerJourneysCard, CustomerMessagesCard } from './messaging/customer-messaging';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -142,6 +143,12 @@ function CustomerView({ c }: { c: Customer360 }) {
       {can(me, 'loyalty:read') ? <MembershipCard customerId={c.id} /> : null}
       {can(me, 'insights:read') ? <PredictionCard customerId={c.id} /> : null}
       {can(me, 'promotions:read') ? <CouponWallet customerId={c.id} /> : null}
+      {can(me, 'messaging:read') || can(me, 'journeys:read') ? (
+        <div className="grid-2">
+          {can(me, 'messaging:read') ? <CustomerMessagesCard customerId={c.id} /> : null}
+          {can(me, 'journeys:read') ? <CustomerJourneysCard customerId={c.id} /> : null}
+        </div>
+      ) : null}
 
       <section className="card">
         <div className="card-head">
