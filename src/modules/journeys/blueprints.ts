@@ -625,7 +625,7 @@ export class BlueprintsService {
     const existing = await this.journeyByCode(input.code);
     if (existing) {
       if (existing.blueprint !== b.code)
-        throw conflict('journeys.code_exists', `A journey ${input.code} exists${existing.blueprint ? ` (from blueprint ${existing.blueprint})` : ''}; give another code`);
+        throw conflict('journeys.code_taken', `A journey ${input.code} exists${existing.blueprint ? ` (from blueprint ${existing.blueprint})` : ''}; give another code`);
       return { journey: existing, created: false, templates: { created: [], existing: [] }, coupons: { created: [], existing: [] } };
     }
     const coupons = await this.ensureCoupons(b, actor);
