@@ -55,7 +55,7 @@ import {
 } from '../modules/promotions/index.js';
 import { CheckoutService, CHECKOUT_RETURNS_SUBSCRIBER, checkoutReturnsWhenReturnsRecorded, scheduleCheckoutExpiry } from '../modules/promotions/index.js';
 import { PromoResultsService } from '../modules/promotions/index.js';
-import { ChannelsService, Dispatcher, GuideTasksService, MessagingService, ReceiptsService, createAdapters } from '../modules/messaging/index.js';
+import { ChannelsService, Dispatcher, GuideTasksService, MessagingService, Preparer, ReceiptsService, VariableRegistry, createAdapters, personalisationProviders } from '../modules/messaging/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -205,6 +205,12 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     guideTasks: new GuideTasksService(db),
     receipts: new ReceiptsService(db, messageChannels),
   });
+  // The send-time checks, with the personalisation variables other modules provide (nearby stores, recommendations…).
+  const messageVariables = new VariableRegistry();
+  for (const provider of personalisationProviders({ basket, referrals, tiers })) messageVariables.register(provider);
+  messaging.dispatcher.usePreparer(
+    new Preparer({ timeZone: config.timeZone, brand: config.brandName, publicUrl: config.publicUrl, secret: config.messagingSecret, variables: messageVariables }),
+  );
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {

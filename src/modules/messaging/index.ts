@@ -12,6 +12,7 @@ export { registerReceiptsRoutes } from './http/receipts.routes.js';
 export { registerGuideTasksRoutes } from './http/guide-tasks.routes.js';
 export { Preparer, maskAddress, ADDRESS_TYPES, type PreparerDeps } from './prepare.js';
 export { VariableRegistry, BASE_VARIABLES, loadProfiles, baseVariables, type CustomerProfile } from './variables.js';
+export { personalisationProviders } from './variables/index.js';
 export { PolicyService, readPolicy, type PolicyUpdate } from './policy.service.js';
 export { DEFAULT_POLICY, type ContactPolicy } from './domain/policy.js';
 export { render, renderHtml, renderContent, variableNames, variablePaths } from './domain/render.js';
