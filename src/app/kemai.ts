@@ -56,6 +56,9 @@ import {
 import { CheckoutService, CHECKOUT_RETURNS_SUBSCRIBER, checkoutReturnsWhenReturnsRecorded, scheduleCheckoutExpiry } from '../modules/promotions/index.js';
 import { PromoResultsService } from '../modules/promotions/index.js';
 import { ChannelsService, Dispatcher, GuideTasksService, MessagingService, Preparer, ReceiptsService, VariableRegistry, createAdapters, personalisationProviders } from '../modules/messaging/index.js';
+import { LogService, OptOutService, PolicyService, TemplatesService } from '../modules/messaging/index.js';
+import { JourneysService, JOURNEYS_ENTRY_SUBSCRIBER, JOURNEYS_GOAL_SUBSCRIBER, scheduleJourneys } from '../modules/journeys/index.js';
+import { BlueprintsService } from '../modules/journeys/blueprints.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -104,6 +107,15 @@ export interface Kemai {
   checkout: CheckoutService;
   /** Messaging: planning (plan), the dispatcher and its adapters, channel settings, receipts, guide tasks. */
   messaging: MessagingService;
+  /** Messaging: templates and preview, the contact policy, opt-out (unsubscribe links, SMS stop keywords), the message log. */
+  messageTemplates: TemplatesService;
+  messagePolicy: PolicyService;
+  optOut: OptOutService;
+  messageLog: LogService;
+  /** Journeys: definitions and versions, entry from triggers, the step runner, the goal and the holdout's uplift. */
+  journeys: JourneysService;
+  /** The ready-made journeys of the seeds: list, install as drafts with their templates. */
+  blueprints: BlueprintsService;
   close(): Promise<void>;
 }
 
@@ -208,9 +220,25 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   // The send-time checks, with the personalisation variables other modules provide (nearby stores, recommendations…).
   const messageVariables = new VariableRegistry();
   for (const provider of personalisationProviders({ basket, referrals, tiers })) messageVariables.register(provider);
+  const messagePreparer = new Preparer({ timeZone: config.timeZone, brand: config.brandName, publicUrl: config.publicUrl, secret: config.messagingSecret, variables: messageVariables });
+  const messageTemplates = new TemplatesService(db, { preparer: messagePreparer, variables: messageVariables });
+  const messagePolicy = new PolicyService(db);
+  const optOut = new OptOutService(db, { customers, secret: config.messagingSecret, defaultRegion: config.defaultRegion });
+  const messageLog = new LogService(db, { timeZone: config.timeZone });
+  customers.addTimelineSource(messageLog.timelineSource());
   messaging.dispatcher.usePreparer(
-    new Preparer({ timeZone: config.timeZone, brand: config.brandName, publicUrl: config.publicUrl, secret: config.messagingSecret, variables: messageVariables }),
+    messagePreparer,
   );
+  const journeys = new JourneysService(db, { timeZone: config.timeZone, planner: () => messaging, coupons, ledger });
+  // Imported history (orders.batch.imported) enters no journey: only live orders and events do.
+  events.subscribeBatch('orders.order.placed', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.ordersPlaced(e as never, tx).then(() => undefined));
+  events.subscribeBatch('orders.order.placed', JOURNEYS_GOAL_SUBSCRIBER, (e, tx) => journeys.runner.ordersPlaced(e as never, tx).then(() => undefined));
+  events.subscribeBatch('loyalty.tier.changed', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.tierChanged(e as never, tx).then(() => undefined));
+  events.subscribeBatch('segments.customer.entered', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.segmentChanged('segment_entered', e as never, tx).then(() => undefined));
+  events.subscribeBatch('segments.customer.exited', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.segmentChanged('segment_exited', e as never, tx).then(() => undefined));
+  events.subscribeBatch('insights.rhythm.changed', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.rhythmChanged(e as never, tx).then(() => undefined));
+  events.subscribeBatch('service.ticket.resolved', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.ticketResolved(e as never, tx).then(() => undefined));
+  events.subscribeBatch('customers.profiles.changed', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.profilesChanged(e as never, tx).then(() => undefined));
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
@@ -231,6 +259,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
     // The message dispatcher runs where the jobs run (the server): due messages are sent as they come due.
     messaging.dispatcher.start();
+    await scheduleJourneys(jobs, journeys, log, { timeZone: config.timeZone });
   }
 
   return {
@@ -262,6 +291,12 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     promoResults,
     checkout,
     messaging,
+    messageTemplates,
+    messagePolicy,
+    optOut,
+    messageLog,
+    journeys,
+    blueprints: new BlueprintsService(db, { journeys, coupons }),
     async close() {
       await messaging.dispatcher.stop();
       await events.stop();

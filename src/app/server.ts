@@ -18,6 +18,8 @@ import { registerCouponsRoutes } from '../modules/promotions/index.js';
 import { registerCheckoutRoutes } from '../modules/promotions/index.js';
 import { registerPromoResultsRoutes } from '../modules/promotions/index.js';
 import { registerChannelsRoutes, registerDeliveryRoutes, registerGuideTasksRoutes, registerReceiptsRoutes } from '../modules/messaging/index.js';
+import { registerLogRoutes, registerOptOutRoutes, registerPolicyRoutes, registerTemplatesRoutes } from '../modules/messaging/index.js';
+import { registerBlueprintsRoutes, registerJourneysRoutes } from '../modules/journeys/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -60,6 +62,12 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerChannelsRoutes(app, kemai.messaging.channels);
   registerReceiptsRoutes(app, kemai.messaging.receipts);
   registerGuideTasksRoutes(app, kemai.messaging.guideTasks);
+  registerTemplatesRoutes(app, kemai.messageTemplates);
+  registerPolicyRoutes(app, kemai.messagePolicy);
+  registerOptOutRoutes(app, kemai.optOut);
+  registerLogRoutes(app, kemai.messageLog);
+  registerBlueprintsRoutes(app, kemai.blueprints);
+  registerJourneysRoutes(app, kemai.journeys);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.
