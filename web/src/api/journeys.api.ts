@@ -101,8 +101,10 @@ export interface Journey extends JourneySettings {
   /** The latest version, which may be a draft ahead of the published one. */
   latestVersion?: number;
   draft?: { version: number; definition: Definition } | null;
-  counts?: Partial<JourneyCounts>;
+  counts?: Partial<JourneyCounts> & { heldOut?: number };
   stats?: Partial<JourneyCounts>;
+  /** GET /journeys/{id} answers the versions, newest first. */
+  versions?: JourneyVersion[];
 }
 
 export interface JourneyVersion {
@@ -148,6 +150,11 @@ export interface Blueprint {
   code: string;
   name: string;
   description: string;
+  names?: { 'zh-CN': string; en: string };
+  descriptions?: { 'zh-CN': string; en: string };
+  stage?: string;
+  templates?: string[];
+  coupons?: string[];
   category?: string;
   installed?: boolean;
   journeyId?: string | null;
@@ -179,6 +186,11 @@ export interface Enrollment {
 }
 
 const J = '/api/v1/journeys';
+
+/** The definition new entrants follow (the current version's), from a journey read with its versions. */
+export function currentDefinition(j: Journey | undefined): Definition | undefined {
+  return j?.versions?.find((v) => v.version === j.currentVersion)?.definition ?? j?.definition;
+}
 
 function items<T>(r: { items: T[] } | T[]): T[] {
   return Array.isArray(r) ? r : (r.items ?? []);
@@ -220,9 +232,9 @@ export function readStats(raw: Record<string, unknown>): JourneyStats {
   const messages: Array<{ status: string; count: number }> = Array.isArray(msgs)
     ? msgs.map((m: Record<string, unknown>) => ({ status: String(m.status), count: num(m.count ?? m.n) }))
     : Object.entries((msgs?.byStatus ?? msgs ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'number' || typeof v === 'string').map(([status, count]) => ({ status, count: num(count) }));
-  const counts = (r.counts ?? r.enrollments ?? r) as Record<string, unknown>;
+  const counts = (r.byStatus ?? r.counts ?? r) as Record<string, unknown>;
   return {
-    entered: num(counts.entered ?? r.entered ?? treated.customers + holdout.customers),
+    entered: num(r.entered ?? counts.entered ?? treated.customers + holdout.customers),
     active: num(counts.active ?? counts.inProgress ?? r.active),
     completed: num(counts.completed ?? r.completed),
     exited: num(counts.exited ?? r.exited),
@@ -233,10 +245,10 @@ export function readStats(raw: Record<string, unknown>): JourneyStats {
     revenuePerCustomer: rpc,
     steps: steps.map((s) => ({
       stepId: String(s.stepId ?? s.step ?? s.id),
-      reached: num(s.reached ?? s.entered ?? s.runs ?? s.total),
-      current: num(s.current ?? s.waiting ?? s.active ?? s.inStep),
-      done: num(s.done ?? s.completed),
-      failed: num(s.failed),
+      reached: num(s.ran ?? s.reached ?? s.entered ?? s.runs),
+      current: num(s.now ?? s.current ?? s.waiting),
+      done: num(s.done ?? (s.outcomes as Record<string, unknown> | undefined)?.done),
+      failed: num(s.failed ?? (s.outcomes as Record<string, unknown> | undefined)?.failed),
     })),
     messages,
     window: r.window ?? null,
@@ -326,7 +338,7 @@ export const useUpdateJourney = () =>
 
 export const useSaveDefinition = () =>
   useJourneyMutation(({ id, definition, note }: { id: string; definition: Definition; note?: string }) =>
-    api<{ version?: number } & Record<string, unknown>>(`${J}/${id}/definition`, { method: 'PUT', body: { definition, ...(note ? { note } : {}) } }),
+    api<JourneyVersion>(`${J}/${id}/definition`, { method: 'PUT', body: definition, query: { note } }),
   );
 
 export type JourneyAction = 'publish' | 'pause' | 'resume' | 'archive';
@@ -336,7 +348,7 @@ export const useJourneyAction = () =>
 /** Server-side validation of a definition: `{ok, issues}` (a 400 with issues reads the same). */
 export async function validateDefinition(definition: Definition, signal?: AbortSignal): Promise<{ ok: boolean; issues: ValidationIssue[] }> {
   try {
-    const r = await api<{ ok?: boolean; valid?: boolean; issues?: ValidationIssue[]; errors?: ValidationIssue[] }>(`${J}/validate`, { body: { definition }, signal });
+    const r = await api<{ ok?: boolean; valid?: boolean; issues?: ValidationIssue[]; errors?: ValidationIssue[] }>(`${J}/validate`, { body: definition, signal });
     const issues = r.issues ?? r.errors ?? [];
     return { ok: r.ok ?? r.valid ?? issues.length === 0, issues: issues.map((i) => ({ ...i, path: String(i.path) })) };
   } catch (e) {

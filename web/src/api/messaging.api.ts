@@ -51,8 +51,11 @@ export interface PreviewResult {
   body: string;
   channel?: string;
   locale?: string;
-  variables?: Record<string, unknown>;
-  missing?: string[];
+  /** The variable paths the text uses. */
+  variables?: string[];
+  /** Those no provider fills. */
+  unknown?: string[];
+  warnings?: Array<{ path: string; message: string }>;
 }
 
 export interface Message {
@@ -81,6 +84,8 @@ export interface Message {
   lastError: string | null;
   createdAt: string;
   events?: Array<{ id: string; status: string; occurredAt: string; detail?: Record<string, unknown> }>;
+  /** The text is hidden from callers without pii:read. */
+  contentHidden?: boolean;
 }
 
 export interface ChannelSettings {
@@ -154,13 +159,14 @@ export function useMessageTemplate(code: string | undefined) {
 export function useSaveTemplate(existing: string | undefined) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: TemplateDraft) =>
-      existing ? api<Template>(`${M}/templates/${encodeURIComponent(existing)}`, { method: 'PUT', body }) : api<Template>(`${M}/templates`, { body }),
+    mutationFn: ({ code, ...rest }: TemplateDraft) =>
+      existing ? api<Template>(`${M}/templates/${encodeURIComponent(existing)}`, { method: 'PUT', body: rest }) : api<Template>(`${M}/templates`, { body: { code, ...rest } }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['messaging'] }),
   });
 }
 
-export function previewTemplate(code: string, body: { customerId: string; channel: Channel; locale: Locale; contents?: Contents }, signal?: AbortSignal) {
+/** Renders the saved template for a customer (or with sample values when none is given). */
+export function previewTemplate(code: string, body: { customerId?: string; channel: Channel; locale: Locale }, signal?: AbortSignal) {
   return api<PreviewResult>(`${M}/templates/${encodeURIComponent(code)}/preview`, { body, signal });
 }
 
@@ -249,7 +255,7 @@ export function useCompleteTask() {
 /** The {{names}} a text uses, in order of first use. */
 export function variablesIn(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g)) if (!out.includes(m[1]!)) out.push(m[1]!);
+  for (const m of text.matchAll(/\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(?:\|[^}]*)?\}\}/g)) if (!out.includes(m[1]!)) out.push(m[1]!);
   return out;
 }
 

@@ -6,7 +6,6 @@ import {
   useCreateJourney,
   useJourney,
   useJourneyStats,
-  useJourneyVersions,
   useJourneyAction,
   useSaveDefinition,
   useUpdateJourney,
@@ -46,12 +45,12 @@ const BLANK: Definition = {
 export function JourneyBuilderPage() {
   const { id } = useParams();
   const journey = useJourney(id);
-  const versions = useJourneyVersions(id);
-  if (id && (journey.isPending || versions.isPending)) return <Loading />;
+  if (id && journey.isPending) return <Loading />;
   if (id && journey.isError) return <ErrorState error={journey.error} onRetry={() => void journey.refetch()} />;
-  const latest = versions.data?.length ? [...versions.data].sort((a, b) => b.version - a.version)[0] : undefined;
+  const versions = journey.data?.versions ?? [];
+  const latest = versions.length ? [...versions].sort((a, b) => b.version - a.version)[0] : undefined;
   const def = latest?.definition ?? journey.data?.draft?.definition ?? journey.data?.definition ?? BLANK;
-  return <Builder key={`${id ?? 'new'}:${latest?.version ?? 0}`} journey={journey.data} initial={def} draftVersion={latest && !latest.publishedAt ? latest.version : null} />;
+  return <Builder key={id ?? 'new'} journey={journey.data} initial={def} draftVersion={latest && !latest.publishedAt ? latest.version : null} />;
 }
 
 function Builder({ journey, initial, draftVersion }: { journey: Journey | undefined; initial: Definition; draftVersion: number | null }) {
@@ -188,8 +187,8 @@ function Builder({ journey, initial, draftVersion }: { journey: Journey | undefi
             {journey ? <JourneyStatusBadge status={journey.status} /> : null}
           </h1>
           <p className="muted">
-            {journey ? t('journeys.builder.versionLine', { current: journey.currentVersion }) : t('journeys.builder.newSubtitle')}
-            {draftVersion && journey && draftVersion !== journey.currentVersion ? ` · ${t('journeys.builder.draftAhead', { n: draftVersion })}` : ''}
+            {journey ? (journey.status === 'draft' ? t('journeys.builder.draftLine', { n: journey.latestVersion ?? journey.currentVersion }) : t('journeys.builder.versionLine', { current: journey.currentVersion })) : t('journeys.builder.newSubtitle')}
+            {draftVersion && journey && journey.status !== 'draft' && draftVersion !== journey.currentVersion ? ` · ${t('journeys.builder.draftAhead', { n: draftVersion })}` : ''}
           </p>
         </div>
         <div className="jr-head-actions">

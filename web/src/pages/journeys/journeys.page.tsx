@@ -8,6 +8,8 @@ import {
   useJourneyAction,
   useJourneys,
   useJourneyStats,
+  useJourney,
+  currentDefinition,
   type Blueprint,
   type Journey,
   type JourneyAction,
@@ -151,12 +153,14 @@ function JourneyRow({ j, write, busy, onAction }: { j: Journey; write: boolean; 
   const { t } = useTranslation();
   const f = useFormat();
   const given = j.counts ?? j.stats;
-  const stats = useJourneyStats(j.id, { enabled: !given && j.status !== 'draft' });
+  const stats = useJourneyStats(j.id, { enabled: j.status !== 'draft' });
+  const detail = useJourney(j.definition ? undefined : j.id);
+  const def = j.definition ?? currentDefinition(detail.data);
   const s = stats.data;
   const entered = given?.entered ?? s?.entered;
   const active = given?.active ?? s?.active;
   const converted = given?.converted ?? s?.converted;
-  const uplift = given?.uplift !== undefined ? given.uplift : s ? s.conversion.difference : undefined;
+  const uplift = s ? s.conversion.difference : given?.uplift;
   const pp = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v * 100).toFixed(1)} pp`;
   return (
     <tr data-code={j.code} data-status={j.status}>
@@ -174,7 +178,7 @@ function JourneyRow({ j, write, busy, onAction }: { j: Journey; write: boolean; 
         <div className="muted small nowrap">{t('journeys.list.version', { n: j.currentVersion })}</div>
       </td>
       <td className="jr-trigger-cell" data-testid="journey-trigger">
-        {triggerText(t, j.definition?.trigger)}
+        {def ? triggerText(t, def.trigger) : '…'}
         <div className="muted small">{t('journeys.list.holdout', { n: j.holdoutPercent })}</div>
       </td>
       <td className="num" data-testid="journey-entered">
@@ -228,7 +232,8 @@ const BLUEPRINT_ICONS: Record<string, IconName> = {
 
 /** The ready-made journeys from the seeds: install one, then edit it in the builder. */
 function BlueprintGallery({ write }: { write: boolean }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language === 'en' ? 'en' : 'zh-CN';
   const navigate = useNavigate();
   const list = useBlueprints();
   const install = useInstallBlueprint();
@@ -259,8 +264,8 @@ function BlueprintGallery({ write }: { write: boolean }) {
                 <Icon name={BLUEPRINT_ICONS[b.code] ?? 'builder'} size={22} />
               </div>
               <div className="jr-blueprint-text">
-                <h3>{t(`journeys.blueprint.${b.code}.name`, { defaultValue: b.name })}</h3>
-                <p className="muted small">{t(`journeys.blueprint.${b.code}.description`, { defaultValue: b.description })}</p>
+                <h3>{b.names?.[lang] ?? b.name}</h3>
+                <p className="muted small">{b.descriptions?.[lang] ?? b.description}</p>
                 {b.definition ? <div className="jr-blueprint-trigger small">{triggerText(t, b.definition.trigger)}</div> : null}
               </div>
               {write ? (

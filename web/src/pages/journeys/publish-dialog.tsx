@@ -16,7 +16,7 @@ export function PublishDialog({ journey, onClose, onPublished, before }: { journ
     setError(null);
     try {
       if (before) await before();
-      await action.mutateAsync({ id: journey.id, action: 'publish', body: { migrate, moveWaiting: migrate } });
+      await action.mutateAsync({ id: journey.id, action: 'publish', body: { migrate } });
       onPublished?.();
       onClose();
     } catch (e) {

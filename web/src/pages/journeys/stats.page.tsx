@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { useJourney, useJourneyStats, type Definition, type JourneyStats, type Step } from '../../api/journeys.api';
+import { currentDefinition, useJourney, useJourneyStats, type Definition, type JourneyStats, type Step } from '../../api/journeys.api';
 import { useMessageTemplates } from '../../api/messaging.api';
 import { useTemplates as useCouponTemplates } from '../../api/promotions.api';
 import { useFormat } from '../../format/format';
@@ -64,7 +64,8 @@ export function JourneyStatsPage() {
   if (stats.isError) return <ErrorState error={stats.error} onRetry={() => void stats.refetch()} />;
   const j = journey.data;
   const s = stats.data;
-  const steps = flowOrder(j.definition);
+  const def = currentDefinition(j);
+  const steps = flowOrder(def);
   const stepLabel = (st: Step) => st.name || `${t(`journeys.step.${st.type}`)} · ${stepSummary(t, st, names)}`;
   return (
     <div className="page jr-page">
@@ -79,8 +80,8 @@ export function JourneyStatsPage() {
             <JourneyStatusBadge status={j.status} />
           </h1>
           <p className="muted">
-            {triggerText(t, j.definition?.trigger)} · {t('journeys.list.holdout', { n: j.holdoutPercent })}
-            {j.definition?.goal ? ` · ${t('journeys.stats.goalLine', { days: j.definition.goal.withinDays ?? 30 })}` : ''}
+            {triggerText(t, def?.trigger)} · {t('journeys.list.holdout', { n: j.holdoutPercent })}
+            {def?.goal ? ` · ${t('journeys.stats.goalLine', { days: def.goal.withinDays ?? 30 })}` : ''}
           </p>
         </div>
         <div className="jr-head-actions">
@@ -322,10 +323,9 @@ function Comparison({ s, holdoutPercent }: { s: JourneyStats; holdoutPercent: nu
 
 function Significance({ sig, known }: { sig: boolean; known: boolean }) {
   const { t } = useTranslation();
-  if (!known) return null;
   return (
-    <span className={sig ? 'badge badge-ok jr-sig' : 'badge badge-muted jr-sig'} data-significant={sig}>
-      {sig ? t('journeys.stats.significant') : t('journeys.stats.notSignificant')}
+    <span className={sig ? 'badge badge-ok jr-sig' : 'badge badge-muted jr-sig'} data-significant={known ? String(sig) : 'unknown'}>
+      {!known ? t('journeys.stats.tooFew') : sig ? t('journeys.stats.significant') : t('journeys.stats.notSignificant')}
     </span>
   );
 }

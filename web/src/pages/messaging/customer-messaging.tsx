@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useCustomerJourneys } from '../../api/journeys.api';
-import { useCustomerMessages } from '../../api/messaging.api';
+import { useCustomerMessages, useMessageTemplates } from '../../api/messaging.api';
 import { useFormat } from '../../format/format';
 import { ErrorState, Loading } from '../../components/states';
 import { ChannelBadge, MessageStatusBadge } from './message-log.page';
@@ -12,6 +12,8 @@ export function CustomerMessagesCard({ customerId }: { customerId: string }) {
   const { t } = useTranslation();
   const f = useFormat();
   const q = useCustomerMessages(customerId);
+  const templates = useMessageTemplates();
+  const templateName = (code: string | null | undefined) => (code ? (templates.data?.find((x) => x.code === code)?.name ?? code) : null);
   return (
     <section className="card" data-testid="customer-messages">
       <div className="card-head">
@@ -33,7 +35,7 @@ export function CustomerMessagesCard({ customerId }: { customerId: string }) {
               <span className="jr-cust-when muted small">{f.dateTime(m.sentAt ?? m.sendAfter ?? m.createdAt)}</span>
               <ChannelBadge channel={m.channel} />
               <span className="jr-cust-what">
-                <strong>{m.templateName ?? m.subject ?? m.templateCode ?? '—'}</strong>
+                <strong>{m.templateName ?? templateName(m.templateCode) ?? m.subject ?? '—'}</strong>
                 {m.body ? <span className="muted small jr-clip">{m.body}</span> : null}
                 <span className="muted small">
                   {m.toMasked ?? ''}

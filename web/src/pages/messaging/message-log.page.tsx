@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { useJourneys } from '../../api/journeys.api';
-import { CHANNELS, MESSAGE_STATUSES, useMessage, useMessages, type Message } from '../../api/messaging.api';
+import { CHANNELS, MESSAGE_STATUSES, useMessage, useMessageTemplates, useMessages, type Message } from '../../api/messaging.api';
 import type { CustomerSummary } from '../../api/customers.api';
 import { useFormat } from '../../format/format';
 import { Icon } from '../../components/icons';
@@ -26,6 +26,8 @@ export function MessageLogPage() {
   const cursor = cursors[cursors.length - 1];
   const list = useMessages({ ...filters, ...(cursor ? { cursor } : {}) });
   const journeys = useJourneys('');
+  const templates = useMessageTemplates();
+  const templateName = (code: string | null | undefined) => (code ? (templates.data?.find((x) => x.code === code)?.name ?? code) : null);
   const [customer, setCustomer] = useState<CustomerSummary | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const set = (k: string, v: string) => {
@@ -139,7 +141,7 @@ export function MessageLogPage() {
                         {m.toMasked ?? '—'}
                       </td>
                       <td className="jr-msg-cell">
-                        <div className="jr-msg-title">{m.templateName ?? m.templateCode ?? m.subject ?? '—'}</div>
+                        <div className="jr-msg-title">{m.templateName ?? templateName(m.templateCode) ?? m.subject ?? '—'}</div>
                         {m.subject || m.body ? <div className="muted small jr-clip">{m.subject ?? m.body}</div> : null}
                       </td>
                       <td className="small">

@@ -146,6 +146,7 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
   const [locale, setLocale] = useState<Locale>('zh-CN');
   const [customer, setCustomer] = useState<CustomerSummary | null>(null);
   const [saved, setSaved] = useState(false);
+  const [dirty, setDirty] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const save = useSaveTemplate(template?.code);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
@@ -153,6 +154,7 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
   const cur = contents[channel]?.[locale] ?? { body: '' };
   const setCur = (patch: Partial<{ subject: string; body: string }>) => {
     setSaved(false);
+    setDirty(true);
     setContents((c) => ({ ...c, [channel]: { ...c[channel], [locale]: { ...(c[channel]?.[locale] ?? { body: '' }), ...patch } } }));
   };
   const removeChannel = (ch: Channel) => {
@@ -195,6 +197,7 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
       {
         onSuccess: (r) => {
           setSaved(true);
+          setDirty(false);
           if (!template) navigate(`/messaging/templates/${encodeURIComponent(r.code ?? code.trim())}`, { replace: true });
         },
         onError: (e) => {
@@ -324,36 +327,36 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
             </span>
           </div>
           <CustomerPicker value={customer} onChange={setCustomer} name="preview-customer" />
-          <Preview code={template?.code ?? code} exists={!!template} customerId={customer?.id ?? null} channel={channel} locale={locale} contents={contents} />
+          <Preview code={template?.code ?? code} version={template?.version ?? 0} exists={!!template} dirty={dirty} customerId={customer?.id ?? null} channel={channel} locale={locale} contents={template?.contents ?? {}} />
         </aside>
       </div>
     </div>
   );
 }
 
-function Preview({ code, exists, customerId, channel, locale, contents }: { code: string; exists: boolean; customerId: string | null; channel: Channel; locale: Locale; contents: Contents }) {
+function Preview({ code, version, exists, dirty, customerId, channel, locale, contents }: { code: string; version: number; exists: boolean; dirty: boolean; customerId: string | null; channel: Channel; locale: Locale; contents: Contents }) {
   const { t } = useTranslation();
-  const key = useDebounced(JSON.stringify({ code, customerId, channel, locale, contents }), 350);
+  const key = useDebounced(JSON.stringify({ code, version, customerId, channel, locale }), 250);
   const [state, setState] = useState<{ result?: PreviewResult; error?: string; loading: boolean }>({ loading: false });
+  const saved = exists && !!contents[channel];
   useEffect(() => {
-    const p = JSON.parse(key) as { code: string; customerId: string | null; channel: Channel; locale: Locale; contents: Contents };
-    if (!p.customerId || !exists || !p.contents[p.channel]?.[p.locale]?.body) {
+    const p = JSON.parse(key) as { code: string; customerId: string | null; channel: Channel; locale: Locale };
+    if (!saved) {
       setState({ loading: false });
       return;
     }
     const ctl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
-    previewTemplate(p.code, { customerId: p.customerId, channel: p.channel, locale: p.locale, contents: p.contents }, ctl.signal).then(
+    previewTemplate(p.code, { ...(p.customerId ? { customerId: p.customerId } : {}), channel: p.channel, locale: p.locale }, ctl.signal).then(
       (result) => setState({ result, loading: false }),
       (e: Error) => {
         if (e.name !== 'AbortError') setState({ error: e.message, loading: false });
       },
     );
     return () => ctl.abort();
-  }, [key, exists]);
+  }, [key, saved]);
   if (!exists) return <p className="muted small">{t('messaging.templates.previewAfterSave')}</p>;
-  if (!customerId) return <p className="muted small">{t('messaging.templates.previewPick')}</p>;
-  if (!contents[channel]?.[locale]?.body) return <p className="muted small">{t('messaging.templates.previewEmpty')}</p>;
+  if (!saved) return <p className="muted small">{t('messaging.templates.previewEmpty')}</p>;
   if (state.error)
     return (
       <div className="form-error" role="alert">
@@ -363,18 +366,27 @@ function Preview({ code, exists, customerId, channel, locale, contents }: { code
   if (!state.result) return <Loading />;
   const r = state.result;
   return (
-    <div className={state.loading ? 'jr-phone jr-stale' : 'jr-phone'} data-state={state.loading ? 'loading' : 'fresh'}>
-      <div className={`jr-bubble jr-bubble-${channel}`}>
-        {r.subject ? (
-          <div className="jr-bubble-subject" data-testid="preview-subject">
-            {r.subject}
+    <>
+      <p className="muted small">{customerId ? t('messaging.templates.previewFor') : t('messaging.templates.previewSample')}</p>
+      <div className={state.loading ? 'jr-phone jr-stale' : 'jr-phone'} data-state={state.loading ? 'loading' : 'fresh'}>
+        <div className={`jr-bubble jr-bubble-${channel}`}>
+          {r.subject ? (
+            <div className="jr-bubble-subject" data-testid="preview-subject">
+              {r.subject}
+            </div>
+          ) : null}
+          <div className="jr-bubble-body" data-testid="preview-body">
+            {r.body}
           </div>
-        ) : null}
-        <div className="jr-bubble-body" data-testid="preview-body">
-          {r.body}
         </div>
       </div>
-      {r.missing?.length ? <p className="muted small">{t('messaging.templates.missing', { list: r.missing.join(', ') })}</p> : null}
-    </div>
+      {dirty ? <p className="notice small">{t('messaging.templates.previewSaved')}</p> : null}
+      {r.unknown?.length ? <p className="muted small">{t('messaging.templates.missing', { list: r.unknown.join(', ') })}</p> : null}
+      {r.warnings?.map((w) => (
+        <p key={w.path} className="muted small">
+          {w.message}
+        </p>
+      ))}
+    </>
   );
 }
