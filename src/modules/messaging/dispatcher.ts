@@ -96,6 +96,7 @@ export class Dispatcher {
   private running = false;
   private loops: Promise<void>[] = [];
   private wakers: Array<() => void> = [];
+  private lastExpiry = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Db,
@@ -238,9 +239,12 @@ export class Dispatcher {
   private async expireWhileDisabled(now: Date, enabled: ReadonlySet<Channel>): Promise<void> {
     const off = (['sms', 'email', 'wechat', 'app_push', 'guide_task'] as const).filter((c) => !enabled.has(c));
     if (off.length === 0) return;
+    // It reads every due queued row: once a minute is enough (expiry is counted in hours).
+    if (Math.abs(now.getTime() - this.lastExpiry) < MINUTE) return;
+    this.lastExpiry = now.getTime();
     await this.db.execute(sql`with x as (
         update messaging.messages set status = 'expired', reason = 'channel_disabled', updated_at = ${iso(now)}::timestamptz
-        where status = 'queued' and expires_at <= ${iso(now)}::timestamptz and channel = any(${sql.param([...off, ...(enabled.size === 0 ? ['auto'] : [])])}::text[])
+        where status = 'queued' and send_after <= ${iso(now)}::timestamptz and expires_at <= ${iso(now)}::timestamptz and channel = any(${sql.param([...off, ...(enabled.size === 0 ? ['auto'] : [])])}::text[])
         returning id)
       insert into messaging.delivery_events (message_id, id, status, detail, occurred_at)
       select id, ${SQL_UUID_V7}, 'expired', '{"reason":"channel_disabled"}'::jsonb, ${iso(now)}::timestamptz from x`);
