@@ -69,6 +69,8 @@ export interface Sink {
   received: string[];
   /** Distinct idempotency keys accepted. */
   accepted: Set<string>;
+  /** Messages per request, with the time (ms) each request arrived. */
+  requests: Array<{ size: number; at: number }>;
   /** Requests whose signature did not verify. */
   badSignatures: number;
   close(): Promise<void>;
@@ -80,7 +82,7 @@ export interface Sink {
  */
 export async function startSink(opts: { secret?: string; delayMs?: number; status?: (call: number) => number; answer?: (id: string) => 'sent' | 'failed' | 'retry' } = {}): Promise<Sink> {
   const secret = opts.secret ?? 'sink-secret-0123456789';
-  const sink: Sink = { secret, received: [], accepted: new Set(), badSignatures: 0, url: '', close: async () => undefined };
+  const sink: Sink = { secret, received: [], accepted: new Set(), requests: [], badSignatures: 0, url: '', close: async () => undefined };
   let calls = 0;
   const server = http.createServer((req, res) => {
     let body = '';
@@ -96,6 +98,7 @@ export async function startSink(opts: { secret?: string; delayMs?: number; statu
       }
       const status = opts.status?.(calls) ?? 200;
       const { messages } = JSON.parse(body) as { messages: Array<{ id: string; idempotencyKey: string }> };
+      sink.requests.push({ size: messages.length, at: Date.now() });
       const reply = () => {
         if (status !== 200) {
           res.writeHead(status).end();

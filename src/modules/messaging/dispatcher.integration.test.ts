@@ -244,6 +244,21 @@ describe('Dispatcher', () => {
     expect(await row(id)).toMatchObject({ status: 'sent', provider_message_id: tasks[0]!.id });
   });
 
+  it('spreads a channel’s sends to its rate (5 a second: 12 messages in chunks of 5, ≥ 2 s)', async () => {
+    const sink = await startSink();
+    try {
+      await channels.update('sms', { enabled: true, adapter: 'webhook', config: { url: sink.url, secret: sink.secret }, ratePerSecond: 5 }, 'test');
+      for (let i = 0; i < 12; i++) await plan('sms', `+86138001390${String(i).padStart(2, '0')}`);
+      const started = Date.now();
+      expect(await dispatcher.dispatchOnce(now)).toMatchObject({ claimed: 12, sent: 12 });
+      expect(sink.requests.map((r) => r.size)).toEqual([5, 5, 2]);
+      expect(sink.requests[2]!.at - started).toBeGreaterThanOrEqual(1900);
+    } finally {
+      await channels.update('sms', { enabled: true, adapter: 'log', config: {} }, 'test');
+      await sink.close();
+    }
+  });
+
   it('a claim whose lease ran out is sent again with the same id; the gateway deduplicates it', async () => {
     const sink: Sink = await startSink();
     try {
