@@ -72,10 +72,18 @@ export function textFor(contents: TemplateContents, channel: Channel, locale: Lo
   return zh ? { locale: 'zh-CN', text: zh } : undefined;
 }
 
-/** Every dotted variable path a template uses, over all its channels and locales. */
+/** The channels a template has text for, in the contract's order (sms, email, wechat, app_push, guide_task). */
+export function templateChannels(contents: TemplateContents): Channel[] {
+  return CHANNELS.filter((c) => contents[c] !== undefined);
+}
+
+/** Every dotted variable path a template uses, in order of first use over its channels (contract order), zh-CN then en. */
 export function templatePaths(contents: TemplateContents): string[] {
   const seen = new Set<string>();
-  for (const byLocale of Object.values(contents))
-    for (const t of Object.values(byLocale ?? {})) for (const s of [t?.subject ?? '', t?.body ?? '']) for (const p of variablePaths(s)) seen.add(p);
+  for (const c of templateChannels(contents))
+    for (const l of LOCALES) {
+      const t = contents[c]?.[l];
+      if (t) for (const s of [t.subject ?? '', t.body]) for (const p of variablePaths(s)) seen.add(p);
+    }
   return [...seen];
 }
