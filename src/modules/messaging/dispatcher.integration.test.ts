@@ -259,6 +259,28 @@ describe('Dispatcher', () => {
     }
   });
 
+  it('the worker wakes when messages are planned (poke), not at its next poll, and stops cleanly', async () => {
+    await channels.update('sms', { enabled: true, adapter: 'log', config: {} }, 'test');
+    const worker = new Dispatcher(db, { preparer: new AddressPreparer(), channels, adapters: createAdapters({ clock }), clock }, { pollMs: 600_000 });
+    const planner = new MessagingService(db, { clock });
+    planner.onPlanned(() => worker.poke());
+    worker.start();
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // its first pass found nothing; now it waits (10 min poll)
+      await planner.plan(db, { template: 'hello', channel: 'sms', sendAt: 'now', source: { kind: 'api' }, recipients: [{ customerId: customers[0]!, dedupeKey: 'poke-1', variables: { _to: '+8613800000001' } }] });
+      const until = Date.now() + 10_000;
+      let status = '';
+      while (Date.now() < until && status !== 'sent') {
+        status = String((await query<{ status: string }>(db, sql`select status from messaging.messages where dedupe_key = 'poke-1'`))[0]?.status);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe('sent');
+    } finally {
+      await worker.stop();
+    }
+    expect(worker.started).toBe(false);
+  });
+
   it('a claim whose lease ran out is sent again with the same id; the gateway deduplicates it', async () => {
     const sink: Sink = await startSink();
     try {
