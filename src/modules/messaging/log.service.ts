@@ -122,7 +122,7 @@ export class LogService {
     return this.list({ ...q, customerId: undefined, customerIds: rows.map((r) => r.id) });
   }
 
-  /** Sent and delivered messages on the customer's 360 timeline (kind messaging.message_sent), read from the log. */
+  /** Sent and delivered messages on the customer's 360 timeline (kind messaging.message_sent), read from the log (profiles merged into the customer's too). */
   timelineSource(): TimelineSource {
     return {
       name: 'messaging-messages',
@@ -132,7 +132,7 @@ export class LogService {
                      'summary', jsonb_build_object('channel', m.channel, 'status', m.status, 'purpose', m.purpose, 'template', t.code,
                                                    'to', m.to_masked, 'journeyId', m.journey_id, 'deliveredAt', m.delivered_at)) as item
             from messaging.messages m left join messaging.templates t on t.id = m.template_id
-            where m.customer_id = ${customerId} and m.sent_at is not null and m.status in ('sent', 'delivered') ${before(sql`m.sent_at`, sql`m.id`)}
+            where m.customer_id in (select c.id from customers.customers c where c.id = ${customerId} or c.merged_into = ${customerId}) and m.sent_at is not null and m.status in ('sent', 'delivered') ${before(sql`m.sent_at`, sql`m.id`)}
             order by m.sent_at desc, m.id desc limit ${limit}`,
     };
   }
