@@ -165,8 +165,8 @@ export function useSaveTemplate(existing: string | undefined) {
   });
 }
 
-/** Renders the saved template for a customer (or with sample values when none is given). */
-export function previewTemplate(code: string, body: { customerId?: string; channel: Channel; locale: Locale }, signal?: AbortSignal) {
+/** Renders a template — the editor's draft when `contents` is given — for a customer (or with sample values). */
+export function previewTemplate(code: string, body: { customerId?: string; channel: Channel; locale: Locale; contents?: Contents }, signal?: AbortSignal) {
   return api<PreviewResult>(`${M}/templates/${encodeURIComponent(code)}/preview`, { body, signal });
 }
 

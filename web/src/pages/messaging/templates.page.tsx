@@ -28,7 +28,7 @@ import { Field } from '../journeys/fields';
 import '../journeys/journeys.css';
 
 /** The variables every template may use (the customer's own, the store's, offers); providers add more by name. */
-export const KNOWN_VARIABLES = ['name', 'firstName', 'memberNo', 'tier', 'points', 'storeName', 'nearestStore', 'nearbyStores', 'couponName', 'couponCode', 'couponValidTo', 'recommendations', 'favouriteCategory', 'orderNo', 'brandName'] as const;
+export const KNOWN_VARIABLES = ['name', 'tierName', 'pointsBalance', 'brand', 'coupon.code', 'nearestStore', 'nearbyStoresLine', 'recommendation', 'winBackOffer', 'favouriteCategory', 'tierBenefits', 'referralLink', 'unsubscribeUrl'] as const;
 
 /** Message templates: per channel and locale, what they say; where they are used. */
 export function TemplatesPage() {
@@ -112,6 +112,17 @@ export function TemplatesPage() {
   );
 }
 
+/** The contents as stored: only the channel × language texts that have a body. */
+function draftContents(contents: Contents): Contents {
+  const clean: Contents = {};
+  for (const [ch, byLocale] of Object.entries(contents) as Array<[Channel, Contents[Channel]]>) {
+    const keep: Partial<Record<Locale, { subject?: string; body: string }>> = {};
+    for (const [l, b] of Object.entries(byLocale ?? {}) as Array<[Locale, { subject?: string; body: string }]>) if (b?.body?.trim()) keep[l] = { ...(b.subject ? { subject: b.subject } : {}), body: b.body };
+    if (Object.keys(keep).length) clean[ch] = keep;
+  }
+  return clean;
+}
+
 function firstBody(x: Template): string {
   for (const c of CHANNELS) for (const l of LOCALES) if (x.contents?.[c]?.[l]?.body) return x.contents[c]![l]!.body;
   return '—';
@@ -146,7 +157,6 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
   const [locale, setLocale] = useState<Locale>('zh-CN');
   const [customer, setCustomer] = useState<CustomerSummary | null>(null);
   const [saved, setSaved] = useState(false);
-  const [dirty, setDirty] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const save = useSaveTemplate(template?.code);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
@@ -154,7 +164,6 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
   const cur = contents[channel]?.[locale] ?? { body: '' };
   const setCur = (patch: Partial<{ subject: string; body: string }>) => {
     setSaved(false);
-    setDirty(true);
     setContents((c) => ({ ...c, [channel]: { ...c[channel], [locale]: { ...(c[channel]?.[locale] ?? { body: '' }), ...patch } } }));
   };
   const removeChannel = (ch: Channel) => {
@@ -186,18 +195,12 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
 
   const submit = () => {
     setFieldErrors({});
-    const clean: Contents = {};
-    for (const [ch, byLocale] of Object.entries(contents) as Array<[Channel, Contents[Channel]]>) {
-      const keep: Partial<Record<Locale, { subject?: string; body: string }>> = {};
-      for (const [l, b] of Object.entries(byLocale ?? {}) as Array<[Locale, { subject?: string; body: string }]>) if (b?.body?.trim()) keep[l] = { ...(b.subject ? { subject: b.subject } : {}), body: b.body };
-      if (Object.keys(keep).length) clean[ch] = keep;
-    }
+    const clean = draftContents(contents);
     save.mutate(
       { code: code.trim(), name: name.trim(), purpose, contents: clean },
       {
         onSuccess: (r) => {
           setSaved(true);
-          setDirty(false);
           if (!template) navigate(`/messaging/templates/${encodeURIComponent(r.code ?? code.trim())}`, { replace: true });
         },
         onError: (e) => {
@@ -310,9 +313,9 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
             <span className="muted small">{t('messaging.templates.variables')}</span>
             <div className="jr-var-list">
               {[...new Set([...KNOWN_VARIABLES, ...used])].map((v) => (
-                <button key={v} type="button" className={used.has(v) ? 'jr-var used' : 'jr-var'} onClick={() => insert(v)} disabled={!write} title={t(`messaging.var.${v}`, { defaultValue: v })} data-var={v}>
+                <button key={v} type="button" className={used.has(v) ? 'jr-var used' : 'jr-var'} onClick={() => insert(v)} disabled={!write} title={t(`messaging.var.${v.replace(".", "_")}`, { defaultValue: v })} data-var={v}>
                   {`{{${v}}}`}
-                  <small>{t(`messaging.var.${v}`, { defaultValue: '' })}</small>
+                  <small>{t(`messaging.var.${v.replace(".", "_")}`, { defaultValue: '' })}</small>
                 </button>
               ))}
             </div>
@@ -327,27 +330,27 @@ function TemplateEditor({ template }: { template: Template | undefined }) {
             </span>
           </div>
           <CustomerPicker value={customer} onChange={setCustomer} name="preview-customer" />
-          <Preview code={template?.code ?? code} version={template?.version ?? 0} exists={!!template} dirty={dirty} customerId={customer?.id ?? null} channel={channel} locale={locale} contents={template?.contents ?? {}} />
+          <Preview code={template?.code ?? code.trim()} customerId={customer?.id ?? null} channel={channel} locale={locale} contents={contents} />
         </aside>
       </div>
     </div>
   );
 }
 
-function Preview({ code, version, exists, dirty, customerId, channel, locale, contents }: { code: string; version: number; exists: boolean; dirty: boolean; customerId: string | null; channel: Channel; locale: Locale; contents: Contents }) {
+function Preview({ code, customerId, channel, locale, contents }: { code: string; customerId: string | null; channel: Channel; locale: Locale; contents: Contents }) {
   const { t } = useTranslation();
-  const key = useDebounced(JSON.stringify({ code, version, customerId, channel, locale }), 250);
+  const key = useDebounced(JSON.stringify({ code, customerId, channel, locale, contents: draftContents(contents) }), 350);
   const [state, setState] = useState<{ result?: PreviewResult; error?: string; loading: boolean }>({ loading: false });
-  const saved = exists && !!contents[channel];
+  const saved = !!contents[channel]?.['zh-CN']?.body?.trim();
   useEffect(() => {
-    const p = JSON.parse(key) as { code: string; customerId: string | null; channel: Channel; locale: Locale };
-    if (!saved) {
+    const p = JSON.parse(key) as { code: string; customerId: string | null; channel: Channel; locale: Locale; contents: Contents };
+    if (!p.contents[p.channel]?.['zh-CN']?.body) {
       setState({ loading: false });
       return;
     }
     const ctl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
-    previewTemplate(p.code, { ...(p.customerId ? { customerId: p.customerId } : {}), channel: p.channel, locale: p.locale }, ctl.signal).then(
+    previewTemplate(p.code || 'draft', { ...(p.customerId ? { customerId: p.customerId } : {}), channel: p.channel, locale: p.locale, contents: p.contents }, ctl.signal).then(
       (result) => setState({ result, loading: false }),
       (e: Error) => {
         if (e.name !== 'AbortError') setState({ error: e.message, loading: false });
@@ -355,7 +358,6 @@ function Preview({ code, version, exists, dirty, customerId, channel, locale, co
     );
     return () => ctl.abort();
   }, [key, saved]);
-  if (!exists) return <p className="muted small">{t('messaging.templates.previewAfterSave')}</p>;
   if (!saved) return <p className="muted small">{t('messaging.templates.previewEmpty')}</p>;
   if (state.error)
     return (
@@ -380,7 +382,6 @@ function Preview({ code, version, exists, dirty, customerId, channel, locale, co
           </div>
         </div>
       </div>
-      {dirty ? <p className="notice small">{t('messaging.templates.previewSaved')}</p> : null}
       {r.unknown?.length ? <p className="muted small">{t('messaging.templates.missing', { list: r.unknown.join(', ') })}</p> : null}
       {r.warnings?.map((w) => (
         <p key={w.path} className="muted small">
