@@ -296,7 +296,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     optOut,
     messageLog,
     journeys,
-    blueprints: new BlueprintsService(db, { journeys, coupons }),
+    blueprints: new BlueprintsService(db, { journeys, coupons, templates: messageTemplates }),
     async close() {
       await messaging.dispatcher.stop();
       await events.stop();

@@ -2,10 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
 import { AppError, conflict, invalid, notFound, zodIssues } from '../../platform/errors.js';
-import { newId } from '../../platform/ids.js';
 import type { CouponTemplateInput } from '../promotions/promotions.schemas.js';
 import type { Locale, Purpose } from '../messaging/messaging.contract.js';
-import { validateContents, type TemplateContents } from '../messaging/domain/template.js';
+import type { TemplateContents } from '../messaging/domain/template.js';
 import { JourneyInput, type NewJourney } from './journeys.schemas.js';
 
 /**
@@ -552,6 +551,11 @@ export interface JourneyCreator {
   create(input: NewJourney, actor: string): Promise<{ id: string }>;
 }
 
+/** What installing needs of messaging: create a message template (`messaging.template_exists` when the code is taken). */
+export interface MessageTemplateCreator {
+  create(input: { code: string; name: string; purpose: Purpose; contents: TemplateContents; providerIds: Record<string, unknown> }, actor: string): Promise<unknown>;
+}
+
 /** What installing needs of promotions: create a coupon template (`promotions.template_exists` when the code is taken). */
 export interface CouponTemplateCreator {
   createTemplate(input: z.output<typeof CouponTemplateInput>, actor: string): Promise<unknown>;
@@ -595,7 +599,7 @@ export const BLUEPRINT_ACTOR = 'system:blueprints';
 export class BlueprintsService {
   constructor(
     private readonly db: Db,
-    private readonly deps: { journeys: JourneyCreator; coupons: CouponTemplateCreator },
+    private readonly deps: { journeys: JourneyCreator; coupons: CouponTemplateCreator; templates: MessageTemplateCreator },
   ) {}
 
   async list(locale: Locale = 'zh-CN'): Promise<BlueprintSummary[]> {
@@ -668,19 +672,22 @@ export class BlueprintsService {
     return out;
   }
 
-  /** Message templates by code, inserted unless the code exists (the table's unique code makes a race harmless). */
+  /** Message templates through the messaging module, unless the code exists (an edited template stays as edited). */
   private async ensureTemplates(b: Blueprint, actor: string): Promise<InstallResult['templates']> {
     const out: InstallResult['templates'] = { created: [], existing: [] };
     for (const t of b.templates) {
-      const issues = validateContents(t.contents as Record<string, unknown>, `templates.${t.code}.contents`);
-      if (issues.length > 0) throw new AppError('internal', 'journeys.blueprint_invalid', `${issues[0]!.path}: ${issues[0]!.message}`, { issues });
-      const rows = await query(
-        this.db,
-        sql`insert into messaging.templates (id, code, name, purpose, contents, created_by)
-            values (${newId()}, ${t.code}, ${t.name}, ${t.purpose}, ${JSON.stringify(t.contents)}::jsonb, ${actor})
-            on conflict (code) do nothing returning code`,
-      );
-      (rows.length > 0 ? out.created : out.existing).push(t.code);
+      const found = await queryOne(this.db, sql`select 1 from messaging.templates where code = ${t.code}`);
+      if (found) {
+        out.existing.push(t.code);
+        continue;
+      }
+      try {
+        await this.deps.templates.create({ code: t.code, name: t.name, purpose: t.purpose, contents: t.contents, providerIds: {} }, actor);
+        out.created.push(t.code);
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'messaging.template_exists')) throw err;
+        out.existing.push(t.code);
+      }
     }
     return out;
   }
