@@ -112,7 +112,7 @@ export class ChannelsService {
   }
 
   /** Sends a test message to an address through the channel's adapter as configured (enabled or not); nothing is stored. */
-  async test(channel: Channel, to: string): Promise<SendOutcome & { adapter: string }> {
+  async test(channel: Channel, to: string, providerTemplateId?: string): Promise<SendOutcome & { adapter: string }> {
     const s = await this.get(channel);
     const adapter = this.adapters.get(s.adapter);
     if (!adapter) throw invalid('messaging.unknown_adapter', `no adapter named ${s.adapter}`);
@@ -128,7 +128,7 @@ export class ChannelsService {
           subject: 'Kemai test message / 客脉测试消息',
           body: `This is a test of the ${channel} channel from Kemai.\n这是客脉发出的${channel}渠道测试消息。`,
           locale: 'zh-CN',
-          providerTemplateId: null,
+          providerTemplateId: providerTemplateId ?? null,
           variables: { test: true },
         },
       ],

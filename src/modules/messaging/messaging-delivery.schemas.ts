@@ -92,7 +92,12 @@ export const ChannelInput = z
   .strict();
 export type ChannelInput = z.input<typeof ChannelInput>;
 
-export const ChannelTestInput = z.object({ to: z.string().trim().min(1).max(320).describe('An address of the channel: a phone, an email, an openid, a device token, a store code') }).strict();
+export const ChannelTestInput = z
+  .object({
+    to: z.string().trim().min(1).max(320).describe('An address of the channel: a phone, an email, an openid, a device token, a store code'),
+    providerTemplateId: z.string().trim().min(1).max(200).optional().describe('The provider’s template id to test with (WeChat needs one)'),
+  })
+  .strict();
 
 export const ChannelView = z.object({
   channel: z.enum(CHANNELS),

@@ -33,6 +33,6 @@ export function registerChannelsRoutes(root: FastifyInstance, channels: Channels
   app.post(
     '/api/v1/messaging/channels/:channel/test',
     { config: { scope: 'messaging:admin' }, schema: { tags, summary: 'Send a test message through the channel’s adapter to an address', params: ChannelParams, body: ChannelTestInput } },
-    async (req) => channels.test(req.params.channel, req.body.to),
+    async (req) => channels.test(req.params.channel, req.body.to, req.body.providerTemplateId),
   );
 }
