@@ -248,6 +248,38 @@ describe('Preparer.prepare (send-time checks) against the database', () => {
     expect(brief(none)).toEqual({ action: 'send', channel: 'guide_task', to: '' });
   });
 
+  it('a batch of 1,000 messages for 1,000 customers takes one query per kind of fact', async () => {
+    const many = Array.from({ length: 1000 }, () => newId());
+    await query(db, sql`insert into customers.customers (id, name) select id, '客' || n from unnest(${sql.param(many)}::uuid[]) with ordinality as t(id, n)`);
+    await query(db, sql`insert into customers.identifiers (customer_id, type, value, source)
+      select id, 'phone', '+861390000' || lpad(n::text, 4, '0'), 'test' from unnest(${sql.param(many)}::uuid[]) with ordinality as t(id, n)`);
+    await query(db, sql`insert into customers.consents (customer_id, id, channel, purpose, status, source, recorded_at)
+      select id, gen_random_uuid(), case when n % 2 = 0 then 'all' else 'sms' end, 'marketing', case when n % 10 = 0 then 'withdrawn' else 'granted' end, 'test', '2026-01-01T00:00:00Z'
+      from unnest(${sql.param(many)}::uuid[]) with ordinality as t(id, n)`);
+    let statements = 0;
+    const counting = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === 'execute') return (...args: unknown[]) => (statements++, (target.execute as (...a: unknown[]) => unknown).apply(target, args));
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const batch = many.map((id, i) => msg(id, { channel: i % 3 === 0 ? 'auto' : 'sms', templateId: i % 4 === 0 ? tpl.coupon : tpl.promo, variables: { coupon: { code: `C${i}` } } }));
+    const started = performance.now();
+    const decisions = await preparer.prepare(counting as Db, batch, NOW, ALL);
+    const ms = performance.now() - started;
+    expect(decisions).toHaveLength(1000);
+    const counts = { send: 0, block: 0, defer: 0 };
+    for (const d of decisions) counts[d.action]++;
+    expect(counts).toEqual({ send: 900, block: 100, defer: 0 });
+    // policy, templates, profiles, identifiers, consents, caps, history (no usual-hour or guide-task messages here; the
+    // test's provider reads no table, once for the 250 coupon-template customers).
+    expect(statements).toBe(7);
+    expect(provider.calls.at(-1)).toHaveLength(250);
+    const again = performance.now();
+    await preparer.prepare(db, batch, NOW, ALL);
+    console.log(`prepare: 1,000 messages in ${ms.toFixed(0)} ms (first), ${(performance.now() - again).toFixed(0)} ms (again), ${statements} statements`);
+  });
+
   it('variable providers: called once per batch, only for customers whose text names their variables; planner values win', async () => {
     provider.calls = [];
     const decisions = await prepare([

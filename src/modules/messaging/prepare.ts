@@ -3,7 +3,7 @@ import { query, type Db } from '../../platform/db/database.js';
 import { maskEmail, maskPhone } from '../../platform/pii.js';
 import type { BlockReason, Channel, Locale, OutgoingMessage, QueuedMessage, SendDecision, SendPreparer } from './messaging.contract.js';
 import { checkChannel, chooseChannel, type ConsentState, type CustomerFacts } from './domain/channel.js';
-import { afterQuiet, ageOn, capWindows, isQuiet, localClock, nextUsualHour, usualHourOf, withinCaps, type ContactPolicy } from './domain/policy.js';
+import { ageOn, capWindows, isQuiet, jitterMinutes, localClock, nextUsualHour, quietEnd, usualHourOf, withinCaps, type ContactPolicy } from './domain/policy.js';
 import { renderContent } from './domain/render.js';
 import { textFor, type TemplateContents } from './domain/template.js';
 import { unsubscribeToken } from './domain/unsubscribe-token.js';
@@ -42,6 +42,14 @@ interface TemplateRow {
   status: string;
   contents: TemplateContents;
   providerIds: Record<string, string>;
+}
+
+/** Time facts shared by a batch (one `now`). */
+interface BatchClock {
+  now: Date;
+  quiet: boolean;
+  quietEnd: Date;
+  usual: Map<number, Date | undefined>;
 }
 
 const parse = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
@@ -169,6 +177,8 @@ export class Preparer implements SendPreparer {
     const hours = new Map<string, Array<{ hour: number; count: number }>>();
     for (const r of hourRows) hours.set(r.customer_id, [...(hours.get(r.customer_id) ?? []), { hour: Number(r.hour), count: Number(r.n) }]);
     const today = localClock(now, tz).date;
+    // The same instant for the whole batch: the quiet-hours answer and the usual hours' next occurrences are computed once.
+    const clock: BatchClock = { now, quiet: isQuiet(now, policy.quietHours, tz), quietEnd: quietEnd(now, policy.quietHours, tz), usual: new Map() };
 
     const factsOf = (customerId: string, p: CustomerProfile): CustomerFacts => ({
       addresses: addresses.get(customerId) ?? {},
@@ -223,7 +233,7 @@ export class Preparer implements SendPreparer {
           continue;
         }
       }
-      const deferral = this.deferral(m, channel, policy, hours.get(m.customerId), now);
+      const deferral = this.deferral(m, channel, policy, hours.get(m.customerId), clock);
       if (deferral) {
         if (m.expiresAt && deferral.until.getTime() >= m.expiresAt.getTime()) block('expired', channel);
         else decisions.push({ id: m.id, action: 'defer', until: deferral.until, reason: deferral.reason });
@@ -284,14 +294,14 @@ export class Preparer implements SendPreparer {
     channel: Channel,
     policy: ContactPolicy,
     orderHours: Array<{ hour: number; count: number }> | undefined,
-    now: Date,
+    clock: BatchClock,
   ): { until: Date; reason: 'quiet_hours' | 'usual_hour' } | undefined {
-    const tz = this.deps.timeZone;
-    if (channel !== 'guide_task' && (m.purpose === 'marketing' || policy.quietHours.service) && isQuiet(now, policy.quietHours, tz))
-      return { until: afterQuiet(now, policy.quietHours, tz, m.customerId), reason: 'quiet_hours' };
+    if (channel !== 'guide_task' && (m.purpose === 'marketing' || policy.quietHours.service) && clock.quiet)
+      return { until: new Date(clock.quietEnd.getTime() + jitterMinutes(m.customerId) * 60_000), reason: 'quiet_hours' };
     if (m.variables._sendAt === 'usual_hour') {
       const hour = usualHourOf(orderHours ?? []) ?? policy.defaultHour;
-      const next = nextUsualHour(now, hour, policy.quietHours, tz);
+      if (!clock.usual.has(hour)) clock.usual.set(hour, nextUsualHour(clock.now, hour, policy.quietHours, this.deps.timeZone));
+      const next = clock.usual.get(hour);
       if (next) return { until: next, reason: 'usual_hour' };
     }
     return undefined;

@@ -34,6 +34,11 @@ describe('render', () => {
     );
     const r = renderContent('email', { subject: '{{name}} 的礼物', body: 'Hi {{name}}' }, { name: 'A<B' }, 'en');
     expect(r).toEqual({ subject: 'A<B 的礼物', body: 'Hi A<B', html: '<p>Hi A&lt;B</p>' });
+    expect(renderContent('email', { subject: 'S', body: '<h1>Hi {{name}}</h1><p>a<br>b &amp; c</p>' }, { name: 'A<B' }, 'en')).toEqual({
+      subject: 'S',
+      body: 'Hi A<B\n\na\nb & c',
+      html: '<h1>Hi A&lt;B</h1><p>a<br>b &amp; c</p>',
+    });
     expect(renderContent('sms', { body: 'Hi {{name}}' }, { name: 'A<B' }, 'en')).toEqual({ subject: null, body: 'Hi A<B', html: null });
   });
 });

@@ -122,9 +122,31 @@ export interface Rendered {
   html: string | null;
 }
 
+/** A plain-text version of HTML: line breaks and block ends become newlines, tags go, the five entities are decoded. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '')
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|h[1-6]|li|tr|table|ul|ol)>/gi, '\n\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/**
+ * One text rendered: the subject, the body, and for email the HTML part (values escaped). An email written as HTML
+ * gets a plain-text body made from its HTML part, so the text part never shows tags.
+ */
 export function renderContent(channel: string, content: { subject?: string | undefined; body: string }, vars: Record<string, unknown>, locale: string): Rendered {
   const subject = content.subject === undefined ? null : render(content.subject, vars, { locale });
-  const body = render(content.body, vars, { locale });
   const html = channel === 'email' ? renderHtml(content.body, vars, locale) : null;
+  const body = html !== null && looksLikeHtml(content.body) ? htmlToText(html) : render(content.body, vars, { locale });
   return { subject, body, html };
 }
