@@ -25,6 +25,7 @@ import { Icon } from '../../components/icons';
 import { ErrorState, Loading } from '../../components/states';
 import { Chips, Field, NumInput } from './fields';
 import { FlowCanvas, STEP_ICONS, type Selection } from './flow-canvas';
+import { issueText } from './journey-words';
 import { blankStep, cleanDefinition, insertStep, issuesByStep, newStepId, removeStep, replaceStep, slotTarget, type Slot } from './flow-model';
 import { JourneyStatusBadge } from './journeys.page';
 import { PublishDialog } from './publish-dialog';
@@ -91,7 +92,7 @@ function Builder({ journey, initial, draftVersion }: { journey: Journey | undefi
     return { template: (c: string) => tm.get(c) ?? c, coupon: (c: string) => cm.get(c) ?? c };
   }, [templates.data, coupons.data]);
   const options = { templates: templates.data ?? [], coupons: coupons.data ?? [], segments: segments.data?.items ?? [] };
-  const byStep = useMemo(() => issuesByStep(def, issues ?? []), [def, issues]);
+  const byStep = useMemo(() => issuesByStep(def, (issues ?? []).map((i) => ({ ...i, message: issueText(t, i) }))), [def, issues, t]);
 
   useEffect(() => {
     if (!dirty) return;

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { Condition, Step, Trigger } from '../../api/journeys.api';
+import type { Condition, Step, Trigger, ValidationIssue } from '../../api/journeys.api';
 
 /** A journey's parts in words, for the list, the cards of the builder and the stats. */
 
@@ -86,4 +86,12 @@ export function stepSummary(t: TFunction, s: Step, names: { template: (code: str
     case 'exit':
       return t('journeys.words.exit');
   }
+}
+
+/** A server's validation message in the console's language where it is a missing or empty field; else as it came. */
+export function issueText(t: TFunction, i: ValidationIssue): string {
+  const field = String(i.path ?? '').split('.').filter((x) => !/^\d+$/.test(x)).pop() ?? '';
+  const label = t(`journeys.issue.field.${field}`, { defaultValue: field });
+  if (/received undefined|required|expected string|too small|at least 1|>=1 character/i.test(i.message)) return t('journeys.issue.required', { field: label });
+  return i.message;
 }
