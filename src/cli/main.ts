@@ -17,6 +17,8 @@ import { registerSegmentsCommands } from './segments.commands.js';
 import { registerSegmentsClustersCommands } from './segments-clusters.commands.js';
 import { registerSegmentListsCommands } from './segments-lists.commands.js';
 import { registerPromoCommands } from './promo.commands.js';
+import { registerMessagesCommands } from './messages.commands.js';
+import { registerJourneysCommands } from './journeys.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -44,6 +46,8 @@ registerChurnCommands(program);
 registerBasketCommands(program);
 registerForecastCommands(program);
 registerPromoCommands(program);
+registerMessagesCommands(program);
+registerJourneysCommands(program);
 
 try {
   await program.parseAsync(process.argv);

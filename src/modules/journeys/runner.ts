@@ -1,10 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../platform/clock.js';
-import { localDate, parseInstant } from '../../platform/clock.js';
+import { localDate } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
 import type { DomainEvent } from '../../platform/events/event-bus.js';
 import type { MessagePlanner } from '../messaging/messaging.contract.js';
-import { addDays } from './entry.js';
 import type { Condition, Definition, Step } from './journeys.schemas.js';
 
 /** Coupons issued inside the runner's transaction, idempotent by key (CouponsService's issue, set-based). */
@@ -47,7 +46,8 @@ interface Group {
   journeyCode: string;
   kind: string;
   version: number;
-  stepId: string;
+  /** null: the pass's last wait is over (it completes). */
+  stepId: string | null;
   ids: string[];
 }
 
@@ -80,7 +80,7 @@ export class JourneyRunner {
     summary.heldOutCompleted = await this.closeHeldOut(now);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const n = await this.db.transaction(async (tx) => {
-        const claimed = await query<{ id: string; journey_id: string; code: string; kind: string; version: number; current_step: string }>(
+        const claimed = await query<{ id: string; journey_id: string; code: string; kind: string; version: number; current_step: string | null }>(
           tx,
           sql`select e.id, e.journey_id, j.code, j.kind, e.version, e.current_step
               from journeys.enrollments e join journeys.journeys j on j.id = e.journey_id
@@ -97,6 +97,15 @@ export class JourneyRunner {
           g.ids.push(r.id);
         }
         for (const g of groups.values()) {
+          if (g.stepId === null) {
+            // The last step was a wait: the pass ends when it does.
+            await query(
+              tx,
+              sql`update journeys.enrollments set status = 'completed', ended_at = ${now.toISOString()}::timestamptz, end_reason = 'completed', next_run_at = null
+                  where id = any(${sql.param(g.ids)}::uuid[])`,
+            );
+            continue;
+          }
           const def = await this.definition(tx, g.journeyId, g.version);
           const step = def.steps.find((s) => s.id === g.stepId);
           try {
@@ -147,8 +156,9 @@ export class JourneyRunner {
    * Records the step for the group and moves each enrollment on: `next` per enrollment (SQL; null ends the pass as
    * completed), due at `dueAt` (SQL; default now), outcome and detail per enrollment (SQL).
    */
-  private async advance(tx: Db, g: Group, now: Date, o: { next: SQL; dueAt?: SQL; outcome?: SQL; detail?: SQL; ids?: SQL; exit?: boolean }) {
+  private async advance(tx: Db, g: Group, now: Date, o: { next: SQL; dueAt?: SQL; outcome?: SQL; detail?: SQL; ids?: SQL; exit?: boolean; holdAtEnd?: boolean }) {
     const n = now.toISOString();
+    const hold = sql`${o.holdAtEnd ?? false}::boolean`;
     await query(
       tx,
       sql`with g as (
@@ -158,10 +168,10 @@ export class JourneyRunner {
           ),
           u as (
             update journeys.enrollments e set step_seq = e.step_seq + 1, current_step = g.next,
-              next_run_at = case when g.next is null then null else g.due end,
-              status = case when g.next is not null then 'active' when ${o.exit ?? false} then 'exited' else 'completed' end,
-              ended_at = case when g.next is null then ${n}::timestamptz else null end,
-              end_reason = case when g.next is not null then null when ${o.exit ?? false} then 'exit_step' else 'completed' end
+              next_run_at = case when g.next is null and not ${hold} then null else g.due end,
+              status = case when g.next is not null or ${hold} then 'active' when ${o.exit ?? false} then 'exited' else 'completed' end,
+              ended_at = case when g.next is null and not ${hold} then ${n}::timestamptz else null end,
+              end_reason = case when g.next is not null or ${hold} then null when ${o.exit ?? false} then 'exit_step' else 'completed' end
             from g where e.id = g.id
             returning e.id, e.step_seq
           )
@@ -176,8 +186,10 @@ export class JourneyRunner {
     const actor = `journey:${g.journeyCode}`;
     switch (step.type) {
       case 'wait': {
-        const due = this.waitUntil(step, now);
-        await this.advance(tx, g, now, { next: next(step.next), dueAt: sql`${due.toISOString()}::timestamptz`, detail: sql`${JSON.stringify({ until: due.toISOString() })}::jsonb` });
+        // From when the step came due (not when the runner got to it): a late run does not stretch the wait.
+        const due = waitSql(step, sql`coalesce(e.next_run_at, ${now.toISOString()}::timestamptz)`, this.deps.timeZone);
+        // A wait with no next keeps the pass live until it ends (current step null, due then).
+        await this.advance(tx, g, now, { next: next(step.next), dueAt: due, detail: sql`jsonb_build_object('until', ${due})`, holdAtEnd: !step.next });
         return;
       }
       case 'branch': {
@@ -274,19 +286,6 @@ export class JourneyRunner {
     void def;
   }
 
-  /** A wait's end: now + the duration, or the next HH:MM (business time zone) at or after that. */
-  waitUntil(step: Extract<Step, { type: 'wait' }>, now: Date): Date {
-    let t = now.getTime() + ((step.days ?? 0) * 1440 + (step.hours ?? 0) * 60 + (step.minutes ?? 0)) * 60_000;
-    if (step.until) {
-      const base = new Date(t);
-      const day = localDate(base, this.deps.timeZone);
-      let at = parseInstant(`${day}T${step.until}`, this.deps.timeZone)!;
-      if (at.getTime() <= t) at = parseInstant(`${addDays(day, 1)}T${step.until}`, this.deps.timeZone)!;
-      t = at.getTime();
-    }
-    return new Date(t);
-  }
-
   // ------------------------------------------------------------------ the goal
 
   /**
@@ -328,6 +327,16 @@ export class JourneyRunner {
     }
     return n;
   }
+}
+
+/** A wait's end in SQL: base + the duration, then the next HH:MM (business time zone) after that when `until` is set. */
+export function waitSql(step: Extract<Step, { type: 'wait' }>, base: SQL, tz: string): SQL {
+  const after = sql`(${base} + make_interval(days => ${step.days ?? 0}::int, hours => ${step.hours ?? 0}::int, mins => ${step.minutes ?? 0}::int))`;
+  if (!step.until) return after;
+  const local = sql`(${after} at time zone ${tz})`;
+  const same = sql`((${local})::date + ${step.until}::time) at time zone ${tz}`;
+  const nextDay = sql`((${local})::date + 1 + ${step.until}::time) at time zone ${tz}`;
+  return sql`(case when (${same}) > ${after} then (${same}) else (${nextDay}) end)`;
 }
 
 const RANK: Record<string, string[]> = {
