@@ -130,6 +130,12 @@ describe('Preparer.prepare (send-time checks) against the database', () => {
     await query(db, sql`insert into orders.orders (id, customer_id, channel, external_id, store_code, placed_at, gross_fen, paid_fen, line_count, content_hash)
       select gen_random_uuid(), x.customer_id, 'pos', 'T' || x.n, x.store, x.at, 1000, 1000, 1, 'h'
       from jsonb_to_recordset(${JSON.stringify(orders.map(([customer_id, at, store], n) => ({ customer_id, at, store, n })))}::jsonb) as x(customer_id uuid, at timestamptz, store text, n int)`);
+    // Tiers: the granted customer in the built-in set (not stored: its preset names), the senior one in a stored set.
+    await query(db, sql`insert into loyalty.tier_sets (code, version, name, definition, active, effective_from, created_by) values
+      ('vip2', 1, 'VIP', '{"measure":"growth","tiers":[{"code":"gold","name":{"zh-CN":"旧金卡","en":"Old gold"},"threshold":0}]}', false, '2025-01-01T00:00:00Z', 'test'),
+      ('vip2', 2, 'VIP', '{"measure":"growth","tiers":[{"code":"gold","name":{"zh-CN":"金卡","en":"Gold"},"threshold":0}]}', true, '2026-01-01T00:00:00Z', 'test')`);
+    await query(db, sql`insert into loyalty.accounts (customer_id, available, tier_set, tier_code) values
+      (${c.granted}, 320, 'membership', 'follower'), (${c.senior}, 1200, 'vip2', 'gold')`);
     // The history customer's email was delivered 10 days ago (and a wechat one 300 days ago, too old to count).
     await query(db, sql`insert into messaging.messages (id, customer_id, channel, purpose, locale, dedupe_key, status, source_kind, send_after, sent_at, delivered_at)
       values (${newId()}, ${c.history}, 'email', 'service', 'zh-CN', 'h1', 'delivered', 'api', '2026-02-22T02:00:00Z', '2026-02-22T02:00:00Z', '2026-02-22T02:01:00Z'),
@@ -145,7 +151,7 @@ describe('Preparer.prepare (send-time checks) against the database', () => {
     expect(d.channel).toBe('sms');
     expect(d.toMasked).toBe('138****0000');
     expect(d.message.to).toBe('+8613800000000');
-    expect(d.message.body).toBe('王芳，小熊母婴春季上新，专享，积分0。退订回TD');
+    expect(d.message.body).toBe('王芳，小熊母婴春季上新，追随者专享，积分320。退订回TD');
     expect(d.message.subject).toBeNull();
     expect(d.message.providerTemplateId).toBeNull();
     const url = String(d.message.variables.unsubscribeUrl);
@@ -288,7 +294,7 @@ describe('Preparer.prepare (send-time checks) against the database', () => {
       msg(c.senior!, { channel: 'auto' }),
     ]);
     expect(provider.calls).toEqual([[c.granted!, c.en!].sort()]);
-    expect(decisions.map((d) => (d.action === 'send' ? d.message.body : d.action))).toEqual(['送您 满100减10，券码 AB12', 'Yours: TEN-OFF CD34', '刘奶奶，小熊母婴春季上新，专享，积分0。退订回TD']);
+    expect(decisions.map((d) => (d.action === 'send' ? d.message.body : d.action))).toEqual(['送您 满100减10，券码 AB12', 'Yours: TEN-OFF CD34', '刘奶奶，小熊母婴春季上新，金卡专享，积分1200。退订回TD']);
     provider.calls = [];
     await prepare([msg(c.granted!)]);
     expect(provider.calls).toEqual([]);

@@ -80,14 +80,14 @@ export async function loadProfiles(db: Db, customerIds: readonly string[]): Prom
     tier_name: unknown;
   }>(
     db,
-    sql`select c.id, c.status, c.name, c.birthday::text as birthday, c.attributes->>'locale' as locale, c.attributes->>'preferredChannel' as preferred,
-          a.available, a.tier_set, a.tier_code, tn.names as tier_name
+    // The tiers' names once per set (its active version, else its latest), not once per customer.
+    sql`with sets as (select distinct on (code) code, definition from loyalty.tier_sets order by code, active desc, version desc),
+          names as (select s.code as tier_set, t->>'code' as tier_code, t->'name' as names from sets s cross join lateral jsonb_array_elements(s.definition->'tiers') t)
+        select c.id, c.status, c.name, c.birthday::text as birthday, c.attributes->>'locale' as locale, c.attributes->>'preferredChannel' as preferred,
+          a.available, a.tier_set, a.tier_code, n.names as tier_name
         from customers.customers c
         left join loyalty.accounts a on a.customer_id = c.id
-        left join lateral (
-          select t->'name' as names from loyalty.tier_sets s cross join lateral jsonb_array_elements(s.definition->'tiers') t
-          where s.code = a.tier_set and t->>'code' = a.tier_code order by s.active desc, s.version desc limit 1
-        ) tn on a.tier_code is not null
+        left join names n on n.tier_set = a.tier_set and n.tier_code = a.tier_code
         where c.id = any(${sql.param([...customerIds])}::uuid[])`,
   );
   for (const r of rows) {
