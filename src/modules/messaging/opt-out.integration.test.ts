@@ -5,6 +5,9 @@ import { newId } from '../../platform/ids.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import { unsubscribeToken } from './domain/unsubscribe-token.js';
 import { isStopKeyword } from './opt-out.js';
+import { Preparer } from './prepare.js';
+import { VariableRegistry } from './variables.js';
+import type { QueuedMessage } from './messaging.contract.js';
 
 describe('opt-out: unsubscribe links and SMS stop keywords', () => {
   let t: TestApp;
@@ -21,7 +24,7 @@ describe('opt-out: unsubscribe links and SMS stop keywords', () => {
     t = await createTestApp();
     const db = t.kemai.database.db;
     await query(db, sql`insert into customers.customers (id, name) values (${customerId}, '王芳'), (${other}, '李雷')`);
-    await query(db, sql`insert into customers.identifiers (customer_id, type, value, source) values (${customerId}, 'phone', '+8613800138000', 'test'), (${other}, 'phone', '+8613900139000', 'test')`);
+    await query(db, sql`insert into customers.identifiers (customer_id, type, value, source) values (${customerId}, 'phone', '+8613800138000', 'test'), (${customerId}, 'email', 'wang.fang@example.com', 'test'), (${other}, 'phone', '+8613900139000', 'test')`);
     await query(db, sql`insert into customers.consents (customer_id, id, channel, purpose, status, source, recorded_at)
       values (${customerId}, ${newId()}, 'all', 'marketing', 'granted', 'pos', '2026-01-01T00:00:00Z')`);
     await query(db, sql`insert into messaging.messages (id, customer_id, channel, purpose, locale, dedupe_key, status, source_kind, send_after, sent_at)
@@ -76,6 +79,21 @@ describe('opt-out: unsubscribe links and SMS stop keywords', () => {
     expect(again.json()).toEqual({ channel: 'email', purpose: 'marketing', status: 'withdrawn', recorded: false });
     expect(await consents(customerId)).toHaveLength(2);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/messaging/unsubscribe?token=${token}` })).body).toContain('已退订');
+
+    // The send-time checks honour it: marketing email blocked (opted_out), SMS still covered by the 'all' grant.
+    const c = t.kemai.config;
+    const preparer = new Preparer({ timeZone: c.timeZone, brand: c.brandName, publicUrl: c.publicUrl, secret: c.messagingSecret, variables: new VariableRegistry() });
+    const templateId = newId();
+    await query(t.kemai.database.db, sql`insert into messaging.templates (id, code, name, contents, created_by)
+      values (${templateId}, 'oo', 'OO', '{"sms":{"zh-CN":{"body":"hi"}},"email":{"zh-CN":{"subject":"s","body":"hi"}}}', 'test')`);
+    const at = new Date();
+    const m = (channel: QueuedMessage['channel']): QueuedMessage => ({
+      id: newId(), customerId, channel, purpose: 'marketing', templateId, locale: 'zh-CN', variables: {}, sendAfter: at, expiresAt: null, attempts: 1,
+    });
+    const decisions = await preparer.prepare(t.kemai.database.db, [m('email'), m('sms')], new Date(Date.now()), new Set(['sms', 'email']));
+    expect(decisions[0]).toEqual({ id: decisions[0]!.id, action: 'block', reason: 'opted_out', channel: 'email' });
+    // (now is the real clock, as the withdrawal's: SMS goes, or waits for the end of quiet hours)
+    expect(['send', 'defer']).toContain(decisions[1]!.action);
   });
 
   it('an inbound TD withdraws the sender’s SMS marketing consent; other text and unknown senders change nothing', async () => {
