@@ -171,6 +171,10 @@ export function JourneyStatsPage() {
   );
 }
 
+function tone(v: number | null): string {
+  return v === null || Math.abs(v) < 1e-9 ? '' : v > 0 ? 'positive' : 'negative';
+}
+
 function pp(v: number): string {
   return `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v * 100).toFixed(1)} pp`;
 }
@@ -300,7 +304,7 @@ function Comparison({ s, holdoutPercent }: { s: JourneyStats; holdoutPercent: nu
         </div>
         <div className="jr-uplift-block">
           <div className="muted small">{t('journeys.stats.convDiff')}</div>
-          <div className={`jr-uplift-value ${s.conversion.difference === null ? '' : s.conversion.difference >= 0 ? 'positive' : 'negative'}`} data-testid="conv-diff">
+          <div className={`jr-uplift-value ${tone(s.conversion.difference)}`} data-testid="conv-diff">
             {s.conversion.difference === null ? '—' : pp(s.conversion.difference)}
           </div>
           <div className="muted small">{s.conversion.low !== null && s.conversion.high !== null ? t('journeys.stats.ci', { low: pp(s.conversion.low), high: pp(s.conversion.high) }) : t('journeys.stats.noCi')}</div>
@@ -308,7 +312,7 @@ function Comparison({ s, holdoutPercent }: { s: JourneyStats; holdoutPercent: nu
         </div>
         <div className="jr-uplift-block">
           <div className="muted small">{t('journeys.stats.rpcDiff')}</div>
-          <div className={`jr-uplift-value ${s.revenuePerCustomer.difference === null ? '' : s.revenuePerCustomer.difference >= 0 ? 'positive' : 'negative'}`} data-testid="rpc-diff">
+          <div className={`jr-uplift-value ${tone(s.revenuePerCustomer.difference)}`} data-testid="rpc-diff">
             {signedMoney(s.revenuePerCustomer.difference)}
           </div>
           <div className="muted small">
