@@ -322,6 +322,65 @@ describe('uplift', () => {
   });
 });
 
+describe('failures, segment triggers and the held-out goal', () => {
+  it('a group whose step throws fails alone; the others run in the same call', async () => {
+    const [c1, c2] = await newCustomers(2);
+    await query(
+      db(),
+      sql`insert into messaging.templates (id, code, name, purpose, contents, created_by)
+          values (${newId()}::uuid, 'gone_msg', 'gone', 'marketing', ${JSON.stringify({ sms: { 'zh-CN': { body: 'x' }, en: { body: 'x' } } })}::jsonb, 'test')`,
+    );
+    const bad = await create({ code: 'fail_t', name: 'f', definition: { trigger: { type: 'event', event: 'ticket_resolved' }, steps: [{ id: 's', type: 'send', template: 'gone_msg', sendAt: 'now' }] } });
+    const good = await create({ code: 'ok_t', name: 'o', definition: { trigger: { type: 'event', event: 'ticket_resolved' }, steps: [{ id: 's', type: 'send', template: 'msg_a', sendAt: 'now' }] } });
+    await query(db(), sql`update messaging.templates set status = 'archived' where code = 'gone_msg'`);
+    at('2026-11-01T10:00:00+08:00');
+    await db().transaction(async (tx) => {
+      await publish(tx, 'service.ticket.resolved', { customerId: c1, ticketId: 'F-1' });
+      await publish(tx, 'service.ticket.resolved', { customerId: c2, ticketId: 'F-2' });
+    });
+    await t.kemai.events.drain();
+    const r = await t.kemai.journeys.runDue(now);
+    expect(r.byType).toEqual({ failed: 2, send: 2 });
+    expect((await enrollmentsOf(bad.id)).map((e) => e.status)).toEqual(['failed', 'failed']);
+    expect((await enrollmentsOf(good.id)).map((e) => e.status)).toEqual(['completed', 'completed']);
+    const fr = await query<{ outcome: string; detail: { error: string } }>(db(), sql`select outcome, detail from journeys.step_runs where journey_id = ${bad.id}::uuid`);
+    expect(fr.map((x) => x.outcome)).toEqual(['failed', 'failed']);
+    expect(fr[0]!.detail.error).toContain('gone_msg');
+    for (const j of [bad, good]) await t.kemai.journeys.archive(j.id);
+  });
+
+  it('segment entered enters its members; held-out entrants convert like the treated', async () => {
+    const ids = await newCustomers(40);
+    const j = await create({
+      code: 'seg_t',
+      name: 's',
+      holdoutPercent: 50,
+      definition: { trigger: { type: 'event', event: 'segment_entered', filter: { segment: 'seg_list' } }, steps: [{ id: 'w', type: 'wait', days: 3 }], goal: { withinDays: 10, exitOnGoal: true } },
+    }, false);
+    at('2026-12-01T10:00:00+08:00');
+    // The segment's entered events wait in the outbox while the journey is published.
+    await t.kemai.segments.lists.createStatic({ code: 'seg_list', name: '名单', of: 'id', content: ids.join('\n') } as never, 'test');
+    await t.kemai.journeys.publish(j.id);
+    await t.kemai.events.drain();
+    const es = await enrollmentsOf(j.id);
+    expect(es.length).toBe(40);
+    const held = es.filter((e) => e.holdout === 1);
+    expect(held.map((e) => e.customer_id).sort()).toEqual(ids.filter((c) => inHoldout(j.id, c, 50)).sort());
+    const h = held[0]!;
+    const tr = es.find((e) => e.holdout === 0)!;
+    at('2026-12-02T10:00:00+08:00');
+    await order(h.customer_id, '2026-12-02T09:00:00+08:00', '20.00');
+    await order(tr.customer_id, '2026-12-02T09:30:00+08:00', '30.00');
+    await order(tr.customer_id, '2026-12-03T09:30:00+08:00', '5.00');
+    const after = await enrollmentsOf(j.id);
+    expect([after.find((e) => e.id === h.id)!.status, Number(after.find((e) => e.id === h.id)!.revenue_fen)]).toEqual(['converted', 2000]);
+    expect([after.find((e) => e.id === tr.id)!.status, Number(after.find((e) => e.id === tr.id)!.revenue_fen)]).toEqual(['converted', 3500]);
+    const s = await t.kemai.journeys.stats(j.id);
+    expect([s.uplift.treated.converted, s.uplift.holdout.converted, s.uplift.treated.revenueFen, s.uplift.holdout.revenueFen]).toEqual([1, 1, 3500, 2000]);
+    await t.kemai.journeys.archive(j.id);
+  });
+});
+
 describe('waits', () => {
   it('a duration, then until the next HH:MM in the business time zone', async () => {
     const base = sql`${'2026-03-01T10:00:00+08:00'}::timestamptz`;
