@@ -143,6 +143,11 @@ describe('welcome: first purchase → message → wait 7 days → branch → cou
 
     const mine = await t.app.inject({ method: 'GET', url: `/api/v1/customers/${b}/journeys`, headers: t.admin });
     expect(mine.json().items.map((e: { journeyCode: string; steps: unknown[] }) => [e.journeyCode, e.steps.length])).toEqual([['welcome_t', 5]]);
+    const page1 = await t.app.inject({ method: 'GET', url: `/api/v1/journeys/${j.id}/enrollments?status=completed&limit=1`, headers: t.admin });
+    const p1 = page1.json();
+    const page2 = (await t.app.inject({ method: 'GET', url: `/api/v1/journeys/${j.id}/enrollments?status=completed&limit=1&cursor=${p1.nextCursor}`, headers: t.admin })).json();
+    expect([p1.items.length, page2.items.length, page2.nextCursor]).toEqual([1, 1, null]);
+    expect([p1.items[0].id, page2.items[0].id].sort()).toEqual([ea.id, eb.id].sort());
     // A second first purchase cannot happen; a later order does not enter again.
     expect((await enrollmentsOf(j.id)).length).toBe(2);
     await t.app.inject({ method: 'POST', url: `/api/v1/journeys/${j.id}/archive`, headers: t.admin });
@@ -319,6 +324,7 @@ describe('uplift', () => {
     expect([s.treated, s.holdout, s.uplift.treated.converted, s.uplift.holdout.revenueFen]).toEqual([4, 3, 2, 50]);
     close(s.uplift.revenuePerCustomer.lowFen, -135.5213206530375);
     close(s.uplift.conversion.high, 0.8909895791373303);
+    await t.kemai.journeys.archive(j.id);
   });
 });
 
@@ -463,6 +469,10 @@ describe('pause and versions', () => {
     expect(vr.json()).toMatchObject({ valid: false, issues: [{ path: 'steps.0.template', message: 'no active coupon template NOPE' }] });
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/journeys?status=draft', headers: t.admin });
     expect(list.json().items.map((x: { code: string }) => x.code)).toEqual(['bad_ref']);
+    const patch = await t.app.inject({ method: 'PATCH', url: `/api/v1/journeys/${j.id}`, headers: t.admin, payload: { holdoutPercent: 95 } });
+    expect([patch.statusCode, patch.json().error.details.issues[0].path]).toEqual([400, 'holdoutPercent']);
+    const ok = await t.app.inject({ method: 'PATCH', url: `/api/v1/journeys/${j.id}`, headers: t.admin, payload: { holdoutPercent: 20, reentry: 'cooldown', reentryDays: 14 } });
+    expect([ok.json().holdoutPercent, ok.json().reentry, ok.json().reentryDays]).toEqual([20, 'cooldown', 14]);
     const ro = await t.keyWith(['journeys:read']);
     expect((await t.app.inject({ method: 'POST', url: `/api/v1/journeys/${j.id}/pause`, headers: ro })).statusCode).toBe(403);
   });
