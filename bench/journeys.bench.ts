@@ -401,10 +401,13 @@ async function main() {
     lines.push(
       `**A campaign to ${fmt(a.members)} members.** Customers with a primary phone and a granted SMS marketing consent, a static segment holding all of them ` +
         `(${a.generateMs ? `built in SQL in ${secs(a.generateMs)}` : 'built in SQL by an earlier run'}); a campaign journey: schedule trigger once → one send step (template with the customer's name, channel sms, now), ` +
-        `holdout ${HOLDOUT} %. The sms channel goes through the signed webhook adapter to a local sink on 127.0.0.1 that acknowledges each batch ` +
-        `(${fmt(a.batches)} batches, typically ${a.batch} messages; ${a.duplicates} duplicates, ${a.badSignatures} bad signatures). ` +
+        `holdout ${HOLDOUT} %. ` +
+        (a.delivered > 0
+          ? 'The sms channel goes through the signed webhook adapter to a local sink on 127.0.0.1 that acknowledges each batch ' +
+            `(${fmt(a.batches)} batches, typically ${a.batch} messages; ${a.duplicates} duplicates, ${a.badSignatures} bad signatures). `
+          : 'Dispatch not run (--no-dispatch): entry and planning only. ') +
         `Entrants ${fmt(a.entrants)}: ${fmt(a.entrants - a.heldOut)} treated, **${fmt(a.heldOut)} held out** (${((a.heldOut / a.entrants) * 100).toFixed(2)} %); ` +
-        `messages planned ${fmt(a.planned)}, at the sink ${fmt(a.delivered)}; statuses after dispatch ${Object.entries(a.statuses).map(([s, n]) => `${s} ${fmt(n)}`).join(', ')}.`,
+        `messages planned ${fmt(a.planned)}, at the sink ${fmt(a.delivered)}; statuses at the end ${Object.entries(a.statuses).map(([s, n]) => `${s} ${fmt(n)}`).join(', ')}.`,
       '',
       '| stage | time | rate | baseline (same run) | ratio |',
       '|---|---|---|---|---|',
