@@ -49,6 +49,12 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
     await d.t.kemai.journeys.runDue(NOW);
     // A day and a half later (past quiet hours and everyone's usual hour).
     await d.t.kemai.messaging.dispatcher.dispatchAll(new Date(NOW.getTime() + 28 * 3600_000));
+    // A guide task: the quarterly callback's template sent to one customer through the guide_task channel.
+    await api('POST', '/api/v1/journeys/blueprints/quarterly_callback/install', {});
+    const someone = (await api('GET', '/api/v1/customers?limit=5')).items[0];
+    await api('POST', '/api/v1/messaging/messages', { customerId: someone.id, template: 'bp_callback_task', channel: 'guide_task' });
+    await d.t.kemai.messaging.dispatcher.dispatchAll();
+    expect((await api('GET', '/api/v1/messaging/guide-tasks?status=open')).items).toHaveLength(1);
     stats = await api('GET', `/api/v1/journeys/${winBack.id}/stats`);
     expect(stats.entered).toBeGreaterThan(0);
     await signIn(page, base, MARKETER);
@@ -64,7 +70,8 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
     await page.getByTestId('journey-table').waitFor();
     const row = page.locator('tr[data-code=win_back]');
     expect(await row.locator('.jr-status').innerText()).toBe('运行中');
-    expect(await row.getByTestId('journey-trigger').innerText()).toContain('90 天未购买');
+    // The trigger in words once the journey's definition has loaded.
+    await expect.poll(() => row.getByTestId('journey-trigger').innerText()).toContain('90 天未购买');
     expect(await row.getByTestId('journey-entered').innerText()).toBe(n(stats.entered));
     await page.locator('[data-blueprint]').nth(7).waitFor();
     expect(await page.locator('[data-blueprint]').evaluateAll((els) => els.map((e) => e.getAttribute('data-blueprint')))).toEqual([
@@ -171,8 +178,11 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
   it('filters the message log and shows a customer’s messages on the 360', async () => {
     await page.getByRole('link', { name: '消息记录' }).click();
     await page.getByTestId('message-table').waitFor();
+    // The guide task's message and the win-back journey's; the journey filter keeps the latter.
     const total = Object.values(stats.messages).reduce((a, b) => a + b, 0);
-    expect(await page.locator('[data-testid=message-table] tbody tr').count()).toBe(total);
+    await expect.poll(() => page.locator('[data-testid=message-table] tbody tr').count()).toBe(total + 1);
+    await page.locator('select[name=journeyId]').selectOption(winBack.id);
+    await expect.poll(() => page.locator('[data-testid=message-table] tbody tr').count()).toBe(total);
     // The commonest status of the win-back journey's messages: only those rows stay.
     const [status, count] = Object.entries(stats.messages).sort((a, b) => b[1] - a[1])[0]!;
     await page.locator('select[name=status]').selectOption(status);
@@ -195,7 +205,7 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
     await page.getByTestId('journey-table').waitFor();
     expect(await page.locator('.nav-group').last().textContent()).toBe('Journeys');
     expect(await page.locator('tr[data-code=win_back] .jr-status').innerText()).toBe('Running');
-    expect(await page.locator('tr[data-code=win_back]').getByTestId('journey-trigger').innerText()).toContain('No purchase for 90 days');
+    await expect.poll(() => page.locator('tr[data-code=win_back]').getByTestId('journey-trigger').innerText()).toContain('No purchase for 90 days');
     await noMissingKeys();
     await shot('journeys-11-list-en');
     await page.goto(`${base}/journeys/${winBack.id}/stats`);
@@ -212,7 +222,19 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
     await noMissingKeys();
     await shot('journeys-14-channels-en');
     await page.getByRole('link', { name: 'Guide tasks' }).click();
-    await page.locator('.jr-tabs').waitFor();
+    await page.getByTestId('task-list').waitFor();
     await shot('journeys-15-tasks-en');
+    // The guide completes it: visit booked, with a note.
+    await page.locator('[data-action=complete]').click();
+    await page.locator('.jr-outcome', { hasText: 'Visit booked' }).click();
+    await page.locator('textarea[name=note]').fill('Coming on Saturday');
+    await page.getByTestId('task-confirm').click();
+    await page.getByText('No open tasks').waitFor();
+    await page.locator('.jr-tab[data-status=done]').click();
+    await page.getByTestId('task-list').waitFor();
+    expect(await page.locator('.jr-task .badge').innerText()).toBe('Visit booked');
+    const done = (await api('GET', '/api/v1/messaging/guide-tasks?status=done')).items;
+    expect(done).toMatchObject([{ status: 'done', outcome: 'booked_visit', note: 'Coming on Saturday' }]);
+    await shot('journeys-16-tasks-done-en');
   });
 });
