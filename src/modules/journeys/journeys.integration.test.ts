@@ -387,6 +387,30 @@ describe('failures, segment triggers and the held-out goal', () => {
   });
 });
 
+describe('tier and member triggers', () => {
+  it('tier_changed up to a tier by its rank; member_joined for new profiles only', async () => {
+    const [up, down, old] = await newCustomers(3);
+    const fresh = newId();
+    at('2027-01-05T10:00:00+08:00');
+    await query(db(), sql`insert into customers.customers (id, created_at) values (${fresh}::uuid, ${now.toISOString()}::timestamptz)`);
+    const tier = await create({ code: 'tier_t', name: 't', definition: { trigger: { type: 'event', event: 'tier_changed', filter: { direction: 'up' } }, steps: [{ id: 'x', type: 'exit' }] } });
+    const joined = await create({ code: 'join_t', name: 'j', definition: { trigger: { type: 'event', event: 'member_joined' }, steps: [{ id: 'x', type: 'exit' }] } });
+    await db().transaction(async (tx) => {
+      await publish(tx, 'loyalty.tier.changed', {
+        changes: [
+          { changeId: 'c1', customerId: up, tierSet: 'builtin', fromCode: 'explorer', toCode: 'follower', reason: 'qualified', occurredAt: now.toISOString() },
+          { changeId: 'c2', customerId: down, tierSet: 'builtin', fromCode: 'advocate', toCode: 'follower', reason: 'review', occurredAt: now.toISOString() },
+        ],
+      });
+      await publish(tx, 'customers.profiles.changed', { customerIds: [fresh, old] }, now);
+    });
+    await t.kemai.events.drain();
+    expect((await enrollmentsOf(tier.id)).map((e) => [e.customer_id, e.entry_key])).toEqual([[up, 'tier:c1']]);
+    expect((await enrollmentsOf(joined.id)).map((e) => [e.customer_id, e.entry_key])).toEqual([[fresh, 'joined']]);
+    for (const j of [tier, joined]) await t.kemai.journeys.archive(j.id);
+  });
+});
+
 describe('waits', () => {
   it('a duration, then until the next HH:MM in the business time zone', async () => {
     const base = sql`${'2026-03-01T10:00:00+08:00'}::timestamptz`;
