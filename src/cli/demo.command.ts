@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../platform/config.js';
 import type { Kemai } from '../app/kemai.js';
-import { DemoOptionsInput, DemoService, type DemoProgress, type DemoSummary } from '../modules/demo/index.js';
+import { DemoOptionsInput, DemoService, type DemoJourneys, type DemoProgress, type DemoSummary } from '../modules/demo/index.js';
 import { CliError, withBackend } from './context.js';
 import { serveHooks } from './serve.command.js';
 
@@ -18,7 +18,7 @@ export function registerDemoCommand(program: Command) {
     .option('--json', 'machine-readable summary on stdout')
     .action(async (o: { customers?: string; seed: string; until?: string; json?: boolean }) => {
       const config = loadConfig();
-      const parsed = DemoOptionsInput.safeParse({ customers: o.customers ?? config.demoCustomers, seed: o.seed, until: o.until });
+      const parsed = DemoOptionsInput.safeParse({ customers: o.customers ?? config.demoCustomers, seed: o.seed, until: o.until, journeys: true });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         throw new CliError(`${FLAGS[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`);
@@ -46,6 +46,13 @@ async function seedEmptyDatabase(kemai: Kemai): Promise<void> {
   );
   const summary = await seed(demo, DemoOptionsInput.parse({ customers: kemai.config.demoCustomers }), true);
   process.stderr.write(`${describe(summary)}\n`);
+  // The ready-made journeys after start, in the background: the history's events are delivered first (minutes on a
+  // big demo), so the server answers meanwhile.
+  process.stderr.write('demo: setting up the ready-made journeys in the background (after the history\'s events are delivered)…\n');
+  void demo.seedJourneys(summary.window.to).then(
+    (j) => process.stderr.write(`demo: ${describeJourneys(j).join('\n').trimStart()}\n`),
+    (err: unknown) => process.stderr.write(`demo: the journeys could not be set up: ${(err as Error).message}\n`),
+  );
 }
 
 function demoService(kemai: Kemai): DemoService {
@@ -106,5 +113,14 @@ function describe(s: DemoSummary): string {
     `  events               ${n(s.events)} (${n(s.anonymousEvents)} anonymous before sign-in)`,
     `  duplicate candidates ${n(s.duplicateCandidates)} waiting for review`,
     `  promotions           ${n(s.promotions)}`,
+    ...(s.journeys ? describeJourneys(s.journeys) : []),
   ].join('\n');
+}
+
+function describeJourneys(j: DemoJourneys): string[] {
+  const n = (x: number) => x.toLocaleString('en');
+  return [
+    `  journeys             ${j.installed} ready-made installed, ${j.published} published, run over the last ${j.days} days:`,
+    ...j.results.map((r) => `    ${r.code.padEnd(18)} ${n(r.entered)} entered (${n(r.heldOut)} held out), ${n(r.converted)} converted`),
+  ];
 }

@@ -15,6 +15,8 @@ export const DemoOptionsInput = z.object({
       message: `must leave two years inside ${CALENDAR_RANGE.from} … ${CALENDAR_RANGE.to} (the Spring Festival dates the demo knows)`,
     })
     .optional(),
+  /** Install the ready-made journeys, publish five and run them over the window's last days (`kemai demo`, `serve`). */
+  journeys: z.boolean().optional(),
 });
 export type DemoOptionsInput = z.output<typeof DemoOptionsInput>;
 

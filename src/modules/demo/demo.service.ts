@@ -1,16 +1,23 @@
+import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { localDate } from '../../platform/clock.js';
+import { localDate, systemClock, type Clock } from '../../platform/clock.js';
+import { query, type Db } from '../../platform/db/database.js';
+import type { DomainEvent } from '../../platform/events/event-bus.js';
+import { newId } from '../../platform/ids.js';
 import { AppError } from '../../platform/errors.js';
 import { ProductInput, StoreInput, type CatalogService } from '../catalog/index.js';
 import type { CustomersService } from '../customers/index.js';
 import { OrderInput, ReturnInput, type OrdersService } from '../orders/index.js';
 import { EventInput, type ActivityService } from '../activity/index.js';
 import type { PromotionsService } from '../promotions/index.js';
+import type { JourneysService } from '../journeys/index.js';
+import { BLUEPRINTS, type BlueprintsService } from '../journeys/blueprints.js';
 import { buildProducts } from './domain/catalog.data.js';
 import { demoPromotions } from './domain/promotions.data.js';
 import { dateOf, dayNumber } from './domain/calendar.js';
 import { planDemo, DEFAULT_CHUNK, type DemoChunk } from './domain/demo.generator.js';
 import { addStats, emptyStats, type MemberRecord, type PersonStats } from './domain/records.js';
+import { contactAttributes } from './domain/contact.js';
 import type { DemoOptionsInput } from './demo.schemas.js';
 
 /** The demo brand trades in China, whatever the server's business zone. */
@@ -50,6 +57,25 @@ export interface DemoSummary {
   /** The brand's promotions (running, one draft, one past), created unless their codes exist. */
   promotions: number;
   seconds: number;
+  /** With `journeys`: the ready-made journeys installed, the live ones run over the window's last days. */
+  journeys?: DemoJourneys;
+}
+
+/** The ready-made journeys the demo publishes (the other three stay drafts to try in the builder). */
+export const DEMO_LIVE_JOURNEYS = ['welcome', 'second_purchase', 'win_back', 'birthday', 'tier_upgrade'] as const;
+/** Days at the end of the window the live journeys are run over with a fake clock. */
+export const DEMO_JOURNEY_DAYS = 30;
+
+export interface DemoJourneys {
+  installed: number;
+  published: number;
+  /** The window's last days the engine ran over (0 when the journeys were live already: a re-run). */
+  days: number;
+  /** Per live journey: people who entered (the held-out among them) and who reached the goal. */
+  results: Array<{ code: string; entered: number; heldOut: number; converted: number }>;
+  /** Seconds spent delivering the history's events before the journeys went live, and running them. */
+  drainSeconds: number;
+  runSeconds: number;
 }
 
 export interface DemoDeps {
@@ -59,6 +85,11 @@ export interface DemoDeps {
   activity: ActivityService;
   /** Without it the demo has no promotions. */
   promotions?: PromotionsService;
+  /** With these (and `journeys` in the options) the demo installs the ready-made journeys and runs the live ones. */
+  blueprints?: BlueprintsService;
+  journeys?: JourneysService;
+  events?: { drain(): Promise<number> };
+  database?: { db: Db };
   strongIdentifiers: readonly string[];
 }
 
@@ -99,6 +130,7 @@ export class DemoService {
       onProgress?.({ done: chunk.first + chunk.stats.people, total: input.customers, stats });
     }
 
+    const journeys = input.journeys ? await this.seedJourneys(plan.window.to) : undefined;
     const [customers, duplicateCandidates] = await Promise.all([this.countCustomers(), this.countDuplicates()]);
     return {
       seed: input.seed,
@@ -118,7 +150,117 @@ export class DemoService {
       duplicateCandidates,
       promotions,
       seconds: Math.round((performance.now() - started) / 100) / 10,
+      ...(journeys ? { journeys } : {}),
     };
+  }
+
+  /**
+   * Installs the eight ready-made journeys and publishes five, then runs the engine over the window's last
+   * DEMO_JOURNEY_DAYS days with a fake clock, so the console has entries, holdouts and conversions to show:
+   * each day at noon the date and inactivity triggers and the due steps; at the day's end the day's orders (first
+   * purchases enter, purchases count towards goals) and tier changes, replayed to the journeys' entry and goal, then
+   * the due steps again. Messages the steps plan on those past days expire unsent (their validity is over).
+   *
+   * The history's events are delivered first (points, tiers, segments — what the server would otherwise do after
+   * start): a live journey must not take two years of first purchases as today's. A re-run finds the journeys live
+   * and changes nothing. `seed` runs it when asked (`journeys`); `serve` runs it in the background after start.
+   */
+  async seedJourneys(until: string): Promise<DemoJourneys> {
+    const { blueprints, journeys, events, database } = this.deps;
+    if (!blueprints || !journeys || !events || !database) throw new AppError('internal', 'demo.no_journeys', 'The demo needs the journeys, blueprints, events and database to seed journeys');
+    const db = database.db;
+    let t0 = performance.now();
+    await events.drain();
+    const drainSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    t0 = performance.now();
+    for (const b of BLUEPRINTS) await blueprints.install(b.code, {}, 'system:demo');
+    const status = new Map(
+      (await query<{ code: string; status: string }>(db, sql`select code, status from journeys.journeys where code = any(${sql.param([...DEMO_LIVE_JOURNEYS])}::text[])`)).map((r) => [r.code, r.status]),
+    );
+    const toPublish = DEMO_LIVE_JOURNEYS.filter((c) => status.get(c) === 'draft');
+    let days = 0;
+    if (toPublish.length > 0) {
+      const clock = { at: new Date(`${dateOf(dayNumber(until) - DEMO_JOURNEY_DAYS + 1)}T00:00:00+08:00`) };
+      const fake: Clock = { now: () => clock.at };
+      journeys.useClock(fake);
+      try {
+        for (const code of toPublish) await journeys.publish(code);
+        for (let d = dayNumber(until) - DEMO_JOURNEY_DAYS + 1; d <= dayNumber(until); d++, days++) {
+          const date = dateOf(d);
+          clock.at = new Date(`${date}T12:00:00+08:00`);
+          await journeys.scanTriggers(clock.at);
+          await journeys.runDue(clock.at);
+          clock.at = new Date(`${date}T23:59:59+08:00`);
+          await this.replayDay(db, journeys, new Date(`${date}T00:00:00+08:00`), new Date(`${dateOf(d + 1)}T00:00:00+08:00`));
+          await journeys.runDue(clock.at);
+        }
+      } finally {
+        journeys.useClock(systemClock);
+      }
+    }
+    const rows = await query<{ code: string; entered: number; held: number; converted: number }>(
+      db,
+      sql`select j.code, count(e.id)::int as entered, coalesce(sum(e.holdout), 0)::int as held, count(e.converted_at)::int as converted
+            from journeys.journeys j left join journeys.enrollments e on e.journey_id = j.id
+           where j.code = any(${sql.param([...DEMO_LIVE_JOURNEYS])}::text[]) group by j.code`,
+    );
+    const by = new Map(rows.map((r) => [r.code, r]));
+    return {
+      installed: BLUEPRINTS.length,
+      published: toPublish.length,
+      days,
+      results: DEMO_LIVE_JOURNEYS.map((code) => ({
+        code,
+        entered: Number(by.get(code)?.entered ?? 0),
+        heldOut: Number(by.get(code)?.held ?? 0),
+        converted: Number(by.get(code)?.converted ?? 0),
+      })),
+      drainSeconds,
+      runSeconds: Math.round((performance.now() - t0) / 100) / 10,
+    };
+  }
+
+  /** One day's orders and tier changes, as the bus would have delivered them, to the journeys' entry and goal. */
+  private async replayDay(db: Db, journeys: JourneysService, from: Date, to: Date): Promise<void> {
+    const orders = await query<{ order_id: string; customer_id: string; channel: string; store_code: string | null; placed_at: string | Date; paid_fen: number | string }>(
+      db,
+      sql`select id::text as order_id, customer_id::text as customer_id, channel, store_code, placed_at, paid_fen from orders.orders
+           where placed_at >= ${from.toISOString()}::timestamptz and placed_at < ${to.toISOString()}::timestamptz
+             and customer_id is not null and status <> 'cancelled'
+           order by placed_at, id`,
+    );
+    const changes = await query<{ change_id: string; customer_id: string; tier_set: string; from_code: string | null; to_code: string | null; reason: string; occurred_at: string | Date }>(
+      db,
+      sql`select id::text as change_id, customer_id::text as customer_id, tier_set, from_code, to_code, reason, occurred_at from loyalty.tier_changes
+           where occurred_at >= ${from.toISOString()}::timestamptz and occurred_at < ${to.toISOString()}::timestamptz
+           order by occurred_at, id`,
+    );
+    const event = <P>(name: string, at: string | Date, payload: P): DomainEvent<P> => ({ id: newId(), name, occurredAt: new Date(at).toISOString(), payload });
+    const placed = orders.map((o) =>
+      event('orders.order.placed', o.placed_at, {
+        orderId: o.order_id,
+        customerId: o.customer_id,
+        channel: o.channel,
+        storeCode: o.store_code,
+        placedAt: new Date(o.placed_at).toISOString(),
+        paidFen: Number(o.paid_fen),
+      }),
+    );
+    await db.transaction(async (tx) => {
+      if (placed.length > 0) {
+        await journeys.entry.ordersPlaced(placed as never, tx);
+        await journeys.runner.ordersPlaced(placed as never, tx);
+      }
+      if (changes.length > 0)
+        await journeys.entry.tierChanged(
+          [
+            event('loyalty.tier.changed', to, {
+              changes: changes.map((c) => ({ changeId: c.change_id, customerId: c.customer_id, tierSet: c.tier_set, fromCode: c.from_code, toCode: c.to_code, reason: c.reason, occurredAt: new Date(c.occurred_at).toISOString() })),
+            }),
+          ],
+          tx,
+        );
+    });
   }
 
   /** Each promotion through the promotions service; one whose code exists is left as it is (re-running changes nothing). */
@@ -188,7 +330,13 @@ function toUpsert(m: MemberRecord): CustomerUpsert {
     ...(profile.occupation ? { occupation: profile.occupation } : {}),
     ...(profile.familyStage ? { familyStage: profile.familyStage } : {}),
     tags: profile.tags,
-    attributes: { ...profile.attributes, registeredAt: m.registeredAt, registeredChannel: m.channel, ...(m.storeCode ? { registeredStore: m.storeCode } : {}) },
+    attributes: {
+      ...profile.attributes,
+      registeredAt: m.registeredAt,
+      registeredChannel: m.channel,
+      ...(m.storeCode ? { registeredStore: m.storeCode } : {}),
+      ...contactAttributes(m),
+    },
     consents: consents.map((c) => ({ ...c, source: m.channel })),
   };
 }
