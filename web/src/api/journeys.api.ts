@@ -227,6 +227,11 @@ export function readStats(raw: Record<string, unknown>): JourneyStats {
   const rpc = readInterval(cmp.revenuePerCustomer ?? r.revenuePerCustomer, true);
   if (conversion.difference === null && treated.conversionRate !== null && holdout.conversionRate !== null) conversion.difference = treated.conversionRate - holdout.conversionRate;
   if (rpc.difference === null && treated.revenuePerCustomerFen !== null && holdout.revenuePerCustomerFen !== null) rpc.difference = treated.revenuePerCustomerFen - holdout.revenuePerCustomerFen;
+  // No comparison without people on both sides.
+  if (!treated.customers || !holdout.customers) {
+    conversion.difference = null;
+    rpc.difference = null;
+  }
   const steps = (Array.isArray(r.steps) ? r.steps : Object.entries(r.steps ?? {}).map(([stepId, v]) => ({ stepId, ...(v as object) }))) as Array<Record<string, unknown>>;
   const msgs = r.messages;
   const messages: Array<{ status: string; count: number }> = Array.isArray(msgs)
