@@ -259,6 +259,9 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
     // The message dispatcher runs where the jobs run (the server): due messages are sent as they come due.
     messaging.dispatcher.start();
+    // Due steps run in-process right after an event enters someone (about 0.3 s from order to message in
+    // bench:journeys, against about 34 s at p50 with only the one-minute job, which stays as the backstop).
+    journeys.startRunner((err) => log.error({ err }, 'journey runner failed'));
     await scheduleJourneys(jobs, journeys, log, { timeZone: config.timeZone });
   }
 
@@ -298,6 +301,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     journeys,
     blueprints: new BlueprintsService(db, { journeys, coupons, templates: messageTemplates }),
     async close() {
+      await journeys.stopRunner();
       await messaging.dispatcher.stop();
       await events.stop();
       await jobs?.stop();

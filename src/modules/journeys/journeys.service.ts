@@ -409,12 +409,14 @@ export class JourneysService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private again = false;
+  private onRunnerError: (err: unknown) => void = () => undefined;
 
   /**
    * An in-process loop running due steps every pollMs and right after an event entered someone (poke): what keeps
    * trigger-to-send latency low where a minute's job would not. The job (scheduleJourneys) stays as the backstop.
    */
-  startRunner(): void {
+  startRunner(onError: (err: unknown) => void = () => undefined): void {
+    this.onRunnerError = onError;
     this.timer ??= setInterval(() => this.poke(), this.pollMs);
     this.timer.unref?.();
   }
@@ -428,7 +430,7 @@ export class JourneysService {
     this.running = (async () => {
       do {
         this.again = false;
-        await this.runDue().catch(() => undefined);
+        await this.runDue().catch((err: unknown) => this.onRunnerError(err));
       } while (this.again);
     })().finally(() => (this.running = undefined));
   }

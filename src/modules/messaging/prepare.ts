@@ -114,12 +114,17 @@ export class Preparer implements SendPreparer {
               and id <> all(${sql.param(batch.map((m) => m.id))}::uuid[])
             group by customer_id`,
       ),
-      query<{ customer_id: string; channel: string; at: string | Date }>(
+      // Engagement history only ranks channels for `auto` messages.
+      !batch.some((m) => m.channel === 'auto')
+        ? Promise.resolve([] as Array<{ customer_id: string; channel: string; at: string | Date }>)
+        : query<{ customer_id: string; channel: string; at: string | Date }>(
         db,
         sql`select m.customer_id, m.channel, max(coalesce(m.delivered_at, m.sent_at)) as at from messaging.messages m
             where m.customer_id = any(${ids}::uuid[]) and m.sent_at >= ${new Date(now.getTime() - HISTORY_DAYS * DAY).toISOString()}::timestamptz
               and m.channel <> all(array['auto', 'guide_task'])
-              and (m.status = 'delivered' or exists (select 1 from messaging.delivery_events e where e.message_id = m.id and e.status in ('delivered', 'opened', 'clicked')))
+              -- A delivered, opened or clicked receipt sets delivered_at (receipts.service.ts): no look into delivery_events,
+              -- whose exists () became a scan of the whole table per batch (8.7 of 14.3 s in the bench's profile).
+              and m.delivered_at is not null
             group by m.customer_id, m.channel`,
       ),
       usualHourCustomers.length === 0
