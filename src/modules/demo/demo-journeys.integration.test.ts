@@ -47,6 +47,22 @@ describe('demo journeys', () => {
     // Nobody from the two years before the window entered: every entry is inside the last 30 days.
     const [early] = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from journeys.enrollments where entered_at < '2025-11-01T00:00:00+08:00'`);
     expect(early!.n).toBe(0);
+    // The simulated days sent their messages at the simulated time (the demo's channels log them): none expired unsent.
+    const statuses = await query<{ status: string; n: number; in_window: number }>(
+      t.kemai.database.db,
+      sql`select status, count(*)::int as n, count(*) filter (where sent_at >= '2025-11-01T00:00:00+08:00' and sent_at < '2025-12-01T00:00:00+08:00')::int as in_window
+            from messaging.messages group by status order by status collate "C"`,
+    );
+    // How many were held out follows from each journey's random id, so the counts are checked against the engine's own
+    // record: one message per send step a treated person ran, each sent inside the window, blocked, or (the last
+    // evening's) still held by quiet hours — none expired unsent.
+    const [planned] = await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from journeys.step_runs where detail ? 'dedupeKey'`);
+    const by = Object.fromEntries(statuses.map((r) => [r.status, r]));
+    expect(Object.keys(by).filter((k) => !['blocked', 'queued', 'sent'].includes(k))).toEqual([]);
+    expect(statuses.reduce((a, r) => a + r.n, 0)).toBe(planned!.n);
+    expect(by.sent!.n).toBe(by.sent!.in_window);
+    expect(by.sent!.n).toBeGreaterThan(by.blocked!.n);
+    expect(by.queued?.n ?? 0).toBeLessThanOrEqual(5);
   });
 
   it('gives members locations near the demo stores and stated channels', async () => {

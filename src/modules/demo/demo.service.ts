@@ -88,6 +88,8 @@ export interface DemoDeps {
   /** With these (and `journeys` in the options) the demo installs the ready-made journeys and runs the live ones. */
   blueprints?: BlueprintsService;
   journeys?: JourneysService;
+  /** With it, the simulated days also send their messages (the demo's channels log them), so the log has a history. */
+  messaging?: { dispatcher: { started: boolean; start(): void; stop(): Promise<void>; dispatchAll(now: Date): Promise<unknown> } };
   events?: { drain(): Promise<number> };
   database?: { db: Db };
   strongIdentifiers: readonly string[];
@@ -159,7 +161,8 @@ export class DemoService {
    * DEMO_JOURNEY_DAYS days with a fake clock, so the console has entries, holdouts and conversions to show:
    * each day at noon the date and inactivity triggers and the due steps; at the day's end the day's orders (first
    * purchases enter, purchases count towards goals) and tier changes, replayed to the journeys' entry and goal, then
-   * the due steps again. Messages the steps plan on those past days expire unsent (their validity is over).
+   * the due steps again, each followed by the dispatcher at the simulated time (quiet hours and usual hours hold
+   * messages to a later simulated day, as they would; those still due at the end go out as the server runs).
    *
    * The history's events are delivered first (points, tiers, segments — what the server would otherwise do after
    * start): a live journey must not take two years of first purchases as today's. A re-run finds the journeys live
@@ -183,6 +186,10 @@ export class DemoService {
       const clock = { at: new Date(`${dateOf(dayNumber(until) - DEMO_JOURNEY_DAYS + 1)}T00:00:00+08:00`) };
       const fake: Clock = { now: () => clock.at };
       journeys.useClock(fake);
+      // The server's dispatcher would take the simulated days' messages at today's time and expire them: it waits.
+      const dispatcher = this.deps.messaging?.dispatcher;
+      const resume = dispatcher?.started === true;
+      if (resume) await dispatcher.stop();
       try {
         for (const code of toPublish) await journeys.publish(code);
         for (let d = dayNumber(until) - DEMO_JOURNEY_DAYS + 1; d <= dayNumber(until); d++, days++) {
@@ -190,12 +197,15 @@ export class DemoService {
           clock.at = new Date(`${date}T12:00:00+08:00`);
           await journeys.scanTriggers(clock.at);
           await journeys.runDue(clock.at);
+          await dispatcher?.dispatchAll(clock.at);
           clock.at = new Date(`${date}T23:59:59+08:00`);
           await this.replayDay(db, journeys, new Date(`${date}T00:00:00+08:00`), new Date(`${dateOf(d + 1)}T00:00:00+08:00`));
           await journeys.runDue(clock.at);
+          await dispatcher?.dispatchAll(clock.at);
         }
       } finally {
         journeys.useClock(systemClock);
+        if (resume) dispatcher.start();
       }
     }
     const rows = await query<{ code: string; entered: number; held: number; converted: number }>(

@@ -214,6 +214,7 @@ export class JourneyRunner {
           template: step.template,
           channel: step.type === 'task' ? 'guide_task' : step.channel,
           sendAt: step.type === 'task' ? 'now' : step.sendAt,
+          at: now,
           source: { kind: g.kind === 'campaign' ? 'campaign' : 'journey', id: g.journeyId, journeyId: g.journeyId, stepId: step.id },
           recipients: sql`select e.customer_id, 'j:' || e.id::text || ':' || (e.step_seq + 1)::text as dedupe_key, e.id as enrollment_id, ${vars} as variables
             from journeys.enrollments e where e.id = any(${ids})`,

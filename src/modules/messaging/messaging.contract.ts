@@ -66,6 +66,8 @@ export interface PlanRequest {
   recipients: Recipient[] | SQL;
   /** After this a message still queued (quiet hours, caps, channel off) expires instead of going late. Default 3 days. */
   validForHours?: number;
+  /** The instant planning happens (what `now` and `usual_hour` start from): a journey step's run time. Default the clock's now. */
+  at?: Date;
 }
 
 export interface PlanResult {

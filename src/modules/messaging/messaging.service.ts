@@ -160,7 +160,7 @@ export class MessagingService implements MessagePlanner {
     if (channel !== 'auto' && !template.channels.includes(channel))
       throw invalid('messaging.template_channel', `the template ${request.template} has no text for the ${channel} channel`, [{ path: 'channel', message: `template has no ${channel} text` }]);
 
-    const now = this.clock.now();
+    const now = request.at ?? this.clock.now();
     let sendAfter: Date;
     const extra: Record<string, unknown> = {};
     if (request.sendAt === 'now') sendAfter = now;
