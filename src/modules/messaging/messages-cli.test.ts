@@ -137,7 +137,7 @@ describe('kemai messages', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start: ${out}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`no start: ${out}`)), 180_000);
       child.stdout.on('data', () => {
         if (out.includes('Dispatching; Ctrl-C to stop.')) {
           clearTimeout(timer);
