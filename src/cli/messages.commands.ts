@@ -165,15 +165,16 @@ export function registerMessagesCommands(program: Command): void {
             print(!!o.json, totals, dispatchLine(totals));
             return;
           }
-          console.log('Dispatching; Ctrl-C to stop.');
           let stop = false;
           let wake: (() => void) | undefined;
           const onSignal = () => {
             stop = true;
             wake?.();
           };
+          // Listening before saying so: a pipe's write is synchronous, and whoever reads it may signal at once.
           process.once('SIGINT', onSignal);
           process.once('SIGTERM', onSignal);
+          console.log('Dispatching; Ctrl-C to stop.');
           try {
             while (!stop) {
               const totals = await dispatcher.drain(new Date());
