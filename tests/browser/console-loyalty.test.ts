@@ -174,7 +174,7 @@ describe.skipIf(skipReason)('loyalty console in a browser', () => {
   });
 
   it('shows the programme rules in words and creates a version, with server errors next to their field', async () => {
-    await page.getByRole('link', { name: '积分规则' }).click();
+    await page.getByRole('link', { name: '积分规则', exact: true }).click();
     await page.getByRole('heading', { name: '积分规则' }).waitFor();
     expect(await text('program-version')).toBe('当前使用默认规则（尚未创建版本）');
     expect(await text('rule-earn')).toBe('每实付 ¥100 得 10 积分');
@@ -266,7 +266,7 @@ describe.skipIf(skipReason)('loyalty console in a browser', () => {
     await page.locator('input[name=username]').fill(ANALYST.username);
     await page.locator('input[name=password]').fill(ANALYST.password);
     await page.locator('button[type=submit]').click();
-    await page.getByRole('link', { name: '积分规则' }).click();
+    await page.getByRole('link', { name: '积分规则', exact: true }).click();
     await page.getByRole('heading', { name: '积分规则' }).waitFor();
     expect(await page.getByRole('button', { name: '新建版本' }).count()).toBe(0);
     await page.goto(`${base}/customers/${lin}`);
