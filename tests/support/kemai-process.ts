@@ -17,3 +17,20 @@ export function runKemai(args: string[], env: Record<string, string>, cwd: strin
     child.on('close', (code) => resolve({ code, out, err }));
   });
 }
+
+/**
+ * Runs `kemai` from source (bin/kemai-dev.js src/cli/main.ts …) and answers what spawnSync would (status, stdout,
+ * stderr), without blocking this test worker's event loop: a worker blocked for a minute misses vitest's RPC replies
+ * and the run fails with "Timeout calling onTaskUpdate" even when every test passed.
+ */
+export function kemaiDev(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.resolve('bin/kemai-dev.js'), 'src/cli/main.ts', ...args], { env: options.env ?? process.env, cwd: options.cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kemaiDev } from '../../../../tests/support/kemai-process.js';
 import { CDNOW_DIR } from './testing.js';
 
 /** `kemai clv fit|validate|predict --from FILE` on the CDNOW sample, and its refusals. */
 let tmp: string;
 const kemai = (...args: string[]) =>
-  spawnSync(process.execPath, ['bin/kemai-dev.js', 'src/cli/main.ts', 'clv', ...args], { encoding: 'utf8', env: { ...process.env, KEMAI_LOG_LEVEL: 'silent' } });
+  kemaiDev(['clv', ...args], { env: { ...process.env, KEMAI_LOG_LEVEL: 'silent' } });
 const SAMPLE = ['--from', path.join(CDNOW_DIR, 'CDNOW_sample.txt'), '--format', 'whitespace', '--no-header', '--columns', 'masterid,sampleid,date,cds,sales', '--customer-col', 'sampleid', '--date-col', 'date', '--amount-col', 'sales'];
 
 beforeAll(() => {
@@ -17,8 +17,8 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('kemai clv', () => {
-  it('fit --json on the CDNOW sample gives the published parameters, and validation with --holdout-end', () => {
-    const r = kemai('fit', ...SAMPLE, '--calibration-end', '19970930', '--holdout-end', '1998-06-30', '--model', 'bgnbd,ggamma', '--json');
+  it('fit --json on the CDNOW sample gives the published parameters, and validation with --holdout-end', async () => {
+    const r = await kemai('fit', ...SAMPLE, '--calibration-end', '19970930', '--holdout-end', '1998-06-30', '--model', 'bgnbd,ggamma', '--json');
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ customers: 2357, repeatBuyers: 946, rowsRead: 6919, calibrationStart: '1997-01-01', calibrationEnd: '1997-09-30', period: 'week' });
@@ -31,9 +31,9 @@ describe('kemai clv', () => {
     expect(out.validation.ggamma).toBeUndefined();
   });
 
-  it('predict writes one row per customer with the required columns (Pareto/NBD: customer 1516 alive 0.99787)', () => {
+  it('predict writes one row per customer with the required columns (Pareto/NBD: customer 1516 alive 0.99787)', async () => {
     const file = path.join(tmp, 'pred.csv');
-    const r = kemai('predict', ...SAMPLE, '--calibration-end', '1997-09-30', '--model', 'pareto', '--horizon-days', '364', '--discount-rate', '0', '--out', file, '--json');
+    const r = await kemai('predict', ...SAMPLE, '--calibration-end', '1997-09-30', '--model', 'pareto', '--horizon-days', '364', '--discount-rate', '0', '--out', file, '--json');
     expect(r.status, r.stderr).toBe(0);
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('customer_id,frequency,recency,T,p_alive,expected_purchases,expected_avg_value,clv,expected_days_to_next_purchase');
@@ -46,7 +46,7 @@ describe('kemai clv', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ customers: 2357, model: 'pareto', horizonDays: 364, discountRate: 0 });
   });
 
-  it('refuses bad input naming the line and column, and bad options with exit code 2', () => {
+  it('refuses bad input naming the line and column, and bad options with exit code 2', async () => {
     fs.writeFileSync(path.join(tmp, 'bad.csv'), 'who,when,paid\nu1,2024-01-01,5\nu1,2024-13-01,5\n');
     const cases: Array<[string[], number, string[]]> = [
       [['fit', '--from', path.join(tmp, 'bad.csv'), '--customer-col', 'who', '--date-col', 'when', '--amount-col', 'paid'], 1, ['bad.csv: line 3: when is not a date (YYYY-MM-DD or YYYYMMDD): "2024-13-01"']],
@@ -57,7 +57,7 @@ describe('kemai clv', () => {
       [['predict', ...SAMPLE, '--horizon-days', '0', '--out', path.join(tmp, 'x.csv')], 2, ['--horizon-days: a whole number of days from 1, got 0']],
     ];
     for (const [args, status, messages] of cases) {
-      const r = kemai(...args);
+      const r = await kemai(...args);
       expect(r.status, args.join(' ')).toBe(status);
       for (const m of messages) expect(r.stderr).toContain(m);
     }

@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { kemaiDev } from '../../../../tests/support/kemai-process.js';
 
 /** `kemai segments clusters`: bad flags stop it before any database is opened, naming the flag (exit code 2). */
 const kemai = (...args: string[]) =>
-  spawnSync(process.execPath, ['bin/kemai-dev.js', 'src/cli/main.ts', ...args], {
-    encoding: 'utf8',
+  kemaiDev(args, {
     env: { ...process.env, KEMAI_LOG_LEVEL: 'silent', KEMAI_DATA_DIR: '/nonexistent/kemai-clusters-cli', DATABASE_URL: '' },
   });
 
@@ -14,8 +13,8 @@ describe('kemai segments clusters', () => {
     [['--k', '3', '--k-min', '2'], '--k-min/--k-max: give k or kRange, not both'],
     [['--k-min', '6', '--k-max', '3'], '--k-max: must not be below kRange.min'],
     [['--as-of', '2026-02-30'], '--as-of: Invalid ISO date'],
-  ])('refuses %j', (args, message) => {
-    const r = kemai('segments', 'clusters', ...args);
+  ])('refuses %j', async (args, message) => {
+    const r = await kemai('segments', 'clusters', ...args);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain(message);
     expect(r.stdout).toBe('');

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kemaiDev } from '../../../../tests/support/kemai-process.js';
 
 /** `kemai rfm --from FILE`: CSV and NDJSON give the same scores; bad input names the line and the column. */
 let tmp: string;
 const kemai = (...args: string[]) =>
-  spawnSync(process.execPath, ['bin/kemai-dev.js', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, KEMAI_TIMEZONE: 'Asia/Shanghai', KEMAI_LOG_LEVEL: 'silent' } });
+  kemaiDev(args, { env: { ...process.env, KEMAI_TIMEZONE: 'Asia/Shanghai', KEMAI_LOG_LEVEL: 'silent' } });
 
 // Three customers; u3's second row is a guest row (no customer); ties in frequency (u1 and u3 bought twice).
 const ROWS = [
@@ -28,9 +28,9 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('kemai rfm --from FILE', () => {
-  it('scores a CSV file, and an NDJSON file found by its content, the same way', () => {
+  it('scores a CSV file, and an NDJSON file found by its content, the same way', async () => {
     const args = ['--customer-col', 'user', '--date-col', 'day', '--amount-col', 'paid', '--as-of', '2026-03-31', '--json'];
-    const csv = kemai('rfm', '--from', path.join(tmp, 'p.csv'), ...args);
+    const csv = await kemai('rfm', '--from', path.join(tmp, 'p.csv'), ...args);
     expect(csv.status, csv.stderr).toBe(0);
     const out = JSON.parse(csv.stdout);
     expect(out).toMatchObject({ asOf: '2026-03-31', customers: 3, rowsRead: 6, rowsUsed: 5, skipped: { rule: 0, guest: 1 } });
@@ -41,22 +41,22 @@ describe('kemai rfm --from FILE', () => {
       ['u2', 85, 1, 1, 1, 'low_value', 'lost'],
       ['u3', 1, 4, 2, 4, 'potential', 'loyal'],
     ]);
-    const nd = kemai('rfm', '--from', path.join(tmp, 'p.data'), ...args);
+    const nd = await kemai('rfm', '--from', path.join(tmp, 'p.data'), ...args);
     expect(nd.status, nd.stderr).toBe(0);
     expect(JSON.parse(nd.stdout).rows).toEqual(out.rows);
   });
 
-  it('refuses a bad date naming the line and the column, and a bad option', () => {
-    const bad = kemai('rfm', '--from', path.join(tmp, 'bad.csv'), '--customer-col', 'user', '--date-col', 'day', '--amount-col', 'paid');
+  it('refuses a bad date naming the line and the column, and a bad option', async () => {
+    const bad = await kemai('rfm', '--from', path.join(tmp, 'bad.csv'), '--customer-col', 'user', '--date-col', 'day', '--amount-col', 'paid');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('line 3: day is not a date');
-    const opt = kemai('rfm', '--from', path.join(tmp, 'p.csv'), '--customer-col', 'user', '--date-col', 'day', '--amount-col', 'paid', '--window-days', '0');
+    const opt = await kemai('rfm', '--from', path.join(tmp, 'p.csv'), '--customer-col', 'user', '--date-col', 'day', '--amount-col', 'paid', '--window-days', '0');
     expect(opt.status).toBe(2);
     expect(opt.stderr).toContain('--window-days');
-    const col = kemai('rfm', '--from', path.join(tmp, 'p.csv'), '--customer-col', 'who', '--date-col', 'day', '--amount-col', 'paid');
+    const col = await kemai('rfm', '--from', path.join(tmp, 'p.csv'), '--customer-col', 'who', '--date-col', 'day', '--amount-col', 'paid');
     expect(col.stderr).toContain('line 2: no column who');
     fs.writeFileSync(path.join(tmp, 'long.csv'), 'user,day,paid\nu1,2026-03-01,100\nu2,2026-03-02,5,extra\n');
-    const long = kemai('rfm', '--from', path.join(tmp, 'long.csv'), '--customer-col', 'user', '--date-col', 'day', '--amount-col', 'paid');
+    const long = await kemai('rfm', '--from', path.join(tmp, 'long.csv'), '--customer-col', 'user', '--date-col', 'day', '--amount-col', 'paid');
     expect(long.status).toBe(1);
     expect(long.stderr).toContain('got 4 on line 3');
   });
