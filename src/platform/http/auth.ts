@@ -40,6 +40,18 @@ export const SCOPES = [
   'messaging:write',
   /** Channel settings (adapters, credentials) and the contact policy (caps, quiet hours, consent). */
   'messaging:admin',
+  /** Tickets, their timelines and SLA clocks, compensations, the root-cause report. */
+  'service:read',
+  /** Creating, replying to, assigning and resolving tickets; proposing compensation (and approving a minor one). */
+  'service:write',
+  /** Approving or rejecting compensations whose policy asks for approval. */
+  'service:approve',
+  /** Queues, SLA policies, calendars, compensation policies, reply templates, categories and root causes. */
+  'service:admin',
+  /** Surveys, their invitations and results (NPS, CSAT, verbatims). */
+  'surveys:read',
+  /** Building, activating and sending surveys. */
+  'surveys:write',
   'events:read',
   'events:write',
   'catalog:read',
