@@ -48,8 +48,9 @@ export interface TicketResolvedPayload {
  * resolved_at), in the same transaction. `refresh` is idempotent and derives everything from the row: it picks the
  * policy when `sla_policy_id` is null, sets ack/first-reply/resolve due instants from `received_at` in business
  * minutes, keeps the resolution clock's pause (status pending: `paused_at` set; leaving pending adds the business
- * minutes since `paused_at` to `paused_minutes` and moves `resolve_due_at` on), and sets `next_due_at` to the earliest
- * unmet due instant (null when the ticket is resolved or closed).
+ * minutes since `paused_at` to `paused_minutes` and moves `resolve_due_at` on), sets `next_due_at` to the earliest
+ * unmet due instant (null when the ticket is resolved or closed) and `next_alert_at` to the earliest warning or breach
+ * instant not yet raised (per `sla_warned` / `sla_breached`).
  */
 export interface SlaPort {
   refresh(tx: Db, ticketIds: readonly string[], at: Date): Promise<void>;

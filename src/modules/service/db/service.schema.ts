@@ -69,7 +69,8 @@ export const queues = serviceSchema.table('queues', {
  * A service ticket: complaint | inquiry | return_request | suggestion, from api | web_form | email | staff | phone |
  * wechat | app. Statuses: new → open → pending (waiting on the customer; the resolution clock stops) → resolved →
  * closed; a resolved ticket can reopen. SLA: each target has a due instant and the instant it was met; `next_due_at`
- * is the earliest unmet one (null when none is running), which the inbox sorts by and the SLA job scans.
+ * is the earliest unmet one (null when none is running), which the inbox sorts by; `next_alert_at` is what the SLA job
+ * scans (the next warning or breach not yet raised).
  * `sla_warned` / `sla_breached` hold the targets (ack, first_reply, resolve) already warned / breached, so each
  * alert fires once. `contact` holds a non-member's name, phone and email (personal data: masked without pii:read).
  */
@@ -106,6 +107,8 @@ export const tickets = serviceSchema.table(
     /** Business minutes spent pending (waiting on the customer) before `paused_at`: the resolution clock's pause. */
     pausedMinutes: integer('paused_minutes').notNull().default(0),
     nextDueAt: timestamp('next_due_at', { withTimezone: true }),
+    /** The next instant the SLA job has something to say: the earliest warning not yet given or breach not yet raised. */
+    nextAlertAt: timestamp('next_alert_at', { withTimezone: true }),
     slaWarned: text('sla_warned').array().notNull().default(sql`'{}'::text[]`),
     slaBreached: text('sla_breached').array().notNull().default(sql`'{}'::text[]`),
     escalationLevel: integer('escalation_level').notNull().default(0),
@@ -125,7 +128,7 @@ export const tickets = serviceSchema.table(
     // The inbox: a queue's or an assignee's live tickets, most urgent first; the SLA job's scan of running clocks.
     index('tickets_queue_idx').on(t.queueId, t.status, t.nextDueAt),
     index('tickets_assignee_idx').on(t.assigneeId, t.status, t.nextDueAt),
-    index('tickets_due_idx').on(t.nextDueAt).where(sql`${t.nextDueAt} is not null`),
+    index('tickets_alert_idx').on(t.nextAlertAt).where(sql`${t.nextAlertAt} is not null`),
     index('tickets_status_idx').on(t.status, t.createdAt),
     index('tickets_customer_idx').on(t.customerId, t.createdAt),
     index('tickets_order_idx').on(t.orderId),

@@ -146,6 +146,7 @@ CREATE TABLE "service"."tickets" (
 	"paused_at" timestamp with time zone,
 	"paused_minutes" integer DEFAULT 0 NOT NULL,
 	"next_due_at" timestamp with time zone,
+	"next_alert_at" timestamp with time zone,
 	"sla_warned" text[] DEFAULT '{}'::text[] NOT NULL,
 	"sla_breached" text[] DEFAULT '{}'::text[] NOT NULL,
 	"escalation_level" integer DEFAULT 0 NOT NULL,
@@ -224,7 +225,7 @@ CREATE UNIQUE INDEX "tickets_number_uq" ON "service"."tickets" USING btree ("num
 CREATE UNIQUE INDEX "tickets_external_uq" ON "service"."tickets" USING btree ("channel","external_ref");--> statement-breakpoint
 CREATE INDEX "tickets_queue_idx" ON "service"."tickets" USING btree ("queue_id","status","next_due_at");--> statement-breakpoint
 CREATE INDEX "tickets_assignee_idx" ON "service"."tickets" USING btree ("assignee_id","status","next_due_at");--> statement-breakpoint
-CREATE INDEX "tickets_due_idx" ON "service"."tickets" USING btree ("next_due_at") WHERE "service"."tickets"."next_due_at" is not null;--> statement-breakpoint
+CREATE INDEX "tickets_alert_idx" ON "service"."tickets" USING btree ("next_alert_at") WHERE "service"."tickets"."next_alert_at" is not null;--> statement-breakpoint
 CREATE INDEX "tickets_status_idx" ON "service"."tickets" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "tickets_customer_idx" ON "service"."tickets" USING btree ("customer_id","created_at");--> statement-breakpoint
 CREATE INDEX "tickets_order_idx" ON "service"."tickets" USING btree ("order_id");--> statement-breakpoint
