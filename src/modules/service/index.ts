@@ -1,0 +1,19 @@
+export * from './service.contract.js';
+export { addTicketEvents } from './timeline.js';
+export * from './compensation.schemas.js';
+export {
+  CompensationService,
+  DEFAULT_COMPENSATION_POLICIES,
+  actionKey,
+  type ActionResult,
+  type Caller,
+  type Compensation,
+  type CompensationDeps,
+  type CompensationOptionView,
+  type CompensationPolicy,
+  type CompensationStatus,
+  type PricedAction,
+} from './compensation.service.js';
+export { registerCompensationRoutes } from './http/compensation.routes.js';
+export { ReviewService, REVIEW_DIMENSIONS, type ReviewDimension, type ReviewFigures, type ReviewGroup, type ReviewReport, type SlaFigure, type TopCauses } from './review.service.js';
+export { registerReviewRoutes } from './http/review.routes.js';
