@@ -59,6 +59,7 @@ import { ChannelsService, Dispatcher, GuideTasksService, MessagingService, Prepa
 import { LogService, OptOutService, PolicyService, TemplatesService } from '../modules/messaging/index.js';
 import { JourneysService, JOURNEYS_ENTRY_SUBSCRIBER, JOURNEYS_GOAL_SUBSCRIBER, scheduleJourneys } from '../modules/journeys/index.js';
 import { BlueprintsService } from '../modules/journeys/blueprints.js';
+import { CompensationService, ReviewService } from '../modules/service/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -116,6 +117,10 @@ export interface Kemai {
   journeys: JourneysService;
   /** The ready-made journeys of the seeds: list, install as drafts with their templates. */
   blueprints: BlueprintsService;
+  /** Service: compensation policies by severity, proposals on tickets, approval by role, execution exactly once (coupons, points, refunds). */
+  compensation: CompensationService;
+  /** Service: the root-cause review report (by root cause, category, SKU, store, month). */
+  serviceReview: ReviewService;
   close(): Promise<void>;
 }
 
@@ -300,6 +305,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     messageLog,
     journeys,
     blueprints: new BlueprintsService(db, { journeys, coupons, templates: messageTemplates }),
+    compensation: new CompensationService(db, { coupons, ledger, orders, program }),
+    serviceReview: new ReviewService(db, { timeZone: config.timeZone }),
     async close() {
       await journeys.stopRunner();
       await messaging.dispatcher.stop();

@@ -20,6 +20,7 @@ import { registerPromoResultsRoutes } from '../modules/promotions/index.js';
 import { registerChannelsRoutes, registerDeliveryRoutes, registerGuideTasksRoutes, registerReceiptsRoutes } from '../modules/messaging/index.js';
 import { registerLogRoutes, registerOptOutRoutes, registerPolicyRoutes, registerTemplatesRoutes } from '../modules/messaging/index.js';
 import { registerBlueprintsRoutes, registerJourneysRoutes } from '../modules/journeys/index.js';
+import { registerCompensationRoutes, registerReviewRoutes } from '../modules/service/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -68,6 +69,8 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerLogRoutes(app, kemai.messageLog);
   registerBlueprintsRoutes(app, kemai.blueprints);
   registerJourneysRoutes(app, kemai.journeys);
+  registerCompensationRoutes(app, kemai.compensation);
+  registerReviewRoutes(app, kemai.serviceReview, { timeZone: kemai.config.timeZone });
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.
