@@ -1,0 +1,10 @@
+export * from './surveys.schemas.js';
+export { SurveysService, DEFAULT_SURVEYS, SURVEY_INVITE_TEMPLATE, toSurvey, type Survey, type SurveysDeps } from './surveys.service.js';
+export { InvitationsService, SURVEY_EVENTS, DAYTIME, daytimeSlot, daytimeIntervals, periodOf, draw, type PublicSurvey, type PublicQuestion, type SubmittedResponse } from './invitations.service.js';
+export { ResultsService, type SurveyResults, type Scores, type TrendPoint, type ResultGroupRow, type Verbatim } from './results.service.js';
+export { SurveyLinks, signInvitation, verifyInvitationToken, surveyKey } from './links.js';
+export { nps, csat, npsFromCounts, csatFromCounts, responseRate, npsCategory, ratio, type NpsScore, type CsatScore } from './domain/scores.js';
+export { clampSentiment, type Sentiment, type SentimentScorer } from './sentiment.js';
+export { scheduleSurveys, inviteWhenOrdersPlaced, inviteWhenTicketsResolved, SURVEYS_INVITE_SUBSCRIBER, SURVEYS_SEND_JOB, SURVEYS_PERIODIC_JOB } from './surveys.jobs.js';
+export { registerSurveysRoutes } from './http/surveys.routes.js';
+export { registerPublicSurveysRoutes } from './http/public-surveys.routes.js';
