@@ -60,6 +60,7 @@ import { LogService, OptOutService, PolicyService, TemplatesService } from '../m
 import { JourneysService, JOURNEYS_ENTRY_SUBSCRIBER, JOURNEYS_GOAL_SUBSCRIBER, scheduleJourneys } from '../modules/journeys/index.js';
 import { BlueprintsService } from '../modules/journeys/blueprints.js';
 import { CompensationService, ReviewService } from '../modules/service/index.js';
+import { SlaService, scheduleSlaScan } from '../modules/service/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -121,6 +122,8 @@ export interface Kemai {
   compensation: CompensationService;
   /** Service: the root-cause review report (by root cause, category, SKU, store, month). */
   serviceReview: ReviewService;
+  /** Service: calendars and SLA policies, tickets' clocks (refresh, the SlaPort), warnings, breaches and escalation (scan, every minute). */
+  sla: SlaService;
   close(): Promise<void>;
 }
 
@@ -245,6 +248,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   events.subscribeBatch('service.ticket.resolved', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.ticketResolved(e as never, tx).then(() => undefined));
   events.subscribeBatch('customers.profiles.changed', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.profilesChanged(e as never, tx).then(() => undefined));
 
+  const sla = new SlaService(db, { timeZone: config.timeZone });
+
   let jobs: Jobs | undefined;
   if (opts.jobs) {
     jobs = new Jobs(database, log, config.databaseUrl);
@@ -268,6 +273,9 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     // bench:journeys, against about 34 s at p50 with only the one-minute job, which stays as the backstop).
     journeys.startRunner((err) => log.error({ err }, 'journey runner failed'));
     await scheduleJourneys(jobs, journeys, log, { timeZone: config.timeZone });
+    // The seeds' calendar and standard SLA policy (once), then the SLA alerts every minute.
+    await sla.ensureDefaults();
+    await scheduleSlaScan(jobs, sla, log, { timeZone: config.timeZone });
   }
 
   return {
@@ -307,6 +315,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     blueprints: new BlueprintsService(db, { journeys, coupons, templates: messageTemplates }),
     compensation: new CompensationService(db, { coupons, ledger, orders, program }),
     serviceReview: new ReviewService(db, { timeZone: config.timeZone }),
+    sla,
     async close() {
       await journeys.stopRunner();
       await messaging.dispatcher.stop();

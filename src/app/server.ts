@@ -21,6 +21,7 @@ import { registerChannelsRoutes, registerDeliveryRoutes, registerGuideTasksRoute
 import { registerLogRoutes, registerOptOutRoutes, registerPolicyRoutes, registerTemplatesRoutes } from '../modules/messaging/index.js';
 import { registerBlueprintsRoutes, registerJourneysRoutes } from '../modules/journeys/index.js';
 import { registerCompensationRoutes, registerReviewRoutes } from '../modules/service/index.js';
+import { registerSlaRoutes } from '../modules/service/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -71,6 +72,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerJourneysRoutes(app, kemai.journeys);
   registerCompensationRoutes(app, kemai.compensation);
   registerReviewRoutes(app, kemai.serviceReview, { timeZone: kemai.config.timeZone });
+  registerSlaRoutes(app, kemai.sla);
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.
