@@ -93,7 +93,7 @@ describe('kemai promo', () => {
     const bad = await run(['list', '--status', 'live']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--status: one of draft, active, paused, ended');
-  }, 60_000);
+  }, 180_000);
 
   it('prints the results against the holdout', async () => {
     const res = await run(['results', 'FULL300']);
@@ -117,7 +117,7 @@ describe('kemai promo', () => {
     const missing = await run(['results', 'NOPE']);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('NOPE');
-  }, 60_000);
+  }, 180_000);
 
   it('issues a template to a segment by name, then skips those who already hold one', async () => {
     const first = await run(['issue', '--segment', 'VIP名单', '--template', 'WELCOME5']);
@@ -134,7 +134,7 @@ describe('kemai promo', () => {
       expect(res.code, res.out).toBe(code);
       expect(res.err).toContain(message);
     }
-  }, 60_000);
+  }, 180_000);
 
   it('prices a cart file as a receipt, and refuses a bad cart naming the fields', async () => {
     const res = await run(['simulate', '--cart', 'cart.json']);
@@ -162,5 +162,5 @@ describe('kemai promo', () => {
     expect(bad.err).toContain('bad-cart.json: not a cart');
     expect(bad.err).toContain('  channel: ');
     expect(bad.err).toContain('  lines: ');
-  }, 60_000);
+  }, 180_000);
 });

@@ -58,5 +58,5 @@ describe('kemai churn train', () => {
     const early = await run(['train', '--as-of', '2024-04-30']);
     expect(early.code).not.toBe(0);
     expect(early.err).toContain('a churn model needs at least 20 customers');
-  }, 60_000);
+  }, 180_000);
 });

@@ -91,5 +91,5 @@ describe('kemai cycles run|changes', () => {
       expect(res.code, res.out).toBe(2);
       expect(res.err).toContain(message);
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -82,5 +82,5 @@ describe('kemai clv run|churn-risk (from the database)', () => {
       expect(res.code, res.out).toBe(2);
       expect(res.err).toContain(message);
     }
-  }, 60_000);
+  }, 180_000);
 });
