@@ -59,6 +59,7 @@ import { ChannelsService, Dispatcher, GuideTasksService, MessagingService, Prepa
 import { LogService, OptOutService, PolicyService, TemplatesService } from '../modules/messaging/index.js';
 import { JourneysService, JOURNEYS_ENTRY_SUBSCRIBER, JOURNEYS_GOAL_SUBSCRIBER, scheduleJourneys } from '../modules/journeys/index.js';
 import { BlueprintsService } from '../modules/journeys/blueprints.js';
+import { SurveysService, SURVEYS_INVITE_SUBSCRIBER, inviteWhenOrdersPlaced, inviteWhenTicketsResolved, scheduleSurveys } from '../modules/surveys/index.js';
 import { CompensationService, ReviewService } from '../modules/service/index.js';
 import { SlaService, scheduleSlaScan } from '../modules/service/index.js';
 
@@ -118,6 +119,8 @@ export interface Kemai {
   journeys: JourneysService;
   /** The ready-made journeys of the seeds: list, install as drafts with their templates. */
   blueprints: BlueprintsService;
+  /** Surveys: questionnaires, invitations (after a ticket, a purchase, periodic, manual) with signed links, responses, NPS / CSAT results, verbatims. */
+  surveys: SurveysService;
   /** Service: compensation policies by severity, proposals on tickets, approval by role, execution exactly once (coupons, points, refunds). */
   compensation: CompensationService;
   /** Service: the root-cause review report (by root cause, category, SKU, store, month). */
@@ -247,6 +250,10 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   events.subscribeBatch('insights.rhythm.changed', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.rhythmChanged(e as never, tx).then(() => undefined));
   events.subscribeBatch('service.ticket.resolved', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.ticketResolved(e as never, tx).then(() => undefined));
   events.subscribeBatch('customers.profiles.changed', JOURNEYS_ENTRY_SUBSCRIBER, (e, tx) => journeys.entry.profilesChanged(e as never, tx).then(() => undefined));
+  // Surveys: a resolved ticket and a live order (never imported history) invite to the active surveys of their trigger.
+  const surveys = new SurveysService(db, { timeZone: config.timeZone, publicUrl: config.publicUrl, secret: config.messagingSecret, planner: () => messaging, templates: messageTemplates });
+  events.subscribeBatch('service.ticket.resolved', SURVEYS_INVITE_SUBSCRIBER, inviteWhenTicketsResolved(surveys));
+  events.subscribeBatch('orders.order.placed', SURVEYS_INVITE_SUBSCRIBER, inviteWhenOrdersPlaced(surveys));
 
   const sla = new SlaService(db, { timeZone: config.timeZone });
 
@@ -273,6 +280,9 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     // bench:journeys, against about 34 s at p50 with only the one-minute job, which stays as the backstop).
     journeys.startRunner((err) => log.error({ err }, 'journey runner failed'));
     await scheduleJourneys(jobs, journeys, log, { timeZone: config.timeZone });
+    // The ready-made surveys and their invitation template (once), then due invitations every 5 minutes, periodic ones hourly.
+    await surveys.ensureDefaults().catch((err: unknown) => log.error({ err }, 'survey defaults not installed'));
+    await scheduleSurveys(jobs, surveys, log, { timeZone: config.timeZone });
     // The seeds' calendar and standard SLA policy (once), then the SLA alerts every minute.
     await sla.ensureDefaults();
     await scheduleSlaScan(jobs, sla, log, { timeZone: config.timeZone });
@@ -313,6 +323,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     messageLog,
     journeys,
     blueprints: new BlueprintsService(db, { journeys, coupons, templates: messageTemplates }),
+    surveys,
     compensation: new CompensationService(db, { coupons, ledger, orders, program }),
     serviceReview: new ReviewService(db, { timeZone: config.timeZone }),
     sla,

@@ -20,6 +20,7 @@ import { registerPromoResultsRoutes } from '../modules/promotions/index.js';
 import { registerChannelsRoutes, registerDeliveryRoutes, registerGuideTasksRoutes, registerReceiptsRoutes } from '../modules/messaging/index.js';
 import { registerLogRoutes, registerOptOutRoutes, registerPolicyRoutes, registerTemplatesRoutes } from '../modules/messaging/index.js';
 import { registerBlueprintsRoutes, registerJourneysRoutes } from '../modules/journeys/index.js';
+import { registerPublicSurveysRoutes, registerSurveysRoutes } from '../modules/surveys/index.js';
 import { registerCompensationRoutes, registerReviewRoutes } from '../modules/service/index.js';
 import { registerSlaRoutes } from '../modules/service/index.js';
 import { consolePlugin } from './console.js';
@@ -70,6 +71,8 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerLogRoutes(app, kemai.messageLog);
   registerBlueprintsRoutes(app, kemai.blueprints);
   registerJourneysRoutes(app, kemai.journeys);
+  registerSurveysRoutes(app, kemai.surveys);
+  registerPublicSurveysRoutes(app, kemai.surveys);
   registerCompensationRoutes(app, kemai.compensation);
   registerReviewRoutes(app, kemai.serviceReview, { timeZone: kemai.config.timeZone });
   registerSlaRoutes(app, kemai.sla);
