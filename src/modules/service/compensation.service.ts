@@ -4,7 +4,7 @@ import { pgCode, query, queryOne, type Db } from '../../platform/db/database.js'
 import { AppError, conflict, forbidden, invalid, notFound, type FieldIssue } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
-import { MANUAL_ACTIONS, type CompensationAction, type CompensationOption, type CompensationPolicyInput, type CompensationPolicyPatch, type ProposeInput } from './compensation.schemas.js';
+import { type CompensationAction, type CompensationOption, type CompensationPolicyInput, type CompensationPolicyPatch, type ProposeInput } from './compensation.schemas.js';
 import type { CouponsService } from '../promotions/index.js';
 import type { LedgerService, ProgramService } from '../loyalty/index.js';
 import type { OrdersService, ReturnInput } from '../orders/index.js';
