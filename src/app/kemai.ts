@@ -62,6 +62,7 @@ import { BlueprintsService } from '../modules/journeys/blueprints.js';
 import { SurveysService, SURVEYS_INVITE_SUBSCRIBER, inviteWhenOrdersPlaced, inviteWhenTicketsResolved, scheduleSurveys } from '../modules/surveys/index.js';
 import { CompensationService, ReviewService } from '../modules/service/index.js';
 import { SlaService, scheduleSlaScan } from '../modules/service/index.js';
+import { QueuesService, ReplyTemplatesService, TaxonomyService, TicketsService } from '../modules/service/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -127,6 +128,12 @@ export interface Kemai {
   serviceReview: ReviewService;
   /** Service: calendars and SLA policies, tickets' clocks (refresh, the SlaPort), warnings, breaches and escalation (scan, every minute). */
   sla: SlaService;
+  /** Service: tickets (intake from the API, staff, email and the web form; the inbox; replies, notes, status, milestones). */
+  tickets: TicketsService;
+  /** Service: queues (routing, assignment), categories and root causes, empathy reply templates. */
+  serviceQueues: QueuesService;
+  serviceTaxonomy: TaxonomyService;
+  replyTemplates: ReplyTemplatesService;
   close(): Promise<void>;
 }
 
@@ -256,6 +263,21 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   events.subscribeBatch('orders.order.placed', SURVEYS_INVITE_SUBSCRIBER, inviteWhenOrdersPlaced(surveys));
 
   const sla = new SlaService(db, { timeZone: config.timeZone });
+  const serviceQueues = new QueuesService(db);
+  const serviceTaxonomy = new TaxonomyService(db);
+  const replyTemplates = new ReplyTemplatesService(db, { brand: config.brandName });
+  const tickets = new TicketsService(db, {
+    customers,
+    queues: serviceQueues,
+    taxonomy: serviceTaxonomy,
+    replyTemplates,
+    planner: () => messaging,
+    templates: messageTemplates,
+    sla,
+    defaultRegion: config.defaultRegion,
+    linkSecret: config.messagingSecret,
+    publicUrl: config.publicUrl,
+  });
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
@@ -327,6 +349,10 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     compensation: new CompensationService(db, { coupons, ledger, orders, program }),
     serviceReview: new ReviewService(db, { timeZone: config.timeZone }),
     sla,
+    tickets,
+    serviceQueues,
+    serviceTaxonomy,
+    replyTemplates,
     async close() {
       await journeys.stopRunner();
       await messaging.dispatcher.stop();

@@ -23,6 +23,7 @@ import { registerBlueprintsRoutes, registerJourneysRoutes } from '../modules/jou
 import { registerPublicSurveysRoutes, registerSurveysRoutes } from '../modules/surveys/index.js';
 import { registerCompensationRoutes, registerReviewRoutes } from '../modules/service/index.js';
 import { registerSlaRoutes } from '../modules/service/index.js';
+import { registerPublicTicketsRoutes, registerServiceAdminRoutes, registerTicketsRoutes } from '../modules/service/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
 
@@ -76,6 +77,9 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerCompensationRoutes(app, kemai.compensation);
   registerReviewRoutes(app, kemai.serviceReview, { timeZone: kemai.config.timeZone });
   registerSlaRoutes(app, kemai.sla);
+  registerTicketsRoutes(app, kemai.tickets);
+  registerPublicTicketsRoutes(app, kemai.tickets);
+  registerServiceAdminRoutes(app, { tickets: kemai.tickets, queues: kemai.serviceQueues, taxonomy: kemai.serviceTaxonomy, replyTemplates: kemai.replyTemplates });
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.
