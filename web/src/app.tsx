@@ -40,6 +40,14 @@ import { TemplateEditPage, TemplateNewPage, TemplatesPage } from './pages/messag
 import { MessageLogPage } from './pages/messaging/message-log.page';
 import { GuideTasksPage } from './pages/messaging/guide-tasks.page';
 import { ChannelsPage } from './pages/messaging/channels.page';
+import { InboxPage } from './pages/service/inbox.page';
+import { TicketPage } from './pages/service/ticket.page';
+import { ReplyTemplatesPage } from './pages/service/templates.page';
+import { ServiceSettingsPage } from './pages/service/settings.page';
+import { SurveysPage } from './pages/surveys/surveys.page';
+import { SurveyBuilderPage } from './pages/surveys/builder.page';
+import { SurveyResultsPage } from './pages/surveys/results.page';
+import { PublicSurveyPage, publicSurveyToken } from './pages/surveys/public-survey.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -98,13 +106,27 @@ function Pages({ me }: { me: Me }) {
       <Route path="/messaging/log" element={can(me, 'messaging:read') ? <MessageLogPage /> : <NoAccess />} />
       <Route path="/messaging/tasks" element={can(me, 'messaging:read') ? <GuideTasksPage /> : <NoAccess />} />
       <Route path="/messaging/channels" element={can(me, 'messaging:admin') ? <ChannelsPage /> : <NoAccess />} />
+      <Route path="/service/tickets" element={can(me, 'service:read') ? <InboxPage /> : <NoAccess />} />
+      <Route path="/service/tickets/:id" element={can(me, 'service:read') ? <TicketPage /> : <NoAccess />} />
+      <Route path="/service/templates" element={can(me, 'service:read') ? <ReplyTemplatesPage /> : <NoAccess />} />
+      <Route path="/service/settings" element={can(me, 'service:read') ? <ServiceSettingsPage /> : <NoAccess />} />
+      <Route path="/surveys" element={can(me, 'surveys:read') ? <SurveysPage /> : <NoAccess />} />
+      <Route path="/surveys/new" element={can(me, 'surveys:write') ? <SurveyBuilderPage /> : <NoAccess />} />
+      <Route path="/surveys/:id" element={can(me, 'surveys:read') ? <SurveyBuilderPage /> : <NoAccess />} />
+      <Route path="/surveys/:id/results" element={can(me, 'surveys:read') ? <SurveyResultsPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );
 }
 
-/** Who is signed in decides what renders: sign-in, a forced password change, or the console. */
+/** A customer's survey link needs no sign-in: it renders before the sign-in gate. */
 export function App() {
+  const surveyToken = publicSurveyToken(window.location.pathname);
+  return surveyToken ? <PublicSurveyPage token={surveyToken} /> : <Console />;
+}
+
+/** Who is signed in decides what renders: sign-in, a forced password change, or the console. */
+function Console() {
   const me = useMe();
   if (me.isPending) return <Loading />;
   if (me.isError) return <ErrorState error={me.error} onRetry={() => void me.refetch()} />;

@@ -45,6 +45,9 @@ export const NAV: NavItem[] = [
   { to: '/messaging/log', label: 'journeys.nav.log', icon: 'docs', anyOf: ['messaging:read'], group: 'journeys.nav.group' },
   { to: '/messaging/tasks', label: 'journeys.nav.tasks', icon: 'task', anyOf: ['messaging:read'], group: 'journeys.nav.group' },
   { to: '/messaging/channels', label: 'journeys.nav.channels', icon: 'channel', anyOf: ['messaging:admin'], group: 'journeys.nav.group' },
+  { to: '/service/tickets', label: 'service.nav.inbox', icon: 'message', anyOf: ['service:read'], group: 'service.nav.group' },
+  { to: '/service/templates', label: 'service.nav.templates', icon: 'docs', anyOf: ['service:read'], group: 'service.nav.group' },
+  { to: '/surveys', label: 'service.nav.surveys', icon: 'results', anyOf: ['surveys:read'], group: 'service.nav.group' },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 

@@ -18,6 +18,7 @@ import { isLoyaltyItem, LoyaltyItemSummary, useLoyaltyItemKind } from './loyalty
 import { PredictionCard } from './insights/prediction-card';
 import { CouponWallet } from './promotions/customer-coupons';
 import { CustomerJourneysCard, CustomerMessagesCard } from './messaging/customer-messaging';
+import { CustomerTicketsCard } from './service/customer-side';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -143,6 +144,7 @@ function CustomerView({ c }: { c: Customer360 }) {
       {can(me, 'loyalty:read') ? <MembershipCard customerId={c.id} /> : null}
       {can(me, 'insights:read') ? <PredictionCard customerId={c.id} /> : null}
       {can(me, 'promotions:read') ? <CouponWallet customerId={c.id} /> : null}
+      {can(me, 'service:read') ? <CustomerTicketsCard customerId={c.id} /> : null}
       {can(me, 'messaging:read') || can(me, 'journeys:read') ? (
         <div className="grid-2">
           {can(me, 'messaging:read') ? <CustomerMessagesCard customerId={c.id} /> : null}
