@@ -186,6 +186,10 @@ describe('each severity’s default option, executed', () => {
       ],
     });
 
+    // The ticket's number names it too.
+    const byNumber = await t.app.inject({ method: 'GET', url: `/api/v1/service/tickets/T-${tk.number}/compensation-options`, headers: agent });
+    expect(byNumber.json()).toEqual(options.json());
+
     const proposed = await propose(tk.id, agent, { policyCode: 'minor_late_delivery', optionCode: 'A_coupon_5', note: '快递晚到两天' });
     expect(proposed.statusCode).toBe(201);
     expect(proposed.json()).toMatchObject({ ticketNumber: tk.number, status: 'proposed', totalFen: 500, policyCode: 'minor_late_delivery', optionCode: 'A_coupon_5', approvalScope: 'service:write', results: [] });

@@ -328,11 +328,19 @@ export class CompensationService {
 
   // ------------------------------------------------------------------ options and proposals
 
+  /** A ticket by its id or its number (`T-123` or `123`). */
   private async ticket(ticketId: string, db: Db = this.db): Promise<TicketRow> {
-    const t = await queryOne<TicketRow>(
-      db,
-      sql`select id, number, severity, category, customer_id, order_id from service.tickets where id = ${ticketId}`,
-    );
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ticketId);
+    const number = /^(T-)?\d{1,15}$/i.test(ticketId) ? Number(ticketId.replace(/^T-/i, '')) : null;
+    const t =
+      uuid || number !== null
+        ? await queryOne<TicketRow>(
+            db,
+            uuid
+              ? sql`select id, number, severity, category, customer_id, order_id from service.tickets where id = ${ticketId}::uuid`
+              : sql`select id, number, severity, category, customer_id, order_id from service.tickets where number = ${number}`,
+          )
+        : undefined;
     if (!t) throw notFound('service.ticket_not_found', `no ticket ${ticketId}`);
     return { ...t, number: Number(t.number) };
   }
@@ -499,7 +507,7 @@ export class CompensationService {
   }
 
   async forTicket(ticketId: string): Promise<Compensation[]> {
-    await this.ticket(ticketId);
+    ticketId = (await this.ticket(ticketId)).id;
     const rows = await query(
       this.db,
       sql`select ${COMPENSATION_COLUMNS} from service.compensations c join service.tickets t on t.id = c.ticket_id

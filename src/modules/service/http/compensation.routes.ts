@@ -7,7 +7,7 @@ import { SEVERITIES } from '../service.contract.js';
 
 const caller = (req: FastifyRequest): Caller => ({ actor: `${req.principal!.kind}:${req.principal!.name}`, scopes: req.principal!.scopes });
 const PolicyParams = z.object({ code: z.string().trim().min(1).max(64).describe('The policy code (or its id)') });
-const TicketParams = z.object({ id: z.uuid().describe('The ticket id') });
+const TicketParams = z.object({ id: z.string().trim().min(1).max(64).describe('The ticket id or number (T-123 or 123)') });
 const CompParams = z.object({ id: z.uuid().describe('The compensation id') });
 
 /**
