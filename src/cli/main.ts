@@ -19,6 +19,7 @@ import { registerSegmentListsCommands } from './segments-lists.commands.js';
 import { registerPromoCommands } from './promo.commands.js';
 import { registerMessagesCommands } from './messages.commands.js';
 import { registerJourneysCommands } from './journeys.commands.js';
+import { registerTicketsCommands } from './tickets.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -48,6 +49,7 @@ registerForecastCommands(program);
 registerPromoCommands(program);
 registerMessagesCommands(program);
 registerJourneysCommands(program);
+registerTicketsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -34,7 +34,8 @@ import { addTicketEvents } from './timeline.js';
 
 /** Who does something to a ticket: a staff member or an API key (agent actions), or the system / the customer. */
 export interface TicketActor {
-  kind: 'staff' | 'apikey' | 'system' | 'customer';
+  /** cli: an operator at the command line (an agent action, like staff and API keys). */
+  kind: 'staff' | 'apikey' | 'cli' | 'system' | 'customer';
   /** The staff id (or API key id). */
   id: string | null;
   name: string;
@@ -874,7 +875,7 @@ export class TicketsService {
       const row = await this.row(tx, ref, true);
       const id = String(row.id);
       await fn(tx, row, at);
-      if (row.acked_at == null && (actor.kind === 'staff' || actor.kind === 'apikey')) {
+      if (row.acked_at == null && (actor.kind === 'staff' || actor.kind === 'apikey' || actor.kind === 'cli')) {
         await tx.execute(
           sql`update service.tickets set acked_at = ${at.toISOString()}, status = case when status = 'new' then 'open' else status end where id = ${id}::uuid`,
         );
