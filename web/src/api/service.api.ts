@@ -365,12 +365,17 @@ export function taxonomyLabel(list: TaxonomyEntry[] | undefined, code: string | 
   return lang.startsWith('zh') ? e.labels['zh-CN'] : e.labels.en;
 }
 
-/** Reply templates; with `kind`, those for that kind and the general ones; active ones unless `all`. */
-export function useReplyTemplates(opts: { locale?: string; kind?: string; all?: boolean } = {}) {
+/** Reply templates; with `kind` / `category`, those for it and the general ones; active ones unless `all`. */
+export function useReplyTemplates(opts: { locale?: string; kind?: string; category?: string | null; all?: boolean } = {}) {
   return useQuery({
     queryKey: ['service', 'reply-templates', opts],
     queryFn: async ({ signal }) =>
-      items(await api<{ items: ReplyTemplate[] } | ReplyTemplate[]>(`${S}/reply-templates`, { query: { locale: opts.locale, kind: opts.kind, status: opts.all ? undefined : 'active' }, signal })),
+      items(
+        await api<{ items: ReplyTemplate[] } | ReplyTemplate[]>(`${S}/reply-templates`, {
+          query: { locale: opts.locale, kind: opts.kind, category: opts.category, status: opts.all ? undefined : 'active' },
+          signal,
+        }),
+      ),
   });
 }
 

@@ -9,6 +9,7 @@ import { Icon } from '../../components/icons';
 import { ErrorState, Loading } from '../../components/states';
 import { localName } from '../loyalty/loyalty-words';
 import { KindLabel, StatusBadge, useFen } from './service-parts';
+import './service.css';
 
 /** The customer beside the ticket: the 360 in brief — tier, points, recent orders, earlier tickets — with a link to the full 360. */
 export function CustomerSide({ tk, order }: { tk: Ticket; order?: TicketDetail['order'] }) {

@@ -72,6 +72,7 @@ export function InboxPage() {
     severity: get('severity') || undefined,
     sla: get('sla') || undefined,
     q: get('q') || undefined,
+    customer: get('customer') || undefined,
     limit: PAGE,
     offset: (page - 1) * PAGE,
   };
@@ -184,13 +185,13 @@ export function InboxPage() {
             <option value="breached">{t('service.inbox.slaBreached')}</option>
             <option value="warning">{t('service.inbox.slaWarning')}</option>
           </select>
-          {['assignee', 'queue', 'kind', 'severity', 'sla', 'q'].some((k) => get(k)) ? (
+          {['assignee', 'queue', 'kind', 'severity', 'sla', 'q', 'customer'].some((k) => get(k)) ? (
             <button
               type="button"
               className="btn btn-ghost btn-small"
               onClick={() => {
                 setSearch('');
-                set({ assignee: '', queue: '', kind: '', severity: '', sla: '', q: '' });
+                set({ assignee: '', queue: '', kind: '', severity: '', sla: '', q: '', customer: '' });
               }}
             >
               {t('service.inbox.clear')}

@@ -162,10 +162,13 @@ function ReplyBox({ tk }: { tk: Ticket }) {
   const [body, setBody] = useState('');
   const [template, setTemplate] = useState('');
   const locale = i18n.language.startsWith('zh') ? 'zh-CN' : 'en';
-  const templates = useReplyTemplates({ locale, kind: tk.kind });
+  const templates = useReplyTemplates({ locale, kind: tk.kind, category: tk.category });
   const render = useRenderTemplate();
   const post = useTicketPost(tk.id);
-  const fitting = (templates.data ?? []).filter((x) => x.status !== 'archived' && x.locale === locale && (x.kinds.length === 0 || x.kinds.includes(tk.kind)));
+  // The ones written for this ticket's category first, then the general ones.
+  const fitting = (templates.data ?? [])
+    .filter((x) => x.status !== 'archived' && x.locale === locale)
+    .sort((a, b) => Number(b.categories.length > 0) - Number(a.categories.length > 0));
   const pick = (code: string) => {
     setTemplate(code);
     if (!code) return;

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isApiError } from '../../api/api-client';
 import { usePublicSurvey, useSubmitPublicSurvey, type Answer } from '../../api/surveys.api';
@@ -43,7 +43,7 @@ export function PublicSurveyPage({ token }: { token: string }) {
     document.title = survey.data ? `${survey.data.survey.title} · ${t('app.name')}` : t('surveys.public.title');
   }, [survey.data, t]);
 
-  const shell = (body: React.ReactNode) => (
+  const shell = (body: ReactNode) => (
     <div className="sp-page">
       <header className="sp-top">
         <span className="sp-brand">
