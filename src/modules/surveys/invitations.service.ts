@@ -231,7 +231,8 @@ export class InvitationsService {
         const customerId = p.customerId ?? (tk?.customer_id as string | null | undefined) ?? null;
         if (!customerId || !UUID.test(customerId)) return [];
         const resolved = new Date(p.resolvedAt ?? iso(tk?.resolved_at) ?? p.occurredAt);
-        if (Number.isNaN(resolved.getTime())) return [];
+        // A resolution older than the window (history loaded late) asks nobody: the moment has passed.
+        if (Number.isNaN(resolved.getTime()) || resolved.getTime() + w.max * DAY < now.getTime()) return [];
         const sendAt = daytimeSlot(new Date(resolved.getTime() + w.min * DAY), new Date(resolved.getTime() + w.max * DAY), p.ticketId, this.deps.timeZone);
         return [
           {
@@ -287,17 +288,19 @@ export class InvitationsService {
     let n = 0;
     for (const survey of surveys) {
       const delay = survey.settings.delayDays ?? 1;
-      const rows = orders.map((o) => {
+      const rows = orders.flatMap((o) => {
         const placed = new Date(o.placedAt);
+        // An order placed more than a week before its survey would go (history posted late) is not surveyed.
+        if (Number.isNaN(placed.getTime()) || placed.getTime() + (delay + 7) * DAY < now.getTime()) return [];
         const start = new Date(Math.max(placed.getTime() + delay * DAY, now.getTime()));
-        return {
+        return [{
           customer_id: o.customerId!,
           context_id: o.orderId,
           order_id: o.orderId,
           store_code: o.storeCode ?? null,
           guide_id: guides.get(o.orderId) ?? null,
           send_at: daytimeSlot(start, new Date(start.getTime() + DAY), o.orderId, this.deps.timeZone),
-        };
+        }];
       });
       n += (await this.insert(tx, survey, 'order', rows, now)).length;
     }

@@ -47,14 +47,14 @@ describe('defaults', () => {
     expect(again.json()).toEqual({ surveys: [], template: false });
     const list = (await t.app.inject({ method: 'GET', url: '/api/v1/surveys', headers: t.admin })).json() as { items: Array<{ code: string; status: string; trigger: string; settings: Record<string, unknown>; questions: Array<{ type: string }> }> };
     expect(list.items.map((s) => [s.code, s.status, s.trigger, s.questions.map((q) => q.type).join('+')])).toEqual([
-      ['after_purchase', 'active', 'after_purchase', 'nps+text'],
+      ['after_purchase', 'draft', 'after_purchase', 'nps+text'],
       ['after_ticket', 'active', 'after_ticket', 'csat+nps+text'],
     ]);
     expect(list.items[1]!.settings.delayWindowDays).toEqual({ min: 3, max: 5 });
     const tpl = await t.kemai.messageTemplates.get('survey_invite');
     expect(tpl.channels).toEqual(['sms', 'email', 'wechat', 'app_push']);
     expect(tpl.variables).toEqual(expect.arrayContaining(['surveyLink', 'surveyName']));
-    for (const ch of tpl.channels) expect(Object.keys(tpl.contents[ch]!)).toEqual(['zh-CN', 'en']);
+    for (const ch of tpl.channels) expect(Object.keys(tpl.contents[ch]!).sort()).toEqual(['en', 'zh-CN']);
   });
 });
 
@@ -300,6 +300,10 @@ describe('results by store on exact answers', () => {
 
   it('live orders invite to after_purchase with the order’s store; the manual send invites the chosen customers', async () => {
     now = new Date('2026-04-10T12:00:00+08:00');
+    expect((await post('/api/v1/surveys/after_purchase/activate', {})).json().status).toBe('active');
+    // History posted late is not surveyed: an order of two weeks ago.
+    const [old] = await customers(1);
+    await order(old!, 'S1', '2026-03-27T15:00:00+08:00');
     s1 = await customers(12);
     s2 = await customers(4);
     for (const c of s1) await order(c, 'S1', '2026-04-09T15:00:00+08:00');
@@ -314,6 +318,7 @@ describe('results by store on exact answers', () => {
       { store_code: 'S1', n: 12 },
       { store_code: 'S2', n: 4 },
     ]);
+    expect(await count('surveys.invitations', sql`customer_id = ${old!}::uuid`)).toBe(0);
 
     const made = await post('/api/v1/surveys', {
       code: 'spring_check',

@@ -78,7 +78,8 @@ export const DEFAULT_SURVEYS = [
     code: 'after_purchase',
     name: '购买后推荐度（NPS）',
     trigger: 'after_purchase' as const,
-    status: 'active' as const,
+    // A draft: surveying every buyer is the brand's choice (activate it in the console).
+    status: 'draft' as const,
     settings: { delayDays: 2, channel: 'auto' as const, template: 'survey_invite', validDays: 14, cooldownDays: 90, title: t('购物体验调查', 'Tell us about your purchase') },
     questions: [
       { id: 'nps', type: 'nps' as const, title: t('您有多大可能向朋友或同事推荐我们？', 'How likely are you to recommend us to a friend or colleague?'), required: true },
