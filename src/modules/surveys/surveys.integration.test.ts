@@ -82,6 +82,18 @@ describe('surveys: validation and status', () => {
     expect(await count('surveys.surveys')).toBe(before);
   });
 
+  it('drops the settings of another trigger instead of refusing them', async () => {
+    const made = await post('/api/v1/surveys', { code: 'switcher', name: 'Switcher', trigger: 'manual', settings: { delayDays: 3, delayWindowDays: { min: 3, max: 4 } }, questions: [question('q', 'nps')] });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json().settings).toEqual({ channel: 'auto', template: 'survey_invite', validDays: 14, cooldownDays: 0 });
+    const toTicket = await t.app.inject({ method: 'PATCH', url: '/api/v1/surveys/switcher', headers: t.admin, payload: { trigger: 'after_ticket', settings: { delayWindowDays: { min: 4, max: 5 } } } });
+    expect(toTicket.json().settings.delayWindowDays).toEqual({ min: 4, max: 5 });
+    const toPeriodic = await t.app.inject({ method: 'PATCH', url: '/api/v1/surveys/switcher', headers: t.admin, payload: { trigger: 'periodic' } });
+    expect(toPeriodic.statusCode).toBe(400);
+    expect(toPeriodic.json().error.details.issues.map((i: { path: string }) => i.path)).toEqual(['settings.cadence', 'settings.segment']);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/surveys/switcher', headers: t.admin })).json().trigger).toBe('after_ticket');
+  });
+
   it('draft → active → archived; questions change until the first response', async () => {
     const made = await post('/api/v1/surveys', {
       code: 'store_visit',

@@ -91,22 +91,31 @@ export const SettingsInput = z
   .strict();
 export type Settings = z.output<typeof SettingsInput>;
 
-/** Cross-field rules of a trigger and its settings, as issues on `settings.*` (prefix for a nested body). */
+/**
+ * Cross-field rules of a trigger and its settings, as issues on `settings.*`: a periodic survey needs its cadence and
+ * segment; a window's max is more than its min. Fields of other triggers are dropped on save (normaliseSettings), not
+ * refused, so a builder switching triggers keeps working.
+ */
 export function settingsIssues(trigger: SurveyTrigger, s: z.input<typeof SettingsInput>): Array<{ path: Array<string | number>; message: string }> {
   const out: Array<{ path: Array<string | number>; message: string }> = [];
-  if (s.delayWindowDays) {
-    if (trigger !== 'after_ticket') out.push({ path: ['settings', 'delayWindowDays'], message: 'only for the after_ticket trigger' });
-    else if (s.delayWindowDays.min >= s.delayWindowDays.max) out.push({ path: ['settings', 'delayWindowDays', 'max'], message: 'must be more than min' });
-  }
-  if (s.delayDays !== undefined && trigger !== 'after_purchase') out.push({ path: ['settings', 'delayDays'], message: 'only for the after_purchase trigger' });
+  if (trigger === 'after_ticket' && s.delayWindowDays && s.delayWindowDays.min >= s.delayWindowDays.max)
+    out.push({ path: ['settings', 'delayWindowDays', 'max'], message: 'must be more than min' });
   if (trigger === 'periodic') {
     if (!s.cadence) out.push({ path: ['settings', 'cadence'], message: 'a periodic survey needs a cadence (month or quarter)' });
     if (!s.segment) out.push({ path: ['settings', 'segment'], message: 'a periodic survey needs an audience segment' });
-  } else {
-    if (s.cadence) out.push({ path: ['settings', 'cadence'], message: 'only for the periodic trigger' });
-    if (s.segment) out.push({ path: ['settings', 'segment'], message: 'only for the periodic trigger' });
   }
   return out;
+}
+
+/** The settings without the fields of other triggers (delayDays: after_purchase; the window: after_ticket; cadence and segment: periodic). */
+export function normaliseSettings(trigger: SurveyTrigger, s: Settings): Settings {
+  const { delayDays, delayWindowDays, cadence, segment, ...rest } = s;
+  return {
+    ...rest,
+    ...(trigger === 'after_purchase' && delayDays !== undefined ? { delayDays } : {}),
+    ...(trigger === 'after_ticket' && delayWindowDays ? { delayWindowDays } : {}),
+    ...(trigger === 'periodic' ? { ...(cadence ? { cadence } : {}), ...(segment ? { segment } : {}) } : {}),
+  };
 }
 
 export const SurveyInput = z

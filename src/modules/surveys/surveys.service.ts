@@ -12,6 +12,7 @@ import type { SentimentScorer } from './sentiment.js';
 import {
   SurveyInput,
   SurveyPatch,
+  normaliseSettings,
   settingsIssues,
   type Question,
   type Settings,
@@ -208,10 +209,11 @@ export class SurveysService {
   private async insert(s: SurveyInput, status: SurveyStatus, actor: string, db: Db = this.db): Promise<Survey> {
     const id = newId();
     const now = this.clock.now().toISOString();
+    const settings = normaliseSettings(s.trigger, s.settings);
     const rows = await query(
       db,
       sql`insert into surveys.surveys (id, code, name, status, trigger, settings, questions, created_by, created_at, updated_at)
-          values (${id}, ${s.code}, ${s.name}, ${status}, ${s.trigger}, ${JSON.stringify(s.settings)}::jsonb, ${JSON.stringify(s.questions)}::jsonb,
+          values (${id}, ${s.code}, ${s.name}, ${status}, ${s.trigger}, ${JSON.stringify(settings)}::jsonb, ${JSON.stringify(s.questions)}::jsonb,
                   ${actor}, ${now}::timestamptz, ${now}::timestamptz)
           on conflict (code) do nothing returning id`,
     );
@@ -226,7 +228,7 @@ export class SurveysService {
     const id = String(r.id);
     if (r.status === 'archived') throw conflict('surveys.archived', `survey ${String(r.code)} is archived`);
     const trigger = p.trigger ?? (r.trigger as SurveyTrigger);
-    const settings = p.settings ?? readSettings(r.settings);
+    const settings = normaliseSettings(trigger, p.settings ?? readSettings(r.settings));
     const cross = settingsIssues(trigger, settings);
     if (cross.length) {
       const issues: FieldIssue[] = cross.map((i) => ({ path: i.path.join('.'), message: i.message }));
