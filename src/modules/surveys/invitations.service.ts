@@ -73,10 +73,10 @@ function daytimeSql(start: Date, hours: number, keySql: SQL, timeZone: string): 
   const intervals = daytimeIntervals(start, new Date(start.getTime() + hours * HOUR), timeZone).map(([a, b]) => [a, Math.floor((b - a - 1) / MINUTE) + 1] as const);
   const total = intervals.reduce((n, [, m]) => n + m, 0);
   if (total === 0) return sql`${start.toISOString()}::timestamptz`;
-  const k = sql`floor(((('x' || substr(md5(${keySql}), 1, 8))::bit(32)::bigint)::float8 / 4294967296.0) * ${total})::int`;
+  const k = sql`floor(((('x' || substr(md5(${keySql}), 1, 8))::bit(32)::bigint)::float8 / 4294967296.0) * ${total}::float8)::int`;
   let acc = 0;
   const cases = intervals.map(([a, m]) => {
-    const c = sql`when ${k} < ${acc + m} then ${new Date(a).toISOString()}::timestamptz + (${k} - ${acc}) * interval '1 minute'`;
+    const c = sql`when ${k} < ${acc + m}::int then ${new Date(a).toISOString()}::timestamptz + (${k} - ${acc}::int) * interval '1 minute'`;
     acc += m;
     return c;
   });
@@ -333,7 +333,7 @@ export class InvitationsService {
           tx,
           sql`insert into surveys.invitations (id, survey_id, customer_id, context_kind, context_id, store_code, status, send_at, expires_at, created_at)
               select ${SQL_UUID_V7}, ${s.id}::uuid, c.id, 'period', ${`${period}:`} || c.id::text, ${InvitationsService.LAST_STORE}, 'scheduled',
-                ${sendAt}, ${sendAt} + ${validDays} * interval '1 day', ${now.toISOString()}::timestamptz
+                ${sendAt}, ${sendAt} + ${validDays}::int * interval '1 day', ${now.toISOString()}::timestamptz
               from segments.members m join segments.segments g on g.id = m.segment_id and g.code = ${segment}
               join customers.customers c on c.id = m.customer_id and c.status = 'active'
               where ${cooldownDays > 0 ? sql`not exists (select 1 from surveys.invitations p where p.survey_id = ${s.id}::uuid and p.customer_id = c.id and p.created_at > ${new Date(now.getTime() - cooldownDays * DAY).toISOString()}::timestamptz)` : sql`true`}
