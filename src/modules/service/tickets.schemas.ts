@@ -88,12 +88,12 @@ export const TicketLinkInput = z
   .strict();
 export type TicketLinkInput = z.output<typeof TicketLinkInput>;
 
+// "a,b" (a query string) or ["a","b"] (the same query once parsed: the service parses what the route parsed already).
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .string()
-    .trim()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values)).min(1));
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
+    z.array(z.enum(values)).min(1),
+  );
 
 /** GET /api/v1/service/tickets: the inbox. */
 export const TicketListQuery = z
