@@ -36,7 +36,8 @@ export async function generateServiceHistory(
         (select array_agg(md5('sa' || g)::uuid) from generate_series(3, ${n.agents}::int) g where g % 4 = ${i}), md5('sa1')::uuid)
       on conflict do nothing`);
   }
-  const kinds = sql`(array['complaint','inquiry','return_request','suggestion'])[1 + (g % 10 = 0)::int * 3 + (g % 3 = 0)::int + (g % 7 = 0)::int]`;
+  // Four in ten complaints, three inquiries, two return requests, one suggestion.
+  const kinds = sql`(array['complaint','complaint','complaint','complaint','inquiry','inquiry','inquiry','return_request','return_request','suggestion'])[1 + g % 10]`;
   for (let lo = 1; lo <= n.tickets; lo += chunk) {
     const hi = Math.min(n.tickets, lo + chunk - 1);
     // Received: spread evenly over two years, newest last; live = the newest 8 % plus one in 200 older ones (reopened).
