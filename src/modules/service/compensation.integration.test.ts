@@ -281,7 +281,7 @@ describe('each severity’s default option, executed', () => {
     const [ret] = await rows<{ id: string; refund_fen: number; channel: string; external_id: string }>(sql`select id, refund_fen, channel, external_id from orders.returns where order_id = ${orderId}`);
     expect({ ...ret, refund_fen: Number(ret!.refund_fen) }).toEqual({ id: c.results[0].returnId, refund_fen: 44800, channel: 'online', external_id: `ticket:${tk.id}:comp:${id}:1` });
     const orderNow = (await t.app.inject({ method: 'GET', url: `/api/v1/orders/${orderId}`, headers: reader })).json();
-    expect(orderNow.refundedFen).toBe(44800);
+    expect(orderNow.refundedAmount).toBe('448.00');
 
     const statement = (await t.app.inject({ method: 'GET', url: `/api/v1/loyalty/members/${customerId}/statement`, headers: reader })).json();
     expect(statement.items.map((e: Record<string, unknown>) => [e.id, e.kind, e.points, e.reason, e.balance])).toEqual([

@@ -103,7 +103,7 @@ export function registerCompensationRoutes(root: FastifyInstance, compensation: 
           tags,
           summary: 'Approve and execute at once. Needs the policy’s approval scope (custom: service:approve); under service:approve not the proposer',
           params: CompParams,
-          body: DecisionInput.optional(),
+          body: DecisionInput.nullish(),
         },
       },
       async (req) => compensation.approve(req.params.id, caller(req), req.body?.note),
@@ -111,7 +111,7 @@ export function registerCompensationRoutes(root: FastifyInstance, compensation: 
 
     app.post(
       '/api/v1/service/compensations/:id/reject',
-      { config: { scope: 'service:read' }, schema: { tags, summary: 'Reject a proposal (needs the policy’s approval scope)', params: CompParams, body: DecisionInput.optional() } },
+      { config: { scope: 'service:read' }, schema: { tags, summary: 'Reject a proposal (needs the policy’s approval scope)', params: CompParams, body: DecisionInput.nullish() } },
       async (req) => compensation.reject(req.params.id, caller(req), req.body?.note),
     );
 
@@ -126,7 +126,7 @@ export function registerCompensationRoutes(root: FastifyInstance, compensation: 
 
     app.post(
       '/api/v1/service/compensations/:id/cancel',
-      { config: { scope: 'service:write' }, schema: { tags, summary: 'Cancel a proposed, approved or failed compensation', params: CompParams, body: DecisionInput.optional() } },
+      { config: { scope: 'service:write' }, schema: { tags, summary: 'Cancel a proposed, approved or failed compensation', params: CompParams, body: DecisionInput.nullish() } },
       async (req) => compensation.cancel(req.params.id, caller(req), req.body?.note),
     );
   });
