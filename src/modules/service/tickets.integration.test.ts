@@ -424,6 +424,59 @@ describe('working a ticket', () => {
   });
 });
 
+describe('assign, tags, root causes, transitions; concurrent replays', () => {
+  it('assigns and unassigns; bad fields are 400s that change nothing; a status the action cannot start from is a 409 naming it', async () => {
+    at('2026-03-07T09:00:00+08:00');
+    const a = await staff('assign.a');
+    const id = ((await post('/api/v1/service/tickets', { kind: 'inquiry', subject: '发票' })).json() as Json).ticket.id as string;
+    let res = await post(`/api/v1/service/tickets/${id}/assign`, { assigneeId: a.id, queue: 'complaints' });
+    expect(res.statusCode, res.body).toBe(200);
+    const complaints = await t.kemai.serviceQueues.get('complaints');
+    let row = (await ticketRow(id))!;
+    expect([row.assignee_id, row.queue_id, row.status, new Date(row.acked_at).toISOString()]).toEqual([a.id, complaints.id, 'open', '2026-03-07T01:00:00.000Z']);
+    const before = row;
+    for (const [payload, path] of [
+      [{ assigneeId: '0190c0de-0000-7000-8000-000000000000' }, 'assigneeId'],
+      [{ assigneeId: null, queue: 'nope' }, 'queue'],
+    ] as const) {
+      res = await post(`/api/v1/service/tickets/${id}/assign`, payload);
+      expect(res.statusCode).toBe(400);
+      expect((res.json() as Json).error.details.issues[0].path).toBe(path);
+    }
+    res = await post(`/api/v1/service/tickets/${id}/root-causes`, { rootCauses: ['courier_delay', 'made_up'] });
+    expect([res.statusCode, (res.json() as Json).error.details.issues[0].path]).toEqual([400, 'rootCauses.1']);
+    expect(await ticketRow(id)).toEqual(before);
+
+    res = await post(`/api/v1/service/tickets/${id}/assign`, { assigneeId: null });
+    res = await post(`/api/v1/service/tickets/${id}/tags`, { tags: ['vip', 'vip', '发票'] });
+    res = await post(`/api/v1/service/tickets/${id}/root-causes`, { rootCauses: ['policy_gap'] });
+    row = (await ticketRow(id))!;
+    expect([row.assignee_id, row.tags, row.root_causes]).toEqual([null, ['vip', '发票'], ['policy_gap']]);
+
+    res = await post(`/api/v1/service/tickets/${id}/status`, { status: 'open' });
+    expect(res.statusCode).toBe(409);
+    expect((res.json() as Json).error).toMatchObject({ code: 'service.invalid_transition', message: 'the ticket is open: it cannot be set open', details: { status: 'open' } });
+    expect((await post(`/api/v1/service/tickets/${id}/status`, { status: 'pending' })).statusCode).toBe(200);
+    expect((await post(`/api/v1/service/tickets/${id}/status`, { status: 'reopen' })).statusCode).toBe(409);
+    expect((await post(`/api/v1/service/tickets/${id}/status`, { status: 'open' })).statusCode).toBe(200);
+    expect((await ticketRow(id))!.status).toBe('open');
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/service/tickets?status=new,open,pending&q=%E5%8F%91%E7%A5%A8', headers: writer });
+    expect(list.statusCode, list.body).toBe(200);
+    expect((list.json() as Json).items.map((i: Json) => i.id)).toEqual([id]);
+  });
+
+  it('the same externalRef sent four times at once makes one ticket', async () => {
+    const n = await ticketCount();
+    const results = await Promise.all([1, 2, 3, 4].map(() => post('/api/v1/service/tickets', { kind: 'inquiry', subject: 'race', externalRef: 'race-1' })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 201]);
+    expect(new Set(results.map((r) => (r.json() as Json).ticket.id)).size).toBe(1);
+    expect(await ticketCount()).toBe(n + 1);
+    const mails = await Promise.all([1, 2, 3].map(() => post('/api/v1/service/inbound/email', { messageId: 'race-mail@x', from: 'a@b.cn', subject: 'hi', text: 't', receivedAt: '2026-03-07T09:00:00+08:00' })));
+    expect(mails.map((r) => (r.json() as Json).action).sort()).toEqual(['created', 'duplicate', 'duplicate']);
+    expect(await ticketCount()).toBe(n + 2);
+  });
+});
+
 describe('reply templates', () => {
   it('renders an empathy template for a ticket with the customer, number, agent and brand', async () => {
     const cid = await customer({ name: '刘洋', phone: '13100131000' });
