@@ -16,6 +16,7 @@ if (skipReason) console.warn(`service browser tests skipped: ${skipReason}`);
 
 const AGENT = { username: 'liu.service', displayName: '刘客服', password: 'Kemai-Service-2025', role: 'service_agent' as const };
 const MANAGER = { username: 'chen.manager', displayName: '陈店长', password: 'Kemai-Manager-2025', role: 'store_manager' as const };
+const ANALYST = { username: 'wu.analyst', displayName: '吴分析', password: 'Kemai-Analyst-2025', role: 'analyst' as const };
 const MIN = 60_000;
 
 describe.skipIf(skipReason)('service and surveys console in a browser', () => {
@@ -48,7 +49,7 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
   const row = (n: number) => page.locator(`tr[data-number="${n}"]`);
 
   beforeAll(async () => {
-    d = await demoBrowser({ seed: 'service-browser', customers: 60, staff: [AGENT, MANAGER] });
+    d = await demoBrowser({ seed: 'service-browser', customers: 60, staff: [AGENT, MANAGER, ANALYST] });
     ({ page, base } = d);
     await api('POST', '/api/v1/service/setup', {});
     // The ready-made surveys and the survey_invite message template a survey needs to be activated.
@@ -129,14 +130,14 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     );
     const clock = (n: number) => row(n).locator('[data-testid=ticket-clock] .sv-clock');
     expect(await clock(tk.breached.number).getAttribute('data-tone')).toBe('breach');
-    expect(await clock(tk.breached.number).innerText()).toMatch(/^受理已超时 2小时\d+分$/);
+    expect(await clock(tk.breached.number).textContent()).toMatch(/^受理已超时 2小时\d+分$/);
     expect(await clock(tk.warning.number).getAttribute('data-tone')).toBe('warn');
-    expect(await clock(tk.warning.number).innerText()).toMatch(/^受理剩余 \d分\d\d秒$/);
+    expect(await clock(tk.warning.number).textContent()).toMatch(/^受理剩余 \d分\d\d秒$/);
     expect(await clock(tk.main.number).getAttribute('data-tone')).toBe('ok');
-    expect(await clock(tk.main.number).innerText()).toMatch(/^首次回复剩余 23小时\d+分$/);
+    expect(await clock(tk.main.number).textContent()).toMatch(/^首次回复剩余 23小时\d+分$/);
     // The clock ticks in the page.
-    const before = await clock(tk.warning.number).innerText();
-    await expect.poll(() => clock(tk.warning.number).innerText(), { timeout: 3000 }).not.toBe(before);
+    const before = await clock(tk.warning.number).textContent();
+    await expect.poll(() => clock(tk.warning.number).textContent(), { timeout: 3000 }).not.toBe(before);
     expect(await row(tk.breached.number).locator('td').nth(1).innerText()).toContain('羽绒服洗一次就严重起球');
     expect(await row(tk.breached.number).getByTestId('ticket-customer').innerText()).toBe('孙丽');
     expect(await row(tk.breached.number).locator('.sv-sev').innerText()).toBe('严重');
@@ -234,7 +235,7 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     expect(comps[0]).toMatchObject({ status: 'executed', totalFen: 1000, proposedBy: `staff:${AGENT.username}` });
     const coupon = comps[0].results.find((r: { type: string }) => r.type === 'coupon');
     expect(coupon.couponCode).toMatch(/\S+/);
-    expect(await page.getByTestId('compensation-results').locator('li').allInnerTexts()).toEqual([`✓\n已登记：换货`, `✓\n已发放优惠券 ${coupon.couponCode}（¥10.00）`].map((s) => s.replace('\n', '')));
+    expect(await page.getByTestId('compensation-results').locator('li').allInnerTexts()).toEqual(['✓已登记：换货 · 商品破损，按政策换货并补偿', `✓已发放优惠券 ${coupon.couponCode}（¥10.00）`]);
     await page.locator('.sv-ev[data-kind=compensation_executed]').waitFor();
     await shot('service-04-compensation-executed-zh');
   });
@@ -406,5 +407,19 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     expect(await page.locator('[data-group=promoters] dt').innerText()).toBe('Promoters (9–10)');
     await noMissingKeys();
     await shot('service-15-survey-results-en');
+  });
+
+  it('shows an analyst the inbox read-only, with contacts masked', async () => {
+    await signOut();
+    await signIn(page, base, ANALYST);
+    await page.goto(`${base}/service/tickets`);
+    await page.getByTestId('ticket-table').waitFor();
+    expect(await row(tk.breached.number).getByTestId('ticket-customer').innerText()).toBe('孙*');
+    expect(await row(tk.warning.number).getByTestId('ticket-customer').innerText()).toBe('赵*');
+    expect(await page.getByTestId('ticket-new').count()).toBe(0);
+    await row(tk.warning.number).locator('.sv-ref').click();
+    await page.getByTestId('ticket-head').waitFor();
+    expect(await page.getByTestId('reply-box').count()).toBe(0);
+    expect(await page.getByTestId('ticket-actions').count()).toBe(0);
   });
 });

@@ -119,7 +119,7 @@ export function CompensationPanel({ tk, given }: { tk: Ticket; given?: Compensat
         </div>
       ))}
 
-      {!open && write && options.data && options.data.length > 0 && tk.status !== 'closed' ? (
+      {!open && !comps.some((c) => c.status === 'executed') && write && options.data && options.data.length > 0 && tk.status !== 'closed' ? (
         <div className="sv-comp-propose">
           <div className="sv-comp-options" role="radiogroup" aria-label={t('service.comp.options')}>
             {options.data.map((o) => (

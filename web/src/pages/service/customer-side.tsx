@@ -105,8 +105,12 @@ function MemberSide({ customerId, ticketId, order }: { customerId: string; ticke
         <>
           <h3 className="sv-side-h">{t('service.customer.ticketOrder')}</h3>
           <div className="sv-ticket-order" data-testid="side-order">
-            <span className="mono small">{order.externalId}</span>
-            <span className="muted small"> · {f.date(order.placedAt)}</span>
+            <span>
+              <span className="mono small">{order.externalId}</span>
+              <div className="muted small">
+                {f.date(order.placedAt)} · {t(`orderStatus.${order.status}`, { defaultValue: order.status })}
+              </div>
+            </span>
             <strong className="nowrap">{fenMoney(order.paidFen)}</strong>
           </div>
         </>

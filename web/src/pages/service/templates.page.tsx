@@ -8,7 +8,7 @@ import { FormDialog } from '../settings/dialog';
 import { KindLabel } from './service-parts';
 import './service.css';
 
-const VARIABLES = ['customerName', 'ticketNumber', 'agentName', 'subject', 'brandName'];
+const VARIABLES = ['customerName', 'ticketNumber', 'agentName', 'brand'];
 
 /** Empathy reply templates: per code, the zh-CN and English wording, with the kinds of ticket they fit. */
 export function ReplyTemplatesPage() {

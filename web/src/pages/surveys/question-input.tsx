@@ -1,6 +1,17 @@
 import type { Answer, PublicQuestion } from '../../api/surveys.api';
 
-const CSAT_FACES = ['😞', '🙁', '😐', '🙂', '😄'];
+/** A face from very unhappy (1) to very happy (5), drawn rather than an emoji (phones and kiosks lack emoji fonts). */
+function Face({ level }: { level: number }) {
+  const bend = (level - 3) * 2.5;
+  return (
+    <svg viewBox="0 0 24 24" width="30" height="30" aria-hidden="true" className={`sq-face-svg sq-face-${level}`}>
+      <circle cx="12" cy="12" r="10.5" />
+      <circle cx="8.5" cy="9.5" r="1.3" className="sq-face-eye" />
+      <circle cx="15.5" cy="9.5" r="1.3" className="sq-face-eye" />
+      <path d={`M7.5 ${15.5 - bend / 2} Q12 ${15.5 + bend} 16.5 ${15.5 - bend / 2}`} className="sq-face-mouth" />
+    </svg>
+  );
+}
 
 /** Words of the questionnaire itself, in the respondent's language (the console's i18n is not loaded for them to pick). */
 export const SURVEY_WORDS = {
@@ -66,12 +77,10 @@ export function QuestionInput({
         </div>
       ) : q.type === 'csat' ? (
         <div className="sq-csat" role="radiogroup" aria-label={title}>
-          {CSAT_FACES.map((face, i) => (
-            <button key={i} type="button" role="radio" aria-checked={value === i + 1} className={value === i + 1 ? 'sq-face active' : 'sq-face'} data-value={i + 1} onClick={() => onChange(i + 1)} title={w.csat[i]}>
-              <span className="sq-face-emoji" aria-hidden="true">
-                {face}
-              </span>
-              <span className="sq-face-label">{w.csat[i]}</span>
+          {w.csat.map((label, i) => (
+            <button key={i} type="button" role="radio" aria-checked={value === i + 1} className={value === i + 1 ? 'sq-face active' : 'sq-face'} data-value={i + 1} onClick={() => onChange(i + 1)} title={label}>
+              <Face level={i + 1} />
+              <span className="sq-face-label">{label}</span>
             </button>
           ))}
         </div>
