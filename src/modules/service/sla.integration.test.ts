@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgArray } from '../../platform/db/arrays.js';
 import { query, queryOne } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
@@ -193,6 +194,7 @@ describe('a complaint at 20:30 on the default calendar (09:00–21:00)', () => {
     expect(await sla().scan(at('2026-10-08T09:31:00+08:00'))).toMatchObject({ warnings: 0, breaches: 1, escalations: 1 });
     const after = await row(id);
     expect([after.sla_warned, after.sla_breached, after.assignee_id, after.escalation_level]).toEqual([['ack'], ['ack'], agentId, 1]);
+    await query(db(), sql`update service.tickets set status = 'closed', next_alert_at = null where id = ${id}::uuid`); // out of the later scans
   });
 });
 
@@ -225,6 +227,31 @@ describe('policies', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/service/calendars/default/preview', headers: t.admin, payload: { from: '2026-09-30T20:30:00+08:00', minutes: 60 } });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ calendar: 'default', from: z('2026-09-30T20:30:00+08:00'), minutes: 60, dueAt: z('2026-10-08T09:30:00+08:00') });
+  });
+});
+
+describe('many tickets, three scans at once', () => {
+  it('refreshes a set in one call and raises each alert exactly once across chunks', async () => {
+    const ids = Array.from({ length: 450 }, () => newId());
+    await query(
+      db(),
+      sql`insert into service.tickets (id, kind, channel, status, subject, received_at, created_by)
+          select x, 'inquiry', 'api', 'new', 'bulk', '2026-11-02T20:30:00+08:00'::timestamptz, 'test' from unnest(${pgArray(ids, 'uuid')}) as x`,
+    );
+    await db().transaction((tx) => sla().refresh(tx, ids, at('2026-11-02T20:30:00+08:00')));
+    const dues = await query<{ due: Date; n: number }>(db(), sql`select ack_due_at as due, count(*)::int as n from service.tickets where id = any(${pgArray(ids, 'uuid')}) group by 1`);
+    expect(dues.map((d) => [isoOf(d.due), d.n])).toEqual([[z('2026-11-03T09:30:00+08:00'), 450]]);
+    const outs = await Promise.all([1, 2, 3].map(() => sla().scan(at('2026-11-03T09:30:00+08:00'))));
+    expect(outs.reduce((n, o) => n + o.breaches, 0)).toBe(450);
+    expect(outs.reduce((n, o) => n + o.escalations, 0)).toBe(450);
+    expect(outs.reduce((n, o) => n + o.warnings, 0)).toBe(0);
+    const [ev] = await query<{ n: number; tickets: number }>(
+      db(),
+      sql`select count(*)::int as n, count(distinct ticket_id)::int as tickets from service.ticket_events where kind = 'sla_breach' and ticket_id = any(${pgArray(ids, 'uuid')})`,
+    );
+    expect([ev!.n, ev!.tickets]).toEqual([450, 450]);
+    expect(await sla().scan(at('2026-11-03T09:31:00+08:00'))).toMatchObject({ tickets: 0 });
+    await query(db(), sql`update service.tickets set status = 'closed', next_alert_at = null where id = any(${pgArray(ids, 'uuid')})`);
   });
 });
 
