@@ -306,7 +306,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     await surveys.ensureDefaults().catch((err: unknown) => log.error({ err }, 'survey defaults not installed'));
     await scheduleSurveys(jobs, surveys, log, { timeZone: config.timeZone });
     // The seeds' calendar and standard SLA policy (once), then the SLA alerts every minute.
-    await sla.ensureDefaults();
+    await sla.ensureDefaults().catch((err: unknown) => log.error({ err }, 'SLA defaults not installed'));
     await scheduleSlaScan(jobs, sla, log, { timeZone: config.timeZone });
   }
 
