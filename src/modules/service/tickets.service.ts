@@ -474,6 +474,8 @@ export class TicketsService {
     const now = this.clock.now();
     const statuses = q.status ?? ['new', 'open', 'pending'];
     const conds: SQL[] = [sql`t.status = any(${sql.param(statuses)}::text[])`];
+    // Spelled out for the planner: live statuses only lets it read the partial index tickets_live_due_idx in order.
+    if (statuses.every((s) => s === 'new' || s === 'open' || s === 'pending')) conds.push(sql`t.status in ('new', 'open', 'pending')`);
     if (q.queue) {
       if (UUID.test(q.queue)) conds.push(sql`t.queue_id = ${q.queue}::uuid`);
       else conds.push(sql`t.queue_id = (select id from service.queues where code = ${q.queue})`);
@@ -503,10 +505,26 @@ export class TicketsService {
     const where = sql.join(conds, sql` and `);
     const terminalOnly = statuses.every((s) => s === 'resolved' || s === 'closed');
     const order = terminalOnly ? sql`t.created_at desc, t.id desc` : sql`t.next_due_at asc nulls last, t.created_at asc, t.id asc`;
+    // Live tickets in due order: one ordered index range per status (and per queue, or for the assignee) merged, each
+    // read only as far as the page needs. `status = any(…)` over the (queue|assignee, status, next_due_at) indexes
+    // would sort every live ticket instead (≈ 300 ms at 50,000 live of 1,000,000).
+    let source = sql`(select t.* from service.tickets t where ${where} order by ${order} limit ${q.limit} offset ${q.offset})`;
+    if (!terminalOnly && statuses.every((s) => LIVE.includes(s)) && q.offset + q.limit <= 2000) {
+      const keys: SQL[] = [];
+      if (q.assignee) keys.push(sql`true`);
+      else if (q.queue) keys.push(sql`true`);
+      else {
+        const ids = await query<{ id: string }>(this.db, sql`select id from service.queues`);
+        keys.push(...ids.map((r) => sql`t.queue_id = ${r.id}::uuid`), sql`t.queue_id is null`);
+      }
+      const n = q.offset + q.limit;
+      const branches = keys.flatMap((k) => statuses.map((s) => sql`(select t.* from service.tickets t where ${k} and t.status = ${s} and ${where} order by ${order} limit ${n})`));
+      source = sql`(select t.* from (${sql.join(branches, sql` union all `)}) t order by ${order} limit ${q.limit} offset ${q.offset})`;
+    }
     const [rows, counted] = await Promise.all([
       query<Row>(
         this.db,
-        sql`with page as (select t.* from service.tickets t where ${where} order by ${order} limit ${q.limit} offset ${q.offset})
+        sql`with page as ${source}
             select t.*, q.code as queue_code, s.display_name as assignee_name, c.name as customer_name
             from page t
             left join service.queues q on q.id = t.queue_id
