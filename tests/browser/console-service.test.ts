@@ -259,7 +259,7 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     await page.goto(`${base}/customers/${customer.id}`);
     await page.getByTestId('customer-tickets').waitFor();
     const card = page.getByTestId('customer-tickets');
-    expect(await card.locator('li').count()).toBe(3);
+    await expect.poll(() => card.locator('li').count()).toBe(3);
     await card.locator(`li[data-number="${tk.main.number}"] a`).click();
     await page.getByTestId('ticket-head').waitFor();
     expect(new URL(page.url()).pathname).toBe(`/service/tickets/${tk.main.id}`);

@@ -14,6 +14,7 @@ import './service.css';
 /** The customer beside the ticket: the 360 in brief — tier, points, recent orders, earlier tickets — with a link to the full 360. */
 export function CustomerSide({ tk, order }: { tk: Ticket; order?: TicketDetail['order'] }) {
   const { t } = useTranslation();
+  const f = useFormat();
   const { data: me } = useMe();
   if (!tk.customerId || !can(me, 'customers:read'))
     return (
@@ -32,7 +33,7 @@ export function CustomerSide({ tk, order }: { tk: Ticket; order?: TicketDetail['
             {tk.contact.phone ? (
               <div>
                 <dt>{t('service.create.contactPhone')}</dt>
-                <dd>{tk.contact.phone}</dd>
+                <dd>{f.phone(tk.contact.phone)}</dd>
               </div>
             ) : null}
             {tk.contact.email ? (
