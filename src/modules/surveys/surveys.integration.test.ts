@@ -5,6 +5,8 @@ import { publish } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
 import { OrderInput } from '../orders/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
+import { withJobs } from '../../../tests/support/jobs.js';
+import { SURVEYS_PERIODIC_JOB, SURVEYS_SEND_JOB, scheduleSurveys } from './surveys.jobs.js';
 import { SurveyLinks } from './links.js';
 
 let t: TestApp;
@@ -482,5 +484,21 @@ describe('periodic surveys', () => {
       expect(hour).toBeLessThan(20);
     }
     expect(await t.kemai.surveys.invitations.runPeriodic(new Date('2026-10-01T09:00:00+08:00'))).toEqual({ surveys: 1, invited: 3 });
+  });
+});
+
+describe('jobs', () => {
+  it('schedules the send job every 5 minutes and the periodic job hourly', async () => {
+    await withJobs(t.kemai.database, async (jobs) => {
+      await scheduleSurveys(jobs, t.kemai.surveys, t.kemai.log, { timeZone: 'Asia/Shanghai' });
+      const schedules = await query<{ name: string; cron: string; timezone: string }>(
+        db(),
+        sql`select name, cron, timezone from pgboss.schedule where name like 'surveys.%' order by name`,
+      );
+      expect(schedules).toEqual([
+        { name: SURVEYS_PERIODIC_JOB, cron: '7 * * * *', timezone: 'Asia/Shanghai' },
+        { name: SURVEYS_SEND_JOB, cron: '*/5 * * * *', timezone: 'Asia/Shanghai' },
+      ]);
+    });
   });
 });
