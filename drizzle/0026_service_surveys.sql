@@ -226,6 +226,8 @@ CREATE UNIQUE INDEX "tickets_external_uq" ON "service"."tickets" USING btree ("c
 CREATE INDEX "tickets_queue_idx" ON "service"."tickets" USING btree ("queue_id","status","next_due_at");--> statement-breakpoint
 CREATE INDEX "tickets_assignee_idx" ON "service"."tickets" USING btree ("assignee_id","status","next_due_at");--> statement-breakpoint
 CREATE INDEX "tickets_live_due_idx" ON "service"."tickets" USING btree ("next_due_at","created_at","id") WHERE "service"."tickets"."status" in ('new', 'open', 'pending');--> statement-breakpoint
+CREATE INDEX "tickets_live_queue_idx" ON "service"."tickets" USING btree ("queue_id","next_due_at","created_at","id") WHERE "service"."tickets"."status" in ('new', 'open', 'pending');--> statement-breakpoint
+CREATE INDEX "tickets_live_assignee_idx" ON "service"."tickets" USING btree ("assignee_id","next_due_at","created_at","id") WHERE "service"."tickets"."status" in ('new', 'open', 'pending');--> statement-breakpoint
 CREATE INDEX "tickets_alert_idx" ON "service"."tickets" USING btree ("next_alert_at") WHERE "service"."tickets"."next_alert_at" is not null;--> statement-breakpoint
 CREATE INDEX "tickets_status_idx" ON "service"."tickets" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "tickets_customer_idx" ON "service"."tickets" USING btree ("customer_id","created_at");--> statement-breakpoint

@@ -130,6 +130,9 @@ export const tickets = serviceSchema.table(
     index('tickets_assignee_idx').on(t.assigneeId, t.status, t.nextDueAt),
     // The whole inbox (every queue's live tickets, most urgent first): the page is the index's first rows.
     index('tickets_live_due_idx').on(t.nextDueAt, t.createdAt, t.id).where(sql`${t.status} in ('new', 'open', 'pending')`),
+    // A queue's and an agent's ("mine") live tickets in the same order.
+    index('tickets_live_queue_idx').on(t.queueId, t.nextDueAt, t.createdAt, t.id).where(sql`${t.status} in ('new', 'open', 'pending')`),
+    index('tickets_live_assignee_idx').on(t.assigneeId, t.nextDueAt, t.createdAt, t.id).where(sql`${t.status} in ('new', 'open', 'pending')`),
     index('tickets_alert_idx').on(t.nextAlertAt).where(sql`${t.nextAlertAt} is not null`),
     index('tickets_status_idx').on(t.status, t.createdAt),
     index('tickets_customer_idx').on(t.customerId, t.createdAt),
