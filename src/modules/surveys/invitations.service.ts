@@ -395,7 +395,7 @@ export class InvitationsService {
    * (template and channel of the survey; variables surveyLink and surveyName in the customer's locale; dedupe key
    * `survey:<invitation>`, so a replay plans nothing twice) and marks them sent — in the claim's transaction, a
    * thousand at a time (FOR UPDATE SKIP LOCKED: concurrent runs take different rows). A survey whose planning fails
-   * (its template archived) keeps its invitations scheduled until they expire.
+   * (its template archived) keeps its invitations scheduled, tried again hourly until they expire.
    */
   async sendDue(now: Date = this.deps.clock.now(), opts: { batch?: number } = {}): Promise<{ sent: number; expired: number; failed: number }> {
     const batch = opts.batch ?? 1000;
@@ -449,6 +449,11 @@ export class InvitationsService {
             });
             ok += group.length;
           } catch {
+            // Planning refused (template archived, channel gone): try again in an hour, so the rest keep their turn.
+            await query(
+              tx,
+              sql`update surveys.invitations set send_at = ${new Date(now.getTime() + HOUR).toISOString()}::timestamptz where id = any(${sql.param(group.map((r) => String(r.id)))}::uuid[])`,
+            );
             bad += group.length;
           }
         }
@@ -456,8 +461,7 @@ export class InvitationsService {
       });
       sent += out.ok;
       failed += out.bad;
-      // Failed groups stay scheduled and would be claimed again: stop at a batch that sent nothing.
-      if (out.claimed < batch || out.ok === 0) break;
+      if (out.claimed < batch) break;
     }
     return { sent, expired: expired.length, failed };
   }

@@ -487,6 +487,38 @@ describe('periodic surveys', () => {
   });
 });
 
+describe('the send job when planning fails', () => {
+  it('keeps the invitations scheduled, an hour later, and plans nothing', async () => {
+    await t.kemai.messageTemplates.create(
+      { code: 'tmp_invite', name: 'tmp', purpose: 'service', providerIds: {}, contents: { sms: { 'zh-CN': { body: '{{surveyName}} {{surveyLink}}' } } } },
+      'test',
+    );
+    const made = await post('/api/v1/surveys', {
+      code: 'fragile',
+      name: 'Fragile',
+      settings: { template: 'tmp_invite', channel: 'sms' },
+      questions: [{ id: 'nps', type: 'nps', title: { 'zh-CN': '推荐', en: 'Recommend' } }],
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    expect((await post('/api/v1/surveys/fragile/activate', {})).statusCode).toBe(200);
+    const cs = await customers(2);
+    expect((await post('/api/v1/surveys/fragile/send', { customerIds: cs })).json()).toMatchObject({ invited: 2 });
+    await t.kemai.messageTemplates.archive('tmp_invite');
+    const out = await t.kemai.surveys.invitations.sendDue(now);
+    expect(out.failed).toBe(2);
+    const rows = await query<{ status: string; send_at: Date | string }>(
+      db(),
+      sql`select i.status, i.send_at from surveys.invitations i join surveys.surveys s on s.id = i.survey_id where s.code = 'fragile'`,
+    );
+    expect(rows.map((r) => [r.status, new Date(r.send_at).getTime() - now.getTime()])).toEqual([
+      ['scheduled', 3_600_000],
+      ['scheduled', 3_600_000],
+    ]);
+    expect(await count('messaging.messages', sql`source_id = ${made.json().id}::uuid`)).toBe(0);
+    expect((await t.kemai.surveys.invitations.sendDue(now)).failed).toBe(0);
+  });
+});
+
 describe('jobs', () => {
   it('schedules the send job every 5 minutes and the periodic job hourly', async () => {
     await withJobs(t.kemai.database, async (jobs) => {
