@@ -408,6 +408,11 @@ describe('working a ticket', () => {
     let page = await get('kind=suggestion');
     expect(page.items.map((i: Json) => i.subject)).toEqual(['inbox three', 'inbox one', 'inbox two']);
     expect([page.total, page.totalCapped]).toEqual([3, false]);
+    await post(`/api/v1/service/tickets/${t1.id}/status`, { status: 'pending' });
+    page = await get('kind=suggestion&queue=general&status=new,open,pending');
+    expect(page.items.map((i: Json) => [i.subject, i.status])).toEqual([['inbox three', 'new'], ['inbox one', 'pending'], ['inbox two', 'new']]);
+    page = await get('kind=suggestion&queue=general&status=new&limit=1&offset=1');
+    expect([page.items.map((i: Json) => i.subject), page.total]).toEqual([['inbox two'], 2]);
     page = await get('kind=suggestion&assignee=none');
     expect(page.items.map((i: Json) => i.subject)).toEqual(['inbox three', 'inbox one']);
     page = await get('kind=suggestion&assignee=me', a.auth);
