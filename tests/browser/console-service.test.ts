@@ -255,6 +255,13 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     expect(await page.locator('.sv-clock-card[data-target=resolve]').getAttribute('data-tone')).toBe('met');
     await noMissingKeys();
     await shot('service-05-ticket-resolved-zh');
+    // The review report counts it under its root cause, with the compensation paid.
+    await page.goto(`${base}/service/review`);
+    await page.getByTestId('review-table').waitFor();
+    const cause = page.locator('[data-testid=review-table] tr[data-key=warehouse_packing] td');
+    expect(await cause.allInnerTexts()).toEqual(['仓库包装', '1', expect.stringMatching(/%$/), expect.stringMatching(/小时$/), '100%', '¥10.00']);
+    await noMissingKeys();
+    await shot('service-05b-review-zh');
     // The 360's service card lists the customer's tickets and links to them.
     await page.goto(`${base}/customers/${customer.id}`);
     await page.getByTestId('customer-tickets').waitFor();
@@ -272,6 +279,7 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     await page.getByTestId('survey-new').click();
     await page.locator('input[name=code]').fill('store_visit');
     await page.locator('input[name=name]').fill('门店体验调查');
+    await page.locator('input[name=name-en]').fill('Store visit survey');
     await page.locator('select[name=trigger]').selectOption('manual');
     await page.locator('[data-add=text]').click();
     await page.locator('input[name=q-title-zh]').fill('还有什么想告诉我们的吗？');
@@ -347,6 +355,7 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     await page.getByTestId('public-survey').waitFor();
     await page.locator('[data-lang=en]').click();
     await expect.poll(() => page.locator('.sq-title').first().innerText()).toContain('How likely are you to recommend us to a friend or colleague?');
+    expect(await page.locator('.sp-title').innerText()).toBe('Store visit survey');
     expect(await page.getByTestId('survey-submit').innerText()).toBe('Submit');
     await page.locator('[data-question=nps_1] [data-value="3"]').click();
     await page.locator('[data-question=csat_1] [data-value="2"]').click();

@@ -44,6 +44,7 @@ import { InboxPage } from './pages/service/inbox.page';
 import { TicketPage } from './pages/service/ticket.page';
 import { ReplyTemplatesPage } from './pages/service/templates.page';
 import { ServiceSettingsPage } from './pages/service/settings.page';
+import { ReviewPage } from './pages/service/review.page';
 import { SurveysPage } from './pages/surveys/surveys.page';
 import { SurveyBuilderPage } from './pages/surveys/builder.page';
 import { SurveyResultsPage } from './pages/surveys/results.page';
@@ -110,6 +111,7 @@ function Pages({ me }: { me: Me }) {
       <Route path="/service/tickets/:id" element={can(me, 'service:read') ? <TicketPage /> : <NoAccess />} />
       <Route path="/service/templates" element={can(me, 'service:read') ? <ReplyTemplatesPage /> : <NoAccess />} />
       <Route path="/service/settings" element={can(me, 'service:read') ? <ServiceSettingsPage /> : <NoAccess />} />
+      <Route path="/service/review" element={can(me, 'service:read') ? <ReviewPage /> : <NoAccess />} />
       <Route path="/surveys" element={can(me, 'surveys:read') ? <SurveysPage /> : <NoAccess />} />
       <Route path="/surveys/new" element={can(me, 'surveys:write') ? <SurveyBuilderPage /> : <NoAccess />} />
       <Route path="/surveys/:id" element={can(me, 'surveys:read') ? <SurveyBuilderPage /> : <NoAccess />} />

@@ -110,6 +110,10 @@ export function InboxPage() {
           <p className="muted">{t('service.inbox.subtitle')}</p>
         </div>
         <div className="sv-head-actions">
+          <Link to="/service/review" className="btn" data-testid="review-link">
+            <Icon name="results" size={16} />
+            {t('service.inbox.review')}
+          </Link>
           {can(me, 'service:admin') ? (
             <Link to="/service/settings" className="btn">
               <Icon name="settings" size={16} />

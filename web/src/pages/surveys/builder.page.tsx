@@ -71,6 +71,7 @@ function Builder({ existing }: { existing: Survey | undefined }) {
   const action = useSurveyAction();
   const [code, setCode] = useState(existing?.code ?? '');
   const [name, setName] = useState(existing?.name ?? '');
+  const [nameEn, setNameEn] = useState(existing?.settings.title?.en ?? '');
   const [trigger, setTrigger] = useState<SurveyTrigger>(existing?.trigger ?? 'after_ticket');
   const [delayDays, setDelayDays] = useState(String(existing?.settings.delayDays ?? 7));
   const [windowMin, setWindowMin] = useState(String(existing?.settings.delayWindowDays?.min ?? 3));
@@ -84,7 +85,7 @@ function Builder({ existing }: { existing: Survey | undefined }) {
   const [previewLang, setPreviewLang] = useState<'zh-CN' | 'en'>('zh-CN');
   const [previewAnswers, setPreviewAnswers] = useState<Record<string, Answer | undefined>>({});
   const [saved, setSaved] = useState(false);
-  useEffect(() => setSaved(false), [code, name, trigger, delayDays, windowMin, windowMax, validDays, channel, cadence, segment, questions]);
+  useEffect(() => setSaved(false), [code, name, nameEn, trigger, delayDays, windowMin, windowMax, validDays, channel, cadence, segment, questions]);
 
   const issues = isApiError(save.error) ? (save.error.body.details?.issues ?? []) : [];
   const issueAt = (prefix: string) => issues.filter((i) => i.path === prefix || i.path.startsWith(`${prefix}.`)).map((i) => i.message);
@@ -111,7 +112,7 @@ function Builder({ existing }: { existing: Survey | undefined }) {
     settings: {
       ...(existing?.settings.template ? { template: existing.settings.template } : {}),
       ...(existing?.settings.cooldownDays ? { cooldownDays: existing.settings.cooldownDays } : {}),
-      ...(existing?.settings.title ? { title: existing.settings.title } : {}),
+      ...(nameEn.trim() ? { title: { 'zh-CN': existing?.settings.title?.['zh-CN'] ?? name.trim(), en: nameEn.trim() } } : {}),
       ...(trigger === 'after_purchase' ? { delayDays: Number(delayDays) } : {}),
       ...(trigger === 'after_ticket' ? { delayWindowDays: { min: Number(windowMin), max: Number(windowMax) } } : {}),
       ...(trigger === 'periodic' ? { cadence, ...(segment.trim() ? { segment: segment.trim() } : {}) } : {}),
@@ -210,6 +211,10 @@ function Builder({ existing }: { existing: Survey | undefined }) {
               <label className={issueAt('name').length ? 'sv-f invalid' : 'sv-f'}>
                 <span>{t('surveys.builder.name')}</span>
                 <input name="name" value={name} onChange={(e) => setName(e.target.value)} />
+              </label>
+              <label className="sv-f">
+                <span>{t('surveys.builder.nameEn')}</span>
+                <input name="name-en" value={nameEn} onChange={(e) => setNameEn(e.target.value)} placeholder="Store visit survey" />
               </label>
               <label className="sv-f">
                 <span>{t('surveys.builder.trigger')}</span>
@@ -330,7 +335,7 @@ function Builder({ existing }: { existing: Survey | undefined }) {
           </div>
           <div className="sy-phone" data-testid="survey-preview">
             <div className="sy-phone-screen">
-              <h3 className="sp-title">{name || t('surveys.builder.newTitle')}</h3>
+              <h3 className="sp-title">{(previewLang === 'en' && nameEn.trim()) || name || t('surveys.builder.newTitle')}</h3>
               {questions.map((q, i) => (
                 <QuestionInput key={q.id} q={inLanguage(q, previewLang)} index={i} lang={previewLang} value={previewAnswers[q.id]} onChange={(v) => setPreviewAnswers((a) => ({ ...a, [q.id]: v }))} />
               ))}
