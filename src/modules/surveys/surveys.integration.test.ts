@@ -487,6 +487,51 @@ describe('periodic surveys', () => {
   });
 });
 
+describe('after a purchase: the guide and results by guide', () => {
+  it('takes the guide from the order’s staff code and splits the results by guide with the name', async () => {
+    const { staff } = await t.kemai.access.createStaff({ username: 'guide.li', displayName: '李导购', role: 'guide', storeCode: 'S9' });
+    const [c, other] = await customers(2);
+    now = new Date('2026-06-10T12:00:00+08:00');
+    const [r] = await t.kemai.orders.ingestOrders(
+      [OrderInput.parse({ channel: 'pos', externalId: 'SV-G1', placedAt: '2026-06-10T11:00:00+08:00', storeCode: 'S9', staffCode: 'guide.li', customer: { id: c }, lines: [{ sku: 'SKU-A', quantity: 1, unitPrice: '50.00' }] })],
+      { source: 'api' },
+    );
+    await order(other!, 'S9', '2026-06-10T11:30:00+08:00');
+    await t.kemai.events.drain();
+    const rows = await query<{ customer_id: string; guide_id: string | null; store_code: string; order_id: string; send_at: Date | string }>(
+      db(),
+      sql`select i.customer_id, i.guide_id, i.store_code, i.order_id, i.send_at from surveys.invitations i join surveys.surveys s on s.id = i.survey_id
+          where s.code = 'after_purchase' and i.customer_id = any(${sql.param([c!, other!])}::uuid[]) order by i.guide_id nulls last`,
+    );
+    expect(rows.map((x) => [x.customer_id, x.guide_id, x.store_code])).toEqual([
+      [c, staff.id, 'S9'],
+      [other, null, 'S9'],
+    ]);
+    expect(rows[0]!.order_id).toBe(r!.id);
+    const sendAt = new Date(rows[0]!.send_at).getTime();
+    const placed = new Date('2026-06-10T11:00:00+08:00').getTime();
+    expect(sendAt).toBeGreaterThanOrEqual(placed + 2 * DAY);
+    expect(sendAt).toBeLessThan(placed + 3 * DAY);
+
+    now = new Date(sendAt + 60_000);
+    await t.kemai.surveys.invitations.sendDue(now);
+    for (const [customerId, score] of [
+      [c!, 10],
+      [other!, 6],
+    ] as const) {
+      const inv = await queryOne<{ id: string }>(db(), sql`select i.id from surveys.invitations i join surveys.surveys s on s.id = i.survey_id where s.code = 'after_purchase' and i.customer_id = ${customerId}::uuid`);
+      expect((await post(`/api/v1/public/surveys/${links().token(inv!.id)}`, { answers: { nps: score } }, {})).statusCode).toBe(201);
+    }
+    const res = (await t.app.inject({ method: 'GET', url: '/api/v1/surveys/after_purchase/results?from=2026-06-01&to=2026-07-01&by=guide', headers: t.admin })).json();
+    expect(res.groups.map((g: { key: string | null; label: string | null; responses: number; nps: { nps: number }; responseRate: number }) => [g.key, g.label, g.responses, g.nps.nps, g.responseRate])).toEqual([
+      [null, null, 1, -100, 100],
+      [staff.id, '李导购', 1, 100, 100],
+    ]);
+    const verb = (await t.app.inject({ method: 'GET', url: `/api/v1/surveys/after_purchase/verbatims?guide=${staff.id}`, headers: t.admin })).json();
+    expect(verb.items).toEqual([]);
+  });
+});
+
 describe('the send job when planning fails', () => {
   it('keeps the invitations scheduled, an hour later, and plans nothing', async () => {
     await t.kemai.messageTemplates.create(
