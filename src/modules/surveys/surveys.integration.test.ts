@@ -136,6 +136,19 @@ describe('surveys: validation and status', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/surveys', headers: reader })).statusCode).toBe(200);
     expect((await post('/api/v1/surveys', { code: 'x', name: 'x', questions: [question('q', 'nps')] }, reader)).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/surveys' })).statusCode).toBe(401);
+    const doc = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
+    expect(doc.statusCode).toBe(200);
+    expect(Object.keys(doc.json().paths).filter((p) => p.includes('surveys')).sort()).toEqual([
+      '/api/v1/public/surveys/{token}',
+      '/api/v1/surveys',
+      '/api/v1/surveys/defaults',
+      '/api/v1/surveys/{id}',
+      '/api/v1/surveys/{id}/activate',
+      '/api/v1/surveys/{id}/archive',
+      '/api/v1/surveys/{id}/results',
+      '/api/v1/surveys/{id}/send',
+      '/api/v1/surveys/{id}/verbatims',
+    ]);
   });
 });
 
