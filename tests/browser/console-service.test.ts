@@ -260,6 +260,7 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     await page.getByTestId('review-table').waitFor();
     const cause = page.locator('[data-testid=review-table] tr[data-key=warehouse_packing] td');
     expect(await cause.allInnerTexts()).toEqual(['仓库包装', '1', expect.stringMatching(/%$/), expect.stringMatching(/小时$/), '100%', '¥10.00']);
+    await page.locator('.sv-review-grid canvas').waitFor();
     await noMissingKeys();
     await shot('service-05b-review-zh');
     // The 360's service card lists the customer's tickets and links to them.
