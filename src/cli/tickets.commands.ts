@@ -121,11 +121,11 @@ export function registerTicketsCommands(program: Command): void {
     .command('reply <ticket>')
     .description('A public reply: on the timeline and to the customer through messaging (sent by the dispatcher)')
     .requiredOption('--text <text>', 'the reply')
-    .option('--channel <channel>', 'auto, sms, email, wechat or app_push', 'auto')
+    .option('--channel <channel>', 'auto, sms, email, wechat or app_push (default: email for a ticket that came by email, else auto)')
     .option('--json', 'machine-readable output')
-    .action(async (ref: string, o: { text: string; channel: string; json?: boolean }) => {
+    .action(async (ref: string, o: { text: string; channel?: string; json?: boolean }) => {
       oneOf('--channel', o.channel, ['auto', 'sms', 'email', 'wechat', 'app_push']);
-      const body = { body: o.text, channel: o.channel };
+      const body = { body: o.text, ...(o.channel ? { channel: o.channel } : {}) };
       const t = await withBackend(async (b) =>
         b.mode === 'remote'
           ? (await b.api.call<{ ticket: InboxTicket }>('POST', `/api/v1/service/tickets/${encodeURIComponent(ref)}/reply`, body)).ticket

@@ -232,6 +232,12 @@ describe('email in', () => {
     expect(msgs.map((e) => [e.visibility, e.actor, e.body, e.detail.messageId])).toEqual([['public', 'customer', 'Still not here!', 'm2@mail.example.com']]);
     expect((await events(first.id)).filter((e) => e.kind === 'reopened')).toHaveLength(1);
 
+    // The answer goes by email, its subject naming the ticket.
+    const rep = await post(`/api/v1/service/tickets/${first.id}/reply`, { body: 'It is on its way.' });
+    expect(rep.statusCode, rep.body).toBe(200);
+    const m = (await queryOne<Json>(db(), sql`select m.channel, m.variables, tp.contents from messaging.messages m join messaging.templates tp on tp.id = m.template_id where m.dedupe_key like ${`service:ticket:${first.id}:reply:%`}`))!;
+    expect([m.channel, m.variables.ticketNumber, m.contents.email.en.subject]).toEqual(['email', first.ticketNumber, '[{{ticketNumber}}] About your request']);
+
     // In-Reply-To the first message finds the ticket too.
     const r4 = await post('/api/v1/service/inbound/email', { messageId: 'm3@mail.example.com', from: 'wang.fang@example.com', subject: 'one more thing', text: 'Call me.', receivedAt: '2026-03-04T09:30:00+08:00', inReplyTo: '<m1@mail.example.com>' });
     expect([(r4.json() as Json).action, (r4.json() as Json).ticket.id]).toEqual(['appended', first.id]);

@@ -129,7 +129,7 @@ export type AssignInput = z.output<typeof AssignInput>;
 export const ReplyInput = z
   .object({
     body: Text(5000),
-    channel: z.enum(['auto', 'sms', 'email', 'wechat', 'app_push']).default('auto'),
+    channel: z.enum(['auto', 'sms', 'email', 'wechat', 'app_push']).optional().describe('Default: email for a ticket that came by email, else auto'),
     template: ServiceCode.optional().describe('The reply template the text started from (recorded on the timeline)'),
   })
   .strict();

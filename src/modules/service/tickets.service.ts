@@ -356,6 +356,7 @@ export class TicketsService {
     this.replyTemplateReady ??= (async () => {
       const found = await queryOne(this.db, sql`select 1 from messaging.templates where code = ${SERVICE_REPLY_TEMPLATE}`);
       if (found) return;
+      // The subject carries [T-123]: the customer's answer comes back to the same ticket (email in).
       const text = (zh: string, en: string) => ({ 'zh-CN': { subject: zh, body: '{{replyText}}' }, en: { subject: en, body: '{{replyText}}' } });
       const plain = { 'zh-CN': { body: '{{replyText}}' }, en: { body: '{{replyText}}' } };
       try {
@@ -364,7 +365,7 @@ export class TicketsService {
             code: SERVICE_REPLY_TEMPLATE,
             name: 'Service reply (ticket)',
             purpose: 'service',
-            contents: { email: text('关于您的工单 {{ticketNumber}}', 'About your request {{ticketNumber}}'), sms: plain, wechat: plain, app_push: plain },
+            contents: { email: text('[{{ticketNumber}}] 关于您的工单', '[{{ticketNumber}}] About your request'), sms: plain, wechat: plain, app_push: plain },
             providerIds: {},
           },
           'system:service',
@@ -946,15 +947,16 @@ export class TicketsService {
       let delivery: Record<string, unknown>;
       if (customerId) {
         const dedupeKey = `service:ticket:${id}:reply:${newId()}`;
+        const channel = r.channel ?? (row.channel === 'email' ? 'email' : 'auto');
         await this.deps.planner().plan(tx, {
           template: SERVICE_REPLY_TEMPLATE,
-          channel: r.channel,
+          channel,
           sendAt: 'now',
           at,
           source: { kind: 'system', id },
           recipients: [{ customerId, dedupeKey, variables: { replyText: r.body, ticketNumber: `T-${row.number}` } }],
         });
-        delivery = { delivery: 'planned', channel: r.channel, dedupeKey };
+        delivery = { delivery: 'planned', channel, dedupeKey };
       } else delivery = { delivery: 'no_customer' };
       await tx.execute(sql`update service.tickets set first_replied_at = coalesce(first_replied_at, ${at.toISOString()}::timestamptz) where id = ${id}::uuid`);
       await addTicketEvents(tx, [{ ticketId: id, kind: 'reply', visibility: 'public', actor: actorLabel(actor), body: r.body, at, detail: { ...delivery, ...(r.template ? { template: r.template } : {}) } }]);
