@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { Severity, TicketStatus } from '../../api/service.api';
+import { useMe } from '../../auth/session';
 
 /** Amounts in fen as money: 500 → ¥5.00. */
 export function useFen() {
@@ -33,11 +34,13 @@ export function KindLabel({ kind }: { kind: string }) {
   return <span className={`sv-kind sv-kind-${kind}`}>{t(`service.kind.${kind}`, { defaultValue: kind })}</span>;
 }
 
-/** 'staff:wang' → wang; 'system:sla' → automatic; 'customer' → the customer. */
+/** 'staff:wang' → wang (the signed-in person by their display name); 'system:sla' → automatic; 'customer' → the customer. */
 export function useActorLabel() {
   const { t } = useTranslation();
+  const { data: me } = useMe();
   return (actor: string, name?: string | null) => {
     if (name) return name;
+    if (me?.staff && actor === `staff:${me.staff.username}`) return me.staff.displayName;
     const [kind, ...rest] = actor.split(':');
     const who = rest.join(':');
     if (kind === 'system' || kind === 'job') return t('service.actor.system');
