@@ -232,6 +232,13 @@ describe('email in', () => {
     expect(msgs.map((e) => [e.visibility, e.actor, e.body, e.detail.messageId])).toEqual([['public', 'customer', 'Still not here!', 'm2@mail.example.com']]);
     expect((await events(first.id)).filter((e) => e.kind === 'reopened')).toHaveLength(1);
 
+    // Someone else naming the ticket's number gets a ticket of their own.
+    const stranger = await post('/api/v1/service/inbound/email', { messageId: 'm-stranger@x.cn', from: 'someone@else.cn', subject: `[${first.ticketNumber}] hello`, text: 'spam', receivedAt: '2026-03-04T09:10:00+08:00' });
+    expect([stranger.statusCode, (stranger.json() as Json).action]).toEqual([201, 'created']);
+    expect((stranger.json() as Json).ticket.id).not.toBe(first.id);
+    expect((await events((stranger.json() as Json).ticket.id))[0]!.detail).toEqual({ channel: 'email', queue: 'general', mentionedTicket: first.ticketNumber });
+    expect((await events(first.id)).filter((e) => e.kind === 'customer_message')).toHaveLength(1);
+
     // The answer goes by email, its subject naming the ticket.
     const rep = await post(`/api/v1/service/tickets/${first.id}/reply`, { body: 'It is on its way.' });
     expect(rep.statusCode, rep.body).toBe(200);
@@ -429,6 +436,16 @@ describe('working a ticket', () => {
     expect(page.items.map((i: Json) => i.subject)).toEqual(['inbox three', 'inbox two']);
     page = await get('kind=suggestion&limit=1&offset=1');
     expect([page.items.map((i: Json) => i.subject), page.total]).toEqual([['inbox one'], 3]);
+    // SLA states (now = 2026-03-07 09:00 +08:00): t3 breached (a breach raised), t1 warned, t2 due within 2 hours.
+    at('2026-03-08T09:00:00+08:00');
+    await query(db(), sql`update service.tickets set sla_breached = '{ack}', sla_warned = '{ack}' where id = ${t3.id}::uuid`);
+    await query(db(), sql`update service.tickets set sla_warned = '{first_reply}', status = 'open' where id = ${t1.id}::uuid`);
+    await query(db(), sql`update service.tickets set next_due_at = '2026-03-08T02:30:00Z' where id = ${t2.id}::uuid`);
+    const sla = async (state: string) => (await get(`kind=suggestion&sla=${state}`)).items.map((i: Json) => [i.subject, i.slaState]);
+    expect(await sla('breached')).toEqual([['inbox three', 'breached']]);
+    expect(await sla('warning')).toEqual([['inbox one', 'warning']]);
+    expect(await sla('due_soon')).toEqual([['inbox two', 'ok']]);
+    expect((await get('kind=suggestion&sla=breached&status=closed')).items).toEqual([]);
     const bad = await t.app.inject({ method: 'GET', url: '/api/v1/service/tickets?status=open,nope', headers: writer });
     expect(bad.statusCode).toBe(400);
     expect((bad.json() as Json).error.details.issues[0].path).toContain('status');

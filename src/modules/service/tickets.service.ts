@@ -737,7 +737,17 @@ export class TicketsService {
 
     let target: string | null = null;
     const number = ticketNumberInSubject(e.subject);
-    if (number !== null) target = (await queryOne<{ id: string }>(this.db, sql`select id from service.tickets where number = ${number}`))?.id ?? null;
+    let mentioned: number | null = null;
+    if (number !== null) {
+      // Ticket numbers are sequential: a subject's [T-123] counts only from the ticket's own contact or customer.
+      const named = await queryOne<{ id: string; customer_id: string | null; email: string | null }>(
+        this.db,
+        sql`select id, customer_id, contact->>'email' as email from service.tickets where number = ${number}`,
+      );
+      const own = named && (named.email === sender.email || (named.customer_id !== null && (await this.customerByContact(this.db, { name: null, phone: null, email: sender.email })) === named.customer_id));
+      if (own) target = named.id;
+      else if (named) mentioned = number;
+    }
     if (!target && e.inReplyTo) {
       const ref = bareMessageId(e.inReplyTo);
       target = (await queryOne<{ id: string }>(this.db, sql`select id from service.tickets where channel = 'email' and external_ref = ${ref}`))?.id ?? null;
@@ -798,7 +808,7 @@ export class TicketsService {
         externalRef: messageId,
         receivedAt,
         acked: false,
-        detail: target ? { previousTicketId: target } : {},
+        detail: { ...(target ? { previousTicketId: target } : {}), ...(mentioned !== null ? { mentionedTicket: `T-${mentioned}` } : {}) },
       },
       actor,
       at,
