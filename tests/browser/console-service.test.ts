@@ -321,7 +321,7 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
 
     await signOut();
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${base}/survey/${token}`);
+    await page.goto(`${base}${first.pathname}`);
     await page.getByTestId('public-survey').waitFor();
     expect(await page.locator('input[name=username]').count()).toBe(0);
     expect(await page.locator('.sp-title').innerText()).toBe('门店体验调查');
@@ -347,12 +347,12 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     await page.locator('[data-state=answered]').waitFor();
     expect(await page.locator('.sp-state h1').innerText()).toBe('已提交');
     // An altered link is refused.
-    await page.goto(`${base}/survey/${token.slice(0, -2)}xx`);
+    await page.goto(`${base}/s/${token.slice(0, -2)}xx`);
     await page.locator('[data-state=invalid]').waitFor();
     expect(await page.locator('.sp-state h1').innerText()).toBe('链接无效');
 
     // The second customer answers in English.
-    await page.goto(`${base}/survey/${link(invitees[1]!).pathname.slice(3)}`);
+    await page.goto(`${base}${link(invitees[1]!).pathname}`);
     await page.getByTestId('public-survey').waitFor();
     await page.locator('[data-lang=en]').click();
     await expect.poll(() => page.locator('.sq-title').first().innerText()).toContain('How likely are you to recommend us to a friend or colleague?');
