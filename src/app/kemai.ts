@@ -278,6 +278,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     linkSecret: config.messagingSecret,
     publicUrl: config.publicUrl,
   });
+  customers.registerMergeParticipant(tickets.mergeParticipant());
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {

@@ -505,6 +505,20 @@ describe('assign, tags, root causes, transitions; concurrent replays', () => {
   });
 });
 
+describe('customers merging', () => {
+  it('a merged-away profile’s tickets follow the survivor, and go back on unmerge', async () => {
+    const survivor = await customer({ name: '合并甲', phone: '13011112222' });
+    const absorbed = await customer({ name: '合并乙', phone: '13011113333' });
+    const id = ((await post('/api/v1/service/tickets', { kind: 'inquiry', subject: 'merge me', customerId: absorbed })).json() as Json).ticket.id as string;
+    const m = await t.app.inject({ method: 'POST', url: `/api/v1/customers/${survivor}/merge`, headers: t.admin, payload: { otherId: absorbed } });
+    expect(m.statusCode, m.body).toBe(200);
+    expect((await ticketRow(id))!.customer_id).toBe(survivor);
+    const u = await t.app.inject({ method: 'POST', url: `/api/v1/customers/${survivor}/unmerge`, headers: t.admin, payload: { mergeId: (m.json() as Json).mergeId } });
+    expect(u.statusCode, u.body).toBe(200);
+    expect((await ticketRow(id))!.customer_id).toBe(absorbed);
+  });
+});
+
 describe('reply templates', () => {
   it('renders an empathy template for a ticket with the customer, number, agent and brand', async () => {
     const cid = await customer({ name: '刘洋', phone: '13100131000' });

@@ -5,7 +5,7 @@ import { AppError, conflict, invalid, notFound, zodIssues, type FieldIssue } fro
 import { publish } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
 import { maskEmail, maskPhone } from '../../platform/pii.js';
-import type { CustomersService } from '../customers/customers.service.js';
+import type { CustomersService, MergeParticipant } from '../customers/customers.service.js';
 import { maskName, summaryView } from '../customers/http/customer.views.js';
 import { normaliseEmail, normalisePhone } from '../customers/domain/identifiers.js';
 import type { MessagePlanner } from '../messaging/messaging.contract.js';
@@ -328,6 +328,18 @@ export class TicketsService {
   /** The SLA part (SlaService): refreshed after every change, in the change's transaction. */
   useSla(sla: SlaPort): void {
     this.sla = sla;
+  }
+
+  /** Customers merging: a merged-away profile's tickets follow the survivor (and go back on unmerge). */
+  mergeParticipant(): MergeParticipant {
+    return {
+      name: 'service.tickets',
+      moveRecords: async (tx, fromId, toId) =>
+        (await query<{ id: string }>(tx, sql`update service.tickets set customer_id = ${toId}::uuid where customer_id = ${fromId}::uuid returning id`)).map((r) => r.id),
+      restoreRecords: async (tx, ids, toId) => {
+        if (ids.length > 0) await tx.execute(sql`update service.tickets set customer_id = ${toId}::uuid where id = any(${sql.param(ids)}::uuid[])`);
+      },
+    };
   }
 
   // ------------------------------------------------------------------ defaults
