@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../platform/config.js';
 import type { Kemai } from '../app/kemai.js';
-import { DemoOptionsInput, DemoService, type DemoJourneys, type DemoProgress, type DemoSummary } from '../modules/demo/index.js';
+import { DemoOptionsInput, DemoService, type DemoJourneys, type DemoProgress, type DemoServiceHistory, type DemoSummary } from '../modules/demo/index.js';
 import { CliError, withBackend } from './context.js';
 import { serveHooks } from './serve.command.js';
 
@@ -18,7 +18,7 @@ export function registerDemoCommand(program: Command) {
     .option('--json', 'machine-readable summary on stdout')
     .action(async (o: { customers?: string; seed: string; until?: string; json?: boolean }) => {
       const config = loadConfig();
-      const parsed = DemoOptionsInput.safeParse({ customers: o.customers ?? config.demoCustomers, seed: o.seed, until: o.until, journeys: true });
+      const parsed = DemoOptionsInput.safeParse({ customers: o.customers ?? config.demoCustomers, seed: o.seed, until: o.until, journeys: true, service: true });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         throw new CliError(`${FLAGS[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`);
@@ -49,10 +49,18 @@ async function seedEmptyDatabase(kemai: Kemai): Promise<void> {
   // The ready-made journeys after start, in the background: the history's events are delivered first (minutes on a
   // big demo), so the server answers meanwhile.
   process.stderr.write('demo: setting up the ready-made journeys in the background (after the history\'s events are delivered)…\n');
-  void demo.seedJourneys(summary.window.to).then(
-    (j) => process.stderr.write(`demo: ${describeJourneys(j).join('\n').trimStart()}\n`),
-    (err: unknown) => process.stderr.write(`demo: the journeys could not be set up: ${(err as Error).message}\n`),
-  );
+  // Then the service desk's history (tickets, SLA clocks, compensations, surveys), chained after the journeys.
+  void demo
+    .seedJourneys(summary.window.to)
+    .then(
+      (j) => process.stderr.write(`demo: ${describeJourneys(j).join('\n').trimStart()}\n`),
+      (err: unknown) => process.stderr.write(`demo: the journeys could not be set up: ${(err as Error).message}\n`),
+    )
+    .then(() => demo.seedService(summary.window.to, summary.seed))
+    .then(
+      (s) => process.stderr.write(`demo: ${describeService(s).join('\n').trimStart()}\n`),
+      (err: unknown) => process.stderr.write(`demo: the service history could not be set up: ${(err as Error).message}\n`),
+    );
 }
 
 function demoService(kemai: Kemai): DemoService {
@@ -114,6 +122,7 @@ function describe(s: DemoSummary): string {
     `  duplicate candidates ${n(s.duplicateCandidates)} waiting for review`,
     `  promotions           ${n(s.promotions)}`,
     ...(s.journeys ? describeJourneys(s.journeys) : []),
+    ...(s.service ? describeService(s.service) : []),
   ].join('\n');
 }
 
@@ -122,5 +131,15 @@ function describeJourneys(j: DemoJourneys): string[] {
   return [
     `  journeys             ${j.installed} ready-made installed, ${j.published} published, run over the last ${j.days} days:`,
     ...j.results.map((r) => `    ${r.code.padEnd(18)} ${n(r.entered)} entered (${n(r.heldOut)} held out), ${n(r.converted)} converted`),
+  ];
+}
+
+function describeService(s: DemoServiceHistory): string[] {
+  const n = (x: number) => x.toLocaleString('en');
+  const st = s.statuses;
+  return [
+    `  service desk         ${n(s.tickets)} tickets${s.created ? '' : ' (there already)'}: ${n(st.new ?? 0)} new, ${n(st.open ?? 0)} open, ${n(st.pending ?? 0)} pending, ${n(st.resolved ?? 0)} resolved;`,
+    `                       ${n(s.breached)} breached an SLA target (${n(s.escalated)} escalated), ${n(s.compensationsExecuted)} compensations executed`,
+    `  surveys              ${n(s.invitations)} invitations, ${n(s.responses)} responses; ${n(s.staff)} service staff`,
   ];
 }

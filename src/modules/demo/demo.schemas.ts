@@ -17,6 +17,8 @@ export const DemoOptionsInput = z.object({
     .optional(),
   /** Install the ready-made journeys, publish five and run them over the window's last days (`kemai demo`, `serve`). */
   journeys: z.boolean().optional(),
+  /** The service desk's history: a team, tickets over the window's last 45 days, surveys and their answers (service-demo.ts). */
+  service: z.boolean().optional(),
 });
 export type DemoOptionsInput = z.output<typeof DemoOptionsInput>;
 

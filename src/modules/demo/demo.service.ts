@@ -19,6 +19,7 @@ import { planDemo, DEFAULT_CHUNK, type DemoChunk } from './domain/demo.generator
 import { addStats, emptyStats, type MemberRecord, type PersonStats } from './domain/records.js';
 import { contactAttributes } from './domain/contact.js';
 import type { DemoOptionsInput } from './demo.schemas.js';
+import { seedService, type DemoServiceHistory, type ServiceDemoDeps } from './service-demo.js';
 
 /** The demo brand trades in China, whatever the server's business zone. */
 export const DEMO_TIME_ZONE = 'Asia/Shanghai';
@@ -59,6 +60,8 @@ export interface DemoSummary {
   seconds: number;
   /** With `journeys`: the ready-made journeys installed, the live ones run over the window's last days. */
   journeys?: DemoJourneys;
+  /** With `service`: the service desk's history (service-demo.ts). */
+  service?: DemoServiceHistory;
 }
 
 /** The ready-made journeys the demo publishes (the other three stay drafts to try in the builder). */
@@ -92,6 +95,14 @@ export interface DemoDeps {
   messaging?: { dispatcher: { started: boolean; start(): void; stop(): Promise<void>; dispatchAll(now: Date): Promise<unknown> } };
   events?: { drain(): Promise<number> };
   database?: { db: Db };
+  /** With these (and `service` in the options) the demo seeds the service desk's history. */
+  access?: ServiceDemoDeps['access'];
+  tickets?: ServiceDemoDeps['tickets'];
+  sla?: ServiceDemoDeps['sla'];
+  compensation?: ServiceDemoDeps['compensation'];
+  serviceQueues?: ServiceDemoDeps['serviceQueues'];
+  replyTemplates?: ServiceDemoDeps['replyTemplates'];
+  surveys?: ServiceDemoDeps['surveys'];
   strongIdentifiers: readonly string[];
 }
 
@@ -133,6 +144,7 @@ export class DemoService {
     }
 
     const journeys = input.journeys ? await this.seedJourneys(plan.window.to) : undefined;
+    const service = input.service ? await this.seedService(plan.window.to, input.seed) : undefined;
     const [customers, duplicateCandidates] = await Promise.all([this.countCustomers(), this.countDuplicates()]);
     return {
       seed: input.seed,
@@ -153,7 +165,19 @@ export class DemoService {
       promotions,
       seconds: Math.round((performance.now() - started) / 100) / 10,
       ...(journeys ? { journeys } : {}),
+      ...(service ? { service } : {}),
     };
+  }
+
+  /**
+   * The service desk's history over the window's last days (service-demo.ts): run after the journeys (`seed` with
+   * `service`; `serve` in the background after the journeys). A re-run finds it there and changes nothing.
+   */
+  async seedService(until: string, seed = 'kemai'): Promise<DemoServiceHistory> {
+    const { access, tickets, sla, compensation, serviceQueues, replyTemplates, surveys, database, events, messaging } = this.deps;
+    if (!access || !tickets || !sla || !compensation || !serviceQueues || !replyTemplates || !surveys || !database)
+      throw new AppError('internal', 'demo.no_service', 'The demo needs access, tickets, SLA, compensation, queues, reply templates, surveys and the database to seed the service history');
+    return seedService({ access, tickets, sla, compensation, serviceQueues, replyTemplates, surveys, database, ...(events ? { events } : {}), ...(messaging ? { messaging } : {}) }, until, seed);
   }
 
   /**
