@@ -187,6 +187,18 @@ describe('routing and assignment', () => {
     const q = (await t.kemai.serviceQueues.get('returns'))!;
     const rows = await query<Json>(db(), sql`select assignee_id from service.tickets where queue_id = ${q.id}::uuid order by number`);
     expect(rows.map((r) => r.assignee_id)).toEqual([c.id, d.id, c.id]);
+
+    // Manual assignment leaves tickets unassigned; an archived queue takes none.
+    const s2 = await t.kemai.serviceQueues.get('store_s2');
+    const patched = await t.app.inject({ method: 'PATCH', url: `/api/v1/service/queues/${s2.id}`, headers: t.admin, payload: { assignment: 'manual' } });
+    expect([patched.statusCode, (patched.json() as Json).assignment, (patched.json() as Json).memberIds]).toEqual([200, 'manual', [a.id, b.id]]);
+    const manual = (await post('/api/v1/service/tickets', { kind: 'complaint', subject: 'S2 manual', storeCode: 'S2' })).json() as Json;
+    expect([manual.ticket.queueId, manual.ticket.assigneeId]).toEqual([s2.id, null]);
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/v1/service/queues/store_s2', headers: t.admin })).statusCode).toBe(200);
+    const after = (await post('/api/v1/service/tickets', { kind: 'complaint', subject: 'S2 archived', storeCode: 'S2' })).json() as Json;
+    expect(after.ticket.queueId).toBe((await t.kemai.serviceQueues.get('complaints')).id);
+    expect((await t.app.inject({ method: 'PATCH', url: `/api/v1/service/queues/${s2.id}`, headers: writer, payload: { status: 'active' } })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'PATCH', url: `/api/v1/service/queues/${s2.id}`, headers: t.admin, payload: { status: 'active' } })).statusCode).toBe(200);
   });
 });
 
@@ -534,6 +546,29 @@ describe('reply templates', () => {
     expect(en.body.startsWith('Dear 刘*, your request')).toBe(true);
     const list = (await t.app.inject({ method: 'GET', url: '/api/v1/service/reply-templates?locale=en', headers: writer })).json() as Json;
     expect(list.items.map((i: Json) => i.code)).toEqual(['acknowledge', 'apology_damaged', 'apology_late_delivery', 'follow_up', 'resolved']);
+    // Create, change, archive; a writer without service:admin may not.
+    const created = await post('/api/v1/service/reply-templates', { code: 'gift_card', locale: 'en', title: 'Gift card', body: 'Dear {{customerName}}, a gift card is on its way ({{ticketNumber}}).', categories: ['pricing'] }, t.admin);
+    expect(created.statusCode, created.body).toBe(201);
+    const tpl = created.json() as Json;
+    expect([tpl.variables, tpl.categories, tpl.status]).toEqual([['customerName', 'ticketNumber'], ['pricing'], 'active']);
+    expect((await post('/api/v1/service/reply-templates', { code: 'gift_card', locale: 'en', title: 'x', body: 'y' }, t.admin)).statusCode).toBe(409);
+    expect((await post('/api/v1/service/reply-templates', { code: 'gift_card2', locale: 'en', title: 'x', body: 'y' }, writer)).statusCode).toBe(403);
+    const patched = await t.app.inject({ method: 'PATCH', url: `/api/v1/service/reply-templates/${tpl.id}`, headers: t.admin, payload: { title: 'Gift card sent' } });
+    expect([patched.statusCode, (patched.json() as Json).title]).toEqual([200, 'Gift card sent']);
+    const archived = await t.app.inject({ method: 'DELETE', url: `/api/v1/service/reply-templates/${tpl.id}`, headers: t.admin });
+    expect((archived.json() as Json).status).toBe('archived');
+    expect((await post('/api/v1/service/reply-templates/gift_card/render', { ticketId: id.id, locale: 'en' }, writer)).statusCode).toBe(409);
+    const cats = (await t.app.inject({ method: 'GET', url: '/api/v1/service/reply-templates?locale=en&category=pricing&status=active', headers: writer })).json() as Json;
+    expect(cats.items.map((i: Json) => i.code)).toEqual(['acknowledge', 'follow_up', 'resolved']);
+
+    // Taxonomy: labels in both languages; a new category becomes usable on tickets.
+    const put = await t.app.inject({ method: 'PUT', url: '/api/v1/service/taxonomy/category/gift', headers: t.admin, payload: { labels: { 'zh-CN': '礼品', en: 'Gifts' } } });
+    expect([put.statusCode, (put.json() as Json).labels]).toEqual([200, { 'zh-CN': '礼品', en: 'Gifts' }]);
+    expect((await t.app.inject({ method: 'PUT', url: '/api/v1/service/taxonomy/category/gift2', headers: t.admin, payload: { labels: { 'zh-CN': '礼品' } } })).statusCode).toBe(400);
+    expect((await post('/api/v1/service/tickets', { kind: 'inquiry', subject: 'gift', category: 'gift' })).statusCode).toBe(201);
+    const tax = (await t.app.inject({ method: 'GET', url: '/api/v1/service/taxonomy?kind=root_cause', headers: writer })).json() as Json;
+    expect(tax.items.map((i: Json) => i.code)).toEqual(['courier_delay', 'warehouse_packing', 'supplier_quality', 'store_staff', 'system_error', 'policy_gap', 'customer_misunderstanding', 'other']);
+
     const badTpl = await post('/api/v1/service/reply-templates', { code: 'x1', locale: 'en', title: 'x', body: 'Hi {{nope}}' }, t.admin);
     expect(badTpl.statusCode).toBe(400);
     expect((badTpl.json() as Json).error.details.issues[0].path).toBe('body');
