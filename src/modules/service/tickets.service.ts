@@ -787,7 +787,7 @@ export class TicketsService {
           const reopen = row.status === 'resolved';
           await tx.execute(
             sql`update service.tickets set status = 'open', updated_at = ${at.toISOString()}
-                ${reopen ? sql`, resolved_at = null, reopen_count = reopen_count + 1` : sql``}
+                ${reopen ? sql`, paused_at = resolved_at, resolved_at = null, reopen_count = reopen_count + 1` : sql``}
                 where id = ${target}::uuid`,
           );
           events.push({ ticketId: target, kind: reopen ? 'reopened' : 'status', visibility: 'system', actor: 'customer', at, detail: { from: row.status, to: 'open', reason: 'customer_message' } });
@@ -1015,7 +1015,8 @@ export class TicketsService {
       if (s.rootCauses) set.push(sql`root_causes = ${sql.param([...new Set(s.rootCauses)])}::text[]`);
       if (s.status === 'resolved') set.push(sql`resolved_at = ${atIso}::timestamptz`);
       if (s.status === 'closed') set.push(sql`closed_at = ${atIso}::timestamptz`);
-      if (s.status === 'reopen') set.push(sql`resolved_at = null, closed_at = null, reopen_count = reopen_count + 1`);
+      // Reopened: the resolution clock resumes where it stopped (the time resolved counts as paused, as pending does).
+      if (s.status === 'reopen') set.push(sql`paused_at = coalesce(resolved_at, closed_at), resolved_at = null, closed_at = null, reopen_count = reopen_count + 1`);
       await tx.execute(sql`update service.tickets set ${sql.join(set, sql`, `)} where id = ${id}::uuid`);
       await addTicketEvents(tx, [
         {
