@@ -79,7 +79,7 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerSlaRoutes(app, kemai.sla);
   registerTicketsRoutes(app, kemai.tickets);
   registerPublicTicketsRoutes(app, kemai.tickets);
-  registerServiceAdminRoutes(app, { tickets: kemai.tickets, queues: kemai.serviceQueues, taxonomy: kemai.serviceTaxonomy, replyTemplates: kemai.replyTemplates });
+  registerServiceAdminRoutes(app, { tickets: kemai.tickets, queues: kemai.serviceQueues, taxonomy: kemai.serviceTaxonomy, replyTemplates: kemai.replyTemplates, others: [kemai.sla, kemai.compensation] });
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});
   // Domain writes publish to the outbox; deliver right after each successful write request.

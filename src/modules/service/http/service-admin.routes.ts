@@ -17,7 +17,14 @@ const Id = z.object({ id: z.string().trim().min(1).max(64).describe('The id (or 
  */
 export function registerServiceAdminRoutes(
   root: FastifyInstance,
-  deps: { tickets: TicketsService; queues: QueuesService; taxonomy: TaxonomyService; replyTemplates: ReplyTemplatesService },
+  deps: {
+    tickets: TicketsService;
+    queues: QueuesService;
+    taxonomy: TaxonomyService;
+    replyTemplates: ReplyTemplatesService;
+    /** The other parts' seeds (the SLA calendar and policy, compensation policies), installed by setup too. */
+    others?: ReadonlyArray<{ ensureDefaults(): Promise<unknown> }>;
+  },
 ) {
   const tags = ['service'];
   const { queues, taxonomy, replyTemplates } = deps;
@@ -26,9 +33,10 @@ export function registerServiceAdminRoutes(
 
     app.post(
       '/api/v1/service/setup',
-      { config: { scope: 'service:admin' }, schema: { tags, summary: 'Install the seeds (queues general and complaints, categories, root causes, reply templates, the service_reply message template); existing codes stay' } },
+      { config: { scope: 'service:admin' }, schema: { tags, summary: 'Install the seeds (queues general and complaints, categories, root causes, reply templates, the service_reply message template, the SLA calendar and standard policy, compensation policies); existing codes stay' } },
       async () => {
         await deps.tickets.ensureDefaults();
+        for (const part of deps.others ?? []) await part.ensureDefaults();
         return { queues: await queues.list(), taxonomy: await taxonomy.list(), replyTemplates: await replyTemplates.list() };
       },
     );
