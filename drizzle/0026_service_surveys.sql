@@ -235,6 +235,7 @@ CREATE INDEX "tickets_order_idx" ON "service"."tickets" USING btree ("order_id")
 CREATE INDEX "tickets_created_idx" ON "service"."tickets" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "invitations_context_uq" ON "surveys"."invitations" USING btree ("survey_id","context_kind","context_id");--> statement-breakpoint
 CREATE INDEX "invitations_due_idx" ON "surveys"."invitations" USING btree ("send_at") WHERE "surveys"."invitations"."status" = 'scheduled';--> statement-breakpoint
+CREATE INDEX "invitations_expiry_idx" ON "surveys"."invitations" USING btree ("expires_at") WHERE "surveys"."invitations"."status" in ('scheduled', 'sent');--> statement-breakpoint
 CREATE INDEX "invitations_customer_idx" ON "surveys"."invitations" USING btree ("customer_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "responses_invitation_uq" ON "surveys"."responses" USING btree ("invitation_id");--> statement-breakpoint
 CREATE INDEX "responses_survey_idx" ON "surveys"."responses" USING btree ("survey_id","submitted_at");--> statement-breakpoint

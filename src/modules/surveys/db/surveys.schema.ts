@@ -49,6 +49,8 @@ export const invitations = surveysSchema.table(
   (t) => [
     uniqueIndex('invitations_context_uq').on(t.surveyId, t.contextKind, t.contextId),
     index('invitations_due_idx').on(t.sendAt).where(sql`${t.status} = 'scheduled'`),
+    // The send job's expiry of invitations nobody answered in time.
+    index('invitations_expiry_idx').on(t.expiresAt).where(sql`${t.status} in ('scheduled', 'sent')`),
     index('invitations_customer_idx').on(t.customerId),
     check('invitations_status_ck', sql`${t.status} in ('scheduled', 'sent', 'responded', 'expired', 'cancelled')`),
   ],
