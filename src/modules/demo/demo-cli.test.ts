@@ -108,7 +108,23 @@ describe('kemai demo', () => {
       const env = await emptyDatabase();
       const res = await run(['demo', '--customers', '60', '--seed', '7', '--until', '2025-11-30', '--json'], env);
       expect(res.code).toBe(0);
-      const { journeys, ...summary } = JSON.parse(res.stdout) as { journeys: { results: Array<{ code: string; entered: number; converted: number }> } };
+      const { journeys, service, ...summary } = JSON.parse(res.stdout) as {
+        journeys: { results: Array<{ code: string; entered: number; converted: number }> };
+        service: { tickets: number; seconds: number };
+      };
+      // The service desk's history (service-demo.ts; its own test checks it in detail).
+      expect({ ...service, seconds: 0 }).toEqual({
+        created: true,
+        staff: 5,
+        tickets: 12,
+        statuses: { new: 2, open: 1, pending: 0, resolved: 9, closed: 0 },
+        breached: 1,
+        escalated: 1,
+        compensationsExecuted: 3,
+        invitations: 18,
+        responses: 11,
+        seconds: 0,
+      });
       // The ready-made journeys: who is held out depends on each journey's (random) id, the rest on the data.
       expect({ ...journeys, drainSeconds: 0, runSeconds: 0, results: journeys.results.map((r) => [r.code, r.entered, r.converted]) }).toEqual({
         installed: 8,

@@ -648,8 +648,9 @@ function planTickets(c: Ctx, ticketFrom: number): void {
     // Spread over the days, with an eighth in the last three (the inbox's live tickets) and the last two written in
     // last night, after the service hours (still new).
     const recent = count - Math.max(3, Math.round(count / 8));
-    const day = i < recent ? ticketFrom + Math.floor(((i + r.float()) * (DEMO_SERVICE_DAYS - 3)) / recent) : lastDay - 2 + Math.floor(((i - recent + r.float()) * 3) / (count - recent));
     const lateNight = i >= count - 2;
+    const spread = i < recent ? ticketFrom + Math.floor(((i + r.float()) * (DEMO_SERVICE_DAYS - 3)) / recent) : lastDay - 2 + Math.floor(((i - recent + r.float()) * 3) / (count - recent));
+    const day = lateNight ? lastDay : spread;
     let channel = weighted(r, CHANNELS[story.kind]);
     if (lateNight && AGENT_CHANNELS.has(channel)) channel = 'app';
     let hour = weighted(r, HOURS);
@@ -741,14 +742,18 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
     const text = template ? (await deps.replyTemplates.render(template, { ticketId: id, locale: 'zh-CN' }, { id: agent.id, name: agent.displayName }, { pii: true })).body : pick(r, story.answers!);
     await deps.tickets.reply(id, { body: text, ...(template ? { template } : {}) }, staffActor(agent));
   });
+  /** The last step before the resolution so far. */
+  let last = replyAt;
   if (pending) {
     const pendingAt = replyAt + r.int(10, 50) * MINUTE;
+    const backAt = pendingAt + r.int(3, 20) * HOUR;
+    last = backAt;
     step(pendingAt, async () => {
       const agent = await holder();
       await deps.tickets.reply(id, { body: '为了尽快帮您处理，麻烦您拍一下商品和外包装的照片发给我们，收到后我马上为您跟进，谢谢！' }, staffActor(agent));
       await deps.tickets.setStatus(id, { status: 'pending', note: '等待顾客提供照片' }, staffActor(agent));
     });
-    step(pendingAt + r.int(3, 20) * HOUR, async () => {
+    step(backAt, async () => {
       const agent = await holder();
       await deps.tickets.note(id, { body: '顾客已补充照片，问题确认。' }, staffActor(agent));
       await deps.tickets.setStatus(id, { status: 'open' }, staffActor(agent));
@@ -756,15 +761,17 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
   }
   const comp = story.compensation;
   const compensate = !!comp && r.chance(0.85);
-  let compAt = replyAt;
+
   if (comp && compensate) {
     const option = weighted(r, comp.options);
-    const proposeAt = replyAt + r.int(20, 180) * MINUTE;
+    const proposeAt = last + r.int(20, 180) * MINUTE;
     const approveAt = proposeAt + r.int(15, 240) * MINUTE;
-    compAt = approveAt;
+    last = approveAt;
     let compensationId: string | null = null;
     step(proposeAt, async () => {
-      const agent = await holder();
+      // An agent proposes (the manager, holding an escalated ticket, approves: never one's own proposal).
+      const holding = await holder();
+      const agent = holding.id === c.manager.id ? creatorAgent : holding;
       const proposed = await deps.compensation.propose(id, { policyCode: comp.policy, optionCode: option, note: '按补偿政策处理' }, caller(agent));
       compensationId = proposed.id;
       if (proposed.approvalScope !== 'service:approve') await deps.compensation.approve(proposed.id, caller(agent));
@@ -775,7 +782,7 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
       if (current.status === 'proposed') await deps.compensation.approve(compensationId, caller(c.manager), '同意，按政策执行');
     });
   }
-  step(Math.max(resolveAt, compAt + 30 * MINUTE), async () => {
+  step(Math.max(resolveAt, last + 30 * MINUTE), async () => {
     const agent = await holder();
     const template = 'resolved';
     const text = (await deps.replyTemplates.render(template, { ticketId: id, locale: 'zh-CN' }, { id: agent.id, name: agent.displayName }, { pii: true })).body;
