@@ -387,7 +387,6 @@ const NPS_VERBATIMS = {
 interface Step {
   at: number;
   seq: number;
-  label: string;
   run: () => Promise<void>;
 }
 
@@ -395,8 +394,8 @@ interface Step {
 class Timeline {
   private readonly steps: Step[] = [];
   private seq = 0;
-  add(at: number, run: () => Promise<void>, label = 'step'): void {
-    const s = { at, seq: this.seq++, run, label };
+  add(at: number, run: () => Promise<void>): void {
+    const s = { at, seq: this.seq++, run };
     let lo = 0;
     let hi = this.steps.length;
     while (lo < hi) {
@@ -497,20 +496,18 @@ export async function seedService(deps: ServiceDemoDeps, until: string, seed = '
           await realScan(at(due));
           const next = await queryOne<{ at: string | Date | null }>(db, sql`select min(next_alert_at) as at from service.tickets where next_alert_at > ${new Date(due).toISOString()}::timestamptz`);
           if (next?.at) watchAlert(new Date(next.at).getTime());
-        },
-        'scan',
-      );
+        });
     };
     const watchSend = (ms: number) => {
       const due = Math.ceil((ms - 5 * MINUTE) / HOUR) * HOUR + 5 * MINUTE;
       if (sends.has(due) || due > end) return;
       sends.add(due);
-      line.add(due, async () => void (await realSendDue(at(due))), 'sendDue');
+      line.add(due, async () => void (await realSendDue(at(due))));
     };
     if (dispatcher)
       for (let d = waveFrom; d <= dayNumber(until); d++) {
         const ms = local(dateOf(d), 20, 50);
-        line.add(ms, async () => void (await dispatcher.dispatchAll(at(ms))), 'dispatch');
+        line.add(ms, async () => void (await dispatcher.dispatchAll(at(ms))));
       }
     const ctx: Ctx = { deps, db, seed, until, end, agents, manager, line, at, orders, watchAlert, watchSend };
     planWave(ctx, waveFrom);
@@ -618,7 +615,7 @@ function planWave(c: Ctx, waveFrom: number): void {
         const score = clamp(Math.round(7.4 + storeMood(o.storeCode) + 0.5 * month + 2.2 * r.normal()), 0, 10);
         const bucket = score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor';
         const comment = r.chance(bucket === 'passive' ? 0.4 : 0.6) ? pick(r, NPS_VERBATIMS[bucket]) : undefined;
-        c.line.add(answerAt, () => answer(c, id, answerAt, { nps: score, ...(comment ? { comment } : {}) }), 'answer');
+        c.line.add(answerAt, () => answer(c, id, answerAt, { nps: score, ...(comment ? { comment } : {}) }));
       }
     });
   }
@@ -668,7 +665,7 @@ function planTickets(c: Ctx, ticketFrom: number): void {
     const order = options.length > 0 ? pick(r, options) : pool.find((o) => !used.has(o.id) && o.placedAt.getTime() < received) ?? null;
     if (!order) continue;
     used.add(order.id);
-    c.line.add(received, () => runTicket(c, i, received, story, order, channel, r, i >= recent), 'create');
+    c.line.add(received, () => runTicket(c, i, received, story, order, channel, r, i >= recent));
   }
 }
 
@@ -732,9 +729,7 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
         await run();
         const t = await deps.tickets.get(id);
         if (t.nextAlertAt) c.watchAlert(new Date(t.nextAlertAt).getTime());
-      },
-      'ticket',
-    );
+      });
   if (!AGENT_CHANNELS.has(channel)) step(ackAt, async () => void (await deps.tickets.ack(id, staffActor(await holder()))));
   step(replyAt, async () => {
     const agent = await holder();
@@ -807,7 +802,7 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
     const comment = r.chance(0.7) ? pick(r, VERBATIMS[mood]) : undefined;
     // The invitation goes out 3–5 days after the resolution; the answer after that.
     const answerAt = new Date(t.resolvedAt!).getTime() + 5 * DAY + r.int(60, 900) * MINUTE;
-    c.line.add(answerAt, () => answer(c, inv.id, answerAt, { csat, nps, ...(comment ? { comment } : {}) }), 'answer');
+    c.line.add(answerAt, () => answer(c, inv.id, answerAt, { csat, nps, ...(comment ? { comment } : {}) }));
   });
 }
 
