@@ -121,8 +121,8 @@ describe('kemai demo', () => {
         breached: 1,
         escalated: 1,
         compensationsExecuted: 3,
-        invitations: 18,
-        responses: 11,
+        invitations: 17,
+        responses: 9,
         seconds: 0,
       });
       // The ready-made journeys: who is held out depends on each journey's (random) id, the rest on the data.

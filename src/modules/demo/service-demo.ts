@@ -56,7 +56,7 @@ export interface DemoServiceHistory {
 export const DEMO_SERVICE_DAYS = 45;
 export const DEMO_NPS_DAYS = 90;
 const MAX_TICKETS = 150;
-const MAX_WAVE = 450;
+const MAX_WAVE = 600;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 const DAY = 24 * HOUR;
@@ -226,8 +226,8 @@ const STORIES: ReadonlyArray<{ weight: number; story: Story }> = [
         ['会员等级问题', '我今年消费已经满额了，为什么会员等级还没升级？'],
         ['生日礼怎么领', '听说会员生日月有礼品，请问在哪里领取？'],
       ],
-      rootCauses: [['customer_misunderstanding'], ['system_error'], []],
-      resolutions: ['已解答积分规则，顾客了解。', '积分同步延迟，已补录到账。', '已说明升级规则与时间，顾客满意。'],
+      rootCauses: [['system_error'], ['customer_misunderstanding'], ['customer_misunderstanding'], []],
+      resolutions: ['积分同步延迟，已补录到账。', '已解答积分使用规则，顾客了解。', '已说明升级规则与时间，顾客满意。', '已告知生日礼领取方式。'],
       answers: [
         '您好，积分在订单完成后24小时内到账；您上周的积分我已经帮您核实补录，现在可以在会员中心查看了。',
         '您好，积分在门店和小程序都可以抵现，100积分抵1元，结账时出示会员码即可使用。',
@@ -267,9 +267,13 @@ const STORIES: ReadonlyArray<{ weight: number; story: Story }> = [
         ['可以改收货地址吗', '刚下单的{p}，地址填错了，还没发货的话能改吗？'],
         ['什么时候发货', '请问{p}一般几天能发货？着急用。'],
       ],
-      rootCauses: [[], ['customer_misunderstanding']],
-      resolutions: ['已告知物流进度，顾客了解。', '已为顾客修改收货地址。'],
-      answers: ['您好，您的包裹已经到达本地分拨中心，预计明天送达，请保持电话畅通哦。', '您好，订单还未出库，地址已经帮您改好了，请在订单详情里确认一下。'],
+      rootCauses: [[], ['customer_misunderstanding'], []],
+      resolutions: ['已告知物流进度，顾客了解。', '已为顾客修改收货地址。', '已告知发货时效。'],
+      answers: [
+        '您好，您的包裹已经到达本地分拨中心，预计明天送达，请保持电话畅通哦。',
+        '您好，订单还未出库，地址已经帮您改好了，请在订单详情里确认一下。',
+        '您好，现货商品一般24小时内发货，您的订单今天下午就会出库，请留意物流信息。',
+      ],
     },
   },
   {
@@ -578,7 +582,12 @@ function planWave(c: Ctx, waveFrom: number): void {
   const from = local(dateOf(waveFrom), 0);
   const pool = c.orders.filter((o) => o.placedAt.getTime() >= from);
   const ranked = [...pool].sort((a, b) => hash32(`${c.seed}:wave:${a.externalId}`) - hash32(`${c.seed}:wave:${b.externalId}`) || a.externalId.localeCompare(b.externalId));
-  const chosen = ranked.slice(0, Math.min(MAX_WAVE, Math.ceil(pool.length / 3)));
+  // Four in five from the stores' tills (NPS by store), the rest online.
+  const size = Math.min(MAX_WAVE, Math.ceil(pool.length / 3));
+  const inStore = ranked.filter((o) => o.storeCode);
+  const online = ranked.filter((o) => !o.storeCode);
+  const fromStores = inStore.slice(0, Math.max(Math.round(size * 0.8), size - online.length));
+  const chosen = [...fromStores, ...online.slice(0, size - fromStores.length)];
   const byDay = new Map<string, CandidateOrder[]>();
   for (const o of chosen) {
     const day = new Date(o.placedAt.getTime() + 8 * HOUR).toISOString().slice(0, 10);
@@ -681,7 +690,10 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
   const staffActor = (s: { id: string; username: string }): TicketActor => ({ kind: 'staff', id: s.id, name: s.username });
   const byId = new Map([...c.agents, c.manager].map((s) => [s.id, s]));
   const creatorAgent = c.agents[i % c.agents.length]!;
-  const [subject, body] = pick(r, story.texts);
+  // Inquiries, returns and suggestions: the answer, resolution and root causes go with what was asked (same index).
+  const ti = Math.floor(r.float() * story.texts.length);
+  const [subject, body] = story.texts[ti]!;
+  const matched = <T>(xs: readonly T[]): T => (story.answers ? xs[ti % xs.length]! : pick(r, xs));
   const withOrder = story.withOrder || r.chance(0.4);
   c.at(received);
   const { ticket } = await deps.tickets.create(
@@ -712,7 +724,7 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
   // How it goes: most acknowledged within the hour; some late (the SLA warns, breaches, escalates); a few slow to resolve.
   const lateAck = !AGENT_CHANNELS.has(channel) && r.chance(recent ? 0.3 : 0.12);
   const slowResolve = r.chance(0.08);
-  const pending = (story.kind === 'complaint' || story.kind === 'return_request') && r.chance(0.2);
+  const pending = (story.kind === 'complaint' || story.kind === 'return_request') && r.chance(recent ? 0.35 : 0.2);
   const open = nextOpen(received);
   const ackAt = AGENT_CHANNELS.has(channel) ? received : open + (lateAck ? r.int(80, 200) : r.int(3, 40)) * MINUTE;
   const replyAt = nextOpen(ackAt + r.int(4, story.kind === 'complaint' ? 60 : 120) * MINUTE);
@@ -734,14 +746,15 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
   step(replyAt, async () => {
     const agent = await holder();
     const template = story.answers ? null : story.category === 'late_delivery' ? 'apology_late_delivery' : ['damaged_product', 'quality_issue'].includes(story.category) ? 'apology_damaged' : 'acknowledge';
-    const text = template ? (await deps.replyTemplates.render(template, { ticketId: id, locale: 'zh-CN' }, { id: agent.id, name: agent.displayName }, { pii: true })).body : pick(r, story.answers!);
+    const text = template ? (await deps.replyTemplates.render(template, { ticketId: id, locale: 'zh-CN' }, { id: agent.id, name: agent.displayName }, { pii: true })).body : matched(story.answers!);
     await deps.tickets.reply(id, { body: text, ...(template ? { template } : {}) }, staffActor(agent));
   });
   /** The last step before the resolution so far. */
   let last = replyAt;
   if (pending) {
     const pendingAt = replyAt + r.int(10, 50) * MINUTE;
-    const backAt = pendingAt + r.int(3, 20) * HOUR;
+    // The last days' customers may not have answered yet (the ticket still pending).
+    const backAt = pendingAt + r.int(3, recent ? 48 : 20) * HOUR;
     last = backAt;
     step(pendingAt, async () => {
       const agent = await holder();
@@ -782,8 +795,8 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
     const template = 'resolved';
     const text = (await deps.replyTemplates.render(template, { ticketId: id, locale: 'zh-CN' }, { id: agent.id, name: agent.displayName }, { pii: true })).body;
     await deps.tickets.reply(id, { body: text, template }, staffActor(agent));
-    const rootCauses = [...pick(r, story.rootCauses)];
-    await deps.tickets.setStatus(id, { status: 'resolved', resolution: pick(r, story.resolutions), ...(rootCauses.length ? { rootCauses } : {}) }, staffActor(agent));
+    const rootCauses = [...matched(story.rootCauses)];
+    await deps.tickets.setStatus(id, { status: 'resolved', resolution: matched(story.resolutions), ...(rootCauses.length ? { rootCauses } : {}) }, staffActor(agent));
     const t = await deps.tickets.get(id);
     // The after-ticket survey's invitation, as the bus's subscriber makes it.
     await c.db.transaction(async (tx) => {
