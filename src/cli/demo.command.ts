@@ -140,6 +140,6 @@ function describeService(s: DemoServiceHistory): string[] {
   return [
     `  service desk         ${n(s.tickets)} tickets${s.created ? '' : ' (there already)'}: ${n(st.new ?? 0)} new, ${n(st.open ?? 0)} open, ${n(st.pending ?? 0)} pending, ${n(st.resolved ?? 0)} resolved;`,
     `                       ${n(s.breached)} breached an SLA target (${n(s.escalated)} escalated), ${n(s.compensationsExecuted)} compensations executed`,
-    `  surveys              ${n(s.invitations)} invitations, ${n(s.responses)} responses; ${n(s.staff)} service staff`,
+    `  surveys              ${n(s.invitations)} invitations, ${n(s.responses)} responses; ${n(s.staff)} service staff (${s.seconds} s)`,
   ];
 }
