@@ -724,7 +724,7 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
   // How it goes: most acknowledged within the hour; some late (the SLA warns, breaches, escalates); a few slow to resolve.
   const lateAck = !AGENT_CHANNELS.has(channel) && r.chance(recent ? 0.3 : 0.12);
   const slowResolve = r.chance(0.08);
-  const pending = (story.kind === 'complaint' || story.kind === 'return_request') && r.chance(recent ? 0.35 : 0.2);
+  const pending = (story.kind === 'complaint' || story.kind === 'return_request') && r.chance(recent ? 0.5 : 0.2);
   const open = nextOpen(received);
   const ackAt = AGENT_CHANNELS.has(channel) ? received : open + (lateAck ? r.int(80, 200) : r.int(3, 40)) * MINUTE;
   const replyAt = nextOpen(ackAt + r.int(4, story.kind === 'complaint' ? 60 : 120) * MINUTE);
@@ -754,7 +754,7 @@ async function runTicket(c: Ctx, i: number, received: number, story: Story, orde
   if (pending) {
     const pendingAt = replyAt + r.int(10, 50) * MINUTE;
     // The last days' customers may not have answered yet (the ticket still pending).
-    const backAt = pendingAt + r.int(3, recent ? 48 : 20) * HOUR;
+    const backAt = pendingAt + r.int(3, recent ? 72 : 20) * HOUR;
     last = backAt;
     step(pendingAt, async () => {
       const agent = await holder();
