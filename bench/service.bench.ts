@@ -5,7 +5,8 @@
  * their SLA clocks running), three timeline entries each, four queues, 30 agents. Then, through the real HTTP API of a
  * listening server (Fastify on 127.0.0.1, requests by fetch, signed in as an agent), N requests each (default 300) of:
  * - the inbox as an agent opens it (live tickets, all queues, most urgent first, page 1 of 50);
- * - "mine" (assignee = the agent), a queue's live tickets, the breached ones, a search by ticket number;
+ * - "mine" (assignee = the agent), a queue's live tickets, the breached ones, a search by ticket number, every status
+ *   (the console's "all" tab), a search by words of the subject;
  * - a late page (page 40) of the history (resolved and closed);
  * - the ticket page (GET /tickets/{id}: ticket, timeline, compensations, the customer's summary) of random tickets;
  * each as p50 / p95 / p99, against GET /healthz on the same server in the same run (the HTTP stack's floor).
@@ -147,6 +148,8 @@ async function main() {
   figures.push(await measure('inbox: one queue', () => get(`${T}?status=new,open,pending&queue=${queue}&limit=50`)));
   figures.push(await measure('inbox: SLA breached', () => get(`${T}?sla=breached&limit=50`)));
   figures.push(await measure('inbox: search by number', (i) => get(`${T}?q=${1 + Math.floor(random() * TICKETS) + 0 * i}&status=new,open,pending,resolved,closed&limit=50`)));
+  figures.push(await measure('inbox: every status (the "all" tab), page 1', () => get(`${T}?status=new,open,pending,resolved,closed&limit=50`)));
+  figures.push(await measure('inbox: search by subject words (no trigram index)', (i) => get(`${T}?q=${encodeURIComponent(`订单 ${1 + ((i * 7919) % TICKETS)} 的`)}&status=new,open,pending,resolved,closed&limit=50`)));
   figures.push(await measure('history: resolved and closed, page 40 (offset 1,950)', () => get(`${T}?status=resolved,closed&offset=1950&limit=50`)));
   const ids = await query<{ id: string }>(db, sql`select md5('st' || g)::uuid::text as id from generate_series(1, ${REQUESTS + 10}::int) x cross join lateral (select 1 + floor(random() * ${TICKETS}::int)::int as g) r`);
   figures.push(await measure('ticket page: GET /tickets/{id}', (i) => get(`${T}/${ids[i % ids.length]!.id}`)));

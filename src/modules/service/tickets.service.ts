@@ -521,6 +521,9 @@ export class TicketsService {
     const where = sql`${liveOnly ? sql`t.status in ('new', 'open', 'pending') and ` : sql``}t.status = any(${sql.param(statuses)}::text[]) and ${rest}`;
     const terminalOnly = statuses.every((s) => s === 'resolved' || s === 'closed');
     const order = terminalOnly ? sql`t.created_at desc, t.id desc` : sql`t.next_due_at asc nulls last, t.created_at asc, t.id asc`;
+    const mixedOrderOf = (group: SQL) =>
+      sql`${group}, (case when ${group} = 0 then t.next_due_at end) asc nulls last, (case when ${group} = 0 then t.created_at end) asc, (case when ${group} = 1 then t.created_at end) desc, t.id`;
+    const mixedOrder = mixedOrderOf(sql`t.list_group`);
     let source = sql`(select t.* from service.tickets t where ${where} order by ${order} limit ${q.limit} offset ${q.offset})`;
     // One queue's or one assignee's live tickets in due order: one ordered range of tickets_queue_idx /
     // tickets_assignee_idx per status, merged, each read only as far as the page needs (with `status = any(…)` the
@@ -531,6 +534,19 @@ export class TicketsService {
       const branches = statuses.map((s) => sql`(select t.* from service.tickets t where t.status = ${s} and ${rest} order by ${order} limit ${n})`);
       source = sql`(select t.* from (${sql.join(branches, sql` union all `)}) t order by ${order} limit ${q.limit} offset ${q.offset})`;
     }
+    // Live and finished together (the console's "all" tab): the live ones first, most urgent first, then the finished
+    // ones newest first — one branch per status, each read in its index's order only as far as the page needs
+    // (sorting the whole table instead: ≈ 150 ms with 1,000,000 tickets).
+    const mixed = !liveOnly && !terminalOnly;
+    if (mixed && q.offset + q.limit <= 2000) {
+      const n = q.offset + q.limit;
+      const branches = statuses.map((s) =>
+        LIVE.includes(s)
+          ? sql`(select t.*, 0 as list_group from service.tickets t where t.status = ${s} and ${rest} order by t.next_due_at asc nulls last, t.created_at asc, t.id asc limit ${n})`
+          : sql`(select t.*, 1 as list_group from service.tickets t where t.status = ${s} and ${rest} order by t.created_at desc, t.id desc limit ${n})`,
+      );
+      source = sql`(select t.* from (${sql.join(branches, sql` union all `)}) t order by ${mixedOrder} limit ${q.limit} offset ${q.offset})`;
+    } else if (mixed) source = sql`(select t.*, case when t.status in ('new', 'open', 'pending') then 0 else 1 end as list_group from service.tickets t where ${where} order by ${mixedOrderOf(sql`case when t.status in ('new', 'open', 'pending') then 0 else 1 end`)} limit ${q.limit} offset ${q.offset})`;
     const [rows, counted] = await Promise.all([
       query<Row>(
         this.db,
@@ -540,7 +556,7 @@ export class TicketsService {
             left join service.queues q on q.id = t.queue_id
             left join access.staff s on s.id = t.assignee_id
             left join customers.customers c on c.id = t.customer_id
-            order by ${order}`,
+            order by ${mixed ? mixedOrder : order}`,
       ),
       queryOne<{ n: number }>(this.db, sql`select count(*)::int as n from (select 1 from service.tickets t where ${where} limit ${COUNT_CAP + 1}) x`),
     ]);
