@@ -150,6 +150,9 @@ describe('rule segment membership', () => {
     // A new service knows nothing yet: it must look up whether predictions exist through the caller's transaction.
     // On PGlite a read on its own handle inside that transaction waited for the transaction's end, for ever.
     const id = await customer('13800000031');
+    // The new profile's customers.profiles.changed delivered now: delivered after the tag below, the segments
+    // subscriber would enter the customer itself and the update under test would find nothing to do.
+    await t.kemai.events.drain();
     const created = await send('POST', '/api/v1/segments', { code: 'stall_tag', name: 'Stall', rule: { kind: 'tag', tags: ['stall'] } });
     expect(created.json().refresh).toMatchObject({ size: 0 });
     // The tag written directly (no customers.profiles.changed event, which a background drain could deliver first).
