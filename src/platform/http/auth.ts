@@ -52,6 +52,12 @@ export const SCOPES = [
   'surveys:read',
   /** Building, activating and sending surveys. */
   'surveys:write',
+  /** Brand mentions, sentiment, keyword heat, spike alerts and crises. */
+  'listening:read',
+  /** Importing mentions; acknowledging alerts; running a crisis (statement, updates, affected customers, compensation). */
+  'listening:write',
+  /** Spike rules, feeds, retraining the sentiment model. */
+  'listening:admin',
   'events:read',
   'events:write',
   'catalog:read',
