@@ -3,6 +3,7 @@
  */
 import type { Dictionary } from './dictionary.js';
 import { tokenize, type Lang } from './segment.js';
+import { positiveInteger } from './util.js';
 
 /** Options of extractKeywords(). */
 export interface KeywordOptions {
@@ -20,8 +21,7 @@ export interface KeywordOptions {
  * result stable (the same text always gives the same keywords, whatever the corpus).
  */
 export function extractKeywords(text: string, options: KeywordOptions = {}): string[] {
-  const max = options.max ?? 8;
-  if (!Number.isInteger(max) || max < 1) throw new RangeError(`extractKeywords: options.max must be a positive integer, not ${String(max)}`);
+  const max = positiveInteger(options.max ?? 8, 'extractKeywords', 'max');
   const seen = new Set<string>();
   for (const token of tokenize(text, options)) {
     seen.add(token);
