@@ -2,7 +2,7 @@
  * The seasonal rolling baseline: how many mentions (and what negative share) a window "normally" has, from the same
  * local hour on recent days and the same local hour and weekday in recent weeks. See README.md § Baseline.
  */
-import { HOUR_MS, SpikeInputError, asSeries, type HourBucket, type HourlySeries, type WindowCounts } from './series.js';
+import { HOUR_MS, SpikeInputError, asSeries, type HourlySeries, type SeriesInput, type WindowCounts } from './series.js';
 import { DEFAULT_TIME_ZONE, shiftLocalDays } from './tz.js';
 
 /** Options of {@link seasonalBaseline}; every field has a default. */
@@ -95,7 +95,7 @@ const range = (n: number, step: number) => Array.from({ length: n }, (_, i) => (
  * at least floorPerHour × windowHours. The negative share is pooled (Σ negatives / Σ mentions) over the same windows,
  * else over all history, then at least shareFloor. The current window is never a sample.
  */
-export function seasonalBaseline(series: HourlySeries | readonly HourBucket[], at: Date, opts: BaselineOptions = {}): Baseline {
+export function seasonalBaseline(series: SeriesInput, at: Date, opts: BaselineOptions = {}): Baseline {
   const o = resolveOptions(opts);
   const s = asSeries(series);
   requireWindowEnd(at);

@@ -111,7 +111,16 @@ function prefixSums(values: Float64Array): Float64Array {
   return cum;
 }
 
-/** Accepts either form of a series, so callers evaluating many windows can densify once. */
-export function asSeries(series: HourlySeries | readonly HourBucket[]): HourlySeries {
-  return series instanceof HourlySeries ? series : HourlySeries.from(series);
+/**
+ * A scope's series as callers pass it: the buckets (history starting at the earliest), the buckets with their
+ * declared history start, or a series densified once for many evaluations.
+ */
+export type SeriesInput = HourlySeries | readonly HourBucket[] | { buckets: readonly HourBucket[]; historyStart?: Date };
+
+/** Densifies a {@link SeriesInput} (a {@link HourlySeries} is returned as it is). */
+export function asSeries(series: SeriesInput): HourlySeries {
+  if (series instanceof HourlySeries) return series;
+  if (Array.isArray(series)) return HourlySeries.from(series);
+  const { buckets, historyStart } = series as { buckets: readonly HourBucket[]; historyStart?: Date };
+  return HourlySeries.from(buckets, historyStart === undefined ? {} : { historyStart });
 }
