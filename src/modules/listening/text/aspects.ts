@@ -1,7 +1,6 @@
 /**
  * Aspect hints: which sides of the business a mention talks about, from cue words in Chinese and English.
  */
-import { createDictionary, RETAIL_WORDS } from './dictionary.js';
 import { isHanCode, tokenize, type Lang } from './segment.js';
 
 /** The aspects, in the fixed order aspectHints() reports them. */
@@ -35,18 +34,15 @@ const zhCues = cueMap(ZH_ASPECT_CUES);
 const enCues = cueMap(EN_ASPECT_CUES);
 const zhLongest = Math.max(...[...zhCues.keys()].map((cue) => cue.length));
 
-/** Tokenization that keeps every multi-character Chinese cue whole. */
-const ASPECT_DICTIONARY = createDictionary([...RETAIL_WORDS, ...Object.values(ZH_ASPECT_CUES).flat()]);
-
 /**
- * The aspects a mention touches, distinct, in ASPECTS order. A text is tokenized first (with every cue kept whole);
- * given tokens (e.g. a mention's stored keywords) only those are looked at. A Han token matches the Chinese cues by
+ * The aspects a mention touches, distinct, in ASPECTS order. A text is tokenized first (the built-in dictionary
+ * keeps every cue whole); given tokens (e.g. a mention's stored keywords) only those are looked at. A Han token matches the Chinese cues by
  * longest match from each position (不贵 → 贵 → price; 服务员 → staff only); any other token must equal an
  * English cue. Cue words only: negation and sentiment are not judged here.
  */
 export function aspectHints(input: string | readonly string[], lang?: Lang): Aspect[] {
   let tokens: readonly string[];
-  if (typeof input === 'string') tokens = tokenize(input, { lang, dictionary: ASPECT_DICTIONARY });
+  if (typeof input === 'string') tokens = tokenize(input, { lang });
   else if (Array.isArray(input) && input.every((token) => typeof token === 'string')) tokens = input;
   else throw new TypeError('aspectHints: input must be a text or an array of token strings');
   const found = new Set<Aspect>();

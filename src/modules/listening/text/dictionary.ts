@@ -14,11 +14,16 @@ export interface Dictionary {
   matchAt(text: string, start: number): number;
 }
 
-/** Retail words Intl.Segmenter's dictionary does not give whole (or gives only in some contexts). */
+/**
+ * Retail words Intl.Segmenter's dictionary does not give whole (or gives only in some contexts), among them every
+ * multi-character Chinese aspect cue that it would cut (a test checks that each cue comes out whole).
+ */
 export const RETAIL_WORDS: readonly string[] = [
   '客服', '售后', '物流', '快递', '外卖', '配送', '发货', '到货', '送货', '送达', '送餐', '退款', '退货', '换货', '退钱',
   '缺货', '质量问题', '性价比', '做工', '起球', '掉色', '褪色', '包装', '导购', '店员', '店长', '门店', '服务员',
   '送餐员', '收银员', '会员', '积分', '优惠券', '满减', '折扣', '小票', '发票', '好评', '差评', '中评', 't恤',
+  '价位', '原价', '差价', '材质', '面料', '次品', '假货', '正品', '包邮', '快递员', '配送员', '骑手', '签收', '丢件',
+  '保修', '客户服务', '售货员', '营业员',
 ];
 
 const LATIN_OR_DIGIT = /[\p{Script=Latin}\p{Nd}]/u;
