@@ -69,7 +69,7 @@ export function localClock(at: Date, tz: string): LocalClock {
 /**
  * The instant showing the same local wall-clock time as `at`, `days` days later (negative: earlier). 24 h × days
  * apart unless a daylight-saving change lies between; `null` when that wall-clock time does not exist on the target
- * day (the skipped hour of a spring-forward). In a repeated autumn hour, one of its two instants.
+ * day (the skipped hour of a spring-forward). Of a repeated autumn hour's two instants, the one 24 h × days away.
  */
 export function shiftLocalDays(at: Date, days: number, tz: string): Date | null {
   const ms = at.getTime();
