@@ -526,7 +526,7 @@ class MentionWriter {
     this.useProduct(this.crisisProduct);
     let text = this.render(r.pick(CRISIS_BANKS[kind]));
     if (!ENDS_SENTENCE.test(text)) text += kind === CrisisKind.Complaint ? r.pick(SHORT_ANGRY_ENDS) : '。';
-    if (source === 'weibo' && r.chance(0.4)) text += ` #${this.brand}${this.keyword}#`;
+    if (source === 'weibo' && !text.includes('#') && r.chance(0.4)) text += ` #${this.brand}${this.keyword}#`;
     const m = this.envelope(source, day, second, instantAt(day, second), text, CRISIS_LABEL[kind]);
     this.rr = this.r;
     return m;
@@ -664,7 +664,7 @@ class MentionWriter {
     if (this.product >= 0) m.sku = this.products[this.product]!.sku;
     const place = store ? store.region : (CITY_REGIONS[this.city]?.region ?? this.city);
     if (source === 'weibo' || source === 'xiaohongshu' || source === 'douyin' || store || (source === 'ecommerce' && r.chance(0.5))) m.region = place;
-    if (store || source === 'dianping') m.city = this.city;
+    if (store) m.city = store.city;
     const scale = ENGAGEMENT[source];
     const likes = Math.min(MAX_LIKES, Math.floor(scale.likes * (expected === 'negative' && source === 'weibo' ? 2 : 1) * (r.float() ** (-1 / PARETO_ALPHA) - 1)));
     m.likes = likes;
