@@ -77,10 +77,10 @@ export function detectNewWords(texts: Iterable<string>, options: NewWordOptions 
   const known = options.known ?? new Set<string>();
 
   const runs = hanRuns(texts);
-  const { counts, total } = countNgrams(runs, maxLength);
+  const { counts, total } = countFrequentNgrams(runs, maxLength, minCount);
   const candidates = new Map<string, number>();
   for (const [term, count] of counts) {
-    if (term.length < 2 || count < minCount || known.has(term)) continue;
+    if (term.length < 2 || known.has(term)) continue;
     if (ZH_STOP_WORDS.has(term[0]!) || ZH_STOP_WORDS.has(term[term.length - 1]!)) continue;
     const cohesion = minPmi(term, counts, total);
     if (cohesion >= minCohesion) candidates.set(term, cohesion);
@@ -153,14 +153,23 @@ function hanRuns(texts: Iterable<string>): string[] {
   return runs;
 }
 
-/** Counts of every n-gram of 1 to maxLength characters inside the runs, and the number of characters. */
-function countNgrams(runs: readonly string[], maxLength: number): { counts: Map<string, number>; total: number } {
+/**
+ * Counts of the n-grams of 1 to maxLength characters inside the runs that occur at least minCount times, and the
+ * number of characters. Level by level: an n-gram is counted only when both its (n−1)-character ends are frequent
+ * (no n-gram is more frequent than its parts), which keeps the map to a fraction of all distinct n-grams.
+ */
+function countFrequentNgrams(runs: readonly string[], maxLength: number, minCount: number): { counts: Map<string, number>; total: number } {
   const counts = new Map<string, number>();
   let total = 0;
-  for (const run of runs) {
-    total += run.length;
-    for (let i = 0; i < run.length; i++)
-      for (let length = 1; length <= maxLength && i + length <= run.length; length++) increment(counts, run.slice(i, i + length));
+  for (const run of runs) total += run.length;
+  for (let length = 1; length <= maxLength; length++) {
+    const level = new Map<string, number>();
+    for (const run of runs)
+      for (let i = 0; i + length <= run.length; i++) {
+        if (length > 1 && !(counts.has(run.slice(i, i + length - 1)) && counts.has(run.slice(i + 1, i + length)))) continue;
+        increment(level, run.slice(i, i + length));
+      }
+    for (const [gram, count] of level) if (count >= minCount) counts.set(gram, count);
   }
   return { counts, total };
 }
