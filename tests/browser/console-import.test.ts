@@ -98,7 +98,7 @@ describe.skipIf(skip)('console data pages in a browser', () => {
     await page.locator('input[name=password]').fill(ADMIN.password);
     await page.locator('button[type=submit]').click();
     await page.getByRole('heading', { name: '数据导入' }).waitFor();
-    expect(await page.locator('.nav-group').allTextContents()).toEqual(['数据', '会员忠诚度', '客户分群', '预测洞察', '促销', '客户旅程', '客户服务']);
+    expect(await page.locator('.nav-group').allTextContents()).toEqual(['数据', '会员忠诚度', '客户分群', '预测洞察', '促销', '客户旅程', '客户服务', '舆情']);
     await page.locator('.dropzone').waitFor();
     await shot('import-upload-zh');
 

@@ -65,7 +65,7 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
   });
 
   it('lists the journeys with the ready-made ones below, and the nav group', async () => {
-    expect(await page.locator('.nav-group').allTextContents()).toEqual(['数据', '会员忠诚度', '客户分群', '预测洞察', '促销', '客户旅程', '客户服务']);
+    expect(await page.locator('.nav-group').allTextContents()).toEqual(['数据', '会员忠诚度', '客户分群', '预测洞察', '促销', '客户旅程', '客户服务', '舆情']);
     await page.getByRole('link', { name: '旅程', exact: true }).click();
     await page.getByTestId('journey-table').waitFor();
     const row = page.locator('tr[data-code=win_back]');
@@ -203,7 +203,7 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
     await page.getByRole('button', { name: 'English' }).click();
     await page.goto(`${base}/journeys`);
     await page.getByTestId('journey-table').waitFor();
-    expect(await page.locator('.nav-group').allTextContents()).toEqual(['Data', 'Loyalty', 'Segments', 'Insights', 'Promotions', 'Journeys', 'Service']);
+    expect(await page.locator('.nav-group').allTextContents()).toEqual(['Data', 'Loyalty', 'Segments', 'Insights', 'Promotions', 'Journeys', 'Service', 'Listening']);
     expect(await page.locator('tr[data-code=win_back] .jr-status').innerText()).toBe('Running');
     await expect.poll(() => page.locator('tr[data-code=win_back]').getByTestId('journey-trigger').innerText()).toContain('No purchase for 90 days');
     await noMissingKeys();

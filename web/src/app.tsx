@@ -49,6 +49,12 @@ import { SurveysPage } from './pages/surveys/surveys.page';
 import { SurveyBuilderPage } from './pages/surveys/builder.page';
 import { SurveyResultsPage } from './pages/surveys/results.page';
 import { PublicSurveyPage, publicSurveyToken } from './pages/surveys/public-survey.page';
+import { ListeningOverviewPage } from './pages/listening/overview.page';
+import { MentionsPage } from './pages/listening/mentions.page';
+import { KeywordsPage } from './pages/listening/keywords.page';
+import { AlertsPage } from './pages/listening/alerts.page';
+import { CrisesPage } from './pages/listening/crises.page';
+import { CrisisPage } from './pages/listening/crisis.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -116,6 +122,12 @@ function Pages({ me }: { me: Me }) {
       <Route path="/surveys/new" element={can(me, 'surveys:write') ? <SurveyBuilderPage /> : <NoAccess />} />
       <Route path="/surveys/:id" element={can(me, 'surveys:read') ? <SurveyBuilderPage /> : <NoAccess />} />
       <Route path="/surveys/:id/results" element={can(me, 'surveys:read') ? <SurveyResultsPage /> : <NoAccess />} />
+      <Route path="/listening" element={can(me, 'listening:read') ? <ListeningOverviewPage /> : <NoAccess />} />
+      <Route path="/listening/mentions" element={can(me, 'listening:read') ? <MentionsPage /> : <NoAccess />} />
+      <Route path="/listening/keywords" element={can(me, 'listening:read') ? <KeywordsPage /> : <NoAccess />} />
+      <Route path="/listening/alerts" element={can(me, 'listening:read') ? <AlertsPage /> : <NoAccess />} />
+      <Route path="/listening/crises" element={can(me, 'listening:read') ? <CrisesPage /> : <NoAccess />} />
+      <Route path="/listening/crises/:id" element={can(me, 'listening:read') ? <CrisisPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

@@ -48,6 +48,11 @@ export const NAV: NavItem[] = [
   { to: '/service/tickets', label: 'service.nav.inbox', icon: 'message', anyOf: ['service:read'], group: 'service.nav.group' },
   { to: '/service/templates', label: 'service.nav.templates', icon: 'docs', anyOf: ['service:read'], group: 'service.nav.group' },
   { to: '/surveys', label: 'service.nav.surveys', icon: 'results', anyOf: ['surveys:read'], group: 'service.nav.group' },
+  { to: '/listening', label: 'listening.nav.overview', icon: 'forecast', anyOf: ['listening:read'], end: true, group: 'listening.nav.group' },
+  { to: '/listening/mentions', label: 'listening.nav.mentions', icon: 'message', anyOf: ['listening:read'], group: 'listening.nav.group' },
+  { to: '/listening/keywords', label: 'listening.nav.keywords', icon: 'tag', anyOf: ['listening:read'], group: 'listening.nav.group' },
+  { to: '/listening/alerts', label: 'listening.nav.alerts', icon: 'churn', anyOf: ['listening:read'], group: 'listening.nav.group' },
+  { to: '/listening/crises', label: 'listening.nav.crises', icon: 'task', anyOf: ['listening:read'], group: 'listening.nav.group' },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 

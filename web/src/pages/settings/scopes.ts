@@ -10,6 +10,7 @@ export const SCOPE_GROUPS: { group: string; scopes: string[] }[] = [
   { group: 'promotions', scopes: ['promotions:read', 'promotions:write', 'promotions:admin'] },
   { group: 'journeys', scopes: ['journeys:read', 'journeys:write', 'messaging:read', 'messaging:write', 'messaging:admin'] },
   { group: 'service', scopes: ['service:read', 'service:write', 'service:approve', 'service:admin', 'surveys:read', 'surveys:write'] },
+  { group: 'listening', scopes: ['listening:read', 'listening:write', 'listening:admin'] },
   { group: 'data', scopes: ['catalog:read', 'catalog:write', 'imports:write'] },
   { group: 'admin', scopes: ['staff:admin', 'apikeys:admin'] },
 ];
