@@ -79,7 +79,7 @@ export function detectNewWords(texts: Iterable<string>, options: NewWordOptions 
   const runs = hanRuns(texts);
   const { counts, total } = countFrequentNgrams(runs, maxLength, minCount);
   const candidates = new Map<string, number>();
-  for (const [term, count] of counts) {
+  for (const term of counts.keys()) {
     if (term.length < 2 || known.has(term)) continue;
     if (ZH_STOP_WORDS.has(term[0]!) || ZH_STOP_WORDS.has(term[term.length - 1]!)) continue;
     const cohesion = minPmi(term, counts, total);
