@@ -41,22 +41,31 @@ function formatterFor(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Wall-clock milliseconds: the local date and time of `ms` in `tz`, written as if it were UTC (seconds dropped). */
-function wallClockMs(ms: number, tz: string): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatterFor(tz).formatToParts(ms)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!);
-}
+const offsets = new Map<string, number>();
+/** Bound on remembered offsets; when reached the memo starts over. */
+const OFFSET_MEMO_SIZE = 100_000;
 
-/** Local time minus UTC at `ms`, in milliseconds. */
+/**
+ * Local time minus UTC at `ms`, in milliseconds (seconds ignored). formatToParts costs ~15 µs, and a scan asks for
+ * the same instants for every scope and rule, so offsets are remembered per (zone, instant).
+ */
 function offsetMs(ms: number, tz: string): number {
-  return wallClockMs(ms, tz) - (ms - (ms % 60_000));
+  const key = `${tz} ${ms}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const parts: Record<string, number> = {};
+    for (const p of formatterFor(tz).formatToParts(ms)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    offset = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) - (ms - (ms % 60_000));
+    if (offsets.size >= OFFSET_MEMO_SIZE) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
 }
 
 /** The local hour, minute, weekday, date and UTC offset of `at` in `tz` (throws naming `tz` when it is unknown). */
 export function localClock(at: Date, tz: string): LocalClock {
   const ms = at.getTime();
-  const d = new Date(wallClockMs(ms, tz));
+  const d = new Date(ms + offsetMs(ms, tz));
   return {
     hour: d.getUTCHours(),
     minute: d.getUTCMinutes(),
