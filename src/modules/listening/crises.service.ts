@@ -380,6 +380,19 @@ export class CrisesService {
     return this.open({ ...v, title, ownerId, alertId }, actor, tx);
   }
 
+  /**
+   * The alerts' crisis opener (a rule with opensCrisis): opens the alert's crisis in the scan's transaction, owned by
+   * the rule's owner. A rule without an active owner opens none (null): staff open it from the alert, naming one.
+   */
+  readonly openForAlert = async (tx: Db, alert: { id: string }): Promise<string | null> => {
+    const owner = await queryOne(
+      tx,
+      sql`select 1 from listening.alerts a join listening.rules r on r.id = a.rule_id join access.staff s on s.id = r.owner_id
+          where a.id = ${alert.id}::uuid and s.disabled_at is null`,
+    );
+    return owner ? (await this.openFromAlert(alert.id, {}, 'system:listening', tx)).id : null;
+  };
+
   private async requireOwner(tx: Db, ownerId: string): Promise<void> {
     const s = await queryOne<{ disabled_at: unknown }>(tx, sql`select disabled_at from access.staff where id = ${ownerId}::uuid`);
     if (!s || s.disabled_at) throw invalid('listening.unknown_owner', `ownerId: no active staff user ${ownerId}`, [{ path: 'ownerId', message: 'no active staff user with this id' }]);
@@ -690,7 +703,7 @@ export class CrisesService {
       const rows = await query<{ compensation: unknown }>(
         tx,
         sql`update listening.crisis_affected a set compensated_at = ${now}::timestamptz, compensation = x.comp
-            from unnest(${pgArray(given.map((g) => g.customerId), 'uuid')}, ${pgArray(given.map((g) => JSON.stringify(g.compensation)), 'jsonb')}) as x(customer_id, comp)
+            from unnest(${pgArray(given.map((g) => g.customerId), 'uuid')}, ${pgArray(given.map((g) => g.compensation), 'jsonb')}) as x(customer_id, comp)
             where a.crisis_id = ${id} and a.customer_id = x.customer_id and a.compensated_at is null
             returning a.compensation`,
       );
