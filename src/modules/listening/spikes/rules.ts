@@ -95,6 +95,27 @@ export interface RuleAssessment {
 /** Baseline settings of an evaluation besides the time zone (the window length comes from the rule). */
 export type BaselineSettings = Omit<BaselineOptions, 'windowHours' | 'tz'>;
 
+/** A window's counts and baseline, before a rule's test. */
+type Measured = Omit<SpikeFinding, 'observed' | 'expected' | 'increasePct' | 'pValue'>;
+/** A test's numbers and the checks it failed. */
+type Tested = { numbers: Pick<SpikeFinding, 'observed' | 'expected' | 'increasePct' | 'pValue'>; failed: SpikeCheck[] };
+
+/** Volume: m against the expected count E; m ≥ E × factor; Poisson tail. */
+function testVolume(m: Measured, expected: number, factor: number): Tested {
+  const numbers = { observed: m.mentions, expected, increasePct: (m.mentions / expected - 1) * 100, pValue: poissonUpperTail(m.mentions, expected) };
+  return { numbers, failed: m.mentions < expected * factor ? ['increase'] : [] };
+}
+
+/** Negative share: n/m against the baseline share s₀; n/m ≥ s₀ × factor and ≥ the rule's minimum; binomial tail. */
+function testShare(m: Measured, factor: number, minNegativeShare: number): Tested {
+  const s0 = m.baselineShare;
+  const numbers = { observed: m.negatives, expected: m.mentions * s0, increasePct: (m.negativeShare / s0 - 1) * 100, pValue: binomialUpperTail(m.negatives, m.mentions, s0) };
+  const failed: SpikeCheck[] = [];
+  if (m.negativeShare < s0 * factor) failed.push('increase');
+  if (m.negativeShare < minNegativeShare) failed.push('minNegativeShare');
+  return { numbers, failed };
+}
+
 /**
  * Evaluates a rule on the window [at − windowMinutes, at) and says which checks pass. `at` must be a whole hour;
  * the series is one scope's hourly buckets (see {@link SeriesInput}); `tz` the scope's time zone for seasonality.
@@ -107,26 +128,15 @@ export function assessRule(rule: SpikeRule, series: SeriesInput, at: Date, tz: s
   const startMs = endMs - windowHours * HOUR_MS;
   const { mentions, negatives } = s.sum(startMs, endMs);
   const base = seasonalBaseline(s, at, { ...settings, tz, windowHours });
-  const negativeShare = mentions > 0 ? negatives / mentions : 0;
-  const factor = 1 + r.increasePct / 100;
-  const common = {
-    ruleId: r.id, metric: r.metric, windowStart: new Date(startMs), windowEnd: new Date(endMs),
-    mentions, negatives, negativeShare, baselineShare: base.expectedNegShare, samples: base.samples,
+  const measured: Measured = {
+    ruleId: r.id, metric: r.metric, windowStart: new Date(startMs), windowEnd: new Date(endMs), mentions, negatives,
+    negativeShare: mentions > 0 ? negatives / mentions : 0, baselineShare: base.expectedNegShare, samples: base.samples,
   };
-  const failed: SpikeCheck[] = [];
+  const factor = 1 + r.increasePct / 100;
+  const { numbers, failed } = r.metric === 'volume' ? testVolume(measured, base.expected, factor) : testShare(measured, factor, r.minNegativeShare);
   if (mentions < r.minCount) failed.push('minCount');
-  let finding: SpikeFinding;
-  if (r.metric === 'volume') {
-    finding = { ...common, observed: mentions, expected: base.expected, increasePct: (mentions / base.expected - 1) * 100, pValue: poissonUpperTail(mentions, base.expected) };
-    if (!(mentions >= base.expected * factor)) failed.push('increase');
-  } else {
-    const share = base.expectedNegShare;
-    finding = { ...common, observed: negatives, expected: mentions * share, increasePct: (negativeShare / share - 1) * 100, pValue: binomialUpperTail(negatives, mentions, share) };
-    if (!(negativeShare >= share * factor)) failed.push('increase');
-    if (!(negativeShare >= r.minNegativeShare)) failed.push('minNegativeShare');
-  }
-  if (!(finding.pValue < r.alpha)) failed.push('pValue');
-  return { finding, fires: failed.length === 0, failed };
+  if (numbers.pValue >= r.alpha) failed.push('pValue');
+  return { finding: { ...measured, ...numbers }, fires: failed.length === 0, failed };
 }
 
 /** The finding when the rule fires on the window ending at `at`, else null. See {@link assessRule}. */
