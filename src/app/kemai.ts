@@ -63,6 +63,8 @@ import { SurveysService, SURVEYS_INVITE_SUBSCRIBER, inviteWhenOrdersPlaced, invi
 import { CompensationService, ReviewService } from '../modules/service/index.js';
 import { SlaService, scheduleSlaScan } from '../modules/service/index.js';
 import { QueuesService, ReplyTemplatesService, TaxonomyService, TicketsService } from '../modules/service/index.js';
+import { CrisesService, ListeningService, LISTENING_SURVEYS_SUBSCRIBER, LISTENING_TICKETS_SUBSCRIBER, scheduleListening } from '../modules/listening/index.js';
+import { SmtpAdapter } from '../modules/messaging/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -124,6 +126,10 @@ export interface Kemai {
   surveys: SurveysService;
   /** Service: compensation policies by severity, proposals on tickets, approval by role, execution exactly once (coupons, points, refunds). */
   compensation: CompensationService;
+  /** Listening: mentions, sentiment, keyword heat, spike rules and alerts, staff notices, feeds. */
+  listening: ListeningService;
+  /** Crises: opened from alerts or by hand, statement and update deadlines, affected customers, compensation, the post-mortem. */
+  crises: CrisesService;
   /** Service: the root-cause review report (by root cause, category, SKU, store, month). */
   serviceReview: ReviewService;
   /** Service: calendars and SLA policies, tickets' clocks (refresh, the SlaPort), warnings, breaches and escalation (scan, every minute). */
@@ -279,6 +285,14 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     publicUrl: config.publicUrl,
   });
   customers.registerMergeParticipant(tickets.mergeParticipant());
+  // Listening: the sentiment model scores survey verbatims; complaints and verbatims become mentions of our own channels.
+  const listening = new ListeningService({ db, customers, channels: messageChannels, smtp: (messageAdapters.get('smtp') as SmtpAdapter | undefined) ?? new SmtpAdapter(), secret: config.messagingSecret, log });
+  const crises = new CrisesService({ db, notifications: listening.notifications, coupons, ledger, timeZone: config.timeZone });
+  listening.useDeadlines(crises);
+  listening.alerts.useCrisisOpener(async (tx, alert) => (await crises.openFromAlert(alert.id, {}, 'system:listening', tx)).id);
+  surveys.useScorer({ score: async (texts) => listening.models.current().scoreMany(texts).map((r) => ({ score: r.score, label: r.label })) });
+  events.subscribeBatch('service.ticket.created', LISTENING_TICKETS_SUBSCRIBER, (e, tx) => listening.ticketsCreated(e as never, tx));
+  events.subscribeBatch('surveys.response.submitted', LISTENING_SURVEYS_SUBSCRIBER, (e, tx) => listening.surveysAnswered(e as never, tx));
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
@@ -309,6 +323,9 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     // The seeds' calendar and standard SLA policy (once), then the SLA alerts every minute.
     await sla.ensureDefaults().catch((err: unknown) => log.error({ err }, 'SLA defaults not installed'));
     await scheduleSlaScan(jobs, sla, log, { timeZone: config.timeZone });
+    // The default spike rules (once), then the spike scan and crisis deadlines every 5 minutes, feeds every minute.
+    await listening.alerts.ensureDefaults('system').catch((err: unknown) => log.error({ err }, 'listening rules not installed'));
+    await scheduleListening(jobs, listening, log, { timeZone: config.timeZone });
   }
 
   return {
@@ -354,6 +371,8 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     serviceQueues,
     serviceTaxonomy,
     replyTemplates,
+    listening,
+    crises,
     async close() {
       await journeys.stopRunner();
       await messaging.dispatcher.stop();

@@ -1,3 +1,4 @@
+import { registerCrisesRoutes, registerListeningRoutes } from '../modules/listening/index.js';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '../platform/http/app.js';
@@ -79,6 +80,8 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
   registerSlaRoutes(app, kemai.sla);
   registerTicketsRoutes(app, kemai.tickets);
   registerPublicTicketsRoutes(app, kemai.tickets);
+  registerListeningRoutes(app, kemai.listening);
+  registerCrisesRoutes(app, kemai.crises);
   registerServiceAdminRoutes(app, { tickets: kemai.tickets, queues: kemai.serviceQueues, taxonomy: kemai.serviceTaxonomy, replyTemplates: kemai.replyTemplates, others: [kemai.sla, kemai.compensation] });
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});

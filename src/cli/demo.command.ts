@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../platform/config.js';
 import type { Kemai } from '../app/kemai.js';
-import { DemoOptionsInput, DemoService, type DemoJourneys, type DemoProgress, type DemoServiceHistory, type DemoSummary } from '../modules/demo/index.js';
+import { DemoOptionsInput, DemoService, type DemoJourneys, type DemoProgress, type DemoServiceHistory, type DemoSummary, type DemoListeningHistory } from '../modules/demo/index.js';
 import { CliError, withBackend } from './context.js';
 import { serveHooks } from './serve.command.js';
 
@@ -18,7 +18,7 @@ export function registerDemoCommand(program: Command) {
     .option('--json', 'machine-readable summary on stdout')
     .action(async (o: { customers?: string; seed: string; until?: string; json?: boolean }) => {
       const config = loadConfig();
-      const parsed = DemoOptionsInput.safeParse({ customers: o.customers ?? config.demoCustomers, seed: o.seed, until: o.until, journeys: true, service: true });
+      const parsed = DemoOptionsInput.safeParse({ customers: o.customers ?? config.demoCustomers, seed: o.seed, until: o.until, journeys: true, service: true, listening: true });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         throw new CliError(`${FLAGS[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`);
@@ -60,11 +60,20 @@ async function seedEmptyDatabase(kemai: Kemai): Promise<void> {
     .then(
       (s) => process.stderr.write(`demo: ${describeService(s).join('\n').trimStart()}\n`),
       (err: unknown) => process.stderr.write(`demo: the service history could not be set up: ${(err as Error).message}\n`),
+    )
+    .then(() => demo.seedListening(summary.window.to, summary.seed))
+    .then(
+      (l) => process.stderr.write(`demo: ${describeListening(l).join('\n').trimStart()}\n`),
+      (err: unknown) => process.stderr.write(`demo: the listening history could not be set up: ${(err as Error).message}\n`),
     );
 }
 
 function demoService(kemai: Kemai): DemoService {
-  return new DemoService({ ...kemai, strongIdentifiers: kemai.config.strongIdentifiers });
+  return new DemoService({
+    ...kemai,
+    listeningDeps: { customers: kemai.customers, messaging: kemai.messaging, coupons: kemai.coupons, ledger: kemai.ledger, config: kemai.config },
+    strongIdentifiers: kemai.config.strongIdentifiers,
+  });
 }
 
 async function seed(demo: DemoService, input: DemoOptionsInput, showProgress: boolean): Promise<DemoSummary> {
@@ -123,6 +132,7 @@ function describe(s: DemoSummary): string {
     `  promotions           ${n(s.promotions)}`,
     ...(s.journeys ? describeJourneys(s.journeys) : []),
     ...(s.service ? describeService(s.service) : []),
+    ...(s.listening ? describeListening(s.listening) : []),
   ].join('\n');
 }
 
@@ -141,5 +151,13 @@ function describeService(s: DemoServiceHistory): string[] {
     `  service desk         ${n(s.tickets)} tickets${s.created ? '' : ' (there already)'}: ${n(st.new ?? 0)} new, ${n(st.open ?? 0)} open, ${n(st.pending ?? 0)} pending, ${n(st.resolved ?? 0)} resolved;`,
     `                       ${n(s.breached)} breached an SLA target (${n(s.escalated)} escalated), ${n(s.compensationsExecuted)} compensations executed`,
     `  surveys              ${n(s.invitations)} invitations, ${n(s.responses)} responses; ${n(s.staff)} service staff (${s.seconds} s)`,
+  ];
+}
+
+function describeListening(l: DemoListeningHistory): string[] {
+  const n = (x: number) => x.toLocaleString('en');
+  return [
+    `  listening            ${n(l.mentions)} mentions${l.created ? '' : ' (there already)'}, ${(l.negativeShare * 100).toFixed(1)}% negative; ${n(l.alerts)} spike alerts, ${n(l.crises)} crisis`,
+    `                       ${n(l.affected)} affected customers, ${n(l.compensated)} compensated (${l.seconds} s)`,
   ];
 }

@@ -20,6 +20,7 @@ import { registerPromoCommands } from './promo.commands.js';
 import { registerMessagesCommands } from './messages.commands.js';
 import { registerJourneysCommands } from './journeys.commands.js';
 import { registerTicketsCommands } from './tickets.commands.js';
+import { registerListeningCommands } from './listening.commands.js';
 import { registerServeCommand } from './serve.command.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -50,6 +51,7 @@ registerPromoCommands(program);
 registerMessagesCommands(program);
 registerJourneysCommands(program);
 registerTicketsCommands(program);
+registerListeningCommands(program);
 
 try {
   await program.parseAsync(process.argv);

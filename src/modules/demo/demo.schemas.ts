@@ -19,6 +19,8 @@ export const DemoOptionsInput = z.object({
   journeys: z.boolean().optional(),
   /** The service desk's history: a team, tickets over the window's last 45 days, surveys and their answers (service-demo.ts). */
   service: z.boolean().optional(),
+  /** Social listening: 30 days of brand mentions with a product crisis, its alerts and its handling (listening-demo.ts). */
+  listening: z.boolean().optional(),
 });
 export type DemoOptionsInput = z.output<typeof DemoOptionsInput>;
 

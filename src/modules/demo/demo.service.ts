@@ -20,6 +20,7 @@ import { addStats, emptyStats, type MemberRecord, type PersonStats } from './dom
 import { contactAttributes } from './domain/contact.js';
 import type { DemoOptionsInput } from './demo.schemas.js';
 import { seedService, type DemoServiceHistory, type ServiceDemoDeps } from './service-demo.js';
+import { seedListening, type DemoListeningHistory, type ListeningDemoDeps } from './listening-demo.js';
 
 /** The demo brand trades in China, whatever the server's business zone. */
 export const DEMO_TIME_ZONE = 'Asia/Shanghai';
@@ -62,6 +63,8 @@ export interface DemoSummary {
   journeys?: DemoJourneys;
   /** With `service`: the service desk's history (service-demo.ts). */
   service?: DemoServiceHistory;
+  /** With `listening`: the social listening history (listening-demo.ts). */
+  listening?: DemoListeningHistory;
 }
 
 /** The ready-made journeys the demo publishes (the other three stay drafts to try in the builder). */
@@ -103,6 +106,8 @@ export interface DemoDeps {
   serviceQueues?: ServiceDemoDeps['serviceQueues'];
   replyTemplates?: ServiceDemoDeps['replyTemplates'];
   surveys?: ServiceDemoDeps['surveys'];
+  /** With these (and `listening` in the options) the demo seeds the social listening history. */
+  listeningDeps?: Omit<ListeningDemoDeps, 'database' | 'access'>;
   strongIdentifiers: readonly string[];
 }
 
@@ -145,6 +150,7 @@ export class DemoService {
 
     const journeys = input.journeys ? await this.seedJourneys(plan.window.to) : undefined;
     const service = input.service ? await this.seedService(plan.window.to, input.seed) : undefined;
+    const listening = input.listening ? await this.seedListening(plan.window.to, input.seed) : undefined;
     const [customers, duplicateCandidates] = await Promise.all([this.countCustomers(), this.countDuplicates()]);
     return {
       seed: input.seed,
@@ -166,6 +172,7 @@ export class DemoService {
       seconds: Math.round((performance.now() - started) / 100) / 10,
       ...(journeys ? { journeys } : {}),
       ...(service ? { service } : {}),
+      ...(listening ? { listening } : {}),
     };
   }
 
@@ -173,6 +180,13 @@ export class DemoService {
    * The service desk's history over the window's last days (service-demo.ts): run after the journeys (`seed` with
    * `service`; `serve` in the background after the journeys). A re-run finds it there and changes nothing.
    */
+  /** Social listening's history over the window's last 30 days (listening-demo.ts). A re-run changes nothing. */
+  async seedListening(until: string, seed = 'kemai'): Promise<DemoListeningHistory> {
+    const { listeningDeps, database, access } = this.deps;
+    if (!listeningDeps || !database || !access) throw new AppError('internal', 'demo.no_listening', 'The demo needs the listening parts, access and the database to seed the listening history');
+    return seedListening({ ...listeningDeps, database, access }, until, seed);
+  }
+
   async seedService(until: string, seed = 'kemai'): Promise<DemoServiceHistory> {
     const { access, tickets, sla, compensation, serviceQueues, replyTemplates, surveys, database, events, messaging } = this.deps;
     if (!access || !tickets || !sla || !compensation || !serviceQueues || !replyTemplates || !surveys || !database)

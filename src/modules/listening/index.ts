@@ -1,0 +1,14 @@
+export * from './listening.schemas.js';
+export { ListeningService, scheduleListening, LISTENING_SCAN_JOB, LISTENING_FEEDS_JOB, LISTENING_TICKETS_SUBSCRIBER, LISTENING_SURVEYS_SUBSCRIBER, IMPORT_BATCH, type ListeningDeps, type DeadlineScanner } from './listening.service.js';
+export { MentionsService, validateMentions, toMention, hourOf, crisisFilter, type Mention, type IngestResult } from './mentions.service.js';
+export { StatsService, periodOf, type Overview, type TrendPoint, type TermHeat } from './stats.service.js';
+export { AlertsService, DEFAULT_RULES, type Alert, type Rule, type ScanSummary, type CrisisOpener } from './alerts.service.js';
+export { NotificationsService, type StaffNotice, type ConsoleNotification } from './notifications.service.js';
+export { FeedsService, type Feed } from './feeds.service.js';
+export { ModelsService, type ModelStatus } from './models.service.js';
+export { createAnalyzer, type Analysis, type MentionAnalyzer } from './analyzer.js';
+export { parseMentionFile, parseFeedXml, parseFeedJson, normaliseTime, type LineIssue, type FileFormat } from './import.js';
+export { registerListeningRoutes } from './http/listening.routes.js';
+export * from './crises.schemas.js';
+export { CrisesService, type Crisis, type CrisisDetail, type CrisisEvent, type CrisisReport, type CrisesDeps } from './crises.service.js';
+export { registerCrisesRoutes } from './http/crises.routes.js';
