@@ -349,7 +349,7 @@ export const PRODUCT_CLAUSES: Readonly<Record<string, Readonly<Record<'positive'
     ],
     negative: [
       '[坚果/夏威夷果/碧根果/巴旦木/曲奇/饼干/油]{P}有一股哈喇味',
-      '收到的{P}有好几个是坏的',
+      '[坚果/夏威夷果/碧根果/巴旦木/车厘子/脐橙/葡萄/曲奇/凤梨酥]收到的{P}有好几个是坏的',
       '包装漏气了，都受潮了',
       '临期产品当正常的卖',
       '吃了{P}肚子不舒服',
@@ -634,6 +634,7 @@ export const ENGLISH: Readonly<Record<Sentiment, readonly string[]>> = {
     'Quality is way better than I expected.',
     'Member points are actually worth something here.',
     'Just picked up the {P} at {S}, obsessed.',
+    'Lovely afternoon at {S}, spacious and calm.',
   ],
   neutral: [
     'Has anyone tried the {P}? Worth it?',
@@ -645,6 +646,7 @@ export const ENGLISH: Readonly<Record<Sentiment, readonly string[]>> = {
     'Picked up the {P}, will review later.',
     '{B} announced a new membership program.',
     'Does {S} have parking?',
+    'Walked past {S} today, looks newly renovated.',
     'Thinking of getting the {P} as a gift.',
   ],
   negative: [
@@ -652,6 +654,7 @@ export const ENGLISH: Readonly<Record<Sentiment, readonly string[]>> = {
     'Waited {D} days for delivery and still nothing.',
     'Customer service keeps sending bot replies. Useless.',
     'Staff at {S} were rude and ignored us.',
+    'Queued {M} minutes at {S} with only one till open.',
     'Overpriced for what you get.',
     'Got the wrong size and the return process is a nightmare.',
     'The {P} smells weird, not buying again.',

@@ -301,6 +301,8 @@ interface Template {
   mask: number;
   /** Said only of products whose name contains one of these words. */
   only?: string[];
+  /** For a clause given the product's name in front: the clause as written. */
+  plain?: Template;
 }
 
 function compile(source: string): Template {
@@ -333,6 +335,8 @@ const GENERIC: Record<Opinion, Record<Exclude<Aspect, 'quality'>, Bank>> = mapVa
 const PRODUCT_BANKS: Record<string, Record<Opinion, Bank>> = mapValues(PRODUCT_CLAUSES, (bySentiment) => mapValues(bySentiment, compileAll));
 const NEUTRAL_BANKS: Record<NeutralKind, Bank> = mapValues(NEUTRAL, compileAll);
 const ENGLISH_BANKS: Record<Sentiment, Bank> = mapValues(ENGLISH, compileAll);
+/** Dianping reviews name their store, in English too. */
+const ENGLISH_STORE_BANKS: Record<Sentiment, Bank> = mapValues(ENGLISH_BANKS, (bank) => bank.filter((t) => t.mask & (1 << Slot.Store)));
 const CRISIS_BANKS: Record<CrisisKind, Bank> = {
   [CrisisKind.Question]: compileAll(CRISIS.question),
   [CrisisKind.Complaint]: compileAll(CRISIS.complaint),
@@ -429,6 +433,8 @@ interface ProductEntry {
   full: string;
   item: string;
   clauses: Record<Opinion, Bank>;
+  /** The same clauses, each naming the product. */
+  named: Record<Opinion, Bank>;
 }
 
 interface StoreEntry {
@@ -443,6 +449,7 @@ interface StoreEntry {
 
 /** Turns draws into mentions: one instance per run, its per-mention state reset by each call. */
 class MentionWriter {
+  /** The baseline's stream, and the crisis's own (so a crisis leaves the baseline's texts as they were). */
   private readonly r: Random;
   private readonly cr: Random;
   private readonly brand: string;
@@ -465,6 +472,8 @@ class MentionWriter {
   private store = -1;
   private storeText = '';
   private city = '';
+  private productNamed = false;
+  /** The stream the mention being written draws from: `cr` while a crisis post is written, else `r`. */
   private rr: Random;
 
   constructor(opts: MentionOptions) {
@@ -515,7 +524,7 @@ class MentionWriter {
     return m;
   }
 
-  /** A post of the crisis (drawn from its own stream, so the plan does not shift the baseline's texts). */
+  /** A post of the crisis, of the kind its plan says, on the crisis product. */
   crisisMention(at: number, kind: CrisisKind): GeneratedMention {
     const r = (this.rr = this.cr);
     const day = Math.floor(at / DAY_SECONDS);
@@ -552,12 +561,12 @@ class MentionWriter {
     this.city = this.cities.draw(r);
     if (source === 'dianping') this.pickStore();
     if (source === 'ecommerce') this.useProduct(Math.floor(r.float() * this.products.length));
-    const text = r.chance(ENGLISH_SHARE) ? this.english(expected) : this.chinese(source, expected);
+    const text = r.chance(ENGLISH_SHARE) ? this.english(source, expected) : this.chinese(source, expected);
     return this.envelope(source, day, second, postedAt, text, expected);
   }
 
-  private english(expected: Sentiment): string {
-    const t = this.rr.pick(ENGLISH_BANKS[expected]);
+  private english(source: MentionSource, expected: Sentiment): string {
+    const t = this.rr.pick((source === 'dianping' ? ENGLISH_STORE_BANKS : ENGLISH_BANKS)[expected]);
     this.resolve(t.mask);
     return this.render(t);
   }
@@ -569,13 +578,14 @@ class MentionWriter {
     const open = r.pick(voice.open[expected]);
     const close = r.pick(voice.close[expected]);
     const tags = r.pick(voice.tags[expected]);
+    this.productNamed = (open.mask & (1 << Slot.Product)) !== 0;
     let first: Template;
     let second: Template | undefined;
     if (expected === 'neutral') first = r.pick(NEUTRAL_BANKS[NEUTRAL_TABLES[source].draw(r)]);
     else {
       first = this.clause(source, expected);
       if (r.chance(0.4)) second = this.clause(source, expected);
-      if (second === first) second = undefined;
+      if ((second?.plain ?? second) === (first.plain ?? first)) second = undefined;
     }
     this.resolve(open.mask | close.mask | tags.mask | first.mask | (second?.mask ?? 0));
     let text = this.render(open) + this.render(first);
@@ -583,14 +593,22 @@ class MentionWriter {
     // A question keeps its question mark: no closer after it.
     if (!ENDS_SENTENCE.test(text)) text += this.render(close);
     if (!ENDS_SENTENCE.test(text)) text += source === 'weibo' || source === 'douyin' ? r.pick(expected === 'negative' ? SHORT_ANGRY_ENDS : SHORT_ENDS) : '。';
-    return text + this.render(tags);
+    // An opener with a topic (#客脉优选售后#) is tag enough.
+    return text.includes('#') ? text : text + this.render(tags);
   }
 
+  /**
+   * A clause on one aspect. Quality is said of a product: outside shop reviews (which sit on the product's page)
+   * the post names the product the first time ("{P}收到就裂了"), so a mention with a sku always names it.
+   */
   private clause(source: MentionSource, opinion: Opinion): Template {
     const aspect = ASPECT_TABLES[source].draw(this.r);
     if (aspect !== 'quality') return this.r.pick(GENERIC[opinion][aspect]);
     if (this.product < 0) this.useProduct(Math.floor(this.r.float() * this.products.length));
-    return this.r.pick(this.products[this.product]!.clauses[opinion]);
+    const entry = this.products[this.product]!;
+    const t = this.r.pick((source === 'ecommerce' || this.productNamed ? entry.clauses : entry.named)[opinion]);
+    this.productNamed = true;
+    return t;
   }
 
   /** Chooses the store and product the templates name (the store's city becomes the post's). */
@@ -682,19 +700,31 @@ const SHORT_ANGRY_ENDS = ['！', '', '。'];
 /** Distinct authors; author n posts with probability ∝ n^(-2/3), so a few accounts post a lot. */
 const AUTHORS = 400_000;
 
+/** Generic product phrases fill a category's bank up to this many clauses when its filters leave fewer. */
+const MIN_PRODUCT_CLAUSES = 8;
+
 function productEntry(p: MentionProduct): ProductEntry {
   const banks = PRODUCT_BANKS[p.category.split('/')[0]!] ?? PRODUCT_BANKS.other!;
   const fits = (t: Template) => !t.only || t.only.some((w) => p.name.includes(w));
+  const bank = (opinion: Opinion) => {
+    const own = banks[opinion].filter(fits);
+    return own.length >= MIN_PRODUCT_CLAUSES ? own : [...own, ...PRODUCT_BANKS.other![opinion]];
+  };
+  const clauses = { positive: bank('positive'), negative: bank('negative') };
   const space = p.name.indexOf(' ');
   return {
     sku: p.sku,
     full: p.name,
     item: space > 0 ? p.name.slice(space + 1) : p.name,
-    clauses: {
-      positive: [...banks.positive.filter(fits), ...PRODUCT_BANKS.other!.positive],
-      negative: [...banks.negative.filter(fits), ...PRODUCT_BANKS.other!.negative],
-    },
+    clauses,
+    named: { positive: clauses.positive.map(naming), negative: clauses.negative.map(naming) },
   };
+}
+
+/** The clause with the product named in front when it does not name it itself. */
+function naming(t: Template): Template {
+  if (t.mask & (1 << Slot.Product)) return t;
+  return { lits: ['', ...t.lits], slots: [Slot.Product, ...t.slots], mask: t.mask | (1 << Slot.Product), plain: t };
 }
 
 /** The post id as the platform writes it: Weibo mids, Xiaohongshu's 24 hex digits, Douyin's 19-digit ids, … */
