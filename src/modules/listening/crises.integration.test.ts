@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.js';
 import { SmtpAdapter } from '../messaging/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import type { MentionAnalyzer } from './analyzer.js';
-import { CrisesService } from './crises.service.js';
+import { CrisesService, type CrisisDetail } from './crises.service.js';
 import { registerCrisesRoutes } from './http/crises.routes.js';
 import type { MentionInput } from './listening.schemas.js';
 import { MentionsService } from './mentions.service.js';
@@ -64,7 +64,7 @@ const post = (url: string, headers: { authorization: string }, payload?: unknown
 const get = (url: string, headers: { authorization: string } = reader) => api.inject({ method: 'GET', url, headers });
 const issuesOf = (res: { json(): { error: { details?: { issues?: Array<{ path: string }> } } } }) => res.json().error.details?.issues?.map((i) => i.path) ?? [];
 
-async function openCrisis(body: Record<string, unknown>): Promise<{ id: string; number: number }> {
+async function openCrisis(body: Record<string, unknown>): Promise<CrisisDetail> {
   const res = await post('/api/v1/listening/crises', writer, { ownerId, ...body });
   expect(res.statusCode, res.body).toBe(201);
   return res.json();

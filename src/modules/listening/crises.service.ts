@@ -571,8 +571,11 @@ export class CrisesService {
       sources.push(sql`select coalesce(l.customer_id, o.customer_id), 'order' from orders.orders o join orders.order_lines l on l.order_id = o.id
         where o.placed_at >= ${since}::timestamptz and o.placed_at <= ${now}::timestamptz and o.status <> 'cancelled' and l.sku = ${c.sku}
           and coalesce(l.customer_id, o.customer_id) is not null and (${c.store_code}::text is null or o.store_code = ${c.store_code})`);
-    const [r] = await query<{ customers: number; added: number; changed: number; mention: number; ticket: number; order: number }>(
-      this.db,
+    return this.db.transaction(async (tx) => {
+      // One refresh of a crisis at a time: two merging the same customers in different orders could deadlock.
+      await this.lock(tx, id);
+      const [r] = await query<{ customers: number; added: number; changed: number; mention: number; ticket: number; order: number }>(
+      tx,
       sql`with found as (
             select f.customer_id, array_agg(distinct f.reason order by f.reason) as reasons
             from (${sql.join(sources, sql` union all `)}) as f(customer_id, reason)
@@ -589,9 +592,10 @@ export class CrisesService {
             (select count(*) from found where 'mention' = any(reasons))::int as mention, (select count(*) from found where 'ticket' = any(reasons))::int as ticket,
             (select count(*) from found where 'order' = any(reasons))::int as "order", (select count(*) from up)::int as changed`,
     );
-    const out: AffectedRefresh = { customers: r!.customers, added: r!.added, byReason: { mention: r!.mention, ticket: r!.ticket, order: r!.order } };
-    if (r!.changed > 0) await this.addEvent(this.db, id, 'affected', actor, null, { ...out, lookbackDays: v.lookbackDays });
-    return out;
+      const out: AffectedRefresh = { customers: r!.customers, added: r!.added, byReason: { mention: r!.mention, ticket: r!.ticket, order: r!.order } };
+      if (r!.changed > 0) await this.addEvent(tx, id, 'affected', actor, null, { ...out, lookbackDays: v.lookbackDays });
+      return out;
+    });
   }
 
   /** The affected customers, first added first (ids and reasons; the console links each to the customer's page). */
@@ -700,6 +704,8 @@ export class CrisesService {
     if (given.length === 0) return { compensated: 0, couponFen: 0, points: 0 };
     const now = this.clock.now().toISOString();
     return this.db.transaction(async (tx) => {
+      // Runs record one after the other (each customer's row once, no deadlock between two runs' row orders).
+      await this.lock(tx, id);
       const rows = await query<{ compensation: unknown }>(
         tx,
         sql`update listening.crisis_affected a set compensated_at = ${now}::timestamptz, compensation = x.comp
@@ -888,9 +894,14 @@ export class CrisesService {
     return crisisRow(r);
   }
 
+  /** The crisis, its row locked for the rest of `tx` (404 when there is none). */
   private async locked(tx: Db, id: string): Promise<CrisisRow> {
     await this.crisis(id, tx);
     return crisisRow((await queryOne(tx, sql`select * from listening.crises where id = ${id}::uuid for update`))!);
+  }
+
+  private async lock(tx: Db, id: string): Promise<void> {
+    await tx.execute(sql`select 1 from listening.crises where id = ${id}::uuid for update`);
   }
 }
 
