@@ -17,7 +17,7 @@ export interface NewWordOptions {
   minCohesion?: number;
   /** The least of left and right neighbour entropy (nats); default 2. */
   minEntropy?: number;
-  /** Words already known (e.g. learned earlier or in the dictionary), never reported again. */
+  /** Words already known, never reported again: e.g. `RETAIL_DICTIONARY.words` or the words learned so far. */
   known?: ReadonlySet<string>;
   /** At most this many results; default all. */
   limit?: number;
@@ -65,7 +65,7 @@ const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
  *   ≥ minEntropy (a term's occurrence at the start or end of a run counts as a neighbour of its own each time);
  * - novelty: the segmenter does not already give the term as one token, it is not in `known`, and it neither starts
  *   nor ends with a one-character stop word (的, 了, 是 …).
- * Ordered by count (desc), then cohesion (desc), then term. Memory grows with the corpus's distinct n-grams: meant
+ * Ordered by count (desc), then cohesion (desc), then term. Memory grows with the corpus's frequent n-grams: meant
  * for a period's sample of mentions (up to some 100,000), not for the whole history at once.
  */
 export function detectNewWords(texts: Iterable<string>, options: NewWordOptions = {}): NewWord[] {
@@ -75,6 +75,7 @@ export function detectNewWords(texts: Iterable<string>, options: NewWordOptions 
   const minCohesion = finite(options.minCohesion ?? 3, 'detectNewWords', 'minCohesion');
   const minEntropy = finite(options.minEntropy ?? 2, 'detectNewWords', 'minEntropy');
   const known = options.known ?? new Set<string>();
+  const limit = options.limit === undefined ? Infinity : positiveInteger(options.limit, 'detectNewWords', 'limit');
 
   const runs = hanRuns(texts);
   const { counts, total } = countFrequentNgrams(runs, maxLength, minCount);
@@ -92,7 +93,7 @@ export function detectNewWords(texts: Iterable<string>, options: NewWordOptions 
     if (entropy >= minEntropy && !segmenterKnows(term)) found.push({ term, count: counts.get(term)!, cohesion, entropy });
   }
   found.sort((a, b) => b.count - a.count || b.cohesion - a.cohesion || compare(a.term, b.term));
-  return options.limit === undefined ? found : found.slice(0, positiveInteger(options.limit, 'detectNewWords', 'limit'));
+  return found.slice(0, limit);
 }
 
 /**
@@ -103,6 +104,7 @@ export function detectNewWords(texts: Iterable<string>, options: NewWordOptions 
 export function detectPhrases(tokenLists: Iterable<readonly string[]>, options: PhraseOptions = {}): Phrase[] {
   const minCount = positiveInteger(options.minCount ?? 5, 'detectPhrases', 'minCount');
   const minPmiValue = finite(options.minPmi ?? 3, 'detectPhrases', 'minPmi');
+  const limit = options.limit === undefined ? Infinity : positiveInteger(options.limit, 'detectPhrases', 'limit');
   const unigrams = new Map<string, number>();
   const pairs = new Map<string, { first: string; second: string; count: number }>();
   let total = 0;
@@ -129,7 +131,7 @@ export function detectPhrases(tokenLists: Iterable<readonly string[]>, options: 
     if (pmi >= minPmiValue) found.push({ phrase: `${first} ${second}`, count, pmi });
   }
   found.sort((a, b) => b.count - a.count || b.pmi - a.pmi || compare(a.phrase, b.phrase));
-  return options.limit === undefined ? found : found.slice(0, positiveInteger(options.limit, 'detectPhrases', 'limit'));
+  return found.slice(0, limit);
 }
 
 /** The maximal runs of Han characters of every text, normalised. */

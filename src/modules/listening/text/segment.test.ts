@@ -21,6 +21,12 @@ describe('tokenize', () => {
     expect(tokenize('I don’t think it’s worth $20, a waste of money')).toEqual(['worth', 'waste', 'money']);
   });
 
+  it('tokenizes mixed Chinese and English text alike whichever locale segments it', () => {
+    const mixed = '客服 service 很差 but 物流 fast，five stars';
+    expect(tokenize(mixed)).toEqual(['客服', 'service', '差', '物流', 'fast', 'five', 'stars']);
+    expect(tokenize(mixed, { lang: 'en' })).toEqual(tokenize(mixed, { lang: 'zh' }));
+  });
+
   it('normalises full-width letters and digits, drops emoji, punctuation, bare numbers and interjections', () => {
     expect(tokenize('ＡＢＣ１２３　ｉＰｈｏｎｅ　１５　很好用！！😀')).toEqual(['abc123', 'iphone', '好']);
     expect(tokenize('我买了iPhone 15，物流很快')).toEqual(['iphone', '物流', '快']);
