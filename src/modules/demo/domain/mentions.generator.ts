@@ -281,6 +281,7 @@ function planCrisis(opts: MentionOptions): CrisisPlan {
 // Templates: literals and slots, parsed once
 
 const SLOT_NAMES = 'PSCBKNDMX';
+const ENDS_SENTENCE = /[。！？?!.～]$/;
 const enum Slot {
   Product,
   Store,
@@ -303,6 +304,10 @@ interface Template {
   only?: string[];
   /** For a clause given the product's name in front: the clause as written. */
   plain?: Template;
+  /** Empty (an opener or closer left out), ends a sentence (？。！), holds a #topic#. */
+  blank: boolean;
+  ends: boolean;
+  topic: boolean;
 }
 
 function compile(source: string): Template {
@@ -321,7 +326,8 @@ function compile(source: string): Template {
     last = m.index + m[0].length;
   }
   lits.push(body.slice(last));
-  return filter ? { lits, slots, mask, only: filter[1]!.split('/') } : { lits, slots, mask };
+  const shape = { lits, slots, mask, blank: body === '', ends: ENDS_SENTENCE.test(body), topic: body.includes('#') };
+  return filter ? { ...shape, only: filter[1]!.split('/') } : shape;
 }
 
 const compileAll = (list: readonly string[]) => list.map(compile);
@@ -533,9 +539,10 @@ class MentionWriter {
     this.reset();
     this.city = this.cities.draw(r);
     this.useProduct(this.crisisProduct);
-    let text = this.render(r.pick(CRISIS_BANKS[kind]));
-    if (!ENDS_SENTENCE.test(text)) text += kind === CrisisKind.Complaint ? r.pick(SHORT_ANGRY_ENDS) : '。';
-    if (source === 'weibo' && !text.includes('#') && r.chance(0.4)) text += ` #${this.brand}${this.keyword}#`;
+    const t = r.pick(CRISIS_BANKS[kind]);
+    let text = this.render(t);
+    if (!t.ends) text += kind === CrisisKind.Complaint ? r.pick(SHORT_ANGRY_ENDS) : '。';
+    if (source === 'weibo' && !t.topic && r.chance(0.4)) text += ` #${this.brand}${this.keyword}#`;
     const m = this.envelope(source, day, second, instantAt(day, second), text, CRISIS_LABEL[kind]);
     this.rr = this.r;
     return m;
@@ -591,10 +598,14 @@ class MentionWriter {
     let text = this.render(open) + this.render(first);
     if (second) text += voice.joiner + this.render(second);
     // A question keeps its question mark: no closer after it.
-    if (!ENDS_SENTENCE.test(text)) text += this.render(close);
-    if (!ENDS_SENTENCE.test(text)) text += source === 'weibo' || source === 'douyin' ? r.pick(expected === 'negative' ? SHORT_ANGRY_ENDS : SHORT_ENDS) : '。';
+    let ends = (second ?? first).ends;
+    if (!ends && !close.blank) {
+      text += this.render(close);
+      ends = close.ends;
+    }
+    if (!ends) text += source === 'weibo' || source === 'douyin' ? r.pick(expected === 'negative' ? SHORT_ANGRY_ENDS : SHORT_ENDS) : '。';
     // An opener with a topic (#客脉优选售后#) is tag enough.
-    return text.includes('#') ? text : text + this.render(tags);
+    return open.topic ? text : text + this.render(tags);
   }
 
   /**
@@ -693,7 +704,6 @@ class MentionWriter {
   }
 }
 
-const ENDS_SENTENCE = /[。！？?!.～]$/;
 /** Weibo and Douyin posts often end without a full stop. */
 const SHORT_ENDS = ['', '。', '～'];
 const SHORT_ANGRY_ENDS = ['！', '', '。'];
@@ -724,7 +734,7 @@ function productEntry(p: MentionProduct): ProductEntry {
 /** The clause with the product named in front when it does not name it itself. */
 function naming(t: Template): Template {
   if (t.mask & (1 << Slot.Product)) return t;
-  return { lits: ['', ...t.lits], slots: [Slot.Product, ...t.slots], mask: t.mask | (1 << Slot.Product), plain: t };
+  return { ...t, lits: ['', ...t.lits], slots: [Slot.Product, ...t.slots], mask: t.mask | (1 << Slot.Product), plain: t };
 }
 
 /** The post id as the platform writes it: Weibo mids, Xiaohongshu's 24 hex digits, Douyin's 19-digit ids, … */
@@ -733,9 +743,9 @@ function postId(source: MentionSource, seq: number, epoch: number): string {
     case 'xiaohongshu':
       return `${hex32(epoch)}${hex32(seq / 2 ** 32)}${hex32(seq)}`;
     case 'douyin':
-      return `7${epoch}${String(seq).padStart(8, '0')}`;
+      return `7${epoch}${decimal(seq)}`;
     default:
-      return String(seq);
+      return decimal(seq);
   }
 }
 
@@ -775,7 +785,17 @@ function scramble(n: number): number {
 const AUTHOR_PREFIX: Record<MentionSource, string> = { weibo: '', xiaohongshu: '5f', douyin: 'MS4w', wechat: 'wx_', dianping: 'dp_', ecommerce: 'ec_' };
 function authorId(source: MentionSource, author: number): string {
   const h = scramble(author);
-  return source === 'weibo' ? String(5_000_000_000 + h) : source === 'xiaohongshu' ? AUTHOR_PREFIX[source] + hex32(h) : AUTHOR_PREFIX[source] + h;
+  return source === 'weibo' ? decimal(5_000_000_000 + h) : source === 'xiaohongshu' ? AUTHOR_PREFIX[source] + hex32(h) : AUTHOR_PREFIX[source] + decimal(h);
+}
+
+/**
+ * Decimal digits of a non-negative integer below 2^53, from two parts below 10^8: small integers convert on V8's
+ * fast path, large ones (Weibo's 16-digit mids) through the slow double-to-string one.
+ */
+function decimal(n: number): string {
+  if (n < 1e8) return String(n);
+  const high = Math.floor(n / 1e8);
+  return String(high) + String(n - high * 1e8 + 1e8).slice(1);
 }
 
 const N = NICKNAMES;
