@@ -43,7 +43,7 @@ function requireHour(value: unknown, field: string): number {
 
 function requireCount(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-    throw new SpikeInputError(`${field}: must be a non-negative integer (got ${String(value)})`);
+    throw new SpikeInputError(`${field}: must be a non-negative integer (got ${JSON.stringify(value)})`);
   return value;
 }
 

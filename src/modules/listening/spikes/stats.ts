@@ -23,14 +23,14 @@ const SMALL_FACTORIALS = Array.from({ length: 16 }, (_, n) => Array.from({ lengt
  * Stirling's error δ(n) = ln n! − [(n + ½) ln n − n + ½ ln 2π] for an integer n ≥ 1: exact from n! up to 15,
  * the asymptotic series 1/12n − 1/360n³ + 1/1260n⁵ − 1/1680n⁷ + 1/1188n⁹ above (error below 1e-16).
  */
-export function stirlingError(n: number): number {
+function stirlingError(n: number): number {
   if (n <= 15) return Math.log(SMALL_FACTORIALS[n]!) - (n + 0.5) * Math.log(n) + n - HALF_LN_2PI;
   const nn = n * n;
   return (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - 1 / 1188 / nn) / nn) / nn) / nn) / n;
 }
 
 /** Loader's deviance term x·ln(x/m) + m − x, accurate when x ≈ m (series in v = (x − m)/(x + m)). */
-export function bd0(x: number, m: number): number {
+function bd0(x: number, m: number): number {
   if (Math.abs(x - m) < 0.1 * (x + m)) {
     const v = (x - m) / (x + m);
     let s = (x - m) * v;
@@ -46,13 +46,13 @@ export function bd0(x: number, m: number): number {
 }
 
 /** ln P(X = k) for X ~ Poisson(λ), an integer k ≥ 0 and λ > 0. */
-export function logPoissonPmf(k: number, lambda: number): number {
+function logPoissonPmf(k: number, lambda: number): number {
   if (k === 0) return -lambda;
   return -stirlingError(k) - bd0(k, lambda) - 0.5 * Math.log(2 * Math.PI * k);
 }
 
 /** ln P(X = x) for X ~ Binomial(n, p), integers 0 ≤ x ≤ n, 0 < p < 1. */
-export function logBinomialPmf(x: number, n: number, p: number): number {
+function logBinomialPmf(x: number, n: number, p: number): number {
   const q = 1 - p;
   if (x === 0) return n * Math.log1p(-p);
   if (x === n) return n * Math.log(p);
