@@ -229,8 +229,6 @@ describe('opening', () => {
       ['crisis', 'console', 'console', 'sent'],
       ['crisis', 'email', 'pr@example.com', 'pending'],
     ]);
-    const contradicting = await post('/api/v1/listening/crises', writer, { title: 'x', ownerId, alertId, sku: 'OTHER' });
-    expect(contradicting.statusCode).toBe(409);
 
     // The spike scan's opener: the rule's owner, in the scan's transaction; no owner, no crisis.
     const second = newId();
@@ -238,6 +236,9 @@ describe('opening', () => {
       sql`insert into listening.alerts (id, rule_id, scope_type, scope_key, opened_at, last_seen_at, finding, peak, state)
           values (${second}, ${ruleId}, 'product', 'A300', ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz, '{}', '{}', '{}')`,
     );
+    const contradicts = await post('/api/v1/listening/crises', writer, { title: 'x', ownerId, alertId: second, sku: 'OTHER' });
+    expect(contradicts.statusCode).toBe(400);
+    expect(issuesOf(contradicts)).toEqual(['sku']);
     const opened = await db().transaction((tx) => crises.openForAlert(tx, { id: second }));
     expect((await crises.get(opened!)).sku).toBe('A300');
     await rows(sql`update listening.rules set owner_id = null where id = ${ruleId}`);

@@ -279,6 +279,13 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, code: string): z.
   throw invalid(code, issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
 }
 
+/** The crisis column (and the input field) an alert's scope type fills; brand, source and region scopes fill none. */
+const ALERT_SCOPE_FIELDS: Partial<Record<string, readonly ['sku' | 'keyword' | 'store_code', string]>> = {
+  product: ['sku', 'sku'],
+  keyword: ['keyword', 'keyword'],
+  store: ['store_code', 'storeCode'],
+};
+
 /** The filters of a crisis's scope on mentions `m` (sku, keyword, store; none: every mention of the brand). */
 function scopeWhere(c: Pick<CrisisRow, 'sku' | 'keyword' | 'store_code'>): SQL {
   const parts = [sql`true`];
@@ -344,26 +351,30 @@ export class CrisesService {
               ${v.updateEveryMinutes}, ${startShare}, ${v.targetNegativeShare}, ${actor}, ${now.toISOString()}::timestamptz)`,
       );
       if (alert) await t.execute(sql`update listening.alerts set crisis_id = ${id} where id = ${alert.id}`);
-      await this.addEvent(t, id, 'opened', actor, null, {
-        number,
-        severity: v.severity,
-        ownerId: v.ownerId,
-        alertId: alert?.id ?? null,
-        statementDueAt: statementDueAt.toISOString(),
-        startNegativeShare: startShare,
-      });
-      await this.deps.notifications.queue(t, mergeNotify(alert?.notify), {
-        kind: 'crisis',
-        crisisId: id,
-        alertId: alert?.id ?? null,
-        subject: `危机 #${number} 已开启 Crisis #${number} opened: ${v.title}`,
-        body: `声明截止 Statement due ${statementDueAt.toISOString()} (${v.statementWithinMinutes} min)`,
-        payload: { crisisId: id, number, ownerId: v.ownerId, severity: v.severity, statementDueAt: statementDueAt.toISOString() },
-      });
+      await this.announceOpened(t, { id, number, title: v.title, severity: v.severity, ownerId: v.ownerId, statementDueAt, startShare, withinMinutes: v.statementWithinMinutes }, alert, actor);
       return id;
     };
     const id = tx ? await run(tx) : await this.db.transaction(run);
     return this.get(id, tx ?? this.db);
+  }
+
+  /** The 'opened' event and the 'crisis' notice: the owner's console, plus whom the alert's rule notifies. */
+  private async announceOpened(
+    tx: Db,
+    c: { id: string; number: number; title: string; severity: CrisisSeverity; ownerId: string; statementDueAt: Date; startShare: number | null; withinMinutes: number },
+    alert: { id: string; notify: Notify | null } | null,
+    actor: string,
+  ): Promise<void> {
+    const dueAt = c.statementDueAt.toISOString();
+    await this.addEvent(tx, c.id, 'opened', actor, null, { number: c.number, severity: c.severity, ownerId: c.ownerId, alertId: alert?.id ?? null, statementDueAt: dueAt, startNegativeShare: c.startShare });
+    await this.deps.notifications.queue(tx, mergeNotify(alert?.notify), {
+      kind: 'crisis',
+      crisisId: c.id,
+      alertId: alert?.id ?? null,
+      subject: `危机 #${c.number} 已开启 Crisis #${c.number} opened: ${c.title}`,
+      body: `声明截止 Statement due ${dueAt} (${c.withinMinutes} min)`,
+      payload: { crisisId: c.id, number: c.number, ownerId: c.ownerId, severity: c.severity, statementDueAt: dueAt },
+    });
   }
 
   /** Opens the crisis of an alert: the title defaults to the rule's name and the scope, the owner to the rule's owner. */
@@ -415,7 +426,7 @@ export class CrisesService {
 
   /** An alert of a product, keyword or store scope fills that filter; the input may add the others, not contradict it. */
   private applyAlertScope(scope: { sku: string | null; keyword: string | null; store_code: string | null }, alert: { scope_type: string; scope_key: string }): void {
-    const field = ({ product: ['sku', 'sku'], keyword: ['keyword', 'keyword'], store: ['store_code', 'storeCode'] } as const)[alert.scope_type as 'product'];
+    const field = ALERT_SCOPE_FIELDS[alert.scope_type];
     if (!field || alert.scope_key === '*') return;
     const [column, path] = field;
     if (scope[column] !== null && scope[column] !== alert.scope_key)
@@ -434,27 +445,33 @@ export class CrisesService {
     await this.db.transaction(async (tx) => {
       const c = await this.locked(tx, id);
       if (c.status === 'closed') throw conflict('listening.crisis_closed', `crisis #${c.number} is closed`);
-      const now = this.clock.now();
-      const detail: Record<string, unknown> = v.channels ? { channels: v.channels } : {};
       if (v.kind === 'update' && !c.statement_at)
         throw conflict('listening.statement_first', `crisis #${c.number} has no statement yet: post one (kind statement) before updates`);
-      if (v.kind !== 'note') {
-        const next = addMinutes(now, c.update_every_minutes);
-        if (v.kind === 'statement' && !c.statement_at) {
-          Object.assign(detail, { first: true, dueAt: c.statement_due_at.toISOString(), onTime: now <= c.statement_due_at, minutes: minutesBetween(c.opened_at, now) });
-          await tx.execute(
-            sql`update listening.crises set statement_at = ${now.toISOString()}::timestamptz, status = case when status = 'open' then 'responding' else status end,
-                  next_update_due_at = ${next.toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz where id = ${id}`,
-          );
-        } else {
-          if (v.kind === 'update') Object.assign(detail, { dueAt: c.next_update_due_at!.toISOString(), onTime: now <= c.next_update_due_at! });
-          await tx.execute(sql`update listening.crises set next_update_due_at = ${next.toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz where id = ${id}`);
-        }
-        detail.nextUpdateDueAt = next.toISOString();
-      }
+      const cadence = v.kind === 'note' ? {} : await this.advanceCadence(tx, c, v.kind, this.clock.now());
+      const detail = { ...(v.channels ? { channels: v.channels } : {}), ...cadence };
       await this.addEvent(tx, id, v.kind, actor, v.body, detail);
     });
     return this.get(id);
+  }
+
+  /**
+   * A statement or an update sets the next update's deadline; the first statement also records itself (open →
+   * responding). Returns the event's detail: whether the deadline it answers was met.
+   */
+  private async advanceCadence(tx: Db, c: CrisisRow, kind: 'statement' | 'update', now: Date): Promise<Record<string, unknown>> {
+    const next = addMinutes(now, c.update_every_minutes);
+    const first = kind === 'statement' && !c.statement_at;
+    await tx.execute(
+      sql`update listening.crises set next_update_due_at = ${next.toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz
+            ${first ? sql`, statement_at = ${now.toISOString()}::timestamptz, status = case when status = 'open' then 'responding' else status end` : sql``}
+          where id = ${c.id}`,
+    );
+    const timing = first
+      ? { first: true, dueAt: c.statement_due_at.toISOString(), onTime: now <= c.statement_due_at, minutes: minutesBetween(c.opened_at, now) }
+      : kind === 'update'
+        ? { dueAt: c.next_update_due_at!.toISOString(), onTime: now <= c.next_update_due_at! }
+        : { first: false };
+    return { ...timing, nextUpdateDueAt: next.toISOString() };
   }
 
   /** Closes a crisis: it needs its statement (409 otherwise); the end share is recorded on the 'closed' event. */
