@@ -65,6 +65,9 @@ export interface MentionIdentity {
   memberNo?: string;
 }
 
+/** What the texts need of a store (a DemoStore or the demo plan's StoreRecord will do). */
+export type MentionStore = Pick<DemoStore, 'code' | 'name' | 'city'>;
+
 export interface MentionProduct {
   sku: string;
   name: string;
@@ -77,6 +80,7 @@ export interface MentionProduct {
  * with `negativeShareAtPeak` of them negative. After `respondsAfterHours` (default 3) the brand makes a statement:
  * volume falls off (to about a tenth of the peak by the end) and the negative share decays towards
  * `recoveredShare`, the rest of the talk praising the remedy. The crisis lasts `decayHours` hours in all.
+ * Each crisis hour's negative count is round(count × share), and crisis posts are never duplicated or reposted.
  */
 export interface CrisisScenario {
   /** ISO instant, e.g. '2026-03-14T20:00:00+08:00'. */
@@ -97,7 +101,7 @@ export interface MentionOptions {
   days: number;
   /** Mean mentions per day; the exact split over the days is {@link dailyMentionCounts}. */
   perDay: number;
-  stores: readonly DemoStore[];
+  stores: readonly MentionStore[];
   products: readonly MentionProduct[];
   crisis?: CrisisScenario;
   /** Share of negative mentions outside a crisis (default 0.12). */
