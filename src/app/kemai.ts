@@ -289,7 +289,12 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const listening = new ListeningService({ db, customers, channels: messageChannels, smtp: (messageAdapters.get('smtp') as SmtpAdapter | undefined) ?? new SmtpAdapter(), secret: config.messagingSecret, log });
   const crises = new CrisesService({ db, notifications: listening.notifications, coupons, ledger, timeZone: config.timeZone });
   listening.useDeadlines(crises);
-  listening.alerts.useCrisisOpener(async (tx, alert) => (await crises.openFromAlert(alert.id, {}, 'system:listening', tx)).id);
+  // A rule that opens crises gives them its owner, or else the first administrator.
+  listening.alerts.useCrisisOpener(async (tx, alert, rule) => {
+    const ownerId = rule.ownerId ?? (await access.listStaff()).find((s) => s.role === 'admin' && !s.disabled)?.id;
+    return (await crises.openFromAlert(alert.id, ownerId && !rule.ownerId ? { ownerId } : {}, 'system:listening', tx)).id;
+  });
+  listening.alerts.onCrisisError = (err, alert) => log.error({ err, alert: alert.id }, 'a spike alert could not open its crisis');
   surveys.useScorer({ score: async (texts) => listening.models.current().scoreMany(texts).map((r) => ({ score: r.score, label: r.label })) });
   events.subscribeBatch('service.ticket.created', LISTENING_TICKETS_SUBSCRIBER, (e, tx) => listening.ticketsCreated(e as never, tx));
   events.subscribeBatch('surveys.response.submitted', LISTENING_SURVEYS_SUBSCRIBER, (e, tx) => listening.surveysAnswered(e as never, tx));

@@ -148,6 +148,8 @@ export function describe(rule: Rule, scopeKey: string, f: SpikeFinding): { subje
 export class AlertsService {
   private readonly clock: Clock;
   private crisisOpener: CrisisOpener | null = null;
+  /** Told when a rule's crisis could not open (the alert stays open). */
+  onCrisisError: ((err: unknown, alert: Alert) => void) | null = null;
   constructor(
     private readonly db: Db,
     private readonly notifications: NotificationsService,
@@ -256,11 +258,14 @@ export class AlertsService {
     const windowEnd = new Date(Math.ceil((at.getTime() + 1) / HOUR_MS) * HOUR_MS);
     const rules = (await this.listRules()).filter((r) => r.enabled);
     const out: ScanSummary = { at: at.toISOString(), rules: rules.length, scopes: 0, opened: 0, updated: 0, closed: 0, notices: 0 };
+    // Hours before listening began are unknown, not quiet: the history starts at the first hour anything was heard.
+    const first = await queryOne<{ h: Date | string | null }>(this.db, sql`select min(hour) as h from listening.hourly_stats where scope_type = 'brand'`);
+    const heardFrom = first?.h ? new Date(first.h).getTime() : windowEnd.getTime();
     for (const rule of rules) {
       const windowStart = new Date(windowEnd.getTime() - rule.windowMinutes * 60_000);
       const keys = await this.keysOf(rule, windowStart);
       if (keys.length === 0) continue;
-      const since = new Date(windowEnd.getTime() - SERIES_DAYS * 86_400_000);
+      const since = new Date(Math.min(windowEnd.getTime() - HOUR_MS, Math.max(windowEnd.getTime() - SERIES_DAYS * 86_400_000, heardFrom)));
       const rows = await query<{ k: string; hour: Date | string; m: number; n: number }>(
         this.db,
         sql`select scope_key as k, hour, mentions as m, negatives as n from listening.hourly_stats
@@ -314,7 +319,12 @@ export class AlertsService {
         const text = describe(rule, key, finding!);
         let notices = await this.notifications.queue(tx, rule.notify, { kind: 'spike', alertId: id, subject: text.subject, body: text.body, payload: { ruleId: rule.id, scopeType: rule.scopeType, scopeKey: key, finding } });
         if (rule.opensCrisis && this.crisisOpener) {
-          const crisisId = await this.crisisOpener(tx, alert, rule);
+          // In a savepoint: a crisis that cannot open (no owner to give it) leaves the alert and its notices standing.
+          const opener = this.crisisOpener;
+          const crisisId = await tx.transaction((sp) => opener(sp, alert, rule)).catch((err: unknown) => {
+            this.onCrisisError?.(err, alert);
+            return null;
+          });
           if (crisisId) notices++;
         }
         return { action: 'open', notices };

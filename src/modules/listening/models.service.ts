@@ -39,17 +39,19 @@ export class ModelsService {
     return { ...this.status, info: this.current().info };
   }
 
-  /** Loads the newest stored model when it differs from the one in use. */
-  async refresh(): Promise<ModelStatus> {
+  /** Loads the newest stored model when it differs from the one in use (a shipped model stays unread until used). */
+  async refresh(): Promise<void> {
     const newest = await queryOne<{ id: string }>(this.db, sql`select id from listening.models where kind = 'sentiment' order by created_at desc, id desc limit 1`);
     if (!newest) {
-      if (this.status.origin !== 'shipped') this.use(SentimentModel.shipped(), { id: 'shipped', origin: 'shipped', trainedBy: null });
-      return this.describe();
+      if (this.status.origin !== 'shipped') {
+        this.model = null;
+        this.status = { id: 'shipped', origin: 'shipped', trainedBy: null };
+      }
+      return;
     }
-    if (newest.id === this.status.id) return this.describe();
+    if (newest.id === this.status.id) return;
     const row = await queryOne<{ id: string; data: Buffer | Uint8Array; trained_by: string }>(this.db, sql`select id, data, trained_by from listening.models where id = ${newest.id}::uuid`);
     this.use(SentimentModel.fromBuffer(Buffer.from(row!.data)), { id: row!.id, origin: 'trained', trainedBy: row!.trained_by });
-    return this.describe();
   }
 
   /** Stores a trained model and puts it in use. */

@@ -91,7 +91,10 @@ export function registerListeningRoutes(root: FastifyInstance, s: ListeningServi
         items: s.models.current().scoreMany(req.body.texts).map((r, i) => ({ ...r, score: Math.round(r.score * 1000) / 1000, probability: Math.round(r.probability * 1000) / 1000, aspects: aspectHints(req.body.texts[i]!, r.lang) })),
       }),
     );
-    app.get('/api/v1/listening/model', { config: { scope: 'listening:read' }, schema: { tags, summary: 'The sentiment model in force (shipped or the brand’s trained one)' } }, async () => s.models.refresh());
+    app.get('/api/v1/listening/model', { config: { scope: 'listening:read' }, schema: { tags, summary: 'The sentiment model in force (shipped or the brand’s trained one)' } }, async () => {
+      await s.models.refresh();
+      return s.models.describe();
+    });
     app.delete('/api/v1/listening/model', { config: { scope: 'listening:admin' }, schema: { tags, summary: 'Go back to the shipped sentiment model' } }, async () => s.models.reset());
 
     app.get('/api/v1/listening/rules', { config: { scope: 'listening:read' }, schema: { tags, summary: 'Spike rules' } }, async () => ({ items: await s.alerts.listRules() }));
