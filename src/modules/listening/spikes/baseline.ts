@@ -101,27 +101,23 @@ export function seasonalBaseline(series: SeriesInput, at: Date, opts: BaselineOp
   requireWindowEnd(at);
   const daily = pastWindows(s, at, range(o.days, 1), o);
   const weekly = pastWindows(s, at, range(o.weeks, 7), o);
-  const medians = [daily, weekly].filter((m) => m.size > 0).map((m) => median([...m.values()].map((c) => c.mentions)));
-  const pooled = [...new Map([...daily, ...weekly]).values()].reduce((acc, c) => ({ mentions: acc.mentions + c.mentions, negatives: acc.negatives + c.negatives }), { mentions: 0, negatives: 0 });
+  const samples = new Map([...daily, ...weekly]);
   const history = historyBefore(s, at.getTime() - o.windowHours * HOUR_MS);
-
-  let raw = 0;
-  let source: Baseline['source'] = 'none';
-  if (medians.length > 0) {
-    raw = medians.reduce((a, b) => a + b, 0) / medians.length;
-    source = 'seasonal';
-  } else if (history.hours > 0) {
-    raw = (history.mentions / history.hours) * o.windowHours;
-    source = 'history_mean';
-  }
+  const { raw, source } = rawExpected(daily, weekly, history, o.windowHours);
+  const pooled = [...samples.values()].reduce((a, c) => ({ mentions: a.mentions + c.mentions, negatives: a.negatives + c.negatives }), { mentions: 0, negatives: 0 });
   const shareFrom = pooled.mentions > 0 ? pooled : history;
   const share = shareFrom.mentions > 0 ? shareFrom.negatives / shareFrom.mentions : 0;
-  return {
-    expected: Math.max(raw, o.floorPerHour * o.windowHours),
-    expectedNegShare: Math.max(share, o.shareFloor),
-    samples: new Set([...daily.keys(), ...weekly.keys()]).size,
-    source,
-  };
+  return { expected: Math.max(raw, o.floorPerHour * o.windowHours), expectedNegShare: Math.max(share, o.shareFloor), samples: samples.size, source };
+}
+
+/** The expected count before the floor: the mean of the two medians (or the one there is), else the history's rate. */
+function rawExpected(
+  daily: Map<number, WindowCounts>, weekly: Map<number, WindowCounts>, history: { mentions: number; hours: number }, windowHours: number,
+): { raw: number; source: Baseline['source'] } {
+  const medians = [daily, weekly].filter((m) => m.size > 0).map((m) => median([...m.values()].map((c) => c.mentions)));
+  if (medians.length > 0) return { raw: medians.reduce((a, b) => a + b, 0) / medians.length, source: 'seasonal' };
+  if (history.hours > 0) return { raw: (history.mentions / history.hours) * windowHours, source: 'history_mean' };
+  return { raw: 0, source: 'none' };
 }
 
 /** Counts and length (hours) of the history before `endMs`. */
