@@ -458,3 +458,24 @@ describe('a product crisis from opening to the post-mortem', () => {
     expect(report.crisis).toMatchObject({ id: crisisId, status: 'closed', closedAt: plus(OPEN, 480).toISOString(), summary: '批次召回，负面回落至 5 %' });
   });
 });
+
+describe('openapi', () => {
+  it('documents the crisis routes from their zod schemas', async () => {
+    const doc = (await api.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/listening/alerts/{id}/crisis',
+      '/api/v1/listening/crises',
+      '/api/v1/listening/crises/{id}',
+      '/api/v1/listening/crises/{id}/affected',
+      '/api/v1/listening/crises/{id}/affected/refresh',
+      '/api/v1/listening/crises/{id}/close',
+      '/api/v1/listening/crises/{id}/compensate',
+      '/api/v1/listening/crises/{id}/negative-share',
+      '/api/v1/listening/crises/{id}/posts',
+      '/api/v1/listening/crises/{id}/report',
+    ]);
+    const compensate = doc.paths['/api/v1/listening/crises/{id}/compensate'].post;
+    expect(compensate.tags).toEqual(['listening']);
+    expect(Object.keys(compensate.requestBody.content['application/json'].schema.properties).sort()).toEqual(['couponAmountFen', 'couponTemplateCode', 'customerIds', 'note', 'points']);
+  });
+});
