@@ -78,7 +78,7 @@ function langOf(normalized: string): Lang {
  * 2. Segment with Intl.Segmenter (one shared instance per locale), word-like segments only (punctuation, spaces and
  *    emoji are not word-like). At each token start the dictionary's longest word is taken whole, even across
  *    segment ends (客|服 → 客服, 性|价|比高 → 性价比|高).
- * 3. Fold: a two-character Han token 'X了' becomes 'X'; a degree adverb (很 太 挺 超 …) before a SINGLE_CHAR_WORDS
+ * 3. Fold: a two-character Han token 'X了' or 'X的' becomes 'X'; a degree adverb (很 太 挺 超 …) before a SINGLE_CHAR_WORDS
  *    character is dropped (很慢 → 慢); 不 or 没 directly before such a character is joined to it (不|贵 → 不贵).
  * 4. Drop stop words (Chinese and English alike), tokens without a letter (numbers), single Latin letters and single
  *    Han characters other than SINGLE_CHAR_WORDS.
@@ -126,11 +126,14 @@ function wordSegments(text: string, segmenter: Intl.Segmenter, dictionary: Dicti
   return { words, starts };
 }
 
+/** Particles dropped from the end of a two-character Han token: 贵了 → 贵, 烂的 → 烂. */
+const TRAILING_PARTICLES: ReadonlySet<string> = new Set(['了', '的']);
+
 /** Step 3 of tokenize: 贵了 → 贵, 很慢 → 慢. */
 function fold(token: string): string {
   if (token.length !== 2) return token;
   const [first, second] = [token[0]!, token[1]!];
-  if (second === '了' && isHanCode(first.charCodeAt(0))) return first;
+  if (TRAILING_PARTICLES.has(second) && isHanCode(first.charCodeAt(0))) return first;
   if (DEGREE_PREFIXES.has(first) && SINGLE_CHAR_WORDS.has(second)) return second;
   return token;
 }

@@ -22,6 +22,7 @@ const ZH_WORDS = `
 一定 肯定 完全 简直 几乎 差不多 基本 基本上 主要 一共 总共 只是 仅仅 不会 不能 不要 不用 都能 还有 还会
 时候 时 的话 上 中 里 内 外 前 后 旁 边 方面 问 答 呢么 么 啦啦 嘛嘛 东西 事情 情况 样子 地方
 今天 昨天 明天 现在 当时 刚才 刚刚 马上 立刻 后来 最后 首先 其次 然后呢 而已 罢了 来着
+也不 都不 也没 都没 都没有 也没有 的是 真是 很多 起来 里面 一次 这次 几次 几个 第一次 第二次 第二 不知道 是不是
 `;
 
 const EN_WORDS = `
@@ -39,6 +40,7 @@ wouldn't shan't shouldn't can't cannot couldn't mustn't mightn't
 get gets got getting go goes went gone going come came make made take took say said says know knew think thought
 see saw seem seems look looks like well much many lot lots thing things way back now today yesterday tomorrow
 oh ah uh um hmm wow ok okay yeah yes hey hi hello please thanks thank
+another around every whole two probably sure far
 `;
 
 function wordSet(list: string): ReadonlySet<string> {
