@@ -8,7 +8,7 @@
  * and, on some platforms, topic tags — so a few hundred fragments give hundreds of thousands of texts.
  * Clauses have no final punctuation unless they are questions; the generator ends the sentence.
  * A product clause may start with `[word/word]`: it is only said of products whose name contains one of the words
- * (no 冲奶粉 for a diaper).
+ * (no 冲奶粉 for a diaper); `[!word/word]` keeps it from products whose name contains one (no 起球 for a bag).
  */
 
 export const MENTION_SOURCES = ['weibo', 'xiaohongshu', 'douyin', 'wechat', 'dianping', 'ecommerce'] as const;
@@ -275,31 +275,31 @@ export const PRODUCT_CLAUSES: Readonly<Record<string, Readonly<Record<'positive'
   服装: {
     positive: [
       '{P}面料很舒服，上身不扎',
-      '{P}版型很好，显瘦',
+      '[!包/帽/围巾/丝巾]{P}版型很好，显瘦',
       '{P}洗了{X}次也没变形',
       '做工很细，线头都剪得很干净',
       '{P}颜色跟图片一模一样',
-      '尺码标准，按平时穿的买就行',
-      '{P}垂感很好，很高级',
-      '穿了一季了也没起球',
-      '面料透气，夏天穿也不闷',
-      '{P}很保暖，北方冬天也够用',
+      '[!包/帽/围巾/丝巾]尺码标准，按平时穿的买就行',
+      '[连衣裙/衬衫/西裤/风衣/大衣/丝巾]{P}垂感很好，很高级',
+      '[!包/帽]穿了一季了也没起球',
+      '[!包/围巾/羽绒服/大衣/毛衣/羊绒]面料透气，夏天穿也不闷',
+      '[羽绒服/大衣/毛衣/羊绒/羊毛/围巾/毛线帽/冲锋衣]{P}很保暖，北方冬天也够用',
       '搭什么都好看，已经回购第{X}件了',
       '质感完全不输大牌',
     ],
     negative: [
-      '{P}穿了{X}次就起球了',
-      '{P}洗一次就缩水了',
+      '[!包/帽]{P}穿了{X}次就起球了',
+      '[!包]{P}洗一次就缩水了',
       '掉色严重，把别的衣服都染了',
       '线头特别多，做工很粗糙',
       '{P}跟图片色差太大',
-      '尺码偏小一码，根本穿不上',
-      '扣子一拉就掉了',
-      '{P}面料很薄，透得厉害',
+      '[!包/帽/围巾/丝巾]尺码偏小一码，根本穿不上',
+      '[衬衫/开衫/大衣/西装/风衣/Polo]扣子一拉就掉了',
+      '[!包/帽/羽绒服]{P}面料很薄，透得厉害',
       '有很重的味道，洗了两遍还有',
-      '拉链卡住了，刚穿一周',
-      '肩线是歪的',
-      '领口洗了一次就变形了',
+      '[包/羽绒服/夹克/冲锋衣/外套/裤]拉链卡住了，刚用一周',
+      '[衬衫/连衣裙/T恤/Polo/外套/大衣/风衣/夹克/毛衣/开衫]肩线是歪的',
+      '[T恤/Polo/毛衣/衬衫/连衣裙]领口洗了一次就变形了',
     ],
   },
   美妆: {
@@ -607,7 +607,7 @@ export const VOICES: Readonly<Record<MentionSource, Voice>> = {
   },
   ecommerce: {
     open: {
-      positive: ['', '收到了，', '第二次购买了，', '好评，', '给家人买的，', '帮朋友买的，'],
+      positive: ['', '收到了，', '第二次购买了，', '很满意的一次购物，', '给家人买的，', '帮朋友买的，'],
       neutral: ['', '刚收到，', '还没用，'],
       negative: ['', '差评，', '失望，', '第一次给差评，'],
     },

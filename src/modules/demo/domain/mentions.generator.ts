@@ -304,8 +304,8 @@ interface Template {
   slots: Slot[];
   /** Bit per slot used. */
   mask: number;
-  /** Said only of products whose name contains one of these words. */
-  only?: string[];
+  /** Said only of products whose name contains one of these words, or never of them when `except`. */
+  only?: { words: string[]; except: boolean };
   /** For a clause given the product's name in front: the clause as written. */
   plain?: Template;
   /** Empty (an opener or closer left out), ends a sentence (？。！), holds a #topic#. */
@@ -331,7 +331,9 @@ function compile(source: string): Template {
   }
   lits.push(body.slice(last));
   const shape = { lits, slots, mask, blank: body === '', ends: ENDS_SENTENCE.test(body), topic: body.includes('#') };
-  return filter ? { ...shape, only: filter[1]!.split('/') } : shape;
+  if (!filter) return shape;
+  const except = filter[1]!.startsWith('!');
+  return { ...shape, only: { words: (except ? filter[1]!.slice(1) : filter[1]!).split('/'), except } };
 }
 
 const compileAll = (list: readonly string[]) => list.map(compile);
@@ -719,7 +721,7 @@ const MIN_PRODUCT_CLAUSES = 8;
 
 function productEntry(p: MentionProduct): ProductEntry {
   const banks = PRODUCT_BANKS[p.category.split('/')[0]!] ?? PRODUCT_BANKS.other!;
-  const fits = (t: Template) => !t.only || t.only.some((w) => p.name.includes(w));
+  const fits = (t: Template) => !t.only || t.only.words.some((w) => p.name.includes(w)) !== t.only.except;
   const bank = (opinion: Opinion) => {
     const own = banks[opinion].filter(fits);
     return own.length >= MIN_PRODUCT_CLAUSES ? own : [...own, ...PRODUCT_BANKS.other![opinion]];
