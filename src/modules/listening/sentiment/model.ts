@@ -1,0 +1,305 @@
+/**
+ * Kemai's sentiment model: a hashed linear model over naive-Bayes-scaled binary features (NBSVM, Wang & Manning 2012,
+ * with logistic regression), trained by our own code, stored as int16 weights in one small binary file.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { SentimentLabel } from './labels.js';
+import { sigmoid, SparseRowsBuilder, trainLogistic } from './linear.js';
+import { DEFAULT_FEATURES, FeatureHasher, type FeatureConfig, type Lang } from './text.js';
+
+/** One text's sentiment: `score` = 2·probability − 1 in −1…1; `probability` = P(positive). */
+export interface SentimentResult {
+  label: SentimentLabel;
+  score: number;
+  probability: number;
+  lang: Lang;
+}
+
+/** What a model file says about itself. */
+export interface SentimentModelInfo {
+  version: string;
+  /** ISO instant the model was trained. */
+  trainedAt: string;
+  /** The languages of its training rows. */
+  languages: Lang[];
+  /** Training rows per label (neutral rows only set the band). */
+  rows: Record<SentimentLabel, number>;
+  /** |score| below this is neutral. */
+  neutralBand: number;
+  features: FeatureConfig;
+  /** L2 strength of the fit. */
+  lambda: number;
+  /** Naive-Bayes smoothing α; 0 when the features were not NB-scaled. */
+  smoothing: number;
+  /** Feature values divided by √(number of features of the text), so long and short texts weigh alike. */
+  lengthNorm: boolean;
+  /** Each training row's weight in the loss, by language (more weight for the smaller language = less shrinkage). */
+  languageWeights: Record<Lang, number>;
+  /** Passes over the rows the solver made. */
+  iterations: number;
+}
+
+/** How to train; every field has a default (those of the shipped model). */
+export interface TrainSentimentOptions {
+  features?: Partial<FeatureConfig>;
+  /** L2 strength λ (mean log-loss + λ/2‖w‖²). */
+  lambda?: number;
+  /** Naive-Bayes log-count-ratio scaling with smoothing α (0: plain binary features). */
+  smoothing?: number;
+  /** Row weights by language (default zh 1, en 1). */
+  languageWeights?: Partial<Record<Lang, number>>;
+  /** The solver stops when its largest dual gradient in a pass is below this (default 0.01). */
+  tolerance?: number;
+  /** Divide feature values by √(the text's feature count) (default true). */
+  lengthNorm?: boolean;
+  /** The band when the rows have no neutral ones (default 0.2). */
+  neutralBand?: number;
+  version?: string;
+  trainedAt?: Date;
+  maxIterations?: number;
+}
+
+/** The defaults chosen on the validation slice (EVALUATION.md). */
+export const DEFAULT_TRAINING = { lambda: 1e-5, smoothing: 1, lengthNorm: true, neutralBand: 0.2, languageWeights: { zh: 1, en: 1 } as Record<Lang, number> };
+
+const MAGIC = 'KMSENTI1';
+const HEADER_AT = MAGIC.length + 4;
+const LANGS: readonly Lang[] = ['zh', 'en'];
+
+interface StoredHeader extends SentimentModelInfo {
+  langBias: Record<Lang, number>;
+  scale: number;
+}
+
+/** A trained model: scores texts, and (de)serialises to the model file format. */
+export class SentimentModel {
+  private static cached: SentimentModel | undefined;
+  private readonly hasher: FeatureHasher;
+
+  private constructor(
+    private readonly header: StoredHeader,
+    private readonly weights: Int16Array,
+  ) {
+    this.hasher = new FeatureHasher(header.features);
+  }
+
+  /** The model shipped in models/kemai-sentiment-v1.bin, read once. */
+  static shipped(): SentimentModel {
+    SentimentModel.cached ??= SentimentModel.fromBuffer(fs.readFileSync(fileURLToPath(new URL('./models/kemai-sentiment-v1.bin', import.meta.url))));
+    return SentimentModel.cached;
+  }
+
+  /**
+   * Reads a model file: "KMSENTI1", a u32 LE header length, the header as JSON, then 2^bits int16 LE weights.
+   * Throws naming what is wrong when the buffer is not such a file.
+   */
+  static fromBuffer(buffer: Buffer): SentimentModel {
+    if (buffer.length < HEADER_AT || buffer.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error('not a Kemai sentiment model file (bad magic)');
+    const headerLength = buffer.readUInt32LE(MAGIC.length);
+    const weightsAt = HEADER_AT + headerLength;
+    let header: StoredHeader;
+    try {
+      header = JSON.parse(buffer.toString('utf8', HEADER_AT, weightsAt)) as StoredHeader;
+    } catch {
+      throw new Error('sentiment model file: unreadable header');
+    }
+    const count = 2 ** header.features.bits;
+    if (buffer.length !== weightsAt + 2 * count) throw new Error(`sentiment model file: ${buffer.length} bytes, expected ${weightsAt + 2 * count} for 2^${header.features.bits} weights`);
+    const weights = new Int16Array(count);
+    for (let i = 0; i < count; i++) weights[i] = buffer.readInt16LE(weightsAt + 2 * i);
+    return new SentimentModel(header, weights);
+  }
+
+  /** Builds a model from float weights (quantised here to int16 with one scale). */
+  static fromWeights(info: SentimentModelInfo, weights: Float64Array, langBias: Record<Lang, number>): SentimentModel {
+    let max = 0;
+    for (const w of weights) max = Math.max(max, Math.abs(w));
+    const scale = max > 0 ? max / 32767 : 1;
+    const quantised = new Int16Array(weights.length);
+    for (let i = 0; i < weights.length; i++) quantised[i] = Math.round(weights[i]! / scale);
+    return new SentimentModel({ ...info, langBias, scale }, quantised);
+  }
+
+  /** The model file's bytes ({@link fromBuffer} reads them back to a model that scores identically). */
+  toBuffer(): Buffer {
+    const json = Buffer.from(JSON.stringify(this.header), 'utf8');
+    const out = Buffer.alloc(HEADER_AT + json.length + 2 * this.weights.length);
+    out.write(MAGIC, 0, 'latin1');
+    out.writeUInt32LE(json.length, MAGIC.length);
+    json.copy(out, HEADER_AT);
+    const at = HEADER_AT + json.length;
+    for (let i = 0; i < this.weights.length; i++) out.writeInt16LE(this.weights[i]!, at + 2 * i);
+    return out;
+  }
+
+  /** What the model says about itself. */
+  get info(): SentimentModelInfo {
+    const { langBias: _langBias, scale: _scale, ...info } = this.header;
+    return info;
+  }
+
+  /** A copy of the model with another neutral band (|score| below it is neutral). */
+  withNeutralBand(neutralBand: number): SentimentModel {
+    if (!(neutralBand >= 0 && neutralBand < 1)) throw new Error(`neutral band must be in 0…1, got ${neutralBand}`);
+    return new SentimentModel({ ...this.header, neutralBand }, this.weights);
+  }
+
+  /**
+   * One text's sentiment. A text none of whose features the model knows (empty, only symbols, or unseen words) is
+   * neutral with score 0 and probability 0.5; otherwise neutral when |score| < the neutral band.
+   */
+  score(text: string): SentimentResult {
+    const { lang, buckets } = this.hasher.extract(text);
+    let sum = 0;
+    let known = 0;
+    for (let k = 0; k < buckets.length; k++) {
+      const w = this.weights[buckets[k]!]!;
+      if (w !== 0) known++;
+      sum += w;
+    }
+    if (known === 0) return { label: 'neutral', score: 0, probability: 0.5, lang };
+    const norm = this.header.lengthNorm ? Math.sqrt(buckets.length) : 1;
+    const probability = sigmoid(this.header.langBias[lang] + (sum * this.header.scale) / norm);
+    const score = 2 * probability - 1;
+    const label: SentimentLabel = Math.abs(score) < this.header.neutralBand ? 'neutral' : score > 0 ? 'positive' : 'negative';
+    return { label, score, probability, lang };
+  }
+
+  /** {@link score} for each text, in order. */
+  scoreMany(texts: readonly string[]): SentimentResult[] {
+    return texts.map((t) => this.score(t));
+  }
+}
+
+/** One labelled text for {@link trainSentiment}. */
+export interface LabelledText {
+  text: string;
+  label: SentimentLabel;
+}
+
+/** Naive-Bayes log-count ratios r = log((α + p)/‖α + p‖₁) − log((α + q)/‖α + q‖₁) over the buckets rows use. */
+function logCountRatios(dim: number, rows: { buckets: Int32Array; positive: boolean }[], alpha: number): Float64Array {
+  const pos = new Float64Array(dim);
+  const neg = new Float64Array(dim);
+  const used = new Uint8Array(dim);
+  for (const { buckets, positive } of rows) {
+    const counts = positive ? pos : neg;
+    for (const b of buckets) {
+      counts[b]!++;
+      used[b] = 1;
+    }
+  }
+  let posTotal = 0;
+  let negTotal = 0;
+  for (let j = 0; j < dim; j++) {
+    if (!used[j]) continue;
+    posTotal += alpha + pos[j]!;
+    negTotal += alpha + neg[j]!;
+  }
+  const r = new Float64Array(dim);
+  for (let j = 0; j < dim; j++) if (used[j]) r[j] = Math.log((alpha + pos[j]!) / posTotal) - Math.log((alpha + neg[j]!) / negTotal);
+  return r;
+}
+
+/**
+ * The band that best separates neutral rows from polar ones on the given scores: the b in {0, 0.01, …, 0.95} with the
+ * most rows right when |score| < b is neutral (ties: the smaller band).
+ */
+function fitNeutralBand(scored: { score: number; label: SentimentLabel }[]): number {
+  let best = 0;
+  let bestRight = -1;
+  for (let step = 0; step <= 95; step++) {
+    const band = step / 100;
+    let right = 0;
+    for (const { score, label } of scored) {
+      const predicted: SentimentLabel = Math.abs(score) < band ? 'neutral' : score > 0 ? 'positive' : 'negative';
+      if (predicted === label) right++;
+    }
+    if (right > bestRight) [best, bestRight] = [band, right];
+  }
+  return best;
+}
+
+/** Labelled texts turned into features once, to fit several option sets on (hyper-parameter search). */
+export interface TrainingSet {
+  features: FeatureConfig;
+  polar: { text: string; buckets: Int32Array; positive: boolean; lang: Lang }[];
+  neutral: string[];
+  counts: Record<SentimentLabel, number>;
+}
+
+/** Extracts the features of labelled texts; throws unless there is at least one positive and one negative row. */
+export function extractTrainingSet(rows: Iterable<LabelledText>, features: Partial<FeatureConfig> = {}): TrainingSet {
+  const config: FeatureConfig = { ...DEFAULT_FEATURES, ...features };
+  const hasher = new FeatureHasher(config);
+  const set: TrainingSet = { features: config, polar: [], neutral: [], counts: { positive: 0, negative: 0, neutral: 0 } };
+  for (const row of rows) {
+    set.counts[row.label]++;
+    if (row.label === 'neutral') {
+      set.neutral.push(row.text);
+      continue;
+    }
+    const { lang, buckets } = hasher.extract(row.text);
+    set.polar.push({ text: row.text, buckets: buckets.slice(), positive: row.label === 'positive', lang });
+  }
+  const { positive, negative } = set.counts;
+  if (!positive || !negative) throw new Error(`training needs positive and negative rows (got ${positive} positive, ${negative} negative)`);
+  return set;
+}
+
+/**
+ * Fits a model on an extracted training set. Positive and negative rows are the two classes of the logistic
+ * regression (one model for both languages, with a bias per language); neutral rows are not a class: after the fit
+ * they set the neutral band (the band that best tells them from the polar rows by |score|). Without neutral rows the
+ * band is `options.neutralBand` (default 0.2).
+ */
+export function fitTrainingSet(set: TrainingSet, options: Omit<TrainSentimentOptions, 'features'> = {}): SentimentModel {
+  const { features, polar, neutral } = set;
+  const lambda = options.lambda ?? DEFAULT_TRAINING.lambda;
+  const smoothing = options.smoothing ?? DEFAULT_TRAINING.smoothing;
+  const lengthNorm = options.lengthNorm ?? DEFAULT_TRAINING.lengthNorm;
+  const languageWeights = { ...DEFAULT_TRAINING.languageWeights, ...options.languageWeights };
+  const dim = 2 ** features.bits;
+  const ratios = smoothing > 0 ? logCountRatios(dim, polar, smoothing) : null;
+  // Columns: the 2^bits buckets, then one indicator per language (its bias, the only bias).
+  const builder = new SparseRowsBuilder(dim + LANGS.length, true);
+  for (const { buckets, positive, lang } of polar) {
+    const norm = lengthNorm ? Math.sqrt(buckets.length) : 1;
+    const indices = [...buckets, dim + LANGS.indexOf(lang)];
+    const values = indices.map((j) => (j < dim ? (ratios ? ratios[j]! : 1) / norm : 1));
+    builder.push(indices, positive ? 1 : 0, values);
+  }
+  const rowWeights = Float64Array.from(polar, (row) => languageWeights[row.lang]);
+  const fit = trainLogistic(builder.build(), { lambda, rowWeights, maxIterations: options.maxIterations, tolerance: options.tolerance });
+  const folded = new Float64Array(dim);
+  for (let j = 0; j < dim; j++) folded[j] = fit.weights[j]! * (ratios ? ratios[j]! : 1);
+  const info: SentimentModelInfo = {
+    version: options.version ?? 'kemai-sentiment-v1',
+    trainedAt: (options.trainedAt ?? new Date()).toISOString(),
+    languages: LANGS.filter((l) => polar.some((row) => row.lang === l)),
+    rows: { ...set.counts },
+    neutralBand: options.neutralBand ?? DEFAULT_TRAINING.neutralBand,
+    features,
+    lambda,
+    smoothing,
+    lengthNorm,
+    languageWeights,
+    iterations: fit.iterations,
+  };
+  const model = SentimentModel.fromWeights(info, folded, { zh: fit.weights[dim]!, en: fit.weights[dim + 1]! });
+  if (!neutral.length) return model;
+  const scored = [
+    ...neutral.map((text) => ({ score: model.score(text).score, label: 'neutral' as const })),
+    ...polar.map(({ text, positive }) => ({ score: model.score(text).score, label: positive ? ('positive' as const) : ('negative' as const) })),
+  ];
+  return model.withNeutralBand(fitNeutralBand(scored));
+}
+
+/**
+ * Trains a model on labelled texts (any mix of Chinese and English): {@link extractTrainingSet} then
+ * {@link fitTrainingSet}. Needs at least one positive and one negative row.
+ */
+export function trainSentiment(rows: Iterable<LabelledText>, options: TrainSentimentOptions = {}): SentimentModel {
+  return fitTrainingSet(extractTrainingSet(rows, options.features), options);
+}
