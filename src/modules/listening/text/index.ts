@@ -7,5 +7,5 @@ export { EN_STOP_WORDS, isStopWord, ZH_STOP_WORDS } from './stopwords.js';
 export { detectLang, SINGLE_CHAR_WORDS, tokenize, ZH_SHARE, type Lang, type TokenizeOptions } from './segment.js';
 export { extractKeywords, type KeywordOptions } from './keywords.js';
 export { detectNewWords, detectPhrases, type NewWord, type NewWordOptions, type Phrase, type PhraseOptions } from './newwords.js';
-export { countTerms, heat, logLikelihood, trendingTerms, type HeatTerm, type TrendingOptions, type TrendingTerm } from './trending.js';
+export { countTerms, heat, logLikelihood, trendingTerms, type HeatOptions, type HeatTerm, type TrendingOptions, type TrendingTerm } from './trending.js';
 export { aspectHints, ASPECTS, EN_ASPECT_CUES, ZH_ASPECT_CUES, type Aspect } from './aspects.js';

@@ -29,6 +29,14 @@ export interface TrendingOptions {
   previousTotal?: number;
 }
 
+/** Options of heat(). */
+export interface HeatOptions {
+  /** At most this many terms; default 50. */
+  limit?: number;
+  /** The base of `share` (e.g. the number of mentions); default the sum of the counts. */
+  total?: number;
+}
+
 /** One term of a word cloud. */
 export interface HeatTerm {
   term: string;
@@ -112,7 +120,7 @@ export function logLikelihood(a: number, b: number, c: number, p: number): numbe
  * The `limit` (default 50) most frequent terms for a word cloud, by count (desc, then term), with their share of
  * `total` (default the sum of all counts) and a weight scaled to the hottest term.
  */
-export function heat(counts: ReadonlyMap<string, number>, options: { limit?: number; total?: number } = {}): HeatTerm[] {
+export function heat(counts: ReadonlyMap<string, number>, options: HeatOptions = {}): HeatTerm[] {
   const limit = positiveInteger(options.limit ?? 50, 'heat', 'limit');
   const sum = total('heat', counts, options.total, 'counts', 'total');
   const top = [...counts].sort((x, y) => y[1] - x[1] || compare(x[0], y[0])).slice(0, limit);
