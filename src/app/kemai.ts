@@ -287,6 +287,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   customers.registerMergeParticipant(tickets.mergeParticipant());
   // Listening: the sentiment model scores survey verbatims; complaints and verbatims become mentions of our own channels.
   const listening = new ListeningService({ db, customers, channels: messageChannels, smtp: (messageAdapters.get('smtp') as SmtpAdapter | undefined) ?? new SmtpAdapter(), secret: config.messagingSecret, log });
+  customers.registerMergeParticipant(listening.mentions.mergeParticipant());
   const crises = new CrisesService({ db, notifications: listening.notifications, coupons, ledger, timeZone: config.timeZone });
   listening.useDeadlines(crises);
   // A rule that opens crises gives them its owner, or else the first administrator.

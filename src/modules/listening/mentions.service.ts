@@ -6,7 +6,7 @@ import { pgArray } from '../../platform/db/arrays.js';
 import { invalid, type FieldIssue } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { normaliseIdentifier, type IdentifierType } from '../customers/domain/identifiers.js';
-import type { CustomersService } from '../customers/index.js';
+import type { CustomersService, MergeParticipant } from '../customers/index.js';
 import type { MentionAnalyzer } from './analyzer.js';
 import { MentionInput, type MentionListQuery, type SentimentLabel } from './listening.schemas.js';
 
@@ -215,6 +215,18 @@ export class MentionsService {
       for (const [i, value] of wanted) out[i] = owners.get(value) ?? null;
     }
     return out;
+  }
+
+  /** A customer merge moves their mentions to the surviving profile (and an unmerge moves them back). */
+  mergeParticipant(): MergeParticipant {
+    return {
+      name: 'listening.mentions',
+      moveRecords: async (tx, fromId, toId) =>
+        (await query<{ id: string }>(tx, sql`update listening.mentions set customer_id = ${toId}::uuid where customer_id = ${fromId}::uuid returning id`)).map((r) => r.id),
+      restoreRecords: async (tx, ids, toId) => {
+        if (ids.length > 0) await tx.execute(sql`update listening.mentions set customer_id = ${toId}::uuid where id = any(${pgArray(ids, 'uuid')})`);
+      },
+    };
   }
 
   /** The stream, newest first, with filters; `nextBefore` pages on. */
