@@ -165,7 +165,7 @@ function RulesCard({ admin }: { admin: boolean }) {
         <Empty title={t('listening.rules.none')}>{t('listening.rules.noneHint')}</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="table" data-testid="rules-table">
+          <table className="table ls-rules" data-testid="rules-table">
             <thead>
               <tr>
                 <th>{t('listening.rules.name')}</th>

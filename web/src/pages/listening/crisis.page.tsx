@@ -141,7 +141,16 @@ function Composer({ c }: { c: CrisisDetail }) {
   const [body, setBody] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    post.mutate({ kind, body: body.trim() }, { onSuccess: () => setBody('') });
+    post.mutate(
+      { kind, body: body.trim() },
+      {
+        onSuccess: () => {
+          setBody('');
+          // After the statement, what comes next is progress updates.
+          if (kind === 'statement') setKind('update');
+        },
+      },
+    );
   };
   return (
     <section className="card ls-composer">

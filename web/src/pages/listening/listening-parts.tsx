@@ -54,15 +54,15 @@ export function SentimentChip({ label, score }: { label: Sentiment | string; sco
 
 const SOURCE_COLOURS: Record<string, string> = {
   weibo: '#e6162d',
-  xiaohongshu: '#ff2442',
+  xiaohongshu: '#ec4899',
   douyin: '#161823',
   wechat: '#07c160',
-  dianping: '#ff6633',
-  ecommerce: '#ff5000',
+  dianping: '#f59e0b',
+  ecommerce: '#6366f1',
   survey: '#0f766e',
-  ticket: '#6366f1',
-  news: '#0ea5e9',
-  other: '#64748b',
+  ticket: '#0ea5e9',
+  news: '#64748b',
+  other: '#94a3b8',
 };
 
 /** The colour each source is drawn in, in badges and charts. */

@@ -244,16 +244,14 @@ export function useAlerts(status: 'open' | 'closed' | 'all') {
   });
 }
 
-/** Acknowledging an alert or opening a crisis from it changes the alerts, the overview's counts and the crises. */
-function useAlertAction<T>(path: (id: string) => string) {
+/** Acknowledging an alert (it changes the alerts and the overview's counts). */
+export function useAckAlert() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api<T>(path(id), { body: {} }),
+    mutationFn: (id: string) => api<Alert>(`${L}/alerts/${id}/ack`, { body: {} }),
     onSuccess: () => client.invalidateQueries({ queryKey: lk.all }),
   });
 }
-
-export const useAckAlert = () => useAlertAction<Alert>((id) => `${L}/alerts/${id}/ack`);
 
 /**
  * Opens an alert's crisis, owned by the rule's owner; when the rule names none, by `me` (the person opening it).

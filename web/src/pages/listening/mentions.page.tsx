@@ -184,10 +184,10 @@ function MentionRow({ m, highlight, onKeyword, onAspect }: { m: Mention; highlig
           </button>
         ))}
         <span className="ls-engage muted small">
-          <span title={t('listening.mentions.likes')}>♥ {f.number(m.likes)}</span>
-          <span title={t('listening.mentions.comments')}>💬 {f.number(m.comments)}</span>
-          <span title={t('listening.mentions.shares')}>↗ {f.number(m.shares)}</span>
-          {m.views ? <span title={t('listening.mentions.views')}>👁 {f.number(m.views)}</span> : null}
+          <Engagement kind="likes" n={m.likes} />
+          <Engagement kind="comments" n={m.comments} />
+          <Engagement kind="shares" n={m.shares} />
+          {m.views ? <Engagement kind="views" n={m.views} /> : null}
         </span>
         {m.customerId ? (
           <Link className="ls-customer" to={`/customers/${m.customerId}`} data-testid="mention-customer">
@@ -201,6 +201,28 @@ function MentionRow({ m, highlight, onKeyword, onAspect }: { m: Mention; highlig
         ) : null}
       </div>
     </li>
+  );
+}
+
+const ENGAGEMENT_PATHS = {
+  likes: 'M12 20s-7-4.35-7-10a4 4 0 0 1 7-2.65A4 4 0 0 1 19 10c0 5.65-7 10-7 10z',
+  comments: 'M4 5h16v11H8l-4 4z',
+  shares: 'M14 5l6 6-6 6M20 11H9a5 5 0 0 0-5 5v2',
+  views: 'M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zm10 3a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
+} as const;
+
+/** Likes, comments, shares or views as a small line icon and the count (its name as the tooltip). */
+function Engagement({ kind, n }: { kind: keyof typeof ENGAGEMENT_PATHS; n: number }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  return (
+    <span className="ls-engage-item" title={t(`listening.mentions.${kind}`)} data-engagement={kind}>
+      <svg width="13" height="13" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+        <path d={ENGAGEMENT_PATHS[kind]} />
+      </svg>
+      <span className="sr-only">{t(`listening.mentions.${kind}`)}</span>
+      {f.number(n)}
+    </span>
   );
 }
 
