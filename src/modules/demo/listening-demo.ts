@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
 import type { AccessService } from '../access/index.js';
 import type { CustomersService } from '../customers/index.js';
-import type { ChannelsService, SmtpAdapter } from '../messaging/index.js';
+import type { ChannelsService } from '../messaging/index.js';
 import type { CouponsService } from '../promotions/index.js';
 import type { LedgerService } from '../loyalty/index.js';
 import { CrisesService, ListeningService, type MentionInput } from '../listening/index.js';

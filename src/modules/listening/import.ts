@@ -130,7 +130,7 @@ export function parseMentionFile(content: string, opts: ParseOptions = {}): { it
 
 /** Reads an RSS 2.0 or Atom document's items as mentions of `source` (title + description as the text). */
 export function parseFeedXml(xml: string, source: MentionSource): { items: MentionInput[]; skipped: number } {
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', textNodeName: '#text' }).parse(xml) as Record<string, any>;
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', textNodeName: '#text' }).parse(xml) as { rss?: { channel?: { item?: unknown } }; feed?: { entry?: unknown } };
   const text = (v: unknown): string => (v == null ? '' : typeof v === 'object' ? String((v as Record<string, unknown>)['#text'] ?? '') : String(v));
   const strip = (html: string) => html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
   const list = (v: unknown) => (v == null ? [] : Array.isArray(v) ? v : [v]);

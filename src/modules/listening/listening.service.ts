@@ -14,7 +14,7 @@ import { MentionsService, type IngestResult } from './mentions.service.js';
 import { ModelsService } from './models.service.js';
 import { NotificationsService } from './notifications.service.js';
 import { periodOf, StatsService } from './stats.service.js';
-import { detectNewWords } from './text/index.js';
+import { detectNewWords, RETAIL_DICTIONARY } from './text/index.js';
 
 export const LISTENING_SCAN_JOB = 'listening.scan';
 export const LISTENING_FEEDS_JOB = 'listening.feeds';
@@ -94,7 +94,7 @@ export class ListeningService {
             ${q.sku ? sql`and m.sku = ${q.sku}` : sql``} ${q.source ? sql`and m.source = ${q.source}` : sql``} ${q.sentiment ? sql`and m.sentiment_label = ${q.sentiment}` : sql``}
           order by m.posted_at desc limit 5000`,
     );
-    return detectNewWords(rows.map((r) => r.text)).slice(0, 30).map((w) => ({ term: w.term, count: w.count }));
+    return detectNewWords(rows.map((r) => r.text), { known: RETAIL_DICTIONARY.words }).slice(0, 30).map((w) => ({ term: w.term, count: w.count }));
   }
 
   /** The spike scan, the crises' deadlines, then the pending notices (what the 5-minute job runs). */

@@ -8,7 +8,7 @@ import { ListeningService } from './listening.service.js';
 import { parseMentionFile } from './import.js';
 
 let t: TestApp;
-let now = new Date('2026-11-20T12:00:00Z');
+const now = new Date('2026-11-20T12:00:00Z');
 let listening: ListeningService;
 const db = () => t.kemai.database.db;
 const count = async (table: string, where = sql`true`) => Number((await queryOne<{ n: number }>(db(), sql`select count(*)::int as n from ${sql.raw(table)} where ${where}`))!.n);
