@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { can, useMe } from '../../auth/session';
 import { useAssignees } from '../../api/service.api';
 import { useFormat } from '../../format/format';
+import { useFen } from '../service/service-parts';
 import { useDuration, useNow } from '../service/sla-clock';
 import type { Crisis, Deadline } from './crises.api';
 import '../service/service.css';
@@ -93,4 +94,13 @@ export function CrisisScope({ c }: { c: Crisis }) {
       ))}
     </span>
   );
+}
+
+/** What was given, without the empty parts: "优惠券 ¥20.00 + 积分 200", "积分 200", or "—". */
+export function useGivenText() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const fen = useFen();
+  return (couponFen: number | null | undefined, points: number | null | undefined) =>
+    [couponFen ? t('listening.crisis.gaveCoupon', { v: fen(couponFen) }) : null, points ? t('listening.crisis.gavePoints', { n: f.number(points) }) : null].filter(Boolean).join(' + ') || '—';
 }

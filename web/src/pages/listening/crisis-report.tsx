@@ -2,9 +2,9 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState, Loading } from '../../components/states';
 import { useFormat } from '../../format/format';
 import { useDuration } from '../service/sla-clock';
-import { useFen } from '../service/service-parts';
 import { useCrisisReport, type CrisisReport } from './crises.api';
 import { CardHead } from './listening-parts';
+import { useGivenText } from './crisis-parts';
 
 /** The post-mortem report of a crisis (复盘报告), fetched when opened. */
 export function CrisisReportView({ id }: { id: string }) {
@@ -21,7 +21,7 @@ export function CrisisReportView({ id }: { id: string }) {
 function ReportBody({ r }: { r: CrisisReport }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const fen = useFen();
+  const given = useGivenText();
   const dur = useDuration();
   const yesNo = (v: boolean | null) => (v === null ? '—' : v ? t('listening.report.yes') : t('listening.report.no'));
   const facts: Array<[string, string, string]> = [
@@ -45,7 +45,7 @@ function ReportBody({ r }: { r: CrisisReport }) {
         .map(([k, n]) => `${t(`listening.crisis.reason.${k}`, { defaultValue: k })} ${f.number(n)}`)
         .join(' · ') || '—'})`,
     ],
-    ['compensation', t('listening.report.compensation'), t('listening.report.compensationText', { n: f.number(r.compensation.customers), coupon: fen(r.compensation.couponFen), points: f.number(r.compensation.points) })],
+    ['compensation', t('listening.report.compensation'), t('listening.report.compensationText', { n: f.number(r.compensation.customers), what: given(r.compensation.couponFen, r.compensation.points) })],
   ];
   return (
     <div className="ls-report-body">

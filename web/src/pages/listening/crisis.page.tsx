@@ -8,7 +8,7 @@ import { Chart } from '../../components/chart';
 import { Icon } from '../../components/icons';
 import { Empty, ErrorState, Loading } from '../../components/states';
 import { useFormat } from '../../format/format';
-import { useActorLabel, useFen } from '../service/service-parts';
+import { useActorLabel } from '../service/service-parts';
 import {
   POST_KINDS,
   useAffected,
@@ -24,7 +24,7 @@ import {
   type ShareSeries,
 } from './crises.api';
 import { CrisisReportView } from './crisis-report';
-import { CrisisScope, CrisisSeverity, CrisisStatusBadge, DeadlineClock, useOwnerName } from './crisis-parts';
+import { CrisisScope, CrisisSeverity, CrisisStatusBadge, DeadlineClock, useGivenText, useOwnerName } from './crisis-parts';
 import { ListeningHead } from './listening-head';
 import { CardHead } from './listening-parts';
 import { bucketLabel } from './overview.page';
@@ -215,7 +215,7 @@ function Timeline({ events }: { events: CrisisEvent[] }) {
 function EventText({ e }: { e: CrisisEvent }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const fen = useFen();
+  const given = useGivenText();
   const n = (k: string) => Number(e.detail[k] ?? 0);
   const text =
     e.kind === 'deadline_missed'
@@ -223,7 +223,7 @@ function EventText({ e }: { e: CrisisEvent }) {
       : e.kind === 'affected'
         ? t('listening.crisis.affectedEvent', { customers: f.number(n('customers')), added: f.number(n('added')) })
         : e.kind === 'compensation'
-          ? [t('listening.crisis.compensationEvent', { n: f.number(n('customers')), coupon: fen(n('couponFen')), points: f.number(n('points')) }), e.body].filter(Boolean).join(' — ')
+          ? [t('listening.crisis.compensationEvent', { n: f.number(n('customers')), what: given(n('couponFen'), n('points')) }), e.body].filter(Boolean).join(' — ')
           : e.body;
   return text ? <p className="ls-prose">{text}</p> : null;
 }
@@ -291,7 +291,7 @@ function shareOption(s: ShareSeries, f: ReturnType<typeof useFormat>, t: TFuncti
 function AffectedPanel({ c, write }: { c: CrisisDetail; write: boolean }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const fen = useFen();
+  const given = useGivenText();
   const [page, setPage] = useState(1);
   const affected = useAffected(c.id, page);
   const refresh = useRefreshAffected(c.id);
@@ -346,9 +346,7 @@ function AffectedPanel({ c, write }: { c: CrisisDetail; write: boolean }) {
                 </span>
                 <span className="small ls-given">
                   {a.compensation
-                    ? [a.compensation.couponFen ? t('listening.crisis.gaveCoupon', { v: fen(a.compensation.couponFen) }) : null, a.compensation.points ? t('listening.crisis.gavePoints', { n: f.number(a.compensation.points) }) : null]
-                        .filter(Boolean)
-                        .join(' + ')
+                    ? given(a.compensation.couponFen, a.compensation.points)
                     : <span className="muted">{t('listening.crisis.notYet')}</span>}
                 </span>
               </li>
@@ -389,7 +387,7 @@ function CustomerName({ id }: { id: string }) {
 function CompensateForm({ id, open, onDone }: { id: string; open: number; onDone: () => void }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const fen = useFen();
+  const given = useGivenText();
   const give = useCompensate(id);
   const [yuan, setYuan] = useState('');
   const [points, setPoints] = useState('');
@@ -403,7 +401,7 @@ function CompensateForm({ id, open, onDone }: { id: string; open: number; onDone
   if (give.data)
     return (
       <div className="notice ls-given-note" role="status" data-testid="compensated">
-        {t('listening.crisis.compensated', { n: f.number(give.data.compensated), coupon: fen(give.data.couponFen), points: f.number(give.data.points) })}
+        {t('listening.crisis.compensated', { n: f.number(give.data.compensated), what: given(give.data.couponFen, give.data.points) })}
         {give.data.failures.length ? <span className="negative"> {t('listening.crisis.failures', { n: give.data.failures.length })}</span> : null}
         <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
           {t('listening.crisis.done')}
