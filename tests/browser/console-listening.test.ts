@@ -198,7 +198,7 @@ describe.skipIf(skipReason)('listening console in a browser', () => {
     expect(await page.locator('[data-deadline=statement] [data-testid=deadline-clock]').innerText()).toBe('done on time');
     expect(await page.locator('[data-fact=statementMet] dd').innerText()).toBe('Yes');
     await shot('listening-06-crisis-en');
-    await page.getByRole('link', { name: 'Listening overview', exact: true }).click();
+    await page.getByRole('link', { name: 'Listening dashboard', exact: true }).click();
     await page.getByRole('heading', { name: 'Listening overview' }).waitFor();
     await page.locator('[data-period="24h"]').click();
     await expect.poll(() => tile('mentions').locator('.kpi-label').innerText()).toBe('Mentions');

@@ -208,7 +208,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await page.reload();
     await page.getByTestId('customer-name').waitFor();
     expect(await page.locator('.sidebar nav a').allTextContents()).toEqual([
-      'Overview', 'Customers', 'Duplicates', 'Orders', 'Stores', 'Products', 'Programme rules', 'Tiers', 'Points liability', 'RFM analysis', 'Segments', 'Clusters', 'Churn & CLV', 'Basket analysis', 'Demand forecast', 'Promotions', 'Coupons', 'Checkout simulator', 'Results', 'Journeys', 'Templates', 'Message log', 'Guide tasks', 'Tickets', 'Reply templates', 'Surveys', 'Listening overview', 'Mentions', 'Keyword heat', 'Alerts', 'Crises',
+      'Overview', 'Customers', 'Duplicates', 'Orders', 'Stores', 'Products', 'Programme rules', 'Tiers', 'Points liability', 'RFM analysis', 'Segments', 'Clusters', 'Churn & CLV', 'Basket analysis', 'Demand forecast', 'Promotions', 'Coupons', 'Checkout simulator', 'Results', 'Journeys', 'Templates', 'Message log', 'Guide tasks', 'Tickets', 'Reply templates', 'Surveys', 'Listening dashboard', 'Mentions', 'Keyword heat', 'Alerts', 'Crises',
     ]);
     expect(await page.locator('.tl-kind').allTextContents()).toEqual(['Points earned', 'Order', 'Activity', 'Return', 'Points earned', 'Order']);
     await shot('04-customer-360-en');
@@ -253,7 +253,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await page.locator('.user-name').waitFor();
     expect(await page.locator('.sidebar nav a').allTextContents()).toEqual([
       'Overview', 'Customers', 'Orders', 'Stores', 'Products', 'Programme rules', 'Tiers', 'Points liability', 'RFM analysis', 'Segments', 'Segment builder', 'Clusters', 'Churn & CLV',
-      'Basket analysis', 'Demand forecast', 'Promotions', 'Coupons', 'Checkout simulator', 'Results', 'Journeys', 'Templates', 'Message log', 'Guide tasks', 'Tickets', 'Reply templates', 'Surveys', 'Listening overview', 'Mentions', 'Keyword heat', 'Alerts', 'Crises',
+      'Basket analysis', 'Demand forecast', 'Promotions', 'Coupons', 'Checkout simulator', 'Results', 'Journeys', 'Templates', 'Message log', 'Guide tasks', 'Tickets', 'Reply templates', 'Surveys', 'Listening dashboard', 'Mentions', 'Keyword heat', 'Alerts', 'Crises',
     ]);
     await page.getByRole('link', { name: 'Customers', exact: true }).click();
     await page.getByRole('searchbox').fill('13800138000');
