@@ -30,7 +30,7 @@ function ReportBody({ r }: { r: CrisisReport }) {
     ['statement', t('listening.report.statement'), r.statement.minutes === null ? t('listening.report.noStatement') : t('listening.report.statementIn', { d: dur(r.statement.minutes * 60_000), due: dur(r.statement.dueMinutes * 60_000) })],
     ['statementMet', t('listening.report.statementMet'), yesNo(r.statement.met)],
     ['updates', t('listening.report.updates'), t('listening.report.updatesText', { count: r.updates.count, onTime: f.number(r.updates.onTime), rate: f.percent(r.updates.onTimeRate), missed: f.number(r.updates.missedDeadlines) })],
-    ['peakHour', t('listening.report.peakHour'), r.peakHour ? t('listening.report.peakHourText', { at: f.dateTime(r.peakHour.at), n: f.number(r.peakHour.mentions) }) : '—'],
+    ['peakHour', t('listening.report.peakHour'), r.peakHour ? t('listening.report.peakHourText', { at: f.dateTime(r.peakHour.at), n: f.number(r.peakHour.mentions), count: r.peakHour.mentions }) : '—'],
     [
       'share',
       t('listening.report.share'),
@@ -45,7 +45,7 @@ function ReportBody({ r }: { r: CrisisReport }) {
         .map(([k, n]) => `${t(`listening.crisis.reason.${k}`, { defaultValue: k })} ${f.number(n)}`)
         .join(' · ') || '—'})`,
     ],
-    ['compensation', t('listening.report.compensation'), t('listening.report.compensationText', { n: f.number(r.compensation.customers), what: given(r.compensation.couponFen, r.compensation.points) })],
+    ['compensation', t('listening.report.compensation'), t('listening.report.compensationText', { n: f.number(r.compensation.customers), count: r.compensation.customers, what: given(r.compensation.couponFen, r.compensation.points) })],
   ];
   return (
     <div className="ls-report-body">

@@ -46,6 +46,15 @@ export function CrisisPage() {
   );
 }
 
+/** The mention stream narrowed to a crisis's product, keyword and store over the last 30 days. */
+function mentionsOf(c: CrisisDetail): string {
+  const q = new URLSearchParams({ period: '30d' });
+  if (c.sku) q.set('sku', c.sku);
+  if (c.keyword) q.set('keyword', c.keyword);
+  if (c.storeCode) q.set('storeCode', c.storeCode);
+  return `/listening/mentions?${q.toString()}`;
+}
+
 function CrisisView({ c }: { c: CrisisDetail }) {
   const { t } = useTranslation();
   const f = useFormat();
@@ -73,6 +82,9 @@ function CrisisView({ c }: { c: CrisisDetail }) {
           <span className="muted">{t('listening.crisis.opened')}</span> {f.dateTime(c.openedAt)}
         </span>
         <CrisisScope c={c} />
+        <Link className="dash-more" to={mentionsOf(c)} data-testid="crisis-mentions">
+          {t('listening.crisis.toMentions')}
+        </Link>
       </div>
 
       <section className="ls-deadlines" aria-label={t('listening.crisis.deadlines')}>
@@ -106,7 +118,7 @@ function CrisisView({ c }: { c: CrisisDetail }) {
         <div className="ls-deadline" data-deadline="counts">
           <div className="kpi-label">{t('listening.crisis.mentions')}</div>
           <strong className="ls-deadline-num">{f.number(c.counts.mentions)}</strong>
-          <div className="muted small">{t('listening.crisis.affectedCounts', { affected: f.number(c.counts.affected), compensated: f.number(c.counts.compensated) })}</div>
+          <div className="muted small">{t('listening.crisis.affectedCounts', { affected: f.number(c.counts.affected), count: c.counts.affected, compensated: f.number(c.counts.compensated) })}</div>
         </div>
       </section>
 
@@ -221,9 +233,9 @@ function EventText({ e }: { e: CrisisEvent }) {
     e.kind === 'deadline_missed'
       ? t(`listening.crisis.missed.${String(e.detail.deadline)}`, { defaultValue: e.body ?? '' })
       : e.kind === 'affected'
-        ? t('listening.crisis.affectedEvent', { customers: f.number(n('customers')), added: f.number(n('added')) })
+        ? t('listening.crisis.affectedEvent', { customers: f.number(n('customers')), count: n('customers'), added: f.number(n('added')) })
         : e.kind === 'compensation'
-          ? [t('listening.crisis.compensationEvent', { n: f.number(n('customers')), what: given(n('couponFen'), n('points')) }), e.body].filter(Boolean).join(' — ')
+          ? [t('listening.crisis.compensationEvent', { n: f.number(n('customers')), count: n('customers'), what: given(n('couponFen'), n('points')) }), e.body].filter(Boolean).join(' — ')
           : e.body;
   return text ? <p className="ls-prose">{text}</p> : null;
 }
@@ -320,7 +332,7 @@ function AffectedPanel({ c, write }: { c: CrisisDetail; write: boolean }) {
       />
       {refresh.data ? (
         <div className="notice small" role="status">
-          {t('listening.crisis.refreshed', { customers: f.number(refresh.data.customers), added: f.number(refresh.data.added) })}
+          {t('listening.crisis.refreshed', { customers: f.number(refresh.data.customers), count: refresh.data.customers, added: f.number(refresh.data.added) })}
         </div>
       ) : null}
       {refresh.isError ? <div className="form-error">{refresh.error.message}</div> : null}
@@ -354,7 +366,7 @@ function AffectedPanel({ c, write }: { c: CrisisDetail; write: boolean }) {
           </ul>
           {pages > 1 ? (
             <nav className="pager">
-              <span className="muted small">{t('listening.crisis.pageOf', { page, pages, total: f.number(total) })}</span>
+              <span className="muted small">{t('listening.crisis.pageOf', { page, pages, total: f.number(total), count: total })}</span>
               <span className="pager-buttons">
                 <button type="button" className="btn btn-small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
                   {t('list.previous')}
@@ -401,8 +413,8 @@ function CompensateForm({ id, open, onDone }: { id: string; open: number; onDone
   if (give.data)
     return (
       <div className="notice ls-given-note" role="status" data-testid="compensated">
-        {t('listening.crisis.compensated', { n: f.number(give.data.compensated), what: given(give.data.couponFen, give.data.points) })}
-        {give.data.failures.length ? <span className="negative"> {t('listening.crisis.failures', { n: give.data.failures.length })}</span> : null}
+        {t('listening.crisis.compensated', { n: f.number(give.data.compensated), count: give.data.compensated, what: given(give.data.couponFen, give.data.points) })}
+        {give.data.failures.length ? <span className="negative"> {t('listening.crisis.failures', { n: give.data.failures.length, count: give.data.failures.length })}</span> : null}
         <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
           {t('listening.crisis.done')}
         </button>
@@ -410,7 +422,7 @@ function CompensateForm({ id, open, onDone }: { id: string; open: number; onDone
     );
   return (
     <form className="ls-compensate" onSubmit={submit} data-testid="compensate-form">
-      <p className="muted small">{t('listening.crisis.compensateHint', { n: f.number(open) })}</p>
+      <p className="muted small">{t('listening.crisis.compensateHint', { n: f.number(open), count: open })}</p>
       <label className="ls-inline-field">
         <span>{t('listening.crisis.couponYuan')}</span>
         <input name="couponYuan" type="number" min={0.01} step={0.01} value={yuan} onChange={(e) => setYuan(e.target.value)} />
@@ -425,7 +437,7 @@ function CompensateForm({ id, open, onDone }: { id: string; open: number; onDone
           {t('settings.common.cancel')}
         </button>
         <button type="submit" className="btn btn-primary btn-small" disabled={give.isPending || (!yuan.trim() && !points.trim())}>
-          {t('listening.crisis.give', { n: f.number(open) })}
+          {t('listening.crisis.give', { n: f.number(open), count: open })}
         </button>
       </span>
     </form>
