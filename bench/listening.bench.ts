@@ -253,7 +253,7 @@ async function environment(): Promise<string> {
 async function main() {
   const perDay = Math.round(MENTIONS / DAYS);
   const { from, products, crisis } = scenario(perDay);
-  let t0 = performance.now();
+  const t0 = performance.now();
   const items = [...generateMentions({ seed: SEED, from, days: DAYS, perDay, stores: DEMO_STORES, products, crisis, identities: IDENTITIES })].map((g) => toInput(g));
   const slice = [...generateMentions({ seed: `${SEED}:baseline`, from, days: DAYS, perDay: Math.round(BASELINE / DAYS), stores: DEMO_STORES, products, identities: IDENTITIES })].map((g) => toInput(g, 'baseline:'));
   const generated = performance.now() - t0;
@@ -277,7 +277,6 @@ async function main() {
   console.log(`storage baseline: ${fmt(storage.inserted)} stored in ${storage.seconds.toFixed(1)} s, ${fmt(storage.perSecond)} mentions/s`);
   await db.execute(sql`truncate listening.mentions, listening.hourly_stats`);
 
-  t0 = performance.now();
   const ingest = await realIngest(kemai, items);
   const r = ingest.result;
   console.log(`ingest: ${fmt(r.inserted)} stored, ${fmt(r.duplicates)} duplicates, in ${ingest.seconds.toFixed(1)} s: ${fmt(items.length / ingest.seconds)} mentions/s`);
