@@ -26,7 +26,7 @@ export interface ListeningDemoDeps {
   messaging: { channels: Pick<ChannelsService, 'get'> };
   coupons: Pick<CouponsService, 'issueCompensation'>;
   ledger: Pick<LedgerService, 'adjust'>;
-  access: Pick<AccessService, 'listStaff'>;
+  access: Pick<AccessService, 'listStaff' | 'createStaff'>;
   config: { timeZone: string; messagingSecret: string };
 }
 
@@ -45,6 +45,7 @@ export interface DemoListeningHistory {
 export const DEMO_LISTENING_DAYS = 30;
 const PER_DAY = 400;
 const HOUR = 3_600_000;
+export const PR_LEAD = 'pr.lin';
 
 const toInput = (g: GeneratedMention): MentionInput => {
   const { expected: _expected, ...rest } = g;
@@ -65,10 +66,10 @@ export async function seedListening(deps: ListeningDemoDeps, until: string, seed
   listening.useDeadlines(crises);
   listening.alerts.useCrisisOpener(async (tx, alert) => (await crises.openFromAlert(alert.id, {}, 'system:listening', tx)).id);
 
-  const staff = await deps.access.listStaff();
-  const owner = staff.find((s) => s.role === 'store_manager' || s.role === 'admin');
+  // The brand's PR lead owns the crises the product rule opens.
+  const owner = (await deps.access.listStaff()).find((s) => s.username === PR_LEAD) ?? (await deps.access.createStaff({ username: PR_LEAD, displayName: '公关 林悦', role: 'marketer' })).staff;
   const rules = await listening.alerts.ensureDefaults('demo');
-  if (owner) for (const r of rules.filter((x) => x.opensCrisis)) await listening.alerts.updateRule(r.id, { ownerId: owner.id });
+  for (const r of rules.filter((x) => x.opensCrisis)) await listening.alerts.updateRule(r.id, { ownerId: owner.id });
 
   const products = await query<{ sku: string; name: string; category: string }>(db, sql`select sku, name, array_to_string(category_path, '/') as category from catalog.products order by sku limit 200`);
   const clothing = products.find((p) => p.category.startsWith('服装')) ?? products[0];

@@ -46,7 +46,7 @@ describe('ingest', () => {
       ['wb-3', 'negative', 'zh'],
     ]);
     const byId = new Map(rows.map((r) => [r.external_id, r]));
-    expect(byId.get('wb-1')!.aspects).toEqual(['quality']);
+    expect(byId.get('wb-1')!.aspects).toEqual(['quality', 'service']); // 退货: after-sales
     expect(byId.get('wb-1')!.keywords).toContain('起球');
     expect(byId.get('wb-3')!.aspects).toEqual(['delivery', 'service']);
     expect(byId.get('jd-9')!.customer_id).toBe(customerId);
@@ -62,7 +62,7 @@ describe('ingest', () => {
       payload: { items: [m({ externalId: 'ok-1' }), m({ externalId: 'bad-1', postedAt: '2026-11-20 10:00' }), m({ externalId: 'bad-2', text: '  ', source: 'myspace' })] },
     });
     expect(res.statusCode, res.body).toBe(400);
-    const issues = (res.json() as { details: { issues: Array<{ path: string }> } }).details.issues.map((i) => i.path);
+    const issues = (res.json() as { error: { code: string; details: { issues: Array<{ path: string }> } } }).error.details.issues.map((i) => i.path);
     expect(issues).toEqual(['items.1.postedAt', 'items.2.source', 'items.2.text']);
     expect(await count('listening.mentions')).toBe(before);
   });
@@ -112,16 +112,16 @@ describe('figures', () => {
   it('answers the overview, a daily trend with empty days, regions and the stream with filters', async () => {
     const q = 'from=2026-11-18T16:00:00Z&to=2026-11-20T16:00:00Z';
     const ov = (await t.app.inject({ method: 'GET', url: `/api/v1/listening/overview?${q}`, headers: t.admin })).json();
-    expect(ov).toMatchObject({ mentions: 7, positives: 4, negatives: 3, neutrals: 0, negativeShare: 0.4286, previous: { mentions: 0, negativeShare: null }, openAlerts: 0, openCrises: 0 });
+    expect(ov).toMatchObject({ mentions: 6, positives: 3, negatives: 3, neutrals: 0, negativeShare: 0.5, previous: { mentions: 0, negativeShare: null }, openAlerts: 0, openCrises: 0 });
     expect(ov.bySource).toEqual([
-      { source: 'weibo', mentions: 4, negatives: 3, negativeShare: 0.75 },
+      { source: 'weibo', mentions: 3, negatives: 2, negativeShare: 0.6667 },
       { source: 'xiaohongshu', mentions: 2, negatives: 1, negativeShare: 0.5 },
       { source: 'ecommerce', mentions: 1, negatives: 0, negativeShare: 0 },
     ]);
     const trend = (await t.app.inject({ method: 'GET', url: `/api/v1/listening/trend?${q}&bucket=day`, headers: t.admin })).json();
     expect(trend.points.map((p: { at: string; mentions: number; negatives: number }) => [p.at, p.mentions, p.negatives])).toEqual([
       ['2026-11-18T16:00:00.000Z', 2, 1],
-      ['2026-11-19T16:00:00.000Z', 5, 2],
+      ['2026-11-19T16:00:00.000Z', 4, 2],
     ]);
     const regions = (await t.app.inject({ method: 'GET', url: `/api/v1/listening/regions?${q}`, headers: t.admin })).json();
     expect(regions.items).toEqual([
