@@ -148,8 +148,14 @@ describe.skipIf(skipReason)('listening console in a browser', () => {
     await page.getByTestId('crises-table').waitFor();
     expect(await page.locator('.ls-crises tbody tr').count()).toBe(1);
     expect(await page.locator('.ls-crises .ls-crisis-status').innerText()).toBe('待响应');
-    await page.locator('.ls-crises tbody tr').first().click();
+    // Opening the crisis told the console: one unread notice in the bell, which leads to the crisis and is then read.
+    expect((await api('GET', '/api/v1/listening/notifications?unread=true')).unread).toBe(1);
+    await expect.poll(() => page.getByTestId('notice-count').textContent()).toBe('1');
+    await page.getByTestId('notice-bell').click();
+    expect(await page.getByTestId('notice-list').locator('.ls-notice-kind').allTextContents()).toEqual(['危机']);
+    await page.getByTestId('notice-list').locator('a').first().click();
     await page.getByTestId('crisis-meta').waitFor();
+    await expect.poll(() => page.getByTestId('notice-count').count()).toBe(0);
     expect(new URL(page.url()).pathname).toBe(`/listening/crises/${crisisId}`);
     expect(await page.locator('h1').innerText()).toBe(`#${opened.number} 羽绒服起球`);
     expect(await page.getByTestId('crisis-meta').locator('.ls-crisis-status').innerText()).toBe('待响应');

@@ -277,6 +277,8 @@ export function useNotices() {
   return useQuery({
     queryKey: lk.read('notifications'),
     queryFn: () => api<{ items: ConsoleNotice[]; unread: number }>(`${L}/notifications`, { query: { unread: true } }),
+    // Fresh on every listening page, and each minute while one is open.
+    staleTime: 0,
     refetchInterval: minute,
   });
 }
