@@ -37,6 +37,7 @@ export function MentionsPage() {
   const [q, setQ] = useState(get('q'));
   const [store, setStore] = useState(get('storeCode'));
   const [sku, setSku] = useState(get('sku'));
+  const [keyword, setKeyword] = useState(get('keyword'));
   const filters: MentionFilters = { from: p.from, to: p.to, limit: 30 };
   for (const k of FILTERS) if (get(k)) filters[k] = get(k);
   const list = useMentions(filters);
@@ -44,12 +45,22 @@ export function MentionsPage() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    set({ q: q.trim(), storeCode: store.trim(), sku: sku.trim() });
+    set({ q: q.trim(), storeCode: store.trim(), sku: sku.trim(), keyword: keyword.trim() });
+  };
+  const pickKeyword = (k: string) => {
+    setKeyword(k);
+    set({ keyword: k });
+  };
+  /** Drops one filter, emptying its box too. */
+  const remove = (k: FilterKey) => {
+    ({ q: setQ, storeCode: setStore, sku: setSku, keyword: setKeyword } as Partial<Record<FilterKey, (v: string) => void>>)[k]?.('');
+    set({ [k]: '' });
   };
   const clear = () => {
     setQ('');
     setStore('');
     setSku('');
+    setKeyword('');
     set(Object.fromEntries(FILTERS.map((k) => [k, ''])));
   };
 
@@ -97,6 +108,7 @@ export function MentionsPage() {
             </select>
             <input name="storeCode" value={store} onChange={(e) => setStore(e.target.value)} placeholder={t('listening.mentions.store')} aria-label={t('listening.mentions.store')} />
             <input name="sku" value={sku} onChange={(e) => setSku(e.target.value)} placeholder={t('listening.mentions.sku')} aria-label={t('listening.mentions.sku')} />
+            <input name="keyword" value={keyword} onChange={(e) => setKeyword(e.target.value)} placeholder={t('listening.mentions.filter.keyword')} aria-label={t('listening.mentions.filter.keyword')} />
             <span className="ls-search">
               <Icon name="search" size={16} />
               <input type="search" name="q" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t('listening.mentions.search')} aria-label={t('listening.mentions.search')} />
@@ -108,7 +120,7 @@ export function MentionsPage() {
           {any ? (
             <div className="chips ls-active-filters" data-testid="active-filters">
               {FILTERS.filter((k) => get(k)).map((k) => (
-                <button key={k} type="button" className="chip chip-removable" onClick={() => set({ [k]: '' })} aria-label={t('listening.mentions.remove', { what: get(k) })}>
+                <button key={k} type="button" className="chip chip-removable" onClick={() => remove(k)} aria-label={t('listening.mentions.remove', { what: get(k) })}>
                   {t(`listening.mentions.filter.${k}`)}: {k === 'source' ? t(`listening.source.${get(k)}`) : k === 'sentiment' ? t(`listening.sentiment.${get(k)}`) : k === 'aspect' ? t(`listening.aspect.${get(k)}`) : k === 'region' ? region(get(k)) : get(k)} ×
                 </button>
               ))}
@@ -128,7 +140,7 @@ export function MentionsPage() {
             <>
               <ol className="ls-mentions" data-testid="mention-list">
                 {items.map((m) => (
-                  <MentionRow key={m.id} m={m} highlight={[get('keyword'), get('q')]} onKeyword={(keyword) => set({ keyword })} onAspect={(aspect) => set({ aspect })} />
+                  <MentionRow key={m.id} m={m} highlight={[get('keyword'), get('q')]} onKeyword={pickKeyword} onAspect={(aspect) => set({ aspect })} />
                 ))}
               </ol>
               <div className="ls-more">
