@@ -130,8 +130,8 @@ export function useAffected(id: string, page: number, pageSize = 20) {
   });
 }
 
-export function useCrisisReport(id: string, enabled: boolean) {
-  return useQuery({ queryKey: [...keys.one(id), 'report'], queryFn: () => api<CrisisReport>(`${C}/${id}/report`), enabled });
+export function useCrisisReport(id: string) {
+  return useQuery({ queryKey: [...keys.one(id), 'report'], queryFn: () => api<CrisisReport>(`${C}/${id}/report`) });
 }
 
 /** Anything done to a crisis refreshes it, its lists and the overview's counts. */

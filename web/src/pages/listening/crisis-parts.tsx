@@ -27,10 +27,10 @@ export function CrisisSeverity({ severity }: { severity: string }) {
   );
 }
 
-export type DeadlineTone = 'done' | 'ok' | 'warn' | 'overdue';
+type DeadlineTone = 'done' | 'ok' | 'warn' | 'overdue';
 
 /** Where a deadline stands at `now`: done, overdue, due within 15 minutes (amber), or running. */
-export function deadlineTone(d: Pick<Deadline, 'dueAt' | 'doneAt'>, now: number): { tone: DeadlineTone; leftMs: number } {
+function deadlineTone(d: Pick<Deadline, 'dueAt' | 'doneAt'>, now: number): { tone: DeadlineTone; leftMs: number } {
   const left = Date.parse(d.dueAt) - (d.doneAt ? Date.parse(d.doneAt) : now);
   if (d.doneAt) return { tone: 'done', leftMs: left };
   if (left < 0) return { tone: 'overdue', leftMs: left };

@@ -9,7 +9,7 @@ import { useGivenText } from './crisis-parts';
 /** The post-mortem report of a crisis (复盘报告), fetched when opened. */
 export function CrisisReportView({ id }: { id: string }) {
   const { t } = useTranslation();
-  const report = useCrisisReport(id, true);
+  const report = useCrisisReport(id);
   return (
     <section className="card ls-report ls-row" data-testid="crisis-report">
       <CardHead title={t('listening.report.title')} aside={<button type="button" className="btn btn-small" onClick={() => window.print()}>{t('listening.report.print')}</button>} />

@@ -26,8 +26,7 @@ import {
 import { CrisisReportView } from './crisis-report';
 import { CrisisScope, CrisisSeverity, CrisisStatusBadge, DeadlineClock, useGivenText, useOwnerName } from './crisis-parts';
 import { ListeningHead } from './listening-head';
-import { CardHead } from './listening-parts';
-import { bucketLabel } from './overview.page';
+import { CardHead, bucketLabel } from './listening-parts';
 import './listening.css';
 
 /** One crisis: deadlines ticking, posts and the timeline, the negative share against its target, affected customers, closing, the report. */

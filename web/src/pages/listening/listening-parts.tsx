@@ -1,6 +1,7 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
+import type { Format } from '../../format/format';
 import type { Sentiment } from './listening.api';
 
 export const PERIODS = ['24h', '7d', '30d'] as const;
@@ -131,4 +132,11 @@ export function CardHead({ title, aside }: { title: string; aside?: ReactNode })
       {aside ?? null}
     </div>
   );
+}
+
+/** The time axis's labels: 14:00 for hours, 11/24 for days. */
+export function bucketLabel(f: Format, at: string, bucket: 'hour' | 'day' | 'week') {
+  const d = new Date(at);
+  if (bucket === 'hour') return new Intl.DateTimeFormat(f.locale, { hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
+  return new Intl.DateTimeFormat(f.locale, { month: '2-digit', day: '2-digit' }).format(d);
 }

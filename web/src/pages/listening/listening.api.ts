@@ -17,7 +17,7 @@ export const METRICS = ['volume', 'negative_share'] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** Filters every listening read takes: a period and what it is narrowed to. */
-export interface Scope {
+export interface ReadFilters {
   from?: string;
   to?: string;
   source?: string;
@@ -95,7 +95,7 @@ export interface Mention {
   keywords: string[];
 }
 
-export interface MentionFilters extends Scope {
+export interface MentionFilters extends ReadFilters {
   sentiment?: string;
   aspect?: string;
   q?: string;
@@ -179,11 +179,11 @@ const lk = {
 
 const minute = 60_000;
 
-export function useOverview(q: Scope) {
+export function useOverview(q: ReadFilters) {
   return useQuery({ queryKey: lk.read('overview', q), queryFn: () => api<Overview>(`${L}/overview`, { query: { ...q } }), placeholderData: keepPreviousData });
 }
 
-export function useTrend(q: Scope & { bucket: 'hour' | 'day' | 'week' }) {
+export function useTrend(q: ReadFilters & { bucket: 'hour' | 'day' | 'week' }) {
   return useQuery({
     queryKey: lk.read('trend', q),
     queryFn: () => api<{ bucket: string; points: TrendPoint[] }>(`${L}/trend`, { query: { ...q } }),
@@ -191,11 +191,11 @@ export function useTrend(q: Scope & { bucket: 'hour' | 'day' | 'week' }) {
   });
 }
 
-export function useTerms(q: Scope & { sentiment?: string; limit?: number }) {
+export function useTerms(q: ReadFilters & { sentiment?: string; limit?: number }) {
   return useQuery({ queryKey: lk.read('terms', q), queryFn: () => api<Terms>(`${L}/terms`, { query: { ...q } }), placeholderData: keepPreviousData });
 }
 
-export function useRegions(q: Scope) {
+export function useRegions(q: ReadFilters) {
   return useQuery({ queryKey: lk.read('regions', q), queryFn: () => api<{ items: RegionRow[] }>(`${L}/regions`, { query: { ...q } }), placeholderData: keepPreviousData });
 }
 

@@ -9,11 +9,11 @@ import { useAlerts, useOverview, useRegions, useTerms, useTrend, type Overview, 
 import { FindingFigures, ScopeLabel, AlertState } from './alert-parts';
 import { RegionTileMap } from './china-tiles';
 import { ListeningHead } from './listening-head';
-import { CardHead, Delta, PeriodPicker, Tile, change, sourceColour, usePeriod } from './listening-parts';
+import { CardHead, Delta, PeriodPicker, Tile, bucketLabel, change, sourceColour, usePeriod } from './listening-parts';
 import { WordCloud } from './word-cloud';
 import './listening.css';
 
-export const SENTIMENT_COLOURS = { positive: '#0f766e', neutral: '#cbd5e1', negative: '#c0362c' } as const;
+const SENTIMENT_COLOURS = { positive: '#0f766e', neutral: '#cbd5e1', negative: '#c0362c' } as const;
 
 /** The four tiles: mentions and negative share with their change against the previous period, open alerts and crises. */
 function Tiles({ o }: { o: Overview }) {
@@ -72,15 +72,8 @@ function Tiles({ o }: { o: Overview }) {
   );
 }
 
-/** The time axis's labels: 14:00 for hours, 11/24 for days. */
-export function bucketLabel(f: Format, at: string, bucket: 'hour' | 'day' | 'week') {
-  const d = new Date(at);
-  if (bucket === 'hour') return new Intl.DateTimeFormat(f.locale, { hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
-  return new Intl.DateTimeFormat(f.locale, { month: '2-digit', day: '2-digit' }).format(d);
-}
-
 /** Mentions per bucket stacked by sentiment, with the negative share as a line on its own axis. */
-export function trendOption(points: TrendPoint[], bucket: 'hour' | 'day', f: Format, t: TFunction) {
+function trendOption(points: TrendPoint[], bucket: 'hour' | 'day', f: Format, t: TFunction) {
   const bar = (key: 'positives' | 'neutrals' | 'negatives', label: keyof typeof SENTIMENT_COLOURS) => ({
     name: t(`listening.sentiment.${label}`),
     type: 'bar',

@@ -6,7 +6,7 @@ const MIN_PX = 13;
 const MAX_PX = 36;
 
 /** Biggest in the middle: the terms by count, dealt alternately to the right and the left of the centre. */
-export function centred<T>(sorted: readonly T[]): T[] {
+function centred<T>(sorted: readonly T[]): T[] {
   const left: T[] = [];
   const right: T[] = [];
   sorted.forEach((x, i) => (i % 2 === 0 ? right : left).push(x));
