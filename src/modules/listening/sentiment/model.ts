@@ -47,7 +47,7 @@ export interface TrainSentimentOptions {
   lambda?: number;
   /** Naive-Bayes log-count-ratio scaling with smoothing α (0: plain binary features). */
   smoothing?: number;
-  /** Row weights by language (default zh 1, en 1). */
+  /** Row weights by language (default zh 1, en 4). */
   languageWeights?: Partial<Record<Lang, number>>;
   /** The solver stops when its largest dual gradient in a pass is below this (default 0.01). */
   tolerance?: number;
@@ -61,7 +61,7 @@ export interface TrainSentimentOptions {
 }
 
 /** The defaults chosen on the validation slice (EVALUATION.md). */
-export const DEFAULT_TRAINING = { lambda: 1e-5, smoothing: 1, lengthNorm: true, neutralBand: 0.2, languageWeights: { zh: 1, en: 1 } as Record<Lang, number> };
+export const DEFAULT_TRAINING = { lambda: 3e-6, smoothing: 0.25, lengthNorm: true, neutralBand: 0.2, languageWeights: { zh: 1, en: 4 } as Record<Lang, number> };
 
 const MAGIC = 'KMSENTI1';
 const HEADER_AT = MAGIC.length + 4;
