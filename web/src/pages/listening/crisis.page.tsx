@@ -131,7 +131,8 @@ function CrisisView({ c }: { c: CrisisDetail }) {
         <div className="ls-col">
           <ShareChart id={c.id} />
           <AffectedPanel c={c} write={write} />
-          {write && !closed ? <ClosePanel id={c.id} /> : null}
+          {/* A crisis closes once its statement is out. */}
+          {write && !closed && c.statementAt ? <ClosePanel id={c.id} /> : null}
           {closed && c.summary ? (
             <section className="card">
               <CardHead title={t('listening.crisis.summary')} />
