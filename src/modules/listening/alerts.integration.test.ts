@@ -138,6 +138,13 @@ describe('spike alerts', () => {
     expect((await queryOne<{ n: number }>(db(), sql`select count(*)::int as n from listening.crises`))!.n).toBe(1);
   });
 
+  it('changes only the fields a patch names', async () => {
+    const rule = (await listening.alerts.listRules()).find((r) => r.opensCrisis)!;
+    const patched = await t.app.inject({ method: 'PATCH', url: `/api/v1/listening/rules/${rule.id}`, headers: t.admin, payload: { minCount: 25 } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({ minCount: 25, opensCrisis: true, enabled: true, minNegativeShare: 0.3, ownerId: rule.ownerId, increasePct: 200, metric: 'negative_share' });
+  });
+
   it('validates rules with field names', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/listening/rules', headers: t.admin, payload: { name: 'x', scopeType: 'brand', metric: 'volume', increasePct: -5, windowMinutes: 90, alpha: 0.7 } });
     expect(res.statusCode).toBe(400);

@@ -63,8 +63,9 @@ export type CrisisOpener = (tx: Db, alert: Alert, rule: Rule) => Promise<string 
 export const DEFAULT_RULES: ReadonlyArray<Omit<RuleInput, 'notify' | 'timeZone' | 'enabled' | 'opensCrisis' | 'alpha'> & { opensCrisis: boolean }> = [
   { name: '品牌声量 1 小时内 +500% Brand mentions +500% within 1 h', scopeType: 'brand', scopeKey: '*', metric: 'volume', windowMinutes: 60, increasePct: 500, minCount: 30, opensCrisis: false },
   { name: '关键词 1 小时内 +500% A keyword +500% within 1 h', scopeType: 'keyword', scopeKey: '*', metric: 'volume', windowMinutes: 60, increasePct: 500, minCount: 20, opensCrisis: false },
-  { name: '单品负面占比飙升 A product’s negative share spikes', scopeType: 'product', scopeKey: '*', metric: 'negative_share', windowMinutes: 60, increasePct: 200, minCount: 20, minNegativeShare: 0.3, opensCrisis: true },
-  { name: '门店负面占比飙升 A store’s negative share spikes', scopeType: 'store', scopeKey: '*', metric: 'negative_share', windowMinutes: 120, increasePct: 200, minCount: 15, minNegativeShare: 0.3, opensCrisis: false },
+  // A share cannot pass 100 %: against a usual 25–35 % only doubling is possible, so the share rules ask for ×2 and ≥ 40 %.
+  { name: '单品负面占比飙升 A product’s negative share spikes', scopeType: 'product', scopeKey: '*', metric: 'negative_share', windowMinutes: 60, increasePct: 100, minCount: 20, minNegativeShare: 0.4, opensCrisis: true },
+  { name: '门店负面占比飙升 A store’s negative share spikes', scopeType: 'store', scopeKey: '*', metric: 'negative_share', windowMinutes: 120, increasePct: 100, minCount: 15, minNegativeShare: 0.4, opensCrisis: false },
 ];
 
 const iso = (v: unknown) => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
@@ -189,7 +190,8 @@ export class AlertsService {
   async updateRule(id: string, patch: unknown): Promise<Rule> {
     const p = RulePatch.parse(patch);
     const current = await this.getRule(id);
-    const merged = RuleInput.parse({ ...current, ...p, minNegativeShare: p.minNegativeShare ?? current.minNegativeShare ?? undefined, ownerId: p.ownerId ?? current.ownerId ?? undefined, id: undefined, createdBy: undefined, createdAt: undefined, updatedAt: undefined });
+    const { id: _id, createdBy: _by, createdAt: _at, updatedAt: _up, minNegativeShare, ownerId, ...rest } = current;
+    const merged = RuleInput.parse({ ...rest, ...(minNegativeShare !== null ? { minNegativeShare } : {}), ...(ownerId !== null ? { ownerId } : {}), ...p });
     checkZone(merged.timeZone);
     await this.db.execute(
       sql`update listening.rules set name = ${merged.name}, scope_type = ${merged.scopeType}, scope_key = ${merged.scopeType === 'brand' ? '*' : merged.scopeKey}, metric = ${merged.metric},
@@ -318,7 +320,17 @@ export class AlertsService {
         const alert = await this.getAlert(id, tx);
         const text = describe(rule, key, finding!);
         let notices = await this.notifications.queue(tx, rule.notify, { kind: 'spike', alertId: id, subject: text.subject, body: text.body, payload: { ruleId: rule.id, scopeType: rule.scopeType, scopeKey: key, finding } });
-        if (rule.opensCrisis && this.crisisOpener) {
+        // A spike back in a scope whose crisis is still running joins that crisis instead of opening another.
+        const running = rule.opensCrisis
+          ? await queryOne<{ id: string }>(tx, sql`select id from listening.crises where status <> 'closed' and scope_type = ${rule.scopeType} and scope_key = ${key} order by opened_at desc limit 1`)
+          : undefined;
+        if (running) {
+          await tx.execute(sql`update listening.alerts set crisis_id = ${running.id}::uuid where id = ${id}::uuid`);
+          await tx.execute(
+            sql`insert into listening.crisis_events (id, crisis_id, kind, actor, at, body, detail)
+                values (${newId()}::uuid, ${running.id}::uuid, 'alert', 'system:listening', ${now}::timestamptz, ${text.body}, ${JSON.stringify({ alertId: id, ruleId: rule.id })}::jsonb)`,
+          );
+        } else if (rule.opensCrisis && this.crisisOpener) {
           // In a savepoint: a crisis that cannot open (no owner to give it) leaves the alert and its notices standing.
           const opener = this.crisisOpener;
           const crisisId = await tx.transaction((sp) => opener(sp, alert, rule)).catch((err: unknown) => {

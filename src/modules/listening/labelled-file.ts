@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { invalid } from '../../platform/errors.js';
 import { detectLabelScale, parseLabel } from './sentiment/labels.js';
@@ -39,7 +40,7 @@ function readRows(content: string, file: string): Array<{ line: number; row: Rec
 function column(rows: Array<{ line: number; row: Record<string, unknown> }>, file: string, col: string, flag: string): void {
   if (rows.length > 0 && !(col in rows[0]!.row)) {
     const have = Object.keys(rows[0]!.row).join(', ');
-    throw invalid('listening.no_column', `${flag}: ${file} has no column "${col}" (it has: ${have})`, [{ path: flag, message: `no column ${col}` }]);
+    throw invalid('listening.no_column', `${flag}: ${path.basename(file)} has no column "${col}" (it has: ${have})`, [{ path: flag, message: `no column ${col}` }]);
   }
 }
 

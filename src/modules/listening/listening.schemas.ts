@@ -91,27 +91,43 @@ export const NotifyInput = z
   .strict();
 export type Notify = z.infer<typeof NotifyInput>;
 
+/** A spike rule's fields, without defaults (a patch names only what it changes). */
+const ruleFields = {
+  name: shortText(120).min(1),
+  scopeType: z.enum(SCOPE_TYPES),
+  scopeKey: shortText(128).min(1).describe("One key (a store code, a SKU, a keyword…) or '*' for every key of the type"),
+  metric: z.enum(['volume', 'negative_share']),
+  windowMinutes: z.number().int().min(60).max(1440).multipleOf(60),
+  increasePct: z.number().gt(0).max(100_000).describe('e.g. 500 for "+500 %": observed ≥ expected × 6'),
+  minCount: z.number().int().min(1).max(1_000_000),
+  alpha: z.number().gt(0).lt(0.5),
+  minNegativeShare: z.number().min(0).max(1),
+  timeZone: shortText(60),
+  notify: NotifyInput,
+  opensCrisis: z.boolean(),
+  ownerId: z.uuid(),
+  enabled: z.boolean(),
+};
+
 /** A spike rule as the API takes it. */
 export const RuleInput = z
   .object({
-    name: shortText(120).min(1),
-    scopeType: z.enum(SCOPE_TYPES),
-    scopeKey: shortText(128).min(1).default('*').describe("One key (a store code, a SKU, a keyword…) or '*' for every key of the type"),
-    metric: z.enum(['volume', 'negative_share']),
-    windowMinutes: z.number().int().min(60).max(1440).multipleOf(60).default(60),
-    increasePct: z.number().gt(0).max(100_000).describe('e.g. 500 for "+500 %": observed ≥ expected × 6'),
-    minCount: z.number().int().min(1).max(1_000_000).default(20),
-    alpha: z.number().gt(0).lt(0.5).default(0.001),
-    minNegativeShare: z.number().min(0).max(1).optional(),
-    timeZone: shortText(60).default('Asia/Shanghai'),
+    ...ruleFields,
+    scopeKey: ruleFields.scopeKey.default('*'),
+    windowMinutes: ruleFields.windowMinutes.default(60),
+    minCount: ruleFields.minCount.default(20),
+    alpha: ruleFields.alpha.default(0.001),
+    minNegativeShare: ruleFields.minNegativeShare.optional(),
+    timeZone: ruleFields.timeZone.default('Asia/Shanghai'),
     notify: NotifyInput.default({ console: true, emails: [], webhooks: [] }),
-    opensCrisis: z.boolean().default(false),
-    ownerId: z.uuid().optional(),
-    enabled: z.boolean().default(true),
+    opensCrisis: ruleFields.opensCrisis.default(false),
+    ownerId: ruleFields.ownerId.optional(),
+    enabled: ruleFields.enabled.default(true),
   })
   .strict();
 export type RuleInput = z.infer<typeof RuleInput>;
-export const RulePatch = RuleInput.partial().strict();
+/** A change to a rule: only the fields named. */
+export const RulePatch = z.object(ruleFields).partial().strict();
 export type RulePatch = z.infer<typeof RulePatch>;
 
 export const FeedInput = z

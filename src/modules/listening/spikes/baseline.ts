@@ -19,6 +19,8 @@ export interface BaselineOptions {
   floorPerHour?: number;
   /** Least expected negative share (default 0.01), so a history without a negative mention does not make every one significant. */
   shareFloor?: number;
+  /** Fewest mentions in the seasonal windows for their pooled share to stand (default 50); fewer → all history's share. */
+  shareMinMentions?: number;
 }
 
 /** What a window is expected to hold. */
@@ -33,7 +35,7 @@ export interface Baseline {
   source: 'seasonal' | 'history_mean' | 'none';
 }
 
-export const BASELINE_DEFAULTS = { weeks: 4, days: 14, tz: DEFAULT_TIME_ZONE, windowHours: 1, floorPerHour: 0.5, shareFloor: 0.01 } as const;
+export const BASELINE_DEFAULTS = { weeks: 4, days: 14, tz: DEFAULT_TIME_ZONE, windowHours: 1, floorPerHour: 0.5, shareFloor: 0.01, shareMinMentions: 50 } as const;
 
 type ResolvedOptions = Required<BaselineOptions>;
 
@@ -41,7 +43,7 @@ function resolveOptions(opts: BaselineOptions): ResolvedOptions {
   const d = BASELINE_DEFAULTS;
   const o: ResolvedOptions = {
     weeks: opts.weeks ?? d.weeks, days: opts.days ?? d.days, tz: opts.tz ?? d.tz, windowHours: opts.windowHours ?? d.windowHours,
-    floorPerHour: opts.floorPerHour ?? d.floorPerHour, shareFloor: opts.shareFloor ?? d.shareFloor,
+    floorPerHour: opts.floorPerHour ?? d.floorPerHour, shareFloor: opts.shareFloor ?? d.shareFloor, shareMinMentions: opts.shareMinMentions ?? d.shareMinMentions,
   };
   const intIn = (field: 'weeks' | 'days' | 'windowHours', min: number, max: number) => {
     if (!Number.isInteger(o[field]) || o[field] < min || o[field] > max) throw new SpikeInputError(`${field}: must be an integer from ${min} to ${max} (got ${o[field]})`);
@@ -92,8 +94,8 @@ const range = (n: number, step: number) => Array.from({ length: n }, (_, i) => (
  *
  * expected = ½ · median(same hour, previous `days` days) + ½ · median(same hour and weekday, previous `weeks` weeks);
  * one median alone when the other set is empty; the history's mean hourly rate × windowHours when both are; then
- * at least floorPerHour × windowHours. The negative share is pooled (Σ negatives / Σ mentions) over the same windows,
- * else over all history, then at least shareFloor. The current window is never a sample.
+ * at least floorPerHour × windowHours. The negative share is pooled (Σ negatives / Σ mentions) over the same windows
+ * when they hold at least shareMinMentions mentions, else over all history, then at least shareFloor. The current window is never a sample.
  */
 export function seasonalBaseline(series: SeriesInput, at: Date, opts: BaselineOptions = {}): Baseline {
   const o = resolveOptions(opts);
@@ -105,7 +107,9 @@ export function seasonalBaseline(series: SeriesInput, at: Date, opts: BaselineOp
   const history = historyBefore(s, at.getTime() - o.windowHours * HOUR_MS);
   const { raw, source } = rawExpected(daily, weekly, history, o.windowHours);
   const pooled = [...samples.values()].reduce((a, c) => ({ mentions: a.mentions + c.mentions, negatives: a.negatives + c.negatives }), { mentions: 0, negatives: 0 });
-  const shareFrom = pooled.mentions > 0 ? pooled : history;
+  // A share from a handful of mentions is noise (3 of 8 at 20:00 would hide a real rise): below shareMinMentions the
+  // share pools over all the history before the window, where negative share is far less seasonal than volume.
+  const shareFrom = pooled.mentions >= o.shareMinMentions || history.mentions === 0 ? pooled : history;
   const share = shareFrom.mentions > 0 ? shareFrom.negatives / shareFrom.mentions : 0;
   return { expected: Math.max(raw, o.floorPerHour * o.windowHours), expectedNegShare: Math.max(share, o.shareFloor), samples: samples.size, source };
 }
