@@ -218,4 +218,29 @@ describe.skipIf(skipReason)('listening console in a browser', () => {
     await noMissingKeys();
     await shot('listening-07-mentions-en');
   });
+
+  it('acknowledges a spike alert and opens its crisis from the alerts page', async () => {
+    const owner = (await d.t.kemai.access.listStaff()).find((s) => s.username === MARKETER.username)!;
+    await api('POST', '/api/v1/listening/rules', { name: '衬衫差评突增', scopeType: 'product', scopeKey: 'X-9009', metric: 'volume', windowMinutes: 60, increasePct: 300, minCount: 5, alpha: 0.01, ownerId: owner.id });
+    // Eight complaints about a shirt no one mentioned before, all within this hour; the scan finds the spike.
+    const at = new Date().toISOString();
+    const burst = Array.from({ length: 8 }, (_, i) => ({ source: 'weibo', externalId: `burst-${i}`, text: '这件衬衫穿一次就开线了，质量太差，非常失望', postedAt: at, sku: 'X-9009', region: '浙江' }));
+    expect((await api('POST', '/api/v1/listening/mentions', { items: burst })).inserted).toBe(8);
+    expect((await api('POST', '/api/v1/listening/scan', {})).opened).toBe(1);
+    await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+    const row = page.locator('[data-testid=alerts-table] tbody tr', { hasText: '衬衫差评突增' });
+    await row.waitFor();
+    expect(await row.locator('.ls-alert-state').innerText()).toBe('New');
+    expect([await row.locator('.ls-scope-type').textContent(), await row.locator('.ls-scope-key').textContent()]).toEqual(['Product', 'X-9009']);
+    expect(await row.locator('.ls-finding-main').innerText()).toMatch(/^8 vs [\d.]+ expected$/);
+    await row.getByTestId('alert-ack').click();
+    await expect.poll(() => row.locator('.ls-alert-state').innerText()).toBe('Acknowledged');
+    await noMissingKeys();
+    await shot('listening-08-alerts-en');
+    await row.getByTestId('alert-crisis').click();
+    await page.getByTestId('crisis-meta').waitFor();
+    expect(await page.locator('h1').innerText()).toMatch(/^#2 衬衫差评突增/);
+    expect(await page.getByTestId('crisis-meta').innerText()).toContain(`Owner ${MARKETER.displayName}`);
+    expect(await page.locator('[data-deadline=statement] [data-testid=deadline-clock]').innerText()).toMatch(/^due in 5\dm$/);
+  });
 });

@@ -240,6 +240,7 @@ export function useAlerts(status: 'open' | 'closed' | 'all') {
   return useQuery({
     queryKey: lk.read('alerts', { status }),
     queryFn: async () => (await api<{ items: Alert[] }>(`${L}/alerts`, { query: { status } })).items,
+    staleTime: 0,
     refetchInterval: minute,
   });
 }
