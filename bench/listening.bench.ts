@@ -243,11 +243,11 @@ async function readSide(kemai: Kemai, crisis: CrisisScenario): Promise<{ figures
   return { figures, firstScan };
 }
 
-/** Machine, PostgreSQL, Node: the run's heading. */
+/** Machine, PostgreSQL, Node and the load average at the end (the machine may be shared): the run's heading. */
 async function environment(): Promise<string> {
   const [v] = await admin<{ server_version: string }>('show server_version');
   const cpu = os.cpus();
-  return `PostgreSQL ${v!.server_version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version}`;
+  return `PostgreSQL ${v!.server_version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}`;
 }
 
 async function main() {
@@ -299,7 +299,7 @@ async function main() {
     '',
     '| step | items | time | per second | ÷ storage baseline |',
     '|---|---:|---:|---:|---:|',
-    `| analysis alone: shipped sentiment model (scoreMany), no database | ${fmt(sample.length)} texts | ${secs((sample.length / scoring) * 1000)} | ${fmt(scoring)} | — |`,
+    `| analysis alone: shipped sentiment model ${model.info.version}, trained ${model.info.trainedAt.slice(0, 16)} (scoreMany), no database | ${fmt(sample.length)} texts | ${secs((sample.length / scoring) * 1000)} | ${fmt(scoring)} | — |`,
     `| analysis alone: sentiment + aspects + keywords (createAnalyzer), no database | ${fmt(sample.length)} texts | ${secs((sample.length / analysing) * 1000)} | ${fmt(analysing)} | — |`,
     `| **storage baseline**: MentionsService.ingestValid, constant analyzer, 5,000 per transaction (distinct slice) | ${fmt(slice.length)} | ${storage.seconds.toFixed(1)} s | ${fmt(storage.perSecond)} | 1.00× |`,
     `| ingest (ListeningService.importItems, real analyzer): first ${fmt(Math.min(BASELINE, items.length))} | ${fmt(Math.min(BASELINE, items.length))} | | ${fmt(ingest.first)} | ${ratio(ingest.first)} |`,
