@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { MENTION_SOURCES, parseMentionFile, type Alert, type FileFormat, type MentionSource, type ScanSummary, type TermHeat, type TrendPoint } from '../modules/listening/index.js';
 import { SentimentModel } from '../modules/listening/sentiment/model.js';
+import { labelFor } from '../modules/listening/analyzer.js';
 import { readLabelledFile, readTextColumn, trainSentiment, evaluateHoldout } from '../modules/listening/labelled-file.js';
 import { CliError, withBackend } from './context.js';
 
@@ -83,7 +84,7 @@ export function registerListeningCommands(program: Command): void {
       const texts = readTextColumn(readFile(o.from), { file: o.from, textCol: o.textCol });
       const model = o.shipped ? SentimentModel.shipped() : await withBackend(async (b) => (b.mode === 'remote' ? SentimentModel.shipped() : (await b.kemai.listening.models.refresh(), b.kemai.listening.models.current())), { remoteOk: true });
       const results = model.scoreMany(texts.map((t) => t.text));
-      const out = results.map((r, i) => ({ line: texts[i]!.line, label: r.label, score: Math.round(r.score * 1000) / 1000, lang: r.lang }));
+      const out = results.map((r, i) => ({ line: texts[i]!.line, label: labelFor(texts[i]!.text, r), score: Math.round(r.score * 1000) / 1000, lang: r.lang }));
       if (o.json) for (const r of out) console.log(JSON.stringify(r));
       else console.log(['line,label,score', ...out.map((r) => `${r.line},${r.label},${r.score}`)].join('\n'));
     });

@@ -6,6 +6,7 @@ import { parseMentionFile } from '../import.js';
 import { FeedInput, MentionBatch, MentionListQuery, MENTION_SOURCES, PeriodQuery, RuleInput, RulePatch, TermsQuery, TrendQuery } from '../listening.schemas.js';
 import type { ListeningService } from '../listening.service.js';
 import { aspectHints } from '../text/index.js';
+import { labelFor } from '../analyzer.js';
 
 const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
 const Params = z.object({ id: z.uuid() });
@@ -88,7 +89,7 @@ export function registerListeningRoutes(root: FastifyInstance, s: ListeningServi
       },
       async (req) => ({
         model: s.models.describe(),
-        items: s.models.current().scoreMany(req.body.texts).map((r, i) => ({ ...r, score: Math.round(r.score * 1000) / 1000, probability: Math.round(r.probability * 1000) / 1000, aspects: aspectHints(req.body.texts[i]!, r.lang) })),
+        items: s.models.current().scoreMany(req.body.texts).map((r, i) => ({ ...r, label: labelFor(req.body.texts[i]!, r), score: Math.round(r.score * 1000) / 1000, probability: Math.round(r.probability * 1000) / 1000, aspects: aspectHints(req.body.texts[i]!, r.lang) })),
       }),
     );
     app.get('/api/v1/listening/model', { config: { scope: 'listening:read' }, schema: { tags, summary: 'The sentiment model in force (shipped or the brand’s trained one)' } }, async () => {
