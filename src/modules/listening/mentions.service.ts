@@ -192,6 +192,7 @@ export class MentionsService {
         bump('store', m.storeCode, hour, a.label);
         bump('product', m.sku, hour, a.label);
         for (const k of a.keywords) bump('keyword', k, hour, a.label);
+        for (const x of a.aspects) bump('aspect', x, hour, a.label);
       });
       await addHourlyStats(t, [...counts.values()]);
       return result;

@@ -136,9 +136,13 @@ export class StatsService {
     );
     const byAspect = await query<{ aspect: string; m: number; n: number }>(
       this.db,
-      sql`select a.aspect, count(*)::int as m, count(*) filter (where m.sentiment_label = 'negative')::int as n
-          from listening.mentions m cross join lateral unnest(m.aspects) as a(aspect)
-          where ${mentionFilters(q, p)} group by a.aspect order by m desc, a.aspect`,
+      singleScope(q)?.type === 'brand'
+        ? sql`select scope_key as aspect, sum(mentions)::int as m, sum(negatives)::int as n from listening.hourly_stats
+              where scope_type = 'aspect' and hour >= date_trunc('hour', ${p.from.toISOString()}::timestamptz) and hour < ${p.to.toISOString()}::timestamptz
+              group by scope_key order by m desc, scope_key`
+        : sql`select a.aspect, count(*)::int as m, count(*) filter (where m.sentiment_label = 'negative')::int as n
+              from listening.mentions m cross join lateral unnest(m.aspects) as a(aspect)
+              where ${mentionFilters(q, p)} group by a.aspect order by m desc, a.aspect`,
     );
     const [open] = await query<{ alerts: number; crises: number }>(
       this.db,

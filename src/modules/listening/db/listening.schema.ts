@@ -52,7 +52,7 @@ export const mentions = listeningSchema.table(
 );
 
 /**
- * Hourly counts per scope, kept at ingest (one upsert per batch): scope brand ('*'), source, region, store, product
+ * Hourly counts per scope, kept at ingest (one upsert per batch): scope brand ('*'), source, region, store, product, aspect
  * (sku) and keyword. Spike detection reads its series here, and trends read their lines.
  */
 export const hourlyStats = listeningSchema.table(
