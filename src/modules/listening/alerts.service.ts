@@ -63,8 +63,10 @@ export type CrisisOpener = (tx: Db, alert: Alert, rule: Rule) => Promise<string 
 export const DEFAULT_RULES: ReadonlyArray<Omit<RuleInput, 'notify' | 'timeZone' | 'enabled' | 'opensCrisis' | 'alpha'> & { opensCrisis: boolean }> = [
   { name: '品牌声量 1 小时内 +500% Brand mentions +500% within 1 h', scopeType: 'brand', scopeKey: '*', metric: 'volume', windowMinutes: 60, increasePct: 500, minCount: 30, opensCrisis: false },
   { name: '关键词 1 小时内 +500% A keyword +500% within 1 h', scopeType: 'keyword', scopeKey: '*', metric: 'volume', windowMinutes: 60, increasePct: 500, minCount: 20, opensCrisis: false },
+  // The seeds' crisis trigger: a product's mentions up 500 % within the hour open a crisis.
+  { name: '单品声量 1 小时内 +500% A product’s mentions +500% within 1 h', scopeType: 'product', scopeKey: '*', metric: 'volume', windowMinutes: 60, increasePct: 500, minCount: 20, opensCrisis: true },
   // A share cannot pass 100 %: against a usual 25–35 % only doubling is possible, so the share rules ask for ×2 and ≥ 40 %.
-  { name: '单品负面占比飙升 A product’s negative share spikes', scopeType: 'product', scopeKey: '*', metric: 'negative_share', windowMinutes: 60, increasePct: 100, minCount: 20, minNegativeShare: 0.4, opensCrisis: true },
+  { name: '单品负面占比飙升 A product’s negative share spikes', scopeType: 'product', scopeKey: '*', metric: 'negative_share', windowMinutes: 60, increasePct: 100, minCount: 20, minNegativeShare: 0.4, opensCrisis: false },
   { name: '门店负面占比飙升 A store’s negative share spikes', scopeType: 'store', scopeKey: '*', metric: 'negative_share', windowMinutes: 120, increasePct: 100, minCount: 15, minNegativeShare: 0.4, opensCrisis: false },
 ];
 
