@@ -12,7 +12,7 @@ import { DEMO_STORES } from './domain/catalog.data.js';
 import { generateMentions, type CrisisScenario, type GeneratedMention, type MentionIdentity } from './domain/mentions.generator.js';
 
 /**
- * The demo brand's social listening: 30 days of brand mentions (Weibo, Xiaohongshu, Douyin, Dianping, e-commerce
+ * The demo brand's social listening: 60 days of brand mentions (Weibo, Xiaohongshu, Douyin, Dianping, e-commerce
  * reviews, WeChat) with a product crisis four days before the window's end — a pilling sweater, mentions up many times
  * within the hour, 40 % negative. The mentions are ingested hour by hour through the listening ingest with a fake
  * clock and the spike scan runs as time passes, so the default rules raise the alerts and the product rule opens the
@@ -42,10 +42,18 @@ export interface DemoListeningHistory {
   seconds: number;
 }
 
-export const DEMO_LISTENING_DAYS = 30;
+export const DEMO_LISTENING_DAYS = 60;
 const PER_DAY = 400;
 const HOUR = 3_600_000;
 export const PR_LEAD = 'pr.lin';
+/** The crisis team's progress updates, in order. */
+const UPDATES = [
+  '处理进展：问题批次已全部下架，线上线下同步暂停销售。',
+  '处理进展：已为受影响顾客办理退换，并发放 200 积分致歉。',
+  '处理进展：第三方质检报告已出，面料混纺比例不达标，已提交工厂整改。',
+  '处理进展：客服专线延长至 22:00，退换申请 24 小时内处理完毕。',
+  '处理进展：新批次面料复检通过，将于下周恢复销售。',
+];
 
 const toInput = (g: GeneratedMention): MentionInput => {
   const { expected: _expected, ...rest } = g;
@@ -88,6 +96,7 @@ export async function seedListening(deps: ListeningDemoDeps, until: string, seed
   await listening.importItems(before);
   let crisisId: string | null = null;
   let nextUpdate = 0;
+  let updates = 0;
   for (let h = liveFrom; h < endAt; h += HOUR) {
     const hour = all.filter((m) => {
       const t = Date.parse(m.postedAt);
@@ -105,7 +114,7 @@ export async function seedListening(deps: ListeningDemoDeps, until: string, seed
         nextUpdate = now.getTime() + 4 * HOUR - 20 * 60_000;
       }
     } else if (now.getTime() >= nextUpdate && now.getTime() < crisisAt + 48 * HOUR) {
-      await crises.post(crisisId, { kind: 'update', body: '处理进展：已为受影响顾客办理退换并发放积分补偿；质检报告已提交工厂整改。' }, 'demo:brand-pr');
+      await crises.post(crisisId, { kind: 'update', body: UPDATES[updates++ % UPDATES.length]! }, 'demo:brand-pr');
       nextUpdate = now.getTime() + 4 * HOUR - 10 * 60_000;
       if (now.getTime() < crisisAt + 8 * HOUR) {
         await crises.refreshAffected(crisisId, {}, 'demo:crisis-team');
@@ -114,7 +123,13 @@ export async function seedListening(deps: ListeningDemoDeps, until: string, seed
     }
     if (crisisId && h >= crisisAt + 72 * HOUR - HOUR && h < crisisAt + 72 * HOUR) {
       now = new Date(h + 55 * 60_000);
-      await crises.close(crisisId, { summary: '该批次面料混纺比例不达标导致起球；已全批次下架、工厂整改，受影响顾客均已补偿；负面占比由约 40% 回落至 5% 左右。' }, 'demo:crisis-team');
+      const share = await crises.negativeShare(crisisId, 'hour');
+      const pct = (v: number | null | undefined) => (v == null ? '—' : `${Math.round(v * 100)}%`);
+      await crises.close(
+        crisisId,
+        { summary: `该批次面料混纺比例不达标导致起球；已全批次下架、工厂整改，受影响顾客均已补偿。负面占比：开启前 ${pct(share.start)}，峰值 ${pct(share.peak?.share)}，结案时 ${pct(share.latest)}。` },
+        'demo:crisis-team',
+      );
     }
   }
   await crises.scanDeadlines();
