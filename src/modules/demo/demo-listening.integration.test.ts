@@ -43,7 +43,6 @@ describe('demo listening', () => {
     expect(new Date(crisis!.opened_at).toISOString().slice(0, 13)).toBe('2025-11-26T12');
     const alerts = await rows<{ scope_type: string; n: number }>(sql`select scope_type, count(*)::int as n from listening.alerts group by 1 order by 1`);
     expect(alerts.map((a) => a.scope_type)).toContain('product');
-    expect(l.affected).toBeGreaterThan(0);
     expect(l.compensated).toBe(l.affected);
     const report = await t.kemai.crises.report((await t.kemai.crises.list({}))[0]!.id);
     expect(report).toMatchObject({ statement: { met: true } });
