@@ -214,7 +214,7 @@ describe.skipIf(skip)('console settings in a browser', () => {
     await shot('settings-keys-created-zh');
     const me = await t.app.inject({ url: '/api/v1/auth/me', headers: { authorization: `Bearer ${key}` } });
     expect(me.json()).toMatchObject({ kind: 'apikey', name: '会员小程序' });
-    expect(me.json().scopes.sort()).toEqual(['catalog:read', 'customers:read', 'customers:write', 'events:read', 'events:write', 'insights:read', 'journeys:read', 'loyalty:read', 'loyalty:write', 'messaging:read', 'messaging:write', 'orders:read', 'pii:read', 'promotions:read', 'promotions:write', 'segments:read', 'service:read', 'service:write', 'surveys:read']);
+    expect(me.json().scopes.sort()).toEqual(['catalog:read', 'customers:read', 'customers:write', 'events:read', 'events:write', 'insights:read', 'journeys:read', 'listening:read', 'loyalty:read', 'loyalty:write', 'messaging:read', 'messaging:write', 'orders:read', 'pii:read', 'promotions:read', 'promotions:write', 'segments:read', 'service:read', 'service:write', 'surveys:read']);
     await page.getByRole('button', { name: '完成' }).click();
 
     const row = rows().filter({ hasText: '会员小程序' });

@@ -30,7 +30,7 @@ describe('staff accounts and sessions', () => {
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: cookie.split(';')[0]! } });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ kind: 'staff', name: 'li.na', role: 'analyst' });
-    expect(me.json().scopes.sort()).toEqual(['catalog:read', 'customers:read', 'events:read', 'insights:admin', 'insights:read', 'journeys:read', 'loyalty:read', 'messaging:read', 'orders:read', 'promotions:read', 'segments:read', 'segments:write', 'service:read', 'surveys:read']);
+    expect(me.json().scopes.sort()).toEqual(['catalog:read', 'customers:read', 'events:read', 'insights:admin', 'insights:read', 'journeys:read', 'listening:read', 'loyalty:read', 'messaging:read', 'orders:read', 'promotions:read', 'segments:read', 'segments:write', 'service:read', 'surveys:read']);
     const staffList = await t.app.inject({ method: 'GET', url: '/api/v1/staff', headers: { cookie: cookie.split(';')[0]! } });
     expect(staffList.statusCode).toBe(403);
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: cookie.split(';')[0]! } });

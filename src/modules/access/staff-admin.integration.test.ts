@@ -30,11 +30,11 @@ describe('roles', () => {
     const body = res.json();
     expect(body.roles.map((r: { role: string }) => r.role)).toEqual(['admin', 'marketer', 'analyst', 'store_manager', 'guide', 'service_agent']);
     expect(body.roles[0].scopes).toEqual(body.scopes);
-    expect(body.scopes).toHaveLength(35);
-    expect(body.roles[2]).toEqual({ role: 'analyst', scopes: ['customers:read', 'orders:read', 'loyalty:read', 'segments:read', 'segments:write', 'insights:read', 'insights:admin', 'promotions:read', 'journeys:read', 'messaging:read', 'service:read', 'surveys:read', 'events:read', 'catalog:read'] });
+    expect(body.scopes).toHaveLength(38);
+    expect(body.roles[2]).toEqual({ role: 'analyst', scopes: ['customers:read', 'orders:read', 'loyalty:read', 'segments:read', 'segments:write', 'insights:read', 'insights:admin', 'promotions:read', 'journeys:read', 'messaging:read', 'service:read', 'surveys:read', 'listening:read', 'events:read', 'catalog:read'] });
     expect(body.roles[4]).toEqual({
       role: 'guide',
-      scopes: ['customers:read', 'customers:write', 'orders:read', 'loyalty:read', 'loyalty:write', 'segments:read', 'insights:read', 'promotions:read', 'promotions:write', 'journeys:read', 'messaging:read', 'messaging:write', 'service:read', 'service:write', 'surveys:read', 'events:read', 'events:write', 'catalog:read', 'pii:read'],
+      scopes: ['customers:read', 'customers:write', 'orders:read', 'loyalty:read', 'loyalty:write', 'segments:read', 'insights:read', 'promotions:read', 'promotions:write', 'journeys:read', 'messaging:read', 'messaging:write', 'service:read', 'service:write', 'surveys:read', 'listening:read', 'events:read', 'events:write', 'catalog:read', 'pii:read'],
     });
     expect((await req('GET', '/api/v1/roles', undefined, {})).statusCode).toBe(401);
   });
@@ -204,14 +204,14 @@ describe('API keys in the console', () => {
     expect(res.json().apiKey).toMatchObject({
       name: 'BI dashboard',
       role: 'analyst',
-      scopes: ['customers:read', 'orders:read', 'loyalty:read', 'segments:read', 'segments:write', 'insights:read', 'insights:admin', 'promotions:read', 'journeys:read', 'messaging:read', 'service:read', 'surveys:read', 'events:read', 'catalog:read'],
+      scopes: ['customers:read', 'orders:read', 'loyalty:read', 'segments:read', 'segments:write', 'insights:read', 'insights:admin', 'promotions:read', 'journeys:read', 'messaging:read', 'service:read', 'surveys:read', 'listening:read', 'events:read', 'catalog:read'],
       createdBy: 'local-cli',
       lastUsedAt: null,
       revokedAt: null,
       expiresAt: null,
     });
     const me = await req('GET', '/api/v1/auth/me', undefined, { authorization: `Bearer ${res.json().key}` });
-    expect(me.json()).toMatchObject({ kind: 'apikey', name: 'BI dashboard', scopes: ['customers:read', 'orders:read', 'loyalty:read', 'segments:read', 'segments:write', 'insights:read', 'insights:admin', 'promotions:read', 'journeys:read', 'messaging:read', 'service:read', 'surveys:read', 'events:read', 'catalog:read'] });
+    expect(me.json()).toMatchObject({ kind: 'apikey', name: 'BI dashboard', scopes: ['customers:read', 'orders:read', 'loyalty:read', 'segments:read', 'segments:write', 'insights:read', 'insights:admin', 'promotions:read', 'journeys:read', 'messaging:read', 'service:read', 'surveys:read', 'listening:read', 'events:read', 'catalog:read'] });
   });
 
   it('refuses a key with both a role and scopes, with neither, or with an empty name', async () => {

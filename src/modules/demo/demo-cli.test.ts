@@ -108,10 +108,13 @@ describe('kemai demo', () => {
       const env = await emptyDatabase();
       const res = await run(['demo', '--customers', '60', '--seed', '7', '--until', '2025-11-30', '--json'], env);
       expect(res.code).toBe(0);
-      const { journeys, service, ...summary } = JSON.parse(res.stdout) as {
+      const { journeys, service, listening, ...summary } = JSON.parse(res.stdout) as {
         journeys: { results: Array<{ code: string; entered: number; converted: number }> };
         service: { tickets: number; seconds: number };
+        listening: { mentions: number; seconds: number };
       };
+      // The listening history (listening-demo.ts): 60 days of mentions, the spike rules' alerts and the product crisis.
+      expect({ ...listening, seconds: 0 }).toEqual({ created: true, mentions: 26018, negativeShare: 0.188, alerts: 19, crises: 1, affected: 1, compensated: 1, seconds: 0 });
       // The service desk's history (service-demo.ts; its own test checks it in detail).
       expect({ ...service, seconds: 0 }).toEqual({
         created: true,

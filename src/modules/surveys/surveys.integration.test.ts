@@ -8,8 +8,10 @@ import { createTestApp, type TestApp } from '../../../tests/support/test-app.js'
 import { withJobs } from '../../../tests/support/jobs.js';
 import { SURVEYS_PERIODIC_JOB, SURVEYS_SEND_JOB, scheduleSurveys } from './surveys.jobs.js';
 import { SurveyLinks } from './links.js';
+import type { SentimentScorer } from './sentiment.js';
 
 let t: TestApp;
+let listeningScorer: SentimentScorer | null = null;
 let now = new Date('2026-03-02T09:00:00+08:00');
 const db = () => t.kemai.database.db;
 const DAY = 86_400_000;
@@ -18,6 +20,9 @@ const count = async (table: string, where = sql`true`) => Number((await queryOne
 beforeAll(async () => {
   t = await createTestApp({ KEMAI_TIMEZONE: 'Asia/Shanghai', KEMAI_PUBLIC_URL: 'https://kemai.example' }, { loyalty: false, poolSize: 8 });
   t.kemai.surveys.useClock({ now: () => now });
+  // The app plugs the listening module's sentiment model in; these tests check the hook itself, so they start without it.
+  listeningScorer = t.kemai.surveys.scorer;
+  t.kemai.surveys.useScorer(null);
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/surveys/defaults', headers: t.admin });
   expect(res.statusCode, res.body).toBe(200);
   expect(res.json()).toEqual({ surveys: ['after_ticket', 'after_purchase'], template: true });
@@ -462,6 +467,16 @@ describe('results by store on exact answers', () => {
     } finally {
       t.kemai.surveys.useScorer(null);
     }
+  });
+});
+
+describe('the app’s scorer', () => {
+  it('is the listening module’s sentiment model: a verbatim gets a label and a score', async () => {
+    expect(listeningScorer).not.toBeNull();
+    const [slow, good] = await listeningScorer!.score(['快递太慢了，等了一周', '店员很热情，衣服质量也好'], 'zh-CN');
+    expect([slow!.label, good!.label]).toEqual(['negative', 'positive']);
+    expect(slow!.score).toBeLessThan(-0.2);
+    expect(good!.score).toBeGreaterThan(0.2);
   });
 });
 
