@@ -4,8 +4,9 @@
  *   node bin/kemai-dev.js scripts/train-sentiment.ts
  *
  * 1. Reads the five corpora of ../shared/data and splits them (SPLIT_RULE: 64% fit / 16% validation / 20% test).
- * 2. Chooses the model's and the baseline's hyper-parameters on the validation slice (mean accuracy over the five
- *    corpora, so the small English ones count as much as the large Chinese ones), fitting on the fit part.
+ * 2. Chooses the baseline's hyper-parameters on the validation slice (mean accuracy over the five corpora, so the
+ *    small English ones count as much as the large Chinese ones), then the model's (its worst margin over that
+ *    baseline across the five corpora), fitting on the fit part.
  * 3. Trains both on the whole training part (fit + validation) with what was chosen, writes
  *    src/modules/listening/sentiment/models/kemai-sentiment-v1.bin, reads it back, and scores both on the held-out
  *    test rows, which nothing before touched.
@@ -41,84 +42,88 @@ const BASELINE_FILE = path.join(FOLDER, 'models/kemai-sentiment-v1.baseline.json
 type ModelCandidate = { features: Partial<FeatureConfig> } & Omit<TrainSentimentOptions, 'features'>;
 
 /**
- * The model's candidates (features at their defaults: words and 1–3-grams beat no words and 1–4-grams in a first
- * round on the same validation slice; 2^22 buckets gained nothing over 2^20): L2 strength × English row weight,
- * naive-Bayes smoothing α = 0.25, and one without the √(feature count) normalisation.
+ * The model's candidates. Session 10 chose the naive-Bayes view's settings (words and 1–3-grams beat no words and
+ * 1–4-grams; 2^22 buckets gained nothing over 2^20; λ 3e-6, α 0.25, English rows ×4). This grid adds Chinese
+ * skip-bigrams and the TF-IDF view (hashed character 2–4-grams, its λ and its share of the Chinese log-odds; English
+ * is left to the naive-Bayes view, which reads it better on validation). The first candidate is session 10's model.
  */
+const NB = { lambda: 3e-6, smoothing: 0.25, languageWeights: { en: 4 } };
+const view = (zh: number, lambda = 3e-7) => ({ bits: 20, ngram: [2, 4] as [number, number], lambda, mix: { zh, en: 1 } });
 const MODEL_GRID: ModelCandidate[] = [
-  ...[1e-6, 3e-6, 1e-5].flatMap((lambda) => [1, 4].map((en) => ({ features: {}, lambda, languageWeights: { en } }))),
-  ...[1e-6, 3e-6].map((lambda) => ({ features: {}, lambda, smoothing: 0.25, languageWeights: { en: 4 } })),
-  { features: {}, lambda: 1e-4, lengthNorm: false, languageWeights: { en: 4 } },
+  { features: {}, ...NB, tfidf: null },
+  { features: { skipGrams: true }, ...NB, tfidf: null },
+  ...[0.6, 0.7, 0.8].map((zh) => ({ features: { skipGrams: true }, ...NB, tfidf: view(zh) })),
+  { features: { skipGrams: true }, ...NB, tfidf: view(0.7, 1e-6) },
+  { features: {}, ...NB, tfidf: view(0.7) },
+  { features: { skipGrams: true }, ...NB, lambda: 1e-6, tfidf: view(0.7) },
 ];
 
-/** The baseline's candidates: the two usual character n-gram ranges × λ (C = 1 / (λ · rows) ≈ 3, 10, 33, 109 on the fit part). */
+/** The baseline's candidates: the two usual character n-gram ranges × λ (C = 1 / (λ · rows) ≈ 3, 11, 33, 109, 327 on the fit part; 1e-7 added in session 11 because 3e-7, the smallest before, had won twice). */
 const BASELINE_GRID: BaselineOptions[] = [];
 for (const ngram of [
   [1, 3],
   [2, 4],
 ] as [number, number][]) {
-  for (const lambda of [1e-5, 3e-6, 1e-6, 3e-7]) BASELINE_GRID.push({ ngram, lambda });
+  for (const lambda of [1e-5, 3e-6, 1e-6, 3e-7, 1e-7]) BASELINE_GRID.push({ ngram, lambda });
 }
 
 const toLabelled = (rows: readonly CorpusRow[]): LabelledText[] => rows.map((r) => ({ text: r.text, label: r.label === 1 ? 'positive' : 'negative' }));
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const pct = (x: number) => (100 * x).toFixed(1);
 
-/** Mean over the five corpora of the accuracy of `predict` on `rows`. */
-function meanAccuracy(rows: readonly CorpusRow[], predict: (text: string) => 0 | 1): number {
-  let sum = 0;
-  for (const corpus of CORPORA) {
+const modelPredict = (model: SentimentModel) => (text: string) => (model.score(text).probability >= 0.5 ? 1 : 0);
+
+/** Accuracy of `predict` on each corpus's rows. */
+function corpusAccuracies(rows: readonly CorpusRow[], predict: (text: string) => 0 | 1): number[] {
+  return CORPORA.map((corpus) => {
     const part = rows.filter((r) => r.corpus === corpus);
-    sum += binaryScores(
+    return binaryScores(
       part.map((r) => r.label),
       part.map((r) => predict(r.text)),
     ).accuracy;
-  }
-  return sum / CORPORA.length;
+  });
 }
 
-const modelPredict = (model: SentimentModel) => (text: string) => (model.score(text).probability >= 0.5 ? 1 : 0);
+const describe = (accuracies: number[]) => CORPORA.map((c, i) => `${c} ${pct(accuracies[i]!)}%`).join(', ');
 
-/** Picks the candidate with the best validation mean accuracy (ties: the earlier one); logs every candidate. */
-function choose<T>(name: string, grid: readonly T[], score: (candidate: T) => number, log: string[]): T {
-  let best: T = grid[0]!;
-  let bestScore = -1;
-  for (const candidate of grid) {
+/** The baseline's settings: the candidate with the best validation mean accuracy (ties: the earlier one). */
+function searchBaseline(fit: readonly CorpusRow[], validation: readonly CorpusRow[], log: string[]): { choice: BaselineOptions; accuracies: number[] } {
+  let best = { choice: BASELINE_GRID[0]!, accuracies: [] as number[], mean: -1 };
+  for (const candidate of BASELINE_GRID) {
     const started = performance.now();
-    const s = score(candidate);
-    const line = `${name} ${JSON.stringify(candidate)}: validation mean accuracy ${pct(s)}% (${seconds(started).toFixed(1)} s)`;
+    const baseline = TfidfBaseline.train(fit, candidate);
+    const accuracies = corpusAccuracies(validation, (t) => baseline.predict(t));
+    const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+    const line = `baseline ${JSON.stringify(candidate)}: validation mean ${pct(mean)}% (${describe(accuracies)}; ${seconds(started).toFixed(1)} s)`;
     console.error(line);
     log.push(`- ${line}`);
-    if (s > bestScore) [best, bestScore] = [candidate, s];
+    if (mean > best.mean) best = { choice: candidate, accuracies, mean };
   }
   return best;
 }
 
-function searchModel(fit: readonly CorpusRow[], validation: readonly CorpusRow[], log: string[]): ModelCandidate {
+/**
+ * The model's settings. The issue asks for more accuracy than the baseline on each corpus, so a candidate is judged by
+ * its worst margin over the chosen baseline across the five corpora on the validation slice (ties: the better mean,
+ * then the earlier candidate).
+ */
+function searchModel(fit: readonly CorpusRow[], validation: readonly CorpusRow[], baseline: number[], log: string[]): ModelCandidate {
   const sets = new Map<string, ReturnType<typeof extractTrainingSet>>();
-  return choose(
-    'model',
-    MODEL_GRID,
-    (candidate) => {
-      const key = JSON.stringify(candidate.features);
-      if (!sets.has(key)) sets.set(key, extractTrainingSet(toLabelled(fit), candidate.features));
-      const { features: _f, ...options } = candidate;
-      return meanAccuracy(validation, modelPredict(fitTrainingSet(sets.get(key)!, options)));
-    },
-    log,
-  );
-}
-
-function searchBaseline(fit: readonly CorpusRow[], validation: readonly CorpusRow[], log: string[]): BaselineOptions {
-  return choose(
-    'baseline',
-    BASELINE_GRID,
-    (candidate) => {
-      const baseline = TfidfBaseline.train(fit, candidate);
-      return meanAccuracy(validation, (t) => baseline.predict(t));
-    },
-    log,
-  );
+  let best = { choice: MODEL_GRID[0]!, worst: -Infinity, mean: -1 };
+  for (const candidate of MODEL_GRID) {
+    const started = performance.now();
+    const key = JSON.stringify(candidate.features);
+    if (!sets.has(key)) sets.set(key, extractTrainingSet(toLabelled(fit), candidate.features));
+    const { features: _f, ...options } = candidate;
+    const accuracies = corpusAccuracies(validation, modelPredict(fitTrainingSet(sets.get(key)!, options)));
+    const worst = Math.min(...accuracies.map((a, i) => a - baseline[i]!));
+    const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+    const line = `model ${JSON.stringify(candidate)}: worst margin ${(100 * worst).toFixed(2)} points, mean ${pct(mean)}% (${describe(accuracies)}; ${seconds(started).toFixed(1)} s)`;
+    console.error(line);
+    log.push(`- ${line}`);
+    if (worst > best.worst + 1e-12 || (Math.abs(worst - best.worst) <= 1e-12 && mean > best.mean)) best = { choice: candidate, worst, mean };
+  }
+  return best.choice;
 }
 
 /** One table row: a slice of the test rows scored by both. */
@@ -163,8 +168,8 @@ function main(): void {
   const split = splitCorpora(rows);
   console.error(`${rows.length} rows: fit ${split.fit.length}, validation ${split.validation.length}, test ${split.test.length}`);
   const log: string[] = [];
-  const modelChoice = searchModel(split.fit, split.validation, log);
-  const baselineChoice = searchBaseline(split.fit, split.validation, log);
+  const { choice: baselineChoice, accuracies: baselineValidation } = searchBaseline(split.fit, split.validation, log);
+  const modelChoice = searchModel(split.fit, split.validation, baselineValidation, log);
 
   let t = performance.now();
   const { features, ...options } = modelChoice;
@@ -191,8 +196,13 @@ ${rows.length.toLocaleString('en-US')} labelled rows from five corpora (the one 
 (${split.fit.length.toLocaleString('en-US')} fit + ${split.validation.length.toLocaleString('en-US')} validation), ${split.test.length.toLocaleString('en-US')} held-out test rows.
 ${SPLIT_RULE}
 
-Hyper-parameters of both models were chosen on the validation slice by the mean accuracy over the five corpora;
-the test rows were scored once, by the two final models trained on all training rows.
+The baseline's hyper-parameters were chosen on the validation slice by its mean accuracy over the five corpora; the
+model's by its worst margin over that baseline across the five corpora on the validation slice (the issue asks for
+more accuracy on each corpus). The test rows were scored by the two final models trained on all training rows.
+
+History, for honesty: session 10 scored its model (the grid's first candidate) on these same test rows; it tied the
+baseline on waimai_10k (88.7 % each). Session 11 added the candidates after the first (Chinese skip-bigrams and the
+TF-IDF view), judged them on the validation slice only, and scored the test rows once more with what was chosen.
 
 ## Held-out test results
 
@@ -207,10 +217,10 @@ ${losses.length ? `Slices where ours does not beat the baseline: ${losses.join('
 
 | | ours (kemai-sentiment-v1) | baseline |
 |---|---|---|
-| features | hashed 2^${info.features.bits}: Chinese character ${info.features.zhChar.join('–')}-grams, English character ${info.features.enChar.join('–')}-grams (padded), ${info.features.words ? 'Intl.Segmenter word unigrams + bigrams' : 'no words'}${info.features.negation ? ', negation scopes' : ''}; binary, naive-Bayes log-count-ratio scaled (α = ${info.smoothing})${info.lengthNorm ? ', ÷ √(feature count)' : ''} | character ${baselineChoice.ngram.join('–')}-grams, exact vocabulary of ${baseline.vocabularySize.toLocaleString('en-US')}, TF-IDF (sublinear tf, smooth idf, L2 norm) |
-| classifier | logistic regression, L2 λ = ${info.lambda} (row weight zh ${info.languageWeights.zh}, en ${info.languageWeights.en}), one bias per language, dual coordinate descent (${info.iterations} passes) | logistic regression, L2 λ = ${baselineChoice.lambda} (C = ${(1 / (baselineChoice.lambda * split.train.length)).toFixed(1)}), intercept, the same solver |
+| features | naive-Bayes view: hashed 2^${info.features.bits}: Chinese character ${info.features.zhChar.join('–')}-grams${info.features.skipGrams ? ' and skip-bigrams' : ''}, English character ${info.features.enChar.join('–')}-grams (padded), ${info.features.words ? 'Intl.Segmenter word unigrams + bigrams' : 'no words'}${info.features.negation ? ', negation scopes' : ''}; binary, naive-Bayes log-count-ratio scaled (α = ${info.smoothing})${info.lengthNorm ? ', ÷ √(feature count)' : ''}${info.tfidf ? `. TF-IDF view: hashed 2^${info.tfidf.bits} character ${info.tfidf.ngram.join('–')}-grams, sublinear tf, smooth idf, L2 norm; log-odds = ${info.tfidf.mix.zh} · naive-Bayes + ${(1 - info.tfidf.mix.zh).toFixed(1)} · TF-IDF for Chinese${info.tfidf.mix.en < 1 ? `, ${info.tfidf.mix.en} · naive-Bayes + ${(1 - info.tfidf.mix.en).toFixed(1)} · TF-IDF for English` : ', the naive-Bayes view alone for English'}` : ''} | character ${baselineChoice.ngram.join('–')}-grams, exact vocabulary of ${baseline.vocabularySize.toLocaleString('en-US')}, TF-IDF (sublinear tf, smooth idf, L2 norm) |
+| classifier | logistic regression per view, L2 λ = ${info.lambda}${info.tfidf ? ` (TF-IDF view ${info.tfidf.lambda})` : ''} (row weight zh ${info.languageWeights.zh}, en ${info.languageWeights.en}), one bias per language, dual coordinate descent (naive-Bayes view: ${info.iterations} passes) | logistic regression, L2 λ = ${baselineChoice.lambda} (C = ${(1 / (baselineChoice.lambda * split.train.length)).toFixed(1)}), intercept, the same solver |
 | training time (all training rows) | ${modelSeconds.toFixed(1)} s | ${baselineSeconds.toFixed(1)} s |
-| size | ${(fs.statSync(MODEL_FILE).size / 1048576).toFixed(2)} MiB file (int16 weights) | ${baseline.vocabularySize.toLocaleString('en-US')} n-grams + float weights in memory (no file) |
+| size | ${(fs.statSync(MODEL_FILE).size / 1048576).toFixed(2)} MiB file (int16 weights${info.tfidf ? ', uint16 idf' : ''}) | ${baseline.vocabularySize.toLocaleString('en-US')} n-grams + float weights in memory (no file) |
 
 ## Validation search
 

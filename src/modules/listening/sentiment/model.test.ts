@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SentimentModel, trainSentiment, type LabelledText } from './model.js';
-import { detectLang, normalise } from './text.js';
+import { detectLang, FeatureHasher, GramCounter, DEFAULT_FEATURES, normalise } from './text.js';
 
 /** A small synthetic shop: reviews built from clearly positive and clearly negative phrases, in both languages. */
 function syntheticReviews(): LabelledText[] {
@@ -76,6 +76,44 @@ describe('trainSentiment', () => {
     expect(copy.scoreMany(texts)).toEqual(model.scoreMany(texts));
     expect(copy.info).toEqual(model.info);
     expect(() => SentimentModel.fromBuffer(Buffer.from('not a model'))).toThrow('bad magic');
+  });
+});
+
+describe('the two views', () => {
+  const rows = syntheticReviews();
+  const both = trainSentiment(rows, { trainedAt, tfidf: { bits: 16, ngram: [2, 4], lambda: 1e-4, mix: { zh: 0.5, en: 1 } } });
+  const alone = trainSentiment(rows, { trainedAt, tfidf: null });
+
+  it('mixes the TF-IDF view into Chinese scores only when English is left to the naive-Bayes view', () => {
+    expect(both.info.tfidf).toEqual({ bits: 16, ngram: [2, 4], lambda: 1e-4, mix: { zh: 0.5, en: 1 } });
+    expect(alone.info.tfidf).toBeUndefined();
+    // The naive-Bayes view is fitted the same way in both, so English (mix 1) scores alike and Chinese does not.
+    expect(both.score('The lamp works great').probability).toBeCloseTo(alone.score('The lamp works great').probability, 3);
+    expect(both.score('台灯质量很好').probability).not.toBeCloseTo(alone.score('台灯质量很好').probability, 3);
+    expect(both.score('台灯质量很好').label).toBe('positive');
+    expect(both.score('面包物流太慢').label).toBe('negative');
+  });
+
+  it('stores the view after the naive-Bayes weights: 2^bits int16 weights and 2^bits uint16 idf values', () => {
+    // "KMSENTI1", u32 header length, header JSON, then the weights.
+    const body = (file: Buffer) => file.length - 12 - file.readUInt32LE(8);
+    expect(body(both.toBuffer()) - body(alone.toBuffer())).toBe(4 * 2 ** 16);
+    const copy = SentimentModel.fromBuffer(both.toBuffer());
+    const texts = ['台灯质量很好', '面包物流太慢', 'broke quickly', '一般'];
+    expect(copy.scoreMany(texts)).toEqual(both.scoreMany(texts));
+    expect(() => SentimentModel.fromBuffer(both.toBuffer().subarray(0, both.toBuffer().length - 2))).toThrow(/sentiment model file: \d+ bytes, expected \d+ for its weights/);
+  });
+
+  it('counts hashed character n-grams with repeats, and Chinese skip-bigrams as extra features', () => {
+    const counter = new GramCounter(16, [2, 2]);
+    const { lang, buckets, counts } = counter.count('好吃好吃');
+    expect(lang).toBe('zh');
+    // 好吃, 吃好, 好吃: two distinct bigrams, one seen twice.
+    expect(buckets.length).toBe(2);
+    expect([...counts].sort()).toEqual([1, 2]);
+    const plain = new FeatureHasher({ ...DEFAULT_FEATURES, words: false, zhChar: [1, 1] }).extract('不太好').buckets.length;
+    const skip = new FeatureHasher({ ...DEFAULT_FEATURES, words: false, zhChar: [1, 1], skipGrams: true }).extract('不太好').buckets.length;
+    expect([plain, skip]).toEqual([3, 4]);
   });
 });
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SentimentLabel } from './labels.js';
 import { sigmoid, SparseRowsBuilder, trainLogistic } from './linear.js';
-import { DEFAULT_FEATURES, FeatureHasher, type FeatureConfig, type Lang } from './text.js';
+import { DEFAULT_FEATURES, FeatureHasher, GramCounter, type FeatureConfig, type Lang } from './text.js';
 
 /** One text's sentiment: `score` = 2·probability − 1 in −1…1; `probability` = P(positive). */
 export interface SentimentResult {
@@ -38,6 +38,23 @@ export interface SentimentModelInfo {
   languageWeights: Record<Lang, number>;
   /** Passes over the rows the solver made. */
   iterations: number;
+  /** The second view, when the model has one: a TF-IDF character n-gram logistic regression mixed into the score. */
+  tfidf?: TfidfView;
+}
+
+/**
+ * The model's second view: hashed character n-grams weighted TF-IDF (sublinear tf, smooth idf, L2 norm), its own
+ * logistic regression; the model's log-odds are mix · (naive-Bayes view) + (1 − mix) · (this view).
+ */
+export interface TfidfView {
+  /** log2 of its number of hash buckets. */
+  bits: number;
+  /** Character n-gram lengths, inclusive. */
+  ngram: [number, number];
+  /** Its L2 strength. */
+  lambda: number;
+  /** The naive-Bayes view's share of the log-odds (0…1) by language; 1 leaves the language to the naive-Bayes view. */
+  mix: Record<Lang, number>;
 }
 
 /** How to train; every field has a default (those of the shipped model). */
@@ -58,10 +75,19 @@ export interface TrainSentimentOptions {
   version?: string;
   trainedAt?: Date;
   maxIterations?: number;
+  /** The TF-IDF view (default {@link DEFAULT_TRAINING}.tfidf; null: the naive-Bayes view alone). */
+  tfidf?: TfidfView | null;
 }
 
 /** The defaults chosen on the validation slice (EVALUATION.md). */
-export const DEFAULT_TRAINING = { lambda: 3e-6, smoothing: 0.25, lengthNorm: true, neutralBand: 0.2, languageWeights: { zh: 1, en: 4 } as Record<Lang, number> };
+export const DEFAULT_TRAINING = {
+  lambda: 3e-6,
+  smoothing: 0.25,
+  lengthNorm: true,
+  neutralBand: 0.2,
+  languageWeights: { zh: 1, en: 4 } as Record<Lang, number>,
+  tfidf: { bits: 20, ngram: [2, 4], lambda: 3e-7, mix: { zh: 0.7, en: 1 } } as TfidfView | null,
+};
 
 const MAGIC = 'KMSENTI1';
 const HEADER_AT = MAGIC.length + 4;
@@ -70,18 +96,37 @@ const LANGS: readonly Lang[] = ['zh', 'en'];
 interface StoredHeader extends SentimentModelInfo {
   langBias: Record<Lang, number>;
   scale: number;
+  /** The TF-IDF view's quantisation: weight = int16 × scale, idf = uint16 × idfScale, and its bias per language. */
+  tfidfStored?: { scale: number; idfScale: number; bias: Record<Lang, number> };
+}
+
+/** The TF-IDF view's fitted numbers. */
+interface TfidfWeights {
+  weights: Int16Array;
+  idf: Uint16Array;
+}
+
+/** Float weights → int16 with one scale (the largest |w| maps to 32767). */
+function quantise(weights: Float64Array): [Int16Array, number] {
+  let max = 0;
+  for (const w of weights) max = Math.max(max, Math.abs(w));
+  const scale = max > 0 ? max / 32767 : 1;
+  return [Int16Array.from(weights, (w) => Math.round(w / scale)), scale];
 }
 
 /** A trained model: scores texts, and (de)serialises to the model file format. */
 export class SentimentModel {
   private static cached: SentimentModel | undefined;
   private readonly hasher: FeatureHasher;
+  private readonly counter: GramCounter | null;
 
   private constructor(
     private readonly header: StoredHeader,
     private readonly weights: Int16Array,
+    private readonly second: TfidfWeights | null,
   ) {
     this.hasher = new FeatureHasher(header.features);
+    this.counter = header.tfidf && second ? new GramCounter(header.tfidf.bits, header.tfidf.ngram) : null;
   }
 
   /** The model shipped in models/kemai-sentiment-v1.bin, read once. */
@@ -91,8 +136,9 @@ export class SentimentModel {
   }
 
   /**
-   * Reads a model file: "KMSENTI1", a u32 LE header length, the header as JSON, then 2^bits int16 LE weights.
-   * Throws naming what is wrong when the buffer is not such a file.
+   * Reads a model file: "KMSENTI1", a u32 LE header length, the header as JSON, then 2^bits int16 LE weights; when the
+   * header has a TF-IDF view, then its 2^bits int16 LE weights and 2^bits uint16 LE idf values. Throws naming what is
+   * wrong when the buffer is not such a file.
    */
   static fromBuffer(buffer: Buffer): SentimentModel {
     if (buffer.length < HEADER_AT || buffer.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new Error('not a Kemai sentiment model file (bad magic)');
@@ -105,44 +151,72 @@ export class SentimentModel {
       throw new Error('sentiment model file: unreadable header');
     }
     const count = 2 ** header.features.bits;
-    if (buffer.length !== weightsAt + 2 * count) throw new Error(`sentiment model file: ${buffer.length} bytes, expected ${weightsAt + 2 * count} for 2^${header.features.bits} weights`);
+    const secondCount = header.tfidf && header.tfidfStored ? 2 ** header.tfidf.bits : 0;
+    const expected = weightsAt + 2 * count + 4 * secondCount;
+    if (buffer.length !== expected) throw new Error(`sentiment model file: ${buffer.length} bytes, expected ${expected} for its weights`);
     const weights = new Int16Array(count);
     for (let i = 0; i < count; i++) weights[i] = buffer.readInt16LE(weightsAt + 2 * i);
-    return new SentimentModel(header, weights);
+    let second: TfidfWeights | null = null;
+    if (secondCount) {
+      second = { weights: new Int16Array(secondCount), idf: new Uint16Array(secondCount) };
+      const at = weightsAt + 2 * count;
+      for (let i = 0; i < secondCount; i++) second.weights[i] = buffer.readInt16LE(at + 2 * i);
+      for (let i = 0; i < secondCount; i++) second.idf[i] = buffer.readUInt16LE(at + 2 * secondCount + 2 * i);
+    }
+    return new SentimentModel(header, weights, second);
   }
 
-  /** Builds a model from float weights (quantised here to int16 with one scale). */
-  static fromWeights(info: SentimentModelInfo, weights: Float64Array, langBias: Record<Lang, number>): SentimentModel {
-    let max = 0;
-    for (const w of weights) max = Math.max(max, Math.abs(w));
-    const scale = max > 0 ? max / 32767 : 1;
-    const quantised = new Int16Array(weights.length);
-    for (let i = 0; i < weights.length; i++) quantised[i] = Math.round(weights[i]! / scale);
-    return new SentimentModel({ ...info, langBias, scale }, quantised);
+  /**
+   * Builds a model from float weights (quantised here to int16 with one scale per view, idf to uint16); `second` is
+   * the TF-IDF view's when `info.tfidf` is set.
+   */
+  static fromWeights(
+    info: SentimentModelInfo,
+    weights: Float64Array,
+    langBias: Record<Lang, number>,
+    second?: { weights: Float64Array; idf: Float64Array; bias: Record<Lang, number> },
+  ): SentimentModel {
+    const [quantised, scale] = quantise(weights);
+    if (!info.tfidf || !second) {
+      const { tfidf: _none, ...rest } = info;
+      return new SentimentModel({ ...rest, langBias, scale }, quantised, null);
+    }
+    const [secondWeights, secondScale] = quantise(second.weights);
+    let maxIdf = 0;
+    for (const v of second.idf) maxIdf = Math.max(maxIdf, v);
+    const idfScale = maxIdf > 0 ? maxIdf / 65535 : 1;
+    const idf = Uint16Array.from(second.idf, (v) => Math.round(v / idfScale));
+    return new SentimentModel({ ...info, langBias, scale, tfidfStored: { scale: secondScale, idfScale, bias: second.bias } }, quantised, { weights: secondWeights, idf });
   }
 
   /** The model file's bytes ({@link fromBuffer} reads them back to a model that scores identically). */
   toBuffer(): Buffer {
     const json = Buffer.from(JSON.stringify(this.header), 'utf8');
-    const out = Buffer.alloc(HEADER_AT + json.length + 2 * this.weights.length);
+    const secondCount = this.second ? this.second.weights.length : 0;
+    const out = Buffer.alloc(HEADER_AT + json.length + 2 * this.weights.length + 4 * secondCount);
     out.write(MAGIC, 0, 'latin1');
     out.writeUInt32LE(json.length, MAGIC.length);
     json.copy(out, HEADER_AT);
-    const at = HEADER_AT + json.length;
+    let at = HEADER_AT + json.length;
     for (let i = 0; i < this.weights.length; i++) out.writeInt16LE(this.weights[i]!, at + 2 * i);
+    if (!this.second) return out;
+    at += 2 * this.weights.length;
+    for (let i = 0; i < secondCount; i++) out.writeInt16LE(this.second.weights[i]!, at + 2 * i);
+    at += 2 * secondCount;
+    for (let i = 0; i < secondCount; i++) out.writeUInt16LE(this.second.idf[i]!, at + 2 * i);
     return out;
   }
 
   /** What the model says about itself. */
   get info(): SentimentModelInfo {
-    const { langBias: _langBias, scale: _scale, ...info } = this.header;
+    const { langBias: _langBias, scale: _scale, tfidfStored: _stored, ...info } = this.header;
     return info;
   }
 
   /** A copy of the model with another neutral band (|score| below it is neutral). */
   withNeutralBand(neutralBand: number): SentimentModel {
     if (!(neutralBand >= 0 && neutralBand < 1)) throw new Error(`neutral band must be in 0…1, got ${neutralBand}`);
-    return new SentimentModel({ ...this.header, neutralBand }, this.weights);
+    return new SentimentModel({ ...this.header, neutralBand }, this.weights, this.second);
   }
 
   /**
@@ -160,7 +234,22 @@ export class SentimentModel {
     }
     if (known === 0) return { label: 'neutral', score: 0, probability: 0.5, lang };
     const norm = this.header.lengthNorm ? Math.sqrt(buckets.length) : 1;
-    const probability = sigmoid(this.header.langBias[lang] + (sum * this.header.scale) / norm);
+    let z = this.header.langBias[lang] + (sum * this.header.scale) / norm;
+    const mix = this.header.tfidf?.mix[lang] ?? 1;
+    if (mix < 1 && this.counter && this.second && this.header.tfidfStored) {
+      const { scale, idfScale, bias } = this.header.tfidfStored;
+      const { buckets: grams, counts } = this.counter.count(text);
+      let dot = 0;
+      let squares = 0;
+      for (let k = 0; k < grams.length; k++) {
+        const b = grams[k]!;
+        const v = (1 + Math.log(counts[k]!)) * this.second.idf[b]! * idfScale;
+        dot += this.second.weights[b]! * v;
+        squares += v * v;
+      }
+      z = mix * z + (1 - mix) * (bias[lang] + (dot * scale) / (Math.sqrt(squares) || 1));
+    }
+    const probability = sigmoid(z);
     const score = 2 * probability - 1;
     const label: SentimentLabel = Math.abs(score) < this.header.neutralBand ? 'neutral' : score > 0 ? 'positive' : 'negative';
     return { label, score, probability, lang };
@@ -227,6 +316,8 @@ export interface TrainingSet {
   polar: { text: string; buckets: Int32Array; positive: boolean; lang: Lang }[];
   neutral: string[];
   counts: Record<SentimentLabel, number>;
+  /** Hashed n-gram counts of the polar rows for TF-IDF views, by "bits:lo-hi" (filled on first use). */
+  grams?: Map<string, { buckets: Int32Array; counts: Uint16Array }[]>;
 }
 
 /** Extracts the features of labelled texts; throws unless there is at least one positive and one negative row. */
@@ -287,13 +378,67 @@ export function fitTrainingSet(set: TrainingSet, options: Omit<TrainSentimentOpt
     languageWeights,
     iterations: fit.iterations,
   };
-  const model = SentimentModel.fromWeights(info, folded, { zh: fit.weights[dim]!, en: fit.weights[dim + 1]! });
+  const tfidf = options.tfidf === undefined ? DEFAULT_TRAINING.tfidf : options.tfidf;
+  if (tfidf) info.tfidf = { ...tfidf, ngram: [...tfidf.ngram], mix: { ...tfidf.mix } };
+  const second = tfidf ? fitTfidfView(set, tfidf, rowWeights, options) : undefined;
+  const model = SentimentModel.fromWeights(info, folded, { zh: fit.weights[dim]!, en: fit.weights[dim + 1]! }, second);
   if (!neutral.length) return model;
   const scored = [
     ...neutral.map((text) => ({ score: model.score(text).score, label: 'neutral' as const })),
     ...polar.map(({ text, positive }) => ({ score: model.score(text).score, label: positive ? ('positive' as const) : ('negative' as const) })),
   ];
   return model.withNeutralBand(fitNeutralBand(scored));
+}
+
+/** The polar rows' hashed n-gram counts for a TF-IDF view, counted once per (bits, n-gram range) and kept on the set. */
+function gramCounts(set: TrainingSet, view: TfidfView): { buckets: Int32Array; counts: Uint16Array }[] {
+  const key = `${view.bits}:${view.ngram.join('-')}`;
+  set.grams ??= new Map();
+  let rows = set.grams.get(key);
+  if (!rows) {
+    const counter = new GramCounter(view.bits, view.ngram);
+    rows = set.polar.map(({ text }) => {
+      const { buckets, counts } = counter.count(text);
+      return { buckets: buckets.slice(), counts: counts.slice() };
+    });
+    set.grams.set(key, rows);
+  }
+  return rows;
+}
+
+/**
+ * Fits the TF-IDF view: idf = ln((1 + n) / (1 + df)) + 1 over the polar rows, values (1 + ln tf) · idf L2-normalised,
+ * an L2 logistic regression with one bias column per language, the same row weights as the naive-Bayes view.
+ */
+function fitTfidfView(
+  set: TrainingSet,
+  view: TfidfView,
+  rowWeights: Float64Array,
+  options: Omit<TrainSentimentOptions, 'features'>,
+): { weights: Float64Array; idf: Float64Array; bias: Record<Lang, number> } {
+  const dim = 2 ** view.bits;
+  const rows = gramCounts(set, view);
+  const df = new Float64Array(dim);
+  for (const { buckets } of rows) for (const b of buckets) df[b]!++;
+  const n = rows.length;
+  const idf = new Float64Array(dim);
+  for (let j = 0; j < dim; j++) if (df[j]! > 0) idf[j] = Math.log((1 + n) / (1 + df[j]!)) + 1;
+  const builder = new SparseRowsBuilder(dim + LANGS.length, true);
+  rows.forEach(({ buckets, counts }, r) => {
+    const values: number[] = [];
+    let squares = 0;
+    for (let k = 0; k < buckets.length; k++) {
+      const v = (1 + Math.log(counts[k]!)) * idf[buckets[k]!]!;
+      values.push(v);
+      squares += v * v;
+    }
+    const norm = Math.sqrt(squares) || 1;
+    for (let k = 0; k < values.length; k++) values[k]! /= norm;
+    const { lang, positive } = set.polar[r]!;
+    builder.push([...buckets, dim + LANGS.indexOf(lang)], positive ? 1 : 0, [...values, 1]);
+  });
+  const fit = trainLogistic(builder.build(), { lambda: view.lambda, rowWeights, maxIterations: options.maxIterations, tolerance: options.tolerance });
+  return { weights: fit.weights.slice(0, dim), idf, bias: { zh: fit.weights[dim]!, en: fit.weights[dim + 1]! } };
 }
 
 /**

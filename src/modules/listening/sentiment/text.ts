@@ -19,6 +19,8 @@ export interface FeatureConfig {
   words: boolean;
   /** Words after a negator (不, 没有, not, n't, …) up to the clause's end get their own "negated" features. */
   negation: boolean;
+  /** Chinese character skip-bigrams (a·c of every a b c): 不X好-style patterns a contiguous n-gram splits. */
+  skipGrams?: boolean;
 }
 
 /** The features the shipped model was chosen with (on the validation slice; see EVALUATION.md). */
@@ -30,6 +32,8 @@ const SEED_CHAR = 0x9e3779b1;
 const SEED_WORD = 0x85ebca6b;
 const SEED_NEG_WORD = 0xc2b2ae35;
 const SEED_BIGRAM = 0x27d4eb2f;
+const SEED_SKIP = 0xd3a2646c;
+const SEED_TFIDF = 0x2545f491;
 
 /** murmur3's 32-bit finaliser: spreads FNV's low bits before masking. */
 function fmix32(h: number): number {
@@ -113,6 +117,7 @@ export class FeatureHasher {
     this.begin();
     const [lo, hi] = lang === 'zh' ? this.config.zhChar : this.config.enChar;
     if (hi > 0) this.charGrams(lang === 'zh' ? s : ` ${s} `, lo, hi);
+    if (lang === 'zh' && this.config.skipGrams) this.skipGrams(s);
     if (this.config.words) this.wordGrams(s, lang);
     return { lang, buckets: this.buf.subarray(0, this.n) };
   }
@@ -148,6 +153,10 @@ export class FeatureHasher {
     }
   }
 
+  private skipGrams(s: string): void {
+    for (let i = 0; i + 2 < s.length; i++) this.add(Math.imul(Math.imul(SEED_SKIP ^ s.charCodeAt(i), FNV_PRIME) ^ s.charCodeAt(i + 2), FNV_PRIME));
+  }
+
   private wordGrams(s: string, lang: Lang): void {
     let previous = -1;
     let negated = false;
@@ -167,5 +176,72 @@ export class FeatureHasher {
       if (negated) this.add(fnv1a(segment, SEED_NEG_WORD));
       else if (isNegator(segment, lang)) negated = true;
     }
+  }
+}
+
+/**
+ * Counts one text's character n-grams into 2^bits hashed buckets, for the model's TF-IDF view: the same normalised
+ * text as {@link FeatureHasher}, every n-gram of length lo…hi (English padded with a space at each end). One instance
+ * per model; not re-entrant.
+ */
+export class GramCounter {
+  private readonly mask: number;
+  private readonly stamp: Uint32Array;
+  private readonly slot: Int32Array;
+  private tick = 0;
+  private buf = new Int32Array(1024);
+  private tf = new Uint16Array(1024);
+  private n = 0;
+
+  constructor(
+    readonly bits: number,
+    readonly ngram: [number, number],
+  ) {
+    if (!Number.isInteger(bits) || bits < 10 || bits > 24) throw new Error(`feature bits must be an integer in 10…24, got ${bits}`);
+    this.mask = (1 << bits) - 1;
+    this.stamp = new Uint32Array(1 << bits);
+    this.slot = new Int32Array(1 << bits);
+  }
+
+  /** A text's language, its distinct buckets and their counts (views of the counter's buffers, valid until the next call). */
+  count(text: string): { lang: Lang; buckets: Int32Array; counts: Uint16Array } {
+    const normalised = normalise(text);
+    const lang = detectLang(normalised);
+    const s = lang === 'zh' ? normalised : ` ${normalised} `;
+    this.n = 0;
+    if (++this.tick === 0xffffffff) {
+      this.stamp.fill(0);
+      this.tick = 1;
+    }
+    const [lo, hi] = this.ngram;
+    for (let i = 0; i < s.length; i++) {
+      let h = SEED_TFIDF;
+      const end = Math.min(s.length, i + hi);
+      for (let j = i; j < end; j++) {
+        h = Math.imul(h ^ s.charCodeAt(j), FNV_PRIME);
+        if (j - i + 1 >= lo) this.bump(fmix32(h) & this.mask);
+      }
+    }
+    return { lang, buckets: this.buf.subarray(0, this.n), counts: this.tf.subarray(0, this.n) };
+  }
+
+  private bump(b: number): void {
+    if (this.stamp[b] === this.tick) {
+      const k = this.slot[b]!;
+      if (this.tf[k]! < 65535) this.tf[k]!++;
+      return;
+    }
+    this.stamp[b] = this.tick;
+    if (this.n === this.buf.length) {
+      const buf = new Int32Array(this.n * 2);
+      buf.set(this.buf);
+      this.buf = buf;
+      const tf = new Uint16Array(this.n * 2);
+      tf.set(this.tf);
+      this.tf = tf;
+    }
+    this.slot[b] = this.n;
+    this.buf[this.n] = b;
+    this.tf[this.n++] = 1;
   }
 }
