@@ -1,8 +1,10 @@
 import { registerCrisesRoutes, registerListeningRoutes } from '../modules/listening/index.js';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { createHttpApp } from '../platform/http/app.js';
+import { createHttpApp, isHttpsUrl } from '../platform/http/app.js';
 import { installAuth } from '../platform/http/auth.js';
+import { registerAuditRoutes } from '../platform/http/audit.routes.js';
+import { installCsrf } from '../platform/http/csrf.js';
 import { ping } from '../platform/db/database.js';
 import { registerAccessRoutes } from '../modules/access/index.js';
 import { registerCatalogRoutes } from '../modules/catalog/index.js';
@@ -32,7 +34,8 @@ const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta
 
 /** The HTTP API with every module's routes. */
 export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
-  const app = await createHttpApp({ logger: kemai.log, bodyLimitBytes: kemai.config.bodyLimitBytes, version: pkg.version });
+  const app = await createHttpApp({ logger: kemai.log, bodyLimitBytes: kemai.config.bodyLimitBytes, version: pkg.version, publicUrl: kemai.config.publicUrl });
+  installCsrf(app, { publicUrl: kemai.config.publicUrl });
   installAuth(app, (token) => kemai.access.authenticate(token));
 
   app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -42,7 +45,8 @@ export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
     return { status: db ? 'ready' : 'unavailable', checks: { database: db ? 'ok' : 'down' } };
   });
 
-  registerAccessRoutes(app, kemai.access);
+  registerAccessRoutes(app, kemai.access, { secureCookie: isHttpsUrl(kemai.config.publicUrl) });
+  registerAuditRoutes(app, { db: kemai.database.db, timeZone: kemai.config.timeZone });
   registerCatalogRoutes(app, kemai.catalog);
   registerCustomersRoutes(app, kemai.customers);
   registerOrdersRoutes(app, kemai.orders);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError } from '../platform/config.js';
 import { registerAccessCommands } from './access.commands.js';
+import { registerAuditCommands } from './audit.commands.js';
 import { registerBasketCommands } from './basket.commands.js';
 import { registerClvCommands } from './clv.commands.js';
 import { registerClvDatabaseCommands } from './clv-db.commands.js';
@@ -32,6 +33,7 @@ const program = new Command('kemai')
 
 registerServeCommand(program);
 registerAccessCommands(program);
+registerAuditCommands(program);
 registerImportCommand(program);
 registerDemoCommand(program);
 registerLoyaltyCommands(program);

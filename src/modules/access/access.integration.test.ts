@@ -33,7 +33,9 @@ describe('staff accounts and sessions', () => {
     expect(me.json().scopes.sort()).toEqual(['catalog:read', 'customers:read', 'events:read', 'insights:admin', 'insights:read', 'journeys:read', 'listening:read', 'loyalty:read', 'messaging:read', 'orders:read', 'promotions:read', 'segments:read', 'segments:write', 'service:read', 'surveys:read']);
     const staffList = await t.app.inject({ method: 'GET', url: '/api/v1/staff', headers: { cookie: cookie.split(';')[0]! } });
     expect(staffList.statusCode).toBe(403);
-    await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: cookie.split(';')[0]! } });
+    // From the console: its requests carry their Origin (see 'cross-site requests' below).
+    const logout = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: cookie.split(';')[0]!, origin: 'http://localhost' } });
+    expect(logout.statusCode).toBe(200);
     const after = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: cookie.split(';')[0]! } });
     expect(after.statusCode).toBe(401);
     expect(after.json().error.code).toBe('auth.invalid_credentials');
@@ -97,5 +99,110 @@ describe('API keys', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.details.issues[0].path).toBe('scopes.0');
     await expect(t.kemai.access.createApiKey({ name: 'x', scopes: ['orders:delete'] })).rejects.toMatchObject({ code: 'access.unknown_scope' });
+  });
+});
+
+describe('cross-site requests (CSRF)', () => {
+  const PW = 'Csrf-Test-2025-pw';
+  let cookie: string;
+  beforeAll(async () => {
+    await t.kemai.access.createStaff({ username: 'csrf.admin', role: 'admin', password: PW });
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'csrf.admin', password: PW } });
+    cookie = (login.headers['set-cookie'] as string).split(';')[0]!;
+  });
+
+  const createStaff = (username: string, headers: Record<string, string>) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/staff', headers, payload: { username, role: 'guide' } });
+  const staffRows = async (username: string) =>
+    (await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from access.staff where username = ${username}`))[0]!.n;
+
+  it('refuses a cookie-authenticated write from another site, naming its origin, and changes nothing', async () => {
+    const res = await createStaff('forged.one', { cookie, origin: 'https://evil.example' });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error).toMatchObject({
+      code: 'csrf_rejected',
+      message:
+        'Cross-site request refused: it comes from https://evil.example, not from this site. Call the API with an API key (Authorization: Bearer) or from the console itself',
+      details: { origin: 'https://evil.example' },
+    });
+    expect(await staffRows('forged.one')).toBe(0);
+    // PATCH and DELETE too; an opaque origin ("null": sandboxed frames, some redirects) is foreign.
+    const patch = await t.app.inject({ method: 'PATCH', url: '/api/v1/staff/csrf.admin', headers: { cookie, origin: 'null' }, payload: { displayName: 'pwned' } });
+    expect(patch.statusCode).toBe(403);
+    expect(patch.json().error.details).toEqual({ origin: 'null' });
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } });
+    expect(me.json().staff.displayName).not.toBe('pwned');
+  });
+
+  it('accepts the same write from this site: its own origin, the public URL, the https twin behind a TLS proxy', async () => {
+    const own = await createStaff('same.origin', { cookie, origin: 'http://localhost' });
+    expect(own.statusCode, own.body).toBe(201);
+    expect(await staffRows('same.origin')).toBe(1);
+    // KEMAI_PUBLIC_URL defaults to http://localhost:3000: accepted whatever the Host header says.
+    const viaPublicUrl = await createStaff('public.url', { cookie, origin: 'http://localhost:3000', host: 'internal:8080' });
+    expect(viaPublicUrl.statusCode, viaPublicUrl.body).toBe(201);
+    const behindProxy = await createStaff('behind.proxy', { cookie, origin: 'https://crm.internal', host: 'crm.internal' });
+    expect(behindProxy.statusCode, behindProxy.body).toBe(201);
+    // The same host over plain http is not this site when the request came over http on another port.
+    const otherPort = await createStaff('other.port', { cookie, origin: 'http://localhost:8081' });
+    expect(otherPort.statusCode).toBe(403);
+    expect(await staffRows('other.port')).toBe(0);
+  });
+
+  it('without Origin, judges by Sec-Fetch-Site, then by Referer; with none of them, refuses', async () => {
+    expect((await createStaff('fetch.same', { cookie, 'sec-fetch-site': 'same-origin' })).statusCode).toBe(201);
+    const sameSite = await createStaff('fetch.site', { cookie, 'sec-fetch-site': 'same-site' });
+    expect(sameSite.statusCode).toBe(403);
+    expect(sameSite.json().error.details).toEqual({ origin: 'Sec-Fetch-Site: same-site' });
+    expect((await createStaff('fetch.cross', { cookie, 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    expect((await createStaff('referer.own', { cookie, referer: 'http://localhost/settings/staff' })).statusCode).toBe(201);
+    const foreignReferer = await createStaff('referer.evil', { cookie, referer: 'https://evil.example/page?x=1' });
+    expect(foreignReferer.statusCode).toBe(403);
+    expect(foreignReferer.json().error.details).toEqual({ origin: 'https://evil.example' });
+    const bare = await createStaff('no.evidence', { cookie });
+    expect(bare.statusCode).toBe(403);
+    expect(bare.json().error.details).toEqual({ origin: 'none (no Origin, Sec-Fetch-Site or Referer header)' });
+    for (const u of ['fetch.site', 'fetch.cross', 'referer.evil', 'no.evidence']) expect(await staffRows(u)).toBe(0);
+    expect(await staffRows('fetch.same')).toBe(1);
+    expect(await staffRows('referer.own')).toBe(1);
+  });
+
+  it('lets API keys write from anywhere (a browser never sends a Bearer token by itself), and reads are not checked', async () => {
+    const key = await createStaff('by.api.key', { ...t.admin, origin: 'https://evil.example' });
+    expect(key.statusCode, key.body).toBe(201);
+    expect(await staffRows('by.api.key')).toBe(1);
+    // A Bearer token wins over a cookie riding along: the cookie does not authenticate this request.
+    expect((await createStaff('bearer.and.cookie', { ...t.admin, cookie, origin: 'https://evil.example' })).statusCode).toBe(201);
+    const read = await t.app.inject({ method: 'GET', url: '/api/v1/staff?q=csrf', headers: { cookie, origin: 'https://evil.example' } });
+    expect(read.statusCode).toBe(200);
+  });
+
+  it('refuses a sign-in posted from another site and a forged sign-out; sign-in without Origin (scripts) still works', async () => {
+    const sessions = async () =>
+      (await query<{ n: number }>(t.kemai.database.db, sql`select count(*)::int as n from access.sessions s join access.staff p on p.id = s.staff_id where p.username = 'csrf.admin'`))[0]!.n;
+    const before = await sessions();
+    const forged = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { origin: 'https://evil.example' }, payload: { username: 'csrf.admin', password: PW } });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json().error.code).toBe('csrf_rejected');
+    expect(forged.headers['set-cookie']).toBeUndefined();
+    expect(await sessions()).toBe(before);
+    const fromConsole = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { origin: 'http://localhost' }, payload: { username: 'csrf.admin', password: PW } });
+    expect(fromConsole.statusCode).toBe(200);
+    expect(await sessions()).toBe(before + 1);
+
+    const logout = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, origin: 'https://evil.example' } });
+    expect(logout.statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } })).statusCode).toBe(200);
+  });
+
+  it('leaves the other public routes alone: the public ticket form may be posted from the brand’s own web sites', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/public/tickets',
+      headers: { origin: 'https://shop.brand.example', cookie },
+      payload: { submissionId: 'csrf-public-form-1', name: '顾客', email: 'csrf@example.com', subject: 'Size', description: 'Wrong size delivered' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().status).toBe('new');
   });
 });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { and, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { appendAudit } from '../../platform/audit.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -112,13 +113,17 @@ export class AccessService {
     return { username: 'admin', password };
   }
 
-  async createStaff(input: {
-    username: string;
-    displayName?: string;
-    role: string;
-    storeCode?: string | null;
-    password?: string;
-  }): Promise<{ staff: StaffView; password: string }> {
+  /** `actor`: who does it, as the audit log names them (`staff:<id>`, `key:<id>`, `system`). */
+  async createStaff(
+    input: {
+      username: string;
+      displayName?: string;
+      role: string;
+      storeCode?: string | null;
+      password?: string;
+    },
+    actor = 'system',
+  ): Promise<{ staff: StaffView; password: string }> {
     if (!(ROLES as readonly string[]).includes(input.role))
       throw invalid('access.unknown_role', `Unknown role ${input.role}; roles: ${ROLES.join(', ')}`, [
         { path: 'role', message: `unknown role ${input.role}` },
@@ -133,33 +138,37 @@ export class AccessService {
         { path: 'password', message: 'too short' },
       ]);
     const passwordHash = await hash(password, ARGON);
-    const rows = await this.db
-      .insert(staff)
-      .values({
-        id: newId(),
-        username: input.username,
-        displayName: input.displayName ?? input.username,
-        role: input.role,
-        storeCode: input.storeCode ?? null,
-        passwordHash,
-        mustChangePassword: input.password === undefined,
-      })
-      .onConflictDoNothing()
-      .returning();
-    const row = rows[0];
-    if (!row) throw conflict('access.username_taken', `Username ${input.username} is taken`);
+    const row = await this.db.transaction(async (tx) => {
+      const rows = await tx
+        .insert(staff)
+        .values({
+          id: newId(),
+          username: input.username,
+          displayName: input.displayName ?? input.username,
+          role: input.role,
+          storeCode: input.storeCode ?? null,
+          passwordHash,
+          mustChangePassword: input.password === undefined,
+        })
+        .onConflictDoNothing()
+        .returning();
+      const created = rows[0];
+      if (!created) throw conflict('access.username_taken', `Username ${input.username} is taken`);
+      await appendAudit(tx, { actor, action: 'access.staff_create', targetType: 'staff', targetId: created.id, details: { role: created.role, storeCode: created.storeCode } });
+      return created;
+    });
     return { staff: toStaffView(row), password };
   }
 
-  async resetPassword(username: string): Promise<string> {
+  async resetPassword(username: string, actor = 'system'): Promise<string> {
     const password = randomSecret(12);
-    const rows = await this.db
-      .update(staff)
-      .set({ passwordHash: await hash(password, ARGON), mustChangePassword: true })
-      .where(eq(staff.username, username))
-      .returning({ id: staff.id });
-    if (!rows[0]) throw notFound('access.staff_not_found', `No staff account ${username}`);
-    await this.db.delete(sessions).where(eq(sessions.staffId, rows[0].id));
+    const passwordHash = await hash(password, ARGON);
+    await this.db.transaction(async (tx) => {
+      const rows = await tx.update(staff).set({ passwordHash, mustChangePassword: true }).where(eq(staff.username, username)).returning({ id: staff.id });
+      if (!rows[0]) throw notFound('access.staff_not_found', `No staff account ${username}`);
+      await tx.delete(sessions).where(eq(sessions.staffId, rows[0].id));
+      await appendAudit(tx, { actor, action: 'access.password_reset', targetType: 'staff', targetId: rows[0].id });
+    });
     return password;
   }
 
@@ -212,9 +221,11 @@ export class AccessService {
   /**
    * Change a person's display name, role, store or whether they may sign in. Disabling ends their
    * sessions at once. The last active administrator can be neither demoted nor disabled, and two
-   * admins demoting each other at the same time cannot both succeed.
+   * admins demoting each other at the same time cannot both succeed. Each change of role, store or
+   * disabled writes one audit entry (`access.role_change`, `access.store_change`, `access.staff_disable`
+   * / `access.staff_enable`) in the same transaction; a display name alone writes none.
    */
-  async updateStaff(username: string, input: UpdateStaffInput): Promise<StaffView> {
+  async updateStaff(username: string, input: UpdateStaffInput, actor = 'system'): Promise<StaffView> {
     const row = await this.db.transaction(async (tx) => {
       // The person and every active admin, locked in id order (two admins demoting each other wait
       // for one another instead of deadlocking; the second then sees the first one's change).
@@ -247,6 +258,10 @@ export class AccessService {
         .returning();
       // A disabled person is signed out everywhere; a new role takes effect on their next request anyway.
       if (disabledAt) await tx.delete(sessions).where(eq(sessions.staffId, current.id));
+      const audit = (action: string, details: Record<string, string | null>) => appendAudit(tx, { actor, action, targetType: 'staff', targetId: current.id, details });
+      if (updated!.role !== current.role) await audit('access.role_change', { from: current.role, to: updated!.role });
+      if (updated!.storeCode !== current.storeCode) await audit('access.store_change', { from: current.storeCode, to: updated!.storeCode });
+      if (!!updated!.disabledAt !== !!current.disabledAt) await audit(updated!.disabledAt ? 'access.staff_disable' : 'access.staff_enable', {});
       return updated!;
     });
     return toStaffView(row);
@@ -268,7 +283,8 @@ export class AccessService {
     await this.db.delete(sessions).where(eq(sessions.tokenHash, sha256(token)));
   }
 
-  async createApiKey(input: { name: string; scopes?: string[] | undefined; role?: string | undefined; createdBy?: string }): Promise<{
+  /** `actor`: who makes it, as the audit log names them (`system` when absent). */
+  async createApiKey(input: { name: string; scopes?: string[] | undefined; role?: string | undefined; createdBy?: string; actor?: string }): Promise<{
     apiKey: ApiKeyView;
     key: string;
   }> {
@@ -281,10 +297,14 @@ export class AccessService {
     if (!input.name.trim()) throw invalid('access.bad_name', 'An API key needs a name', [{ path: 'name', message: 'empty' }]);
     const id = newId();
     const secret = randomSecret(32);
-    const [row] = await this.db
-      .insert(apiKeys)
-      .values({ id, name: input.name.trim(), secretHash: sha256(secret), scopes, role: input.role ?? null, createdBy: input.createdBy ?? null })
-      .returning();
+    const row = await this.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(apiKeys)
+        .values({ id, name: input.name.trim(), secretHash: sha256(secret), scopes, role: input.role ?? null, createdBy: input.createdBy ?? null })
+        .returning();
+      await appendAudit(tx, { actor: input.actor ?? 'system', action: 'access.apikey_create', targetType: 'api_key', targetId: id, details: { role: input.role ?? null, scopes } });
+      return created;
+    });
     return { apiKey: toKeyView(row!), key: `km_${id.replace(/-/g, '')}_${secret}` };
   }
 
@@ -329,14 +349,18 @@ export class AccessService {
     return { items: rows.map(toKeyView), total: counted[0]!.n };
   }
 
-  async revokeApiKey(id: string): Promise<ApiKeyView> {
-    const rows = await this.db
-      .update(apiKeys)
-      .set({ revokedAt: new Date() })
-      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-      .returning();
-    if (!rows[0]) throw notFound('access.api_key_not_found', `No active API key ${id}`);
-    return toKeyView(rows[0]);
+  async revokeApiKey(id: string, actor = 'system'): Promise<ApiKeyView> {
+    const row = await this.db.transaction(async (tx) => {
+      const rows = await tx
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .returning();
+      if (!rows[0]) throw notFound('access.api_key_not_found', `No active API key ${id}`);
+      await appendAudit(tx, { actor, action: 'access.apikey_revoke', targetType: 'api_key', targetId: id });
+      return rows[0];
+    });
+    return toKeyView(row);
   }
 
   async authenticate(token: string): Promise<Principal | undefined> {

@@ -13,11 +13,11 @@ afterAll(async () => t?.close());
 const req = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = t.admin) =>
   t.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
 
-/** Sign in through the API; the session cookie as a header. */
-async function session(username: string, password: string): Promise<{ cookie: string }> {
+/** Sign in through the API; the session cookie as a header, with the Origin the console's own requests carry. */
+async function session(username: string, password: string): Promise<{ cookie: string; origin: string }> {
   const res = await req('POST', '/api/v1/auth/login', { username, password }, {});
   expect(res.statusCode, res.body).toBe(200);
-  return { cookie: (res.headers['set-cookie'] as string).split(';')[0]! };
+  return { cookie: (res.headers['set-cookie'] as string).split(';')[0]!, origin: 'http://localhost' };
 }
 
 const PW = 'Settings-Test-2025';
@@ -30,7 +30,7 @@ describe('roles', () => {
     const body = res.json();
     expect(body.roles.map((r: { role: string }) => r.role)).toEqual(['admin', 'marketer', 'analyst', 'store_manager', 'guide', 'service_agent']);
     expect(body.roles[0].scopes).toEqual(body.scopes);
-    expect(body.scopes).toHaveLength(38);
+    expect(body.scopes).toHaveLength(39);
     expect(body.roles[2]).toEqual({ role: 'analyst', scopes: ['customers:read', 'orders:read', 'loyalty:read', 'segments:read', 'segments:write', 'insights:read', 'insights:admin', 'promotions:read', 'journeys:read', 'messaging:read', 'service:read', 'surveys:read', 'listening:read', 'events:read', 'catalog:read'] });
     expect(body.roles[4]).toEqual({
       role: 'guide',

@@ -1,4 +1,5 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { appendAudit } from '../../platform/audit.js';
 import { pgArray } from '../../platform/db/arrays.js';
 import { query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
@@ -162,8 +163,11 @@ export class CustomersService {
     );
   }
 
-  /** Merge `absorbedId` into `survivorId` (in its own transaction unless `tx` is given). */
-  async mergeCustomers(survivorId: string, absorbedId: string, opts: MergeOptions, tx?: Db): Promise<MergeResult> {
+  /**
+   * Merge `absorbedId` into `survivorId` (in its own transaction unless `tx` is given), with a `customers.merge`
+   * audit entry by `auditActor` (`staff:<id>`, `key:<id>`; `opts.actor` when absent).
+   */
+  async mergeCustomers(survivorId: string, absorbedId: string, opts: MergeOptions & { auditActor?: string }, tx?: Db): Promise<MergeResult> {
     const run = async (t: Db) => {
       const result = await this.mergeEngine.merge(t, survivorId, absorbedId, opts);
       await t
@@ -175,16 +179,23 @@ export class CustomersService {
             sql`(customer_id, other_id) = (least(${survivorId}::uuid, ${absorbedId}::uuid), greatest(${survivorId}::uuid, ${absorbedId}::uuid))`,
           ),
         );
+      await this.auditMerge(t, 'customers.merge', opts.auditActor ?? opts.actor, result);
       return result;
     };
     return tx ? run(tx) : this.db.transaction(run);
   }
 
+  /** The audit entry of a staff merge or unmerge: ids only (never the reason, which is free text). */
+  private auditMerge(tx: Db, action: 'customers.merge' | 'customers.unmerge', actor: string, r: MergeResult, extra: Record<string, string> = {}) {
+    return appendAudit(tx, { actor, action, targetType: 'customer', targetId: r.survivorId, details: { mergeId: r.mergeId, absorbedId: r.absorbedId, ...extra } });
+  }
+
   /**
    * Undo a merge: both profiles and every moved record come back as they were. With
-   * `customerId`, the merge must involve that customer (the HTTP route names one).
+   * `customerId`, the merge must involve that customer (the HTTP route names one). Writes a
+   * `customers.unmerge` audit entry by `auditActor` (`actor` when absent).
    */
-  async unmergeCustomers(mergeId: string, actor: string, customerId?: string, tx?: Db): Promise<MergeResult> {
+  async unmergeCustomers(mergeId: string, actor: string, customerId?: string, tx?: Db, auditActor?: string): Promise<MergeResult> {
     const run = async (t: Db) => {
       if (customerId) {
         const [m] = await t.select({ s: merges.survivorId, a: merges.absorbedId }).from(merges).where(eq(merges.id, mergeId));
@@ -192,7 +203,9 @@ export class CustomersService {
           throw notFound('customers.merge_not_found', `Customer ${customerId} has no merge ${mergeId}`);
         }
       }
-      return this.mergeEngine.unmerge(t, mergeId, actor);
+      const result = await this.mergeEngine.unmerge(t, mergeId, actor);
+      await this.auditMerge(t, 'customers.unmerge', auditActor ?? actor, result);
+      return result;
     };
     return tx ? run(tx) : this.db.transaction(run);
   }
@@ -201,8 +214,8 @@ export class CustomersService {
     return listDuplicates(this.db, page);
   }
 
-  /** Staff confirm a suspected duplicate: the younger profile is merged into the older. */
-  async acceptDuplicate(candidateId: string, actor: string): Promise<MergeResult> {
+  /** Staff confirm a suspected duplicate: the younger profile is merged into the older (audited as `customers.merge`). */
+  async acceptDuplicate(candidateId: string, actor: string, auditActor?: string): Promise<MergeResult> {
     return this.db.transaction(async (tx) => {
       const c = await this.openCandidate(tx, candidateId);
       const [older, younger] = await query<{ id: string }>(
@@ -214,6 +227,7 @@ export class CustomersService {
         .update(duplicateCandidates)
         .set({ status: 'accepted', decidedAt: sql`now()`, decidedBy: actor })
         .where(and(eq(duplicateCandidates.customerId, c.customerId), eq(duplicateCandidates.id, candidateId)));
+      await this.auditMerge(tx, 'customers.merge', auditActor ?? actor, result, { duplicateId: candidateId });
       return result;
     });
   }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { appendAudit } from '../../platform/audit.js';
 import { parseInstant, systemClock, type Clock } from '../../platform/clock.js';
 import { pgCode, query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
@@ -496,7 +497,11 @@ export class LedgerService {
    * under the rules in force now); a debit draws lots like a redemption and is refused beyond the
    * available balance. Idempotent by key: a replay answers the first entry with created = false.
    */
-  async adjust(a: { customerId: string; points: number; reason: string; idempotencyKey: string; actor: string }): Promise<{ entryId: string; created: boolean; account: Account }> {
+  /**
+   * A staff adjustment (± points), idempotent by key. A new entry writes a `loyalty.adjust` audit entry in the same
+   * transaction, by `auditActor` (`staff:<id>`, `key:<id>`) or else `actor`; a replay of the key writes none.
+   */
+  async adjust(a: { customerId: string; points: number; reason: string; idempotencyKey: string; actor: string; auditActor?: string }): Promise<{ entryId: string; created: boolean; account: Account }> {
     return this.db.transaction(async (tx) => {
       a = { ...a, customerId: await this.requireCustomer(tx, a.customerId) };
       return this.onAccount(tx, a.customerId, async () => {
@@ -532,6 +537,7 @@ export class LedgerService {
           entry.draws = p.draws;
         }
         await this.write(tx, [entry]);
+        await appendAudit(tx, { actor: a.auditActor ?? a.actor, action: 'loyalty.adjust', targetType: 'customer', targetId: a.customerId, details: { entryId: id, points: a.points } });
         return { entryId: id, created: true, account: await this.account(tx, a.customerId) };
       });
     });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const platform = pgSchema('platform');
 
@@ -29,4 +29,35 @@ export const eventDeliveries = platform.table(
     handledAt: timestamp('handled_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.eventId, t.subscriber] })],
+);
+
+/**
+ * The tamper-evident audit log (src/platform/audit.ts, ADR 0012): one row per sensitive action, each row's `hash`
+ * chaining it to the one before. `seq` is assigned by appendAudit under an advisory lock as last + 1, not by a
+ * sequence: a sequence skips numbers when a transaction rolls back, and a gap must mean a deleted row.
+ * `details` holds ids, counts and field names only — never a person's values.
+ */
+export const auditLog = platform.table(
+  'audit_log',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    /** `staff:<id>`, `key:<id>`, `system`, or the label of an internal caller (`cli:<os user>`, `system:<job>`). */
+    actor: text('actor').notNull(),
+    /** Dotted: `customers.merge`, `loyalty.adjust`, `access.role_change`, `export.segment`, … */
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    details: jsonb('details').notNull(),
+    /** The previous row's hash; 64 zeros for the first row. */
+    prevHash: text('prev_hash').notNull(),
+    /** sha256 hex of prev_hash + the canonical JSON of seq, at, actor, action, targetType, targetId, details. */
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_log_action_idx').on(t.action, t.seq),
+    index('audit_log_actor_idx').on(t.actor, t.seq),
+    index('audit_log_target_idx').on(t.targetType, t.targetId, t.seq),
+    index('audit_log_at_idx').on(t.at),
+  ],
 );

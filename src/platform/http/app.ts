@@ -17,6 +17,29 @@ export interface HttpOptions {
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
+  /** The public address people reach this server at (KEMAI_PUBLIC_URL); `https:` turns on HSTS. */
+  publicUrl?: string;
+}
+
+/** Served over TLS (by itself or a proxy in front): HSTS and `Secure` cookies. */
+export function isHttpsUrl(publicUrl: string | undefined): boolean {
+  return !!publicUrl && publicUrl.toLowerCase().startsWith('https://');
+}
+
+/**
+ * Headers on every response: no MIME sniffing, no framing, no Referer leaving the site (URLs may carry
+ * ids or tokens), a browsing context of our own; HSTS when served over https. API answers are never
+ * cached (they carry personal data); the console's files set their own caching (app/console.ts).
+ */
+function securityHeaders(reply: FastifyReply, url: string, https: boolean) {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('cross-origin-opener-policy', 'same-origin');
+  if (https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  if ((url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) && !reply.hasHeader('cache-control')) {
+    reply.header('cache-control', 'no-store');
+  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -37,6 +60,11 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+  const https = isHttpsUrl(opts.publicUrl);
+  app.addHook('onSend', async (req, reply, payload) => {
+    securityHeaders(reply, req.url, https);
+    return payload;
   });
 
   app.setErrorHandler((error, req, reply) => sendError(error, req, reply));

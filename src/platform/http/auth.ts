@@ -65,6 +65,8 @@ export const SCOPES = [
   'imports:write',
   'staff:admin',
   'apikeys:admin',
+  /** The audit log and its chain check (admin only). */
+  'audit:read',
   'pii:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

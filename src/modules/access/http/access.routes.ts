@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { SCOPES, SESSION_COOKIE, tokenOf } from '../../../platform/http/auth.js';
 import { AppError } from '../../../platform/errors.js';
+import { actorOf } from '../../../platform/audit.js';
 import type { AccessService } from '../access.service.js';
 import { ROLE_SCOPES, ROLES } from '../domain/roles.js';
 import { API_KEY_SORTS, CreateApiKeyBody, CreateStaffBody, STAFF_SORTS, UpdateStaffBody, username } from '../access.contract.js';
@@ -43,14 +44,21 @@ const StaffView = z.object({
   createdAt: z.string(),
 });
 
-export function registerAccessRoutes(root: FastifyInstance, access: AccessService) {
+/** The session cookie: script cannot read it, other sites never send it, only over TLS when the server is https. */
+const sessionCookie = (value: string, expiry: string, secure: boolean) =>
+  `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}; ${expiry}`;
+
+/** `secureCookie`: the public URL is https, so the session cookie is marked `Secure`. */
+export function registerAccessRoutes(root: FastifyInstance, access: AccessService, opts: { secureCookie?: boolean } = {}) {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = ['access'];
+  const secure = opts.secureCookie ?? false;
 
   app.post(
     '/api/v1/auth/login',
     {
-      config: { auth: 'public' },
+      // Public, yet never from another site's page (login CSRF): a foreign Origin is refused (platform/http/csrf.ts).
+      config: { auth: 'public', sameOrigin: true },
       schema: {
         tags,
         summary: 'Sign in with a staff account; sets the session cookie and returns the token',
@@ -59,10 +67,7 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
     },
     async (req, reply) => {
       const session = await access.login(req.body.username, req.body.password);
-      reply.header(
-        'set-cookie',
-        `${SESSION_COOKIE}=${encodeURIComponent(session.token)}; Path=/; HttpOnly; SameSite=Strict; Expires=${new Date(session.expiresAt).toUTCString()}`,
-      );
+      reply.header('set-cookie', sessionCookie(encodeURIComponent(session.token), `Expires=${new Date(session.expiresAt).toUTCString()}`, secure));
       return session;
     },
   );
@@ -70,7 +75,7 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
   app.post('/api/v1/auth/logout', { schema: { tags, summary: 'End the current session' } }, async (req, reply) => {
     const token = tokenOf(req);
     if (token) await access.logout(token);
-    reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    reply.header('set-cookie', sessionCookie('', 'Max-Age=0', secure));
     return { ok: true };
   });
 
@@ -141,7 +146,7 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
       },
     },
     async (req, reply) => {
-      const result = await access.createStaff(req.body);
+      const result = await access.createStaff(req.body, actorOf(req.principal));
       reply.status(201);
       return { staff: result.staff, password: req.body.password ? undefined : result.password };
     },
@@ -160,13 +165,13 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
         response: { 200: StaffView },
       },
     },
-    async (req) => access.updateStaff(req.params.username, req.body),
+    async (req) => access.updateStaff(req.params.username, req.body, actorOf(req.principal)),
   );
 
   app.post(
     '/api/v1/staff/:username/reset-password',
     { config: { scope: 'staff:admin' }, schema: { tags, summary: 'Reset a password; the new one is returned once', params: z.object({ username: z.string() }) } },
-    async (req) => ({ username: req.params.username, password: await access.resetPassword(req.params.username) }),
+    async (req) => ({ username: req.params.username, password: await access.resetPassword(req.params.username, actorOf(req.principal)) }),
   );
 
   app.get(
@@ -198,7 +203,7 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
       },
     },
     async (req, reply) => {
-      const result = await access.createApiKey({ ...req.body, createdBy: req.principal!.name });
+      const result = await access.createApiKey({ ...req.body, createdBy: req.principal!.name, actor: actorOf(req.principal) });
       reply.status(201);
       return result;
     },
@@ -210,6 +215,6 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
       config: { scope: 'apikeys:admin' },
       schema: { tags, summary: 'Revoke an API key; it stops working at once', params: z.object({ id: z.uuid() }), response: { 200: z.object({ ok: z.literal(true), apiKey: ApiKeyView }) } },
     },
-    async (req) => ({ ok: true as const, apiKey: await access.revokeApiKey(req.params.id) }),
+    async (req) => ({ ok: true as const, apiKey: await access.revokeApiKey(req.params.id, actorOf(req.principal)) }),
   );
 }

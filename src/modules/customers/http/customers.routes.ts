@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { actorOf } from '../../../platform/audit.js';
 import { invalid } from '../../../platform/errors.js';
 import { can } from '../../../platform/http/auth.js';
 import { batchBody, splitValid, summarize } from '../../../platform/http/batch.js';
@@ -141,7 +142,7 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
       config: { scope: 'customers:merge' },
       schema: { tags, summary: 'Confirm a suspected duplicate: the younger profile is merged into the older', params: z.object({ id: z.uuid() }) },
     },
-    async (req) => customers.acceptDuplicate(req.params.id, actor(req)),
+    async (req) => customers.acceptDuplicate(req.params.id, actor(req), actorOf(req.principal)),
   );
 
   app.post(
@@ -210,7 +211,7 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
       },
     },
     async (req) =>
-      customers.mergeCustomers(req.params.id, req.body.otherId, { actor: actor(req), reason: req.body.reason ?? 'manual merge' }),
+      customers.mergeCustomers(req.params.id, req.body.otherId, { actor: actor(req), reason: req.body.reason ?? 'manual merge', auditActor: actorOf(req.principal) }),
   );
 
   app.post(
@@ -224,6 +225,6 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
         body: z.object({ mergeId: z.uuid() }),
       },
     },
-    async (req) => customers.unmergeCustomers(req.body.mergeId, actor(req), req.params.id),
+    async (req) => customers.unmergeCustomers(req.body.mergeId, actor(req), req.params.id, undefined, actorOf(req.principal)),
   );
 }

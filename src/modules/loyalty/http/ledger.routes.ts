@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { actorOf } from '../../../platform/audit.js';
 import { parseInstant } from '../../../platform/clock.js';
 import { invalid } from '../../../platform/errors.js';
 import { formatMoney } from '../../../platform/money.js';
@@ -207,7 +208,7 @@ export function registerLedgerRoutes(root: FastifyInstance, deps: LedgerRouteDep
       schema: { tags, summary: 'Staff adjustment (± points, reason required; idempotent by key)', params: CustomerParams, body: AdjustInput },
     },
     async (req, reply) => {
-      const r = await ledger.adjust({ customerId: req.params.customerId, ...req.body, actor: actor(req) });
+      const r = await ledger.adjust({ customerId: req.params.customerId, ...req.body, actor: actor(req), auditActor: actorOf(req.principal) });
       reply.status(r.created ? 201 : 200);
       return { entryId: r.entryId, created: r.created, available: r.account.available, pending: r.account.pending, held: r.account.held };
     },

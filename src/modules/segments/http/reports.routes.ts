@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { actorOf } from '../../../platform/audit.js';
 import { REPORT_DIMENSIONS, REPORT_GROUPINGS } from '../rfm/reports.service.js';
 import type { SegmentsService } from '../segments.service.js';
 
@@ -94,7 +95,7 @@ export function registerReportsRoutes(root: FastifyInstance, segments: SegmentsS
       },
     },
     async (req, reply) => {
-      const csv = await segments.reports.exportCsv(req.params.code);
+      const csv = await segments.reports.exportCsv(req.params.code, actorOf(req.principal));
       reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.code}.csv"`);
       return csv;
     },

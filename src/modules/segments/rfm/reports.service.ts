@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { appendAudit } from '../../../platform/audit.js';
 import { query, queryOne, type Db } from '../../../platform/db/database.js';
 import { invalid, notFound } from '../../../platform/errors.js';
 
@@ -115,8 +116,11 @@ export class SegmentReportsService {
     return { segments: out };
   }
 
-  /** CSV of a segment's members with their latest scores (ids and figures only: no personal data). */
-  async exportCsv(code: string): Promise<string> {
+  /**
+   * CSV of a segment's members with their latest scores (ids and figures only: no personal data). Each export writes
+   * an `export.segment` audit entry (the segment and the number of rows) by `actor` (`staff:<id>`, `key:<id>`, `system`).
+   */
+  async exportCsv(code: string, actor = 'system'): Promise<string> {
     const s = await this.segmentByCode(code);
     const rows = await query<Record<string, unknown>>(
       this.db,
@@ -128,6 +132,7 @@ export class SegmentReportsService {
     const cols = ['customer_id', 'as_of', 'recency_days', 'frequency', 'monetary_fen', 'r', 'f', 'm', 'value_class', 'segment', 'current_value_fen', 'potential_value_fen', 'value_quadrant'];
     const lines = [cols.join(',')];
     for (const r of rows) lines.push(cols.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))).join(','));
+    await appendAudit(this.db, { actor, action: 'export.segment', targetType: 'segment', targetId: s.code, details: { segmentId: s.id, rows: rows.length } });
     return `${lines.join('\n')}\n`;
   }
 }
