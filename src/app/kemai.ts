@@ -65,6 +65,12 @@ import { SlaService, scheduleSlaScan } from '../modules/service/index.js';
 import { QueuesService, ReplyTemplatesService, TaxonomyService, TicketsService } from '../modules/service/index.js';
 import { CrisesService, ListeningService, LISTENING_SURVEYS_SUBSCRIBER, LISTENING_TICKETS_SUBSCRIBER, scheduleListening } from '../modules/listening/index.js';
 import { SmtpAdapter } from '../modules/messaging/index.js';
+import { loyaltyExportParticipant } from '../modules/loyalty/privacy-export.js';
+import { serviceExportParticipant } from '../modules/service/privacy-export.js';
+import { listeningExportParticipant } from '../modules/listening/privacy-export.js';
+import { messagingExportParticipant } from '../modules/messaging/privacy-export.js';
+import { surveysExportParticipant } from '../modules/surveys/privacy-export.js';
+import { promotionsExportParticipant } from '../modules/promotions/privacy-export.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -164,7 +170,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   // PGlite runs on the server's own thread: smaller claims keep a drain's transactions short, so requests get
   // their turn between them (a 2,000-order accrual transaction blocks the thread for seconds).
   const events = new EventBus(db, log, database.kind === 'postgres' ? 2000 : 200);
-  const access = new AccessService(db, config.sessionTtlHours);
+  const access = new AccessService(db, config.sessionTtlHours, { maxFailures: config.loginMaxFailures, lockMinutes: config.loginLockMinutes });
   const catalog = new CatalogService(db);
   const customers = new CustomersService(db, {
     defaultRegion: config.defaultRegion,
@@ -195,6 +201,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const ledger = new LedgerService(db, { customers, program, timeZone: config.timeZone });
   tiers.useLedger(ledger);
   customers.registerMergeParticipant(ledger.mergeParticipant());
+  customers.registerExportParticipant(loyaltyExportParticipant);
   customers.addTimelineSource(ledger.timelineSource());
   const redemption = new RedemptionService(db, { ledger, program });
   for (const name of ['orders.order.placed', 'orders.order.updated', ORDERS_BATCH_IMPORTED])
@@ -222,6 +229,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const basket = new BasketService(db, { timeZone: config.timeZone });
   const promotions = new PromotionsService(db, { timeZone: config.timeZone });
   const coupons = new CouponsService(db, { timeZone: config.timeZone });
+  customers.registerExportParticipant(promotionsExportParticipant);
   const promoResults = new PromoResultsService(db, { promotions });
   const newMemberCoupons = issueNewMemberCouponsWhenCustomersJoin(coupons);
   for (const name of NEW_MEMBER_EVENTS) events.subscribeBatch(name, NEW_MEMBER_COUPON_SUBSCRIBER, newMemberCoupons);
@@ -233,6 +241,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   churn.onTrained(() => segments.membership.refreshAll({ uses: 'predictions' }));
   for (const name of Object.keys(MEMBERSHIP_EVENTS)) events.subscribeBatch(name, UPDATE_SEGMENTS_SUBSCRIBER, updateSegments);
   const messaging = new MessagingService(db);
+  customers.registerExportParticipant(messagingExportParticipant);
   const messageAdapters = createAdapters({ clock: systemClock, log });
   const messageChannels = new ChannelsService(db, messageAdapters);
   messaging.useDelivery({
@@ -267,6 +276,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const surveys = new SurveysService(db, { timeZone: config.timeZone, publicUrl: config.publicUrl, secret: config.messagingSecret, planner: () => messaging, templates: messageTemplates });
   events.subscribeBatch('service.ticket.resolved', SURVEYS_INVITE_SUBSCRIBER, inviteWhenTicketsResolved(surveys));
   events.subscribeBatch('orders.order.placed', SURVEYS_INVITE_SUBSCRIBER, inviteWhenOrdersPlaced(surveys));
+  customers.registerExportParticipant(surveysExportParticipant);
 
   const sla = new SlaService(db, { timeZone: config.timeZone });
   const serviceQueues = new QueuesService(db);
@@ -285,9 +295,11 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     publicUrl: config.publicUrl,
   });
   customers.registerMergeParticipant(tickets.mergeParticipant());
+  customers.registerExportParticipant(serviceExportParticipant);
   // Listening: the sentiment model scores survey verbatims; complaints and verbatims become mentions of our own channels.
   const listening = new ListeningService({ db, customers, channels: messageChannels, smtp: (messageAdapters.get('smtp') as SmtpAdapter | undefined) ?? new SmtpAdapter(), secret: config.messagingSecret, log });
   customers.registerMergeParticipant(listening.mentions.mergeParticipant());
+  customers.registerExportParticipant(listeningExportParticipant);
   const crises = new CrisesService({ db, notifications: listening.notifications, coupons, ledger, timeZone: config.timeZone });
   listening.useDeadlines(crises);
   // A rule that opens crises gives them its owner, or else the first administrator.

@@ -5,6 +5,8 @@ import { createHttpApp, isHttpsUrl } from '../platform/http/app.js';
 import { installAuth } from '../platform/http/auth.js';
 import { registerAuditRoutes } from '../platform/http/audit.routes.js';
 import { installCsrf } from '../platform/http/csrf.js';
+import { installRateLimit } from '../platform/http/rate-limit.js';
+import type { Clock } from '../platform/clock.js';
 import { ping } from '../platform/db/database.js';
 import { registerAccessRoutes } from '../modules/access/index.js';
 import { registerCatalogRoutes } from '../modules/catalog/index.js';
@@ -32,14 +34,17 @@ import type { Kemai } from './kemai.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-/** The HTTP API with every module's routes. */
-export async function buildServer(kemai: Kemai): Promise<FastifyInstance> {
+/** The HTTP API with every module's routes. `clock`: the rate limiter's windows (tests). */
+export async function buildServer(kemai: Kemai, opts: { clock?: Clock } = {}): Promise<FastifyInstance> {
   const app = await createHttpApp({ logger: kemai.log, bodyLimitBytes: kemai.config.bodyLimitBytes, version: pkg.version, publicUrl: kemai.config.publicUrl });
   installCsrf(app, { publicUrl: kemai.config.publicUrl });
   installAuth(app, (token) => kemai.access.authenticate(token));
+  // After auth (it resolves the principal). Per process: see rate-limit.ts.
+  const c = kemai.config;
+  installRateLimit(app, { perKey: c.rateLimitPerKey, perIp: c.rateLimitPerIp, signInPerIp: c.rateLimitSignIn, ...(opts.clock ? { clock: opts.clock } : {}) });
 
-  app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+  app.get('/healthz', { config: { auth: 'public', rateLimit: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { auth: 'public', rateLimit: false }, schema: { hide: true } }, async (_req, reply) => {
     const db = await ping(kemai.database.db);
     reply.status(db ? 200 : 503);
     return { status: db ? 'ready' : 'unavailable', checks: { database: db ? 'ok' : 'down' } };

@@ -1,7 +1,9 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { CliError, withBackend } from './context.js';
 import type { ApiKeyView, StaffView } from '../modules/access/index.js';
 
+const actor = () => `cli:${os.userInfo().username || 'operator'}`;
 const print = (json: boolean, value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
 
 export function registerAccessCommands(program: Command) {
@@ -80,5 +82,24 @@ export function registerAccessCommands(program: Command) {
     .action(async (id: string) => {
       await withBackend(async (b) => (b.mode === 'direct' ? b.kemai.access.revokeApiKey(id) : b.api.call('DELETE', `/api/v1/api-keys/${id}`)));
       console.log(`Revoked ${id}`);
+    });
+  apikey
+    .command('rotate <id>')
+    .description('Replace a key: a new key with the same name and scopes (printed once); the old one keeps working for the grace period')
+    .option('--grace-hours <n>', 'hours the old key still works, 0–168', '24')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { graceHours: string; json?: boolean }) => {
+      const graceHours = Number(o.graceHours);
+      if (!/^\d+(\.\d+)?$/.test(o.graceHours.trim()) || graceHours > 168) throw new CliError('--grace-hours: a number of hours from 0 to 168', 2);
+      const result = await withBackend(async (b) =>
+        b.mode === 'direct'
+          ? b.kemai.access.rotateApiKey(id, { graceHours, createdBy: 'cli', actor: actor() })
+          : b.api.call<{ apiKey: ApiKeyView; key: string; previous: ApiKeyView }>('POST', `/api/v1/api-keys/${encodeURIComponent(id)}/rotate`, { graceHours }),
+      );
+      print(
+        !!o.json,
+        result,
+        `API key ${result.apiKey.name} rotated (new id ${result.apiKey.id}):\n\n  ${result.key}\n\nStore it now: it is not shown again. The old key ${id} works until ${result.previous.expiresAt}.`,
+      );
     });
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../platform/config.js';
 import { registerAccessCommands } from './access.commands.js';
 import { registerAuditCommands } from './audit.commands.js';
+import { registerCustomersCommands } from './customers.commands.js';
 import { registerBasketCommands } from './basket.commands.js';
 import { registerClvCommands } from './clv.commands.js';
 import { registerClvDatabaseCommands } from './clv-db.commands.js';
@@ -34,6 +35,7 @@ const program = new Command('kemai')
 registerServeCommand(program);
 registerAccessCommands(program);
 registerAuditCommands(program);
+registerCustomersCommands(program);
 registerImportCommand(program);
 registerDemoCommand(program);
 registerLoyaltyCommands(program);

@@ -27,6 +27,11 @@ const ConfigSchema = z.object({
   KEMAI_DEMO: z.enum(['auto', 'never']).default('auto'),
   KEMAI_DEMO_CUSTOMERS: z.coerce.number().int().positive().default(20000),
   KEMAI_SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  KEMAI_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  KEMAI_LOGIN_LOCK_MINUTES: z.coerce.number().positive().default(15),
+  KEMAI_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(1200),
+  KEMAI_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(300),
+  KEMAI_RATE_LIMIT_SIGN_IN: z.coerce.number().int().min(1).default(20),
   KEMAI_STRONG_IDENTIFIERS: z
     .string()
     .default('phone,email,member_no,wechat_unionid,ecom_user_id,pos_card')
@@ -58,6 +63,13 @@ export type Config = {
   demo: 'auto' | 'never';
   demoCustomers: number;
   sessionTtlHours: number;
+  /** Sign-in lockout: this many wrong passwords in a row lock the account for `loginLockMinutes`. */
+  loginMaxFailures: number;
+  loginLockMinutes: number;
+  /** Requests per minute, per process: per API key or staff session, per IP when unauthenticated, sign-in attempts per IP. */
+  rateLimitPerKey: number;
+  rateLimitPerIp: number;
+  rateLimitSignIn: number;
   strongIdentifiers: string[];
   jobs: boolean;
   /** Referrals (loyalty): the page a referral link opens, the cap per referrer, the least net paid (fen) that rewards. */
@@ -97,6 +109,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.KEMAI_DEMO,
     demoCustomers: e.KEMAI_DEMO_CUSTOMERS,
     sessionTtlHours: e.KEMAI_SESSION_TTL_HOURS,
+    loginMaxFailures: e.KEMAI_LOGIN_MAX_FAILURES,
+    loginLockMinutes: e.KEMAI_LOGIN_LOCK_MINUTES,
+    rateLimitPerKey: e.KEMAI_RATE_LIMIT_PER_KEY,
+    rateLimitPerIp: e.KEMAI_RATE_LIMIT_PER_IP,
+    rateLimitSignIn: e.KEMAI_RATE_LIMIT_SIGN_IN,
     strongIdentifiers: e.KEMAI_STRONG_IDENTIFIERS,
     jobs: e.KEMAI_JOBS === 'on',
     referralUrl: e.KEMAI_REFERRAL_URL,

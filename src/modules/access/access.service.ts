@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { and, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { appendAudit } from '../../platform/audit.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -27,6 +28,8 @@ export interface StaffView {
   storeCode: string | null;
   mustChangePassword: boolean;
   disabled: boolean;
+  /** Sign-in is refused until then after too many wrong passwords; null when not locked. */
+  lockedUntil: string | null;
   createdAt: string;
 }
 
@@ -42,6 +45,8 @@ export interface ApiKeyView {
   /** Updated at most once a minute. */
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** The key this one replaced by rotation. */
+  rotatedFrom: string | null;
 }
 
 export interface Page<T> {
@@ -77,7 +82,7 @@ function orderOf(sort: string, allowed: readonly string[], columns: Record<strin
   return desc ? sql`${columns[key]} desc nulls last, ${tieBreak} desc` : sql`${columns[key]} asc nulls first, ${tieBreak} asc`;
 }
 
-function toStaffView(r: typeof staff.$inferSelect): StaffView {
+function toStaffView(r: typeof staff.$inferSelect, now = new Date()): StaffView {
   return {
     id: r.id,
     username: r.username,
@@ -86,6 +91,7 @@ function toStaffView(r: typeof staff.$inferSelect): StaffView {
     storeCode: r.storeCode,
     mustChangePassword: r.mustChangePassword,
     disabled: !!r.disabledAt,
+    lockedUntil: r.lockedUntil && r.lockedUntil > now ? r.lockedUntil.toISOString() : null,
     createdAt: r.createdAt.toISOString(),
   };
 }
@@ -99,11 +105,28 @@ export function parseScopes(input: string[]): Scope[] {
   return [...new Set(input)] as Scope[];
 }
 
+export interface AccessOptions {
+  /** Wrong passwords in a row that lock an account (default 5). */
+  maxFailures?: number;
+  /** How long a lock lasts (default 15). */
+  lockMinutes?: number;
+  clock?: Clock;
+}
+
 export class AccessService {
+  private readonly maxFailures: number;
+  private readonly lockMs: number;
+  private readonly clock: Clock;
+
   constructor(
     private readonly db: Db,
     private readonly sessionTtlHours: number,
-  ) {}
+    opts: AccessOptions = {},
+  ) {
+    this.maxFailures = opts.maxFailures ?? 5;
+    this.lockMs = (opts.lockMinutes ?? 15) * 60_000;
+    this.clock = opts.clock ?? systemClock;
+  }
 
   /** First start: create `admin` with a one-time password, printed once by the caller. */
   async ensureInitialAdmin(): Promise<{ username: string; password: string } | undefined> {
@@ -164,10 +187,17 @@ export class AccessService {
     const password = randomSecret(12);
     const passwordHash = await hash(password, ARGON);
     await this.db.transaction(async (tx) => {
-      const rows = await tx.update(staff).set({ passwordHash, mustChangePassword: true }).where(eq(staff.username, username)).returning({ id: staff.id });
+      const [before] = await tx.select({ lockedUntil: staff.lockedUntil }).from(staff).where(eq(staff.username, username)).for('update');
+      // A reset also lifts a sign-in lock and clears the count of wrong passwords.
+      const rows = await tx
+        .update(staff)
+        .set({ passwordHash, mustChangePassword: true, failedLogins: 0, lockedUntil: null })
+        .where(eq(staff.username, username))
+        .returning({ id: staff.id });
       if (!rows[0]) throw notFound('access.staff_not_found', `No staff account ${username}`);
       await tx.delete(sessions).where(eq(sessions.staffId, rows[0].id));
       await appendAudit(tx, { actor, action: 'access.password_reset', targetType: 'staff', targetId: rows[0].id });
+      if (before?.lockedUntil && before.lockedUntil > this.clock.now()) await appendAudit(tx, { actor, action: 'access.unlock', targetType: 'staff', targetId: rows[0].id });
     });
     return password;
   }
@@ -188,7 +218,7 @@ export class AccessService {
 
   async listStaff(): Promise<StaffView[]> {
     const rows = await this.db.select().from(staff).orderBy(sql`${staff.username} collate "C"`);
-    return rows.map(toStaffView);
+    return rows.map((r) => toStaffView(r, this.clock.now()));
   }
 
   /** The console's staff list: search by username or display name, filter by role and status, sorted and paged. */
@@ -215,7 +245,7 @@ export class AccessService {
       this.db.select().from(staff).where(filter).orderBy(order).limit(l.pageSize).offset((l.page - 1) * l.pageSize),
       this.db.select({ n: sql<number>`count(*)::int` }).from(staff).where(filter),
     ]);
-    return { items: rows.map(toStaffView), total: counted[0]!.n };
+    return { items: rows.map((r) => toStaffView(r, this.clock.now())), total: counted[0]!.n };
   }
 
   /**
@@ -245,7 +275,10 @@ export class AccessService {
           'access.last_admin',
           `${username} is the last active administrator; make another person an administrator before ${staysActive ? 'changing this role' : 'disabling this account'}`,
         );
-      const disabledAt = input.disabled === undefined ? current.disabledAt : input.disabled ? (current.disabledAt ?? new Date()) : null;
+      const disabledAt = input.disabled === undefined ? current.disabledAt : input.disabled ? (current.disabledAt ?? this.clock.now()) : null;
+      // Enabling (disabled: false) also lifts a sign-in lock.
+      const unlock = input.disabled === false;
+      const wasLocked = !!current.lockedUntil && current.lockedUntil > this.clock.now();
       const [updated] = await tx
         .update(staff)
         .set({
@@ -253,6 +286,7 @@ export class AccessService {
           role: input.role ?? current.role,
           storeCode: input.storeCode === undefined ? current.storeCode : input.storeCode,
           disabledAt,
+          ...(unlock ? { failedLogins: 0, lockedUntil: null } : {}),
         })
         .where(eq(staff.id, current.id))
         .returning();
@@ -262,21 +296,62 @@ export class AccessService {
       if (updated!.role !== current.role) await audit('access.role_change', { from: current.role, to: updated!.role });
       if (updated!.storeCode !== current.storeCode) await audit('access.store_change', { from: current.storeCode, to: updated!.storeCode });
       if (!!updated!.disabledAt !== !!current.disabledAt) await audit(updated!.disabledAt ? 'access.staff_disable' : 'access.staff_enable', {});
+      if (unlock && wasLocked) await audit('access.unlock', {});
       return updated!;
     });
-    return toStaffView(row);
+    return toStaffView(row, this.clock.now());
   }
 
+  /**
+   * Sign in. `maxFailures` wrong passwords in a row lock the account for `lockMinutes` (audit `access.lockout`);
+   * while locked even the right password is refused, with the same error as a wrong one, so a caller learns
+   * neither that the account exists nor that it is locked. A sign-in resets the count; so do an admin's
+   * password reset and enabling the account, which also lift the lock.
+   */
   async login(username: string, password: string): Promise<{ token: string; expiresAt: string; staff: StaffView }> {
+    const refused = () => new AppError('unauthenticated', 'auth.invalid_credentials', 'Wrong username or password');
     const [row] = await this.db.select().from(staff).where(eq(staff.username, username));
-    // Verify against a dummy hash when the user is unknown so timing does not reveal usernames.
-    const ok = row ? await verify(row.passwordHash, password) : (await verify(DUMMY_HASH, password), false);
-    if (!row || !ok || row.disabledAt)
-      throw new AppError('unauthenticated', 'auth.invalid_credentials', 'Wrong username or password');
+    const now = this.clock.now();
+    const locked = !!row?.lockedUntil && row.lockedUntil > now;
+    // Verify against a dummy hash when the user is unknown or locked so timing reveals neither.
+    const ok = row && !locked ? await verify(row.passwordHash, password) : (await verify(DUMMY_HASH, password), false);
+    if (!row || locked) throw refused();
+    if (!ok) {
+      await this.countFailure(row.id, now);
+      throw refused();
+    }
+    if (row.disabledAt) throw refused();
     const token = `kms_${randomSecret(32)}`;
-    const expiresAt = new Date(Date.now() + this.sessionTtlHours * 3600_000);
-    await this.db.insert(sessions).values({ tokenHash: sha256(token), staffId: row.id, expiresAt });
-    return { token, expiresAt: expiresAt.toISOString(), staff: toStaffView(row) };
+    const expiresAt = new Date(now.getTime() + this.sessionTtlHours * 3600_000);
+    await this.db.transaction(async (tx) => {
+      if (row.failedLogins !== 0 || row.lockedUntil) await tx.update(staff).set({ failedLogins: 0, lockedUntil: null }).where(eq(staff.id, row.id));
+      await tx.insert(sessions).values({ tokenHash: sha256(token), staffId: row.id, expiresAt });
+    });
+    return { token, expiresAt: expiresAt.toISOString(), staff: toStaffView({ ...row, failedLogins: 0, lockedUntil: null }, now) };
+  }
+
+  /** One more wrong password: the count starts again after a lock has passed; reaching the limit locks the account. */
+  private async countFailure(staffId: string, now: Date): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [cur] = await tx.select({ failedLogins: staff.failedLogins, lockedUntil: staff.lockedUntil }).from(staff).where(eq(staff.id, staffId)).for('update');
+      if (!cur) return;
+      if (cur.lockedUntil && cur.lockedUntil > now) return; // locked meanwhile by a concurrent attempt
+      const failures = (cur.lockedUntil ? 0 : cur.failedLogins) + 1;
+      const lock = failures >= this.maxFailures;
+      await tx
+        .update(staff)
+        .set({ failedLogins: failures, lockedUntil: lock ? new Date(now.getTime() + this.lockMs) : null })
+        .where(eq(staff.id, staffId));
+      if (lock)
+        await appendAudit(tx, {
+          actor: 'system',
+          action: 'access.lockout',
+          targetType: 'staff',
+          targetId: staffId,
+          details: { failures, minutes: this.lockMs / 60_000 },
+          at: now,
+        });
+    });
   }
 
   async logout(token: string): Promise<void> {
@@ -363,6 +438,60 @@ export class AccessService {
     return toKeyView(row);
   }
 
+  /**
+   * Replace a key: a new key with the same name, role and scopes (its secret returned once), while the old one keeps
+   * working for `graceHours` (0–168) so the partner system can switch over, then stops (expires_at). A revoked,
+   * expired or already rotated key cannot be rotated (409). Audit `access.apikey_rotate` on the old key.
+   */
+  async rotateApiKey(
+    id: string,
+    opts: { graceHours?: number | undefined; createdBy?: string; actor?: string } = {},
+  ): Promise<{ apiKey: ApiKeyView; key: string; previous: ApiKeyView }> {
+    const graceHours = opts.graceHours ?? 24;
+    if (!Number.isFinite(graceHours) || graceHours < 0 || graceHours > 168)
+      throw invalid('access.bad_grace', 'graceHours must be between 0 and 168', [{ path: 'graceHours', message: 'between 0 and 168' }]);
+    const now = this.clock.now();
+    const newKeyId = newId();
+    const secret = randomSecret(32);
+    const { created, previous } = await this.db.transaction(async (tx) => {
+      const [old] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).for('update');
+      if (!old) throw notFound('access.api_key_not_found', `No API key ${id}`);
+      if (old.revokedAt) throw conflict('access.api_key_revoked', `API key ${id} is revoked; a revoked key cannot be rotated — create a new one`);
+      if (old.expiresAt && old.expiresAt <= now) throw conflict('access.api_key_expired', `API key ${id} has expired; an expired key cannot be rotated — create a new one`);
+      const [successor] = await tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.rotatedFrom, id)).limit(1);
+      if (successor) throw conflict('access.api_key_rotated', `API key ${id} was already rotated to ${successor.id}; rotate that one instead`);
+      const graceEnd = new Date(now.getTime() + graceHours * 3600_000);
+      const [prev] = await tx
+        .update(apiKeys)
+        .set({ expiresAt: old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd })
+        .where(eq(apiKeys.id, id))
+        .returning();
+      const [made] = await tx
+        .insert(apiKeys)
+        .values({
+          id: newKeyId,
+          name: old.name,
+          secretHash: sha256(secret),
+          scopes: old.scopes,
+          role: old.role,
+          createdBy: opts.createdBy ?? null,
+          createdAt: now,
+          rotatedFrom: id,
+        })
+        .returning();
+      await appendAudit(tx, {
+        actor: opts.actor ?? 'system',
+        action: 'access.apikey_rotate',
+        targetType: 'api_key',
+        targetId: id,
+        details: { newKeyId, graceHours },
+        at: now,
+      });
+      return { created: made!, previous: prev! };
+    });
+    return { apiKey: toKeyView(created), key: `km_${newKeyId.replace(/-/g, '')}_${secret}`, previous: toKeyView(previous) };
+  }
+
   async authenticate(token: string): Promise<Principal | undefined> {
     if (token.startsWith('km_')) return this.authenticateKey(token);
     if (token.startsWith('kms_')) return this.authenticateSession(token);
@@ -375,10 +504,11 @@ export class AccessService {
     const hex = m[1]!;
     const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.id, id));
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date())) return undefined;
+    // Every key honours expires_at: the CLI's local keys and keys replaced by rotation once their grace ends.
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= this.clock.now())) return undefined;
     const given = Buffer.from(sha256(m[2]!));
     if (!crypto.timingSafeEqual(given, Buffer.from(row.secretHash))) return undefined;
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     if (!row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_EVERY_MS) {
       // The condition repeats in SQL so concurrent requests of one key still write once.
       await this.db
@@ -399,7 +529,7 @@ export class AccessService {
       .select({ staff })
       .from(sessions)
       .innerJoin(staff, eq(staff.id, sessions.staffId))
-      .where(and(eq(sessions.tokenHash, sha256(token)), gt(sessions.expiresAt, new Date()), isNull(staff.disabledAt)));
+      .where(and(eq(sessions.tokenHash, sha256(token)), gt(sessions.expiresAt, this.clock.now()), isNull(staff.disabledAt)));
     const s = rows[0]?.staff;
     if (!s) return undefined;
     const scopes = ROLE_SCOPES[s.role as Role] ?? new Set<Scope>();
@@ -427,5 +557,6 @@ function toKeyView(r: typeof apiKeys.$inferSelect): ApiKeyView {
     expiresAt: r.expiresAt?.toISOString() ?? null,
     lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
     revokedAt: r.revokedAt?.toISOString() ?? null,
+    rotatedFrom: r.rotatedFrom ?? null,
   };
 }

@@ -30,7 +30,7 @@ describe('roles', () => {
     const body = res.json();
     expect(body.roles.map((r: { role: string }) => r.role)).toEqual(['admin', 'marketer', 'analyst', 'store_manager', 'guide', 'service_agent']);
     expect(body.roles[0].scopes).toEqual(body.scopes);
-    expect(body.scopes).toHaveLength(39);
+    expect(body.scopes).toHaveLength(40);
     expect(body.roles[2]).toEqual({ role: 'analyst', scopes: ['customers:read', 'orders:read', 'loyalty:read', 'segments:read', 'segments:write', 'insights:read', 'insights:admin', 'promotions:read', 'journeys:read', 'messaging:read', 'service:read', 'surveys:read', 'listening:read', 'events:read', 'catalog:read'] });
     expect(body.roles[4]).toEqual({
       role: 'guide',

@@ -14,6 +14,7 @@ import {
 } from '../customers/index.js';
 import type { EventInput, EventQuery } from './activity.schemas.js';
 import { events } from './db/activity.schema.js';
+import { activityExportParticipant } from './privacy-export.js';
 
 export type Event = typeof events.$inferSelect;
 export type EventResult = ItemResult<{ id: string; customerId: string | null }>;
@@ -69,6 +70,7 @@ export class ActivityService {
         await tx.update(events).set({ customerId: toId }).where(sql`${events.id} = any(${sql.param(ids)}::uuid[])`);
       },
     });
+    deps.customers.registerExportParticipant(activityExportParticipant);
   }
 
   /**

@@ -12,9 +12,11 @@ import { normaliseRef } from './domain/customer-ref.js';
 import { duplicateCandidates, merges, timelineItems } from './db/customers.schema.js';
 import { IdentityResolver, liveProfiles, type ResolveContext, type ResolvedRef } from './identity-resolution.js';
 import { MergeEngine, type MergeOptions, type MergeParticipant, type MergeResult } from './merge.js';
+import { ExportRegistry, type CustomerExport, type ExportParticipant } from './privacy-export.js';
 
 export type { ResolveContext, ResolvedRef, IdentifierAttached } from './identity-resolution.js';
 export type { MergeParticipant, MergeOptions, MergeResult } from './merge.js';
+export type { ExportParticipant, CustomerExport } from './privacy-export.js';
 export type { CustomerSummary, Customer360, TimelineItem, DuplicateView, SearchQuery, ListQuery, ListedCustomer } from './customer-queries.js';
 export type { UpsertContext } from './customer-upsert.js';
 
@@ -48,6 +50,7 @@ export interface TimelineSource {
 
 export class CustomersService {
   private readonly mergeEngine = new MergeEngine();
+  private readonly exports = new ExportRegistry();
   private readonly timelineSources: TimelineSource[] = [];
   private readonly resolver: IdentityResolver;
 
@@ -83,6 +86,19 @@ export class CustomersService {
   /** Orders, activity and later modules register how to move their records on merge/unmerge. */
   registerMergeParticipant(p: MergeParticipant): void {
     this.mergeEngine.register(p);
+  }
+
+  /** Modules holding records about a customer register how to read them for a data subject access export. */
+  registerExportParticipant(p: ExportParticipant): void {
+    this.exports.register(p);
+  }
+
+  /**
+   * Everything about one customer, unmasked and machine-readable (format `kemai-dsr-export/1`), with a
+   * `privacy.export` audit entry by `actor` (row counts only). A merged-away id is a 404 naming its survivor.
+   */
+  async exportCustomer(id: string, actor: string): Promise<CustomerExport> {
+    return this.exports.export(this.db, id, actor);
   }
 
   /**

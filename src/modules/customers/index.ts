@@ -12,6 +12,8 @@ export {
   type ResolveContext,
   type IdentifierAttached,
   type MergeParticipant,
+  type ExportParticipant,
+  type CustomerExport,
   type MergeOptions,
   type MergeResult,
   type UpsertContext,
@@ -23,6 +25,7 @@ export {
   type DuplicateView,
   type SearchQuery,
 } from './customers.service.js';
+export { exportRows, EXPORT_FORMAT } from './privacy-export.js';
 export { RESOLUTION_ACTOR, IDENTIFIER_ATTACHED } from './identity-resolution.js';
 export { validateCustomerRef } from './domain/customer-ref.js';
 export { IDENTIFIER_TYPES, normaliseIdentifier, normalisePhone, normaliseEmail, type IdentifierType } from './domain/identifiers.js';

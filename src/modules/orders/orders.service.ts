@@ -17,6 +17,7 @@ import {
   type PreparedOrder,
 } from './domain/order-content.js';
 import { copyClient, copyRows } from './db/copy-rows.js';
+import { ordersExportParticipant } from './privacy-export.js';
 import { planReturn, type LineState, type ReturnPart } from './domain/return-plan.js';
 import type { OrderInput, ReturnInput } from './orders.schemas.js';
 
@@ -142,6 +143,7 @@ export class OrdersService {
       moveRecords: (tx, fromId, toId) => this.moveRecords(tx, fromId, toId),
       restoreRecords: (tx, ids, toId) => this.restoreRecords(tx, ids, toId),
     });
+    deps.customers.registerExportParticipant(ordersExportParticipant);
   }
 
   /**

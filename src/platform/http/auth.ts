@@ -67,6 +67,8 @@ export const SCOPES = [
   'apikeys:admin',
   /** The audit log and its chain check (admin only). */
   'audit:read',
+  /** Data subject access exports: everything about a customer, unmasked (admin only). */
+  'privacy:admin',
   'pii:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -1,4 +1,4 @@
-import { boolean, index, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const access = pgSchema('access');
 
@@ -11,6 +11,10 @@ export const staff = access.table('staff', {
   passwordHash: text('password_hash').notNull(),
   mustChangePassword: boolean('must_change_password').notNull().default(true),
   disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  /** Wrong passwords in a row since the last sign-in (or the last lock); the account locks at KEMAI_LOGIN_MAX_FAILURES. */
+  failedLogins: integer('failed_logins').notNull().default(0),
+  /** Sign-in is refused until then (lockout); an admin password reset or enable clears it. */
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -37,4 +41,6 @@ export const apiKeys = access.table('api_keys', {
   expiresAt: timestamp('expires_at', { withTimezone: true }),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  /** The key this one replaced (rotation); the old key keeps working until its expires_at. */
+  rotatedFrom: uuid('rotated_from'),
 });

@@ -8,7 +8,7 @@ const READ: Scope[] = ['customers:read', 'orders:read', 'events:read', 'catalog:
 /**
  * What each role may do. Marketers and analysts work with audiences and figures, not contact
  * details, so they see phones and emails masked (no pii:read).
- * Only administrators read the audit log (audit:read).
+ * Only administrators read the audit log (audit:read) and export a customer's data (privacy:admin).
  */
 export const ROLE_SCOPES: Record<Role, ReadonlySet<Scope>> = {
   admin: new Set(SCOPES),

@@ -31,6 +31,7 @@ const ApiKeyView = z.object({
   expiresAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
+  rotatedFrom: z.string().nullable(),
 });
 
 const StaffView = z.object({
@@ -41,6 +42,7 @@ const StaffView = z.object({
   storeCode: z.string().nullable(),
   mustChangePassword: z.boolean(),
   disabled: z.boolean(),
+  lockedUntil: z.string().nullable(),
   createdAt: z.string(),
 });
 
@@ -58,7 +60,8 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
     '/api/v1/auth/login',
     {
       // Public, yet never from another site's page (login CSRF): a foreign Origin is refused (platform/http/csrf.ts).
-      config: { auth: 'public', sameOrigin: true },
+      // Also at most KEMAI_RATE_LIMIT_SIGN_IN attempts per IP a minute (platform/http/rate-limit.ts).
+      config: { auth: 'public', sameOrigin: true, rateLimit: 'sign_in' },
       schema: {
         tags,
         summary: 'Sign in with a staff account; sets the session cookie and returns the token',
@@ -216,5 +219,26 @@ export function registerAccessRoutes(root: FastifyInstance, access: AccessServic
       schema: { tags, summary: 'Revoke an API key; it stops working at once', params: z.object({ id: z.uuid() }), response: { 200: z.object({ ok: z.literal(true), apiKey: ApiKeyView }) } },
     },
     async (req) => ({ ok: true as const, apiKey: await access.revokeApiKey(req.params.id, actorOf(req.principal)) }),
+  );
+
+  app.post(
+    '/api/v1/api-keys/:id/rotate',
+    {
+      config: { scope: 'apikeys:admin' },
+      schema: {
+        tags,
+        summary: 'Rotate an API key: a new key with the same name, role and scopes (returned once); the old one works for graceHours more',
+        description:
+          'graceHours 0–168, default 24: the old key’s expiresAt becomes now + graceHours (or stays, when sooner). 409 for a revoked, expired or already rotated key.',
+        params: z.object({ id: z.uuid() }),
+        body: z.object({ graceHours: z.number().min(0).max(168).optional() }).nullish(),
+        response: { 201: z.object({ apiKey: ApiKeyView, key: z.string(), previous: ApiKeyView }) },
+      },
+    },
+    async (req, reply) => {
+      const result = await access.rotateApiKey(req.params.id, { graceHours: req.body?.graceHours, createdBy: req.principal!.name, actor: actorOf(req.principal) });
+      reply.status(201);
+      return result;
+    },
   );
 }

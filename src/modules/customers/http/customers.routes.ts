@@ -199,6 +199,28 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
     async (req) => customers.recordConsents(req.params.id, req.body.consents, 'api'),
   );
 
+  app.get(
+    '/api/v1/customers/:id/export',
+    {
+      config: { scope: 'privacy:admin' },
+      schema: {
+        tags,
+        summary: "Data subject access export: everything about a customer, unmasked, as one JSON document",
+        description:
+          'Format `kemai-dsr-export/1`: `{format, generatedAt, customerId, sections}`, one section per module holding ' +
+          'records about the person (customers, orders, loyalty, activity, messaging, service, surveys, listening, ' +
+          'promotions), sent as an attachment `customer-<id>.json`. A merged-away id answers 404 `customers.merged` ' +
+          'with `details.mergedInto` (export that id). Writes a `privacy.export` audit entry with row counts.',
+        params: z.object({ id: z.string().describe('Customer id (a merged-away id answers 404 naming its survivor)') }),
+      },
+    },
+    async (req, reply) => {
+      const doc = await customers.exportCustomer(req.params.id, actorOf(req.principal));
+      reply.header('content-disposition', `attachment; filename="customer-${doc.customerId}.json"`);
+      return doc;
+    },
+  );
+
   app.post(
     '/api/v1/customers/:id/merge',
     {

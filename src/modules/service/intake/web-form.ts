@@ -44,31 +44,5 @@ export function verifyLink(t: string, key: Buffer, now: Date): { ok: true; claim
   };
 }
 
-/** A fixed-window counter per key (the caller's IP) held in memory: at most `limit` per `windowMs`. */
-export class RateLimiter {
-  private readonly hits = new Map<string, { start: number; n: number }>();
-
-  constructor(
-    readonly limit: number,
-    readonly windowMs: number,
-  ) {}
-
-  /** True when the key may go on (and counts it); false when it has used its window up. */
-  take(key: string, now = Date.now()): boolean {
-    if (this.hits.size > 50_000) for (const [k, v] of this.hits) if (now - v.start >= this.windowMs) this.hits.delete(k);
-    const h = this.hits.get(key);
-    if (!h || now - h.start >= this.windowMs) {
-      this.hits.set(key, { start: now, n: 1 });
-      return true;
-    }
-    if (h.n >= this.limit) return false;
-    h.n += 1;
-    return true;
-  }
-
-  /** Seconds until the key's window ends. */
-  retryAfter(key: string, now = Date.now()): number {
-    const h = this.hits.get(key);
-    return h ? Math.max(1, Math.ceil((h.start + this.windowMs - now) / 1000)) : 0;
-  }
-}
+/** The in-memory fixed-window limiter moved to the platform (every route is rate-limited now); re-exported for the form. */
+export { RateLimiter } from '../../../platform/http/rate-limit.js';

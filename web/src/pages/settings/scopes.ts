@@ -12,7 +12,7 @@ export const SCOPE_GROUPS: { group: string; scopes: string[] }[] = [
   { group: 'service', scopes: ['service:read', 'service:write', 'service:approve', 'service:admin', 'surveys:read', 'surveys:write'] },
   { group: 'listening', scopes: ['listening:read', 'listening:write', 'listening:admin'] },
   { group: 'data', scopes: ['catalog:read', 'catalog:write', 'imports:write'] },
-  { group: 'admin', scopes: ['staff:admin', 'apikeys:admin', 'audit:read'] },
+  { group: 'admin', scopes: ['staff:admin', 'apikeys:admin', 'audit:read', 'privacy:admin'] },
 ];
 
 /** The scopes the API knows, in SCOPE_GROUPS order, with any unplaced ones in an "other" group. */
