@@ -71,6 +71,7 @@ import { listeningExportParticipant } from '../modules/listening/privacy-export.
 import { messagingExportParticipant } from '../modules/messaging/privacy-export.js';
 import { surveysExportParticipant } from '../modules/surveys/privacy-export.js';
 import { promotionsExportParticipant } from '../modules/promotions/privacy-export.js';
+import { StaffService, ASSIGN_GUIDES_SUBSCRIBER, assignGuidesWhenOrdersPlaced, staffExportParticipant } from '../modules/staff/index.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -146,6 +147,8 @@ export interface Kemai {
   serviceQueues: QueuesService;
   serviceTaxonomy: TaxonomyService;
   replyTemplates: ReplyTemplatesService;
+  /** Staff: customers assigned to guides (first purchase, by hand, backfill), their history, a guide's book. */
+  staff: StaffService;
   close(): Promise<void>;
 }
 
@@ -190,6 +193,10 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     log,
   });
   events.subscribe(IDENTIFIER_ATTACHED, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached(activity));
+  // Staff: a customer's first order assigns them to a guide; merges keep the survivor's guide.
+  const staff = new StaffService(db);
+  for (const name of ['orders.order.placed', ORDERS_BATCH_IMPORTED]) events.subscribeBatch(name, ASSIGN_GUIDES_SUBSCRIBER, assignGuidesWhenOrdersPlaced(staff));
+  customers.registerMergeParticipant(staff.mergeParticipant());
   const onLoyalty: EventBus['subscribeBatch'] = (name, subscriber, handler) => {
     if (opts.loyalty !== false) events.subscribeBatch(name, subscriber, handler);
   };
@@ -300,6 +307,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const listening = new ListeningService({ db, customers, channels: messageChannels, smtp: (messageAdapters.get('smtp') as SmtpAdapter | undefined) ?? new SmtpAdapter(), secret: config.messagingSecret, log });
   customers.registerMergeParticipant(listening.mentions.mergeParticipant());
   customers.registerExportParticipant(listeningExportParticipant);
+  customers.registerExportParticipant(staffExportParticipant);
   const crises = new CrisesService({ db, notifications: listening.notifications, coupons, ledger, timeZone: config.timeZone });
   listening.useDeadlines(crises);
   // A rule that opens crises gives them its owner, or else the first administrator.
@@ -389,6 +397,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     serviceQueues,
     serviceTaxonomy,
     replyTemplates,
+    staff,
     listening,
     crises,
     async close() {

@@ -31,6 +31,7 @@ import { registerSlaRoutes } from '../modules/service/index.js';
 import { registerPublicTicketsRoutes, registerServiceAdminRoutes, registerTicketsRoutes } from '../modules/service/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
+import { registerStaffRoutes } from '../modules/staff/index.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -91,6 +92,7 @@ export async function buildServer(kemai: Kemai, opts: { clock?: Clock } = {}): P
   registerPublicTicketsRoutes(app, kemai.tickets);
   registerListeningRoutes(app, kemai.listening);
   registerCrisesRoutes(app, kemai.crises);
+  registerStaffRoutes(app, kemai.staff);
   registerServiceAdminRoutes(app, { tickets: kemai.tickets, queues: kemai.serviceQueues, taxonomy: kemai.serviceTaxonomy, replyTemplates: kemai.replyTemplates, others: [kemai.sla, kemai.compensation] });
   // After the API: the console's fallback must never shadow an API route.
   app.register(consolePlugin, {});

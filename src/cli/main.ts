@@ -24,6 +24,7 @@ import { registerJourneysCommands } from './journeys.commands.js';
 import { registerTicketsCommands } from './tickets.commands.js';
 import { registerListeningCommands } from './listening.commands.js';
 import { registerServeCommand } from './serve.command.js';
+import { registerStaffCommands } from './staff.commands.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -56,6 +57,8 @@ registerMessagesCommands(program);
 registerJourneysCommands(program);
 registerTicketsCommands(program);
 registerListeningCommands(program);
+// After the accounts' `staff` command: adds backfill and assign to it.
+registerStaffCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -36,10 +36,10 @@ describe('kemai customers export', () => {
     const out = path.join(dir, 'export.json');
     const res = await run(['customers', 'export', id, '--out', out]);
     expect(res.code, res.err).toBe(0);
-    expect(res.out.trim()).toBe(`customer ${id}: 9 sections, 2 records written to ${out}`);
+    expect(res.out.trim()).toBe(`customer ${id}: 10 sections, 2 records written to ${out}`);
     expect(fs.statSync(out).mode & 0o777).toBe(0o600);
     const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
-    expect([doc.format, doc.customerId, Object.keys(doc.sections).length]).toEqual(['kemai-dsr-export/1', id, 9]);
+    expect([doc.format, doc.customerId, Object.keys(doc.sections).length]).toEqual(['kemai-dsr-export/1', id, 10]);
     expect(doc.sections.customers.profile).toMatchObject({ id, name: '王芳', city: '上海' });
     expect(doc.sections.customers.identifiers.map((i: { type: string; value: string }) => [i.type, i.value])).toEqual([['phone', '+8613800138000']]);
 

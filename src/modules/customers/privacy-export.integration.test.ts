@@ -65,7 +65,7 @@ describe('GET /api/v1/customers/:id/export', () => {
     expect(doc.format).toBe('kemai-dsr-export/1');
     expect(doc.customerId).toBe(customerId);
     expect(Date.now() - Date.parse(doc.generatedAt)).toBeLessThan(60_000);
-    expect(Object.keys(doc.sections)).toEqual(['customers', 'orders', 'activity', 'loyalty', 'promotions', 'messaging', 'surveys', 'service', 'listening']);
+    expect(Object.keys(doc.sections)).toEqual(['customers', 'orders', 'activity', 'loyalty', 'promotions', 'messaging', 'surveys', 'service', 'listening', 'staff']);
 
     const c = doc.sections.customers;
     expect(c.profile).toMatchObject({ id: customerId, status: 'active', name: '王芳', city: '上海', tags: ['vip'], attributes: { shoeSize: 37 } });
