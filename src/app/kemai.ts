@@ -10,7 +10,7 @@ import { CatalogService } from '../modules/catalog/index.js';
 import { CustomersService, IDENTIFIER_ATTACHED } from '../modules/customers/index.js';
 import { OrdersService, ORDERS_BATCH_IMPORTED } from '../modules/orders/index.js';
 import { ChurnModelService, CyclesService, InsightsService, PredictionsService, scheduleChurnRefit, scheduleClvRefit, scheduleCyclesNightly } from '../modules/insights/index.js';
-import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached } from '../modules/activity/index.js';
+import { ActivityService, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached, scheduleRetentionNightly } from '../modules/activity/index.js';
 import { ImportsService } from '../modules/ingest/index.js';
 import { BasketService } from '../modules/basket/index.js';
 import {
@@ -57,6 +57,7 @@ import { CheckoutService, CHECKOUT_RETURNS_SUBSCRIBER, checkoutReturnsWhenReturn
 import { PromoResultsService } from '../modules/promotions/index.js';
 import { ChannelsService, Dispatcher, GuideTasksService, MessagingService, Preparer, ReceiptsService, VariableRegistry, createAdapters, personalisationProviders } from '../modules/messaging/index.js';
 import { LogService, OptOutService, PolicyService, TemplatesService } from '../modules/messaging/index.js';
+import { CANCEL_PHONE_TASKS_SUBSCRIBER, cancelPhoneTasksWhenConsentsChange } from '../modules/messaging/index.js';
 import { JourneysService, JOURNEYS_ENTRY_SUBSCRIBER, JOURNEYS_GOAL_SUBSCRIBER, scheduleJourneys } from '../modules/journeys/index.js';
 import { BlueprintsService } from '../modules/journeys/blueprints.js';
 import { SurveysService, SURVEYS_INVITE_SUBSCRIBER, inviteWhenOrdersPlaced, inviteWhenTicketsResolved, scheduleSurveys } from '../modules/surveys/index.js';
@@ -71,7 +72,19 @@ import { listeningExportParticipant } from '../modules/listening/privacy-export.
 import { messagingExportParticipant } from '../modules/messaging/privacy-export.js';
 import { surveysExportParticipant } from '../modules/surveys/privacy-export.js';
 import { promotionsExportParticipant } from '../modules/promotions/privacy-export.js';
-import { StaffService, ASSIGN_GUIDES_SUBSCRIBER, assignGuidesWhenOrdersPlaced, staffExportParticipant } from '../modules/staff/index.js';
+import { StaffService, ASSIGN_GUIDES_SUBSCRIBER, assignGuidesWhenOrdersPlaced, staffExportParticipant, scheduleStaffWeekly } from '../modules/staff/index.js';
+import { ordersErasureParticipant } from '../modules/orders/privacy-erase.js';
+import { activityErasureParticipant } from '../modules/activity/privacy-erase.js';
+import { loyaltyErasureParticipant } from '../modules/loyalty/privacy-erase.js';
+import { promotionsErasureParticipant } from '../modules/promotions/privacy-erase.js';
+import { messagingErasureParticipant } from '../modules/messaging/privacy-erase.js';
+import { surveysErasureParticipant } from '../modules/surveys/privacy-erase.js';
+import { serviceErasureParticipant } from '../modules/service/privacy-erase.js';
+import { listeningErasureParticipant } from '../modules/listening/privacy-erase.js';
+import { staffErasureParticipant } from '../modules/staff/privacy-erase.js';
+import { insightsErasureParticipant } from '../modules/insights/privacy-erase.js';
+import { journeysErasureParticipant } from '../modules/journeys/privacy-erase.js';
+import { segmentsErasureParticipant } from '../modules/segments/privacy-erase.js';
 
 /**
  * The composition root: the only code that knows every module. Server, worker, CLI and tests
@@ -181,7 +194,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     timeZone: config.timeZone,
   });
   const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
-  const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
+  const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion, retentionMonths: config.retentionEventsMonths });
   const insights = new InsightsService(db, { timeZone: config.timeZone });
   const predictions = new PredictionsService(db, { timeZone: config.timeZone, customers });
   const churn = new ChurnModelService(db, { timeZone: config.timeZone });
@@ -194,7 +207,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   });
   events.subscribe(IDENTIFIER_ATTACHED, ATTRIBUTE_EVENTS_SUBSCRIBER, attributeEventsWhenIdentifierAttached(activity));
   // Staff: a customer's first order assigns them to a guide; merges keep the survivor's guide.
-  const staff = new StaffService(db);
+  const staff = new StaffService(db, { timeZone: config.timeZone });
   for (const name of ['orders.order.placed', ORDERS_BATCH_IMPORTED]) events.subscribeBatch(name, ASSIGN_GUIDES_SUBSCRIBER, assignGuidesWhenOrdersPlaced(staff));
   customers.registerMergeParticipant(staff.mergeParticipant());
   const onLoyalty: EventBus['subscribeBatch'] = (name, subscriber, handler) => {
@@ -251,10 +264,13 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   customers.registerExportParticipant(messagingExportParticipant);
   const messageAdapters = createAdapters({ clock: systemClock, log });
   const messageChannels = new ChannelsService(db, messageAdapters);
+  // Guide tasks: a customer who opts out of phone contact loses their open callbacks and birthday calls.
+  const guideTasks = new GuideTasksService(db);
+  events.subscribeBatch('customers.profiles.changed', CANCEL_PHONE_TASKS_SUBSCRIBER, cancelPhoneTasksWhenConsentsChange(guideTasks));
   messaging.useDelivery({
     dispatcher: new Dispatcher(db, { channels: messageChannels, adapters: messageAdapters, log }, { postgres: database.kind === 'postgres' }),
     channels: messageChannels,
-    guideTasks: new GuideTasksService(db),
+    guideTasks,
     receipts: new ReceiptsService(db, messageChannels),
   });
   // The send-time checks, with the personalisation variables other modules provide (nearby stores, recommendations…).
@@ -308,6 +324,10 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   customers.registerMergeParticipant(listening.mentions.mergeParticipant());
   customers.registerExportParticipant(listeningExportParticipant);
   customers.registerExportParticipant(staffExportParticipant);
+  // Erasure: every module holding personal data about a customer scrubs it in the erasure's one transaction.
+  for (const p of [ordersErasureParticipant, activityErasureParticipant, loyaltyErasureParticipant, promotionsErasureParticipant, messagingErasureParticipant,
+    surveysErasureParticipant, serviceErasureParticipant, listeningErasureParticipant, staffErasureParticipant, insightsErasureParticipant,
+    journeysErasureParticipant, segmentsErasureParticipant]) customers.registerErasureParticipant(p);
   const crises = new CrisesService({ db, notifications: listening.notifications, coupons, ledger, timeZone: config.timeZone });
   listening.useDeadlines(crises);
   // A rule that opens crises gives them its owner, or else the first administrator.
@@ -335,6 +355,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     await scheduleCyclesNightly(jobs, cycles, log, { timeZone: config.timeZone });
     await scheduleCouponsNightly(jobs, coupons, log, { timeZone: config.timeZone });
     await scheduleCheckoutExpiry(jobs, checkout, log, { timeZone: config.timeZone });
+    await scheduleRetentionNightly(jobs, activity, log, { timeZone: config.timeZone });
     const queue = jobs;
     segments.useQueue((runId) => queue.send(SEGMENTS_REFRESH_RFM_JOB, { runId }));
     // The message dispatcher runs where the jobs run (the server): due messages are sent as they come due.
@@ -352,6 +373,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     // The default spike rules (once), then the spike scan and crisis deadlines every 5 minutes, feeds every minute.
     await listening.alerts.ensureDefaults('system').catch((err: unknown) => log.error({ err }, 'listening rules not installed'));
     await scheduleListening(jobs, listening, log, { timeZone: config.timeZone });
+    await scheduleStaffWeekly(jobs, staff.kpis, log, { timeZone: config.timeZone });
   }
 
   return {

@@ -5,6 +5,8 @@ import { createHttpApp, isHttpsUrl } from '../platform/http/app.js';
 import { installAuth } from '../platform/http/auth.js';
 import { registerAuditRoutes } from '../platform/http/audit.routes.js';
 import { installCsrf } from '../platform/http/csrf.js';
+import { installCustomerScopeGuard } from '../platform/http/customer-scope-guard.js';
+import { CUSTOMER_REFS } from './customer-refs.js';
 import { installRateLimit } from '../platform/http/rate-limit.js';
 import type { Clock } from '../platform/clock.js';
 import { ping } from '../platform/db/database.js';
@@ -31,7 +33,7 @@ import { registerSlaRoutes } from '../modules/service/index.js';
 import { registerPublicTicketsRoutes, registerServiceAdminRoutes, registerTicketsRoutes } from '../modules/service/index.js';
 import { consolePlugin } from './console.js';
 import type { Kemai } from './kemai.js';
-import { registerStaffRoutes } from '../modules/staff/index.js';
+import { adoptCreatedCustomers, registerStaffRoutes } from '../modules/staff/index.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -40,6 +42,8 @@ export async function buildServer(kemai: Kemai, opts: { clock?: Clock } = {}): P
   const app = await createHttpApp({ logger: kemai.log, bodyLimitBytes: kemai.config.bodyLimitBytes, version: pkg.version, publicUrl: kemai.config.publicUrl });
   installCsrf(app, { publicUrl: kemai.config.publicUrl });
   installAuth(app, (token) => kemai.access.authenticate(token));
+  // After auth: guides and store managers reach only their store's customers (customer-scope-guard.ts).
+  installCustomerScopeGuard(app, kemai.database.db, CUSTOMER_REFS, (ids, scope, actor) => adoptCreatedCustomers(kemai.database.db, ids, scope, actor));
   // After auth (it resolves the principal). Per process: see rate-limit.ts.
   const c = kemai.config;
   installRateLimit(app, { perKey: c.rateLimitPerKey, perIp: c.rateLimitPerIp, signInPerIp: c.rateLimitSignIn, ...(opts.clock ? { clock: opts.clock } : {}) });

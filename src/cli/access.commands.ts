@@ -53,10 +53,13 @@ export function registerAccessCommands(program: Command) {
     .requiredOption('--name <name>', 'what system uses it, e.g. pos')
     .option('--scopes <list>', 'comma-separated, e.g. orders:write,customers:read')
     .option('--role <role>', "the key gets this role's scopes instead (admin | marketer | analyst | store_manager | guide | service_agent)")
+    .option('--store <code>', 'the store of a guide or store_manager key: it sees only that store’s customers')
     .option('--json', 'machine-readable output')
-    .action(async (o: { name: string; scopes?: string; role?: string; json?: boolean }) => {
+    .action(async (o: { name: string; scopes?: string; role?: string; store?: string; json?: boolean }) => {
       if ((o.scopes === undefined) === (o.role === undefined)) throw new CliError('Give either --scopes or --role', 2);
-      const input = o.role ? { name: o.name, role: o.role } : { name: o.name, scopes: o.scopes!.split(',').map((s) => s.trim()).filter(Boolean) };
+      const input = o.role
+        ? { name: o.name, role: o.role, ...(o.store !== undefined ? { storeCode: o.store } : {}) }
+        : { name: o.name, scopes: o.scopes!.split(',').map((s) => s.trim()).filter(Boolean), ...(o.store !== undefined ? { storeCode: o.store } : {}) };
       const result = await withBackend(async (b) =>
         b.mode === 'direct'
           ? b.kemai.access.createApiKey({ ...input, createdBy: 'cli' })

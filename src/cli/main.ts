@@ -23,8 +23,10 @@ import { registerMessagesCommands } from './messages.commands.js';
 import { registerJourneysCommands } from './journeys.commands.js';
 import { registerTicketsCommands } from './tickets.commands.js';
 import { registerListeningCommands } from './listening.commands.js';
+import { registerRetentionCommands } from './retention.commands.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerStaffCommands } from './staff.commands.js';
+import { registerTasksCommands } from './tasks.commands.js';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -57,8 +59,10 @@ registerMessagesCommands(program);
 registerJourneysCommands(program);
 registerTicketsCommands(program);
 registerListeningCommands(program);
+registerRetentionCommands(program);
 // After the accounts' `staff` command: adds backfill and assign to it.
 registerStaffCommands(program);
+registerTasksCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import type { Assignment } from '../modules/staff/index.js';
+import { formatWeeklyReport, type Assignment, type WeeklyReport } from '../modules/staff/index.js';
 import { CliError, withBackend } from './context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -39,5 +39,23 @@ export function registerStaffCommands(program: Command): void {
         b.mode === 'direct' ? b.kemai.staff.assign(customerId, body, cliActor()) : b.api.call<Assignment>('POST', `/api/v1/customers/${customerId}/assignment`, body),
       );
       console.log(o.json ? JSON.stringify(a, null, 2) : `customer ${a.customerId} assigned to ${a.staffUsername ?? a.staffId} (store ${a.storeCode ?? '-'}) since ${a.startedAt}`);
+    });
+
+  staff
+    .command('report')
+    .description('The weekly KPI report: per store and guide with targets met, leaderboards (README: Staff and stores)')
+    .requiredOption('--week <week>', 'ISO week, e.g. 2026-W47')
+    .option('--store <code>', 'one store only')
+    .option('--format <format>', 'md or json', 'md')
+    .option('--json', 'same as --format json')
+    .action(async (o: { week: string; store?: string; format: string; json?: boolean }) => {
+      const format = o.json ? 'json' : o.format;
+      if (format !== 'md' && format !== 'json') throw new CliError(`--format: md or json, not ${format}`, 2);
+      if (!/^\d{4}-W\d{2}$/.test(o.week)) throw new CliError(`--week: an ISO week like 2026-W47, not ${o.week}`, 2);
+      const q = o.store ? `?store=${encodeURIComponent(o.store)}` : '';
+      const r = await withBackend(async (b) =>
+        b.mode === 'direct' ? b.kemai.staff.kpis.weeklyReport(o.week, o.store ?? null) : b.api.call<WeeklyReport>('GET', `/api/v1/staff/reports/${o.week}${q}`),
+      );
+      process.stdout.write(format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : formatWeeklyReport(r));
     });
 }

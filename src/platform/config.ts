@@ -46,6 +46,7 @@ const ConfigSchema = z.object({
   KEMAI_MESSAGING_SECRET: z.string().min(16, 'at least 16 characters').default('kemai-dev-messaging-secret-change-me'),
   KEMAI_BRAND_NAME: z.string().trim().min(1).max(100).default('Kemai'),
   KEMAI_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  KEMAI_RETENTION_EVENTS_MONTHS: z.coerce.number().int('a whole number of months').min(0).max(1200).default(24),
 });
 
 export type Config = {
@@ -80,6 +81,8 @@ export type Config = {
   messagingSecret: string;
   brandName: string;
   publicUrl: string;
+  /** Behaviour events older than this many months (from the start of a month) are rolled up into monthly counts and deleted, nightly; 0 keeps them forever. */
+  retentionEventsMonths: number;
 };
 
 export class ConfigError extends Error {}
@@ -122,5 +125,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     messagingSecret: e.KEMAI_MESSAGING_SECRET,
     brandName: e.KEMAI_BRAND_NAME,
     publicUrl: e.KEMAI_PUBLIC_URL.replace(/\/+$/, ''),
+    retentionEventsMonths: e.KEMAI_RETENTION_EVENTS_MONTHS,
   };
 }

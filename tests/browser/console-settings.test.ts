@@ -98,7 +98,7 @@ describe.skipIf(skip)('console settings in a browser', () => {
     await signIn(page, ADMIN);
     await page.getByRole('heading', { name: '员工账号' }).waitFor();
     expect(await page.locator('.sidebar nav a').allTextContents()).toContain('设置');
-    expect(await page.locator('.settings-tab').allTextContents()).toEqual(['通用', '员工账号', 'API 密钥', '角色与权限']);
+    expect(await page.locator('.settings-tab').allTextContents()).toEqual(['通用', '员工账号', 'API 密钥', '角色与权限', '审计日志']);
     await rows().nth(4).waitFor();
     expect(await rows().count()).toBe(5);
     expect(await page.locator('.pager .muted').textContent()).toBe('第 1–5 条，共 5 条');

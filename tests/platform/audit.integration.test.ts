@@ -57,7 +57,7 @@ describe('wired actions write exactly one entry each', () => {
     expect((await req('DELETE', `/api/v1/api-keys/${keyId}`, admin.headers)).statusCode).toBe(200);
     expect((await req('DELETE', `/api/v1/api-keys/${keyId}`, admin.headers)).statusCode).toBe(404);
     expect(await entries('access.apikey_%', keyId)).toEqual([
-      { actor: admin.actor, action: 'access.apikey_create', target: `api_key:${keyId}`, details: { role: 'analyst', scopes: created.json().apiKey.scopes } },
+      { actor: admin.actor, action: 'access.apikey_create', target: `api_key:${keyId}`, details: { role: 'analyst', storeCode: null, scopes: created.json().apiKey.scopes } },
       { actor: admin.actor, action: 'access.apikey_revoke', target: `api_key:${keyId}`, details: {} },
     ]);
     expect(created.json().apiKey.scopes).toHaveLength(15);

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       messagingSecret: 'kemai-dev-messaging-secret-change-me',
       brandName: 'Kemai',
       publicUrl: 'http://localhost:3000',
+      retentionEventsMonths: 24,
     });
   });
 
@@ -62,6 +63,7 @@ describe('loadConfig', () => {
       KEMAI_MESSAGING_SECRET: 'a-secret-of-sixteen-or-more',
       KEMAI_BRAND_NAME: '小熊母婴',
       KEMAI_PUBLIC_URL: 'https://crm.example/',
+      KEMAI_RETENTION_EVENTS_MONTHS: '36',
     });
     expect(c).toEqual({
       port: 8080,
@@ -90,6 +92,7 @@ describe('loadConfig', () => {
       messagingSecret: 'a-secret-of-sixteen-or-more',
       brandName: '小熊母婴',
       publicUrl: 'https://crm.example',
+      retentionEventsMonths: 36,
     });
   });
 

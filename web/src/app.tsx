@@ -17,6 +17,7 @@ import { GeneralSettingsPage } from './pages/settings/general.page';
 import { StaffSettingsPage } from './pages/settings/staff.page';
 import { ApiKeysSettingsPage } from './pages/settings/api-keys.page';
 import { RolesSettingsPage } from './pages/settings/roles.page';
+import { AuditSettingsPage } from './pages/settings/audit.page';
 import { LoyaltyProgramPage } from './pages/loyalty/program.page';
 import { LoyaltyTiersPage } from './pages/loyalty/tiers.page';
 import { LoyaltyLiabilityPage } from './pages/loyalty/liability.page';
@@ -55,6 +56,7 @@ import { KeywordsPage } from './pages/listening/keywords.page';
 import { AlertsPage } from './pages/listening/alerts.page';
 import { CrisesPage } from './pages/listening/crises.page';
 import { CrisisPage } from './pages/listening/crisis.page';
+import { StaffKpisPage } from './pages/staff/staff-kpis.page';
 
 function NoAccess() {
   const { t } = useTranslation();
@@ -81,6 +83,7 @@ function Pages({ me }: { me: Me }) {
       <Route path="/settings/staff" element={can(me, 'staff:admin') ? <StaffSettingsPage /> : <NoAccess />} />
       <Route path="/settings/api-keys" element={can(me, 'apikeys:admin') ? <ApiKeysSettingsPage /> : <NoAccess />} />
       <Route path="/settings/roles" element={<RolesSettingsPage />} />
+      <Route path="/settings/audit" element={can(me, 'audit:read') ? <AuditSettingsPage /> : <NoAccess />} />
       <Route path="/data/import" element={can(me, 'imports:write') ? <ImportPage /> : <NoAccess />} />
       <Route path="/data/stores" element={can(me, 'catalog:read') ? <StoresPage /> : <NoAccess />} />
       <Route path="/data/products" element={can(me, 'catalog:read') ? <ProductsPage /> : <NoAccess />} />
@@ -128,6 +131,7 @@ function Pages({ me }: { me: Me }) {
       <Route path="/listening/alerts" element={can(me, 'listening:read') ? <AlertsPage /> : <NoAccess />} />
       <Route path="/listening/crises" element={can(me, 'listening:read') ? <CrisesPage /> : <NoAccess />} />
       <Route path="/listening/crises/:id" element={can(me, 'listening:read') ? <CrisisPage /> : <NoAccess />} />
+      <Route path="/staff/kpis" element={can(me, 'customers:read') ? <StaffKpisPage /> : <NoAccess />} />
       <Route path="*" element={home ? <Navigate to={home} replace /> : <NoAccess />} />
     </Routes>
   );

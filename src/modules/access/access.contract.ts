@@ -40,10 +40,16 @@ export const CreateApiKeyBody = z
     name: z.string().trim().min(1, 'must not be empty').max(NAME_MAX),
     role: z.enum(ROLES).optional(),
     scopes: z.array(z.enum(SCOPES)).min(1).optional(),
+    /** The store of a key with the guide or store_manager role: it sees only that store's customers. */
+    storeCode: z.string().trim().min(1).max(64).optional(),
   })
   .refine((b) => (b.role === undefined) !== (b.scopes === undefined), {
     message: 'give either a role or a list of scopes',
     path: ['scopes'],
+  })
+  .refine((b) => b.storeCode === undefined || b.role === 'guide' || b.role === 'store_manager', {
+    message: 'only a key with the guide or store_manager role belongs to a store',
+    path: ['storeCode'],
   });
 export type CreateApiKeyInput = z.infer<typeof CreateApiKeyBody>;
 

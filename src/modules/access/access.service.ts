@@ -39,6 +39,8 @@ export interface ApiKeyView {
   scopes: Scope[];
   /** The role whose scopes were copied when the key was made; null when scopes were chosen one by one. */
   role: Role | null;
+  /** A guide or store_manager key's store (store scoping). */
+  storeCode: string | null;
   createdBy: string | null;
   createdAt: string;
   expiresAt: string | null;
@@ -359,7 +361,14 @@ export class AccessService {
   }
 
   /** `actor`: who makes it, as the audit log names them (`system` when absent). */
-  async createApiKey(input: { name: string; scopes?: string[] | undefined; role?: string | undefined; createdBy?: string; actor?: string }): Promise<{
+  async createApiKey(input: {
+    name: string;
+    scopes?: string[] | undefined;
+    role?: string | undefined;
+    storeCode?: string | undefined;
+    createdBy?: string;
+    actor?: string;
+  }): Promise<{
     apiKey: ApiKeyView;
     key: string;
   }> {
@@ -370,14 +379,24 @@ export class AccessService {
     const scopes = input.role !== undefined ? SCOPES.filter((s) => ROLE_SCOPES[input.role as Role].has(s)) : parseScopes(input.scopes ?? []);
     if (!scopes.length) throw invalid('access.no_scopes', 'An API key needs a role or at least one scope', [{ path: 'scopes', message: 'empty' }]);
     if (!input.name.trim()) throw invalid('access.bad_name', 'An API key needs a name', [{ path: 'name', message: 'empty' }]);
+    const storeBound = input.role === 'guide' || input.role === 'store_manager';
+    if (storeBound && !input.storeCode?.trim())
+      throw invalid('access.store_required', `A key with the ${input.role} role belongs to a store and sees only its customers: give storeCode`, [
+        { path: 'storeCode', message: `is required for the ${input.role} role` },
+      ]);
+    if (!storeBound && input.storeCode !== undefined)
+      throw invalid('access.store_not_allowed', 'Only a key with the guide or store_manager role belongs to a store', [
+        { path: 'storeCode', message: 'only for the guide or store_manager role' },
+      ]);
+    const storeCode = storeBound ? input.storeCode!.trim() : null;
     const id = newId();
     const secret = randomSecret(32);
     const row = await this.db.transaction(async (tx) => {
       const [created] = await tx
         .insert(apiKeys)
-        .values({ id, name: input.name.trim(), secretHash: sha256(secret), scopes, role: input.role ?? null, createdBy: input.createdBy ?? null })
+        .values({ id, name: input.name.trim(), secretHash: sha256(secret), scopes, role: input.role ?? null, storeCode, createdBy: input.createdBy ?? null })
         .returning();
-      await appendAudit(tx, { actor: input.actor ?? 'system', action: 'access.apikey_create', targetType: 'api_key', targetId: id, details: { role: input.role ?? null, scopes } });
+      await appendAudit(tx, { actor: input.actor ?? 'system', action: 'access.apikey_create', targetType: 'api_key', targetId: id, details: { role: input.role ?? null, storeCode, scopes } });
       return created;
     });
     return { apiKey: toKeyView(row!), key: `km_${id.replace(/-/g, '')}_${secret}` };
@@ -474,6 +493,7 @@ export class AccessService {
           secretHash: sha256(secret),
           scopes: old.scopes,
           role: old.role,
+          storeCode: old.storeCode,
           createdBy: opts.createdBy ?? null,
           createdAt: now,
           rotatedFrom: id,
@@ -521,7 +541,14 @@ export class AccessService {
           ),
         );
     }
-    return { kind: 'apikey', id: row.id, name: row.name, scopes: new Set(row.scopes as Scope[]) };
+    return {
+      kind: 'apikey',
+      id: row.id,
+      name: row.name,
+      ...(row.role ? { role: row.role } : {}),
+      storeCode: row.storeCode,
+      scopes: new Set(row.scopes as Scope[]),
+    };
   }
 
   private async authenticateSession(token: string): Promise<Principal | undefined> {
@@ -533,7 +560,7 @@ export class AccessService {
     const s = rows[0]?.staff;
     if (!s) return undefined;
     const scopes = ROLE_SCOPES[s.role as Role] ?? new Set<Scope>();
-    return { kind: 'staff', id: s.id, name: s.username, role: s.role, scopes };
+    return { kind: 'staff', id: s.id, name: s.username, role: s.role, storeCode: s.storeCode, scopes };
   }
 
   async me(principal: Principal): Promise<StaffView | undefined> {
@@ -552,6 +579,7 @@ function toKeyView(r: typeof apiKeys.$inferSelect): ApiKeyView {
     name: r.name,
     scopes: r.scopes as Scope[],
     role: (r.role as Role | null) ?? null,
+    storeCode: r.storeCode ?? null,
     createdBy: r.createdBy,
     createdAt: r.createdAt.toISOString(),
     expiresAt: r.expiresAt?.toISOString() ?? null,

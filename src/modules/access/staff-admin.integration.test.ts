@@ -252,7 +252,7 @@ describe('API keys in the console', () => {
   });
 
   it('lists with paging, sorting, search and status; revokes once', async () => {
-    await req('POST', '/api/v1/api-keys', { name: 'wechat-mini', role: 'guide' });
+    await req('POST', '/api/v1/api-keys', { name: 'wechat-mini', role: 'guide', storeCode: 'SH01' });
     const byName = await req('GET', '/api/v1/api-keys?sort=name');
     expect(byName.json().total).toBe(3);
     expect(byName.json().items.map((k: { name: string }) => k.name)).toEqual(['BI dashboard', 'pos-sh01', 'wechat-mini']);

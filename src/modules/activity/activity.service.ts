@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import { parseInstant } from '../../platform/clock.js';
+import { parseInstant, systemClock, type Clock } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
 import { AppError, invalid, type FieldIssue } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
@@ -15,6 +15,16 @@ import {
 import type { EventInput, EventQuery } from './activity.schemas.js';
 import { events } from './db/activity.schema.js';
 import { activityExportParticipant } from './privacy-export.js';
+import {
+  applyRetention,
+  checkRetentionMonths,
+  monthlyCounts,
+  moveRollups,
+  retentionStatus,
+  type RetentionOptions,
+  type RetentionResult,
+  type RetentionStatus,
+} from './retention.js';
 
 export type Event = typeof events.$inferSelect;
 export type EventResult = ItemResult<{ id: string; customerId: string | null }>;
@@ -53,7 +63,14 @@ interface Written {
 export class ActivityService {
   constructor(
     private readonly db: Db,
-    private readonly deps: { customers: CustomersService; timeZone: string; defaultRegion: string },
+    private readonly deps: {
+      customers: CustomersService;
+      timeZone: string;
+      defaultRegion: string;
+      /** The retention policy: months of events kept (KEMAI_RETENTION_EVENTS_MONTHS; 0 = forever). */
+      retentionMonths?: number;
+      clock?: Clock;
+    },
   ) {
     deps.customers.registerMergeParticipant({
       name: 'activity',
@@ -63,11 +80,14 @@ export class ActivityService {
           .set({ customerId: toId })
           .where(eq(events.customerId, fromId))
           .returning({ id: events.id });
-        return moved.map((m) => m.id);
+        // Rolled-up months go along; their row ids join the event ids (uuids both) so an unmerge moves them back.
+        const rolled = await moveRollups(tx, sql`f.customer_id = ${fromId}::uuid`, toId);
+        return [...moved.map((m) => m.id), ...rolled];
       },
       restoreRecords: async (tx, ids, toId) => {
         if (ids.length === 0) return;
         await tx.update(events).set({ customerId: toId }).where(sql`${events.id} = any(${sql.param(ids)}::uuid[])`);
+        await moveRollups(tx, sql`f.id = any(${sql.param(ids)}::uuid[])`, toId);
       },
     });
     deps.customers.registerExportParticipant(activityExportParticipant);
@@ -144,6 +164,31 @@ export class ActivityService {
       total += rows.length;
     }
     return total;
+  }
+
+  /** The configured retention policy in months (0 = events are kept forever). */
+  get retentionMonths(): number {
+    return this.deps.retentionMonths ?? 0;
+  }
+
+  /**
+   * Roll up and delete the events that occurred before the start of the month `months` months back (business time
+   * zone), 10,000 per transaction; audited when it deleted any. Bad `months` is refused before anything changes.
+   */
+  async applyRetention(opts: RetentionOptions): Promise<RetentionResult> {
+    checkRetentionMonths(opts.months);
+    return applyRetention(this.db, this.deps.timeZone, { ...opts, now: opts.now ?? (this.deps.clock ?? systemClock).now() });
+  }
+
+  /** The policy, the oldest kept event, what the next run would roll up and what the rollup holds. */
+  async retentionStatus(now?: Date): Promise<RetentionStatus> {
+    return retentionStatus(this.db, this.deps.timeZone, this.retentionMonths, now ?? (this.deps.clock ?? systemClock).now());
+  }
+
+  /** One customer's (a merged-away id: its survivor's) events per month and type, rolled-up months included. */
+  async monthlyCounts(customerId: string): Promise<Array<{ month: string; type: string; events: number }>> {
+    const live = (await this.deps.customers.liveCustomerIds([customerId])).get(customerId) ?? customerId;
+    return monthlyCounts(this.db, this.deps.timeZone, live);
   }
 
   /** A merged-away customer id lists its survivor's events, as the customer 360 does. */

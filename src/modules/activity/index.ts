@@ -5,3 +5,5 @@ export {
   attributeEventsWhenIdentifierAttached,
   ATTRIBUTE_EVENTS_SUBSCRIBER,
 } from './subscribers/attribute-events-when-identifier-attached.js';
+export { scheduleRetentionNightly, RETENTION_NIGHTLY_JOB, RETENTION_NIGHTLY_CRON } from './subscribers/apply-retention-nightly.js';
+export { retentionCutoff, type RetentionResult, type RetentionStatus } from './retention.js';

@@ -63,6 +63,8 @@ export interface SearchQuery {
   limit: number;
   offset?: number | undefined;
   cursor?: string | undefined;
+  /** A condition on `c.id` limiting the rows to the caller's customers (store scoping; platform/customer-scope.ts). */
+  within?: SQL | undefined;
 }
 
 /**
@@ -71,6 +73,7 @@ export interface SearchQuery {
  */
 export async function searchCustomers(db: Db, s: SearchQuery, defaultRegion: string): Promise<{ items: CustomerSummary[]; nextCursor: string | null }> {
   const where: SQL[] = [sql`c.status = 'active'`];
+  if (s.within) where.push(s.within);
   const q = s.q?.trim();
   if (q) {
     where.push(sql`c.id in (${matchingIds(q, defaultRegion)})`);
@@ -108,6 +111,8 @@ export interface ListQuery {
   sort: ListSort;
   page: number;
   pageSize: number;
+  /** A condition on `c.id` limiting the rows to the caller's customers (store scoping; platform/customer-scope.ts). */
+  within?: SQL | undefined;
 }
 
 export const LIST_SORTS = ['lastSeen', 'created', 'since', 'name', 'orders', 'spend', 'lastOrder'] as const;
@@ -144,6 +149,7 @@ export async function listCustomers(
   opts: { defaultRegion: string; timeZone: string },
 ): Promise<{ items: ListedCustomer[]; total: number }> {
   const where: SQL[] = [sql`c.status = 'active'`];
+  if (l.within) where.push(l.within);
   const q = l.q?.trim();
   if (q) where.push(sql`c.id in (${matchingIds(q, opts.defaultRegion)})`);
   if (l.city) where.push(sql`c.city = ${l.city}`);
@@ -205,6 +211,7 @@ export interface Customer360 {
     incomeBand: string | null;
     occupation: string | null;
     familyStage: string | null;
+    address: string | null;
     tags: string[];
     attributes: Record<string, unknown>;
     source: string | null;
@@ -260,7 +267,7 @@ export async function customer360(
     query<Customer360['profile'] & { createdAt: string; updatedAt: string; lastSeenAt: string }>(
       db,
       sql`select id, status, name, gender, birthday::text as birthday, city, income_band as "incomeBand", occupation,
-                 family_stage as "familyStage", tags, attributes, source, created_at as "createdAt",
+                 family_stage as "familyStage", address, tags, attributes, source, created_at as "createdAt",
                  updated_at as "updatedAt", last_seen_at as "lastSeenAt"
           from customers.customers where id = ${id}`,
     ),

@@ -37,13 +37,14 @@ const EXPLICIT = [
   ['income_band', 'incomeBand'],
   ['occupation', 'occupation'],
   ['family_stage', 'familyStage'],
+  ['address', 'address'],
 ] as const;
 
 /** A digest of everything an upsert can change, to tell 'updated' from 'unchanged'. */
 async function profileDigests(tx: Db, ids: SQL): Promise<Map<string, string>> {
   const rows = await query<{ id: string; h: string }>(
     tx,
-    sql`select c.id, md5(row(c.status, c.name, c.gender, c.birthday, c.city, c.income_band, c.occupation, c.family_stage, c.tags, c.attributes)::text
+    sql`select c.id, md5(row(c.status, c.name, c.gender, c.birthday, c.city, c.income_band, c.occupation, c.family_stage, c.address, c.tags, c.attributes)::text
                 || coalesce((select string_agg(i.type || ':' || i.value || ':' || i.is_primary, ',' order by i.type, i.value)
                              from customers.identifiers i where i.customer_id = c.id), '')
                 || (select count(*) from customers.consents k where k.customer_id = c.id)::text) as h
@@ -208,14 +209,15 @@ async function applyPatches(tx: Db, updates: Array<{ id: string; p: Record<strin
       select c.id,
              ${set('name')} as name, ${set('gender')} as gender, ${set('birthday', '::date')} as birthday, ${set('city')} as city,
              ${set('income_band')} as income_band, ${set('occupation')} as occupation, ${set('family_stage')} as family_stage,
+             ${set('address')} as address,
              case when v.p ? 'tags' then array(select jsonb_array_elements_text(v.p->'tags')) else c.tags end as tags,
              case when v.p ? 'attributes' then c.attributes || (v.p->'attributes') else c.attributes end as attributes
       from customers.customers c join v on v.id = c.id)
     update customers.customers c
     set name = n.name, gender = n.gender, birthday = n.birthday, city = n.city, income_band = n.income_band,
-        occupation = n.occupation, family_stage = n.family_stage, tags = n.tags, attributes = n.attributes, updated_at = now()
+        occupation = n.occupation, family_stage = n.family_stage, address = n.address, tags = n.tags, attributes = n.attributes, updated_at = now()
     from n
     where c.id = n.id
-      and (c.name, c.gender, c.birthday, c.city, c.income_band, c.occupation, c.family_stage, c.tags, c.attributes)
-          is distinct from (n.name, n.gender, n.birthday, n.city, n.income_band, n.occupation, n.family_stage, n.tags, n.attributes)`);
+      and (c.name, c.gender, c.birthday, c.city, c.income_band, c.occupation, c.family_stage, c.address, c.tags, c.attributes)
+          is distinct from (n.name, n.gender, n.birthday, n.city, n.income_band, n.occupation, n.family_stage, n.address, n.tags, n.attributes)`);
 }

@@ -59,6 +59,8 @@ export const CustomerUpsertInput = CustomerRefInput.extend({
   incomeBand: z.string().trim().max(50).optional(),
   occupation: z.string().trim().max(100).optional(),
   familyStage: z.string().trim().max(50).optional(),
+  /** Postal address, one line (personal data: shown in full only where the caller's role and the purpose need it). */
+  address: z.string().trim().max(300).optional(),
   /** Replaces the profile's tags. */
   tags: z.array(z.string().trim().min(1).max(50)).max(100).optional(),
   /** Merged into the profile's attributes (keys given here win). */

@@ -9,14 +9,17 @@ import type { ConsentInput, CustomerRefInput, CustomerUpsertInput } from './cust
 import { customerTimeline, customer360, listCustomers, listDuplicates, searchCustomers, summaries, type CustomerSummary, type ListQuery, type SearchQuery } from './customer-queries.js';
 import { consentRows, publishProfilesChanged, recordConsents, upsertCustomers, type UpsertContext } from './customer-upsert.js';
 import { normaliseRef } from './domain/customer-ref.js';
+import { isUuid } from './domain/identifiers.js';
 import { duplicateCandidates, merges, timelineItems } from './db/customers.schema.js';
 import { IdentityResolver, liveProfiles, type ResolveContext, type ResolvedRef } from './identity-resolution.js';
 import { MergeEngine, type MergeOptions, type MergeParticipant, type MergeResult } from './merge.js';
 import { ExportRegistry, type CustomerExport, type ExportParticipant } from './privacy-export.js';
+import { ErasureRegistry, type ErasureParticipant, type ErasureResult } from './privacy-erase.js';
 
 export type { ResolveContext, ResolvedRef, IdentifierAttached } from './identity-resolution.js';
 export type { MergeParticipant, MergeOptions, MergeResult } from './merge.js';
 export type { ExportParticipant, CustomerExport } from './privacy-export.js';
+export type { ErasureParticipant, ErasureContext, ErasureResult } from './privacy-erase.js';
 export type { CustomerSummary, Customer360, TimelineItem, DuplicateView, SearchQuery, ListQuery, ListedCustomer } from './customer-queries.js';
 export type { UpsertContext } from './customer-upsert.js';
 
@@ -51,6 +54,7 @@ export interface TimelineSource {
 export class CustomersService {
   private readonly mergeEngine = new MergeEngine();
   private readonly exports = new ExportRegistry();
+  private readonly erasures = new ErasureRegistry();
   private readonly timelineSources: TimelineSource[] = [];
   private readonly resolver: IdentityResolver;
 
@@ -99,6 +103,21 @@ export class CustomersService {
    */
   async exportCustomer(id: string, actor: string): Promise<CustomerExport> {
     return this.exports.export(this.db, id, actor);
+  }
+
+  /** Modules holding personal data about a customer register how to erase it (see ErasureParticipant). */
+  registerErasureParticipant(p: ErasureParticipant): void {
+    this.erasures.register(p);
+  }
+
+  /**
+   * Erase a customer's personal data in every module, in one transaction (a failing module changes nothing): the
+   * profile becomes an `erased` tombstone without identifiers, financial records keep their amounts without the
+   * person's values. Audited as `customers.erase` by `actor` with row counts only. Unknown id 404, merged-away id 404
+   * naming its survivor, already erased 409 `customers.already_erased`.
+   */
+  async erase(customerId: string, opts: { reason: string; actor: string }): Promise<ErasureResult> {
+    return this.erasures.erase(this.db, customerId, opts);
   }
 
   /**
@@ -219,6 +238,15 @@ export class CustomersService {
           throw notFound('customers.merge_not_found', `Customer ${customerId} has no merge ${mergeId}`);
         }
       }
+      // An erasure emptied the merge's snapshots: there is nothing to restore.
+      const [erased] = isUuid(mergeId)
+        ? await query<{ id: string }>(
+            t,
+            sql`select c.id from customers.merges m join customers.customers c on c.id in (m.survivor_id, m.absorbed_id)
+                where m.id = ${mergeId} and c.status = 'erased' limit 1`,
+          )
+        : [];
+      if (erased) throw conflict('customers.erased', `Customer ${erased.id} has been erased; its merges cannot be undone`);
       const result = await this.mergeEngine.unmerge(t, mergeId, actor);
       await this.auditMerge(t, 'customers.unmerge', auditActor ?? actor, result);
       return result;

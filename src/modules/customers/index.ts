@@ -13,6 +13,9 @@ export {
   type IdentifierAttached,
   type MergeParticipant,
   type ExportParticipant,
+  type ErasureParticipant,
+  type ErasureContext,
+  type ErasureResult,
   type CustomerExport,
   type MergeOptions,
   type MergeResult,
@@ -26,6 +29,7 @@ export {
   type SearchQuery,
 } from './customers.service.js';
 export { exportRows, EXPORT_FORMAT } from './privacy-export.js';
+export { countRows, profileIdsParam, ERASED, CUSTOMER_ERASED } from './privacy-erase.js';
 export { RESOLUTION_ACTOR, IDENTIFIER_ATTACHED } from './identity-resolution.js';
 export { validateCustomerRef } from './domain/customer-ref.js';
 export { IDENTIFIER_TYPES, normaliseIdentifier, normalisePhone, normaliseEmail, type IdentifierType } from './domain/identifiers.js';

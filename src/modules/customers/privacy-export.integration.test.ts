@@ -94,7 +94,7 @@ describe('GET /api/v1/customers/:id/export', () => {
     expect(s.ticketEvents.map((e: Json) => [e.ticket_id, e.kind])).toEqual([[ticketId, 'created']]);
     expect(s.compensations).toEqual([]);
 
-    expect(doc.sections.activity).toEqual({ events: [] });
+    expect(doc.sections.activity).toEqual({ events: [], rollups: [] });
     expect(doc.sections.surveys).toEqual({ invitations: [], responses: [] });
     // A complaint ticket is also a mention of the brand's own service channel, linked to the person.
     const m = doc.sections.listening;

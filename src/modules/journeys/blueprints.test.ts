@@ -5,13 +5,13 @@ import { CHANNELS } from '../messaging/messaging.contract.js';
 import { BLUEPRINTS, triggerSummary } from './blueprints.js';
 import { DefinitionInput, JourneyInput } from './journeys.schemas.js';
 
-const CODES = ['welcome', 'second_purchase', 'win_back', 'birthday', 'tier_upgrade', 'quarterly_callback', 'referral', 'complaint_care'];
+const CODES = ['welcome', 'second_purchase', 'win_back', 'birthday', 'tier_upgrade', 'quarterly_callback', 'referral', 'complaint_care', 'birthday_call'];
 /** Variables a blueprint's text may use: the preparer's base ones and the personalisation providers'. */
 const KNOWN = new Set(['name', 'tierName', 'pointsBalance', 'brand', 'unsubscribeUrl', 'nearbyStores', 'nearestStore', 'nearestStoreKm', 'nearbyStoresLine',
   'recommendation', 'recommendationSku', 'winBackOffer', 'favouriteCategory', 'averageOrder', 'churnScore', 'referralLink', 'referralCode', 'tierBenefits']);
 
 describe('blueprints', () => {
-  it('are the eight journeys of the seeds, each valid as a journey with a 10 % holdout and a goal', () => {
+  it('are the eight journeys of the seeds and the birthday call, each valid as a journey with a 10 % holdout and a goal', () => {
     expect(BLUEPRINTS.map((b) => b.code)).toEqual(CODES);
     for (const b of BLUEPRINTS) {
       const parsed = JourneyInput.safeParse({ ...b.journey, blueprint: b.code });
@@ -34,6 +34,7 @@ describe('blueprints', () => {
       quarterly_callback: { type: 'schedule', every: 'quarter', startAt: '2026-01-05T10:00:00+08:00' },
       referral: { type: 'event', event: 'segment_entered', filter: { segment: 'rfm_champions' } },
       complaint_care: { type: 'event', event: 'ticket_resolved' },
+      birthday_call: { type: 'date', date: 'birthday', offsetDays: -3, at: '10:00' },
     });
     expect(triggerSummary(trigger.win_back!, 'zh-CN')).toBe('沉睡：90天未购买，10:00');
     expect(triggerSummary(trigger.win_back!, 'en')).toBe('Inactivity: 90 days without an order, at 10:00');

@@ -9,7 +9,7 @@ import { JourneyInput, type NewJourney } from './journeys.schemas.js';
 
 /**
  * The eight ready-made journeys of the seeds (product.md §6; seeds 002 "新客户 / 老客户 / 忠诚客户 / 投诉" and 003 "3公里内
- * 门店"), as data: each journey's definition (journeys.schemas.ts), the message templates it sends (zh-CN and English,
+ * 门店") and the birthday call by the guide (issue 13), as data: each journey's definition (journeys.schemas.ts), the message templates it sends (zh-CN and English,
  * per channel) and the coupon templates it issues. Installing one (blueprints.ts) creates what is missing and a draft
  * journey the marketer edits in the builder. Codes of templates start with `bp_`, of coupon templates with `BP-`.
  *
@@ -410,7 +410,7 @@ export const BLUEPRINTS: readonly Blueprint[] = [
       definition: {
         trigger: { type: 'schedule', every: 'quarter', startAt: '2026-01-05T10:00:00+08:00' },
         audience: { segments: ['rfm_class_high_value'] },
-        steps: [{ id: 'callback', name: '导购回访', type: 'task', template: 'bp_callback_task', dueDays: 7, next: null }],
+        steps: [{ id: 'callback', name: '导购回访', type: 'task', kind: 'callback', template: 'bp_callback_task', dueDays: 7, next: null }],
         goal: { event: 'order_placed', withinDays: 30, exitOnGoal: false },
       },
     },
@@ -538,6 +538,47 @@ export const BLUEPRINTS: readonly Blueprint[] = [
             sms: `Hi ${HI_EN}, how happy are you with how we handled your issue? Reply 1-5.`,
           },
         ),
+      },
+    ],
+    coupons: [],
+  },
+  {
+    code: 'birthday_call',
+    stage: 'loyal',
+    name: { 'zh-CN': '生日前导购电话', en: 'Birthday call by the guide' },
+    description: {
+      'zh-CN': '生日前3天10:00，为客户的专属导购生成生日电话任务（3天内、生日当天前完成）；客户退订电话联系则不生成。目标：30天内购买。',
+      en: 'Three days before the birthday at 10:00: a birthday-call task for the customer’s guide, due in 3 days (by the birthday). Customers who opted out of phone calls get none. Goal: an order within 30 days.',
+    },
+    journey: {
+      code: 'birthday_call',
+      name: '生日前导购电话',
+      description: '3 days before the birthday at 10:00 → a birthday_call task for the assigned guide.',
+      holdoutPercent: 10,
+      reentry: 'after_exit',
+      definition: {
+        trigger: { type: 'date', date: 'birthday', offsetDays: -3, at: '10:00' },
+        steps: [{ id: 'call', name: '生日电话', type: 'task', kind: 'birthday_call', template: 'bp_birthday_call_task', dueDays: 3, next: null }],
+        goal: { event: 'order_placed', withinDays: 30, exitOnGoal: false },
+      },
+    },
+    templates: [
+      {
+        code: 'bp_birthday_call_task',
+        name: '生日电话任务',
+        purpose: 'marketing',
+        contents: {
+          guide_task: {
+            'zh-CN': {
+              subject: '生日电话：{{name|会员}}',
+              body: '{{name|这位会员}}（{{tierName|会员}}）的生日快到了，请在生日当天前致电送上祝福，并提醒生日月的会员礼遇。可推荐：{{recommendation|本季新品}}。记录通话结果。',
+            },
+            en: {
+              subject: 'Birthday call: {{name|member}}',
+              body: 'The birthday of {{name|this member}} ({{tierName|member}}) is coming: call them by the day to wish them a happy birthday and mention the birthday-month treats. Worth suggesting: {{recommendation|this season’s new arrivals}}. Record how the call went.',
+            },
+          },
+        },
       },
     ],
     coupons: [],

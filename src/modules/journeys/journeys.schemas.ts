@@ -114,8 +114,15 @@ export const StepInput = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('coupon'), template: code, next }),
   z.object({ ...base, type: z.literal('points'), points: z.number().int().min(1).max(1_000_000), reason: z.string().trim().min(1).max(200), next }),
   z.object({ ...base, type: z.literal('tag'), add: z.array(z.string().trim().min(1).max(64)).max(10).default([]), remove: z.array(z.string().trim().min(1).max(64)).max(10).default([]), next }),
-  /** A task for the customer's guide (a callback); its words come from a guide_task template. */
-  z.object({ ...base, type: z.literal('task'), template: code, dueDays: z.number().int().min(0).max(90).default(3), next }),
+  /** A task for the customer's guide (a callback); its words come from a guide_task template. `kind` absent = other. */
+  z.object({
+    ...base,
+    type: z.literal('task'),
+    template: code,
+    dueDays: z.number().int().min(0).max(90).default(3),
+    kind: z.enum(['callback', 'follow_up', 'birthday_call', 'other']).optional(),
+    next,
+  }),
   z.object({ ...base, type: z.literal('exit') }),
 ]);
 export type Step = z.infer<typeof StepInput>;

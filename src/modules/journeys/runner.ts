@@ -208,7 +208,7 @@ export class JourneyRunner {
         if (!planner) throw new Error('messaging is not available');
         const vars =
           step.type === 'task'
-            ? sql`coalesce(e.context->'vars', '{}'::jsonb) || jsonb_build_object('dueDays', ${step.dueDays}::int)`
+            ? sql`coalesce(e.context->'vars', '{}'::jsonb) || jsonb_build_object('dueDays', ${step.dueDays}::int, 'taskKind', ${step.kind ?? 'other'}::text)`
             : sql`coalesce(e.context->'vars', '{}'::jsonb)`;
         const res = await planner.plan(tx, {
           template: step.template,

@@ -147,9 +147,9 @@ describe('messaging delivery routes', () => {
     expect(bad.json().error.details.issues[0].path).toBe('cursor');
 
     const id = page1.items[0].id;
-    const done = await t.app.inject({ method: 'POST', url: `/api/v1/messaging/guide-tasks/${id}/complete`, headers: t.admin, payload: { outcome: 'booked_visit', note: '周六到店' } });
-    expect(done.json()).toMatchObject({ status: 'done', outcome: 'booked_visit', note: '周六到店', doneBy: expect.stringContaining(':') });
+    const done = await t.app.inject({ method: 'POST', url: `/api/v1/messaging/guide-tasks/${id}/complete`, headers: t.admin, payload: { outcome: 'reached', note: '周六到店' } });
+    expect(done.json()).toMatchObject({ status: 'done', outcome: 'reached', note: '周六到店', doneBy: expect.stringContaining(':') });
     const again = await t.app.inject({ method: 'POST', url: `/api/v1/messaging/guide-tasks/${id}/complete`, headers: t.admin, payload: { outcome: 'reached' } });
-    expect([again.statusCode, again.json().error.code]).toEqual([409, 'messaging.task_not_open']);
+    expect([again.statusCode, again.json().error.code]).toEqual([409, 'guide_tasks.task_closed']);
   });
 });

@@ -3,6 +3,7 @@ import { query, type Db } from '../../platform/db/database.js';
 import { maskEmail, maskPhone } from '../../platform/pii.js';
 import type { BlockReason, Channel, Locale, OutgoingMessage, QueuedMessage, SendDecision, SendPreparer } from './messaging.contract.js';
 import { checkChannel, chooseChannel, type ConsentState, type CustomerFacts } from './domain/channel.js';
+import { isTaskKind, phoneOptedOut } from './domain/guide-task.js';
 import { ageOn, capWindows, isQuiet, jitterMinutes, localClock, nextUsualHour, quietEnd, usualHourOf, withinCaps, type ContactPolicy } from './domain/policy.js';
 import { renderContent } from './domain/render.js';
 import { textFor, type TemplateContents } from './domain/template.js';
@@ -237,6 +238,11 @@ export class Preparer implements SendPreparer {
           block(verdict, channel);
           continue;
         }
+      }
+      // A callback or birthday call for a customer who opted out of phone contact (domain/guide-task.ts) is never made.
+      if (channel === 'guide_task' && isTaskKind(m.variables.taskKind) && phoneOptedOut(facts.consents, m.variables.taskKind)) {
+        block('opted_out', channel);
+        continue;
       }
       const deferral = this.deferral(m, channel, policy, hours.get(m.customerId), clock);
       if (deferral) {

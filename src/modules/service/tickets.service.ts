@@ -231,18 +231,23 @@ function toInbox(r: Row, now: Date): InboxTicket {
 }
 
 /** A ticket as a caller sees it: the contact's name, phone and email (and the customer's name) masked without pii:read. */
-export function ticketView<T extends Ticket & { customerName?: string | null }>(t: T, viewer: { pii: boolean }): T {
-  if (viewer.pii) return t;
+export function ticketView<T extends Ticket & { customerName?: string | null }>(
+  t: T,
+  viewer: { pii: boolean; phone?: boolean; email?: boolean },
+): T {
+  const phone = viewer.phone ?? viewer.pii;
+  const email = viewer.email ?? viewer.pii;
+  if (viewer.pii && phone && email) return t;
   return {
     ...t,
     contact: t.contact
       ? {
-          name: t.contact.name ? maskName(t.contact.name) : null,
-          phone: t.contact.phone ? maskPhone(t.contact.phone) : null,
-          email: t.contact.email ? maskEmail(t.contact.email) : null,
+          name: t.contact.name && !viewer.pii ? maskName(t.contact.name) : t.contact.name,
+          phone: t.contact.phone && !phone ? maskPhone(t.contact.phone) : t.contact.phone,
+          email: t.contact.email && !email ? maskEmail(t.contact.email) : t.contact.email,
         }
       : null,
-    ...(t.customerName !== undefined ? { customerName: t.customerName ? maskName(t.customerName) : null } : {}),
+    ...(t.customerName !== undefined ? { customerName: t.customerName && !viewer.pii ? maskName(t.customerName) : t.customerName } : {}),
   };
 }
 

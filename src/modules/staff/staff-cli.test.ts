@@ -53,4 +53,25 @@ describe('kemai staff backfill', () => {
     const rows = await withKemai((k) => k.staff.history(customerId));
     expect(rows.map((a) => [a.staffId, a.storeCode, a.reason, a.endedAt, a.actor.startsWith('cli:')])).toEqual([[guideId, 'S1', 'first_purchase', null, true]]);
   }, 120_000);
+
+  it('prints the weekly report as Markdown and JSON; a bad week exits 2 naming --week', async () => {
+    // 2026-06-10 is in ISO week 24. The order names no guide: the store served 1, guide.wu 0; the customer, first known
+    // by that order and first assigned to guide.wu (by the backfill above), is the week's enrolment for both.
+    const json = await runKemai(['staff', 'report', '--week', '2026-W24', '--format', 'json'], env(), dir);
+    expect(json.code, json.err).toBe(0);
+    const r = JSON.parse(json.out);
+    expect([r.week, r.from, r.to]).toEqual(['2026-W24', '2026-06-07T16:00:00.000Z', '2026-06-14T16:00:00.000Z']);
+    expect(r.stores.map((s: { key: string; customersServed: number; netSalesFen: number; memberEnrolments: number }) => [s.key, s.customersServed, s.netSalesFen, s.memberEnrolments])).toEqual([['S1', 1, 1000, 1]]);
+    expect(r.guides.map((g: { username: string; customersServed: number; memberEnrolments: number }) => [g.username, g.customersServed, g.memberEnrolments])).toEqual([['guide.wu', 0, 1]]);
+
+    const md = await runKemai(['staff', 'report', '--week', '2026-W24', '--store', 'S1'], env(), dir);
+    expect(md.code, md.err).toBe(0);
+    expect(md.out).toContain('# Staff and store KPIs, 2026-W24 — store S1');
+    expect(md.out).toContain('| S1 | 1 | ¥10.00 | 1 | – | – | – | – | 0 | – | – | – |');
+    expect(md.out).toContain('| guide.wu (S1) | 0 | ¥0.00 | 1 |');
+
+    const bad = await runKemai(['staff', 'report', '--week', '2026-24'], env(), dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--week');
+  }, 120_000);
 });

@@ -6,6 +6,8 @@ import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { MergeParticipant } from '../customers/index.js';
 import type { AssignmentReason } from './db/staff.schema.js';
+import { StaffKpisService } from './kpis/kpis.service.js';
+import type { Clock } from '../../platform/clock.js';
 
 /** Roles that may look after customers. */
 export const GUIDE_ROLES = ['guide', 'store_manager'] as const;
@@ -91,7 +93,15 @@ const BACKFILL_CHUNK = 5_000;
  * orders.orders through SQL, writes only staff.assignments.
  */
 export class StaffService {
-  constructor(private readonly db: Db) {}
+  /** KPIs per guide and store, leaderboards, reward rules and runs, the weekly report (kpis/kpis.service.ts). */
+  readonly kpis: StaffKpisService;
+
+  constructor(
+    private readonly db: Db,
+    opts: { timeZone?: string; clock?: Clock } = {},
+  ) {
+    this.kpis = new StaffKpisService(db, opts);
+  }
 
   /**
    * orders.order.placed / orders.batch.imported: each customer of these orders who has no open assignment is assigned by

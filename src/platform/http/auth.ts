@@ -79,6 +79,8 @@ export interface Principal {
   name: string;
   role?: string;
   scopes: ReadonlySet<Scope>;
+  /** The store a staff member or a store-bound key belongs to (guides and store managers see only its customers). */
+  storeCode?: string | null;
 }
 
 export function can(principal: Principal | undefined, scope: Scope): boolean {

@@ -116,8 +116,11 @@ export interface GuideTask {
   customerId: string;
   customerName?: string | null;
   messageId: string | null;
+  kind?: (typeof TASK_KINDS)[number];
   storeCode: string | null;
+  assigneeStaffId?: string | null;
   assignee: string | null;
+  cancelReason?: string | null;
   title: string;
   body: string | null;
   dueAt: string;
@@ -128,7 +131,8 @@ export interface GuideTask {
   doneBy: string | null;
   createdAt: string;
 }
-export const TASK_OUTCOMES = ['reached', 'booked_visit', 'no_answer', 'not_interested'] as const;
+export const TASK_OUTCOMES = ['reached', 'no_answer', 'declined', 'wrong_number', 'done'] as const;
+export const TASK_KINDS = ['callback', 'follow_up', 'birthday_call', 'other'] as const;
 
 const M = '/api/v1/messaging';
 

@@ -53,6 +53,7 @@ export const NAV: NavItem[] = [
   { to: '/listening/keywords', label: 'listening.nav.keywords', icon: 'tag', anyOf: ['listening:read'], group: 'listening.nav.group' },
   { to: '/listening/alerts', label: 'listening.nav.alerts', icon: 'churn', anyOf: ['listening:read'], group: 'listening.nav.group' },
   { to: '/listening/crises', label: 'listening.nav.crises', icon: 'task', anyOf: ['listening:read'], group: 'listening.nav.group' },
+  { to: '/staff/kpis', label: 'staffKpis.nav', icon: 'store', anyOf: ['customers:read'] },
   { to: '/settings', label: 'settings.nav', icon: 'settings', anyOf: ['staff:admin', 'apikeys:admin'] },
 ];
 

@@ -19,6 +19,7 @@ import { PredictionCard } from './insights/prediction-card';
 import { CouponWallet } from './promotions/customer-coupons';
 import { CustomerJourneysCard, CustomerMessagesCard } from './messaging/customer-messaging';
 import { CustomerTicketsCard } from './service/customer-side';
+import { CustomerPrivacyActions } from './customer-privacy';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -122,6 +123,7 @@ function CustomerView({ c }: { c: Customer360 }) {
             </div>
           ) : null}
         </div>
+        {can(me, 'privacy:admin') && !c.mergedInto ? <CustomerPrivacyActions customerId={c.id} erased={p.status === 'erased'} /> : null}
       </section>
 
       <section className="kpis" aria-label={t('stats.title')}>

@@ -36,6 +36,8 @@ export const apiKeys = access.table('api_keys', {
   scopes: text('scopes').array().notNull(),
   /** The role whose scopes were copied when the key was made; null for a key given scopes one by one. */
   role: text('role'),
+  /** A key made for the guide or store_manager role belongs to a store and sees only that store's customers. */
+  storeCode: text('store_code'),
   createdBy: text('created_by'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true }),

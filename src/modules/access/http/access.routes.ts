@@ -26,6 +26,7 @@ const ApiKeyView = z.object({
   name: z.string(),
   scopes: z.array(z.enum(SCOPES)),
   role: z.enum(ROLES).nullable(),
+  storeCode: z.string().nullable(),
   createdBy: z.string().nullable(),
   createdAt: z.string(),
   expiresAt: z.string().nullable(),

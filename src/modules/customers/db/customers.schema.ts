@@ -26,6 +26,8 @@ export const customers = customersSchema.table(
     gender: text('gender'), // female | male | other | unknown
     birthday: date('birthday'),
     city: text('city'),
+    /** Postal address (personal data: masked by role and purpose, see platform/pii.ts). */
+    address: text('address'),
     incomeBand: text('income_band'),
     occupation: text('occupation'),
     familyStage: text('family_stage'),

@@ -1,5 +1,6 @@
 import { formatMoney } from '../../../platform/money.js';
 import { maskEmail, maskPhone } from '../../../platform/pii.js';
+import { maskAddress } from '../../../platform/pii-policy.js';
 import type { Customer360, CustomerSummary, DuplicateView, ListedCustomer, TimelineItem } from '../customers.service.js';
 
 /**
@@ -7,8 +8,15 @@ import type { Customer360, CustomerSummary, DuplicateView, ListedCustomer, Timel
  * and names masked: they work with audiences, not contact details.
  */
 export interface Viewer {
+  /** The name in full (and every field, when the per-field flags below are absent). */
   pii: boolean;
+  /** Per field, from the purpose-based policy (platform/pii-policy.ts viewerFor). */
+  phone?: boolean;
+  email?: boolean;
+  address?: boolean;
 }
+
+const shows = (v: Viewer, field: 'phone' | 'email' | 'address') => v[field] ?? v.pii;
 
 /** 王芳 → 王*, Wang Fang → W*** */
 export function maskName(name: string): string {
@@ -20,9 +28,8 @@ export function maskName(name: string): string {
 const maybe = <T>(v: T | null, f: (x: T) => T, on: boolean) => (v === null || on ? v : f(v));
 
 export function maskIdentifier(type: string, value: string, v: Viewer): string {
-  if (v.pii) return value;
-  if (type === 'phone') return maskPhone(value);
-  if (type === 'email') return maskEmail(value);
+  if (type === 'phone') return shows(v, 'phone') ? value : maskPhone(value);
+  if (type === 'email') return shows(v, 'email') ? value : maskEmail(value);
   return value;
 }
 
@@ -35,8 +42,8 @@ export function summaryView(s: CustomerSummary, v: Viewer) {
     birthday: s.birthday,
     city: s.city,
     tags: s.tags,
-    phone: maybe(s.phone, maskPhone, v.pii),
-    email: maybe(s.email, maskEmail, v.pii),
+    phone: maybe(s.phone, maskPhone, shows(v, 'phone')),
+    email: maybe(s.email, maskEmail, shows(v, 'email')),
     memberNo: s.memberNo,
     createdAt: s.createdAt.toISOString(),
     lastSeenAt: s.lastSeenAt.toISOString(),
@@ -97,6 +104,7 @@ export function customer360View(c: Customer360, v: Viewer) {
       incomeBand: p.incomeBand,
       occupation: p.occupation,
       familyStage: p.familyStage,
+      address: maybe(p.address, maskAddress, shows(v, 'address')),
       tags: p.tags,
       attributes: p.attributes,
       source: p.source,

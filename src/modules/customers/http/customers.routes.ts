@@ -1,16 +1,19 @@
 import { z } from 'zod';
+import { sql } from 'drizzle-orm';
+import { customerScope, inScopeSql } from '../../../platform/customer-scope.js';
+import { viewerFor } from '../../../platform/pii-policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf } from '../../../platform/audit.js';
 import { invalid } from '../../../platform/errors.js';
-import { can } from '../../../platform/http/auth.js';
 import { batchBody, splitValid, summarize } from '../../../platform/http/batch.js';
 import { ConsentInput, CustomerUpsertInput } from '../customers.schemas.js';
 import type { CustomersService } from '../customers.service.js';
 import { customer360View, duplicateView, listedView, summaryView, timelinePage, type Viewer } from './customer.views.js';
 import { LIST_SORTS } from '../customer-queries.js';
 
-const viewer = (req: FastifyRequest): Viewer => ({ pii: can(req.principal, 'pii:read') });
+/** The customer screens serve clienteling: the caller's role decides which fields show in full (platform/pii-policy.ts). */
+const viewer = (req: FastifyRequest): Viewer => viewerFor(req.principal, 'clienteling');
 /** Who did it, as recorded on merges and decisions: `staff:<username>` or `apikey:<name>`. */
 const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
 
@@ -97,8 +100,12 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
     async (req) => {
       const v = viewer(req);
       const q = req.query;
+      // Guides and store managers list their store's customers only; filtered here so pages and totals are right.
+      const scope = customerScope(req.principal);
+      const within = scope ? inScopeSql(scope, sql`c.id`) : undefined;
       if (q.page !== undefined) {
         const page = await customers.list({
+          within,
           q: q.q,
           city: q.city,
           tag: q.tag,
@@ -114,7 +121,7 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
         });
         return { items: page.items.map((c) => listedView(c, v)), total: page.total, nextCursor: null };
       }
-      const page = await customers.search(q);
+      const page = await customers.search({ ...q, within });
       return { items: page.items.map((s) => summaryView(s, v)), nextCursor: page.nextCursor };
     },
   );
@@ -219,6 +226,34 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
       reply.header('content-disposition', `attachment; filename="customer-${doc.customerId}.json"`);
       return doc;
     },
+  );
+
+  app.post(
+    '/api/v1/customers/:id/erase',
+    {
+      config: { scope: 'privacy:admin' },
+      schema: {
+        tags,
+        summary: "Erase a customer's personal data in every module (right to erasure), keeping financial records and ledger totals",
+        description:
+          'In one transaction: the profile becomes an `erased` tombstone (no name, contact details, attributes, tags or ' +
+          'identifiers, so later data with the same phone makes a new profile); orders, returns and points keep their ' +
+          'amounts without personal values; messages, tickets, survey verbatims, mentions and behaviour events lose theirs ' +
+          '(see the customers README). Answers the rows scrubbed per module and part. Unknown id 404; a merged-away id 404 ' +
+          '`customers.merged` with `details.mergedInto` (erase that id); already erased 409 `customers.already_erased`. ' +
+          'Writes a `customers.erase` audit entry with row counts only.',
+        params: z.object({ id: z.string().describe('Customer id (a merged-away id answers 404 naming its survivor)') }),
+        body: z.object({ reason: z.string().trim().min(1).max(500).describe("Why (the request's reference); kept on the profile's timeline") }).strict(),
+        response: {
+          200: z.object({
+            customerId: z.string(),
+            erasedAt: z.string(),
+            scrubbed: z.record(z.string(), z.record(z.string(), z.number().int())),
+          }),
+        },
+      },
+    },
+    async (req) => customers.erase(req.params.id, { reason: req.body.reason, actor: actorOf(req.principal) }),
   );
 
   app.post(

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { can } from '../../../platform/http/auth.js';
 import { summaryView } from '../../customers/index.js';
 import { DEFAULT_PARAMS, RHYTHM_CHANGED, RHYTHM_KINDS, type CyclesService } from '../cycles/cycles.service.js';
+import { viewerFor } from '../../../platform/pii-policy.js';
 
 const tags = ['insights'];
 const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
@@ -178,7 +178,7 @@ export function registerCyclesRoutes(root: FastifyInstance, cycles: CyclesServic
     },
     async (req) => {
       const list = await cycles.changes(req.query);
-      const v = { pii: can(req.principal, 'pii:read') };
+      const v = viewerFor(req.principal, 'analytics');
       return { ...list, items: list.items.map(({ customer, ...item }) => ({ ...item, customer: customer ? summaryView(customer, v) : null })) };
     },
   );

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { notFound } from '../../../platform/errors.js';
-import { can } from '../../../platform/http/auth.js';
 import { summaryView } from '../../customers/index.js';
 import { CHURN_BANDS, NEXT_PURCHASE_MAX_DAYS, type PredictionsService } from '../predictions/predictions.service.js';
+import { viewerFor } from '../../../platform/pii-policy.js';
 
 const tags = ['insights'];
 const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
@@ -134,7 +134,7 @@ export function registerPredictionsRoutes(root: FastifyInstance, predictions: Pr
     },
     async (req) => {
       const list = await predictions.churnRisk(req.query);
-      const v = { pii: can(req.principal, 'pii:read') };
+      const v = viewerFor(req.principal, 'analytics');
       return { ...list, items: list.items.map(({ customer, ...item }) => ({ ...item, customer: customer ? summaryView(customer, v) : null })) };
     },
   );

@@ -130,8 +130,10 @@ export const deliveryEvents = messagingSchema.table(
 );
 
 /**
- * Tasks for guides (a callback, a birthday call, a follow-up): the guide_task channel's "delivery". Issue 13 adds
- * assignment by guide book; until then a task belongs to a store (the customer's home store) or to nobody.
+ * Tasks for guides (a callback, a birthday call, a follow-up): the guide_task channel's "delivery", or made by hand.
+ * The assignee is the customer's guide (their open staff.assignments row when the task is made) and the store is that
+ * assignment's store; a customer in the store's pool gives a task for the store with nobody assigned. `assignee` is
+ * the display text of the old store-only tasks; `assignee_staff_id` is the staff member (access.staff.id).
  */
 export const guideTasks = messagingSchema.table(
   'guide_tasks',
@@ -141,6 +143,9 @@ export const guideTasks = messagingSchema.table(
     messageId: uuid('message_id'),
     storeCode: text('store_code'),
     assignee: text('assignee'),
+    /** callback | follow_up | birthday_call | other (callbacks and birthday calls are phone contact). */
+    kind: text('kind').notNull().default('other'),
+    assigneeStaffId: uuid('assignee_staff_id'),
     title: text('title').notNull(),
     body: text('body'),
     dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
@@ -149,10 +154,18 @@ export const guideTasks = messagingSchema.table(
     note: text('note'),
     doneAt: timestamp('done_at', { withTimezone: true }),
     doneBy: text('done_by'),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    cancelledBy: text('cancelled_by'),
+    /** Why it was cancelled: the caller's words, or consent_withdrawn when the customer opted out of phone calls. */
+    cancelReason: text('cancel_reason'),
+    /** Who made it: `journey` / `api` for the guide_task channel's deliveries, else `staff:name` / `key:name`. */
+    createdBy: text('created_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('guide_tasks_message_uq').on(t.messageId),
+    index('guide_tasks_assignee_open_idx').on(t.assigneeStaffId, t.dueAt).where(sql`${t.status} = 'open'`),
+    check('guide_tasks_kind_ck', sql`${t.kind} in ('callback', 'follow_up', 'birthday_call', 'other')`),
     index('guide_tasks_open_idx').on(t.storeCode, t.dueAt).where(sql`${t.status} = 'open'`),
     index('guide_tasks_customer_idx').on(t.customerId),
   ],

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { can } from '../../../platform/http/auth.js';
 import type { LoggedMessage, LogService } from '../log.service.js';
 import { MessageLogQuery } from '../messaging.schemas.js';
 import { maskName } from '../templates.service.js';
+import { viewerFor } from '../../../platform/pii-policy.js';
 
 const IdParams = z.object({ id: z.uuid() });
 
@@ -34,7 +34,7 @@ export function registerLogRoutes(root: FastifyInstance, log: LogService) {
       schema: { tags, summary: 'The message log, newest first (keyset cursor)', description: 'Addresses are masked; the text needs pii:read.', querystring: MessageLogQuery },
     },
     async (req) => {
-      const pii = can(req.principal, 'pii:read');
+      const pii = viewerFor(req.principal, 'marketing').pii;
       const page = await log.list(req.query);
       return { items: page.items.map((m) => messageView(m, pii)), nextCursor: page.nextCursor };
     },
@@ -45,7 +45,7 @@ export function registerLogRoutes(root: FastifyInstance, log: LogService) {
     { config: { scope: 'messaging:read' }, schema: { tags, summary: 'One message with its delivery events', params: IdParams } },
     async (req) => {
       const m = await log.get(req.params.id);
-      return { ...messageView(m, can(req.principal, 'pii:read')), events: m.events };
+      return { ...messageView(m, viewerFor(req.principal, 'marketing').pii), events: m.events };
     },
   );
 
@@ -56,7 +56,8 @@ export function registerLogRoutes(root: FastifyInstance, log: LogService) {
       schema: { tags: ['messaging', 'customers'], summary: 'A customer’s messages, newest first', params: IdParams, querystring: MessageLogQuery.omit({ customerId: true }) },
     },
     async (req) => {
-      const pii = can(req.principal, 'pii:read');
+      // One customer's messages, read while looking after them (clienteling); the whole log is a campaign view.
+      const pii = viewerFor(req.principal, 'clienteling').pii;
       const page = await log.forCustomer(req.params.id, req.query);
       return { items: page.items.map((m) => messageView(m, pii)), nextCursor: page.nextCursor };
     },

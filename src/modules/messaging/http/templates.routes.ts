@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { can } from '../../../platform/http/auth.js';
 import { PreviewInput, TemplateCode, TemplateCreateInput, TemplateListQuery, TemplateUpdateInput } from '../messaging.schemas.js';
 import type { TemplatesService } from '../templates.service.js';
+import { viewerFor } from '../../../platform/pii-policy.js';
 
 const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
 const CodeParams = z.object({ code: TemplateCode });
@@ -71,6 +71,6 @@ export function registerTemplatesRoutes(root: FastifyInstance, templates: Templa
         body: PreviewInput,
       },
     },
-    async (req) => templates.preview(req.params.code, req.body, { pii: can(req.principal, 'pii:read') }),
+    async (req) => templates.preview(req.params.code, req.body, viewerFor(req.principal, 'marketing')),
   );
 }

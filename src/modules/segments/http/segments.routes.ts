@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { parseInstant } from '../../../platform/clock.js';
 import { invalid } from '../../../platform/errors.js';
-import { can } from '../../../platform/http/auth.js';
 import { instant } from '../../../platform/schemas.js';
 import { summaryView, type CustomerSummary } from '../../customers/index.js';
 import type { RefreshResult } from '../membership/membership.service.js';
@@ -13,6 +12,7 @@ import type { SegmentsService } from '../segments.service.js';
 import { registerRfmRoutes } from './rfm.routes.js';
 import { registerReportsRoutes } from './reports.routes.js';
 import { registerClustersRoutes } from './clusters.routes.js';
+import { viewerFor } from '../../../platform/pii-policy.js';
 
 const tags = ['segments'];
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
@@ -21,7 +21,8 @@ const Ref = z.object({ code: z.string().min(1).max(64).describe('Segment code (o
 const rule = z.unknown().describe(RULE_DOC);
 const version = z.literal(RULE_VERSION).optional().describe('Rule format version (1)');
 const actor = (req: FastifyRequest) => `${req.principal!.kind}:${req.principal!.name}`;
-const viewer = (req: FastifyRequest) => ({ pii: can(req.principal, 'pii:read') });
+/** Segment members are an audience: shown for marketing (platform/pii-policy.ts). */
+const viewer = (req: FastifyRequest) => viewerFor(req.principal, 'marketing');
 
 const SegmentView = z.object({
   id: z.uuid(),

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { can } from '../../../platform/http/auth.js';
 import type { QueuesService } from '../queues.service.js';
 import type { ReplyTemplatesService } from '../reply-templates.service.js';
 import type { TaxonomyService } from '../taxonomy.service.js';
 import { QueueInput, QueuePatch, RenderInput, REPLY_LOCALES, ReplyTemplateInput, ReplyTemplatePatch, TAXONOMY_KINDS, TaxonomyInput } from '../tickets.schemas.js';
 import { TICKET_KINDS } from '../service.contract.js';
 import type { TicketsService } from '../tickets.service.js';
+import { viewerFor } from '../../../platform/pii-policy.js';
 
 const Id = z.object({ id: z.string().trim().min(1).max(64).describe('The id (or code)') });
 
@@ -110,7 +110,7 @@ export function registerServiceAdminRoutes(
         schema: { tags, summary: 'Render a reply template for a ticket (customerName masked without pii:read)', params: z.object({ code: z.string().trim().min(1).max(64) }), body: RenderInput },
       },
       async (req: FastifyRequest<{ Params: { code: string }; Body: unknown }>) =>
-        replyTemplates.render(req.params.code, req.body, { id: req.principal!.id, name: req.principal!.name }, { pii: can(req.principal, 'pii:read') }),
+        replyTemplates.render(req.params.code, req.body, { id: req.principal!.id, name: req.principal!.name }, viewerFor(req.principal, 'service')),
     );
   });
 }

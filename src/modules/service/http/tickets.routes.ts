@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { can } from '../../../platform/http/auth.js';
 import { AssignInput, InboundEmailInput, NoteInput, ReplyInput, RootCausesInput, StatusInput, TagsInput, TicketCreateInput, TicketLinkInput, TicketListQuery } from '../tickets.schemas.js';
 import { ticketView, type TicketActor, type TicketsService } from '../tickets.service.js';
+import { viewerFor } from '../../../platform/pii-policy.js';
 
 export const ticketActor = (req: FastifyRequest): TicketActor => ({ kind: req.principal!.kind, id: req.principal!.id, name: req.principal!.name });
-const viewer = (req: FastifyRequest) => ({ pii: can(req.principal, 'pii:read') });
+/** Tickets are read to answer them: the service purpose (platform/pii-policy.ts). */
+const viewer = (req: FastifyRequest) => viewerFor(req.principal, 'service');
 const Params = z.object({ id: z.string().trim().min(1).max(64).describe('The ticket id or number (T-123 or 123)') });
 
 /**

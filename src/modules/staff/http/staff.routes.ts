@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf } from '../../../platform/audit.js';
 import { cursorQuery } from '../../../platform/schemas.js';
 import type { StaffService } from '../staff.service.js';
+import { registerKpiRoutes } from './kpis.routes.js';
 
 export const AssignBody = z.object({
   /** The guide or store manager; null puts the customer in the store's pool. */
@@ -45,4 +46,6 @@ export function registerStaffRoutes(root: FastifyInstance, staff: StaffService) 
     { config: { scope: 'staff:admin' }, schema: { tags, summary: 'Assign every customer without a guide by their first order (idempotent)' } },
     async (req) => staff.backfill(actorOf(req.principal)),
   );
+
+  registerKpiRoutes(root, staff.kpis);
 }

@@ -1,7 +1,10 @@
 import { useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { TASK_OUTCOMES, useCompleteTask, useGuideTasks, type GuideTask } from '../../api/messaging.api';
+import { api } from '../../api/api-client';
+import { TASK_KINDS, TASK_OUTCOMES, useCompleteTask, useGuideTasks, type GuideTask } from '../../api/messaging.api';
+import { useAssignees } from '../../api/service.api';
 import { can, useMe } from '../../auth/session';
 import { useFormat } from '../../format/format';
 import { Empty, ErrorState, Loading } from '../../components/states';
@@ -9,7 +12,19 @@ import { Dialog } from '../settings/dialog';
 import { Field } from '../journeys/fields';
 import '../journeys/journeys.css';
 
-/** Guide tasks: callbacks and follow-ups the journeys created; a guide completes one with its outcome. */
+/** Writes to /api/v1/guide-tasks (make, cancel, reassign); the list refreshes after each. */
+function useTaskAction<B>(path: (body: B) => string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: B) => api<GuideTask>(path(body), { body: Object.fromEntries(Object.entries(body as object).filter(([k]) => k !== 'id')) }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['messaging', 'guide-tasks'] }),
+  });
+}
+
+/**
+ * Guide tasks: callbacks, follow-ups and birthday calls (from journeys or made by hand); a guide completes one with its
+ * outcome, cancels it with a reason or gives it to a colleague of the store.
+ */
 export function GuideTasksPage() {
   const { t } = useTranslation();
   const f = useFormat();
@@ -18,6 +33,9 @@ export function GuideTasksPage() {
   const [status, setStatus] = useState<'open' | 'done' | ''>('open');
   const list = useGuideTasks(status);
   const [completing, setCompleting] = useState<GuideTask | null>(null);
+  const [cancelling, setCancelling] = useState<GuideTask | null>(null);
+  const [reassigning, setReassigning] = useState<GuideTask | null>(null);
+  const [creating, setCreating] = useState(false);
   const now = Date.now();
   return (
     <div className="page jr-page">
@@ -26,6 +44,11 @@ export function GuideTasksPage() {
           <h1>{t('messaging.tasks.title')}</h1>
           <p className="muted">{t('messaging.tasks.subtitle')}</p>
         </div>
+        {write ? (
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)} data-action="new-task">
+            {t('messaging.tasks.new')}
+          </button>
+        ) : null}
       </div>
       <section className="card">
         <div className="card-head">
@@ -50,7 +73,7 @@ export function GuideTasksPage() {
               return (
                 <li key={x.id} className={`jr-task jr-task-${x.status}${overdue ? ' overdue' : ''}`} data-task={x.id}>
                   <div className="jr-task-main">
-                    <strong>{x.title}</strong>
+                    <strong>{x.title}</strong> {x.kind ? <span className="badge" data-kind={x.kind}>{t(`messaging.tasks.kind.${x.kind}`)}</span> : null}
                     {x.body ? <p className="muted small">{x.body}</p> : null}
                     <div className="small jr-task-meta">
                       <Link to={`/customers/${x.customerId}`}>{x.customerName ?? t('messaging.log.customerLink')}</Link>
@@ -66,10 +89,19 @@ export function GuideTasksPage() {
                     )}
                     {x.status === 'done' && x.doneAt ? <span className="muted small">{t('messaging.tasks.doneBy', { who: x.doneBy ?? '—', date: f.date(x.doneAt) })}</span> : null}
                     {x.note ? <span className="muted small">“{x.note}”</span> : null}
+                    {x.status === 'cancelled' && x.cancelReason ? <span className="muted small">{t('messaging.tasks.cancelledFor', { reason: x.cancelReason })}</span> : null}
                     {x.status === 'open' && write ? (
-                      <button type="button" className="btn btn-small btn-primary" onClick={() => setCompleting(x)} data-action="complete">
-                        {t('messaging.tasks.complete')}
-                      </button>
+                      <>
+                        <button type="button" className="btn btn-small btn-primary" onClick={() => setCompleting(x)} data-action="complete">
+                          {t('messaging.tasks.complete')}
+                        </button>
+                        <button type="button" className="btn btn-small" onClick={() => setReassigning(x)} data-action="reassign">
+                          {t('messaging.tasks.reassign')}
+                        </button>
+                        <button type="button" className="btn btn-small" onClick={() => setCancelling(x)} data-action="cancel">
+                          {t('messaging.tasks.cancel')}
+                        </button>
+                      </>
                     ) : null}
                   </div>
                 </li>
@@ -79,6 +111,9 @@ export function GuideTasksPage() {
         )}
       </section>
       {completing ? <CompleteDialog task={completing} onClose={() => setCompleting(null)} /> : null}
+      {cancelling ? <CancelDialog task={cancelling} onClose={() => setCancelling(null)} /> : null}
+      {reassigning ? <ReassignDialog task={reassigning} onClose={() => setReassigning(null)} /> : null}
+      {creating ? <CreateDialog onClose={() => setCreating(false)} /> : null}
     </div>
   );
 }
@@ -118,6 +153,128 @@ function CompleteDialog({ task, onClose }: { task: GuideTask; onClose: () => voi
         {complete.isError ? (
           <div className="form-error" role="alert">
             {complete.error.message}
+          </div>
+        ) : null}
+      </div>
+    </Dialog>
+  );
+}
+
+/** The footer of the small dialogs: cancel, and the action. */
+function Footer({ onClose, onOk, busy, label, testId }: { onClose: () => void; onOk: () => void; busy: boolean; label: string; testId: string }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <button type="button" className="btn" onClick={onClose}>
+        {t('journeys.common.cancel')}
+      </button>
+      <button type="button" className="btn btn-primary" disabled={busy} onClick={onOk} data-testid={testId}>
+        {label}
+      </button>
+    </>
+  );
+}
+
+function CreateDialog({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation();
+  const create = useTaskAction<{ customerId: string; kind: string; title: string; body?: string; dueAt: string }>(() => '/api/v1/guide-tasks');
+  const [form, setForm] = useState({ customerId: '', kind: 'callback', title: '', body: '', due: '' });
+  const set = (patch: Partial<typeof form>) => setForm((f) => ({ ...f, ...patch }));
+  const submit = () =>
+    create.mutate(
+      { customerId: form.customerId.trim(), kind: form.kind, title: form.title.trim(), ...(form.body.trim() ? { body: form.body.trim() } : {}), dueAt: form.due ? new Date(form.due).toISOString() : '' },
+      { onSuccess: onClose },
+    );
+  return (
+    <Dialog title={t('messaging.tasks.createTitle')} onClose={onClose} footer={<Footer onClose={onClose} onOk={submit} busy={create.isPending} label={t('messaging.tasks.create')} testId="task-create" />}>
+      <div className="jr-form">
+        <Field label={t('messaging.tasks.customerId')}>
+          <input name="customerId" value={form.customerId} onChange={(e) => set({ customerId: e.target.value })} placeholder="00000000-0000-0000-0000-000000000000" />
+        </Field>
+        <Field label={t('messaging.tasks.kindLabel')}>
+          <select name="kind" value={form.kind} onChange={(e) => set({ kind: e.target.value })}>
+            {TASK_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`messaging.tasks.kind.${k}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('messaging.tasks.titleLabel')}>
+          <input name="title" value={form.title} maxLength={200} onChange={(e) => set({ title: e.target.value })} />
+        </Field>
+        <Field label={t('messaging.tasks.body')}>
+          <textarea name="body" rows={3} value={form.body} maxLength={4000} onChange={(e) => set({ body: e.target.value })} />
+        </Field>
+        <Field label={t('messaging.tasks.dueAt')}>
+          <input type="datetime-local" name="dueAt" value={form.due} onChange={(e) => set({ due: e.target.value })} />
+        </Field>
+        {create.isError ? (
+          <div className="form-error" role="alert">
+            {create.error.message}
+          </div>
+        ) : null}
+      </div>
+    </Dialog>
+  );
+}
+
+function CancelDialog({ task, onClose }: { task: GuideTask; onClose: () => void }) {
+  const { t } = useTranslation();
+  const cancel = useTaskAction<{ id: string; reason: string }>((b) => `/api/v1/guide-tasks/${encodeURIComponent(b.id)}/cancel`);
+  const [reason, setReason] = useState('');
+  return (
+    <Dialog
+      title={t('messaging.tasks.cancelTitle', { title: task.title })}
+      onClose={onClose}
+      footer={<Footer onClose={onClose} onOk={() => cancel.mutate({ id: task.id, reason: reason.trim() }, { onSuccess: onClose })} busy={cancel.isPending} label={t('messaging.tasks.cancel')} testId="task-cancel" />}
+    >
+      <div className="jr-form">
+        <Field label={t('messaging.tasks.reason')}>
+          <textarea name="reason" rows={2} value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+        </Field>
+        {cancel.isError ? (
+          <div className="form-error" role="alert">
+            {cancel.error.message}
+          </div>
+        ) : null}
+      </div>
+    </Dialog>
+  );
+}
+
+function ReassignDialog({ task, onClose }: { task: GuideTask; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { data: me } = useMe();
+  // The staff list needs staff:admin; others type the colleague's staff id.
+  const staff = useAssignees(can(me, 'staff:admin'));
+  const reassign = useTaskAction<{ id: string; staffId: string }>((b) => `/api/v1/guide-tasks/${encodeURIComponent(b.id)}/reassign`);
+  const [staffId, setStaffId] = useState('');
+  const options = (staff.data ?? []).filter((s) => (s.role === 'guide' || s.role === 'store_manager') && s.id !== task.assigneeStaffId);
+  return (
+    <Dialog
+      title={t('messaging.tasks.reassignTitle', { title: task.title })}
+      onClose={onClose}
+      footer={<Footer onClose={onClose} onOk={() => reassign.mutate({ id: task.id, staffId: staffId.trim() }, { onSuccess: onClose })} busy={reassign.isPending || !staffId.trim()} label={t('messaging.tasks.reassign')} testId="task-reassign" />}
+    >
+      <div className="jr-form">
+        <Field label={t('messaging.tasks.staff', { store: task.storeCode ?? '—' })}>
+          {options.length > 0 ? (
+            <select name="staffId" value={staffId} onChange={(e) => setStaffId(e.target.value)}>
+              <option value="">—</option>
+              {options.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.displayName} ({s.username})
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input name="staffId" value={staffId} onChange={(e) => setStaffId(e.target.value)} placeholder="00000000-0000-0000-0000-000000000000" />
+          )}
+        </Field>
+        {reassign.isError ? (
+          <div className="form-error" role="alert">
+            {reassign.error.message}
           </div>
         ) : null}
       </div>

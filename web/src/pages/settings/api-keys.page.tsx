@@ -7,6 +7,7 @@ import { ConfirmDialog, Field, FormDialog, SecretDialog } from './dialog';
 import { apiProblem, check, type FieldErrors } from './forms';
 import { groupScopes, scopeLabel } from './scopes';
 import { ListToolbar, SettingsFrame } from './settings-frame';
+import { useRotateApiKey, type RotatedKey } from '../../api/security.api';
 
 /** Enough of the key's visible part (its id) to tell keys apart and match one a system holds. */
 const keyHint = (id: string) => {
@@ -14,7 +15,16 @@ const keyHint = (id: string) => {
   return `km_${hex.slice(0, 4)}…${hex.slice(-6)}`;
 };
 
-type Open = { kind: 'create' } | { kind: 'revoke'; key: ApiKey } | { kind: 'created'; key: ApiKey; secret: string };
+type Open =
+  | { kind: 'create' }
+  | { kind: 'revoke'; key: ApiKey }
+  | { kind: 'created'; key: ApiKey; secret: string }
+  | { kind: 'rotate'; key: ApiKey }
+  | { kind: 'rotated'; result: RotatedKey };
+
+/** How long the old key keeps working after a rotation, by default and at most (the API's bounds). */
+const GRACE_DEFAULT = 24;
+const GRACE_MAX = 168;
 
 /** "3 minutes ago", "yesterday": how long ago a key was last used, in the reader's language. */
 function useAgo() {
@@ -47,9 +57,11 @@ export function ApiKeysSettingsPage() {
   const list = useListParams({ sort: '-createdAt' });
   const keys = useApiKeyList(list.query);
   const revoke = useRevokeApiKey();
+  const rotate = useRotateApiKey();
   const [open, setOpen] = useState<Open | null>(null);
   const close = () => {
     revoke.reset();
+    rotate.reset();
     setOpen(null);
   };
 
@@ -111,6 +123,10 @@ export function ApiKeysSettingsPage() {
           <span className="badge badge-muted settings-badge" title={f.dateTime(k.revokedAt)}>
             {t('settings.keys.revokedOn', { date: f.date(k.revokedAt) })}
           </span>
+        ) : k.expiresAt ? (
+          <span className="badge badge-warn settings-badge" title={f.dateTime(k.expiresAt)}>
+            {t('security.rotate.expiresOn', { date: f.dateTime(k.expiresAt) })}
+          </span>
         ) : (
           <span className="badge badge-ok settings-badge">{t('settings.keys.active')}</span>
         ),
@@ -120,9 +136,16 @@ export function ApiKeysSettingsPage() {
       className: 'settings-row-actions',
       cell: (k) =>
         k.revokedAt ? null : (
-          <button type="button" className="btn btn-small btn-danger-quiet" onClick={() => setOpen({ kind: 'revoke', key: k })}>
-            {t('settings.keys.revoke')}
-          </button>
+          <span className="nowrap">
+            {k.expiresAt ? null : (
+              <button type="button" className="btn btn-small btn-ghost" onClick={() => setOpen({ kind: 'rotate', key: k })}>
+                {t('security.rotate.button')}
+              </button>
+            )}
+            <button type="button" className="btn btn-small btn-danger-quiet" onClick={() => setOpen({ kind: 'revoke', key: k })}>
+              {t('settings.keys.revoke')}
+            </button>
+          </span>
         ),
     },
   ];
@@ -172,6 +195,33 @@ export function ApiKeysSettingsPage() {
         >
           <p>{t('settings.keys.revokeBody')}</p>
         </ConfirmDialog>
+      ) : open?.kind === 'rotate' ? (
+        <RotateKey
+          apiKey={open.key}
+          busy={rotate.isPending}
+          error={apiProblem(rotate.error, { 'access.api_key_rotated': t('security.rotate.alreadyRotated') }, { network: t('errors.network') })}
+          onClose={close}
+          onRotate={(graceHours) => rotate.mutate({ id: open.key.id, graceHours }, { onSuccess: (result) => setOpen({ kind: 'rotated', result }) })}
+        />
+      ) : open?.kind === 'rotated' ? (
+        <SecretDialog
+          title={t('security.rotate.doneTitle', { name: open.result.apiKey.name })}
+          wide
+          onClose={close}
+          label={t('settings.keys.theKey')}
+          value={open.result.key}
+          note={
+            <>
+              {t('settings.keys.oneTimeNote')} <code className="mono">Authorization: Bearer …</code>
+            </>
+          }
+        >
+          <p data-testid="rotate-old-key">
+            {open.result.previous.expiresAt
+              ? t('security.rotate.oldUntil', { hint: keyHint(open.result.previous.id), at: f.dateTime(open.result.previous.expiresAt) })
+              : t('security.rotate.oldNow', { hint: keyHint(open.result.previous.id) })}
+          </p>
+        </SecretDialog>
       ) : open?.kind === 'created' ? (
         <SecretDialog
           title={t('settings.keys.createdTitle', { name: open.key.name })}
@@ -289,6 +339,64 @@ function CreateKey({ onClose, onCreated }: { onClose: () => void; onCreated: (ke
         {create.error ? (
           <div className="form-error" role="alert">
             {apiProblem(create.error, {}, { network: t('errors.network') })}
+          </div>
+        ) : null}
+      </form>
+    </FormDialog>
+  );
+}
+
+/** Rotation: a new key with the same name and permissions; the old one keeps working for the grace hours chosen here. */
+function RotateKey({
+  apiKey,
+  busy,
+  error,
+  onClose,
+  onRotate,
+}: {
+  apiKey: ApiKey;
+  busy: boolean;
+  error: string | null;
+  onClose: () => void;
+  onRotate: (graceHours: number) => void;
+}) {
+  const { t } = useTranslation();
+  const [grace, setGrace] = useState(String(GRACE_DEFAULT));
+  const [invalid, setInvalid] = useState(false);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const hours = Number(grace);
+    const ok = grace.trim() !== '' && Number.isFinite(hours) && hours >= 0 && hours <= GRACE_MAX;
+    setInvalid(!ok);
+    if (ok) onRotate(hours);
+  };
+  return (
+    <FormDialog title={t('security.rotate.title', { name: apiKey.name })} formId="rotate-form" submit={t('security.rotate.submit')} busy={busy} onClose={onClose}>
+      <form id="rotate-form" className="settings-form" onSubmit={submit} noValidate>
+        <p>{t('security.rotate.body', { hint: keyHint(apiKey.id) })}</p>
+        <Field
+          label={t('security.rotate.graceHours')}
+          hint={t('security.rotate.graceHint', { max: GRACE_MAX })}
+          error={invalid ? t('security.rotate.graceRule', { max: GRACE_MAX }) : undefined}
+        >
+          <input
+            name="graceHours"
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={GRACE_MAX}
+            step="any"
+            value={grace}
+            onChange={(e) => {
+              setGrace(e.target.value);
+              setInvalid(false);
+            }}
+            autoFocus
+          />
+        </Field>
+        {error ? (
+          <div className="form-error" role="alert">
+            {error}
           </div>
         ) : null}
       </form>

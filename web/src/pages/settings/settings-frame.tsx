@@ -10,6 +10,7 @@ const TABS = [
   { to: '/settings/staff', label: 'settings.tabs.staff', scope: 'staff:admin' },
   { to: '/settings/api-keys', label: 'settings.tabs.apiKeys', scope: 'apikeys:admin' },
   { to: '/settings/roles', label: 'settings.tabs.roles' },
+  { to: '/settings/audit', label: 'security.audit.tab', scope: 'audit:read' },
 ] as const;
 
 /** Settings pages share a heading, tabs for what the role may manage, and one card for the page. */
