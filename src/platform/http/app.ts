@@ -61,6 +61,14 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // PostgreSQL text cannot hold U+0000: refuse it at the edge, naming the field, instead of failing in the database.
+  app.addHook('preValidation', async (req) => {
+    const where = nulPath(req.params, 'params') ?? nulPath(req.query, 'query') ?? nulPath(req.body, '');
+    if (where !== undefined)
+      throw new AppError('validation', 'validation_failed', `Invalid request: ${where}: contains a NUL character (U+0000)`, {
+        issues: [{ path: where, message: 'contains a NUL character (U+0000)' }],
+      });
+  });
   const https = isHttpsUrl(opts.publicUrl);
   app.addHook('onSend', async (req, reply, payload) => {
     securityHeaders(reply, req.url, https);
@@ -93,6 +101,23 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
   return app;
+}
+
+/** The dotted path of the first string holding U+0000 (object keys included), or undefined. */
+function nulPath(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(root)' : undefined;
+  if (!value || typeof value !== 'object' || depth > 32) return undefined;
+  // Plain JSON only: an uploaded file (a Buffer or a stream) is parsed, and refused by line, by its importer.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return undefined;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  for (const [k, v] of entries) {
+    const at = path ? `${path}.${k}` : k;
+    if (k.includes('\u0000')) return at;
+    const found = nulPath(v, at, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function pathOf(instancePath: string, context?: string): string {

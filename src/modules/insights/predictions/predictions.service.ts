@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { query, queryOne, type Db } from '../../../platform/db/database.js';
-import { invalid, notFound } from '../../../platform/errors.js';
+import { AppError, invalid, notFound } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import { fitBgnbd } from '../clv/bgnbd.js';
 import { fitGammaGamma, GAMMA_GAMMA_NAMES, type GammaGammaParams } from '../clv/gamma-gamma.js';
@@ -168,6 +168,19 @@ export class PredictionsService {
         next: daysToNextPurchase(fitted, c, period),
       };
     });
+
+    // A degenerate fit (too few repeat buyers: α or a runs away) can leave the expectations without a finite value;
+    // refuse the run, keeping the previous predictions, rather than store half a model.
+    const broken = rows.filter((r) => ![r.p_alive, r.expected, r.discounted].every(Number.isFinite));
+    if (broken.length)
+      throw new AppError(
+        'conflict',
+        'insights.clv_degenerate_fit',
+        `The ${fitted.kind} fit is degenerate on this history (${broken.length} of ${rows.length} purchase patterns have no finite ` +
+          `prediction; parameters ${JSON.stringify(fitted.p)}): it needs more customers with repeat purchases or a longer ` +
+          'calibration window. The previous predictions are kept.',
+        { patterns: broken.length, model: fitted.kind, parameters: fitted.p },
+      );
 
     const id = newId();
     // E(M | x, m̄) = p(γ + x·m̄) / (p·x + q − 1) in fen (γ fitted in yuan); a customer without a repeat purchase gets

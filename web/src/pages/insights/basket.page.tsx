@@ -507,10 +507,15 @@ function ChartCard({
   );
 }
 
+/** ECharts renders a formatter function's answer as HTML: product names (from imports, from anyone) go in escaped. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
 function ruleTip(t: TFunction, f: Format, name: Namer, r: BasketRule): string {
   return t('basket.ruleTip', {
-    lhs: r.lhs.map(name).join(' + '),
-    rhs: name(r.rhs),
+    lhs: r.lhs.map((x) => escapeHtml(name(x))).join(' + '),
+    rhs: escapeHtml(name(r.rhs)),
     support: f.percent(r.support),
     confidence: f.percent(r.confidence),
     lift: fixed(f, r.lift, 2),
@@ -537,7 +542,7 @@ function NetworkChart({ rules, name, f, selected, onPick }: { rules: BasketRule[
         tooltip: {
           formatter: (p: { dataType: string; dataIndex: number }) =>
             p.dataType === 'node'
-              ? t('basket.nodeTip', { item: name(ids[p.dataIndex]!), support: f.percent(support.get(ids[p.dataIndex]!)!) })
+              ? t('basket.nodeTip', { item: escapeHtml(name(ids[p.dataIndex]!)), support: f.percent(support.get(ids[p.dataIndex]!)!) })
               : ruleTip(t, f, name, edges[p.dataIndex]!.r),
         },
         series: [
