@@ -3,7 +3,7 @@ import { query, type Db } from './db/database.js';
 import type { Principal } from './http/auth.js';
 
 /**
- * Store scoping: guides and store managers see only the customers of their store (a customer belongs to the store of
+ * Store scoping: guides and store managers (of a store) see only the customers of their store (a customer belongs to the store of
  * their open assignment in staff.assignments) and, for a guide, their own book (customers assigned to them, whatever
  * the store). Everyone else (admins, marketers, analysts, service agents, integration keys given scopes one by one)
  * sees every customer.
@@ -20,6 +20,9 @@ export const STORE_BOUND_ROLES: ReadonlySet<string> = new Set(['guide', 'store_m
 /** The caller's customer scope, or undefined when the caller sees every customer. */
 export function customerScope(principal: Principal | undefined): CustomerScope | undefined {
   if (!principal || !principal.role || !STORE_BOUND_ROLES.has(principal.role)) return undefined;
+  // A store manager account without a store is an area manager: every store's customers. (A guide without a store
+  // keeps only their own book; an API key with either role always has a store.)
+  if (principal.role === 'store_manager' && !principal.storeCode) return undefined;
   return {
     storeCode: principal.storeCode ?? null,
     staffId: principal.kind === 'staff' && principal.role === 'guide' ? principal.id : null,

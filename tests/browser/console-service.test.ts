@@ -77,6 +77,13 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
       }
     }
     expect(customer).toBeDefined();
+    // The store manager approves for their store's customers (store scoping): the ticket's customer is put in SH01.
+    const [open] = await query<{ store_code: string | null }>(
+      d.t.kemai.database.db,
+      sql`select store_code from staff.assignments where customer_id = ${customer.id} and ended_at is null`,
+    );
+    if (open?.store_code !== 'SH01') await d.t.kemai.staff.assign(customer.id, { staffId: null, storeCode: 'SH01' }, 'test');
+    await d.t.kemai.access.updateStaff(MANAGER.username, { storeCode: 'SH01' });
     const now = Date.now();
     tk.breached = await newTicket({
       kind: 'complaint',

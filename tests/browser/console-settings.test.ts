@@ -80,7 +80,7 @@ describe.skipIf(skip)('console settings in a browser', () => {
     });
     expect(customer.statusCode, customer.body).toBeLessThan(300);
     customerId = customer.json().id;
-    const pos = await t.kemai.access.createApiKey({ name: '上海南京西路店 POS', role: 'store_manager', createdBy: ADMIN.username });
+    const pos = await t.kemai.access.createApiKey({ name: '上海南京西路店 POS', role: 'store_manager', storeCode: 'SH01', createdBy: ADMIN.username });
     await t.app.inject({ url: '/api/v1/auth/me', headers: { authorization: `Bearer ${pos.key}` } });
     await t.kemai.access.createApiKey({ name: '天猫旗舰店', scopes: ['orders:write', 'customers:write', 'catalog:read'], createdBy: ADMIN.username });
     admin = await openBrowser('zh-CN');

@@ -130,6 +130,17 @@ describe('one error format', () => {
     expect((e.details as { issues: Array<{ path: string }> }).issues[0]!.path).toBe('querystring.limit');
   });
 
+  it('400 naming the field for a NUL character, which PostgreSQL text cannot hold, and nothing is written', async () => {
+    const q = await app.inject({ method: 'GET', url: '/api/v1/customers?q=a%00b', headers: admin });
+    expect((expectErrorBody(q, 400, 'validation_failed').details as { issues: unknown[] }).issues).toEqual([
+      { path: 'query.q', message: 'contains a NUL character (U+0000)' },
+    ]);
+    const body = await app.inject({ method: 'POST', url: '/api/v1/stores', headers: admin, payload: { code: 'NUL1', name: 'x', tags: ['ok', 'b\u0000d'] } });
+    const e = expectErrorBody(body, 400, 'validation_failed');
+    expect(e.message).toBe('Invalid request: tags.1: contains a NUL character (U+0000)');
+    expect((await app.inject({ method: 'GET', url: '/api/v1/stores/NUL1', headers: admin })).statusCode).toBe(404);
+  });
+
   it('400 for malformed JSON', async () => {
     const res = await app.inject({
       method: 'POST',

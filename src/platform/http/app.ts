@@ -108,8 +108,7 @@ function nulPath(value: unknown, path: string, depth = 0): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path || '(root)' : undefined;
   if (!value || typeof value !== 'object' || depth > 32) return undefined;
   // Plain JSON only: an uploaded file (a Buffer or a stream) is parsed, and refused by line, by its importer.
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return undefined;
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function') return undefined;
   const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
   for (const [k, v] of entries) {
     const at = path ? `${path}.${k}` : k;
