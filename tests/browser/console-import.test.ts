@@ -150,7 +150,7 @@ describe.skipIf(skip)('console data pages in a browser', () => {
   });
 
   it('lists stores with search and server-side sorting', async () => {
-    await page.getByRole('link', { name: 'Stores' }).click();
+    await page.getByRole('link', { name: 'Stores', exact: true }).click();
     await page.getByRole('heading', { name: 'Stores', exact: true }).waitFor();
     const codes = () => page.locator('table.table tbody tr td:first-child').allTextContents();
     await page.locator('table.table tbody tr').first().waitFor();

@@ -73,9 +73,9 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
     // The trigger in words once the journey's definition has loaded.
     await expect.poll(() => row.getByTestId('journey-trigger').innerText()).toContain('90 天未购买');
     expect(await row.getByTestId('journey-entered').innerText()).toBe(n(stats.entered));
-    await page.locator('[data-blueprint]').nth(7).waitFor();
+    await page.locator('[data-blueprint]').nth(8).waitFor();
     expect(await page.locator('[data-blueprint]').evaluateAll((els) => els.map((e) => e.getAttribute('data-blueprint')))).toEqual([
-      'welcome', 'second_purchase', 'win_back', 'birthday', 'tier_upgrade', 'quarterly_callback', 'referral', 'complaint_care',
+      'welcome', 'second_purchase', 'win_back', 'birthday', 'tier_upgrade', 'quarterly_callback', 'referral', 'complaint_care', 'birthday_call',
     ]);
     await noMissingKeys();
     await shot('journeys-01-list-zh');
@@ -195,6 +195,7 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
     messaged = first.customerId;
     await page.goto(`${base}/customers/${messaged}`);
     await page.getByTestId('customer-messages').locator('li').first().waitFor();
+    await page.getByTestId('customer-journeys').locator('li').first().waitFor();
     expect(await page.getByTestId('customer-journeys').locator('li').count()).toBeGreaterThan(0);
     await shot('journeys-10-customer-360-zh');
   });
@@ -224,17 +225,17 @@ describe.skipIf(skipReason)('journeys console in a browser', () => {
     await page.getByRole('link', { name: 'Guide tasks' }).click();
     await page.getByTestId('task-list').waitFor();
     await shot('journeys-15-tasks-en');
-    // The guide completes it: visit booked, with a note.
+    // The guide completes it: reached, with a note.
     await page.locator('[data-action=complete]').click();
-    await page.locator('.jr-outcome', { hasText: 'Visit booked' }).click();
+    await page.locator('.jr-outcome', { hasText: 'Reached' }).click();
     await page.locator('textarea[name=note]').fill('Coming on Saturday');
     await page.getByTestId('task-confirm').click();
     await page.getByText('No open tasks').waitFor();
     await page.locator('.jr-tab[data-status=done]').click();
     await page.getByTestId('task-list').waitFor();
-    expect(await page.locator('.jr-task .badge').innerText()).toBe('Visit booked');
+    expect(await page.locator('.jr-task .badge', { hasText: 'Reached' }).count()).toBe(1);
     const done = (await api('GET', '/api/v1/messaging/guide-tasks?status=done')).items;
-    expect(done).toMatchObject([{ status: 'done', outcome: 'booked_visit', note: 'Coming on Saturday' }]);
+    expect(done).toMatchObject([{ status: 'done', outcome: 'reached', note: 'Coming on Saturday' }]);
     await shot('journeys-16-tasks-done-en');
   });
 });

@@ -196,7 +196,7 @@ describe.skipIf(skip)('console settings in a browser', () => {
       '有效',
     ]);
     expect((await cells(0))[0]).toMatch(/^天猫旗舰店\nkm_[0-9a-f]{4}…[0-9a-f]{6}$/);
-    expect((await cells(1)).slice(1, 4)).toEqual(['店长\n按角色授权', expect.stringMatching(/由 wang\.admin 创建$/), '刚刚']);
+    expect((await cells(1)).slice(1, 4)).toEqual(['店长 · SH01\n按角色授权', expect.stringMatching(/由 wang\.admin 创建$/), '刚刚']);
 
     await page.getByRole('button', { name: '创建 API 密钥' }).click();
     const dialog = page.getByRole('dialog');
@@ -206,6 +206,10 @@ describe.skipIf(skip)('console settings in a browser', () => {
     expect(await dialog.locator('.field-error').allTextContents()).toEqual(['请至少选择一项权限。']);
     await dialog.getByRole('radio', { name: '按角色授权' }).click();
     await dialog.locator('select[name=role]').selectOption('guide');
+    // A guide's key belongs to a store (store scoping): refused without one, naming the field.
+    await dialog.getByRole('button', { name: '创建密钥' }).click();
+    expect(await dialog.locator('.field-error').allTextContents()).toEqual(['导购或店长的密钥需要填写所属门店编码。']);
+    await dialog.locator('input[name=storeCode]').fill('SH01');
     await dialog.getByRole('button', { name: '创建密钥' }).click();
     await page.getByRole('heading', { name: 'API 密钥“会员小程序”已创建' }).waitFor();
     const key = (await page.getByTestId('one-time-secret').textContent()) ?? '';
@@ -220,7 +224,7 @@ describe.skipIf(skip)('console settings in a browser', () => {
     const row = rows().filter({ hasText: '会员小程序' });
     await row.waitFor();
     // The list was read before the key was first used.
-    expect((await row.locator('td').allInnerTexts()).slice(1, 5)).toEqual(['导购\n按角色授权', expect.stringMatching(/由 wang\.admin 创建$/), '从未使用', '有效']);
+    expect((await row.locator('td').allInnerTexts()).slice(1, 5)).toEqual(['导购 · SH01\n按角色授权', expect.stringMatching(/由 wang\.admin 创建$/), '从未使用', '有效']);
     await shot('settings-keys-zh');
 
     await row.getByRole('button', { name: '吊销' }).click();

@@ -163,7 +163,7 @@ describe.skipIf(skip)('console in a browser', () => {
     expect(await page.locator('.user-role').textContent()).toBe('店长');
     // Deep link kept through sign-in; a store manager may review duplicates.
     expect(new URL(page.url()).pathname).toBe('/customers');
-    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['概览', '客户', '疑似重复', '订单', '门店', '商品', '积分规则', '会员等级', '积分负债', 'RFM 分析', '分群列表', '聚类分析', '流失与价值预测', '购物篮分析', '需求预测', '促销活动', '优惠券', '收银模拟', '促销效果', '旅程', '消息模板', '消息记录', '导购任务', '工单', '回复模板', '满意度调查', '舆情总览', '声量明细', '关键词热度', '舆情预警', '危机处置']);
+    expect(await page.locator('.sidebar nav a').allTextContents()).toEqual(['概览', '客户', '疑似重复', '订单', '门店', '商品', '积分规则', '会员等级', '积分负债', 'RFM 分析', '分群列表', '聚类分析', '流失与价值预测', '购物篮分析', '需求预测', '促销活动', '优惠券', '收银模拟', '促销效果', '旅程', '消息模板', '消息记录', '导购任务', '工单', '回复模板', '满意度调查', '舆情总览', '声量明细', '关键词热度', '舆情预警', '危机处置', '门店与导购']);
   });
 
   it('finds a customer by phone and opens the 360 with the exact name and order count', async () => {
@@ -208,7 +208,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await page.reload();
     await page.getByTestId('customer-name').waitFor();
     expect(await page.locator('.sidebar nav a').allTextContents()).toEqual([
-      'Overview', 'Customers', 'Duplicates', 'Orders', 'Stores', 'Products', 'Programme rules', 'Tiers', 'Points liability', 'RFM analysis', 'Segments', 'Clusters', 'Churn & CLV', 'Basket analysis', 'Demand forecast', 'Promotions', 'Coupons', 'Checkout simulator', 'Results', 'Journeys', 'Templates', 'Message log', 'Guide tasks', 'Tickets', 'Reply templates', 'Surveys', 'Listening dashboard', 'Mentions', 'Keyword heat', 'Alerts', 'Crises',
+      'Overview', 'Customers', 'Duplicates', 'Orders', 'Stores', 'Products', 'Programme rules', 'Tiers', 'Points liability', 'RFM analysis', 'Segments', 'Clusters', 'Churn & CLV', 'Basket analysis', 'Demand forecast', 'Promotions', 'Coupons', 'Checkout simulator', 'Results', 'Journeys', 'Templates', 'Message log', 'Guide tasks', 'Tickets', 'Reply templates', 'Surveys', 'Listening dashboard', 'Mentions', 'Keyword heat', 'Alerts', 'Crises', 'Stores & guides',
     ]);
     expect(await page.locator('.tl-kind').allTextContents()).toEqual(['Points earned', 'Order', 'Activity', 'Return', 'Points earned', 'Order']);
     await shot('04-customer-360-en');
@@ -253,7 +253,7 @@ describe.skipIf(skip)('console in a browser', () => {
     await page.locator('.user-name').waitFor();
     expect(await page.locator('.sidebar nav a').allTextContents()).toEqual([
       'Overview', 'Customers', 'Orders', 'Stores', 'Products', 'Programme rules', 'Tiers', 'Points liability', 'RFM analysis', 'Segments', 'Segment builder', 'Clusters', 'Churn & CLV',
-      'Basket analysis', 'Demand forecast', 'Promotions', 'Coupons', 'Checkout simulator', 'Results', 'Journeys', 'Templates', 'Message log', 'Guide tasks', 'Tickets', 'Reply templates', 'Surveys', 'Listening dashboard', 'Mentions', 'Keyword heat', 'Alerts', 'Crises',
+      'Basket analysis', 'Demand forecast', 'Promotions', 'Coupons', 'Checkout simulator', 'Results', 'Journeys', 'Templates', 'Message log', 'Guide tasks', 'Tickets', 'Reply templates', 'Surveys', 'Listening dashboard', 'Mentions', 'Keyword heat', 'Alerts', 'Crises', 'Stores & guides',
     ]);
     await page.getByRole('link', { name: 'Customers', exact: true }).click();
     await page.getByRole('searchbox').fill('13800138000');

@@ -28,6 +28,8 @@ export interface ApiKey {
   name: string;
   scopes: string[];
   role: string | null;
+  /** A guide's or store manager's key: the store whose customers it sees. */
+  storeCode?: string | null;
   createdBy: string | null;
   createdAt: string;
   expiresAt: string | null;

@@ -82,6 +82,7 @@ export function ApiKeysSettingsPage() {
         k.role ? (
           <span>
             {t(`roles.${k.role}`, { defaultValue: k.role })}
+            {k.storeCode ? <span className="mono"> · {k.storeCode}</span> : null}
             <span className="muted small settings-sub">{t('settings.keys.asRole')}</span>
           </span>
         ) : (
@@ -257,20 +258,32 @@ function CreateKey({ onClose, onCreated }: { onClose: () => void; onCreated: (ke
   const [name, setName] = useState('');
   const [mode, setMode] = useState<'role' | 'scopes'>('role');
   const [role, setRole] = useState('');
+  const [storeCode, setStoreCode] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);
   const [errors, setErrors] = useState<FieldErrors>({});
+  // A guide's or store manager's key belongs to a store and sees only its customers (store scoping).
+  const storeBound = mode === 'role' && (role === 'guide' || role === 'store_manager');
   const words = (field: string) =>
     ({
       name: t('settings.keys.nameRule', { max: NAME_MAX }),
       role: t('settings.keys.roleRequired'),
+      storeCode: t('settings.keys.storeRequired'),
     })[field] ?? t('settings.keys.scopesRequired');
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const body = mode === 'role' ? { name, role: role || undefined } : { name, scopes: scopes.length ? scopes : undefined };
+    const store = storeCode.trim();
+    const body =
+      mode === 'role'
+        ? { name, role: role || undefined, ...(storeBound && store ? { storeCode: store } : {}) }
+        : { name, scopes: scopes.length ? scopes : undefined };
     const checked = check(CreateApiKeyBody, body, words);
     // With no role picked the schema names `scopes` (neither given); say what this mode needs.
     if (!checked.ok && mode === 'role' && !role) checked.errors = { ...checked.errors, role: words('role'), scopes: undefined };
+    if (storeBound && !store) {
+      setErrors({ ...(checked.ok ? {} : checked.errors), storeCode: words('storeCode') });
+      return;
+    }
     setErrors(checked.ok ? {} : checked.errors);
     if (checked.ok) create.mutate(checked.data, { onSuccess: (r) => onCreated(r.apiKey, r.key) });
   };
@@ -317,7 +330,16 @@ function CreateKey({ onClose, onCreated }: { onClose: () => void; onCreated: (ke
               ))}
             </select>
           </Field>
-        ) : (
+        ) : null}
+        {storeBound ? (
+          <Field label={t('settings.staff.store')} hint={t('settings.keys.storeHint')} error={errors.storeCode}>
+            <input name="storeCode" autoComplete="off" value={storeCode} onChange={(e) => {
+                setStoreCode(e.target.value);
+                setErrors(({ storeCode: _, ...rest }) => rest);
+              }} />
+          </Field>
+        ) : null}
+        {mode === 'role' ? null : (
           <div className={errors.scopes ? 'settings-scopes invalid' : 'settings-scopes'}>
             {groupScopes(SCOPES).map((g) => (
               <fieldset key={g.group} className="settings-scope-group">
