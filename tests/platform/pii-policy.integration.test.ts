@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskAddress, PII_POLICY, viewerFor } from '../../src/platform/pii-policy.js';
 import type { Principal } from '../../src/platform/http/auth.js';
 import { ROLE_SCOPES } from '../../src/modules/access/index.js';
+import { listAudit } from '../../src/platform/audit.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /** Purpose-based masking: the same person through the 360 (clienteling) and a ticket (service), role by role. */
@@ -73,6 +74,17 @@ describe('through the API', () => {
     expect(await view360('guide')).toEqual({ name: '王芳', phone: '+8613800138000', email: 'w***@example.com', address: '上海市徐汇区***' });
     expect(await view360('store_manager')).toEqual({ name: '王芳', phone: '+8613800138000', email: 'wang.fang@example.com', address: '上海市徐汇区***' });
     expect(await view360('marketer')).toEqual({ name: '王*', phone: '138****8000', email: 'w***@example.com', address: '上海市徐汇区***' });
+  });
+
+  it('audits every 360 that showed personal data in full: who, whose, which fields and why, never the values', async () => {
+    const before = (await listAudit(t.kemai.database.db, { action: 'privacy.pii_view', limit: 200 })).items.length;
+    await view360('guide');
+    await view360('marketer');
+    const after = (await listAudit(t.kemai.database.db, { action: 'privacy.pii_view', limit: 200 })).items;
+    // The marketer saw everything masked: no entry.
+    expect(after.length).toBe(before + 1);
+    expect(after[0]).toMatchObject({ action: 'privacy.pii_view', targetType: 'customer', targetId: id, actor: expect.stringMatching(/^staff:/), details: { fields: ['name', 'phone'], purpose: 'clienteling' } });
+    expect(JSON.stringify(after[0])).not.toMatch(/13800138000|王芳|wang\.fang/);
   });
 
   it('a ticket shows the service desk the contact in full, and a guide without the email', async () => {

@@ -150,6 +150,16 @@ export class CustomersService {
     return { customerId: live, recorded };
   }
 
+  /**
+   * Records that a caller was shown a customer's personal data in full (audit `privacy.pii_view`: the fields and the
+   * purpose, never the values). One entry per view; the console's 360 is the view.
+   */
+  async recordPiiView(customerId: string, v: { actor: string; fields: readonly string[]; purpose: string }): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await appendAudit(tx, { actor: v.actor, action: 'privacy.pii_view', targetType: 'customer', targetId: customerId, details: { fields: [...v.fields], purpose: v.purpose } });
+    });
+  }
+
   async list(q: ListQuery) {
     return listCustomers(this.db, q, { defaultRegion: this.opts.defaultRegion, timeZone: this.opts.timeZone });
   }

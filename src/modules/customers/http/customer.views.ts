@@ -11,6 +11,7 @@ export interface Viewer {
   /** The name in full (and every field, when the per-field flags below are absent). */
   pii: boolean;
   /** Per field, from the purpose-based policy (platform/pii-policy.ts viewerFor). */
+  name?: boolean;
   phone?: boolean;
   email?: boolean;
   address?: boolean;

@@ -174,8 +174,14 @@ export function registerCustomersRoutes(root: FastifyInstance, customers: Custom
         querystring: z.object({ timelineLimit: pageLimit.default(50), timelineCursor: z.string().max(200).optional() }),
       },
     },
-    async (req) =>
-      customer360View(await customers.get360(req.params.id, { limit: req.query.timelineLimit, cursor: req.query.timelineCursor }), viewer(req)),
+    async (req) => {
+      const v = viewer(req);
+      const view = customer360View(await customers.get360(req.params.id, { limit: req.query.timelineLimit, cursor: req.query.timelineCursor }), v);
+      // Personal data shown in full is a PII view: audited (who, whose, which fields, why), never the values.
+      const fields = (['name', 'phone', 'email', 'address'] as const).filter((f) => v[f] ?? v.pii);
+      if (fields.length) await customers.recordPiiView(view.id, { actor: actorOf(req.principal), fields, purpose: 'clienteling' });
+      return view;
+    },
   );
 
   app.get(
