@@ -270,6 +270,23 @@ describe('store scoping across the whole API', () => {
     expect((paged.json().items as { id: string }[]).every((c) => allowed.has(c.id))).toBe(true);
   });
 
+  it("the guide's ticket inbox holds their store's customers' tickets, with an exact total", async () => {
+    for (const subject of ['尺码咨询', '退货进度'])
+      expect((await t.app.inject({ method: 'POST', url: '/api/v1/service/tickets', headers: t.admin, payload: { kind: 'inquiry', channel: 'phone', subject, customerId: own } })).statusCode).toBe(201);
+    const [{ n }] = (await rows<{ n: number }>(
+      sql`select count(*)::int as n from service.tickets t
+          where t.status in ('new', 'open', 'pending')
+            and exists (select 1 from staff.assignments a where a.customer_id = t.customer_id and a.ended_at is null and a.store_code = ${storeCode})`,
+    )) as [{ n: number }];
+    const [{ all }] = (await rows<{ all: number }>(sql`select count(*)::int as "all" from service.tickets where status in ('new', 'open', 'pending')`)) as [{ all: number }];
+    expect(n).toBeGreaterThan(0);
+    expect(all).toBeGreaterThan(n);
+    const inbox = await t.app.inject({ method: 'GET', url: '/api/v1/service/tickets?limit=100', headers: guide });
+    expect(inbox.statusCode).toBe(200);
+    expect(inbox.json().total).toBe(n);
+    expect(inbox.json().items.length).toBe(n);
+  });
+
   it('a customer the guide registers joins their book; an existing customer of another store stays hidden', async () => {
     const created = await t.app.inject({ method: 'POST', url: '/api/v1/customers', headers: guide, payload: { name: '新顾客', phone: '13712345678' } });
     expect(created.statusCode).toBe(201);

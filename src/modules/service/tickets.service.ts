@@ -487,7 +487,11 @@ export class TicketsService {
    * The inbox. Default: the live tickets (new, open, pending), the next due first, then the oldest. Only resolved or
    * closed asked for: newest first. The total is counted up to 10,000 (`totalCapped` beyond).
    */
-  async list(input: unknown, me: { id: string | null }): Promise<{ items: InboxTicket[]; total: number; totalCapped: boolean; limit: number; offset: number }> {
+  /** `me.within`: a condition on `t.customer_id` limiting the inbox to the caller's customers (store scoping). */
+  async list(
+    input: unknown,
+    me: { id: string | null; within?: (customerId: SQL) => SQL },
+  ): Promise<{ items: InboxTicket[]; total: number; totalCapped: boolean; limit: number; offset: number }> {
     const q = parse(TicketListQuery, input, 'service.invalid_query');
     const now = this.clock.now();
     // SLA states are of live tickets only.
@@ -495,6 +499,7 @@ export class TicketsService {
     if (statuses.length === 0) return { items: [], total: 0, totalCapped: false, limit: q.limit, offset: q.offset };
     const liveOnly = statuses.every((s) => LIVE.includes(s));
     const conds: SQL[] = [];
+    if (me.within) conds.push(me.within(sql`t.customer_id`));
     if (q.queue) {
       if (UUID.test(q.queue)) conds.push(sql`t.queue_id = ${q.queue}::uuid`);
       else conds.push(sql`t.queue_id = (select id from service.queues where code = ${q.queue})`);

@@ -4,6 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AssignInput, InboundEmailInput, NoteInput, ReplyInput, RootCausesInput, StatusInput, TagsInput, TicketCreateInput, TicketLinkInput, TicketListQuery } from '../tickets.schemas.js';
 import { ticketView, type TicketActor, type TicketsService } from '../tickets.service.js';
 import { viewerFor } from '../../../platform/pii-policy.js';
+import type { SQL } from 'drizzle-orm';
+import { customerScope, inScopeSql } from '../../../platform/customer-scope.js';
 
 export const ticketActor = (req: FastifyRequest): TicketActor => ({ kind: req.principal!.kind, id: req.principal!.id, name: req.principal!.name });
 /** Tickets are read to answer them: the service purpose (platform/pii-policy.ts). */
@@ -45,7 +47,12 @@ export function registerTicketsRoutes(root: FastifyInstance, tickets: TicketsSer
         schema: { tags, summary: 'The inbox: live tickets by default, the next SLA due first; filters; paged; total counted up to 10,000', querystring: TicketListQuery },
       },
       async (req) => {
-        const page = await tickets.list(req.query, { id: req.principal!.kind === 'staff' ? req.principal!.id : null });
+        // Guides and store managers see their store's customers' tickets, filtered here so pages and totals are exact.
+        const scope = customerScope(req.principal);
+        const page = await tickets.list(req.query, {
+          id: req.principal!.kind === 'staff' ? req.principal!.id : null,
+          ...(scope ? { within: (c: SQL) => inScopeSql(scope, c) } : {}),
+        });
         const v = viewer(req);
         return { ...page, items: page.items.map((t) => ticketView(t, v)) };
       },
