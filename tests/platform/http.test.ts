@@ -139,6 +139,11 @@ describe('one error format', () => {
     const e = expectErrorBody(body, 400, 'validation_failed');
     expect(e.message).toBe('Invalid request: tags.1: contains a NUL character (U+0000)');
     expect((await app.inject({ method: 'GET', url: '/api/v1/stores/NUL1', headers: admin })).statusCode).toBe(404);
+    // A batch answers per item: the good store is written, the bad one named.
+    const batch = await app.inject({ method: 'POST', url: '/api/v1/stores/batch', headers: admin, payload: { items: [{ code: 'NUL2', name: '好店' }, { code: 'NUL3', name: 'x\u0000' }] } });
+    expect(batch.statusCode).toBe(200);
+    expect(batch.json().summary).toEqual({ created: 1, updated: 0, unchanged: 0, error: 1 });
+    expect(batch.json().results[1].error.issues).toEqual([{ path: 'items.1.name', message: 'contains a NUL character (U+0000)' }]);
   });
 
   it('400 for malformed JSON', async () => {

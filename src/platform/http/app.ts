@@ -8,6 +8,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { nulPath } from './nul.js';
 import { AppError, HTTP_STATUS, type FieldIssue } from '../errors.js';
 import { newId } from '../ids.js';
 
@@ -63,7 +64,10 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
   });
   // PostgreSQL text cannot hold U+0000: refuse it at the edge, naming the field, instead of failing in the database.
   app.addHook('preValidation', async (req) => {
-    const where = nulPath(req.params, 'params') ?? nulPath(req.query, 'query') ?? nulPath(req.body, '');
+    // Batch envelopes ({items: [...]}) answer per item instead (batch.ts splitValid), so one bad item sinks nothing.
+    const batch = (req.routeOptions.url ?? '').endsWith('/batch');
+    const body = batch && req.body && typeof req.body === 'object' && 'items' in req.body ? { ...req.body, items: [] } : req.body;
+    const where = nulPath(req.params, 'params') ?? nulPath(req.query, 'query') ?? nulPath(body, '');
     if (where !== undefined)
       throw new AppError('validation', 'validation_failed', `Invalid request: ${where}: contains a NUL character (U+0000)`, {
         issues: [{ path: where, message: 'contains a NUL character (U+0000)' }],
@@ -101,22 +105,6 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
   return app;
-}
-
-/** The dotted path of the first string holding U+0000 (object keys included), or undefined. */
-function nulPath(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '(root)' : undefined;
-  if (!value || typeof value !== 'object' || depth > 32) return undefined;
-  // Plain JSON only: an uploaded file (a Buffer or a stream) is parsed, and refused by line, by its importer.
-  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function') return undefined;
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-  for (const [k, v] of entries) {
-    const at = path ? `${path}.${k}` : k;
-    if (k.includes('\u0000')) return at;
-    const found = nulPath(v, at, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
 
 function pathOf(instancePath: string, context?: string): string {

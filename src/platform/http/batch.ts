@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { zodIssues, type FieldIssue } from '../errors.js';
+import { nulPath } from './nul.js';
 
 export const MAX_BATCH = 1000;
 
@@ -17,6 +18,12 @@ export function splitValid<S extends z.ZodType>(
   const valid: Array<{ index: number; value: z.output<S> }> = [];
   const errors: ItemResult[] = [];
   items.forEach((item, index) => {
+    const nul = nulPath(item, `items.${index}`);
+    if (nul !== undefined) {
+      const message = 'contains a NUL character (U+0000)';
+      errors.push({ index, status: 'error', error: { code: 'validation_failed', message: `${nul}: ${message}`, issues: [{ path: nul, message }] } });
+      return;
+    }
     const parsed = schema.safeParse(item);
     if (parsed.success) valid.push({ index, value: parsed.data });
     else {
