@@ -287,6 +287,23 @@ describe('store scoping across the whole API', () => {
     expect(inbox.json().items.length).toBe(n);
   });
 
+  it("the guide's order list holds their store's customers' orders and the store's guest sales, with an exact total", async () => {
+    const [{ n }] = (await rows<{ n: number }>(
+      sql`select count(*)::int as n from orders.orders o
+          where exists (select 1 from staff.assignments a where a.customer_id = o.customer_id and a.ended_at is null and a.store_code = ${storeCode})
+             or (o.customer_id is null and o.store_code = ${storeCode})`,
+    )) as [{ n: number }];
+    const [{ all }] = (await rows<{ all: number }>(sql`select count(*)::int as "all" from orders.orders`)) as [{ all: number }];
+    expect(n).toBeGreaterThan(0);
+    expect(all).toBeGreaterThan(n);
+    const paged = await t.app.inject({ method: 'GET', url: '/api/v1/orders?page=1&pageSize=5', headers: guide });
+    expect(paged.statusCode).toBe(200);
+    expect(paged.json().total).toBe(n);
+    expect(paged.json().items.length).toBe(Math.min(5, n));
+    const feed = await t.app.inject({ method: 'GET', url: '/api/v1/orders?limit=500', headers: guide });
+    expect(feed.json().items.length).toBe(n);
+  });
+
   it('a customer the guide registers joins their book; an existing customer of another store stays hidden', async () => {
     const created = await t.app.inject({ method: 'POST', url: '/api/v1/customers', headers: guide, payload: { name: '新顾客', phone: '13712345678' } });
     expect(created.statusCode).toBe(201);

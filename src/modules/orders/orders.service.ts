@@ -79,6 +79,8 @@ export interface OrderFilter {
   from?: string | undefined;
   /** A date-time (exclusive) or a date (through its end). */
   to?: string | undefined;
+  /** A condition on the order row `o` limiting the list to the caller's customers (store scoping). */
+  within?: SQL | undefined;
 }
 
 export interface OrderQuery extends OrderFilter {
@@ -925,6 +927,7 @@ export class OrdersService {
 
   private orderFilters(q: OrderFilter): SQL[] {
     const where: SQL[] = [];
+    if (q.within) where.push(q.within);
     if (q.customerId) where.push(sql`o.customer_id = ${q.customerId}`);
     if (q.channel) where.push(sql`o.channel = ${q.channel}`);
     if (q.storeCode) where.push(sql`o.store_code = ${q.storeCode}`);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'drizzle-orm';
+import { customerScope, inScopeSql } from '../../../platform/customer-scope.js';
 import { AppError } from '../../../platform/errors.js';
 import { batchBody, splitValid, summarize, type ItemResult } from '../../../platform/http/batch.js';
 import { formatMoney } from '../../../platform/money.js';
@@ -177,7 +179,12 @@ export function registerOrdersRoutes(root: FastifyInstance, orders: OrdersServic
       },
     },
     async (req) => {
-      const { page: pageNo, pageSize, sort, limit, cursor, ...filter } = req.query;
+      const { page: pageNo, pageSize, sort, limit, cursor, ...rest } = req.query;
+      // Guides and store managers list their store's customers' orders (and their store's guest sales), exact in SQL.
+      const scope = customerScope(req.principal);
+      const filter = scope
+        ? { ...rest, within: sql`(${inScopeSql(scope, sql`o.customer_id`)} or (o.customer_id is null and o.store_code = ${scope.storeCode}))` }
+        : rest;
       if (pageNo !== undefined) {
         const paged = await orders.listOrdersPage({ ...filter, page: pageNo, pageSize, sort });
         return { items: paged.items.map((o) => ({ ...orderSummaryView(o), storeName: o.storeName })), total: paged.total };
