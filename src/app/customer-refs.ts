@@ -12,7 +12,8 @@ const byUuid = (f: (id: string) => ReturnType<typeof sql>) => (v: string) => (UU
  * of another store, so a route missing here fails it.
  */
 export const CUSTOMER_REFS: EntityRef[] = [
-  { url: '/api/v1/orders/:id', param: 'id', lookup: byUuid((id) => sql`select customer_id from orders.orders where id = ${id}::uuid`) },
+  // A guest order (no customer) is the store's: its staff see it, as in their order list.
+  { url: '/api/v1/orders/:id', param: 'id', lookup: byUuid((id) => sql`select customer_id, store_code from orders.orders where id = ${id}::uuid`) },
   {
     url: '/api/v1/service/tickets/:id*',
     param: 'id',

@@ -302,6 +302,23 @@ describe('store scoping across the whole API', () => {
     expect(paged.json().items.length).toBe(Math.min(5, n));
     const feed = await t.app.inject({ method: 'GET', url: '/api/v1/orders?limit=500', headers: guide });
     expect(feed.json().items.length).toBe(n);
+    // A guest sale at the guide's store opens; one at another store does not.
+    const [{ sku }] = (await rows<{ sku: string }>(sql`select sku from catalog.products order by sku limit 1`)) as [{ sku: string }];
+    const sale = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers: t.admin,
+      payload: { channel: 'pos', externalId: 'SCOPE-GUEST-1', storeCode, placedAt: '2025-11-20T10:00:00+08:00', lines: [{ sku, quantity: 1, unitPrice: '99.00' }] },
+    });
+    expect(sale.statusCode).toBe(201);
+    const guest = async (mine: boolean) =>
+      (await rows<{ id: string }>(sql`select id::text from orders.orders where customer_id is null and store_code is not null and (store_code = ${storeCode}) = ${mine} order by id limit 1`))[0];
+    const here = await guest(true);
+    const there = await guest(false);
+    expect(here).toBeDefined();
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/orders/${here!.id}`, headers: guide })).statusCode).toBe(200);
+    expect(there).toBeDefined();
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/orders/${there!.id}`, headers: guide })).statusCode).toBe(404);
   });
 
   it('a customer the guide registers joins their book; an existing customer of another store stays hidden', async () => {

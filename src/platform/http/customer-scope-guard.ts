@@ -18,7 +18,10 @@ import { errorBody } from './app.js';
  *    correctly; elsewhere this layer guarantees nothing leaks, at the cost of a page holding fewer rows than asked.
  */
 
-/** Resolves a path parameter to the customer id(s) it belongs to. Returns no rows for an unknown id. */
+/**
+ * Resolves a path parameter to the customer id(s) it belongs to (`customer_id`, and optionally `store_code` for an
+ * entity without a customer that a store owns). Returns no rows for an unknown id.
+ */
 export type EntityLookup = (value: string) => SQL;
 
 export interface EntityRef {
@@ -144,10 +147,12 @@ export function installCustomerScopeGuard(
       if (!matches(ref.url, url)) continue;
       const value = params[ref.param];
       if (typeof value !== 'string') continue;
-      const rows = await query<{ customer_id: string | null }>(db, ref.lookup(value));
+      const rows = await query<{ customer_id: string | null; store_code?: string | null }>(db, ref.lookup(value));
       for (const r of rows) if (r.customer_id) ids.push(r.customer_id);
-      // An entity about nobody in particular (a guest's ticket, an unattributed order) belongs to no store's book.
-      if (rows.length && rows.every((r) => !r.customer_id)) throw notFound();
+      // An entity about nobody in particular (a guest's ticket, an unattributed order) is the store's when the lookup
+      // names the caller's store (a guest sale at their till); otherwise it belongs to no store's book.
+      if (rows.length && rows.every((r) => !r.customer_id) && !rows.some((r) => scope.storeCode !== null && r.store_code === scope.storeCode))
+        throw notFound();
     }
     if (!ids.length) return;
     const malformed = ids.filter((id) => !UUID.test(id));
