@@ -388,6 +388,8 @@ describe.skipIf(skipReason)('service and surveys console in a browser', () => {
     expect(await page.getByTestId('detractors').innerText()).toBe('1');
     expect(await page.getByTestId('csat').innerText()).toBe('50%');
     expect(await page.getByTestId('responses').innerText()).toBe('2');
+    // The verbatims come from their own request: wait for them rather than read an empty list.
+    await page.getByTestId('verbatim').first().waitFor();
     expect(await page.getByTestId('verbatim').allInnerTexts()).toEqual([expect.stringContaining('导购很专业，但结账排队太久。')]);
     await page.getByTestId('survey-trend').waitFor();
     await page.locator('[data-testid=survey-split] table').waitFor();
