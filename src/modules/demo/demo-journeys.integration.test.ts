@@ -21,12 +21,13 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('demo journeys', () => {
-  it('installs the eight blueprints, publishes five and runs them over the last 30 days', async () => {
+  it('installs the nine blueprints, publishes five and runs them over the last 30 days', async () => {
     const j = first.journeys!;
-    expect({ installed: j.installed, published: j.published, days: j.days }).toEqual({ installed: 8, published: 5, days: 30 });
+    expect({ installed: j.installed, published: j.published, days: j.days }).toEqual({ installed: 9, published: 5, days: 30 });
     const rows = await query<{ code: string; status: string }>(t.kemai.database.db, sql`select code, status from journeys.journeys order by code collate "C"`);
     expect(rows.map((r) => [r.code, r.status])).toEqual([
       ['birthday', 'active'],
+      ['birthday_call', 'draft'],
       ['complaint_care', 'draft'],
       ['quarterly_callback', 'draft'],
       ['referral', 'draft'],

@@ -195,7 +195,7 @@ export class DemoService {
   }
 
   /**
-   * Installs the eight ready-made journeys and publishes five, then runs the engine over the window's last
+   * Installs the nine ready-made journeys and publishes five, then runs the engine over the window's last
    * DEMO_JOURNEY_DAYS days with a fake clock, so the console has entries, holdouts and conversions to show:
    * each day at noon the date and inactivity triggers and the due steps; at the day's end the day's orders (first
    * purchases enter, purchases count towards goals) and tier changes, replayed to the journeys' entry and goal, then

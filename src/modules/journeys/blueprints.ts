@@ -8,7 +8,7 @@ import type { TemplateContents } from '../messaging/domain/template.js';
 import { JourneyInput, type NewJourney } from './journeys.schemas.js';
 
 /**
- * The eight ready-made journeys of the seeds (product.md §6; seeds 002 "新客户 / 老客户 / 忠诚客户 / 投诉" and 003 "3公里内
+ * The nine ready-made journeys of the seeds (product.md §6; seeds 002 "新客户 / 老客户 / 忠诚客户 / 投诉" and 003 "3公里内
  * 门店") and the birthday call by the guide (issue 13), as data: each journey's definition (journeys.schemas.ts), the message templates it sends (zh-CN and English,
  * per channel) and the coupon templates it issues. Installing one (blueprints.ts) creates what is missing and a draft
  * journey the marketer edits in the builder. Codes of templates start with `bp_`, of coupon templates with `BP-`.
