@@ -321,6 +321,25 @@ describe('store scoping across the whole API', () => {
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/orders/${there!.id}`, headers: guide })).statusCode).toBe(404);
   });
 
+  it('the duplicates review shows a store manager only pairs whose both profiles are of their store', async () => {
+    const mine = await rows<{ id: string }>(
+      sql`select customer_id::text as id from staff.assignments where ended_at is null and store_code = ${storeCode} order by customer_id limit 2`,
+    );
+    const both = '01a20000-0000-7000-8000-0000000000d1';
+    const mixed = '01a20000-0000-7000-8000-0000000000d2';
+    await t.kemai.database.db.execute(
+      sql`insert into customers.duplicate_candidates (customer_id, id, other_id, reason, score)
+          values (${mine[0]!.id}, ${both}, ${mine[1]!.id}, 'same_name_birthday_city', 0.9),
+                 (${mine[0]!.id}, ${mixed}, ${foreign}, 'same_name_birthday_city', 0.9)`,
+    );
+    const seen = async (auth: { authorization: string }) =>
+      ((await t.app.inject({ method: 'GET', url: '/api/v1/customers/duplicates?limit=100', headers: auth })).json().items as { id: string }[]).map((d) => d.id);
+    expect((await seen(t.admin)).filter((id) => id === both || id === mixed).sort()).toEqual([both, mixed]);
+    expect((await seen(manager)).filter((id) => id === both || id === mixed)).toEqual([both]);
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/customers/duplicates/${mixed}/accept`, headers: manager })).statusCode).toBe(404);
+    await t.kemai.database.db.execute(sql`delete from customers.duplicate_candidates where id in (${both}::uuid, ${mixed}::uuid)`);
+  });
+
   it('a customer the guide registers joins their book; an existing customer of another store stays hidden', async () => {
     const created = await t.app.inject({ method: 'POST', url: '/api/v1/customers', headers: guide, payload: { name: '新顾客', phone: '13712345678' } });
     expect(created.statusCode).toBe(201);

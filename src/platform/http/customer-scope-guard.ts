@@ -33,7 +33,7 @@ export interface EntityRef {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CUSTOMER_PATH = /\/customers\/:(id|customerId)(\/|$)/;
-const CUSTOMER_LIST_PATHS = new Set(['/api/v1/customers', '/api/v1/customers/search', '/api/v1/customers/duplicates']);
+const CUSTOMER_LIST_PATHS = new Set(['/api/v1/customers', '/api/v1/customers/search']);
 
 function matches(pattern: string, url: string): boolean {
   if (pattern.endsWith('*')) return url.startsWith(pattern.slice(0, -1));
@@ -72,7 +72,8 @@ function collectRefs(payload: unknown, listIds: boolean, found: Set<string>): vo
     const o = node as Record<string, unknown>;
     for (const [k, v] of Object.entries(o)) {
       if ((k === 'customerId' || k === 'customer_id') && typeof v === 'string' && UUID.test(v)) found.add(v);
-      else if (k === 'customer' && v && typeof v === 'object' && !Array.isArray(v)) {
+      // `customer: {id}`, and the `other` of a pair beside it (a suspected duplicate).
+      else if ((k === 'customer' || (k === 'other' && 'customer' in o)) && v && typeof v === 'object' && !Array.isArray(v)) {
         const id = (v as Record<string, unknown>).id;
         if (typeof id === 'string' && UUID.test(id)) found.add(id);
       }
@@ -89,8 +90,11 @@ function namesOutside(o: Record<string, unknown>, outside: Set<string>, isCustom
     const v = o[k];
     if (typeof v === 'string' && outside.has(v)) return true;
   }
-  const c = o.customer;
-  if (c && typeof c === 'object' && !Array.isArray(c) && outside.has(String((c as Record<string, unknown>).id))) return true;
+  for (const k of ['customer', 'other']) {
+    const c = o[k];
+    if (k === 'other' && !('customer' in o)) continue;
+    if (c && typeof c === 'object' && !Array.isArray(c) && outside.has(String((c as Record<string, unknown>).id))) return true;
+  }
   return isCustomerRow && typeof o.id === 'string' && outside.has(o.id);
 }
 
