@@ -25,6 +25,7 @@ import { registerTicketsCommands } from './tickets.commands.js';
 import { registerListeningCommands } from './listening.commands.js';
 import { registerRetentionCommands } from './retention.commands.js';
 import { registerServeCommand } from './serve.command.js';
+import { registerWorkerCommand } from './worker.command.js';
 import { registerStaffCommands } from './staff.commands.js';
 import { registerTasksCommands } from './tasks.commands.js';
 
@@ -36,6 +37,7 @@ const program = new Command('kemai')
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerWorkerCommand(program);
 registerAccessCommands(program);
 registerAuditCommands(program);
 registerCustomersCommands(program);
