@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { appendAudit } from '../../platform/audit.js';
 import { parseInstant, systemClock, type Clock } from '../../platform/clock.js';
 import { pgCode, query, type Db } from '../../platform/db/database.js';
@@ -128,8 +128,22 @@ const json = (v: unknown) => sql`${JSON.stringify(v)}::json`;
 const uuids = (ids: readonly string[]) => pgArray(ids, 'uuid');
 /** A lot is spendable (its points are in `available`) when it was born available or its release entry exists. */
 const RELEASED = sql.raw(
-  `(l.available_at <= l.created_at or exists (select 1 from loyalty.ledger_entries r where r.idempotency_key = 'release:' || l.id::text))`,
+  `(l.available_at <= l.created_at or exists (select 1 from loyalty.ledger_entries r where r.customer_id = l.customer_id and r.idempotency_key = 'release:' || l.id::text))`,
 );
+
+/**
+ * Idempotency keys are unique per customer (docs/adr/0014-citus-distribution.md). Before rows `moving` (a condition on
+ * alias `m`) go to customer `toId` (a merge, or its undo), a moving row whose key `toId` already used gets the key
+ * `<key>:from:<its customer>`, so both histories are kept and `toId`'s own entry stays the one a replay finds.
+ */
+export async function renameClashingKeys(tx: Db, table: 'ledger_entries' | 'holds' | 'growth_entries', moving: SQL, toId: string): Promise<void> {
+  const t = sql.raw(`loyalty.${table}`);
+  await tx.execute(
+    sql`update ${t} m set idempotency_key = m.idempotency_key || ':from:' || m.customer_id::text
+        where ${moving} and m.customer_id <> ${toId}
+          and exists (select 1 from ${t} s where s.customer_id = ${toId} and s.idempotency_key = m.idempotency_key)`,
+  );
+}
 
 /**
  * The points ledger. Every change appends entries and moves lots and the account's cached
@@ -267,7 +281,7 @@ export class LedgerService {
       sql`with due as materialized (
             select l.customer_id, l.id, l.entry_id, l.remaining, l.available_at from loyalty.lots l
             where l.available_at <= ${at.toISOString()}::timestamptz and l.available_at > l.created_at and l.remaining > 0 ${only}
-              and not exists (select 1 from loyalty.ledger_entries r where r.idempotency_key = 'release:' || l.id::text)
+              and not exists (select 1 from loyalty.ledger_entries r where r.customer_id = l.customer_id and r.idempotency_key = 'release:' || l.id::text)
           ), ins as (
             insert into loyalty.ledger_entries (customer_id, id, kind, points, pending_points, source_type, source_id, idempotency_key,
                                                 relates_to, actor, detail, occurred_at, created_at)
@@ -415,8 +429,9 @@ export class LedgerService {
     }
   }
 
-  private async keyUsed(tx: Db, key: string): Promise<string | null> {
-    const [row] = await query<{ id: string }>(tx, sql`select id from loyalty.ledger_entries where idempotency_key = ${key}`);
+  /** The entry this customer wrote with the key (keys are unique per customer: unique (customer_id, idempotency_key)). */
+  private async keyUsed(tx: Db, customerId: string, key: string): Promise<string | null> {
+    const [row] = await query<{ id: string }>(tx, sql`select id from loyalty.ledger_entries where customer_id = ${customerId} and idempotency_key = ${key}`);
     return row?.id ?? null;
   }
 
@@ -464,7 +479,7 @@ export class LedgerService {
   ): Promise<{ entryId: string } | null> {
     if (!Number.isSafeInteger(a.points) || a.points <= 0) throw invalid('loyalty.points_invalid', 'points: must be a positive integer', [{ path: 'points', message: 'must be a positive integer' }]);
     return this.onAccount(tx, a.customerId, async () => {
-      if (await this.keyUsed(tx, a.idempotencyKey)) return null;
+      if (await this.keyUsed(tx, a.customerId, a.idempotencyKey)) return null;
       const rules = await this.deps.program.rulesAt(tx, a.occurredAt);
       const t = this.lotTimes(rules, a.occurredAt, this.clock.now());
       const id = newId();
@@ -506,7 +521,7 @@ export class LedgerService {
       a = { ...a, customerId: await this.requireCustomer(tx, a.customerId) };
       return this.onAccount(tx, a.customerId, async () => {
         const key = `adjust:${a.idempotencyKey}`;
-        const used = await this.keyUsed(tx, key);
+        const used = await this.keyUsed(tx, a.customerId, key);
         if (used) return { entryId: used, created: false, account: await this.account(tx, a.customerId) };
         const now = this.clock.now();
         const rules = await this.deps.program.rulesAt(tx, now);
@@ -820,7 +835,7 @@ export class LedgerService {
       const customerId = order.customer_id;
       const key = `return:${r.returnId}:reverse`;
       await this.onAccount(tx, customerId, async () => {
-        if (await this.keyUsed(tx, key)) return;
+        if (await this.keyUsed(tx, customerId, key)) return;
         const [sums] = await query<{ earned: string | number | null; reversed: string | number | null }>(
           tx,
           sql`select (select sum(points + pending_points) from loyalty.ledger_entries where source_type = 'order' and source_id = ${r.orderId}) as earned,
@@ -1051,6 +1066,8 @@ export class LedgerService {
   /** Move the absorbed member's entries, lots, draws and holds to the survivor; both balances are recounted from the entries. */
   async moveRecords(tx: Db, fromId: string, toId: string): Promise<string[]> {
     await this.lockAccounts(tx, [fromId, toId]);
+    await renameClashingKeys(tx, 'ledger_entries', sql`m.customer_id = ${fromId}`, toId);
+    await renameClashingKeys(tx, 'holds', sql`m.customer_id = ${fromId}`, toId);
     const entries = await query<{ id: string }>(tx, sql`update loyalty.ledger_entries set customer_id = ${toId} where customer_id = ${fromId} returning id`);
     if (entries.length === 0) return [];
     const lotRows = await query<{ id: string }>(tx, sql`update loyalty.lots set customer_id = ${toId} where customer_id = ${fromId} returning id`);
@@ -1066,6 +1083,8 @@ export class LedgerService {
     if (entryIds.length === 0) return;
     const owners = await query<{ customer_id: string }>(tx, sql`select distinct customer_id from loyalty.ledger_entries where id = any(${uuids(entryIds)})`);
     await this.lockAccounts(tx, [toId, ...owners.map((o) => o.customer_id)]);
+    await renameClashingKeys(tx, 'ledger_entries', sql`m.id = any(${uuids(entryIds)})`, toId);
+    await renameClashingKeys(tx, 'holds', sql`m.id = any(${uuids(of('h:'))})`, toId);
     await tx.execute(sql`update loyalty.ledger_entries set customer_id = ${toId} where id = any(${uuids(entryIds)})`);
     await tx.execute(sql`update loyalty.lot_draws set customer_id = ${toId} where entry_id = any(${uuids(entryIds)})`);
     await tx.execute(sql`update loyalty.lots set customer_id = ${toId} where id = any(${uuids(of('l:'))})`);

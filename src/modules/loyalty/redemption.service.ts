@@ -6,6 +6,8 @@ import { pointsToFen } from './domain/program.js';
 import type { LedgerService, NewLedgerEntry } from './ledger.service.js';
 import type { ProgramService } from './program.service.js';
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export type RewardKind = 'goods' | 'coupon' | 'cash';
 
 export interface Reward {
@@ -164,11 +166,11 @@ export class RedemptionService {
       throw invalid('loyalty.hold_invalid', 'points: give points or rewardCode, not both', [{ path: 'points', message: 'give points or rewardCode, not both' }]);
     const L = this.deps.ledger.internals;
     return this.db.transaction(async (tx) => {
-      const existing = await this.holdByKey(tx, h.idempotencyKey);
+      const existing = await this.holdByKey(tx, h.customerId, h.idempotencyKey);
       if (existing) return { hold: existing, created: false };
       h = { ...h, customerId: await L.requireCustomer(tx, h.customerId) };
       return L.onAccount(tx, h.customerId, async () => {
-        const again = await this.holdByKey(tx, h.idempotencyKey);
+        const again = await this.holdByKey(tx, h.customerId, h.idempotencyKey);
         if (again) return { hold: again, created: false };
         const now = L.clock.now();
         await this.expireHoldsOf(tx, h.customerId, now);
@@ -223,8 +225,10 @@ export class RedemptionService {
     });
   }
 
-  private async holdByKey(tx: Db, key: string): Promise<Hold | null> {
-    const [row] = await query<HoldRow>(tx, sql`select * from loyalty.holds where idempotency_key = ${key}`);
+  /** The customer's hold made with the key (keys are unique per customer: unique (customer_id, idempotency_key)). */
+  private async holdByKey(tx: Db, customerId: string, key: string): Promise<Hold | null> {
+    if (!UUID_RE.test(customerId)) return null;
+    const [row] = await query<HoldRow>(tx, sql`select * from loyalty.holds where customer_id = ${customerId}::uuid and idempotency_key = ${key}`);
     return row ? holdOf(row) : null;
   }
 

@@ -6,7 +6,7 @@ import { conflict, invalid, notFound, AppError } from '../../platform/errors.js'
 import { newId } from '../../platform/ids.js';
 import { localDate, parseInstant } from '../../platform/clock.js';
 import type { CustomersService, MergeParticipant } from '../customers/index.js';
-import type { LedgerService } from './ledger.service.js';
+import { renameClashingKeys, type LedgerService } from './ledger.service.js';
 import {
   DEFAULT_TIER_SET,
   MEASURE_UNIT,
@@ -467,7 +467,7 @@ export class TiersService {
                                    ${pgArray(part.map((e) => e.sourceId), 'text')}, ${pgArray(part.map((e) => e.idempotencyKey), 'text')},
                                    ${pgArray(part.map((e) => e.reason ?? null), 'text')}, ${pgArray(part.map((e) => e.actor), 'text')},
                                    ${pgArray(part.map((e) => e.occurredAt), 'timestamptz')})
-              ${opts.fresh ? sql`` : sql`on conflict (idempotency_key) do nothing`}
+              ${opts.fresh ? sql`` : sql`on conflict (customer_id, idempotency_key) do nothing`}
               returning customer_id, points)
             update loyalty.accounts a set growth = a.growth + x.points, updated_at = now()
             from (select customer_id, sum(points)::bigint as points from ins group by customer_id) x
@@ -585,7 +585,8 @@ export class TiersService {
     const left = new Map(balances.map((b) => [b.customer_id, Number(b.growth)]));
     const taken = await query<{ idempotency_key: string }>(
       tx,
-      sql`select idempotency_key from loyalty.growth_entries where idempotency_key = any(${sql.param(rows.map((r) => `growth:return:${r.id}`))}::text[])`,
+      sql`select idempotency_key from loyalty.growth_entries
+          where (customer_id, idempotency_key) in (select * from unnest(${pgArray(rows.map((r) => r.customer_id), 'uuid')}, ${pgArray(rows.map((r) => `growth:return:${r.id}`), 'text')}))`,
     );
     const done = new Set(taken.map((t) => t.idempotency_key));
     const entries: GrowthEntryInput[] = [];
@@ -634,6 +635,7 @@ export class TiersService {
     return {
       name: 'loyalty-growth',
       moveRecords: async (tx, fromId, toId) => {
+        await renameClashingKeys(tx, 'growth_entries', sql`m.customer_id = ${fromId}`, toId);
         const moved = await query<{ id: string }>(
           tx,
           sql`update loyalty.growth_entries set customer_id = ${toId} where customer_id = ${fromId} returning id`,
@@ -646,6 +648,7 @@ export class TiersService {
       },
       restoreRecords: async (tx, ids, toId) => {
         if (ids.length === 0) return;
+        await renameClashingKeys(tx, 'growth_entries', sql`m.id = any(${sql.param(ids)}::uuid[])`, toId);
         const back = await query<{ customer_id: string }>(
           tx,
           sql`update loyalty.growth_entries g set customer_id = ${toId}

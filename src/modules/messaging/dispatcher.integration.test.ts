@@ -232,7 +232,8 @@ describe('Dispatcher', () => {
     expect(await dispatcher.dispatchOnce(now)).toMatchObject({ sent: 1 });
     const adapter = createAdapters({ clock }).get('guide_task')!;
     const again = await adapter.send(
-      [{ id, channel: 'guide_task', customerId: customers[0]!, to: 'S001', subject: 'x', body: 'y', locale: 'zh-CN', providerTemplateId: null, variables: {} }],
+      // Sent again as the dispatcher would: for the message's own customer (guide tasks are unique per (customer_id, message_id)).
+      [{ id, channel: 'guide_task', customerId: String((await row(id)).customer_id), to: 'S001', subject: 'x', body: 'y', locale: 'zh-CN', providerTemplateId: null, variables: {} }],
       {},
       db,
     );

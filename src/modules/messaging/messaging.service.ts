@@ -135,8 +135,10 @@ export class MessagingService implements MessagePlanner {
 
   /**
    * Queues one message per recipient, inside the caller's transaction. Recipients are values or a query returning
-   * `customer_id, dedupe_key, enrollment_id, variables`; either way one insert … select … on conflict (dedupe_key) do
-   * nothing, so an audience of a million never passes through JavaScript and replays plan nothing twice.
+   * `customer_id, dedupe_key, enrollment_id, variables`; either way one insert … select … on conflict (customer_id,
+   * dedupe_key) do nothing, so an audience of a million never passes through JavaScript and replays plan nothing twice.
+   * Dedupe keys are unique per customer (docs/adr/0014-citus-distribution.md): planners' keys name the recipient's
+   * enrollment or a fresh id, and sendNow refuses a key another customer already has.
    */
   async plan(tx: Db, request: PlanRequest): Promise<PlanResult> {
     const channel = request.channel;
@@ -202,7 +204,7 @@ export class MessagingService implements MessagePlanner {
               ${source.stepId ?? null}, ${sendAfter.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz, 0,
               ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
             from r left join customers.customers c on c.id = r.customer_id
-            on conflict (dedupe_key) do nothing
+            on conflict (customer_id, dedupe_key) do nothing
             returning 1
           )
           select (select count(*) from ins)::int as planned, (select count(*) from r)::int as total`,
@@ -218,19 +220,26 @@ export class MessagingService implements MessagePlanner {
     const customer = await queryOne<{ id: string }>(this.db, sql`select id from customers.customers where id = ${input.customerId}::uuid`);
     if (!customer) throw notFound('messaging.customer_not_found', `no customer has the id ${input.customerId}`);
     const dedupeKey = input.dedupeKey ?? `api:${newId()}`;
-    const result = await this.db.transaction((tx) =>
-      this.plan(tx as unknown as Db, {
+    const result = await this.db.transaction(async (tx) => {
+      // Keys are unique per customer in the table; a caller's key stays one message across customers: the key is
+      // locked for the transaction, and one already used for another customer is refused.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`messaging.dedupe:${dedupeKey}`}, 0))`);
+      const taken = await queryOne<{ customer_id: string }>(
+        tx as unknown as Db,
+        sql`select customer_id from messaging.messages where dedupe_key = ${dedupeKey} and customer_id <> ${input.customerId}::uuid limit 1`,
+      );
+      if (taken) throw conflict('messaging.dedupe_key_taken', 'the dedupeKey was used for another customer');
+      return this.plan(tx as unknown as Db, {
         template: input.template,
         channel: input.channel ?? 'auto',
         sendAt: 'now',
         source: { kind: 'api' },
         recipients: [{ customerId: input.customerId, dedupeKey, variables: input.variables ?? {} }],
         validForHours: input.validForHours,
-      }),
-    );
-    const message = await this.byDedupeKey(dedupeKey);
+      });
+    });
+    const message = await this.byDedupeKey(input.customerId, dedupeKey);
     if (!message) throw notFound('messaging.message_not_found', 'the message was not planned');
-    if (message.customerId !== input.customerId) throw conflict('messaging.dedupe_key_taken', 'the dedupeKey was used for another customer');
     return { message, duplicate: result.planned === 0 };
   }
 
@@ -241,8 +250,9 @@ export class MessagingService implements MessagePlanner {
     return toMessage(row);
   }
 
-  async byDedupeKey(key: string): Promise<Message | undefined> {
-    const row = await queryOne<Row>(this.db, sql`select * from messaging.messages where dedupe_key = ${key}`);
+  /** The customer's message planned with the key (keys are unique per customer). */
+  async byDedupeKey(customerId: string, key: string): Promise<Message | undefined> {
+    const row = await queryOne<Row>(this.db, sql`select * from messaging.messages where customer_id = ${customerId}::uuid and dedupe_key = ${key}`);
     return row ? toMessage(row) : undefined;
   }
 

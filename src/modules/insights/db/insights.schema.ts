@@ -117,7 +117,7 @@ export const repurchaseCycles = insightsSchema.table(
 export const rhythmChanges = insightsSchema.table(
   'rhythm_changes',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     customerId: uuid('customer_id').notNull(),
     category: text('category').notNull(),
     kind: text('kind').notNull(),
@@ -132,6 +132,8 @@ export const rhythmChanges = insightsSchema.table(
     raisedAt: timestamp('raised_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    // Keyed by customer first: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    primaryKey({ columns: [t.customerId, t.id] }),
     uniqueIndex('rhythm_changes_key').on(t.customerId, t.category, t.kind, t.anchorDay),
     index('rhythm_changes_raised_idx').on(t.raisedAt),
   ],

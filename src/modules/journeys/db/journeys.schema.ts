@@ -56,7 +56,7 @@ export const versions = journeysSchema.table(
 export const enrollments = journeysSchema.table(
   'enrollments',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     journeyId: uuid('journey_id').notNull(),
     version: integer('version').notNull(),
     customerId: uuid('customer_id').notNull(),
@@ -80,6 +80,9 @@ export const enrollments = journeysSchema.table(
     context: jsonb('context').notNull().default({}),
   },
   (t) => [
+    // Keyed by customer first: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    primaryKey({ columns: [t.customerId, t.id] }),
+    index('enrollments_id_idx').on(t.id),
     uniqueIndex('enrollments_entry_uq').on(t.journeyId, t.customerId, t.entryKey),
     // At most one live pass per person per journey.
     uniqueIndex('enrollments_live_uq').on(t.journeyId, t.customerId).where(sql`${t.status} in ('active', 'held_out')`),

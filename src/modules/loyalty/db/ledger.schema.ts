@@ -86,7 +86,8 @@ export const ledgerEntries = loyaltySchema.table(
   },
   (t) => [
     primaryKey({ columns: [t.customerId, t.id] }),
-    uniqueIndex('ledger_idempotency_uq').on(t.idempotencyKey),
+    // Idempotency keys are per customer: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    uniqueIndex('ledger_customer_idempotency_uq').on(t.customerId, t.idempotencyKey),
     index('ledger_customer_time_idx').on(t.customerId, t.occurredAt),
     index('ledger_source_idx').on(t.sourceType, t.sourceId),
     check('ledger_kind_ck', sql`${t.kind} in ('earn', 'release', 'redeem', 'expire', 'reverse', 'adjust')`),
@@ -150,8 +151,9 @@ export const holds = loyaltySchema.table(
   },
   (t) => [
     primaryKey({ columns: [t.customerId, t.id] }),
-    uniqueIndex('holds_id_uq').on(t.id),
-    uniqueIndex('holds_idempotency_uq').on(t.idempotencyKey),
+    index('holds_id_idx').on(t.id),
+    // Idempotency keys are per customer: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    uniqueIndex('holds_customer_idempotency_uq').on(t.customerId, t.idempotencyKey),
     index('holds_open_idx').on(t.expiresAt).where(sql`${t.status} = 'held'`),
   ],
 );

@@ -22,7 +22,8 @@ export const growthEntries = loyaltySchema.table(
   },
   (t) => [
     primaryKey({ columns: [t.customerId, t.id] }),
-    uniqueIndex('growth_idempotency_uq').on(t.idempotencyKey),
+    // Idempotency keys are per customer: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    uniqueIndex('growth_customer_idempotency_uq').on(t.customerId, t.idempotencyKey),
     index('growth_customer_time_idx').on(t.customerId, t.occurredAt),
   ],
 );

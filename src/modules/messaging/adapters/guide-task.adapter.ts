@@ -43,7 +43,7 @@ export class GuideTaskAdapter implements ChannelAdapter {
         a.staff_id, a.username, r.title, r.body, r.due_at, 'open', 'system:messaging', ${new Date(now).toISOString()}::timestamptz
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(message_id uuid, customer_id uuid, kind text, store_code text, title text, body text, due_at timestamptz)
       left join lateral ${openAssignmentSql(sql`r.customer_id`)} a on true
-      on conflict (message_id) do nothing`);
+      on conflict (customer_id, message_id) do nothing`);
     const tasks = await query<{ id: string; message_id: string }>(
       db,
       sql`select id, message_id from messaging.guide_tasks where message_id = any(${sql.param(messages.map((m) => m.id))}::uuid[])`,

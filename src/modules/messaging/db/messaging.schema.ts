@@ -70,7 +70,7 @@ export const policies = messagingSchema.table('policies', {
 export const messages = messagingSchema.table(
   'messages',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     customerId: uuid('customer_id').notNull(),
     /** The channel it goes through; `auto` until the dispatcher chooses one for the customer (consent, preference, history, address). */
     channel: text('channel').notNull(),
@@ -104,7 +104,12 @@ export const messages = messagingSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('messages_dedupe_uq').on(t.dedupeKey),
+    // Keyed by customer first: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    primaryKey({ columns: [t.customerId, t.id] }),
+    index('messages_id_idx').on(t.id),
+    // Dedupe keys are unique per customer (ADR 0014); sendNow refuses an API key already used for another customer.
+    uniqueIndex('messages_customer_dedupe_uq').on(t.customerId, t.dedupeKey),
+    index('messages_dedupe_idx').on(t.dedupeKey),
     index('messages_due_idx').on(t.sendAfter).where(sql`${t.status} = 'queued'`),
     index('messages_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     index('messages_customer_idx').on(t.customerId, t.createdAt),
@@ -138,7 +143,7 @@ export const deliveryEvents = messagingSchema.table(
 export const guideTasks = messagingSchema.table(
   'guide_tasks',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     customerId: uuid('customer_id').notNull(),
     messageId: uuid('message_id'),
     storeCode: text('store_code'),
@@ -163,7 +168,11 @@ export const guideTasks = messagingSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('guide_tasks_message_uq').on(t.messageId),
+    // Keyed by customer first: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    primaryKey({ columns: [t.customerId, t.id] }),
+    index('guide_tasks_id_idx').on(t.id),
+    uniqueIndex('guide_tasks_customer_message_uq').on(t.customerId, t.messageId),
+    index('guide_tasks_message_idx').on(t.messageId),
     index('guide_tasks_assignee_open_idx').on(t.assigneeStaffId, t.dueAt).where(sql`${t.status} = 'open'`),
     check('guide_tasks_kind_ck', sql`${t.kind} in ('callback', 'follow_up', 'birthday_call', 'other')`),
     index('guide_tasks_open_idx').on(t.storeCode, t.dueAt).where(sql`${t.status} = 'open'`),

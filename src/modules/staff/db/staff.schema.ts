@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, doublePrecision, index, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, doublePrecision, index, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const staffSchema = pgSchema('staff');
 
@@ -15,7 +15,7 @@ export type AssignmentReason = (typeof ASSIGNMENT_REASONS)[number];
 export const assignments = staffSchema.table(
   'assignments',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     customerId: uuid('customer_id').notNull(),
     staffId: uuid('staff_id'),
     storeCode: text('store_code'),
@@ -28,6 +28,9 @@ export const assignments = staffSchema.table(
     note: text('note'),
   },
   (t) => [
+    // Keyed by customer first: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    primaryKey({ columns: [t.customerId, t.id] }),
+    index('assignments_id_idx').on(t.id),
     uniqueIndex('assignments_open_uq').on(t.customerId).where(sql`${t.endedAt} is null`),
     index('assignments_customer_idx').on(t.customerId, t.startedAt),
     index('assignments_staff_open_idx').on(t.staffId).where(sql`${t.endedAt} is null`),
