@@ -134,8 +134,14 @@ export class AccessService {
   async ensureInitialAdmin(): Promise<{ username: string; password: string } | undefined> {
     const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(staff);
     if ((row?.n ?? 0) > 0) return undefined;
-    const { password } = await this.createStaff({ username: 'admin', displayName: 'Administrator', role: 'admin' });
-    return { username: 'admin', password };
+    try {
+      const { password } = await this.createStaff({ username: 'admin', displayName: 'Administrator', role: 'admin' });
+      return { username: 'admin', password };
+    } catch (err) {
+      // Several servers starting at once on a new database: another one made the first admin (and shows its password).
+      if (err instanceof AppError && err.code === 'access.username_taken') return undefined;
+      throw err;
+    }
   }
 
   /** `actor`: who does it, as the audit log names them (`staff:<id>`, `key:<id>`, `system`). */
