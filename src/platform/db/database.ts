@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { ReplicaRouter } from './replica.js';
 
 // Postgres returns int8 as text by default; every bigint we store (fen, counts) fits in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -20,6 +21,13 @@ export type Db = PgDatabase<PgQueryResultHKT, any>;
 export interface Database {
   kind: 'pglite' | 'postgres';
   db: Db;
+  /**
+   * For the analytics reads (reports, dashboards, trends): the streaming replica while it is fresh, else the primary
+   * (replica.ts, attachReplica). Without a replica — and always on PGlite — the same object as `db`.
+   */
+  analytics: Db;
+  /** The replica's router when DATABASE_REPLICA_URL is set: its state for /readyz. */
+  replica?: ReplicaRouter;
   pglite?: PGlite;
   pool?: pg.Pool;
   close(): Promise<void>;
@@ -53,10 +61,17 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     pool.on('error', () => {
       /* idle client errors surface on the next query */
     });
+    // node-postgres takes the pool's listener off a client while it is checked out (a transaction), so a server restart
+    // or a broken socket then would be an unhandled 'error' event and kill the process. The query in flight still fails
+    // with the error (the request answers 503 database_unavailable) and the pool drops the client.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     const db = drizzlePg({ client: pool }) as unknown as Db;
     return {
       kind: 'postgres',
       db,
+      analytics: db,
       pool,
       close: () => pool.end(),
     };
@@ -71,6 +86,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return {
     kind: 'pglite',
     db,
+    analytics: db,
     pglite,
     close: () => pglite.close(),
   };
