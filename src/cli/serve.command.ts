@@ -4,7 +4,7 @@ import { openDatabase } from '../platform/db/database.js';
 import { readLock, releaseLock, writeLock } from '../platform/db/data-dir-lock.js';
 import { createLogger } from '../platform/logger.js';
 import { createKemai, type Kemai } from '../app/kemai.js';
-import { buildServer } from '../app/server.js';
+import { buildServer, markStopping } from '../app/server.js';
 import { CliError } from './context.js';
 
 /** Hooks later steps (demo seeding, console) attach to `serve` without this file knowing them. */
@@ -45,14 +45,37 @@ export function registerServeCommand(program: Command) {
         );
       else process.stdout.write(`\nSign in with your staff account (\`kemai staff reset-password <username>\` if forgotten).\n\n`);
 
-      let stopping = false;
+      /**
+       * Graceful shutdown: unready at once (/readyz 503 `stopping`), no new connections, the requests in flight
+       * finish (a new request on a kept-alive connection gets 503 and the connection closes; idle ones close now),
+       * then the journey runner, message dispatcher, the outbox's batch in hand (events.stop) and the jobs stop and
+       * the database closes. Past KEMAI_SHUTDOWN_TIMEOUT_SECONDS it gives up and exits 1; a second signal exits 1 at once.
+       */
+      let stopping: number | undefined;
       const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'shutting down');
-        await app.close();
-        await kemai.close();
+        if (stopping !== undefined) {
+          log.warn({ signal, durationMs: Date.now() - stopping }, 'second signal during shutdown: exiting now');
+          process.exit(1);
+        }
+        const started = (stopping = Date.now());
+        const timeoutSeconds = config.shutdownTimeoutSeconds;
+        log.info({ signal, timeoutSeconds }, 'shutting down');
+        markStopping(app);
+        setTimeout(() => {
+          log.error({ signal, durationMs: Date.now() - started, timeoutSeconds }, 'shutdown timed out: exiting');
+          if (!config.databaseUrl) releaseLock(config.dataDir);
+          process.exit(1);
+        }, timeoutSeconds * 1000);
+        try {
+          await app.close();
+          await kemai.close();
+        } catch (err) {
+          log.error({ err, durationMs: Date.now() - started }, 'shutdown failed');
+          if (!config.databaseUrl) releaseLock(config.dataDir);
+          process.exit(1);
+        }
         if (!config.databaseUrl) releaseLock(config.dataDir);
+        log.info({ signal, durationMs: Date.now() - started }, 'stopped');
         process.exit(0);
       };
       process.on('SIGINT', () => void stop('SIGINT'));

@@ -5,6 +5,7 @@ import { AppError, invalid, type FieldIssue } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
 import type { ItemResult } from '../../platform/http/batch.js';
 import { newId } from '../../platform/ids.js';
+import { countEventsIngested, writtenCount } from '../../platform/metrics.js';
 import {
   normaliseIdentifier,
   validateCustomerRef,
@@ -116,6 +117,7 @@ export class ActivityService {
     });
     if (prepared.length > 0) {
       const outcomes = await this.db.transaction((tx) => this.write(tx, prepared, ctx.source ?? 'api'));
+      countEventsIngested(writtenCount(outcomes));
       prepared.forEach((p, i) => {
         const o = outcomes[i]!;
         if ('issues' in o) {

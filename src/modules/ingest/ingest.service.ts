@@ -9,6 +9,7 @@ import { zeroCounters, type Counters, type ImportRun, type RunStore } from './im
 import { checkEncoding, fingerprint } from './read/file-source.js';
 import { openRecords, type FileFormat } from './read/record-reader.js';
 import type { BulkOutcome, RecordWriter, WriteOutcome } from './record-writers.js';
+import { countOrdersIngested, writtenCount } from '../../platform/metrics.js';
 
 export interface ImportRequest {
   kind: ImportKind;
@@ -297,6 +298,7 @@ export class IngestService {
   ): Promise<void> {
     const key = KIND_FIELDS[ctx.kind].group!.key;
     const base = { ...counters };
+    let written = 0;
     await this.store.transaction(async (tx) => {
       const c = { ...base };
       const errors = [...earlier];
@@ -330,6 +332,7 @@ export class IngestService {
         } catch (e) {
           throw new ImportError(`writing orders failed near line ${sent[0]!.rows[0]!.line}: ${(e as Error).message}`);
         }
+        written = writtenCount(outcomes);
         outcomes.forEach((o, i) => {
           const { rows, continues } = sent[i]!;
           if (o.status === 'deferred') for (const r of rows) staged.push({ groupKey: groupKey(r.values, key)!, line: r.line, data: packRow(ctx.mapping!, r) });
@@ -352,6 +355,7 @@ export class IngestService {
       c.rowsFailed = new Set(errors.map((e) => e.line)).size;
       await this.store.commit(ctx.run, { ...checkpoint, staged, errors, counters: c }, tx);
     });
+    countOrdersIngested(ctx.source, written);
   }
 
   /** Build the records from their rows, write them, and say which rows failed and why. */

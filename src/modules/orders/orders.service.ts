@@ -4,6 +4,7 @@ import { pgCode, query, queryOne, type Db } from '../../platform/db/database.js'
 import { invalid, notFound, type ErrorKind, type FieldIssue } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { publishAll } from '../../platform/events/event-bus.js';
+import { countOrdersIngested, writtenCount } from '../../platform/metrics.js';
 import type { CatalogService } from '../catalog/index.js';
 import { validateCustomerRef, type CustomerRefInput, type CustomersService } from '../customers/index.js';
 import {
@@ -171,6 +172,7 @@ export class OrdersService {
       const ensured: EnsuredCodes = { stores: [], skus: [] };
       const orders = [...prepared.values()].map((p) => p.order);
       const written = await this.retrying(() => this.db.transaction((tx) => this.writeOrders(tx, orders, ctx, ensured)));
+      countOrdersIngested(ctx.source, writtenCount(written.values()));
       remember(this.knownStores, ensured.stores);
       remember(this.knownSkus, ensured.skus);
       for (const [key, { indexes }] of prepared) for (const i of indexes) results[i] = written.get(key) as OrderResult;

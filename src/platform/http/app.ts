@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { nulPath } from './nul.js';
 import { AppError, HTTP_STATUS, type FieldIssue } from '../errors.js';
 import { newId } from '../ids.js';
+import { pgCode } from '../db/database.js';
 
 export type HttpApp = FastifyInstance;
 
@@ -20,6 +21,11 @@ export interface HttpOptions {
   version: string;
   /** The public address people reach this server at (KEMAI_PUBLIC_URL); `https:` turns on HSTS. */
   publicUrl?: string;
+  /**
+   * While closing, Fastify answers every new request 503 itself before any hook runs (default true). The API server
+   * turns it off and sheds load in its own hook, so /readyz can still say `stopping` (app/server.ts).
+   */
+  return503OnClosing?: boolean;
 }
 
 /** Served over TLS (by itself or a proxy in front): HSTS and `Secure` cookies. */
@@ -55,6 +61,7 @@ export async function createHttpApp(opts: HttpOptions): Promise<FastifyInstance>
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
     },
     ajv: { customOptions: { coerceTypes: false } },
+    return503OnClosing: opts.return503OnClosing ?? true,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -152,6 +159,30 @@ function sendError(error: unknown, req: FastifyRequest, reply: FastifyReply) {
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return reply.status(e.statusCode).send(errorBody('bad_request', e.message ?? 'Bad request', req.id));
   }
+  const unavailable = storageUnavailable(error);
+  if (unavailable) {
+    req.log.error({ err: error, reason: unavailable.code }, 'database unavailable');
+    return reply.status(503).header('retry-after', '5').send(errorBody(unavailable.code, unavailable.message, req.id));
+  }
   req.log.error({ err: error }, 'unhandled error');
   return reply.status(500).send(errorBody('internal', 'Internal error; quote the request id when reporting it', req.id));
+}
+
+/**
+ * Database conditions a client should retry rather than report as a bug: the disk is full (53100), the server is out
+ * of memory or connections (53200, 53300), restarting or shutting down (57P01–57P03), or the connection broke (class
+ * 08, or node-postgres losing its socket). Nothing of the request was committed (its transaction failed), so the same
+ * request — idempotent by its keys — can be sent again after Retry-After.
+ */
+export function storageUnavailable(error: unknown): { code: string; message: string } | undefined {
+  const code = pgCode(error);
+  if (code === '53100')
+    return { code: 'storage_full', message: 'The database is out of disk space; nothing of this request was saved. Retry once space is freed' };
+  if (code === '53200' || code === '53300' || code === '57P01' || code === '57P02' || code === '57P03' || code?.startsWith('08') || code === 'ECONNREFUSED' || code === 'ECONNRESET')
+    return { code: 'database_unavailable', message: 'The database is unavailable (restarting, overloaded or unreachable); nothing of this request was saved. Retry shortly' };
+  for (let e = error as { message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message))
+      return { code: 'database_unavailable', message: 'The database is unavailable (restarting, overloaded or unreachable); nothing of this request was saved. Retry shortly' };
+  }
+  return undefined;
 }
