@@ -404,7 +404,7 @@ async function send(o: Op, pathParams: Record<string, string>, queryParams: Reco
 }
 
 /**
- * What an operation may answer with: JSON, and CSV or HTML where its summary says so (the OpenAPI document lists no
+ * What an operation may answer with: JSON, and CSV, tar.gz or HTML where its summary says so (the OpenAPI document lists no
  * response content types for these, only their summaries name them).
  */
 function documentedTypes(o: Op): string[] {
@@ -412,6 +412,7 @@ function documentedTypes(o: Op): string[] {
   for (const r of Object.values(o.op.responses ?? {})) for (const ct of Object.keys(r.content ?? {})) types.add(ct.split(';')[0]!.trim());
   const summary = `${(o.op as { summary?: string }).summary ?? ''}`;
   if (/\bCSV\b/.test(summary) || o.path.endsWith('.csv')) types.add('text/csv');
+  if (/\btar\.gz\b/.test(summary)) types.add('application/gzip');
   if (HTML_PAGES.has(o.path)) types.add('text/html');
   return [...types];
 }
