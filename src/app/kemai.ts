@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../platform/config.js';
 import { migrateDatabase, type Database } from '../platform/db/database.js';
+import { attachReplica } from '../platform/db/replica.js';
 import { EventBus } from '../platform/events/event-bus.js';
 import { scheduleOutboxPrune } from '../platform/events/outbox-prune.js';
 import { systemClock } from '../platform/clock.js';
@@ -183,6 +184,10 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const { config, database, log } = opts;
   if (opts.migrate !== false) await migrateDatabase(database);
   const db = database.db;
+  // Reports, dashboards and trends read `analytics`: the read replica while it is fresh, else the primary (docs/deploy/read-replicas.md).
+  if (config.replicaUrl && database.kind === 'postgres' && !database.replica) attachReplica(database, { url: config.replicaUrl, maxLagSeconds: config.replicaMaxLagSeconds, log });
+  else database.replica?.useLog(log);
+  const analytics = database.analytics;
   // PGlite runs on the server's own thread: smaller claims keep a drain's transactions short, so requests get
   // their turn between them (a 2,000-order accrual transaction blocks the thread for seconds).
   const events = new EventBus(db, log, database.kind === 'postgres' ? 2000 : 200);
@@ -195,7 +200,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   });
   const orders = new OrdersService(db, { customers, catalog, timeZone: config.timeZone, defaultRegion: config.defaultRegion });
   const activity = new ActivityService(db, { customers, timeZone: config.timeZone, defaultRegion: config.defaultRegion, retentionMonths: config.retentionEventsMonths });
-  const insights = new InsightsService(db, { timeZone: config.timeZone });
+  const insights = new InsightsService(analytics, { timeZone: config.timeZone });
   const predictions = new PredictionsService(db, { timeZone: config.timeZone, customers });
   const churn = new ChurnModelService(db, { timeZone: config.timeZone });
   const cycles = new CyclesService(db, { timeZone: config.timeZone, customers });
@@ -250,7 +255,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
   const promotions = new PromotionsService(db, { timeZone: config.timeZone });
   const coupons = new CouponsService(db, { timeZone: config.timeZone });
   customers.registerExportParticipant(promotionsExportParticipant);
-  const promoResults = new PromoResultsService(db, { promotions });
+  const promoResults = new PromoResultsService(analytics, { promotions });
   const newMemberCoupons = issueNewMemberCouponsWhenCustomersJoin(coupons);
   for (const name of NEW_MEMBER_EVENTS) events.subscribeBatch(name, NEW_MEMBER_COUPON_SUBSCRIBER, newMemberCoupons);
   const checkout = new CheckoutService(db, { promotions, coupons, orders, redemption, timeZone: config.timeZone });
@@ -342,7 +347,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
 
   let jobs: Jobs | undefined;
   if (opts.jobs) {
-    jobs = new Jobs(database, log, config.databaseUrl);
+    jobs = new Jobs(database, log, config.databaseUrl, { expireCapSeconds: config.jobExpireCapSeconds, maintenanceSeconds: config.jobMaintenanceSeconds });
     await jobs.start();
     await scheduleOutboxPrune(jobs, db, log, { timeZone: config.timeZone });
     if (opts.loyalty !== false) await scheduleTiersDaily(jobs, tiers, log, { timeZone: config.timeZone });
@@ -413,7 +418,7 @@ export async function createKemai(opts: CreateOptions): Promise<Kemai> {
     blueprints: new BlueprintsService(db, { journeys, coupons, templates: messageTemplates }),
     surveys,
     compensation: new CompensationService(db, { coupons, ledger, orders, program }),
-    serviceReview: new ReviewService(db, { timeZone: config.timeZone }),
+    serviceReview: new ReviewService(analytics, { timeZone: config.timeZone }),
     sla,
     tickets,
     serviceQueues,

@@ -24,6 +24,7 @@ import { registerJourneysCommands } from './journeys.commands.js';
 import { registerTicketsCommands } from './tickets.commands.js';
 import { registerListeningCommands } from './listening.commands.js';
 import { registerRetentionCommands } from './retention.commands.js';
+import { registerBackupCommands } from './backup.commands.js';
 import { registerServeCommand } from './serve.command.js';
 import { registerWorkerCommand } from './worker.command.js';
 import { registerStaffCommands } from './staff.commands.js';
@@ -62,6 +63,7 @@ registerJourneysCommands(program);
 registerTicketsCommands(program);
 registerListeningCommands(program);
 registerRetentionCommands(program);
+registerBackupCommands(program);
 // After the accounts' `staff` command: adds backfill and assign to it.
 registerStaffCommands(program);
 registerTasksCommands(program);

@@ -3,6 +3,7 @@ import { loadConfig } from '../platform/config.js';
 import { openDatabase } from '../platform/db/database.js';
 import { createLogger } from '../platform/logger.js';
 import { createKemai } from '../app/kemai.js';
+import { startMetricsServer, type MetricsServer } from '../platform/metrics.js';
 import { CliError } from './context.js';
 
 /**
@@ -23,7 +24,11 @@ export function registerWorkerCommand(program: Command) {
       const database = await openDatabase({ databaseUrl: config.databaseUrl });
       const kemai = await createKemai({ config, database, log, jobs: true });
       kemai.events.start();
-      log.info({ pid: process.pid }, 'worker started');
+      // A worker has no API: its Prometheus metrics (job queue depth, outbox, process) on a port of their own.
+      let metrics: MetricsServer | undefined;
+      if (config.metricsPort !== undefined)
+        metrics = await startMetricsServer(config.metricsPort, config.host, { token: config.metricsToken, db: database.db, log });
+      log.info({ pid: process.pid, metrics: metrics?.url }, 'worker started');
       process.stdout.write(`Kemai worker ${process.pid} is running jobs and event delivery on PostgreSQL (DATABASE_URL).\n`);
 
       let stopping = false;
@@ -35,8 +40,9 @@ export function registerWorkerCommand(program: Command) {
         const limit = setTimeout(() => {
           log.error({ signal }, 'shutdown took too long; exiting');
           process.exit(1);
-        }, 25_000);
+        }, config.shutdownTimeoutSeconds * 1000);
         limit.unref();
+        await metrics?.close();
         await kemai.close();
         log.info({ durationMs: Date.now() - started }, 'stopped');
         process.exit(0);

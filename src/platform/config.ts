@@ -7,6 +7,8 @@ const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().url().optional(),
+  DATABASE_REPLICA_URL: z.string().url().optional(),
+  KEMAI_REPLICA_MAX_LAG_SECONDS: z.coerce.number().positive().default(30),
   KEMAI_DATA_DIR: z.string().default('.kemai/data'),
   KEMAI_TIMEZONE: z
     .string()
@@ -37,6 +39,8 @@ const ConfigSchema = z.object({
     .default('phone,email,member_no,wechat_unionid,ecom_user_id,pos_card')
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   KEMAI_JOBS: z.enum(['on', 'off']).default('on'),
+  KEMAI_JOB_EXPIRE_SECONDS: z.coerce.number().int('a whole number of seconds').min(1).max(86_000).optional(),
+  KEMAI_JOB_MAINTENANCE_SECONDS: z.coerce.number().int('a whole number of seconds').min(1).max(3600).default(60),
   KEMAI_REFERRAL_URL: z.string().url().default('https://kemai.example/join'),
   KEMAI_REFERRAL_CAP: z.coerce.number().int().min(0).default(20),
   KEMAI_REFERRAL_MIN_PAID: z
@@ -47,12 +51,18 @@ const ConfigSchema = z.object({
   KEMAI_BRAND_NAME: z.string().trim().min(1).max(100).default('Kemai'),
   KEMAI_PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   KEMAI_RETENTION_EVENTS_MONTHS: z.coerce.number().int('a whole number of months').min(0).max(1200).default(24),
+  KEMAI_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  KEMAI_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(25),
+  KEMAI_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export type Config = {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** A streaming replica of DATABASE_URL for the analytics reads (docs/deploy/read-replicas.md), and how far it may lag before they go to the primary. */
+  replicaUrl: string | undefined;
+  replicaMaxLagSeconds: number;
   dataDir: string;
   timeZone: string;
   defaultRegion: string;
@@ -73,6 +83,9 @@ export type Config = {
   rateLimitSignIn: number;
   strongIdentifiers: string[];
   jobs: boolean;
+  /** Jobs (tests and operations): a cap on every queue's expiry and retry delay, and how often an expired job of a dead process is retried. */
+  jobExpireCapSeconds: number | undefined;
+  jobMaintenanceSeconds: number;
   /** Referrals (loyalty): the page a referral link opens, the cap per referrer, the least net paid (fen) that rewards. */
   referralUrl: string;
   referralCap: number;
@@ -83,6 +96,12 @@ export type Config = {
   publicUrl: string;
   /** Behaviour events older than this many months (from the start of a month) are rolled up into monthly counts and deleted, nightly; 0 keeps them forever. */
   retentionEventsMonths: number;
+  /** GET /metrics: with a token, `Authorization: Bearer <token>` is required; without one only loopback callers are answered. */
+  metricsToken: string | undefined;
+  /** `serve` on SIGTERM/SIGINT: past this many seconds of graceful shutdown it gives up and exits 1. */
+  shutdownTimeoutSeconds: number;
+  /** `kemai worker`: serve /metrics on this port (a worker has no API). */
+  metricsPort: number | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -97,11 +116,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_REPLICA_URL && !e.DATABASE_URL)
+    throw new ConfigError('Invalid configuration:\n  DATABASE_REPLICA_URL: needs DATABASE_URL (a read replica of a PostgreSQL primary; the embedded database has none)');
   const dataDir = path.resolve(e.KEMAI_DATA_DIR);
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    replicaUrl: e.DATABASE_REPLICA_URL,
+    replicaMaxLagSeconds: e.KEMAI_REPLICA_MAX_LAG_SECONDS,
     dataDir,
     timeZone: e.KEMAI_TIMEZONE,
     defaultRegion: e.KEMAI_DEFAULT_REGION.toUpperCase(),
@@ -119,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitSignIn: e.KEMAI_RATE_LIMIT_SIGN_IN,
     strongIdentifiers: e.KEMAI_STRONG_IDENTIFIERS,
     jobs: e.KEMAI_JOBS === 'on',
+    jobExpireCapSeconds: e.KEMAI_JOB_EXPIRE_SECONDS,
+    jobMaintenanceSeconds: e.KEMAI_JOB_MAINTENANCE_SECONDS,
     referralUrl: e.KEMAI_REFERRAL_URL,
     referralCap: e.KEMAI_REFERRAL_CAP,
     referralMinPaidFen: parseMoney(e.KEMAI_REFERRAL_MIN_PAID)!,
@@ -126,5 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brandName: e.KEMAI_BRAND_NAME,
     publicUrl: e.KEMAI_PUBLIC_URL.replace(/\/+$/, ''),
     retentionEventsMonths: e.KEMAI_RETENTION_EVENTS_MONTHS,
+    metricsToken: e.KEMAI_METRICS_TOKEN,
+    shutdownTimeoutSeconds: e.KEMAI_SHUTDOWN_TIMEOUT_SECONDS,
+    metricsPort: e.KEMAI_METRICS_PORT,
   };
 }

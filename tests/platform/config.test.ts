@@ -8,6 +8,8 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       databaseUrl: undefined,
+      replicaUrl: undefined,
+      replicaMaxLagSeconds: 30,
       dataDir: path.resolve('.kemai/data'),
       timeZone: 'Asia/Shanghai',
       defaultRegion: 'CN',
@@ -25,6 +27,8 @@ describe('loadConfig', () => {
       rateLimitSignIn: 20,
       strongIdentifiers: ['phone', 'email', 'member_no', 'wechat_unionid', 'ecom_user_id', 'pos_card'],
       jobs: true,
+      jobExpireCapSeconds: undefined,
+      jobMaintenanceSeconds: 60,
       referralUrl: 'https://kemai.example/join',
       referralCap: 20,
       referralMinPaidFen: 100,
@@ -32,6 +36,9 @@ describe('loadConfig', () => {
       brandName: 'Kemai',
       publicUrl: 'http://localhost:3000',
       retentionEventsMonths: 24,
+      metricsToken: undefined,
+      shutdownTimeoutSeconds: 25,
+      metricsPort: undefined,
     });
   });
 
@@ -40,6 +47,8 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://kemai@db.example:5432/kemai',
+      DATABASE_REPLICA_URL: 'postgres://kemai@replica.example:5432/kemai',
+      KEMAI_REPLICA_MAX_LAG_SECONDS: '10',
       KEMAI_DATA_DIR: '/var/lib/kemai',
       KEMAI_TIMEZONE: 'Europe/London',
       KEMAI_DEFAULT_REGION: 'gb',
@@ -57,6 +66,8 @@ describe('loadConfig', () => {
       KEMAI_RATE_LIMIT_SIGN_IN: '10',
       KEMAI_STRONG_IDENTIFIERS: ' phone , member_no ,,',
       KEMAI_JOBS: 'off',
+      KEMAI_JOB_EXPIRE_SECONDS: '12',
+      KEMAI_JOB_MAINTENANCE_SECONDS: '5',
       KEMAI_REFERRAL_URL: 'https://shop.example/invite?utm=member',
       KEMAI_REFERRAL_CAP: '5',
       KEMAI_REFERRAL_MIN_PAID: '49.90',
@@ -64,11 +75,16 @@ describe('loadConfig', () => {
       KEMAI_BRAND_NAME: '小熊母婴',
       KEMAI_PUBLIC_URL: 'https://crm.example/',
       KEMAI_RETENTION_EVENTS_MONTHS: '36',
+      KEMAI_METRICS_TOKEN: 'a-token-of-16-chars+',
+      KEMAI_SHUTDOWN_TIMEOUT_SECONDS: '40',
+      KEMAI_METRICS_PORT: '9464',
     });
     expect(c).toEqual({
       port: 8080,
       host: '0.0.0.0',
       databaseUrl: 'postgres://kemai@db.example:5432/kemai',
+      replicaUrl: 'postgres://kemai@replica.example:5432/kemai',
+      replicaMaxLagSeconds: 10,
       dataDir: '/var/lib/kemai',
       timeZone: 'Europe/London',
       defaultRegion: 'GB',
@@ -86,6 +102,8 @@ describe('loadConfig', () => {
       rateLimitSignIn: 10,
       strongIdentifiers: ['phone', 'member_no'],
       jobs: false,
+      jobExpireCapSeconds: 12,
+      jobMaintenanceSeconds: 5,
       referralUrl: 'https://shop.example/invite?utm=member',
       referralCap: 5,
       referralMinPaidFen: 4990,
@@ -93,6 +111,9 @@ describe('loadConfig', () => {
       brandName: '小熊母婴',
       publicUrl: 'https://crm.example',
       retentionEventsMonths: 36,
+      metricsToken: 'a-token-of-16-chars+',
+      shutdownTimeoutSeconds: 40,
+      metricsPort: 9464,
     });
   });
 
