@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { query } from '../../../platform/db/database.js';
 import { MembershipService } from './membership.service.js';
 import { createTestApp, type TestApp } from '../../../../tests/support/test-app.js';
@@ -288,5 +288,32 @@ describe('preview and bad input', () => {
     expect((await send('POST', '/api/v1/segments', { code: 'x', name: 'x', rule: { kind: 'tag', tags: ['x'] } }, reader)).statusCode).toBe(403);
     expect((await send('POST', '/api/v1/segments/refresh', {}, reader)).statusCode).toBe(403);
     expect((await send('GET', '/api/v1/segments', undefined, reader)).statusCode).toBe(200);
+  });
+});
+
+describe('whose clock is "now"', () => {
+  // PostgreSQL only: PGlite's clock is this process's own (it runs in it), so there is no other clock to disagree with.
+  it.skipIf(!process.env.TEST_DATABASE_URL)('a process whose clock runs behind the database still lets a buyer in: "now" is the database clock', async () => {
+    const created = await send('POST', '/api/v1/segments', {
+      code: 'tee_7d',
+      name: 'Bought a T-shirt in 7 days',
+      rule: { all: [{ kind: 'purchase', days: 7, category: ['T恤'] }] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    // The order is placed 1 minute ago by the database's clock; this process's clock is set 10 minutes behind, so by
+    // its own clock the order is in the future. (Found by the clock-jump fault run: such a worker emptied segments.)
+    const real = Date.now();
+    const buyer = await order('13800000777', 'TEE-1', 60_000 / DAY);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(real - 10 * 60_000);
+      const ctx = await new MembershipService(t.kemai.database.db, { timeZone: 'Asia/Shanghai' }).context();
+      expect(Math.abs(ctx.asOf.getTime() - real)).toBeLessThan(60_000);
+      const refreshed = await send('POST', '/api/v1/segments/tee_7d/refresh', {});
+      expect(refreshed.statusCode, refreshed.body).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await membersOf('tee_7d')).toContain(buyer);
   });
 });

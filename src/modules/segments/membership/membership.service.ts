@@ -73,8 +73,15 @@ export class MembershipService {
     return this.predictions;
   }
 
-  async context(asOf: Date = new Date(), db: Db = this.db): Promise<CompileContext> {
-    return { asOf, timeZone: this.deps.timeZone, predictions: await this.predictionsAvailable(db) };
+  /**
+   * "Now", when no as-of date is given, is the database's clock, not this process's: servers and workers on several
+   * machines then judge "ordered in the last 30 days" and "placed at or before now" alike. A worker whose clock ran
+   * ten minutes behind used to drop from order-based segments every customer it recomputed during a load run (their
+   * orders looked to be in its future).
+   */
+  async context(asOf?: Date, db: Db = this.db): Promise<CompileContext> {
+    const at = asOf ?? (await databaseNow(db));
+    return { asOf: at, timeZone: this.deps.timeZone, predictions: await this.predictionsAvailable(db) };
   }
 
   /**
@@ -274,4 +281,10 @@ export class MembershipService {
         : keep;
     return this.apply(tx, seg, target, at, 'merge', [...new Set([...ids, ...replacements])]);
   }
+}
+
+/** The database server's clock (statement time, so not frozen at the start of the caller's transaction). */
+async function databaseNow(db: Db): Promise<Date> {
+  const row = await queryOne<{ now: Date | string }>(db, sql`select clock_timestamp() as now`);
+  return row ? new Date(row.now) : new Date();
 }
