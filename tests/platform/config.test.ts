@@ -138,6 +138,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ KEMAI_DEMO: 'sometimes' })).toThrow(/KEMAI_DEMO:/);
     expect(() => loadConfig({ KEMAI_JOBS: 'yes' })).toThrow(/KEMAI_JOBS:/);
     expect(() => loadConfig({ KEMAI_DEFAULT_REGION: 'CHN' })).toThrow(/KEMAI_DEFAULT_REGION:/);
+    // Scale-out and operations settings: a bad value names its variable and what is wrong.
+    expect(() => loadConfig({ KEMAI_METRICS_PORT: '70000' })).toThrow(/KEMAI_METRICS_PORT:/);
+    expect(() => loadConfig({ KEMAI_METRICS_TOKEN: 'short' })).toThrow(/KEMAI_METRICS_TOKEN: at least 16 characters/);
+    expect(() => loadConfig({ KEMAI_SHUTDOWN_TIMEOUT_SECONDS: '0' })).toThrow(/KEMAI_SHUTDOWN_TIMEOUT_SECONDS:/);
+    expect(() => loadConfig({ KEMAI_JOB_EXPIRE_SECONDS: '1.5' })).toThrow(/KEMAI_JOB_EXPIRE_SECONDS: a whole number of seconds/);
+    expect(() => loadConfig({ KEMAI_JOB_MAINTENANCE_SECONDS: '0' })).toThrow(/KEMAI_JOB_MAINTENANCE_SECONDS:/);
+    expect(() => loadConfig({ KEMAI_REPLICA_MAX_LAG_SECONDS: '-1' })).toThrow(/KEMAI_REPLICA_MAX_LAG_SECONDS:/);
+    expect(() => loadConfig({ DATABASE_REPLICA_URL: 'postgres://r.example/kemai' })).toThrow(/DATABASE_REPLICA_URL: needs DATABASE_URL/);
   });
 });
 
