@@ -107,6 +107,12 @@ function violations(): Map<string, string[]> {
   const anchorType = columns.get(DISTRIBUTION_ANCHOR)?.get(anchor.column)?.type;
   for (const t of tables) {
     const p = PLACEMENTS[t];
+    if (p?.kind === 'key') {
+      const col = columns.get(t)?.get(p.column);
+      if (!col) add(t, `no column ${p.column}`);
+      else if (!col.not_null) add(t, `${p.column} is nullable`);
+      continue;
+    }
     if (p?.kind !== 'distributed') continue;
     const col = columns.get(t)?.get(p.column);
     if (!col) {
@@ -118,7 +124,7 @@ function violations(): Map<string, string[]> {
   }
   for (const u of uniques) {
     const p = PLACEMENTS[u.table_name];
-    if (p?.kind !== 'distributed') continue;
+    if (p?.kind !== 'distributed' && p?.kind !== 'key') continue;
     if (!columns.get(u.table_name)?.has(p.column)) continue; // reported above
     if (!u.columns.includes(p.column))
       add(u.table_name, `${u.is_primary ? 'primary key' : 'unique index'} ${u.index_name} (${u.columns.join(', ')}) lacks ${p.column}`);
@@ -128,6 +134,10 @@ function violations(): Map<string, string[]> {
     const to = PLACEMENTS[fk.ref_table];
     if (!from || !to) continue; // unplaced tables fail their own test
     const what = `foreign key ${fk.constraint_name} to ${fk.ref_table}`;
+    // A key table is its own co-location group: it may reference reference tables only, and nothing references it.
+    if (from.kind === 'key' && to.kind !== 'reference') add(fk.table_name, `${what}: a key table may reference only reference tables`);
+    if (to.kind === 'key') add(fk.table_name, `${what}: a key table cannot be referenced (it is in a co-location group of its own)`);
+    if (from.kind === 'key' || to.kind === 'key') continue;
     if (from.kind === 'distributed' && to.kind === 'distributed') {
       const at = fk.columns.indexOf(from.column);
       if (at < 0 || fk.ref_columns[at] !== to.column) add(fk.table_name, `${what} does not pair ${from.column} with ${to.column}`);
@@ -175,7 +185,7 @@ describe('Citus placement of the schema (src/platform/db/distribution.ts)', () =
 
   it('declares local tables with a reason and only pending tables as pending', () => {
     for (const [t, p] of Object.entries(PLACEMENTS)) {
-      if (p.kind === 'local') expect(p.reason.length, t).toBeGreaterThan(5);
+      if (p.kind === 'local' || p.kind === 'key') expect(p.reason.length, t).toBeGreaterThan(5);
       if (p.pending !== undefined) expect(p.pending.length, t).toBeGreaterThan(20);
     }
   });
@@ -192,12 +202,19 @@ describe('distributionSql', () => {
     const colocated = Object.keys(PLACEMENTS)
       .filter((t) => PLACEMENTS[t]!.kind === 'distributed' && !PLACEMENTS[t]!.pending && t !== DISTRIBUTION_ANCHOR)
       .sort();
+    const keyTables = Object.keys(PLACEMENTS)
+      .filter((t) => PLACEMENTS[t]!.kind === 'key' && !PLACEMENTS[t]!.pending)
+      .sort();
     expect(statements).toEqual([
       ...reference.map((t) => `select create_reference_table('${t}');`),
       `select create_distributed_table('customers.customers', 'id', shard_count => 32);`,
       ...colocated.map((t) => {
         const p = PLACEMENTS[t] as Extract<Placement, { kind: 'distributed' }>;
         return `select create_distributed_table('${t}', '${p.column}', colocate_with => 'customers.customers');`;
+      }),
+      ...keyTables.map((t) => {
+        const p = PLACEMENTS[t] as Extract<Placement, { kind: 'key' }>;
+        return `select create_distributed_table('${t}', '${p.column}', colocate_with => 'none');`;
       }),
     ]);
     expect(colocated).toContain('loyalty.lots');

@@ -5,6 +5,9 @@
  *   rows of every customer-owned table live on the same shard and join locally. `column` is the distribution column.
  * - `reference`: small catalog/configuration tables, copied to every node (joins with any shard stay local).
  * - `local`: stays on the coordinator only (operational or not customer-owned, and small enough for one node).
+ * - `key`: a small lookup table holding a global key the caller knows before the customer (an order's external id, an
+ *   identifier's value, a coupon code) → the customer. Hash-distributed by that key (`column`) in a co-location group of
+ *   its own (`colocate_with => 'none'`), written in the same transaction as the customer's row (ADR 0014).
  *
  * A table whose keys do not yet follow Citus's rules (every primary key and unique index of a distributed table holds
  * the distribution column, which is NOT NULL) carries `pending`: what is wrong and the plan. The distribution SQL
@@ -18,7 +21,8 @@
 export type Placement =
   | { kind: 'distributed'; column: 'customer_id' | 'id'; pending?: string }
   | { kind: 'reference'; pending?: string }
-  | { kind: 'local'; reason: string; pending?: string };
+  | { kind: 'local'; reason: string; pending?: string }
+  | { kind: 'key'; column: string; reason: string; pending?: string };
 
 /** The table every distributed table is co-located with. */
 export const DISTRIBUTION_ANCHOR = 'customers.customers';
@@ -27,6 +31,8 @@ const byCustomer: Placement = { kind: 'distributed', column: 'customer_id' };
 const pendingByCustomer = (pending: string): Placement => ({ kind: 'distributed', column: 'customer_id', pending });
 const reference: Placement = { kind: 'reference' };
 const local = (reason: string): Placement => ({ kind: 'local', reason });
+/** A key table distributed by its own key column (see `key` above). */
+export const keyTable = (column: string, reason: string): Placement => ({ kind: 'key', column, reason });
 
 const GUEST =
   'customer_id is null for guest sales; plan (ADR 0014): a guest order gets a synthetic customer_id derived from its external id (uuid v5 of channel:external_id), so the column becomes NOT NULL and guest rows spread over all shards';
@@ -235,9 +241,15 @@ export function distributionSql(opts: DistributionOptions = {}): string {
     if (p.pending) pending.push(`--   ${n} (${p.column}): ${p.pending}`);
     else lines.push(`select create_distributed_table(${quoteTable(n)}, '${p.column}', colocate_with => ${quoteTable(DISTRIBUTION_ANCHOR)});`);
   }
-  lines.push('', '-- 4. Pending: customer-owned tables whose keys do not yet hold customer_id; they stay local on the coordinator.');
+  lines.push('', '-- 4. Key tables: a global key (external id, identifier, code) → its customer, each distributed by its key.');
+  for (const n of names) {
+    const p = PLACEMENTS[n]!;
+    if (p.kind !== 'key') continue;
+    lines.push(p.pending ? `-- pending, stays local: ${n} — ${p.pending}` : `select create_distributed_table(${quoteTable(n)}, '${p.column}', colocate_with => 'none');`);
+  }
+  lines.push('', '-- 5. Pending: customer-owned tables whose keys do not yet hold customer_id; they stay local on the coordinator.');
   lines.push(...pending);
-  lines.push('', '-- 5. Local on the coordinator (no statement needed), and pg-boss\'s pgboss schema, drizzle\'s journal:');
+  lines.push('', '-- 6. Local on the coordinator (no statement needed), and pg-boss\'s pgboss schema, drizzle\'s journal:');
   for (const n of names) {
     const p = PLACEMENTS[n]!;
     if (p.kind === 'local') lines.push(`--   ${n}: ${p.reason}`);
