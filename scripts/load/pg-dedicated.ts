@@ -114,14 +114,27 @@ export function freeBytes(p: string): number {
   return s.bavail * s.bsize;
 }
 
-/** Fill the filesystem of `dir` with `<dir>/filler` until about `leaveBytes` are free; answers the filler's size. */
+/**
+ * Fill the filesystem of `dir` with `<dir>/filler-N` files until about `leaveBytes` are free; answers the bytes
+ * filled. PostgreSQL keeps writing meanwhile, so a chunk sized from a moment ago can fail with ENOSPC: it is retried
+ * at half the size, and the filling tops up until the free space is within 1 MB of `leaveBytes`.
+ */
 export async function fillTo(dir: string, leaveBytes: number): Promise<number> {
-  const filler = path.join(dir, 'filler');
-  const size = Math.max(0, freeBytes(dir) - leaveBytes);
-  await run('fallocate', ['-l', String(size), filler]);
-  return size;
+  let filled = 0;
+  for (let n = 0, chunk = Infinity; n < 64; n++) {
+    const want = Math.min(chunk, freeBytes(dir) - leaveBytes);
+    if (want < 1 << 20) break;
+    try {
+      await run('fallocate', ['-l', String(want), path.join(dir, `filler-${n}`)]);
+      filled += want;
+    } catch {
+      fs.rmSync(path.join(dir, `filler-${n}`), { force: true });
+      chunk = Math.floor(want / 2);
+    }
+  }
+  return filled;
 }
 
 export function removeFiller(dir: string): void {
-  fs.rmSync(path.join(dir, 'filler'), { force: true });
+  for (const f of fs.readdirSync(dir)) if (/^filler(-\d+)?$/.test(f)) fs.rmSync(path.join(dir, f), { force: true });
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '../platform/config.js';
 import { openDatabase } from '../platform/db/database.js';
 import { readLock, releaseLock, writeLock } from '../platform/db/data-dir-lock.js';
 import { createLogger } from '../platform/logger.js';
+import { guardJobOutcomes } from '../platform/jobs/bookkeeping-guard.js';
 import { createKemai, type Kemai } from '../app/kemai.js';
 import { buildServer, markStopping } from '../app/server.js';
 import { CliError } from './context.js';
@@ -27,6 +28,7 @@ export function registerServeCommand(program: Command) {
         writeLock(config.dataDir, { role: 'server' });
       }
       const log = createLogger(config.logLevel);
+      guardJobOutcomes(log);
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       const kemai = await createKemai({ config, database, log, jobs: config.jobs });
       const admin = await kemai.access.ensureInitialAdmin();

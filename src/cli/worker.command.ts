@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../platform/config.js';
 import { openDatabase } from '../platform/db/database.js';
 import { createLogger } from '../platform/logger.js';
+import { guardJobOutcomes } from '../platform/jobs/bookkeeping-guard.js';
 import { createKemai } from '../app/kemai.js';
 import { startMetricsServer, type MetricsServer } from '../platform/metrics.js';
 import { CliError } from './context.js';
@@ -21,6 +22,7 @@ export function registerWorkerCommand(program: Command) {
       if (!config.databaseUrl)
         throw new CliError('kemai worker needs PostgreSQL (DATABASE_URL): the embedded database is opened by one process only, and `kemai serve` runs the jobs itself.');
       const log = createLogger(config.logLevel).child({ role: 'worker' });
+      guardJobOutcomes(log);
       const database = await openDatabase({ databaseUrl: config.databaseUrl });
       const kemai = await createKemai({ config, database, log, jobs: true });
       kemai.events.start();

@@ -114,12 +114,19 @@ export class Jobs {
         ...common,
         db: {
           executeSql: async (text: string, values: unknown[]) => {
-            if (!values || values.length === 0) {
-              const results = await pglite.exec(text);
-              return { rows: results.at(-1)?.rows ?? [] };
+            try {
+              if (!values || values.length === 0) {
+                const results = await pglite.exec(text);
+                return { rows: results.at(-1)?.rows ?? [] };
+              }
+              const result = await pglite.query(text, values);
+              return { rows: result.rows };
+            } catch (err) {
+              // PGlite's errors carry its parser's stack; name pg-boss's caller instead (as node-postgres does), which
+              // also lets the process guard recognise an unrecorded job outcome (bookkeeping-guard.ts).
+              if (err instanceof Error) Error.captureStackTrace(err);
+              throw err;
             }
-            const result = await pglite.query(text, values);
-            return { rows: result.rows };
           },
         },
       });
