@@ -41,7 +41,7 @@ async function enrich(database: Database): Promise<void> {
         from generate_series(${lo}::int, ${hi}::int) g
         cross join lateral generate_series(1, 1 + (g % 4)) s
         where g % 10 < 3
-        on conflict (id) do nothing`);
+        on conflict (customer_id, id) do nothing`);
     }
     await db.execute(sql`analyze`);
   }

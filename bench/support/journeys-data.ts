@@ -16,6 +16,10 @@ export async function generateAudience(db: Db, n: number, segmentCode: string, o
     await db.execute(sql`insert into customers.identifiers (customer_id, type, value, is_primary, source, created_at, last_seen_at)
       select md5('jc' || g)::uuid, 'phone', '+86139' || lpad(g::text, 8, '0'), true, 'bench', now(), now()
       from generate_series(${lo}::int, ${hi}::int) g`);
+    // Their keys, as identity resolution writes them (customers.identifier_keys, ADR 0014).
+    await db.execute(sql`insert into customers.identifier_keys (value, type, customer_id)
+      select '+86139' || lpad(g::text, 8, '0'), 'phone', md5('jc' || g)::uuid
+      from generate_series(${lo}::int, ${hi}::int) g`);
     await db.execute(sql`insert into customers.consents (customer_id, id, channel, purpose, status, source, recorded_at)
       select md5('jc' || g)::uuid, md5('jk' || g)::uuid, 'sms', 'marketing', 'granted', 'bench', timestamptz '2025-01-01 00:00:00+08'
       from generate_series(${lo}::int, ${hi}::int) g`);

@@ -24,6 +24,10 @@ export async function generateServiceHistory(
     await db.execute(sql`insert into customers.identifiers (customer_id, type, value, is_primary, source, created_at, last_seen_at)
       select md5('sc' || g)::uuid, 'phone', '+86138' || lpad(g::text, 8, '0'), true, 'bench', now(), now()
       from generate_series(${lo}::int, ${hi}::int) g`);
+    // Their keys, as identity resolution writes them (customers.identifier_keys, ADR 0014).
+    await db.execute(sql`insert into customers.identifier_keys (value, type, customer_id)
+      select '+86138' || lpad(g::text, 8, '0'), 'phone', md5('sc' || g)::uuid
+      from generate_series(${lo}::int, ${hi}::int) g`);
     onChunk?.('customers', hi);
   }
   await db.execute(sql`insert into access.staff (id, username, display_name, role, password_hash, must_change_password)

@@ -45,7 +45,7 @@ export interface VerifyReport {
 /** The SQL that recomputes each known load segment's rule independently of the compiler. */
 export const SEGMENT_SQL: Record<string, string> = {
   load_frequent: `select c.id from customers.customer_facts c
-                  join (select customer_id from orders.orders where customer_id is not null and status <> 'cancelled' and placed_at <= now()
+                  join (select customer_id from orders.orders where not guest and status <> 'cancelled' and placed_at <= now()
                         group by customer_id having count(*) >= 3) o on o.customer_id = c.id
                   where c.status = 'active'`,
   load_points: `select c.id from customers.customer_facts c join loyalty.accounts a on a.customer_id = c.id where c.status = 'active' and a.pending >= 100`,
@@ -112,11 +112,11 @@ export async function verifyRun(databaseUrl: string, o: VerifyOptions): Promise<
     const pts = (
       await c.query(
         `with o as (
-           select o.id, o.customer_id, o.status, floor(o.paid_fen * 10 / 10000.0)::bigint as expected
+           select o.id, o.customer_id, o.guest, o.status, floor(o.paid_fen * 10 / 10000.0)::bigint as expected
            from orders.orders o where o.channel = 'pos' and o.external_id like $1),
          e as (select source_id, count(*) as entries, sum(points + pending_points) as pts from loyalty.ledger_entries where source_type = 'order' group by source_id),
          j as (select o.*, coalesce(e.entries, 0) as entries, coalesce(e.pts, 0) as pts,
-                      (o.customer_id is not null and o.status <> 'cancelled' and o.expected > 0) as eligible
+                      (not o.guest and o.status <> 'cancelled' and o.expected > 0) as eligible
                from o left join e on e.source_id = o.id::text)
          select count(*) filter (where eligible) as eligible,
                 count(*) filter (where eligible and entries = 1 and pts = expected) as exactly_once,

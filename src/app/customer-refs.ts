@@ -13,7 +13,7 @@ const byUuid = (f: (id: string) => ReturnType<typeof sql>) => (v: string) => (UU
  */
 export const CUSTOMER_REFS: EntityRef[] = [
   // A guest order (no customer) is the store's: its staff see it, as in their order list.
-  { url: '/api/v1/orders/:id', param: 'id', lookup: byUuid((id) => sql`select customer_id, store_code from orders.orders where id = ${id}::uuid`) },
+  { url: '/api/v1/orders/:id', param: 'id', lookup: byUuid((id) => sql`select case when guest then null else customer_id end as customer_id, store_code from orders.orders where id = ${id}::uuid`) },
   {
     url: '/api/v1/service/tickets/:id*',
     param: 'id',
@@ -47,7 +47,11 @@ export const CUSTOMER_REFS: EntityRef[] = [
   {
     url: '/api/v1/coupons/:code*',
     param: 'code',
-    lookup: (code) => sql`select customer_id from promotions.coupons where code = ${code.trim().toUpperCase()}`,
+    // By code through the key table; a pool code (assigned to nobody: a synthetic customer_id) is nobody's.
+    lookup: (code) =>
+      sql`select case when c.assigned then c.customer_id end as customer_id
+          from promotions.coupon_codes k join promotions.coupons c on c.customer_id = k.customer_id and c.id = k.coupon_id
+          where k.code = ${code.trim().toUpperCase()}`,
   },
   {
     url: '/api/v1/customers/duplicates/:id*',

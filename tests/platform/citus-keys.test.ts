@@ -183,6 +183,96 @@ describe('Citus placement of the schema (src/platform/db/distribution.ts)', () =
     expect(unique('loyalty.growth_entries')).toEqual(['customer_id,idempotency_key']);
   });
 
+  it('identifiers and referral codes keep their keys: customer_id on the rows, the global keys in key tables (migration 0043)', () => {
+    const keyOf = (t: string) => uniques.find((u) => u.table_name === t && u.is_primary)?.columns;
+    const unique = (t: string) => uniques.filter((u) => u.table_name === t && !u.is_primary).map((u) => u.columns.join(','));
+    expect(keyOf('customers.identifiers')).toEqual(['customer_id', 'type', 'value']);
+    expect(unique('customers.identifiers')).toEqual([]);
+    expect(keyOf('customers.identifier_keys')).toEqual(['value', 'type']);
+    expect(unique('customers.identifier_keys')).toEqual([]);
+    expect(columns.get('customers.identifier_keys')?.get('customer_id')).toMatchObject({ not_null: true, type: 'uuid' });
+    expect(PLACEMENTS['customers.identifier_keys']).toMatchObject({ kind: 'key', column: 'value' });
+    expect(keyOf('loyalty.accounts')).toEqual(['customer_id']);
+    expect(unique('loyalty.accounts')).toEqual([]);
+    expect(keyOf('loyalty.referral_codes')).toEqual(['code']);
+    expect(columns.get('loyalty.referral_codes')?.get('customer_id')).toMatchObject({ not_null: true, type: 'uuid' });
+    expect(PLACEMENTS['loyalty.referral_codes']).toMatchObject({ kind: 'key', column: 'code' });
+    expect(PLACEMENTS['customers.identifiers']).toEqual({ kind: 'distributed', column: 'customer_id' });
+    expect(PLACEMENTS['loyalty.accounts']).toEqual({ kind: 'distributed', column: 'customer_id' });
+  });
+
+  it('orders keep their keys: customer_id first, the feeds\' idempotency key in orders.external_keys (migration 0040)', () => {
+    const keyOf = (t: string) => uniques.find((u) => u.table_name === t && u.is_primary)?.columns;
+    const unique = (t: string) => uniques.filter((u) => u.table_name === t && !u.is_primary).map((u) => u.columns.join(','));
+    expect(keyOf('orders.orders')).toEqual(['customer_id', 'id']);
+    expect(keyOf('orders.returns')).toEqual(['customer_id', 'id']);
+    expect(keyOf('orders.order_lines')).toEqual(['customer_id', 'order_id', 'line_no']);
+    expect(keyOf('orders.order_versions')).toEqual(['customer_id', 'order_id', 'version']);
+    expect(keyOf('orders.return_lines')).toEqual(['customer_id', 'return_id', 'order_line_no']);
+    expect(keyOf('orders.external_keys')).toEqual(['external_id', 'channel', 'kind']);
+    for (const t of ['orders.orders', 'orders.returns', 'orders.order_lines', 'orders.order_versions', 'orders.return_lines']) {
+      expect(unique(t), t).toEqual([]);
+      expect(columns.get(t)?.get('customer_id')?.not_null, t).toBe(true);
+    }
+    expect(columns.get('orders.orders')?.get('guest')).toMatchObject({ not_null: true, type: 'boolean' });
+    expect(columns.get('orders.returns')?.get('guest')).toMatchObject({ not_null: true, type: 'boolean' });
+    expect(PLACEMENTS['orders.external_keys']).toMatchObject({ kind: 'key', column: 'external_id' });
+  });
+
+  it('promotions keep their keys: customer_id first, coupon codes in promotions.coupon_codes (ADR 0014 items 1, 3, 4)', () => {
+    const keyOf = (t: string) => uniques.find((u) => u.table_name === t && u.is_primary)?.columns;
+    const unique = (t: string) => uniques.filter((u) => u.table_name === t && !u.is_primary).map((u) => u.columns.join(','));
+    expect(keyOf('promotions.reservations')).toEqual(['customer_id', 'id']);
+    expect(keyOf('promotions.redemptions')).toEqual(['customer_id', 'reservation_id', 'seq']);
+    expect(keyOf('promotions.coupons')).toEqual(['customer_id', 'id']);
+    expect(keyOf('promotions.coupon_codes')).toEqual(['code']);
+    expect(unique('promotions.reservations')).toEqual(['customer_id,idempotency_key']);
+    expect(unique('promotions.redemptions')).toEqual([]);
+    expect(unique('promotions.coupons')).toEqual(['customer_id,idempotency_key']);
+    for (const t of ['promotions.reservations', 'promotions.redemptions', 'promotions.coupons', 'promotions.coupon_codes'])
+      expect(columns.get(t)?.get('customer_id')?.not_null, t).toBe(true);
+    expect(columns.get('promotions.reservations')?.get('guest')).toMatchObject({ not_null: true, type: 'boolean' });
+    expect(columns.get('promotions.redemptions')?.get('guest')).toMatchObject({ not_null: true, type: 'boolean' });
+    expect(columns.get('promotions.coupons')?.get('assigned')).toMatchObject({ not_null: true, type: 'boolean' });
+    expect(PLACEMENTS['promotions.coupon_codes']).toMatchObject({ kind: 'key', column: 'code' });
+  });
+
+  it('step runs, delivery events and surveys keep their keys: customer_id first, NOT NULL (migration 0042)', () => {
+    const keyOf = (t: string) => uniques.find((u) => u.table_name === t && u.is_primary)?.columns;
+    const unique = (t: string) => uniques.filter((u) => u.table_name === t && !u.is_primary).map((u) => u.columns.join(','));
+    expect(keyOf('journeys.step_runs')).toEqual(['customer_id', 'enrollment_id', 'seq']);
+    expect(keyOf('messaging.delivery_events')).toEqual(['customer_id', 'message_id', 'id']);
+    expect(keyOf('surveys.invitations')).toEqual(['customer_id', 'id']);
+    expect(keyOf('surveys.responses')).toEqual(['customer_id', 'id']);
+    expect(unique('journeys.step_runs')).toEqual([]);
+    expect(unique('messaging.delivery_events')).toEqual([]);
+    expect(unique('surveys.invitations')).toEqual(['customer_id,survey_id,context_kind,context_id']);
+    expect(unique('surveys.responses')).toEqual(['customer_id,invitation_id']);
+    for (const t of ['journeys.step_runs', 'messaging.delivery_events', 'surveys.invitations', 'surveys.responses']) {
+      expect(columns.get(t)?.get('customer_id'), t).toMatchObject({ not_null: true, type: 'uuid' });
+      expect(PLACEMENTS[t], t).toEqual({ kind: 'distributed', column: 'customer_id' });
+    }
+  });
+
+  it('activity keeps its keys: identified events and rollups by customer_id, anonymous ones local, the feeds\' keys in activity.event_keys (migration 0044)', () => {
+    const keyOf = (t: string) => uniques.find((u) => u.table_name === t && u.is_primary)?.columns;
+    const unique = (t: string) => uniques.filter((u) => u.table_name === t && !u.is_primary).map((u) => u.columns.join(','));
+    expect(keyOf('activity.events')).toEqual(['customer_id', 'id']);
+    expect(unique('activity.events')).toEqual([]);
+    expect(columns.get('activity.events')?.get('customer_id')).toMatchObject({ not_null: true, type: 'uuid' });
+    expect(keyOf('activity.event_rollups')).toEqual(['customer_id', 'id']);
+    expect(unique('activity.event_rollups')).toEqual(['customer_id,month,type,channel,store_code']);
+    expect(columns.get('activity.event_rollups')?.get('customer_id')).toMatchObject({ not_null: true, type: 'uuid' });
+    expect(keyOf('activity.event_keys')).toEqual(['external_id', 'source']);
+    expect(unique('activity.event_keys')).toEqual([]);
+    expect(PLACEMENTS['activity.event_keys']).toMatchObject({ kind: 'key', column: 'external_id' });
+    expect(PLACEMENTS['activity.events']).toEqual({ kind: 'distributed', column: 'customer_id' });
+    expect(PLACEMENTS['activity.event_rollups']).toEqual({ kind: 'distributed', column: 'customer_id' });
+    expect(columns.get('activity.anonymous_events')?.has('customer_id')).toBe(false);
+    expect(PLACEMENTS['activity.anonymous_events']).toMatchObject({ kind: 'local' });
+    expect(PLACEMENTS['activity.anonymous_event_rollups']).toMatchObject({ kind: 'local' });
+  });
+
   it('declares local tables with a reason and only pending tables as pending', () => {
     for (const [t, p] of Object.entries(PLACEMENTS)) {
       if (p.kind === 'local' || p.kind === 'key') expect(p.reason.length, t).toBeGreaterThan(5);
@@ -218,11 +308,13 @@ describe('distributionSql', () => {
       }),
     ]);
     expect(colocated).toContain('loyalty.lots');
-    expect(colocated).not.toContain('orders.orders');
+    expect(colocated).toContain('orders.orders');
+    expect(keyTables).toContain('orders.external_keys');
   });
 
   it('lists the pending and local tables as comments, and rejects a bad shard count', () => {
-    expect(text).toContain('--   orders.orders (customer_id): ');
+    for (const t of Object.keys(PLACEMENTS).filter((n) => PLACEMENTS[n]!.kind === 'distributed' && PLACEMENTS[n]!.pending))
+      expect(text).toContain(`--   ${t} (customer_id): `);
     expect(text).toContain('--   platform.outbox: ');
     expect(text).not.toMatch(/^select .*platform\.outbox/m);
     expect(() => distributionSql({ shardCount: 0 })).toThrow('shardCount must be an integer between 1 and 64000');

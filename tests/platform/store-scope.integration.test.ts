@@ -291,7 +291,7 @@ describe('store scoping across the whole API', () => {
     const [{ n }] = (await rows<{ n: number }>(
       sql`select count(*)::int as n from orders.orders o
           where exists (select 1 from staff.assignments a where a.customer_id = o.customer_id and a.ended_at is null and a.store_code = ${storeCode})
-             or (o.customer_id is null and o.store_code = ${storeCode})`,
+             or (o.guest and o.store_code = ${storeCode})`,
     )) as [{ n: number }];
     const [{ all }] = (await rows<{ all: number }>(sql`select count(*)::int as "all" from orders.orders`)) as [{ all: number }];
     expect(n).toBeGreaterThan(0);
@@ -312,7 +312,7 @@ describe('store scoping across the whole API', () => {
     });
     expect(sale.statusCode).toBe(201);
     const guest = async (mine: boolean) =>
-      (await rows<{ id: string }>(sql`select id::text from orders.orders where customer_id is null and store_code is not null and (store_code = ${storeCode}) = ${mine} order by id limit 1`))[0];
+      (await rows<{ id: string }>(sql`select id::text from orders.orders where guest and store_code is not null and (store_code = ${storeCode}) = ${mine} order by id limit 1`))[0];
     const here = await guest(true);
     const there = await guest(false);
     expect(here).toBeDefined();

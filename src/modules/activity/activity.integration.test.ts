@@ -18,10 +18,13 @@ async function count(statement: ReturnType<typeof sql>): Promise<number> {
   return Number(row!.n);
 }
 const profiles = () => count(sql`select count(*) as n from customers.customers`);
+/** Identified and anonymous events together (customer_id null for anonymous ones). */
+const allEvents = sql`(select id, customer_id, anonymous_id, device_id, type, occurred_at, properties, source, external_id from activity.events
+  union all select id, null::uuid, anonymous_id, device_id, type, occurred_at, properties, source, external_id from activity.anonymous_events)`;
 const eventsOf = (column: 'anonymous_id' | 'device_id', value: string) =>
   query<{ type: string; customer_id: string | null }>(
     t.kemai.database.db,
-    sql`select type, customer_id from activity.events where ${sql.identifier(column)} = ${value} order by occurred_at`,
+    sql`select type, customer_id from ${allEvents} e where ${sql.identifier(column)} = ${value} order by occurred_at`,
   );
 
 describe('anonymous events', () => {
@@ -133,7 +136,7 @@ describe('recording events', () => {
     expect(batch.json().results[0].id).toBe(a.json().id);
     const stored = await query<{ external_id: string; properties: unknown }>(
       t.kemai.database.db,
-      sql`select external_id, properties from activity.events where source = 'tmall' order by external_id`,
+      sql`select external_id, properties from ${allEvents} e where source = 'tmall' order by external_id`,
     );
     expect(stored).toEqual([
       { external_id: 'rv-1001', properties: { rating: 5 } },
@@ -159,14 +162,18 @@ describe('recording events', () => {
     expect(sa.created + sb.created).toBe(60);
     expect(sa.unchanged + sb.unchanged).toBe(60);
     expect(sa.error + sb.error + sa.updated + sb.updated).toBe(0);
-    expect(await count(sql`select count(*) as n from activity.events where source = 'race'`)).toBe(60);
+    expect(await count(sql`select count(*) as n from ${allEvents} e where source = 'race'`)).toBe(60);
+    // Odd items name a member, even ones an anonymous visitor: 30 each, one key per event.
+    expect(await count(sql`select count(*) as n from activity.events where source = 'race'`)).toBe(30);
+    expect(await count(sql`select count(*) as n from activity.anonymous_events where source = 'race'`)).toBe(30);
+    expect(await count(sql`select count(*) as n from activity.event_keys where source = 'race'`)).toBe(60);
     const idsA = new Map(a.json().results.map((r: { index: number; id: string }) => [r.index, r.id]));
     const idsB = b.json().results.map((r: { index: number; id: string }) => [59 - r.index, r.id]);
     for (const [i, id] of idsB) expect(idsA.get(i)).toBe(id);
   });
 
   it('stores the good items of a batch and names the field of each bad one', async () => {
-    const before = await count(sql`select count(*) as n from activity.events`);
+    const before = await count(sql`select count(*) as n from ${allEvents} e`);
     const ok = { type: 'try_on', occurredAt: '2025-11-06T15:00:00+08:00', customer: { phone: '13700137000' }, storeCode: 'SH01', sku: 'A100' };
     const res = await post('/api/v1/events/batch', {
       items: [
@@ -203,7 +210,7 @@ describe('recording events', () => {
       'items.6.customer',
     ]);
     expect(json.results[3].error.issues[0].message).toBe('no customer has this id');
-    expect(await count(sql`select count(*) as n from activity.events`)).toBe(before + 2);
+    expect(await count(sql`select count(*) as n from ${allEvents} e`)).toBe(before + 2);
     expect(json.results[0].customerId).toBe(json.results[7].customerId);
   });
 
@@ -293,7 +300,7 @@ describe('recording events', () => {
     expect(deniedRead.json().error).toMatchObject({ code: 'auth.missing_scope', details: { scope: 'events:read' } });
     const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/events', payload: body });
     expect(anonymous.statusCode).toBe(401);
-    expect(await count(sql`select count(*) as n from activity.events where anonymous_id = 'scope-test'`)).toBe(0);
+    expect(await count(sql`select count(*) as n from ${allEvents} e where anonymous_id = 'scope-test'`)).toBe(0);
     expect((await post('/api/v1/events', body, writer)).statusCode).toBe(201);
   });
 });
@@ -423,5 +430,120 @@ describe('activity.event_facts', () => {
       sql`select column_name from information_schema.columns where table_schema = 'activity' and table_name = 'event_facts' order by ordinal_position`,
     );
     expect(cols.map((c) => c.column_name)).toEqual(['id', 'customer_id', 'type', 'occurred_at', 'channel', 'store_code', 'sku', 'properties']);
+  });
+});
+
+describe('anonymous events and idempotency keys (Citus keys, ADR 0014)', () => {
+  const tally = (source: string) =>
+    query<{ events: number; anonymous: number; keys: number; anonymous_keys: number }>(
+      t.kemai.database.db,
+      sql`select (select count(*) from activity.events where source = ${source})::int as events,
+                 (select count(*) from activity.anonymous_events where source = ${source})::int as anonymous,
+                 (select count(*) from activity.event_keys where source = ${source})::int as keys,
+                 (select count(*) from activity.event_keys where source = ${source} and customer_id is null)::int as anonymous_keys`,
+    ).then((r) => r[0]);
+
+  it('keeps an anonymous event in anonymous_events and moves it, with its key, when the id is identified', async () => {
+    const anon = await post('/api/v1/events/batch', {
+      items: [
+        { type: 'view', occurredAt: '2025-10-01T09:00:00+08:00', customer: { anonymousId: 'mv-visitor' }, source: 'mv', externalId: 'mv-1' },
+        { type: 'add_to_cart', occurredAt: '2025-10-01T09:01:00+08:00', customer: { anonymousId: 'mv-visitor' }, source: 'mv', externalId: 'mv-2' },
+        { type: 'view', occurredAt: '2025-10-01T09:02:00+08:00', customer: { anonymousId: 'mv-visitor' }, source: 'mv' },
+        { type: 'view', occurredAt: '2025-10-01T09:03:00+08:00', customer: { anonymousId: 'mv-other' }, source: 'mv', externalId: 'mv-3' },
+      ],
+    });
+    expect(anon.json().summary).toEqual({ created: 4, updated: 0, unchanged: 0, error: 0 });
+    expect(await tally('mv')).toEqual({ events: 0, anonymous: 4, keys: 3, anonymous_keys: 3 });
+    // The published view still counts them, without a customer.
+    expect(await count(sql`select count(*) as n from activity.event_facts f join activity.anonymous_events a on a.id = f.id
+                           where a.source = 'mv' and f.customer_id is null`)).toBe(4);
+
+    const login = await post('/api/v1/events', {
+      type: 'login',
+      occurredAt: '2025-10-01T09:10:00+08:00',
+      customer: { anonymousId: 'mv-visitor', memberNo: 'mv-member' },
+      source: 'mv',
+      externalId: 'mv-4',
+    });
+    expect(login.statusCode).toBe(201);
+    const customerId = login.json().customerId as string;
+    expect(await tally('mv')).toEqual({ events: 4, anonymous: 1, keys: 4, anonymous_keys: 1 });
+    expect(
+      await query(t.kemai.database.db, sql`select external_id, customer_id from activity.event_keys where source = 'mv' order by external_id`),
+    ).toEqual([
+      { external_id: 'mv-1', customer_id: customerId },
+      { external_id: 'mv-2', customer_id: customerId },
+      { external_id: 'mv-3', customer_id: null },
+      { external_id: 'mv-4', customer_id: customerId },
+    ]);
+    expect(await count(sql`select count(*) as n from activity.event_facts where customer_id = ${customerId}`)).toBe(4);
+    // The moved events keep their ids: a replay of one is recognised under the person.
+    const replay = await post('/api/v1/events', { type: 'view', occurredAt: '2025-10-01T09:00:00+08:00', customer: { anonymousId: 'mv-visitor' }, source: 'mv', externalId: 'mv-1' });
+    expect(replay.json()).toMatchObject({ status: 'unchanged', id: anon.json().results[0].id, customerId });
+    expect(await tally('mv')).toEqual({ events: 4, anonymous: 1, keys: 4, anonymous_keys: 1 });
+  });
+
+  it('stores a re-sent event once, anonymous or identified, and moves an anonymous one a corrected replay attributes', async () => {
+    const items = [
+      { type: 'view', occurredAt: '2025-10-02T09:00:00+08:00', customer: { anonymousId: 'rs-visitor' }, source: 'rs', externalId: 'rs-1' },
+      { type: 'view', occurredAt: '2025-10-02T09:01:00+08:00', customer: { memberNo: 'rs-member' }, source: 'rs', externalId: 'rs-2' },
+    ];
+    const first = await post('/api/v1/events/batch', { items });
+    expect(first.json().summary).toEqual({ created: 2, updated: 0, unchanged: 0, error: 0 });
+    const member = first.json().results[1].customerId as string;
+    const again = await post('/api/v1/events/batch', { items });
+    expect(again.json().summary).toEqual({ created: 0, updated: 0, unchanged: 2, error: 0 });
+    expect(again.json().results.map((r: { id: string }) => r.id)).toEqual(first.json().results.map((r: { id: string }) => r.id));
+    expect(await tally('rs')).toEqual({ events: 1, anonymous: 1, keys: 2, anonymous_keys: 1 });
+
+    // Corrected replays: the anonymous one's properties, then the anonymous one naming the member (it moves).
+    const fixed = await post('/api/v1/events', { ...items[0], properties: { page: 'home' } });
+    expect(fixed.json()).toMatchObject({ status: 'updated', id: first.json().results[0].id, customerId: null });
+    expect(await tally('rs')).toEqual({ events: 1, anonymous: 1, keys: 2, anonymous_keys: 1 });
+    const named = await post('/api/v1/events', { ...items[0], customer: { memberNo: 'rs-member' }, properties: { page: 'home' } });
+    expect(named.json()).toMatchObject({ status: 'updated', id: first.json().results[0].id, customerId: member });
+    expect(await tally('rs')).toEqual({ events: 2, anonymous: 0, keys: 2, anonymous_keys: 0 });
+    expect(
+      await query(t.kemai.database.db, sql`select external_id, customer_id, properties from activity.events where source = 'rs' order by external_id`),
+    ).toEqual([
+      { external_id: 'rs-1', customer_id: member, properties: { page: 'home' } },
+      { external_id: 'rs-2', customer_id: member, properties: {} },
+    ]);
+    // A replay naming only the (unheld) anonymous id keeps the customer the event has; its anonymous id comes back.
+    const anonymousAgain = await post('/api/v1/events', { ...items[0], properties: { page: 'home' } });
+    expect(anonymousAgain.json()).toMatchObject({ status: 'updated', customerId: member });
+    expect(await count(sql`select count(*) as n from activity.events where source = 'rs' and anonymous_id = 'rs-visitor' and customer_id = ${member}`)).toBe(1);
+    expect(await tally('rs')).toEqual({ events: 2, anonymous: 0, keys: 2, anonymous_keys: 0 });
+  });
+
+  it('lists anonymous events with the others when no customer is named', async () => {
+    await post('/api/v1/events', { type: 'share', occurredAt: '2031-01-01T09:00:00+08:00', customer: { anonymousId: 'ls-visitor' } });
+    await post('/api/v1/events', { type: 'share', occurredAt: '2031-01-01T08:00:00+08:00', customer: { memberNo: 'ls-member' } });
+    const page = (await get('/api/v1/events?type=share&from=2031-01-01&limit=2')).json();
+    expect(page.items.map((e: { anonymousId: string | null; customerId: string | null }) => [e.anonymousId, e.customerId === null])).toEqual([
+      ['ls-visitor', true],
+      [null, false],
+    ]);
+  });
+
+  it('a merge moves the events’ keys to the survivor and an unmerge moves them back', async () => {
+    const res = await post('/api/v1/events/batch', {
+      items: [
+        { type: 'view', occurredAt: '2025-10-03T10:00:00+08:00', customer: { memberNo: 'mg-a' }, source: 'mg', externalId: 'mg-1' },
+        { type: 'view', occurredAt: '2025-10-03T10:01:00+08:00', customer: { memberNo: 'mg-b' }, source: 'mg', externalId: 'mg-2' },
+      ],
+    });
+    const [a, b] = res.json().results.map((r: { customerId: string }) => r.customerId) as [string, string];
+    const keys = () => query(t.kemai.database.db, sql`select external_id, customer_id from activity.event_keys where source = 'mg' order by external_id`);
+    const merge = await t.kemai.customers.mergeCustomers(b, a, { actor: 'staff:test', reason: 'same person' });
+    expect(await keys()).toEqual([
+      { external_id: 'mg-1', customer_id: b },
+      { external_id: 'mg-2', customer_id: b },
+    ]);
+    await t.kemai.customers.unmergeCustomers(merge.mergeId, 'staff:test');
+    expect(await keys()).toEqual([
+      { external_id: 'mg-1', customer_id: a },
+      { external_id: 'mg-2', customer_id: b },
+    ]);
   });
 });

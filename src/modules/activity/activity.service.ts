@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { parseInstant, systemClock, type Clock } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
 import { AppError, invalid, type FieldIssue } from '../../platform/errors.js';
@@ -27,7 +27,8 @@ import {
   type RetentionStatus,
 } from './retention.js';
 
-export type Event = typeof events.$inferSelect;
+/** An event as listed: identified (`activity.events`) or anonymous (`activity.anonymous_events`, customerId null). */
+export type Event = Omit<typeof events.$inferSelect, 'customerId'> & { customerId: string | null };
 export type EventResult = ItemResult<{ id: string; customerId: string | null }>;
 
 export interface RecordContext {
@@ -52,7 +53,7 @@ interface Prepared {
   pos: number;
   index: number;
   ref: CustomerRefInput;
-  row: typeof events.$inferInsert & { id: string; source: string };
+  row: Omit<typeof events.$inferInsert, 'customerId'> & { id: string; source: string; customerId: string | null };
 }
 
 interface Written {
@@ -75,19 +76,16 @@ export class ActivityService {
   ) {
     deps.customers.registerMergeParticipant({
       name: 'activity',
+      // Plain PostgreSQL: customer_id is updated in place (on Citus this becomes insert into the survivor + delete, ADR 0014).
       moveRecords: async (tx, fromId, toId) => {
-        const moved = await tx
-          .update(events)
-          .set({ customerId: toId })
-          .where(eq(events.customerId, fromId))
-          .returning({ id: events.id });
+        const moved = await moveEvents(tx, sql`e.customer_id = ${fromId}::uuid`, toId);
         // Rolled-up months go along; their row ids join the event ids (uuids both) so an unmerge moves them back.
         const rolled = await moveRollups(tx, sql`f.customer_id = ${fromId}::uuid`, toId);
-        return [...moved.map((m) => m.id), ...rolled];
+        return [...moved, ...rolled];
       },
       restoreRecords: async (tx, ids, toId) => {
         if (ids.length === 0) return;
-        await tx.update(events).set({ customerId: toId }).where(sql`${events.id} = any(${sql.param(ids)}::uuid[])`);
+        await moveEvents(tx, sql`e.id = any(${sql.param(ids)}::uuid[])`, toId);
         await moveRollups(tx, sql`f.id = any(${sql.param(ids)}::uuid[])`, toId);
       },
     });
@@ -156,12 +154,26 @@ export class ActivityService {
       const first = new Map<string, string>();
       for (const p of pairs) if (p.type === type && !first.has(p.value)) first.set(p.value, p.customerId);
       if (first.size === 0) continue;
+      // The id's anonymous events move to activity.events under the profile, their keys follow: one statement.
       const rows = await query(
         tx,
-        sql`update activity.events e set customer_id = v.customer_id
-            from unnest(${sql.param([...first.keys()])}::text[], ${sql.param([...first.values()])}::uuid[]) as v(key, customer_id)
-            where e.${sql.identifier(column)} = v.key and e.customer_id is null
-            returning e.id`,
+        sql`with moved as (
+              delete from activity.anonymous_events a
+              using unnest(${sql.param([...first.keys()])}::text[], ${sql.param([...first.values()])}::uuid[]) as v(key, customer_id)
+              where a.${sql.identifier(column)} = v.key
+              returning a.*, v.customer_id as to_customer
+            ), ins as (
+              insert into activity.events (${EVENT_COLUMNS}, received_at)
+              select id, to_customer, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source,
+                     external_id, received_at
+              from moved
+              returning 1
+            ), keys as (
+              update activity.event_keys k set customer_id = m.to_customer
+              from moved m where m.external_id is not null and k.external_id = m.external_id and k.source = m.source
+              returning 1
+            )
+            select id from moved where (select count(*) from ins) + (select count(*) from keys) >= 0`,
       );
       total += rows.length;
     }
@@ -193,27 +205,39 @@ export class ActivityService {
     return monthlyCounts(this.db, this.deps.timeZone, live);
   }
 
-  /** A merged-away customer id lists its survivor's events, as the customer 360 does. */
+  /**
+   * A merged-away customer id lists its survivor's events, as the customer 360 does. Without a customer id the list
+   * holds the anonymous events too (customerId null).
+   */
   async listEvents(q: EventQuery): Promise<{ items: Event[]; nextCursor: string | null }> {
     const where: SQL[] = [];
     if (q.customerId) {
       const live = (await this.deps.customers.liveCustomerIds([q.customerId])).get(q.customerId);
-      where.push(eq(events.customerId, live ?? q.customerId));
+      where.push(sql`e.customer_id = ${live ?? q.customerId}::uuid`);
     }
-    if (q.type) where.push(eq(events.type, q.type));
-    if (q.from) where.push(gte(events.occurredAt, this.boundary(q.from, 'from')));
-    if (q.to) where.push(lt(events.occurredAt, this.boundary(q.to, 'to')));
+    if (q.type) where.push(sql`e.type = ${q.type}`);
+    if (q.from) where.push(sql`e.occurred_at >= ${this.boundary(q.from, 'from').toISOString()}::timestamptz`);
+    if (q.to) where.push(sql`e.occurred_at < ${this.boundary(q.to, 'to').toISOString()}::timestamptz`);
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
-      where.push(sql`(${events.occurredAt}, ${events.id}) < (${c.at}::timestamptz, ${c.id}::uuid)`);
+      where.push(sql`(e.occurred_at, e.id) < (${c.at}::timestamptz, ${c.id}::uuid)`);
     }
-    const rows = await this.db
-      .select()
-      .from(events)
-      .where(and(...where))
-      .orderBy(desc(events.occurredAt), desc(events.id))
-      .limit(q.limit + 1);
-    const items = rows.slice(0, q.limit);
+    const from = q.customerId
+      ? sql`activity.events`
+      : sql`(select ${EVENT_COLUMNS}, received_at from activity.events
+             union all
+             select id, null::uuid, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source,
+                    external_id, received_at from activity.anonymous_events)`;
+    const rows = await query<EventRow>(
+      this.db,
+      sql`select e.id, e.customer_id, e.anonymous_id, e.device_id, e.type, e.occurred_at, e.channel, e.store_code, e.sku,
+                 e.properties, e.source, e.external_id, e.received_at
+          from ${from} e
+          ${where.length > 0 ? sql`where ${sql.join(where, sql` and `)}` : sql``}
+          order by e.occurred_at desc, e.id desc
+          limit ${q.limit + 1}`,
+    );
+    const items = rows.slice(0, q.limit).map(toEvent);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
   }
@@ -327,53 +351,67 @@ export class ActivityService {
 
     // Columns as arrays through unnest: a handful of parameters whatever the batch size, which
     // both drivers bind several times faster than a 13,000-parameter VALUES list.
-    const col = <T>(f: (r: Prepared['row']) => T) => sql.param(rows.map((p) => f(p.row)));
-    const returned = await query<{ id: string; source: string; external_id: string | null; customer_id: string | null; inserted: boolean }>(
+    const unnested = (list: Prepared[]) => {
+      const col = <T>(f: (r: Prepared['row']) => T) => sql.param(list.map((p) => f(p.row)));
+      return sql`unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.customerId)}::uuid[], ${col((r) => r.anonymousId)}::text[],
+                        ${col((r) => r.deviceId)}::text[], ${col((r) => r.type)}::text[],
+                        ${col((r) => r.occurredAt.toISOString())}::timestamptz[], ${col((r) => r.channel)}::text[],
+                        ${col((r) => r.storeCode)}::text[], ${col((r) => r.sku)}::text[],
+                        ${col((r) => JSON.stringify(r.properties))}::jsonb[], ${col((r) => r.source)}::text[],
+                        ${col((r) => r.externalId)}::text[])
+                 with ordinality as v(id, customer_id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku,
+                                      properties, source, external_id, n)`;
+    };
+
+    // One statement: the keys (on conflict do nothing: a key already there is a replay), then the events whose key is
+    // new or that have none — identified ones into events, anonymous ones into anonymous_events. Keys are taken in
+    // key order so concurrent batches replaying the same events do not deadlock.
+    const fresh = await query<{ source: string; external_id: string }>(
       tx,
-      sql`insert into activity.events as e
-            (id, customer_id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source, external_id)
-          select v.id, v.customer_id, v.anonymous_id, v.device_id, v.type, v.occurred_at, v.channel, v.store_code, v.sku,
-                 v.properties, v.source, v.external_id
-          from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.customerId)}::uuid[], ${col((r) => r.anonymousId)}::text[],
-                      ${col((r) => r.deviceId)}::text[], ${col((r) => r.type)}::text[],
-                      ${col((r) => r.occurredAt.toISOString())}::timestamptz[], ${col((r) => r.channel)}::text[],
-                      ${col((r) => r.storeCode)}::text[], ${col((r) => r.sku)}::text[],
-                      ${col((r) => JSON.stringify(r.properties))}::jsonb[], ${col((r) => r.source)}::text[],
-                      ${col((r) => r.externalId)}::text[])
-               with ordinality as v(id, customer_id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku,
-                                    properties, source, external_id, n)
-          order by v.n
-          on conflict (source, external_id) do update set
-            customer_id = coalesce(excluded.customer_id, e.customer_id),
-            anonymous_id = excluded.anonymous_id, device_id = excluded.device_id, type = excluded.type,
-            occurred_at = excluded.occurred_at, channel = excluded.channel, store_code = excluded.store_code,
-            sku = excluded.sku, properties = excluded.properties
-          where (e.customer_id, e.anonymous_id, e.device_id, e.type, e.occurred_at, e.channel, e.store_code, e.sku, e.properties)
-                is distinct from (coalesce(excluded.customer_id, e.customer_id), excluded.anonymous_id, excluded.device_id,
-                                  excluded.type, excluded.occurred_at, excluded.channel, excluded.store_code, excluded.sku,
-                                  excluded.properties)
-          returning e.id, e.source, e.external_id, e.customer_id, (e.xmax = 0) as inserted`,
+      sql`with v as (select * from ${unnested(rows)}),
+          k as (
+            insert into activity.event_keys (source, external_id, customer_id, event_id)
+            select v.source, v.external_id, v.customer_id, v.id from v where v.external_id is not null order by v.n
+            on conflict do nothing
+            returning source, external_id, event_id
+          ),
+          new_rows as (select * from v where v.external_id is null or v.id in (select event_id from k)),
+          ie as (
+            insert into activity.events (${EVENT_COLUMNS})
+            select id, customer_id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source, external_id
+            from new_rows where customer_id is not null order by n
+            returning 1
+          ),
+          ia as (
+            insert into activity.anonymous_events (id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source, external_id)
+            select id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source, external_id
+            from new_rows where customer_id is null order by n
+            returning 1
+          )
+          select source, external_id from k where (select count(*) from ie) + (select count(*) from ia) >= 0`,
     );
 
     const byNewId = new Map<string, Written>();
     const byKey = new Map<string, Written>();
-    for (const r of returned) {
-      const w: Written = { id: r.id, customerId: r.customer_id, status: r.inserted ? 'created' : 'updated' };
-      if (r.external_id) byKey.set(`${r.source}\u0000${r.external_id}`, w);
-      else byNewId.set(r.id, w);
+    const isFresh = new Set(fresh.map((f) => `${f.source}\u0000${f.external_id}`));
+    for (const p of rows) {
+      const k = keyOf(p);
+      const w: Written = { id: p.row.id, customerId: p.row.customerId, status: 'created' };
+      if (!k) byNewId.set(p.row.id, w);
+      else if (isFresh.has(k)) byKey.set(k, w);
     }
-    // Replays equal to what is stored are not returned by the upsert: read them.
-    const unchanged = [...lastByKey.entries()].filter(([k]) => !byKey.has(k));
-    if (unchanged.length > 0) {
-      const stored = await query<{ id: string; source: string; external_id: string; customer_id: string | null }>(
-        tx,
-        sql`select e.id, e.source, e.external_id, e.customer_id
-            from activity.events e
-            join unnest(${sql.param(unchanged.map(([, p]) => p.row.source))}::text[],
-                        ${sql.param(unchanged.map(([, p]) => p.row.externalId))}::text[]) as k(source, external_id)
-              on e.source = k.source and e.external_id = k.external_id`,
-      );
-      for (const s of stored) byKey.set(`${s.source}\u0000${s.external_id}`, { id: s.id, customerId: s.customer_id, status: 'unchanged' });
+    // Replays: apply a corrected one as an update (an anonymous event the replay now attributes moves to events).
+    const replays = rows.filter((p) => {
+      const k = keyOf(p);
+      return k !== undefined && !isFresh.has(k);
+    });
+    if (replays.length > 0) {
+      for (const r of await this.replay(tx, unnested(replays))) {
+        byKey.set(`${r.source}\u0000${r.external_id}`, { id: r.id, customerId: r.customer_id, status: r.updated ? 'updated' : 'unchanged' });
+      }
+      for (const p of replays) {
+        if (!byKey.has(keyOf(p)!)) throw new Error(`activity: the stored event of ${p.row.source}/${p.row.externalId} vanished; send it again`);
+      }
     }
 
     const written = prepared.map((p) => {
@@ -390,6 +428,118 @@ export class ActivityService {
     if (created.size > 0) await publish<EventsRecorded>(tx, 'activity.events.recorded', { events: [...created.values()] });
     return written;
   }
+
+  /**
+   * Replays of stored keys (`values`: the unnest of their rows): the stored event is updated when the replay differs
+   * (customer_id = the replay's, or the stored one when the replay names none); a stored anonymous event that the replay
+   * attributes moves from anonymous_events to events. The key's customer_id follows. Answers every replayed key.
+   */
+  private async replay(tx: Db, values: SQL) {
+    const stored = (t: string) => sql.raw(`${t}.anonymous_id, ${t}.device_id, ${t}.type, ${t}.occurred_at, ${t}.channel, ${t}.store_code, ${t}.sku, ${t}.properties`);
+    const sent = sql`s.anonymous_id, s.device_id, s.type, s.occurred_at, s.channel, s.store_code, s.sku, s.properties`;
+    const set = sql`anonymous_id = s.anonymous_id, device_id = s.device_id, type = s.type, occurred_at = s.occurred_at,
+                    channel = s.channel, store_code = s.store_code, sku = s.sku, properties = s.properties`;
+    return query<{ source: string; external_id: string; id: string; customer_id: string | null; updated: boolean }>(
+      tx,
+      sql`with s as (
+            select v.*, k.event_id, k.customer_id as stored_customer
+            from ${values} join activity.event_keys k on k.external_id = v.external_id and k.source = v.source
+          ),
+          ue as (
+            update activity.events e set customer_id = coalesce(s.customer_id, e.customer_id), ${set}
+            from s where e.customer_id = s.stored_customer and e.id = s.event_id
+              and (e.customer_id, ${stored('e')}) is distinct from (coalesce(s.customer_id, e.customer_id), ${sent})
+            returning e.id, e.customer_id
+          ),
+          ua as (
+            update activity.anonymous_events a set ${set}
+            from s where s.stored_customer is null and s.customer_id is null and a.id = s.event_id
+              and (${stored('a')}) is distinct from (${sent})
+            returning a.id, null::uuid as customer_id
+          ),
+          moved as (
+            delete from activity.anonymous_events a using s
+            where s.stored_customer is null and s.customer_id is not null and a.id = s.event_id
+            returning a.id, a.received_at
+          ),
+          me as (
+            insert into activity.events (${EVENT_COLUMNS}, received_at)
+            select m.id, s.customer_id, s.anonymous_id, s.device_id, s.type, s.occurred_at, s.channel, s.store_code, s.sku,
+                   s.properties, s.source, s.external_id, m.received_at
+            from moved m join s on s.event_id = m.id
+            returning id, customer_id
+          ),
+          changed as (select id, customer_id from ue union all select id, customer_id from ua union all select id, customer_id from me),
+          keys as (
+            update activity.event_keys ek set customer_id = c.customer_id
+            from changed c join s on s.event_id = c.id
+            where ek.external_id = s.external_id and ek.source = s.source and ek.customer_id is distinct from c.customer_id
+            returning 1
+          )
+          select s.source, s.external_id, s.event_id as id, case when c.id is null then s.stored_customer else c.customer_id end as customer_id,
+                 (c.id is not null) as updated
+          from s left join changed c on c.id = s.event_id
+          where (select count(*) from keys) >= 0`,
+    );
+  }
+}
+
+/** The columns of activity.events an insert names (received_at takes its default unless moved). */
+const EVENT_COLUMNS = sql.raw('id, customer_id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source, external_id');
+
+/**
+ * Give the events chosen by `which` (over activity.events `e`) to `toId`, their idempotency keys along; answers their
+ * ids. Plain PostgreSQL updates customer_id in place; on Citus (ADR 0014) this becomes insert into the survivor + delete.
+ */
+async function moveEvents(tx: Db, which: SQL, toId: string): Promise<string[]> {
+  const rows = await query<{ id: string }>(
+    tx,
+    sql`with moved as (
+          update activity.events e set customer_id = ${toId}::uuid
+          where ${which} and e.customer_id is distinct from ${toId}::uuid
+          returning e.id, e.source, e.external_id
+        ), keys as (
+          update activity.event_keys k set customer_id = ${toId}::uuid
+          from moved m where m.external_id is not null and k.external_id = m.external_id and k.source = m.source
+          returning 1
+        )
+        select id from moved where (select count(*) from keys) >= 0`,
+  );
+  return rows.map((r) => r.id);
+}
+
+interface EventRow {
+  id: string;
+  customer_id: string | null;
+  anonymous_id: string | null;
+  device_id: string | null;
+  type: string;
+  occurred_at: Date | string;
+  channel: string | null;
+  store_code: string | null;
+  sku: string | null;
+  properties: unknown;
+  source: string;
+  external_id: string | null;
+  received_at: Date | string;
+}
+
+function toEvent(r: EventRow): Event {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    anonymousId: r.anonymous_id,
+    deviceId: r.device_id,
+    type: r.type,
+    occurredAt: new Date(r.occurred_at),
+    channel: r.channel,
+    storeCode: r.store_code,
+    sku: r.sku,
+    properties: typeof r.properties === 'string' ? (JSON.parse(r.properties) as unknown) : r.properties,
+    source: r.source,
+    externalId: r.external_id,
+    receivedAt: new Date(r.received_at),
+  };
 }
 
 type Resolution = { customerId: string | null } | { issues: FieldIssue[] };

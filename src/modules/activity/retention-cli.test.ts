@@ -30,7 +30,8 @@ describe('kemai retention run', () => {
     withKemai(async (k) => {
       const [r] = await query<{ events: number; rollups: number }>(
         k.database.db,
-        sql`select (select count(*)::int from activity.events) as events, (select coalesce(sum(events), 0)::int from activity.event_rollups) as rollups`,
+        sql`select (select count(*)::int from activity.events) + (select count(*)::int from activity.anonymous_events) as events,
+                   (select coalesce(sum(events), 0)::int from activity.event_rollups) + (select coalesce(sum(events), 0)::int from activity.anonymous_event_rollups) as rollups`,
       );
       return r;
     });

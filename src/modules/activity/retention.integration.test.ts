@@ -29,10 +29,12 @@ const rollups = () =>
     db(),
     sql`select to_char(month, 'YYYY-MM-DD') as month, customer_id, type, channel, store_code, events,
                to_char(first_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as first_at, to_char(last_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as last_at
-        from activity.event_rollups order by month, customer_id nulls first, type, channel nulls first, store_code nulls first`,
+        from (select month, customer_id, type, channel, store_code, events, first_at, last_at from activity.event_rollups
+              union all select month, null, type, channel, store_code, events, first_at, last_at from activity.anonymous_event_rollups) r
+        order by month, customer_id nulls first, type, channel nulls first, store_code nulls first`,
   );
 const kept = async () =>
-  (await query<{ at: string; type: string }>(db(), sql`select to_char(occurred_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') as at, type from activity.events order by occurred_at, type`)).map(
+  (await query<{ at: string; type: string }>(db(), sql`select to_char(occurred_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') as at, type from (select occurred_at, type from activity.events union all select occurred_at, type from activity.anonymous_events) e order by occurred_at, type`)).map(
     (r) => `${r.at} ${r.type}`,
   );
 
@@ -125,6 +127,12 @@ describe('events retention', () => {
       { month: '2024-10-01', customer_id: p1, type: 'store_visit', channel: null, store_code: 'S1', events: 1, first_at: '2024-10-31T15:30:00Z', last_at: '2024-10-31T15:30:00Z' },
     ]);
     expect(await kept()).toEqual(['2024-11-01 00:00 store_visit', '2024-11-01 04:00 view', '2026-11-01 09:00 login', '2026-11-02 09:00 login']);
+    // Identified months under their customer, the anonymous visitor's month in the anonymous rollup.
+    expect(await query(db(), sql`select count(*)::int as rows, sum(events)::int as events from activity.event_rollups`)).toEqual([{ rows: 4, events: 5 }]);
+    expect(await query(db(), sql`select to_char(month, 'YYYY-MM-DD') as month, type, channel, store_code, events from activity.anonymous_event_rollups`)).toEqual([
+      { month: '2024-01-01', type: 'view', channel: 'web', store_code: null, events: 1 },
+    ]);
+    expect(await query(db(), sql`select count(*)::int as n from activity.anonymous_events`)).toEqual([{ n: 0 }]);
 
     const [entry] = (await listAudit(db(), { action: 'activity.retention', limit: 5 })).items;
     expect(entry).toMatchObject({
@@ -244,5 +252,30 @@ describe('events retention', () => {
     });
     const r = await t.kemai.activity.applyRetention({ months: t.kemai.activity.retentionMonths });
     expect(r.byMonth).toEqual([{ month: '2020-02', events: 1 }]);
+  });
+  it('rolls up anonymous and identified events with their idempotency keys: a replay afterwards is stored as new', async () => {
+    const items = [
+      { type: 'view', occurredAt: '2021-05-05T10:00:00+08:00', customer: { anonymousId: 'old-visitor' }, channel: 'web', source: 'old', externalId: 'o-1' },
+      { type: 'view', occurredAt: '2021-05-06T10:00:00+08:00', customer: { anonymousId: 'old-visitor' }, channel: 'web', source: 'old', externalId: 'o-2' },
+      { type: 'share', occurredAt: '2021-05-07T10:00:00+08:00', customer: { id: p1 }, source: 'old', externalId: 'o-3' },
+    ];
+    expect(await record(items)).toEqual([null, null, p1]);
+    const keys = () => query<{ n: number }>(db(), sql`select count(*)::int as n from activity.event_keys where source = 'old'`);
+    expect(await keys()).toEqual([{ n: 3 }]);
+    const anonymousBefore = await query<{ events: number }>(db(), sql`select coalesce(sum(events), 0)::int as events from activity.anonymous_event_rollups where month = '2021-05-01'`);
+    expect(anonymousBefore).toEqual([{ events: 0 }]);
+    const r = await t.kemai.activity.applyRetention({ months: 24, now: clock.now(), batchSize: 2 });
+    expect(r).toMatchObject({ events: 3, batches: 2, byMonth: [{ month: '2021-05', events: 3 }] });
+    expect(await keys()).toEqual([{ n: 0 }]);
+    expect(await query(db(), sql`select type, channel, events from activity.anonymous_event_rollups where month = '2021-05-01'`)).toEqual([
+      { type: 'view', channel: 'web', events: 2 },
+    ]);
+    expect(await query(db(), sql`select customer_id, type, events from activity.event_rollups where month = '2021-05-01'`)).toEqual([
+      { customer_id: p1, type: 'share', events: 1 },
+    ]);
+    // The events and their keys are gone: a replay is stored again as new (README: "stored again as new").
+    const again = await t.kemai.activity.recordEvents(items.map((i) => EventInput.parse(i)));
+    expect(again.map((x) => x.status)).toEqual(['created', 'created', 'created']);
+    expect(await keys()).toEqual([{ n: 3 }]);
   });
 });

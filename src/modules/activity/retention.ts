@@ -6,9 +6,11 @@ import { invalid } from '../../platform/errors.js';
 
 /**
  * The retention policy for behaviour events: events that occurred before the start of the month `months` months back
- * (months in the business time zone) are counted into activity.event_rollups (month, customer, type, channel, store)
- * and deleted. Each batch is one statement in one transaction — the batch's rows are locked, deleted and their counts
- * added to the rollup together — so an event is counted exactly once however often the policy runs or is stopped.
+ * (months in the business time zone) are counted into activity.event_rollups (customer, month, type, channel, store) —
+ * anonymous events into activity.anonymous_event_rollups (month, type, channel, store) — and deleted, with their
+ * idempotency keys (activity.event_keys). Each batch is one statement in one transaction — the batch's rows of both
+ * tables are locked, deleted and their counts added to the rollups together — so an event is counted exactly once
+ * however often the policy runs or is stopped.
  */
 
 export const RETENTION_BATCH_SIZE = 10_000;
@@ -71,7 +73,8 @@ export async function applyRetention(db: Db, timeZone: string, opts: RetentionOp
     const rows = await query<{ month: string; events: number | string }>(
       db,
       sql`select ${monthOf(sql`occurred_at`, timeZone)} as month, count(*) as events
-          from activity.events where occurred_at < ${at}::timestamptz group by 1 order by 1`,
+          from (select occurred_at from activity.events union all select occurred_at from activity.anonymous_events) e
+          where occurred_at < ${at}::timestamptz group by 1 order by 1`,
     );
     const byMonth = rows.map((r) => ({ month: r.month, events: Number(r.events) }));
     return { months, cutoff: at, dryRun: true, events: byMonth.reduce((s, r) => s + r.events, 0), batches: 0, byMonth };
@@ -86,24 +89,47 @@ export async function applyRetention(db: Db, timeZone: string, opts: RetentionOp
       query<{ month: string; events: number | string }>(
         tx,
         sql`with batch as (
-              select id from activity.events where occurred_at < ${at}::timestamptz limit ${batchSize} for update skip locked
+              select customer_id, id from activity.events where occurred_at < ${at}::timestamptz limit ${batchSize} for update skip locked
+            ), anonymous_batch as (
+              select id from activity.anonymous_events where occurred_at < ${at}::timestamptz
+              limit greatest(${batchSize} - (select count(*) from batch), 0) for update skip locked
             ), gone as (
-              delete from activity.events e using batch b where e.id = b.id
-              returning e.customer_id, e.type, e.channel, e.store_code, e.occurred_at
+              delete from activity.events e using batch b where e.customer_id = b.customer_id and e.id = b.id
+              returning e.id, e.customer_id, e.type, e.channel, e.store_code, e.occurred_at, e.source, e.external_id
+            ), anonymous_gone as (
+              delete from activity.anonymous_events e using anonymous_batch b where e.id = b.id
+              returning e.id, e.type, e.channel, e.store_code, e.occurred_at, e.source, e.external_id
+            ), keys as (
+              delete from activity.event_keys k
+              using (select id, source, external_id from gone union all select id, source, external_id from anonymous_gone) g
+              where g.external_id is not null and k.external_id = g.external_id and k.source = g.source and k.event_id = g.id
+              returning 1
             ), counted as (
               select (date_trunc('month', occurred_at at time zone ${timeZone}))::date as month, customer_id, type, channel, store_code,
                      count(*)::int as events, min(occurred_at) as first_at, max(occurred_at) as last_at
               from gone group by 1, 2, 3, 4, 5
+            ), anonymous_counted as (
+              select (date_trunc('month', occurred_at at time zone ${timeZone}))::date as month, type, channel, store_code,
+                     count(*)::int as events, min(occurred_at) as first_at, max(occurred_at) as last_at
+              from anonymous_gone group by 1, 2, 3, 4
             ), added as (
-              insert into activity.event_rollups as r (month, customer_id, type, channel, store_code, events, first_at, last_at)
-              select month, customer_id, type, channel, store_code, events, first_at, last_at from counted
-              on conflict (month, customer_id, type, channel, store_code) do update set
+              insert into activity.event_rollups as r (customer_id, month, type, channel, store_code, events, first_at, last_at)
+              select customer_id, month, type, channel, store_code, events, first_at, last_at from counted
+              on conflict (customer_id, month, type, channel, store_code) do update set
+                events = r.events + excluded.events, first_at = least(r.first_at, excluded.first_at),
+                last_at = greatest(r.last_at, excluded.last_at), updated_at = now()
+              returning 1
+            ), anonymous_added as (
+              insert into activity.anonymous_event_rollups as r (month, type, channel, store_code, events, first_at, last_at)
+              select month, type, channel, store_code, events, first_at, last_at from anonymous_counted
+              on conflict (month, type, channel, store_code) do update set
                 events = r.events + excluded.events, first_at = least(r.first_at, excluded.first_at),
                 last_at = greatest(r.last_at, excluded.last_at), updated_at = now()
               returning 1
             )
-            select to_char(month, 'YYYY-MM') as month, sum(events) as events from counted
-            where (select count(*) from added) >= 0
+            select to_char(month, 'YYYY-MM') as month, sum(events) as events
+            from (select month, events from counted union all select month, events from anonymous_counted) c
+            where (select count(*) from added) + (select count(*) from anonymous_added) + (select count(*) from keys) >= 0
             group by 1 order by 1`,
       ),
     );
@@ -141,15 +167,17 @@ export interface RetentionStatus {
 
 export async function retentionStatus(db: Db, timeZone: string, months: number, now: Date): Promise<RetentionStatus> {
   const cutoff = months > 0 ? retentionCutoff(months, now, timeZone) : null;
+  const kept = sql`(select occurred_at from activity.events union all select occurred_at from activity.anonymous_events)`;
   const live = await queryOne<{ oldest: string | Date | null; due: number | string }>(
     db,
     sql`select min(occurred_at) as oldest,
-               ${cutoff ? sql`(select count(*) from activity.events where occurred_at < ${cutoff.toISOString()}::timestamptz)` : sql`0`} as due
-        from activity.events`,
+               ${cutoff ? sql`(select count(*) from ${kept} k where occurred_at < ${cutoff.toISOString()}::timestamptz)` : sql`0`} as due
+        from ${kept} e`,
   );
   const rolled = await queryOne<{ first: string | null; last: string | null; events: number | string | null }>(
     db,
-    sql`select to_char(min(month), 'YYYY-MM') as first, to_char(max(month), 'YYYY-MM') as last, sum(events) as events from activity.event_rollups`,
+    sql`select to_char(min(month), 'YYYY-MM') as first, to_char(max(month), 'YYYY-MM') as last, sum(events) as events
+        from (select month, events from activity.event_rollups union all select month, events from activity.anonymous_event_rollups) r`,
   );
   const oldest = live?.oldest ? new Date(live.oldest).toISOString() : null;
   return {

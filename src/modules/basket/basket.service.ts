@@ -216,7 +216,7 @@ export class BasketService {
             from (select f.order_id, f.customer_id, ${itemAt(level)} as item,
                          ((f.placed_at at time zone ${this.deps.timeZone})::date - date '1970-01-01') as day
                     from orders.line_facts f
-                   where f.customer_id is not null and ${sql.join(where, sql` and `)}) x
+                   where not f.guest and ${sql.join(where, sql` and `)}) x
            where x.item is not null
            group by x.order_id, x.customer_id
            order by x.order_id`,

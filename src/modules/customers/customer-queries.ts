@@ -51,7 +51,7 @@ function matchingIds(q: string, defaultRegion: string): SQL {
   const prefix = `${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
   return sql`select n.id from customers.customers n where n.name like ${prefix}
     union
-    select i.customer_id from customers.identifiers i
+    select i.customer_id from customers.identifier_keys i
     join unnest(${sql.param(keys.map((k) => k[0]))}::text[], ${sql.param(keys.map((k) => k[1]))}::text[]) as k(type, value)
       on i.type = k.type and i.value = k.value`;
 }

@@ -154,7 +154,7 @@ export async function upsertCustomers(
     const before = await profileDigests(
       tx,
       // A union, not an OR of two conditions: the OR would make Postgres scan every profile.
-      sql`select i.customer_id from customers.identifiers i
+      sql`select i.customer_id from customers.identifier_keys i
           join unnest(${sql.param(normalised.map((n) => n.type))}::text[], ${sql.param(normalised.map((n) => n.value))}::text[]) as k(type, value)
             on i.type = k.type and i.value = k.value
           union

@@ -340,7 +340,7 @@ export class CustomersService {
     if (named.length === 0) return [];
     const rows = await query<{ type: string; customer_id: string }>(
       tx,
-      sql`select i.type, i.customer_id from customers.identifiers i
+      sql`select i.type, i.customer_id from customers.identifier_keys i
           join unnest(${sql.param(named.map((n) => n.type))}::text[], ${sql.param(named.map((n) => n.value))}::text[]) as k(type, value)
             on i.type = k.type and i.value = k.value
           order by i.type collate "C"`,

@@ -163,7 +163,7 @@ export class IdentityResolver {
                        select 1 from customers.identifiers s
                        where s.customer_id = i.customer_id and s.type = any(${sql.param([...strong])}::text[])) as identified
               from unnest(${sql.param(wanted.map((i) => i.type))}::text[], ${sql.param(wanted.map((i) => i.value))}::text[]) as k(type, value)
-              join customers.identifiers i on i.type = k.type and i.value = k.value
+              join customers.identifier_keys i on i.value = k.value and i.type = k.type
               join customers.customers c on c.id = i.customer_id`,
         )
       : [];
@@ -260,8 +260,22 @@ export class IdentityResolver {
       }
     });
     if (rows.length === 0) return;
-    // Sorted so concurrent writers take the unique-index locks in the same order (no deadlock).
-    rows.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    // Sorted so concurrent writers take the key table's index locks in the same order (no deadlock).
+    rows.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    // The key table is what makes an identifier one profile's (ADR 0014: identifiers' own keys hold customer_id, so
+    // they cannot): a key another writer holds, committed or not, inserts nothing here (a concurrent insert waits for
+    // the other transaction, then does nothing if it committed), and this attempt starts over.
+    const keyed = await query<{ type: string }>(
+      tx,
+      sql`insert into customers.identifier_keys (value, type, customer_id)
+          select v.value, v.type, v.customer_id
+          from unnest(${sql.param(rows.map((r) => r.value))}::text[], ${sql.param(rows.map((r) => r.type))}::text[],
+                      ${sql.param(rows.map((r) => r.customerId))}::uuid[]) with ordinality as v(value, type, customer_id, n)
+          order by v.n
+          on conflict do nothing
+          returning type`,
+    );
+    if (keyed.length !== rows.length) throw new LostRace();
     const inserted = await query<{ type: string }>(
       tx,
       sql`insert into customers.identifiers (customer_id, type, value, is_primary, source)
@@ -307,7 +321,8 @@ export class IdentityResolver {
       await tx.execute(sql`
         update customers.identifiers i set last_seen_at = now()
         from unnest(${sql.param(seen.map((s) => s.type))}::text[], ${sql.param(seen.map((s) => s.value))}::text[]) as v(type, value)
-        where i.type = v.type and i.value = v.value`);
+        join customers.identifier_keys k on k.value = v.value and k.type = v.type
+        where i.customer_id = k.customer_id and i.type = v.type and i.value = v.value`);
     }
   }
 

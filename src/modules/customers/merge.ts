@@ -148,6 +148,7 @@ export class MergeEngine {
           where i.customer_id = ${absorbedId} and i.type = m.type and i.value = m.value
           returning m.type, m.value, m.is_primary as "wasPrimary"`,
     );
+    await moveIdentifierKeys(tx, identifiers, survivorId);
     const consents = await query<{ id: string }>(
       tx,
       sql`update customers.consents set customer_id = ${survivorId} where customer_id = ${absorbedId} returning id`,
@@ -235,6 +236,7 @@ export class MergeEngine {
                     ${sql.param(moved.identifiers.map((x) => x.value))}::text[],
                     ${sql.param(moved.identifiers.map((x) => x.wasPrimary))}::boolean[]) as v(type, value, was_primary)
         where i.customer_id = ${m.survivorId} and i.type = v.type and i.value = v.value`);
+      await moveIdentifierKeys(tx, moved.identifiers, m.absorbedId);
     }
     if (moved.consents.length > 0) {
       await tx.execute(sql`update customers.consents set customer_id = ${m.absorbedId}
@@ -271,6 +273,19 @@ export class MergeEngine {
     await publish(tx, 'customers.customer.unmerged', { mergeId, survivorId: m.survivorId, absorbedId: m.absorbedId, actor });
     return { mergeId, survivorId: m.survivorId, absorbedId: m.absorbedId };
   }
+}
+
+/**
+ * Point the key table's rows of moved identifiers at their new holder (ADR 0014: customers.identifier_keys is what
+ * resolution looks an identifier up by). By key, so on Citus each row is found on the shard of its value. Plain
+ * PostgreSQL still updates identifiers.customer_id in place; on Citus that becomes delete + insert.
+ */
+async function moveIdentifierKeys(tx: Db, moved: Array<{ type: string; value: string }>, toId: string): Promise<void> {
+  if (moved.length === 0) return;
+  await tx.execute(sql`
+    update customers.identifier_keys k set customer_id = ${toId}
+    from unnest(${sql.param(moved.map((x) => x.value))}::text[], ${sql.param(moved.map((x) => x.type))}::text[]) as v(value, type)
+    where k.value = v.value and k.type = v.type`);
 }
 
 export function isAlreadyMerged(e: unknown): boolean {

@@ -64,6 +64,11 @@ export const customersErasureParticipant: ErasureParticipant = {
               status = case when id = ${id} then 'erased' else status end, updated_at = now()
           where id = any(${ids})`,
     );
+    // The key table's rows first (found through the identifiers, by key): the values become free for anyone again.
+    await tx.execute(
+      sql`delete from customers.identifier_keys k using customers.identifiers i
+          where i.customer_id = any(${ids}) and k.value = i.value and k.type = i.type and k.customer_id = i.customer_id`,
+    );
     const identifiers = await countRows(tx, sql`delete from customers.identifiers where customer_id = any(${ids})`);
     // A merge's record stays (ids, actor, time: who merged what), without the identifier that linked the profiles,
     // the snapshots of their values, the identifier values it moved, or the free-text reason.

@@ -274,7 +274,7 @@ export class DemoService {
       db,
       sql`select id::text as order_id, customer_id::text as customer_id, channel, store_code, placed_at, paid_fen from orders.orders
            where placed_at >= ${from.toISOString()}::timestamptz and placed_at < ${to.toISOString()}::timestamptz
-             and customer_id is not null and status <> 'cancelled'
+             and not guest and status <> 'cancelled'
            order by placed_at, id`,
     );
     const changes = await query<{ change_id: string; customer_id: string; tier_set: string; from_code: string | null; to_code: string | null; reason: string; occurred_at: string | Date }>(

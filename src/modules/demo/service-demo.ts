@@ -555,7 +555,7 @@ async function candidateOrders(db: Db, from: Date, to: Date): Promise<CandidateO
           from orders.orders o
           join customers.customers c on c.id = o.customer_id and c.status = 'active'
           left join catalog.stores s on s.code = o.store_code
-          left join lateral (select x.sku from orders.order_lines x where x.order_id = o.id order by x.line_no limit 1) l on true
+          left join lateral (select x.sku from orders.order_lines x where x.customer_id = o.customer_id and x.order_id = o.id order by x.line_no limit 1) l on true
           left join catalog.products p on p.sku = l.sku
          where o.placed_at >= ${from.toISOString()}::timestamptz and o.placed_at < ${to.toISOString()}::timestamptz and o.status <> 'cancelled'
          order by o.placed_at, o.channel, o.external_id`,

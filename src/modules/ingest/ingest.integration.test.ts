@@ -39,7 +39,7 @@ async function report(runId: string): Promise<string[]> {
 const orderFacts = (externalIds: string[]) =>
   query<{ external_id: string; channel: string; store_code: string | null; paid_fen: number; gross_fen: number; line_count: number; customer_id: string | null; placed_at: string; status: string }>(
     t.kemai.database.db,
-    sql`select external_id, channel, store_code, paid_fen::int as paid_fen, gross_fen::int as gross_fen, line_count, customer_id, to_char(placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as placed_at, status
+    sql`select external_id, channel, store_code, paid_fen::int as paid_fen, gross_fen::int as gross_fen, line_count, case when guest then null else customer_id end as customer_id, to_char(placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as placed_at, status
         from orders.order_facts where external_id = any(${`{${externalIds.join(",")}}`}::text[]) order by external_id`,
   );
 
@@ -289,7 +289,7 @@ describe('kemai import (service)', () => {
       sql`select count(*)::int as orders, sum(paid_fen)::int as paid, sum(line_count)::int as lines,
                  count(*) filter (where status = 'cancelled')::int as cancelled,
                  sum(paid_fen) filter (where status = 'cancelled')::int as cancelled_paid,
-                 count(distinct customer_id)::int as customers
+                 count(distinct customer_id) filter (where not guest)::int as customers
           from orders.order_facts where channel = 'online' and external_id ~ '^C?5363'`,
     );
     expect(totals).toEqual({ orders: 25, paid: 887795, lines: 200, cancelled: 2, cancelled_paid: 3215, customers: 16 });
@@ -304,7 +304,7 @@ describe('kemai import (service)', () => {
     expect(s.records.created).toBe(196);
     const [totals] = await query<{ orders: number; paid: number; lines: number; customers: number }>(
       t.kemai.database.db,
-      sql`select count(*)::int as orders, sum(paid_fen)::int as paid, sum(line_count)::int as lines, count(distinct customer_id)::int as customers
+      sql`select count(*)::int as orders, sum(paid_fen)::int as paid, sum(line_count)::int as lines, count(distinct customer_id) filter (where not guest)::int as customers
           from orders.order_facts where channel = 'pos' and external_id ~ '^[0-9]{11}$'`,
     );
     expect(totals).toEqual({ orders: 196, paid: 59255, lines: 197, customers: 184 });
@@ -322,7 +322,7 @@ describe('kemai import (service)', () => {
     expect(lines[1]).toMatch(/^44415,retail_disc\+coupon_disc,lines\.discount: /);
     const [totals] = await query<{ orders: number; paid: number; lines: number; customers: number }>(
       t.kemai.database.db,
-      sql`select count(*)::int as orders, sum(paid_fen)::float8 as paid, sum(line_count)::int as lines, count(distinct customer_id)::int as customers
+      sql`select count(*)::int as orders, sum(paid_fen)::float8 as paid, sum(line_count)::int as lines, count(distinct customer_id) filter (where not guest)::int as customers
           from orders.order_facts where channel = 'pos' and external_id ~ '^[0-9]{11}$'`,
     );
     expect(totals).toEqual({ orders: 46_343, paid: 21_547_299, lines: 73_891, customers: 2_372 });

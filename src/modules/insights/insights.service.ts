@@ -134,12 +134,12 @@ export class InsightsService {
     const row = await queryOne<Record<keyof SalesRow, string | number>>(
       this.db,
       sql`with o as (
-            select customer_id, paid_fen from orders.order_facts
+            select customer_id, guest, paid_fen from orders.order_facts
             where status <> 'cancelled' and placed_at >= ${w.start}::timestamptz and placed_at < ${w.end}::timestamptz),
-          b as (select customer_id, count(*) as n from o where customer_id is not null group by customer_id)
+          b as (select customer_id, count(*) as n from o where not guest group by customer_id)
           select (select count(*) from o)::int as orders,
                  (select coalesce(sum(paid_fen), 0) from o)::bigint as revenue,
-                 (select coalesce(sum(paid_fen), 0) from o where customer_id is not null)::bigint as member_revenue,
+                 (select coalesce(sum(paid_fen), 0) from o where not guest)::bigint as member_revenue,
                  (select count(*) from b)::int as buyers,
                  (select count(*) from b where n >= 2)::int as repeat_buyers`,
     );
@@ -164,7 +164,7 @@ export class InsightsService {
     const count = async (statement: SQL) => Number((await queryOne<{ n: number }>(this.db, sql`select ${statement} as n`))!.n);
     // A distinct subquery is a hash aggregate; count(distinct) would sort.
     const active = (w: Window) =>
-      sql`(select count(*) from (select distinct customer_id from orders.order_facts where status <> 'cancelled' and customer_id is not null
+      sql`(select count(*) from (select distinct customer_id from orders.order_facts where status <> 'cancelled' and not guest
              and placed_at >= ${activeStart(w)}::timestamptz and placed_at < ${w.end}::timestamptz) a)::int`;
     const [members, active_cur, active_cmp, days] = await Promise.all([
       queryOne<{ cur: number; cmp: number }>(
@@ -251,7 +251,7 @@ export class InsightsService {
     const sales = await query<{ b: number; orders: number; revenue: string | number; buyers: number }>(
       this.db,
       sql`select (((placed_at at time zone ${this.deps.timeZone})::date - ${w.from}::date) / ${step})::int as b,
-                 count(*)::int as orders, coalesce(sum(paid_fen), 0)::bigint as revenue, count(distinct customer_id)::int as buyers
+                 count(*)::int as orders, coalesce(sum(paid_fen), 0)::bigint as revenue, count(distinct customer_id) filter (where not guest)::int as buyers
           from orders.order_facts
           where status <> 'cancelled' and ${within(w)}
           group by 1`,

@@ -308,7 +308,7 @@ function dayCandidates(t: Extract<Trigger, { type: 'date' | 'inactivity' }>, d: 
     return sql`select o.customer_id, ${`inactive:${lastDay}`} as entry_key, jsonb_build_object('trigger', 'inactivity', 'lastOrderDay', ${lastDay}::text, 'days', ${t.days}::int) as context
       from orders.orders o
       where o.placed_at >= (${lastDay}::date)::timestamp at time zone ${tz} and o.placed_at < (${lastDay}::date + 1)::timestamp at time zone ${tz}
-        and o.status <> 'cancelled' and o.customer_id is not null
+        and o.status <> 'cancelled' and not o.guest
         and not exists (select 1 from orders.orders o2 where o2.customer_id = o.customer_id and o2.status <> 'cancelled'
                         and o2.placed_at >= (${lastDay}::date + 1)::timestamp at time zone ${tz})
       group by o.customer_id`;

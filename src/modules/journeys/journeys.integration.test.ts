@@ -127,6 +127,15 @@ describe('welcome: first purchase → message → wait 7 days → branch → cou
     expect(runs.map((r) => `${r.seq}:${r.step_id}:${r.outcome}`)).toEqual(['1:hello:done', '2:wait7:done', '3:bought:branch:else', '4:gift:done', '5:tell:done']);
     const runsA = await query<{ outcome: string }>(db(), sql`select outcome from journeys.step_runs where enrollment_id = ${ea.id}::uuid and seq = 3`);
     expect(runsA[0]!.outcome).toBe('branch:0');
+    // Every step run carries its enrollment's customer (its key on Citus, ADR 0014).
+    const owners = await query<{ enrollment_id: string; customer_id: string; n: number }>(
+      db(),
+      sql`select enrollment_id, customer_id, count(*)::int as n from journeys.step_runs where enrollment_id in (${ea.id}::uuid, ${eb.id}::uuid) group by 1, 2 order by n`,
+    );
+    expect(owners).toEqual([
+      { enrollment_id: ea.id, customer_id: a, n: 3 },
+      { enrollment_id: eb.id, customer_id: b, n: 5 },
+    ]);
 
     const stats = await t.app.inject({ method: 'GET', url: `/api/v1/journeys/${j.id}/stats`, headers: t.admin });
     expect(stats.statusCode).toBe(200);

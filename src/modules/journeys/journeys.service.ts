@@ -468,7 +468,7 @@ export class JourneysService {
     );
     const ids = rows.map((r) => String(r.id));
     const runs = ids.length
-      ? await query<Row>(this.db, sql`select * from journeys.step_runs where enrollment_id = any(${sql.param(ids)}::uuid[]) order by enrollment_id, seq`)
+      ? await query<Row>(this.db, sql`select * from journeys.step_runs where customer_id = ${customerId}::uuid and enrollment_id = any(${sql.param(ids)}::uuid[]) order by enrollment_id, seq`)
       : [];
     return rows.map((r) => ({
       ...toEnrollment(r),

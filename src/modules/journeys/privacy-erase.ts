@@ -15,7 +15,7 @@ export const journeysErasureParticipant: ErasureParticipant = {
       stepRuns: await countRows(
         tx,
         sql`update journeys.step_runs set detail = '{}'::jsonb
-            where enrollment_id in (select id from journeys.enrollments where customer_id = any(${ids})) and detail <> '{}'::jsonb`,
+            where customer_id = any(${ids}) and detail <> '{}'::jsonb`,
       ),
       enrollments: await countRows(
         tx,

@@ -145,10 +145,10 @@ export class JourneyRunner {
       tx,
       sql`with e as (
             update journeys.enrollments set status = 'failed', ended_at = ${now.toISOString()}::timestamptz, end_reason = 'failed', next_run_at = null, step_seq = step_seq + 1
-            where id = any(${sql.param(g.ids)}::uuid[]) returning id, step_seq
+            where id = any(${sql.param(g.ids)}::uuid[]) returning customer_id, id, step_seq
           )
-          insert into journeys.step_runs (enrollment_id, seq, step_id, journey_id, outcome, detail, ran_at)
-          select e.id, e.step_seq, ${g.stepId}, ${g.journeyId}::uuid, 'failed', ${JSON.stringify({ error })}::jsonb, ${now.toISOString()}::timestamptz from e`,
+          insert into journeys.step_runs (customer_id, enrollment_id, seq, step_id, journey_id, outcome, detail, ran_at)
+          select e.customer_id, e.id, e.step_seq, ${g.stepId}, ${g.journeyId}::uuid, 'failed', ${JSON.stringify({ error })}::jsonb, ${now.toISOString()}::timestamptz from e`,
     );
   }
 
@@ -173,10 +173,10 @@ export class JourneyRunner {
               ended_at = case when g.next is null and not ${hold} then ${n}::timestamptz else null end,
               end_reason = case when g.next is not null or ${hold} then null when ${o.exit ?? false} then 'exit_step' else 'completed' end
             from g where e.id = g.id
-            returning e.id, e.step_seq
+            returning e.customer_id, e.id, e.step_seq
           )
-          insert into journeys.step_runs (enrollment_id, seq, step_id, journey_id, outcome, detail, ran_at)
-          select u.id, u.step_seq, ${g.stepId}, ${g.journeyId}::uuid, g.outcome, g.detail, ${n}::timestamptz from u join g on g.id = u.id`,
+          insert into journeys.step_runs (customer_id, enrollment_id, seq, step_id, journey_id, outcome, detail, ran_at)
+          select u.customer_id, u.id, u.step_seq, ${g.stepId}, ${g.journeyId}::uuid, g.outcome, g.detail, ${n}::timestamptz from u join g on g.id = u.id`,
     );
   }
 
@@ -379,7 +379,7 @@ export function conditionSql(c: Condition, stepId: string, tz: string, now: Date
     case 'message': {
       const x =
         c.status === 'opened' || c.status === 'clicked'
-          ? sql`exists (select 1 from messaging.delivery_events d where d.message_id = m.id and d.status = any(${sql.param(c.status === 'opened' ? ['opened', 'clicked'] : ['clicked'])}::text[]))`
+          ? sql`exists (select 1 from messaging.delivery_events d where d.customer_id = m.customer_id and d.message_id = m.id and d.status = any(${sql.param(c.status === 'opened' ? ['opened', 'clicked'] : ['clicked'])}::text[]))`
           : sql`m.status = any(${sql.param(RANK[c.status]!)}::text[])`;
       return sql`exists (select 1 from messaging.messages m where m.enrollment_id = e.id and m.step_id = ${c.step} and ${x})`;
     }

@@ -580,14 +580,15 @@ export class CrisesService {
       const like = c.keyword ? `%${c.keyword.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
       sources.push(sql`select t.customer_id, 'ticket' from service.tickets t
         where t.customer_id is not null and t.received_at >= ${since}::timestamptz
-          and (${c.sku}::text is null or t.sku = ${c.sku} or exists (select 1 from orders.order_lines l where l.order_id = t.order_id and l.sku = ${c.sku}))
+          and (${c.sku}::text is null or t.sku = ${c.sku} or exists (select 1 from orders.orders o join orders.order_lines l on l.customer_id = o.customer_id and l.order_id = o.id
+                                                     where o.id = t.order_id and l.sku = ${c.sku}))
           and (${like}::text is null or t.subject ilike ${like} or t.description ilike ${like})
           and (${c.store_code}::text is null or t.store_code = ${c.store_code})`);
     }
     if (c.sku)
-      sources.push(sql`select coalesce(l.customer_id, o.customer_id), 'order' from orders.orders o join orders.order_lines l on l.order_id = o.id
+      sources.push(sql`select o.customer_id, 'order' from orders.orders o join orders.order_lines l on l.customer_id = o.customer_id and l.order_id = o.id
         where o.placed_at >= ${since}::timestamptz and o.placed_at <= ${now}::timestamptz and o.status <> 'cancelled' and l.sku = ${c.sku}
-          and coalesce(l.customer_id, o.customer_id) is not null and (${c.store_code}::text is null or o.store_code = ${c.store_code})`);
+          and not o.guest and (${c.store_code}::text is null or o.store_code = ${c.store_code})`);
     return this.db.transaction(async (tx) => {
       // One refresh of a crisis at a time: two merging the same customers in different orders could deadlock.
       await this.lock(tx, id);

@@ -154,7 +154,7 @@ export class BadgesService {
     if (orderIds.length === 0) return 0;
     const rows = await query<{ customer_id: string }>(
       tx,
-      sql`select distinct customer_id from orders.order_facts where id = any(${sql.param(orderIds)}::uuid[]) and customer_id is not null`,
+      sql`select distinct customer_id from orders.order_facts where id = any(${sql.param(orderIds)}::uuid[]) and not guest`,
     );
     return this.evaluate(tx, rows.map((r) => r.customer_id), { source: 'orders' });
   }
@@ -311,7 +311,7 @@ export class BadgesService {
       ? sql` and exists (select 1 from orders.line_facts l where l.order_id = o.id and ${rule.filter.category} = any(l.category_path))`
       : sql``;
     return sql`select o.customer_id, o.id, o.placed_at as at from orders.order_facts o
-               where o.customer_id is not null and o.status <> 'cancelled'${who}${store}${category}`;
+               where not o.guest and o.status <> 'cancelled'${who}${store}${category}`;
   }
 
   /** The period key of `x.at` in the business time zone, as periodOf computes it. */

@@ -600,7 +600,7 @@ export class LedgerService {
           from orders.order_facts o join unnest(${uuids(ids)}) as k(id) on o.id = k.id
           left join customers.customer_facts c on c.id = o.customer_id
           left join loyalty.accounts a on a.customer_id = o.customer_id
-          where o.customer_id is not null`,
+          where not o.guest`,
     );
     if (orders.length === 0) return { entries: 0, points: 0 };
     const customerIds = [...new Set(orders.map((o) => o.customer_id))];
@@ -829,7 +829,7 @@ export class LedgerService {
     for (const r of returns) {
       const [order] = await query<{ customer_id: string | null; paid_fen: string | number; refunded_fen: string | number }>(
         tx,
-        sql`select customer_id, paid_fen, refunded_fen from orders.order_facts where id = ${r.orderId}`,
+        sql`select case when guest then null else customer_id end as customer_id, paid_fen, refunded_fen from orders.order_facts where id = ${r.orderId}`,
       );
       if (!order?.customer_id) continue;
       const customerId = order.customer_id;

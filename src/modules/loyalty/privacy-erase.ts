@@ -10,6 +10,10 @@ export const loyaltyErasureParticipant: ErasureParticipant = {
   name: 'loyalty',
   async erase(tx, _id, ctx) {
     const ids = profileIdsParam(ctx);
+    // The code's key (loyalty.referral_codes, by code) goes with it: nobody can be referred with it any more.
+    await tx.execute(
+      sql`delete from loyalty.referral_codes where code in (select referral_code from loyalty.accounts where customer_id = any(${ids}) and referral_code is not null)`,
+    );
     return {
       account: await countRows(tx, sql`update loyalty.accounts set referral_code = null, updated_at = now() where customer_id = any(${ids})`),
       ledger: await countRows(tx, sql`update loyalty.ledger_entries set reason = ${ERASED} where customer_id = any(${ids}) and reason is not null`),

@@ -148,8 +148,10 @@ export class ReferralsService {
       for (let attempt = 1; ; attempt++) {
         const candidate = newReferralCode();
         try {
-          // A savepoint: a code someone already holds fails this statement only.
+          // A savepoint: a code someone already holds fails this statement only. The key table
+          // loyalty.referral_codes (code → customer) is what keeps a code one member's (ADR 0014).
           await tx.transaction(async (sp) => {
+            await sp.execute(sql`insert into loyalty.referral_codes (code, customer_id) values (${candidate}, ${live})`);
             await sp.execute(sql`update loyalty.accounts set referral_code = ${candidate}, updated_at = now() where customer_id = ${live}`);
           });
           return candidate;
@@ -187,7 +189,7 @@ export class ReferralsService {
   private async record(tx: Db, input: ReferralInput, referredAt: Date): Promise<ReferralOutcome> {
     const holder = await queryOne<{ customer_id: string }>(
       tx,
-      sql`select customer_id from loyalty.accounts where referral_code = ${input.code}`,
+      sql`select customer_id from loyalty.referral_codes where code = ${input.code}`,
     );
     if (!holder) throw notFound('loyalty.referral_code_not_found', `No member has the referral code ${input.code}`);
     const referrerId = (await this.deps.customers.liveCustomerIds([holder.customer_id], tx)).get(holder.customer_id) ?? holder.customer_id;
@@ -305,7 +307,7 @@ export class ReferralsService {
     if (orderIds.length === 0) return 0;
     const rows = await query<{ customer_id: string }>(
       tx,
-      sql`select distinct customer_id from orders.order_facts where id = any(${sql.param(orderIds)}::uuid[]) and customer_id is not null`,
+      sql`select distinct customer_id from orders.order_facts where id = any(${sql.param(orderIds)}::uuid[]) and not guest`,
     );
     return this.rewardFirstPurchases(tx, rows.map((r) => r.customer_id));
   }

@@ -243,7 +243,7 @@ export class TiersService {
     return {
       ctes: sql`spend as (
           select customer_id, sum(paid_fen - refunded_fen)::bigint as spend from orders.order_facts
-          where status <> 'cancelled' and customer_id is not null
+          where status <> 'cancelled' and not guest
             and placed_at > ${asOf.toISOString()}::timestamptz - interval '12 months' and placed_at <= ${asOf.toISOString()}::timestamptz
             ${scope}
           group by customer_id),`,
@@ -520,7 +520,7 @@ export class TiersService {
       tx,
       sql`select f.id, f.customer_id, f.placed_at,
                  case when f.status = 'cancelled' then 0 else floor(f.paid_fen::numeric * ${rate}::numeric / 100)::bigint end as target
-          from orders.order_facts f join unnest(${pgArray(ids, 'uuid')}) as k(id) on f.id = k.id where f.customer_id is not null`,
+          from orders.order_facts f join unnest(${pgArray(ids, 'uuid')}) as k(id) on f.id = k.id where not f.guest`,
     );
     if (facts.length === 0) return { members: [], toQualify: [] };
     const state = new Map((await this.lockAccounts(tx, facts.map((f) => f.customer_id))).map((a) => [a.customer_id, a]));
@@ -573,7 +573,7 @@ export class TiersService {
     const rows = await query<{ id: string; customer_id: string; returned_at: string | Date; points: string | number }>(
       tx,
       sql`select r.id, r.customer_id, r.returned_at, floor(r.refund_fen::numeric * ${rate}::numeric / 100)::bigint as points
-          from orders.return_facts r where r.id = any(${sql.param([...new Set(returnIds)])}::uuid[]) and r.customer_id is not null
+          from orders.return_facts r where r.id = any(${sql.param([...new Set(returnIds)])}::uuid[]) and not r.guest
           order by r.returned_at, r.id`,
     );
     if (rows.length === 0) return [];

@@ -90,10 +90,10 @@ describe('messaging delivery routes', () => {
   });
 
   it('receipts: signed ones mark delivered / failed with events, a replay changes nothing, a forged or stale signature is 401 and changes nothing', async () => {
-    const send = async (key: string) =>
-      (await t.app.inject({ method: 'POST', url: '/api/v1/messaging/messages', headers: t.admin, payload: { customerId: customers[2], template: 'thanks', channel: 'sms', dedupeKey: key } })).json().message.id as string;
+    const send = async (key: string, customerId = customers[2]) =>
+      (await t.app.inject({ method: 'POST', url: '/api/v1/messaging/messages', headers: t.admin, payload: { customerId, template: 'thanks', channel: 'sms', dedupeKey: key } })).json().message.id as string;
     const a = await send('r-1');
-    const b = await send('r-2');
+    const b = await send('r-2', customers[1]);
     const c = await send('r-3');
     await query(db, sql`update messaging.messages set status = 'sent', sent_at = now(), provider_message_id = 'gw-' || dedupe_key where id in (${a}::uuid, ${b}::uuid, ${c}::uuid)`);
     const body = {
@@ -129,6 +129,16 @@ describe('messaging delivery routes', () => {
     expect(byId.get(b)).toMatchObject({ status: 'failed', delivered_at: null, last_error: 'mailbox full' });
     expect(byId.get(c)).toMatchObject({ status: 'sent' });
     expect((after.events as Array<{ status: string }>).map((e) => e.status).sort()).toEqual(['bounced', 'delivered', 'opened']);
+    // A receipt's event carries its message's customer (found by Kemai's id or the provider's): its key on Citus (ADR 0014).
+    const owners = await query<{ message_id: string; customer_id: string; n: number }>(
+      db,
+      sql`select message_id, customer_id, count(*)::int as n from messaging.delivery_events
+          where message_id in (${a}::uuid, ${b}::uuid) and detail->>'source' = 'receipt' group by 1, 2 order by n`,
+    );
+    expect(owners).toEqual([
+      { message_id: b, customer_id: customers[1], n: 1 },
+      { message_id: a, customer_id: customers[2], n: 2 },
+    ]);
 
     const replay = await t.app.inject({ method: 'POST', url: '/api/v1/messaging/receipts/sms', ...signed(body) });
     expect(replay.json()).toEqual({ accepted: 3, unknown: [3] });

@@ -245,9 +245,9 @@ export class Dispatcher {
     await this.db.execute(sql`with x as (
         update messaging.messages set status = 'expired', reason = 'channel_disabled', updated_at = ${iso(now)}::timestamptz
         where status = 'queued' and send_after <= ${iso(now)}::timestamptz and expires_at <= ${iso(now)}::timestamptz and channel = any(${sql.param([...off, ...(enabled.size === 0 ? ['auto'] : [])])}::text[])
-        returning id)
-      insert into messaging.delivery_events (message_id, id, status, detail, occurred_at)
-      select id, ${SQL_UUID_V7}, 'expired', '{"reason":"channel_disabled"}'::jsonb, ${iso(now)}::timestamptz from x`);
+        returning customer_id, id)
+      insert into messaging.delivery_events (customer_id, message_id, id, status, detail, occurred_at)
+      select customer_id, id, ${SQL_UUID_V7}, 'expired', '{"reason":"channel_disabled"}'::jsonb, ${iso(now)}::timestamptz from x`);
   }
 
   /** Gives claimed messages back untouched (queued, the claim's attempt not counted). */
@@ -280,9 +280,9 @@ export class Dispatcher {
           lease_until = null,
           updated_at = ${iso(now)}::timestamptz
         from r where m.id = r.id and m.status = 'sending'
-        returning m.id, r.status, r.reason, r.until)
-      insert into messaging.delivery_events (message_id, id, status, detail, occurred_at)
-      select u.id, ${SQL_UUID_V7}, case when u.status = 'queued' then 'deferred' else u.status end,
+        returning m.customer_id, m.id, r.status, r.reason, r.until)
+      insert into messaging.delivery_events (customer_id, message_id, id, status, detail, occurred_at)
+      select u.customer_id, u.id, ${SQL_UUID_V7}, case when u.status = 'queued' then 'deferred' else u.status end,
         jsonb_strip_nulls(jsonb_build_object('reason', u.reason, 'until', u.until)), ${iso(now)}::timestamptz
       from u`);
     return {
@@ -350,9 +350,9 @@ export class Dispatcher {
           lease_until = null,
           updated_at = ${iso(now)}::timestamptz
         from r where m.id = r.id and m.status = 'sending' and m.attempts = r.attempts
-        returning m.id, r.event, r.attempts, r.error, r.provider_message_id, r.send_after, r.adapter)
-      insert into messaging.delivery_events (message_id, id, status, detail, occurred_at)
-      select u.id, ${SQL_UUID_V7}, u.event,
+        returning m.customer_id, m.id, r.event, r.attempts, r.error, r.provider_message_id, r.send_after, r.adapter)
+      insert into messaging.delivery_events (customer_id, message_id, id, status, detail, occurred_at)
+      select u.customer_id, u.id, ${SQL_UUID_V7}, u.event,
         jsonb_strip_nulls(jsonb_build_object('attempt', u.attempts, 'adapter', u.adapter, 'error', u.error, 'providerMessageId', u.provider_message_id, 'retryAt', u.send_after)),
         ${iso(now)}::timestamptz
       from u`);

@@ -37,9 +37,9 @@ describe('the message log over HTTP', () => {
         x.source_kind, x.created_at, x.sent_at, x.delivered_at, null, case when x.sent_at is not null then '王芳，春季上新' end,
         case when x.sent_at is not null then '138****8000' end, '{"coupon":"AB12"}', x.created_at, x.created_at
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id uuid, customer_id uuid, channel text, status text, source_kind text, created_at timestamptz, sent_at timestamptz, delivered_at timestamptz)`);
-    await query(db, sql`insert into messaging.delivery_events (message_id, id, status, detail, occurred_at) values
-      (${ids[0]}, ${newId()}, 'sent', '{"providerMessageId":"p1"}', '2026-03-01T01:00:05Z'),
-      (${ids[0]}, ${newId()}, 'delivered', '{}', '2026-03-01T01:00:09Z')`);
+    await query(db, sql`insert into messaging.delivery_events (customer_id, message_id, id, status, detail, occurred_at) values
+      (${customer}, ${ids[0]}, ${newId()}, 'sent', '{"providerMessageId":"p1"}', '2026-03-01T01:00:05Z'),
+      (${customer}, ${ids[0]}, ${newId()}, 'delivered', '{}', '2026-03-01T01:00:09Z')`);
   });
   afterAll(async () => t.close());
 

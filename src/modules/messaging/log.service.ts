@@ -99,7 +99,7 @@ export class LogService {
     if (!row) throw notFound('messaging.message_not_found', `no message has the id ${id}`);
     const events = await query<{ id: string; status: string; detail: unknown; occurred_at: string | Date }>(
       this.db,
-      sql`select id, status, detail, occurred_at from messaging.delivery_events where message_id = ${id}::uuid order by occurred_at, id`,
+      sql`select id, status, detail, occurred_at from messaging.delivery_events where customer_id = ${String(row.customer_id)}::uuid and message_id = ${id}::uuid order by occurred_at, id`,
     );
     return {
       ...toLogged(row),

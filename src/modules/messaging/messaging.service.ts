@@ -267,8 +267,8 @@ export class MessagingService implements MessagePlanner {
     );
     if (rows.length === 0) throw conflict('messaging.not_queued', `the message is ${current.status}; only a queued message can be cancelled`, { status: current.status });
     await this.db.execute(
-      sql`insert into messaging.delivery_events (message_id, id, status, detail, occurred_at)
-          values (${id}::uuid, ${newId()}::uuid, 'cancelled', ${JSON.stringify({ by: actor })}::jsonb, ${now.toISOString()}::timestamptz)`,
+      sql`insert into messaging.delivery_events (customer_id, message_id, id, status, detail, occurred_at)
+          values (${String(rows[0]!.customer_id)}::uuid, ${id}::uuid, ${newId()}::uuid, 'cancelled', ${JSON.stringify({ by: actor })}::jsonb, ${now.toISOString()}::timestamptz)`,
     );
     return toMessage(rows[0]!);
   }

@@ -15,8 +15,7 @@ export const messagingErasureParticipant: ErasureParticipant = {
     return {
       deliveryEvents: await countRows(
         tx,
-        sql`update messaging.delivery_events e set detail = '{}'::jsonb
-            from messaging.messages m where m.id = e.message_id and m.customer_id = any(${ids}) and e.detail <> '{}'::jsonb`,
+        sql`update messaging.delivery_events set detail = '{}'::jsonb where customer_id = any(${ids}) and detail <> '{}'::jsonb`,
       ),
       messages: await countRows(
         tx,

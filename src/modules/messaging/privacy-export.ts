@@ -8,8 +8,7 @@ export const messagingExportParticipant: ExportParticipant = {
     messages: await exportRows(db, sql`select * from messaging.messages where customer_id = ${id} order by created_at, id`),
     deliveryEvents: await exportRows(
       db,
-      sql`select e.* from messaging.delivery_events e join messaging.messages m on m.id = e.message_id
-          where m.customer_id = ${id} order by e.occurred_at, e.id`,
+      sql`select * from messaging.delivery_events where customer_id = ${id} order by occurred_at, id`,
     ),
     guideTasks: await exportRows(db, sql`select * from messaging.guide_tasks where customer_id = ${id} order by created_at, id`),
   }),

@@ -55,14 +55,17 @@ export class ReceiptsService {
         t,
         sql`with r as (select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(n int, id uuid, pid text, status text, at timestamptz, error text)),
             m as (
-              select r.*, coalesce(
-                (select x.id from messaging.messages x where r.id is not null and x.id = r.id and x.channel = ${channel}),
-                (select x.id from messaging.messages x where r.id is null and x.provider_message_id = r.pid and x.channel = ${channel} order by x.created_at desc limit 1)
-              ) as message_id
-              from r),
+              -- The message (and its customer, the events' key) by Kemai's id, else the provider's latest with that id.
+              select r.*, x.id as message_id, x.customer_id
+              from r left join lateral (
+                select x.id, x.customer_id from messaging.messages x where r.id is not null and x.id = r.id and x.channel = ${channel}
+                union all
+                (select x.id, x.customer_id from messaging.messages x where r.id is null and x.provider_message_id = r.pid and x.channel = ${channel} order by x.created_at desc limit 1)
+                limit 1
+              ) x on true),
             ev as (
-              insert into messaging.delivery_events (message_id, id, status, detail, occurred_at)
-              select message_id, md5(message_id::text || '|' || status || '|' || (extract(epoch from at) * 1000)::bigint::text)::uuid, status,
+              insert into messaging.delivery_events (customer_id, message_id, id, status, detail, occurred_at)
+              select customer_id, message_id, md5(message_id::text || '|' || status || '|' || (extract(epoch from at) * 1000)::bigint::text)::uuid, status,
                 jsonb_strip_nulls(jsonb_build_object('source', 'receipt', 'error', error)), at
               from m where message_id is not null
               on conflict do nothing)

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { parseInstant } from '../../platform/clock.js';
 import { pgCode, query, queryOne, type Db } from '../../platform/db/database.js';
 import { invalid, notFound, type ErrorKind, type FieldIssue } from '../../platform/errors.js';
-import { newId } from '../../platform/ids.js';
+import { guestCustomerId, newId } from '../../platform/ids.js';
 import { publishAll } from '../../platform/events/event-bus.js';
 import { countOrdersIngested, writtenCount } from '../../platform/metrics.js';
 import type { CatalogService } from '../catalog/index.js';
@@ -109,7 +109,10 @@ const ORDER_SORT_SQL: Record<OrderSortKey, string> = {
 
 interface ExistingOrder {
   id: string;
+  /** The member, or null for a guest order. */
   customerId: string | null;
+  /** The stored customer_id: the member's id, or the guest order's guestCustomerId. */
+  rowCustomerId: string;
   hash: string;
   version: number;
   source: string;
@@ -353,9 +356,10 @@ export class OrdersService {
    * its lines: the same order, completed, so no version is recorded.
    */
   private async rewriteOrders(tx: Db, rows: Array<{ order: PreparedOrder; before: ExistingOrder; customerId: string | null }>): Promise<void> {
+    await this.moveOrders(tx, rows.map(({ order, before, customerId }) => orderMove(before, order, customerId)));
     const data = rows.map(({ order, before, customerId }) => ({
       id: before.id,
-      customer_id: customerId,
+      customer_id: rowCustomerId(order, customerId),
       gross_fen: order.grossFen,
       discount_fen: order.discountFen,
       paid_fen: order.paidFen,
@@ -363,16 +367,19 @@ export class OrdersService {
       content_hash: order.hash,
     }));
     await tx.execute(
-      sql`update orders.orders o set customer_id = x.customer_id, gross_fen = x.gross_fen, discount_fen = x.discount_fen,
+      sql`update orders.orders o set gross_fen = x.gross_fen, discount_fen = x.discount_fen,
             paid_fen = x.paid_fen, line_count = x.line_count, content_hash = x.content_hash, updated_at = now()
           from json_to_recordset(${json(data)})
             as x(id uuid, customer_id uuid, gross_fen bigint, discount_fen bigint, paid_fen bigint, line_count int, content_hash text)
-          where o.id = x.id`,
+          where o.customer_id = x.customer_id and o.id = x.id`,
     );
-    await tx.execute(sql`delete from orders.order_lines where order_id = any(${uuidArray(rows.map((r) => r.before.id))})`);
+    await tx.execute(
+      sql`delete from orders.order_lines l using json_to_recordset(${json(data)}) as x(id uuid, customer_id uuid)
+          where l.customer_id = x.customer_id and l.order_id = x.id`,
+    );
     await insertLines(
       tx,
-      rows.flatMap(({ order, before, customerId }) => order.lines.map((l, i) => lineRow(before.id, i + 1, customerId, l))),
+      rows.flatMap(({ order, before, customerId }) => order.lines.map((l, i) => lineRow(before.id, i + 1, rowCustomerId(order, customerId), l))),
     );
   }
 
@@ -382,20 +389,28 @@ export class OrdersService {
       id: string;
       channel: string;
       external_id: string;
-      customer_id: string | null;
+      customer_id: string;
+      guest: boolean;
       content_hash: string;
       version: number;
       source: string;
     }>(
       tx,
-      sql`select o.id, o.channel, o.external_id, o.customer_id, o.content_hash, o.version, o.source
+      sql`select o.id, o.channel, o.external_id, o.customer_id, o.guest, o.content_hash, o.version, o.source
           from json_to_recordset(${json(keys)}) as k(channel text, external_id text)
           join orders.orders o on o.channel = k.channel and o.external_id = k.external_id`,
     );
     return new Map(
       rows.map((r) => [
         orderKey(r.channel, r.external_id),
-        { id: r.id, customerId: r.customer_id, hash: r.content_hash, version: Number(r.version), source: r.source },
+        {
+          id: r.id,
+          customerId: r.guest ? null : r.customer_id,
+          rowCustomerId: r.customer_id,
+          hash: r.content_hash,
+          version: Number(r.version),
+          source: r.source,
+        },
       ]),
     );
   }
@@ -413,8 +428,9 @@ export class OrdersService {
       refunded_fen: number | string;
     }>(
       tx,
-      sql`select order_id, line_no, sku, quantity, paid_fen, returned_quantity, refunded_fen
-          from orders.order_lines where order_id = any(${uuidArray(orderIds)}) order by order_id, line_no`,
+      sql`select l.order_id, l.line_no, l.sku, l.quantity, l.paid_fen, l.returned_quantity, l.refunded_fen
+          from orders.orders o join orders.order_lines l on l.customer_id = o.customer_id and l.order_id = o.id
+          where o.id = any(${uuidArray(orderIds)}) order by l.order_id, l.line_no`,
     );
     for (const r of rows) {
       const list = byOrder.get(r.order_id) ?? [];
@@ -431,7 +447,10 @@ export class OrdersService {
     return byOrder;
   }
 
-  /** One identity-resolution call for the whole batch; orders without a customer are guests. */
+  /**
+   * One identity-resolution call for the whole batch: the member of each order with a customer ref. Orders without one
+   * (or whose ref resolves to no one) are guests: stored under guestCustomerId(channel, externalId) with guest = true.
+   */
   private async resolveCustomers(tx: Db, orders: PreparedOrder[], ctx: IngestContext): Promise<Map<PreparedOrder, string | null>> {
     const withRef = orders.filter((o): o is PreparedOrder & { customer: CustomerRefInput } => o.customer !== undefined);
     const ids = new Map<PreparedOrder, string | null>();
@@ -466,32 +485,27 @@ export class OrdersService {
     source: string,
   ): Promise<void> {
     const orderRows = rows.map(({ o, id, customerId }) => ({ ...orderRow(id, customerId, o, o.status), source }));
-    const lineRows = rows.flatMap(({ o, id, customerId }) => o.lines.map((l, i) => lineRow(id, i + 1, customerId, l)));
+    const lineRows = rows.flatMap(({ o, id, customerId }) => o.lines.map((l, i) => lineRow(id, i + 1, rowCustomerId(o, customerId), l)));
+    // The idempotency keys first, in one statement: a concurrent call that created one of these orders after our
+    // lookup holds its key, so fewer rows go in; the whole call is retried and then sees that order as existing.
+    await insertKeys(tx, 'order', orderRows.map((r) => ({ channel: r.channel, external_id: r.external_id, customer_id: r.customer_id, id: r.id })));
     const client = copyClient(tx);
     if (client) {
-      // A concurrent call that created one of these orders after our lookup makes COPY fail on the
-      // unique index; the whole call is retried and then sees that order as existing.
       await copyRows(client, 'orders.orders', ORDER_COPY_COLUMNS, orderRows.map((r) => ORDER_COPY_COLUMNS.map((c) => r[c as keyof typeof r])));
       await copyRows(client, 'orders.order_lines', LINE_COLUMNS, lineRows.map((r) => LINE_COLUMNS.map((c) => r[c as keyof typeof r])));
       return;
     }
-    const inserted = await query<{ n: number | string }>(
-      tx,
-      sql`with ins as (
-            insert into orders.orders (id, customer_id, channel, external_id, store_code, staff_code, placed_at, status,
-              payment_method, fulfillment, currency, gross_fen, discount_fen, paid_fen, line_count, content_hash, source, attributes)
-            select x.id, x.customer_id, x.channel, x.external_id, x.store_code, x.staff_code, x.placed_at, x.status,
-              x.payment_method, x.fulfillment, x.currency, x.gross_fen, x.discount_fen, x.paid_fen, x.line_count, x.content_hash,
-              x.source, x.attributes::jsonb
-            from json_to_recordset(${json(orderRows)})
-              as x(id uuid, customer_id uuid, channel text, external_id text, store_code text, staff_code text,
-                   placed_at timestamptz, status text, payment_method text, fulfillment text, currency text, gross_fen bigint,
-                   discount_fen bigint, paid_fen bigint, line_count int, content_hash text, source text, attributes json)
-            on conflict (channel, external_id) do nothing
-            returning 1)
-          select count(*) as n from ins`,
+    await tx.execute(
+      sql`insert into orders.orders (id, customer_id, guest, channel, external_id, store_code, staff_code, placed_at, status,
+            payment_method, fulfillment, currency, gross_fen, discount_fen, paid_fen, line_count, content_hash, source, attributes)
+          select x.id, x.customer_id, x.guest, x.channel, x.external_id, x.store_code, x.staff_code, x.placed_at, x.status,
+            x.payment_method, x.fulfillment, x.currency, x.gross_fen, x.discount_fen, x.paid_fen, x.line_count, x.content_hash,
+            x.source, x.attributes::jsonb
+          from json_to_recordset(${json(orderRows)})
+            as x(id uuid, customer_id uuid, guest boolean, channel text, external_id text, store_code text, staff_code text,
+                 placed_at timestamptz, status text, payment_method text, fulfillment text, currency text, gross_fen bigint,
+                 discount_fen bigint, paid_fen bigint, line_count int, content_hash text, source text, attributes json)`,
     );
-    if (Number(inserted[0]?.n) !== rows.length) throw new ConcurrentWrite('order created concurrently');
     await insertLines(tx, lineRows);
   }
 
@@ -502,11 +516,15 @@ export class OrdersService {
     source: string,
   ): Promise<void> {
     const previous = await this.snapshots(tx, rows.map((r) => r.before.id));
+    // A guest order attributed to a member (or a member's order re-sent without one) moves with its lines, versions,
+    // returns and keys to the new customer_id first (in place here; on Citus: insert + delete, ADR 0014).
+    await this.moveOrders(tx, rows.map(({ order, before, customerId }) => orderMove(before, order, customerId)));
     const versions = rows.map(({ order, before, lines, customerId }) => {
       const status = statusAfterReplay(order, lines);
       const was = previous.get(before.id)!;
       return {
         order_id: before.id,
+        customer_id: rowCustomerId(order, customerId),
         version: before.version,
         changed_fields: changedFields(was, snapshotOf(order, customerId, status)),
         previous: was,
@@ -514,15 +532,15 @@ export class OrdersService {
       };
     });
     await tx.execute(
-      sql`insert into orders.order_versions (order_id, version, changed_fields, previous)
-          select x.order_id, x.version, x.changed_fields, x.previous::jsonb
+      sql`insert into orders.order_versions (order_id, customer_id, version, changed_fields, previous)
+          select x.order_id, x.customer_id, x.version, x.changed_fields, x.previous::jsonb
           from json_to_recordset(${json(versions.map(({ row: _row, ...v }) => v))})
-            as x(order_id uuid, version int, changed_fields text[], previous json)`,
+            as x(order_id uuid, customer_id uuid, version int, changed_fields text[], previous json)`,
     );
     const updated = await query<{ id: string }>(
       tx,
       sql`update orders.orders o set
-            customer_id = x.customer_id, store_code = x.store_code, staff_code = x.staff_code, placed_at = x.placed_at,
+            store_code = x.store_code, staff_code = x.staff_code, placed_at = x.placed_at,
             status = x.status, payment_method = x.payment_method, fulfillment = x.fulfillment, currency = x.currency,
             gross_fen = x.gross_fen, discount_fen = x.discount_fen, paid_fen = x.paid_fen, line_count = x.line_count,
             content_hash = x.content_hash, attributes = x.attributes::jsonb, source = ${source},
@@ -531,26 +549,66 @@ export class OrdersService {
             as x(id uuid, customer_id uuid, store_code text, staff_code text, placed_at timestamptz, status text,
                  payment_method text, fulfillment text, currency text, gross_fen bigint, discount_fen bigint, paid_fen bigint,
                  line_count int, content_hash text, attributes json, version int)
-          where o.id = x.id and o.version = x.version
+          where o.customer_id = x.customer_id and o.id = x.id and o.version = x.version
           returning o.id`,
     );
     if (updated.length !== rows.length) throw new ConcurrentWrite('order updated concurrently');
 
-    const ids = rows.map((r) => ({ id: r.before.id, line_count: r.order.lines.length, customer_id: r.customerId }));
+    const ids = rows.map((r) => ({ id: r.before.id, line_count: r.order.lines.length, customer_id: rowCustomerId(r.order, r.customerId) }));
     await tx.execute(
-      sql`delete from orders.order_lines l using json_to_recordset(${json(ids)}) as x(id uuid, line_count int)
-          where l.order_id = x.id and l.line_no > x.line_count`,
+      sql`delete from orders.order_lines l using json_to_recordset(${json(ids)}) as x(id uuid, line_count int, customer_id uuid)
+          where l.customer_id = x.customer_id and l.order_id = x.id and l.line_no > x.line_count`,
     );
     await insertLines(
       tx,
-      rows.flatMap(({ order, before, customerId }) => order.lines.map((l, i) => lineRow(before.id, i + 1, customerId, l))),
+      rows.flatMap(({ order, before, customerId }) => order.lines.map((l, i) => lineRow(before.id, i + 1, rowCustomerId(order, customerId), l))),
       true,
     );
+  }
+
+  /**
+   * Give orders another customer_id (a guest order attributed to a member, a member's order re-sent as a guest, a
+   * merge or unmerge), with everything keyed by it: lines, versions, returns, return lines and the idempotency keys.
+   * Plain PostgreSQL updates the distribution column in place; on Citus this becomes insert + delete (ADR 0014).
+   * Returns the ids of the returns that moved.
+   */
+  private async moveOrders(tx: Db, moves: OrderMove[]): Promise<string[]> {
+    const todo = moves.filter((m) => m.from !== m.to || m.guestBefore !== m.guest);
+    if (todo.length === 0) return [];
+    const x = sql`json_to_recordset(${json(todo)}) as x(id uuid, "from" uuid, "to" uuid, guest boolean)`;
+    await tx.execute(sql`update orders.orders o set customer_id = x."to", guest = x.guest, updated_at = now() from ${x}
+                         where o.customer_id = x."from" and o.id = x.id`);
+    const moved = todo.filter((m) => m.from !== m.to);
+    if (moved.length === 0) {
+      await tx.execute(sql`update orders.returns r set guest = x.guest from ${x} where r.order_id = x.id and r.customer_id = x."to"`);
+      return [];
+    }
+    const y = sql`json_to_recordset(${json(moved)}) as x(id uuid, "from" uuid, "to" uuid, guest boolean)`;
+    await tx.execute(sql`update orders.order_lines l set customer_id = x."to" from ${y} where l.customer_id = x."from" and l.order_id = x.id`);
+    await tx.execute(sql`update orders.order_versions v set customer_id = x."to" from ${y} where v.customer_id = x."from" and v.order_id = x.id`);
     await tx.execute(
-      sql`update orders.returns r set customer_id = x.customer_id
-          from json_to_recordset(${json(ids)}) as x(id uuid, customer_id uuid)
-          where r.order_id = x.id and r.customer_id is distinct from x.customer_id`,
+      sql`update orders.external_keys k set customer_id = x."to"
+          from ${y} join orders.orders o on o.customer_id = x."to" and o.id = x.id
+          where k.external_id = o.external_id and k.channel = o.channel and k.kind = 'order'`,
     );
+    const returns = await query<{ id: string }>(
+      tx,
+      sql`update orders.returns r set customer_id = x."to", guest = x.guest from ${y}
+          where r.order_id = x.id and r.customer_id = x."from" returning r.id`,
+    );
+    if (returns.length > 0) {
+      await tx.execute(
+        sql`update orders.return_lines rl set customer_id = x."to"
+            from ${y} join orders.returns r on r.customer_id = x."to" and r.order_id = x.id
+            where rl.customer_id = x."from" and rl.return_id = r.id`,
+      );
+      await tx.execute(
+        sql`update orders.external_keys k set customer_id = x."to"
+            from ${y} join orders.returns r on r.customer_id = x."to" and r.order_id = x.id
+            where k.external_id = r.external_id and k.channel = r.channel and k.kind = 'return'`,
+      );
+    }
+    return returns.map((r) => r.id);
   }
 
   private async snapshots(tx: Db, orderIds: string[]): Promise<Map<string, OrderSnapshot>> {
@@ -571,11 +629,12 @@ export class OrdersService {
       lines: Array<{ sku: string; quantity: number; unit_price_fen: number; discount_fen: number; paid_fen: number }>;
     }>(
       tx,
-      sql`select o.id, o.customer_id, o.store_code, o.staff_code, o.placed_at, o.status, o.payment_method, o.fulfillment,
-            o.currency, o.gross_fen, o.discount_fen, o.paid_fen, o.attributes,
+      sql`select o.id, case when o.guest then null else o.customer_id end as customer_id, o.store_code, o.staff_code,
+            o.placed_at, o.status, o.payment_method, o.fulfillment, o.currency, o.gross_fen, o.discount_fen, o.paid_fen,
+            o.attributes,
             (select json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'unit_price_fen', l.unit_price_fen,
                     'discount_fen', l.discount_fen, 'paid_fen', l.paid_fen) order by l.line_no)
-             from orders.order_lines l where l.order_id = o.id) as lines
+             from orders.order_lines l where l.customer_id = o.customer_id and l.order_id = o.id) as lines
           from orders.orders o where o.id = any(${uuidArray(orderIds)})`,
     );
     return new Map(
@@ -639,12 +698,13 @@ export class OrdersService {
       id: string;
       channel: string;
       external_id: string;
-      customer_id: string | null;
+      customer_id: string;
+      guest: boolean;
       status: string;
       placed_at: Date | string;
     }>(
       tx,
-      sql`select o.id, o.channel, o.external_id, o.customer_id, o.status, o.placed_at
+      sql`select o.id, o.channel, o.external_id, o.customer_id, o.guest, o.status, o.placed_at
           from orders.orders o
           join json_to_recordset(${json(orderKeys.map((k) => ({ channel: k.channel, external_id: k.externalId })))})
             as k(channel text, external_id text) on o.channel = k.channel and o.external_id = k.external_id
@@ -663,7 +723,7 @@ export class OrdersService {
       tx,
       sql`select r.id, r.channel, r.external_id, r.order_id, r.refund_fen,
             (select json_agg(json_build_object('line_no', rl.order_line_no, 'quantity', rl.quantity))
-             from orders.return_lines rl where rl.return_id = r.id) as parts
+             from orders.return_lines rl where rl.customer_id = r.customer_id and rl.return_id = r.id) as parts
           from orders.returns r
           join json_to_recordset(${json(items.map(({ input }) => ({ channel: input.channel, external_id: input.externalId })))})
             as k(channel text, external_id text) on r.channel = k.channel and r.external_id = k.external_id`,
@@ -680,7 +740,17 @@ export class OrdersService {
       ]),
     );
 
-    const created: Array<{ id: string; orderId: string; customerId: string | null; input: ReturnInput; returnedAt: Date; parts: ReturnPart[] }> = [];
+    const created: Array<{
+      id: string;
+      orderId: string;
+      /** The member, or null for a guest order's return. */
+      customerId: string | null;
+      rowCustomerId: string;
+      guest: boolean;
+      input: ReturnInput;
+      returnedAt: Date;
+      parts: ReturnPart[];
+    }> = [];
     for (const { index, input, returnedAt } of items) {
       const order = orderByKey.get(orderKey(input.order.channel, input.order.externalId));
       if (!order) {
@@ -695,7 +765,7 @@ export class OrdersService {
       const key = orderKey(input.channel, input.externalId);
       const same = recorded.get(key);
       if (same) {
-        out.set(index, replayedReturn(same, order, input, lines.get(order.id) ?? []));
+        out.set(index, replayedReturn(same, { id: order.id, customer_id: order.guest ? null : order.customer_id }, input, lines.get(order.id) ?? []));
         continue;
       }
       if (returnedAt.getTime() < new Date(order.placed_at).getTime()) {
@@ -712,45 +782,65 @@ export class OrdersService {
       lines.set(order.id, plan.after);
       const id = newId();
       const refundFen = plan.parts.reduce((s, p) => s + p.refundFen, 0);
-      created.push({ id, orderId: order.id, customerId: order.customer_id, input, returnedAt, parts: plan.parts });
+      const customerId = order.guest ? null : order.customer_id;
+      created.push({ id, orderId: order.id, customerId, rowCustomerId: order.customer_id, guest: order.guest, input, returnedAt, parts: plan.parts });
       recorded.set(key, { id, orderId: order.id, refundFen, parts: plan.parts });
-      out.set(index, { status: 'created', id, orderId: order.id, customerId: order.customer_id, refundFen });
+      out.set(index, { status: 'created', id, orderId: order.id, customerId, refundFen });
     }
     if (created.length === 0) return out;
 
+    // The idempotency keys in the same transaction (sorted, so overlapping batches lock them in the same order); a
+    // concurrent call that recorded one of these returns first leaves fewer rows, and the whole call is retried.
+    await insertKeys(
+      tx,
+      'return',
+      created
+        .map((c) => ({ channel: c.input.channel, external_id: c.input.externalId, customer_id: c.rowCustomerId, id: c.id }))
+        .sort((a, b) => cmp(orderKey(a.channel, a.external_id), orderKey(b.channel, b.external_id))),
+    );
     await tx.execute(
-      sql`insert into orders.returns (id, order_id, customer_id, channel, external_id, returned_at, reason, refund_fen)
-          select x.id, x.order_id, x.customer_id, x.channel, x.external_id, x.returned_at, x.reason, x.refund_fen
+      sql`insert into orders.returns (id, order_id, customer_id, guest, channel, external_id, returned_at, reason, refund_fen)
+          select x.id, x.order_id, x.customer_id, x.guest, x.channel, x.external_id, x.returned_at, x.reason, x.refund_fen
           from json_to_recordset(${json(
             created.map((c) => ({
               id: c.id,
               order_id: c.orderId,
-              customer_id: c.customerId,
+              customer_id: c.rowCustomerId,
+              guest: c.guest,
               channel: c.input.channel,
               external_id: c.input.externalId,
               returned_at: c.returnedAt.toISOString(),
               reason: c.input.reason ?? null,
               refund_fen: c.parts.reduce((s, p) => s + p.refundFen, 0),
             })),
-          )}) as x(id uuid, order_id uuid, customer_id uuid, channel text, external_id text, returned_at timestamptz,
-                   reason text, refund_fen bigint)`,
+          )}) as x(id uuid, order_id uuid, customer_id uuid, guest boolean, channel text, external_id text,
+                   returned_at timestamptz, reason text, refund_fen bigint)`,
     );
     await tx.execute(
-      sql`insert into orders.return_lines (return_id, order_line_no, quantity, refund_fen)
-          select x.return_id, x.line_no, x.quantity, x.refund_fen
+      sql`insert into orders.return_lines (return_id, customer_id, order_line_no, quantity, refund_fen)
+          select x.return_id, x.customer_id, x.line_no, x.quantity, x.refund_fen
           from json_to_recordset(${json(
-            created.flatMap((c) => c.parts.map((p) => ({ return_id: c.id, line_no: p.lineNo, quantity: p.quantity, refund_fen: p.refundFen }))),
-          )}) as x(return_id uuid, line_no int, quantity int, refund_fen bigint)`,
+            created.flatMap((c) =>
+              c.parts.map((p) => ({ return_id: c.id, customer_id: c.rowCustomerId, line_no: p.lineNo, quantity: p.quantity, refund_fen: p.refundFen })),
+            ),
+          )}) as x(return_id uuid, customer_id uuid, line_no int, quantity int, refund_fen bigint)`,
     );
     const touched = [...new Set(created.map((c) => c.orderId))];
+    const rowCustomerOf = new Map(orders.map((o) => [o.id, o.customer_id]));
     await tx.execute(
       sql`update orders.order_lines l set returned_quantity = x.returned_quantity, refunded_fen = x.refunded_fen
           from json_to_recordset(${json(
             touched.flatMap((orderId) =>
-              lines.get(orderId)!.map((l) => ({ order_id: orderId, line_no: l.lineNo, returned_quantity: l.returnedQuantity, refunded_fen: l.refundedFen })),
+              lines.get(orderId)!.map((l) => ({
+                order_id: orderId,
+                customer_id: rowCustomerOf.get(orderId),
+                line_no: l.lineNo,
+                returned_quantity: l.returnedQuantity,
+                refunded_fen: l.refundedFen,
+              })),
             ),
-          )}) as x(order_id uuid, line_no int, returned_quantity int, refunded_fen bigint)
-          where l.order_id = x.order_id and l.line_no = x.line_no
+          )}) as x(order_id uuid, customer_id uuid, line_no int, returned_quantity int, refunded_fen bigint)
+          where l.customer_id = x.customer_id and l.order_id = x.order_id and l.line_no = x.line_no
             and (l.returned_quantity, l.refunded_fen) is distinct from (x.returned_quantity, x.refunded_fen)`,
     );
     await tx.execute(
@@ -759,10 +849,10 @@ export class OrdersService {
             touched.map((orderId) => {
               const ls = lines.get(orderId)!;
               const status = orders.find((o) => o.id === orderId)!.status;
-              return { id: orderId, refunded_fen: ls.reduce((s, l) => s + l.refundedFen, 0), status: returnStatus(ls, status) };
+              return { id: orderId, customer_id: rowCustomerOf.get(orderId), refunded_fen: ls.reduce((s, l) => s + l.refundedFen, 0), status: returnStatus(ls, status) };
             }),
-          )}) as x(id uuid, refunded_fen bigint, status text)
-          where o.id = x.id`,
+          )}) as x(id uuid, customer_id uuid, refunded_fen bigint, status text)
+          where o.customer_id = x.customer_id and o.id = x.id`,
     );
     await publishAll(
       tx,
@@ -783,33 +873,27 @@ export class OrdersService {
     return out;
   }
 
-  /** Move every order and return of `fromId` to `toId`; the moved ids let an unmerge move exactly those back. */
+  /**
+   * Move every order and return of `fromId` to `toId`, with their lines, versions and idempotency keys; the moved ids
+   * let an unmerge move exactly those back. Plain PostgreSQL updates customer_id in place (on Citus: insert + delete).
+   */
   async moveRecords(tx: Db, fromId: string, toId: string): Promise<string[]> {
-    const movedOrders = await query<{ id: string }>(
-      tx,
-      sql`update orders.orders set customer_id = ${toId}, updated_at = now() where customer_id = ${fromId} returning id`,
-    );
-    const orderIds = movedOrders.map((o) => o.id);
-    if (orderIds.length > 0) {
-      await tx.execute(
-        sql`update orders.order_lines set customer_id = ${toId} where order_id = any(${uuidArray(orderIds)})`,
-      );
-    }
-    const movedReturns = await query<{ id: string }>(
-      tx,
-      sql`update orders.returns set customer_id = ${toId} where customer_id = ${fromId} returning id`,
-    );
-    return [...orderIds, ...movedReturns.map((r) => r.id)];
+    const orders = await query<{ id: string }>(tx, sql`select id from orders.orders where customer_id = ${fromId} order by id`);
+    const orderIds = orders.map((o) => o.id);
+    const returnIds = await this.moveOrders(tx, orderIds.map((id) => ({ id, from: fromId, to: toId, guest: false, guestBefore: false })));
+    return [...orderIds, ...returnIds];
   }
 
   async restoreRecords(tx: Db, ids: string[], toId: string): Promise<void> {
     if (ids.length === 0) return;
     const list = uuidArray(ids);
-    const from = await query<{ customer_id: string }>(tx, sql`select distinct customer_id from orders.orders where id = any(${list}) and customer_id is not null`);
-    await tx.execute(sql`update orders.orders set customer_id = ${toId}, updated_at = now() where id = any(${list})`);
-    await tx.execute(sql`update orders.order_lines set customer_id = ${toId} where order_id = any(${list})`);
-    await tx.execute(sql`update orders.returns set customer_id = ${toId} where id = any(${list})`);
-    await this.recomputeFirstOrders(tx, [...new Set([toId, ...from.map((r) => r.customer_id)])]);
+    const orders = await query<{ id: string; customer_id: string; guest: boolean }>(
+      tx,
+      sql`select id, customer_id, guest from orders.orders where id = any(${list}) order by id`,
+    );
+    await this.moveOrders(tx, orders.map((o) => ({ id: o.id, from: o.customer_id, to: toId, guest: false, guestBefore: o.guest })));
+    const from = orders.filter((o) => !o.guest).map((o) => o.customer_id);
+    await this.recomputeFirstOrders(tx, [...new Set([toId, ...from])]);
   }
 
   async getOrder(id: string) {
@@ -831,7 +915,7 @@ export class OrdersService {
         sql`select l.line_no, l.sku, p.name as product_name, l.quantity, l.unit_price_fen, l.discount_fen, l.paid_fen,
               l.returned_quantity, l.refunded_fen
             from orders.order_lines l left join catalog.products p on p.sku = l.sku
-            where l.order_id = ${id} order by l.line_no`,
+            where l.customer_id = ${order.customer_id} and l.order_id = ${id} order by l.line_no`,
       ),
       query<{
         id: string;
@@ -846,12 +930,13 @@ export class OrdersService {
         sql`select r.id, r.channel, r.external_id, r.returned_at, r.reason, r.refund_fen,
               (select json_agg(json_build_object('line_no', rl.order_line_no, 'quantity', rl.quantity, 'refund_fen', rl.refund_fen)
                        order by rl.order_line_no)
-               from orders.return_lines rl where rl.return_id = r.id) as lines
-            from orders.returns r where r.order_id = ${id} order by r.returned_at, r.id`,
+               from orders.return_lines rl where rl.customer_id = r.customer_id and rl.return_id = r.id) as lines
+            from orders.returns r where r.customer_id = ${order.customer_id} and r.order_id = ${id} order by r.returned_at, r.id`,
       ),
       query<{ version: number; changed_at: Date | string; changed_fields: string[]; previous: OrderSnapshot }>(
         this.db,
-        sql`select version, changed_at, changed_fields, previous from orders.order_versions where order_id = ${id} order by version`,
+        sql`select version, changed_at, changed_fields, previous from orders.order_versions
+            where customer_id = ${order.customer_id} and order_id = ${id} order by version`,
       ),
     ]);
     return {
@@ -971,6 +1056,7 @@ function remember(known: Set<string>, codes: string[]): void {
 const ORDER_COPY_COLUMNS = [
   'id',
   'customer_id',
+  'guest',
   'channel',
   'external_id',
   'store_code',
@@ -992,7 +1078,9 @@ const LINE_COLUMNS = ['order_id', 'line_no', 'customer_id', 'sku', 'quantity', '
 
 type OrderRow = {
   id: string;
-  customer_id: string | null;
+  /** The stored customer_id (a guest order's guestCustomerId included). */
+  customer_id: string;
+  guest: boolean;
   channel: string;
   external_id: string;
   store_code: string | null;
@@ -1017,13 +1105,14 @@ type OrderRow = {
 const ORDER_COLUMNS = sql.raw(
   `o.id, o.customer_id, o.channel, o.external_id, o.store_code, o.staff_code, o.placed_at, o.status, o.payment_method,
    o.fulfillment, o.currency, o.gross_fen, o.discount_fen, o.paid_fen, o.refunded_fen, o.line_count, o.version, o.source,
-   o.attributes, o.created_at, o.updated_at`,
+   o.attributes, o.created_at, o.updated_at, o.guest`,
 );
 
 function orderView(o: OrderRow) {
   return {
     id: o.id,
-    customerId: o.customer_id,
+    // A guest order has no customer: its synthetic customer_id is a distribution key, not a member.
+    customerId: o.guest ? null : o.customer_id,
     channel: o.channel,
     externalId: o.external_id,
     storeCode: o.store_code,
@@ -1046,10 +1135,52 @@ function orderView(o: OrderRow) {
   };
 }
 
+/** The customer_id an order is stored under: its member's, or for a guest sale guestCustomerId(channel, externalId). */
+function rowCustomerId(o: PreparedOrder, customerId: string | null): string {
+  return customerId ?? guestCustomerId(o.channel, o.externalId);
+}
+
+interface OrderMove {
+  id: string;
+  from: string;
+  to: string;
+  guest: boolean;
+  guestBefore: boolean;
+}
+
+function orderMove(before: ExistingOrder, order: PreparedOrder, customerId: string | null): OrderMove {
+  return { id: before.id, from: before.rowCustomerId, to: rowCustomerId(order, customerId), guest: customerId === null, guestBefore: before.customerId === null };
+}
+
+/**
+ * Idempotency keys of new orders or returns, one statement for the batch. `on conflict do nothing` tells a key taken
+ * since our lookup (a concurrent call) from a new one, as the unique index on (channel, external_id) did; the call is
+ * then retried and finds the stored row.
+ */
+async function insertKeys(
+  tx: Db,
+  kind: 'order' | 'return',
+  rows: Array<{ channel: string; external_id: string; customer_id: string; id: string }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const inserted = await query<{ n: number | string }>(
+    tx,
+    sql`with ins as (
+          insert into orders.external_keys (kind, channel, external_id, customer_id, id)
+          select ${kind}, x.channel, x.external_id, x.customer_id, x.id
+          from json_to_recordset(${json(rows)}) as x(channel text, external_id text, customer_id uuid, id uuid)
+          on conflict do nothing
+          returning 1)
+        select count(*) as n from ins`,
+  );
+  if (Number(inserted[0]?.n) !== rows.length) throw new ConcurrentWrite(`${kind} created concurrently`);
+}
+
 function orderRow(id: string, customerId: string | null, o: PreparedOrder, status: string) {
   return {
     id,
-    customer_id: customerId,
+    customer_id: rowCustomerId(o, customerId),
+    guest: customerId === null,
     channel: o.channel,
     external_id: o.externalId,
     store_code: o.storeCode,
@@ -1068,7 +1199,7 @@ function orderRow(id: string, customerId: string | null, o: PreparedOrder, statu
   };
 }
 
-function lineRow(orderId: string, lineNo: number, customerId: string | null, l: PreparedLine) {
+function lineRow(orderId: string, lineNo: number, customerId: string, l: PreparedLine) {
   return {
     order_id: orderId,
     line_no: lineNo,
@@ -1092,7 +1223,7 @@ async function insertLines(tx: Db, rows: Array<ReturnType<typeof lineRow>>, upse
                discount_fen bigint, paid_fen bigint)
         ${
           upsert
-            ? sql`on conflict (order_id, line_no) do update set customer_id = excluded.customer_id, sku = excluded.sku,
+            ? sql`on conflict (customer_id, order_id, line_no) do update set sku = excluded.sku,
                     quantity = excluded.quantity, unit_price_fen = excluded.unit_price_fen,
                     discount_fen = excluded.discount_fen, paid_fen = excluded.paid_fen`
             : sql``

@@ -15,7 +15,7 @@ export const ordersErasureParticipant: ErasureParticipant = {
       versions: await countRows(
         tx,
         sql`update orders.order_versions v set previous = jsonb_set(v.previous, '{attributes}', '{}'::jsonb)
-            from orders.orders o where o.id = v.order_id and o.customer_id = any(${ids}) and v.previous ? 'attributes'`,
+            where v.customer_id = any(${ids}) and v.previous ? 'attributes'`,
       ),
       returns: await countRows(tx, sql`update orders.returns set reason = null where customer_id = any(${ids})`),
     };

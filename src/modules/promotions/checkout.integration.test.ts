@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { query } from '../../platform/db/database.js';
-import { newId } from '../../platform/ids.js';
+import { guestCustomerId, newId } from '../../platform/ids.js';
 import { CustomerUpsertInput } from '../customers/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import { CheckoutService, inHoldout, parseCart, type NewPromotion, type Quote } from './index.js';
@@ -430,6 +430,49 @@ describe('reservations', () => {
     expect(c.json().id).toBe(a.json().id);
     const [x] = await rows(sql`select uses from promotions.promotion_counters where promotion_id = ${p.id}`);
     expect(Number(x!.uses)).toBe(1);
+  });
+
+  it('a guest checkout is stored under its synthetic customer id; a retry with its key finds it; a member with the same key gets their own', async () => {
+    const p = await promo('CK-G-QTY', { definition: { rule: { kind: 'fixed', offFen: 500 } }, totalQuantity: 10 });
+    const key = `ck-guest-${newId()}`;
+    const guestBody = { channel: 'pos', storeCode: 'S1', lines: [{ sku: 'CK-TEE', quantity: 1 }], idempotencyKey: key };
+    const reserve = (body: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/checkout/reservations', headers: t.admin, payload: body });
+    const first = await reserve(guestBody);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toMatchObject({ customerId: null, idempotencyKey: key, payableFen: 9500 });
+    const retry = await reserve(guestBody);
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json().id).toBe(first.json().id);
+    const guestId = guestCustomerId('checkout', key);
+    expect(await rows(sql`select customer_id, guest from promotions.reservations where id = ${first.json().id}`)).toEqual([{ customer_id: guestId, guest: true }]);
+    expect(await rows(sql`select customer_id, guest, seq from promotions.redemptions where reservation_id = ${first.json().id}`)).toEqual([
+      { customer_id: guestId, guest: true, seq: 1 },
+    ]);
+    // A member sending the same key gets a reservation of their own (keys are per customer), and their retry finds it.
+    const who = await customer();
+    const mine = await reserve({ ...guestBody, customerId: who });
+    expect(mine.statusCode, mine.body).toBe(201);
+    expect(mine.json().id).not.toBe(first.json().id);
+    expect(mine.json().customerId).toBe(who);
+    const mineAgain = await reserve({ ...guestBody, customerId: who });
+    expect([mineAgain.statusCode, mineAgain.json().id]).toEqual([200, mine.json().id]);
+    expect(await rows(sql`select customer_id, guest from promotions.reservations where idempotency_key = ${key} order by guest`)).toEqual([
+      { customer_id: who, guest: false },
+      { customer_id: guestId, guest: true },
+    ]);
+    // The guest's use counted once, and no customer's uses; cancelling gives it back.
+    const [x] = await rows(sql`select uses, customers from promotions.promotion_counters where promotion_id = ${p.id}`);
+    expect([Number(x!.uses), Number(x!.customers)]).toEqual([2, 1]);
+    const cancelled = await t.kemai.checkout.cancel(first.json().id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', customerId: null });
+    const [y] = await rows(sql`select uses, customers from promotions.promotion_counters where promotion_id = ${p.id}`);
+    expect([Number(y!.uses), Number(y!.customers)]).toEqual([1, 1]);
+    // Without a key, a guest reservation is keyed by its own id.
+    const { idempotencyKey: _k, ...noKey } = guestBody;
+    const anon = (await reserve(noKey)).json();
+    expect(await rows(sql`select customer_id, guest from promotions.reservations where id = ${anon.id}`)).toEqual([
+      { customer_id: guestCustomerId('checkout', anon.id), guest: true },
+    ]);
   });
 
   it('needs promotions:write to reserve; promotions:read may price', async () => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { parseInstant } from '../../platform/clock.js';
 import { pgCode, query, type Db } from '../../platform/db/database.js';
 import { AppError, conflict, invalid, notFound, zodIssues, type FieldIssue } from '../../platform/errors.js';
-import { newId } from '../../platform/ids.js';
+import { guestCustomerId, newId } from '../../platform/ids.js';
 import type { BatchEventHandler } from '../../platform/events/event-bus.js';
 import type { Jobs } from '../../platform/jobs/jobs.js';
 import type { OrderInput, OrdersService } from '../orders/index.js';
@@ -156,7 +156,9 @@ interface StoredPricing extends Quote {
 
 interface ReservationRow {
   id: string;
-  customer_id: string | null;
+  /** A guest checkout's is the synthetic guestCheckoutOwner (see `guest`). */
+  customer_id: string;
+  guest: boolean;
   channel: string;
   store_code: string | null;
   status: ReservationStatus;
@@ -216,6 +218,17 @@ const iso = (v: string | Date) => new Date(v).toISOString();
 const limited = (a: ActivePromotion) =>
   a.limits.budgetFen !== null || a.limits.totalQuantity !== null || a.limits.firstN !== null || a.limits.perCustomerLimit !== null;
 const needsCustomer = (a: ActivePromotion) => a.limits.firstN !== null || a.limits.perCustomerLimit !== null;
+
+/**
+ * The customer_id a guest checkout's reservation and redemptions are stored under (ADR 0014: customer_id is never
+ * null, so the tables can be distributed by it): the synthetic guestCustomerId('checkout', <idempotency key, else the
+ * reservation id>). A retried guest checkout computes the same id from its key, so it finds its reservation. A reservation
+ * is made before its order's external id is known, so it is not the guest order's synthetic id; it is linked to the
+ * order by order_id.
+ */
+export function guestCheckoutOwner(idempotencyKey: string | null, reservationId: string): string {
+  return guestCustomerId('checkout', idempotencyKey ?? reservationId);
+}
 
 /** Parse a cart from outside the HTTP layer (the CLI, tests): 400 promotions.invalid naming the field. */
 export function parseCart(input: unknown): CartInput {
@@ -547,7 +560,9 @@ export class CheckoutService {
     if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400)
       throw invalid('promotions.invalid', 'ttlSeconds: a whole number of seconds, 1 to 86400', [{ path: 'ttlSeconds', message: 'a whole number of seconds, 1 to 86400' }]);
     if (key) {
-      const existing = await this.byKey(this.db, key);
+      // Keys are per customer: a member's retry finds it under the member (a merged-away id: under the survivor, by the
+      // insert's conflict below), a guest's under the synthetic owner its key gives.
+      const existing = await this.byKey(this.db, cart.customerId ?? guestCheckoutOwner(key, ''), key);
       if (existing) return { reservation: existing, created: false };
     }
     const at = this.instant(cart.at);
@@ -592,16 +607,18 @@ export class CheckoutService {
     const now = this.now();
     const expiresAt = new Date(now.getTime() + ttl * 1000);
     const customerId = loaded.customer?.id ?? null;
-    // The row first: a concurrent request with the same key waits here for the first one, then answers it.
+    const guest = customerId === null;
+    const owner = customerId ?? guestCheckoutOwner(key, id);
+    // The row first: a concurrent request with the same key (and customer) waits here for the first one, then answers it.
     const inserted = await query<{ id: string }>(
       tx,
-      sql`insert into promotions.reservations (id, customer_id, channel, store_code, status, idempotency_key, cart, pricing, subtotal_fen,
+      sql`insert into promotions.reservations (id, customer_id, guest, channel, store_code, status, idempotency_key, cart, pricing, subtotal_fen,
             discount_fen, payable_fen, expires_at, created_at)
-          values (${id}, ${customerId}, ${cart.channel}, ${cart.storeCode ?? null}, 'reserved', ${key}, ${JSON.stringify(cart)}::jsonb, '{}'::jsonb,
+          values (${id}, ${owner}, ${guest}, ${cart.channel}, ${cart.storeCode ?? null}, 'reserved', ${key}, ${JSON.stringify(cart)}::jsonb, '{}'::jsonb,
             0, 0, 0, ${expiresAt.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)
-          on conflict (idempotency_key) do nothing returning id`,
+          on conflict (customer_id, idempotency_key) do nothing returning id`,
     );
-    if (inserted.length === 0) return { reservation: (await this.byKey(tx, key!))!, created: false };
+    if (inserted.length === 0) return { reservation: (await this.byKey(tx, owner, key!))!, created: false };
 
     const sources = this.eligible(active, loaded);
     const coupons = await this.couponCandidates(tx, cart, loaded);
@@ -648,8 +665,8 @@ export class CheckoutService {
     }));
     if (redemptions.length > 0)
       await tx.execute(
-        sql`insert into promotions.redemptions (reservation_id, seq, promotion_id, coupon_id, customer_id, status, discount_fen, lines)
-            select ${id}::uuid, x.seq, x.promotion_id, x.coupon_id, ${customerId}::uuid, 'reserved', x.discount_fen, x.lines
+        sql`insert into promotions.redemptions (reservation_id, seq, promotion_id, coupon_id, customer_id, guest, status, discount_fen, lines)
+            select ${id}::uuid, x.seq, x.promotion_id, x.coupon_id, ${owner}::uuid, ${guest}, 'reserved', x.discount_fen, x.lines
             from json_to_recordset(${JSON.stringify(redemptions)}::json) as x(seq int, promotion_id uuid, coupon_id uuid, discount_fen bigint, lines jsonb)`,
       );
     // Count every applied promotion last, in id order (no two checkouts can wait on each other), so the counters rows
@@ -691,7 +708,7 @@ export class CheckoutService {
     await tx.execute(
       sql`update promotions.reservations set pricing = ${JSON.stringify(pricing)}::jsonb, subtotal_fen = ${quote.subtotalFen}, discount_fen = ${quote.discountFen},
             points_used = ${pointsUsed}, points_fen = ${pointsFen}, payable_fen = ${quote.payableFen}, points_hold_id = ${holdId}::uuid
-          where id = ${id}::uuid`,
+          where customer_id = ${owner}::uuid and id = ${id}::uuid`,
     );
     return { reservation: (await this.get(id, tx))!, created: true };
   }
@@ -708,8 +725,11 @@ export class CheckoutService {
     }
   }
 
-  private async byKey(db: Db, key: string): Promise<Reservation | null> {
-    const [row] = await query<{ id: string }>(db, sql`select id from promotions.reservations where idempotency_key = ${key}`);
+  private async byKey(db: Db, customerId: string, key: string): Promise<Reservation | null> {
+    const [row] = await query<{ id: string }>(
+      db,
+      sql`select id from promotions.reservations where customer_id = ${customerId}::uuid and idempotency_key = ${key}`,
+    );
     return row ? this.get(row.id, db) : null;
   }
 
@@ -755,7 +775,10 @@ export class CheckoutService {
       if (row!.status === 'committed') return reservationOf(row!);
       if (row!.status !== 'reserved') throw conflict(`promotions.reservation_${row!.status}`, `the reservation is ${row!.status} (order ${orderId} was placed)`);
       const at = this.now();
-      await tx.execute(sql`update promotions.redemptions set status = 'committed', order_id = ${orderId}::uuid where reservation_id = ${id}::uuid`);
+      await tx.execute(
+        sql`update promotions.redemptions set status = 'committed', order_id = ${orderId}::uuid
+            where customer_id = ${row!.customer_id}::uuid and reservation_id = ${id}::uuid`,
+      );
       if (this.deps.coupons && (row!.pricing.couponIds ?? []).length > 0) await this.deps.coupons.commit(tx, id, orderId, at);
       await tx.execute(
         sql`update promotions.reservations set status = 'committed', order_id = ${orderId}::uuid, settled_at = ${at.toISOString()}::timestamptz where id = ${id}::uuid`,
@@ -790,8 +813,8 @@ export class CheckoutService {
         if (row.status === 'committed' && status === 'cancelled') throw conflict('promotions.reservation_committed', 'the reservation is committed; return the order instead');
         if (row.status !== 'reserved') return { r: reservationOf(row), changed: false };
         if (this.deps.coupons && (row.pricing.couponIds ?? []).length > 0) await this.deps.coupons.release(tx, id);
-        await this.giveBack(tx, row.customer_id, row.pricing.counted ?? []);
-        await tx.execute(sql`update promotions.redemptions set status = ${status} where reservation_id = ${id}::uuid`);
+        await this.giveBack(tx, row.guest ? null : row.customer_id, row.pricing.counted ?? []);
+        await tx.execute(sql`update promotions.redemptions set status = ${status} where customer_id = ${row.customer_id}::uuid and reservation_id = ${id}::uuid`);
         await tx.execute(sql`update promotions.reservations set status = ${status}, settled_at = ${at.toISOString()}::timestamptz where id = ${id}::uuid`);
         return { r: await this.get(id, tx), changed: true };
       }),
@@ -866,13 +889,16 @@ export class CheckoutService {
       const lines = await query<{ line_no: number; quantity: number; returned_quantity: number; this_return: number | null }>(
         tx,
         sql`select l.line_no, l.quantity, l.returned_quantity,
-              (select sum(rl.quantity) from orders.return_lines rl where rl.return_id = ${e.returnId}::uuid and rl.order_line_no = l.line_no)::int as this_return
-            from orders.order_lines l where l.order_id = ${e.orderId}::uuid`,
+              (select sum(rl.quantity) from orders.return_lines rl
+               where rl.customer_id = l.customer_id and rl.return_id = ${e.returnId}::uuid and rl.order_line_no = l.line_no)::int as this_return
+            from orders.orders o join orders.order_lines l on l.customer_id = o.customer_id and l.order_id = o.id
+            where o.id = ${e.orderId}::uuid`,
       );
       const byLine = new Map(lines.map((l) => [Number(l.line_no), l]));
       const reds = await query<{ seq: number; promotion_id: string | null; coupon_id: string | null; refunded_fen: string | number; lines: RedemptionLine[] }>(
         tx,
-        sql`select seq, promotion_id, coupon_id, refunded_fen, lines from promotions.redemptions where reservation_id = ${row.id}::uuid order by seq for update`,
+        sql`select seq, promotion_id, coupon_id, refunded_fen, lines from promotions.redemptions
+            where customer_id = ${row.customer_id}::uuid and reservation_id = ${row.id}::uuid order by seq for update`,
       );
       const back = new Map<string, number>();
       for (const red of reds) {
@@ -889,7 +915,7 @@ export class CheckoutService {
         if (refund === 0) continue;
         await tx.execute(
           sql`update promotions.redemptions set refunded_fen = refunded_fen + ${refund}, lines = ${JSON.stringify(next)}::jsonb
-              where reservation_id = ${row.id}::uuid and seq = ${red.seq}`,
+              where customer_id = ${row.customer_id}::uuid and reservation_id = ${row.id}::uuid and seq = ${red.seq}`,
         );
         if (red.promotion_id) back.set(red.promotion_id, (back.get(red.promotion_id) ?? 0) + refund);
       }
@@ -905,7 +931,7 @@ export class CheckoutService {
         for (const { id: pid } of locked) {
           const fen = back.get(pid)!;
           await tx.execute(sql`update promotions.promotion_counters set discount_fen = greatest(discount_fen - ${fen}, 0) where promotion_id = ${pid}::uuid`);
-          if (row.customer_id)
+          if (!row.guest)
             await tx.execute(
               sql`update promotions.customer_uses set discount_fen = greatest(discount_fen - ${fen}, 0) where customer_id = ${row.customer_id}::uuid and promotion_id = ${pid}::uuid`,
             );
@@ -969,7 +995,7 @@ function reservationOf(r: ReservationRow): Reservation {
   return {
     id: r.id,
     status: r.status,
-    customerId: r.customer_id,
+    customerId: r.guest ? null : r.customer_id,
     channel: r.channel,
     storeCode: r.store_code,
     idempotencyKey: r.idempotency_key,

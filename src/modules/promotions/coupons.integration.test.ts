@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { query } from '../../platform/db/database.js';
-import { newId } from '../../platform/ids.js';
+import { pgCode, query } from '../../platform/db/database.js';
+import { guestCustomerId, newId } from '../../platform/ids.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import { withJobs } from '../../../tests/support/jobs.js';
 import { COUPONS_NIGHTLY_JOB, scheduleCouponsNightly } from './coupons.jobs.js';
@@ -202,17 +202,33 @@ describe('checkout interface', () => {
     expect(two.candidates.map((x) => x.code)).toEqual([a]);
     expect(two.refused).toEqual([{ code: b, reason: 'per_customer_limit', message: 'the customer has used as many of these coupons as allowed' }]);
 
+    // The row's owner (customer_id, never null) and the key table follow: the synthetic pool owner until assigned.
+    const couponId = two.candidates[0]!.couponId;
+    const poolOwner = guestCustomerId('coupon-pool', couponId);
+    const stored = async () => [
+      ...(await rows(sql`select customer_id, assigned from promotions.coupons where id = ${couponId}`)),
+      ...(await rows(sql`select coupon_id, customer_id from promotions.coupon_codes where code = ${a}`)),
+    ];
+    expect(await stored()).toEqual([{ customer_id: poolOwner, assigned: false }, { coupon_id: couponId, customer_id: poolOwner }]);
     const r = newId();
-    await db().transaction((tx) => coupons.reserve(tx, [two.candidates[0]!.couponId], r, carol!));
+    await db().transaction((tx) => coupons.reserve(tx, [couponId], r, carol!));
     expect(await coupons.getCoupon(a)).toMatchObject({ status: 'reserved', customerId: carol, issuedAt: null });
+    expect(await stored()).toEqual([{ customer_id: carol, assigned: true }, { coupon_id: couponId, customer_id: carol }]);
+    expect((await coupons.wallet(carol!)).map((x) => x.code)).toEqual([a]);
     await db().transaction((tx) => coupons.release(tx, r));
     expect(await coupons.getCoupon(a)).toMatchObject({ status: 'available', customerId: null });
+    expect(await stored()).toEqual([{ customer_id: poolOwner, assigned: false }, { coupon_id: couponId, customer_id: poolOwner }]);
+    expect(await coupons.wallet(carol!)).toEqual([]);
 
     const r2 = newId();
     await db().transaction((tx) => coupons.reserve(tx, [two.candidates[0]!.couponId], r2, carol!));
     await db().transaction((tx) => coupons.commit(tx, r2, newId(), AT));
     // Issued at commit: 7 days from 24 November, to the end of 1 December in Shanghai.
     expect(await coupons.getCoupon(a)).toMatchObject({ status: 'redeemed', customerId: carol, issuedAt: AT, validTo: new Date('2026-12-01T16:00:00Z') });
+    expect(await stored()).toEqual([{ customer_id: carol, assigned: true }, { coupon_id: couponId, customer_id: carol }]);
+    expect((await coupons.listCoupons({ customerId: carol! })).items.map((x) => [x.code, x.status])).toEqual([[a, 'redeemed']]);
+    const csv = (await coupons.exportCodes(pool.id)).trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 3).join(','));
+    expect(csv.sort()).toEqual([`${a},redeemed,${carol}`, `${b},available,`, `${c},available,`].sort());
     const next = await db().transaction((tx) => coupons.candidatesForCheckout(tx, { customerId: carol!, codes: [c], at: AT, ctx: ctx(carol!) }));
     expect(next.refused.map((x) => x.reason)).toEqual(['per_customer_limit']);
   });
@@ -275,9 +291,17 @@ describe('code pools', () => {
     expect(r.json()).toEqual({ batch: 'spring', count: 5000 });
     const [c] = await rows<{ n: number; distinct: number; readable: number }>(
       sql`select count(*)::int as n, count(distinct code)::int as distinct, count(*) filter (where code ~ '^SPR[2-9A-HJ-NP-Z]{10}$')::int as readable
-          from promotions.coupons where template_id = ${tpl.id} and batch = 'spring' and status = 'available' and customer_id is null`,
+          from promotions.coupons where template_id = ${tpl.id} and batch = 'spring' and status = 'available' and not assigned`,
     );
     expect(c).toEqual({ n: 5000, distinct: 5000, readable: 5000 });
+    // Each code is in the key table, under the coupon's synthetic pool owner (nobody's, never null).
+    const [k] = await rows<{ keyed: number; pool_owner: number }>(
+      sql`select count(*)::int as keyed,
+                 count(*) filter (where k.customer_id = platform.guest_customer_id('coupon-pool', c.id::text))::int as pool_owner
+          from promotions.coupons c join promotions.coupon_codes k on k.code = c.code and k.coupon_id = c.id and k.customer_id = c.customer_id
+          where c.template_id = ${tpl.id} and c.batch = 'spring'`,
+    );
+    expect(k).toEqual({ keyed: 5000, pool_owner: 5000 });
     expect((await coupons.getTemplate(tpl.id)).issued).toBe(5000);
     const over = await post(`/api/v1/coupon-templates/${tpl.id}/codes`, { count: 1001 });
     expect(over.statusCode).toBe(409);
@@ -337,6 +361,20 @@ describe('code pools', () => {
     expect(taken.json().error.message).toBe('codes already in use: PARTNER-002 (line 2)');
     expect((await coupons.listCodes(tpl.id)).total).toBe(3);
     expect((await coupons.getTemplate(tpl.id)).issued).toBe(3);
+    // Codes are unique across templates (the key table promotions.coupon_codes): another template cannot take one, an
+    // issued coupon's code is taken too, and the table itself refuses a second row for a code.
+    const other = await template();
+    const elsewhere = await csvPost(`/api/v1/coupon-templates/${other.id}/codes/import`, 'PARTNER-003\n');
+    expect(elsewhere.statusCode).toBe(409);
+    expect(elsewhere.json().error.message).toBe('codes already in use: PARTNER-003 (line 1)');
+    const [dave] = await newCustomers(1);
+    const issued = (await coupons.issueToCustomer(other.id, { customerId: dave!, at: AT })).coupon;
+    const issuedCode = await csvPost(`/api/v1/coupon-templates/${tpl.id}/codes/import`, `${issued.code}\n`);
+    expect(issuedCode.json().error.message).toBe(`codes already in use: ${issued.code} (line 1)`);
+    const dupRow = await rows(sql`insert into promotions.coupon_codes (code, coupon_id, customer_id) values ('PARTNER-001', ${newId()}, ${dave})`).catch((e: unknown) => e);
+    expect(pgCode(dupRow)).toBe('23505');
+    expect(await rows(sql`select count(*)::int as n from promotions.coupon_codes where code in ('PARTNER-001', 'PARTNER-002', 'PARTNER-003', ${issued.code})`)).toEqual([{ n: 4 }]);
+    expect((await coupons.listCodes(other.id)).total).toBe(1);
   });
 });
 

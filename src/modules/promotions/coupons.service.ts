@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { localDate, parseInstant } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
-import { newId } from '../../platform/ids.js';
+import { guestCustomerId, newId } from '../../platform/ids.js';
 import { ineligibility, inHoldout, type CheckoutContext, type Conditions } from './domain/eligibility.js';
 import type { StackablePromotion } from './domain/combine.js';
 import type { Rule, Scope } from './domain/rules.js';
@@ -173,7 +173,8 @@ function couponOf(r: Record<string, unknown>): Coupon {
     name: r.template_name as string,
     definition: r.template_definition as DefinitionInput,
     code: r.code as string,
-    customerId: (r.customer_id as string | null) ?? null,
+    // An unassigned coupon's customer_id is its synthetic pool owner (POOL_OWNER), nobody's.
+    customerId: r.assigned ? (r.customer_id as string) : null,
     status: r.status as CouponStatus,
     batch: (r.batch as string | null) ?? null,
     source: r.source as string,
@@ -191,6 +192,18 @@ function couponOf(r: Record<string, unknown>): Coupon {
 }
 
 const COUPON_COLUMNS = sql`c.*, t.code as template_code, t.name as template_name, t.definition as template_definition`;
+
+/**
+ * The customer_id of a coupon assigned to nobody (a pool code; ADR 0014: customer_id is never null so coupons can be
+ * distributed by it): guestCustomerId('coupon-pool', <coupon id>) — here its SQL twin, over the row's id.
+ */
+const POOL_OWNER = (id: ReturnType<typeof sql>) => sql`platform.guest_customer_id('coupon-pool', (${id})::text)`;
+/** The same in code (guestCustomerId), for inserts. */
+const poolOwner = (couponId: string) => guestCustomerId('coupon-pool', couponId);
+
+/** The coupon with this code (code → coupon_codes → the coupon by its key): `c` for its columns. */
+const BY_CODE = (codes: ReturnType<typeof sql>) =>
+  sql`promotions.coupon_codes k join promotions.coupons c on c.customer_id = k.customer_id and c.id = k.coupon_id where k.code = ${codes}`;
 
 /** `n` random codes from the readable alphabet, `prefix` + `length` symbols. */
 export function randomCodes(n: number, length: number, prefix = ''): string[] {
@@ -388,13 +401,19 @@ export class CouponsService {
     let inserted = 0;
     for (let i = 0; i < codes.length; i += 100_000) {
       const part = codes.slice(i, i + 100_000);
+      const ids = part.map(() => newId());
       const rows = await query<{ n: number }>(
         tx,
-        sql`with ins as (
-              insert into promotions.coupons (id, template_id, code, status, batch, source, valid_from, valid_to)
-              select k.id, ${t.id}, k.code, 'available', ${batch}, ${source}, ${t.validDays ? null : t.validFrom}, ${t.validDays ? null : t.validTo}
-              from unnest(${sql.param(part.map(() => newId()))}::uuid[], ${sql.param(part)}::text[]) as k(id, code)
-              on conflict do nothing returning 1)
+        // The code first (its uniqueness is the key table's); only the codes that went in make coupons.
+        sql`with k as (
+              insert into promotions.coupon_codes (code, coupon_id, customer_id)
+              select x.code, x.id, x.owner
+              from unnest(${sql.param(ids)}::uuid[], ${sql.param(part)}::text[], ${sql.param(ids.map(poolOwner))}::uuid[]) as x(id, code, owner)
+              on conflict do nothing returning code, coupon_id, customer_id),
+            ins as (
+              insert into promotions.coupons (id, template_id, code, customer_id, assigned, status, batch, source, valid_from, valid_to)
+              select k.coupon_id, ${t.id}, k.code, k.customer_id, false, 'available', ${batch}, ${source}, ${t.validDays ? null : t.validFrom}, ${t.validDays ? null : t.validTo}
+              from k returning 1)
             select count(*)::int as n from ins`,
       );
       inserted += Number(rows[0]!.n);
@@ -447,7 +466,7 @@ export class CouponsService {
     return this.db.transaction(async (tx) => {
       const t = await this.getTemplate(templateId, tx);
       if (t.status === 'ended') throw conflict('promotions.template_ended', `coupon template ${t.code} has ended`);
-      const taken = await query<{ code: string }>(tx, sql`select code from promotions.coupons where code = any(${sql.param(codes)}::text[]) order by code collate "C" limit 100`);
+      const taken = await query<{ code: string }>(tx, sql`select code from promotions.coupon_codes where code = any(${sql.param(codes)}::text[]) order by code collate "C" limit 100`);
       if (taken.length > 0)
         throw conflict('promotions.codes_taken', `codes already in use: ${taken.map((r) => `${r.code} (line ${seen.get(r.code)})`).join(', ')}`, {
           codes: taken.map((r) => ({ code: r.code, line: seen.get(r.code) })),
@@ -478,7 +497,7 @@ export class CouponsService {
     const t = await this.getTemplate(templateId);
     const rows = await query<{ code: string; status: string; customer_id: string | null; valid_to: string | Date | null }>(
       this.db,
-      sql`select code, status, customer_id, valid_to from promotions.coupons
+      sql`select code, status, case when assigned then customer_id end as customer_id, valid_to from promotions.coupons
           where template_id = ${t.id} and (${batch ?? null}::text is null or batch = ${batch ?? null}) order by code collate "C"`,
     );
     return ['code,status,customer_id,valid_to', ...rows.map((r) => `${r.code},${r.status},${r.customer_id ?? ''},${r.valid_to ? new Date(r.valid_to).toISOString() : ''}`)].join('\n') + '\n';
@@ -515,35 +534,57 @@ export class CouponsService {
       if (round > 20) throw conflict('promotions.codes_exhausted', 'could not draw enough unique codes');
       const ids = todo.map(() => newId());
       const codes = randomCodes(todo.length, 10);
+      // The codes go into the key table first (a taken code is left out); the coupons of the codes that went in follow.
       const rows = await query<{ id: string; customer_id: string }>(
         tx,
-        sql`insert into promotions.coupons (id, template_id, code, customer_id, status, source, source_ref, idempotency_key, issued_at, valid_from, valid_to)
-            select k.id, ${t.id}, k.code, k.customer_id, 'issued', k.source, k.source_ref, k.idem, ${at}, ${validFrom}, ${validTo}
-            from unnest(${sql.param(ids)}::uuid[], ${sql.param(codes)}::text[], ${sql.param(todo.map((x) => x.customerId))}::uuid[],
+        sql`with x as (
+              select * from unnest(${sql.param(ids)}::uuid[], ${sql.param(codes)}::text[], ${sql.param(todo.map((x) => x.customerId))}::uuid[],
                         ${sql.param(todo.map((x) => x.source))}::text[], ${sql.param(todo.map((x) => x.sourceRef))}::text[],
-                        ${sql.param(todo.map((x) => x.idempotencyKey))}::text[]) as k(id, code, customer_id, source, source_ref, idem)
+                        ${sql.param(todo.map((x) => x.idempotencyKey))}::text[]) as k(id, code, customer_id, source, source_ref, idem)),
+            codes as (
+              insert into promotions.coupon_codes (code, coupon_id, customer_id) select code, id, customer_id from x
+              on conflict do nothing returning coupon_id)
+            insert into promotions.coupons (id, template_id, code, customer_id, assigned, status, source, source_ref, idempotency_key, issued_at, valid_from, valid_to)
+            select x.id, ${t.id}, x.code, x.customer_id, true, 'issued', x.source, x.source_ref, x.idem, ${at}, ${validFrom}, ${validTo}
+            from x join codes on codes.coupon_id = x.id
             on conflict do nothing returning id, customer_id`,
       );
       for (const r of rows) out.set(r.customer_id, r.id);
       const rest = todo.filter((x) => !out.has(x.customerId));
       if (rest.length === 0) break;
-      // Some collided: on a code (drawn again) or on an idempotency key (the earlier coupon stands; not counted twice).
-      const keys = rest.flatMap((x) => (x.idempotencyKey ? [x.idempotencyKey] : []));
-      const existing = keys.length
-        ? await query<{ idempotency_key: string }>(tx, sql`select idempotency_key from promotions.coupons where idempotency_key = any(${sql.param(keys)}::text[])`)
+      // Codes taken by a coupon that was not made (its idempotency key had one already) are freed.
+      const made = new Set(rows.map((r) => r.id));
+      const unmade = ids.filter((id) => !made.has(id));
+      await query(tx, sql`delete from promotions.coupon_codes where coupon_id = any(${sql.param(unmade)}::uuid[])`);
+      // Some collided: on a code (drawn again) or on the customer's idempotency key (the earlier coupon stands; not
+      // counted twice).
+      const keyed = rest.filter((x) => x.idempotencyKey);
+      const existing = keyed.length
+        ? await query<{ customer_id: string; idempotency_key: string }>(
+            tx,
+            sql`select c.customer_id, c.idempotency_key from promotions.coupons c
+                join unnest(${sql.param(keyed.map((x) => x.customerId))}::uuid[], ${sql.param(keyed.map((x) => x.idempotencyKey))}::text[]) as k(customer_id, idem)
+                  on c.customer_id = k.customer_id and c.idempotency_key = k.idem`,
+          )
         : [];
-      const done = new Set(existing.map((r) => r.idempotency_key));
-      const replayed = rest.filter((x) => x.idempotencyKey && done.has(x.idempotencyKey));
+      const done = new Set(existing.map((r) => `${r.customer_id}|${r.idempotency_key}`));
+      const isDone = (x: IssueTarget) => !!x.idempotencyKey && done.has(`${x.customerId}|${x.idempotencyKey}`);
+      const replayed = rest.filter(isDone);
       if (replayed.length > 0) await query(tx, sql`update promotions.coupon_templates set issued = issued - ${replayed.length} where id = ${t.id}`);
-      todo = rest.filter((x) => !(x.idempotencyKey && done.has(x.idempotencyKey)));
+      todo = rest.filter((x) => !isDone(x));
     }
     return out;
   }
 
+  /**
+   * The coupon issued with this key, to whichever customer (keys are unique per customer; issuing refuses a key already
+   * used for another customer — checked here, across customers, under the key's advisory lock in issueToCustomer).
+   */
   private async byIdempotencyKey(db: Db, key: string): Promise<Coupon | null> {
     const [row] = await query(
       db,
-      sql`select ${COUPON_COLUMNS} from promotions.coupons c join promotions.coupon_templates t on t.id = c.template_id where c.idempotency_key = ${key}`,
+      sql`select ${COUPON_COLUMNS} from promotions.coupons c join promotions.coupon_templates t on t.id = c.template_id
+          where c.idempotency_key = ${key} order by c.created_at, c.id limit 1`,
     );
     return row ? couponOf(row) : null;
   }
@@ -558,6 +599,8 @@ export class CouponsService {
     const attempt = () =>
       this.db.transaction(async (tx) => {
         if (key) {
+          // One request per key at a time: the check across customers and the insert cannot interleave.
+          await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`promotions.coupon-key:${key}`}, 0))`);
           const prior = await this.byIdempotencyKey(tx, key);
           if (prior) return this.replay(prior, input.customerId);
         }
@@ -633,7 +676,7 @@ export class CouponsService {
         sql`select m.customer_id, coalesce(h.holding, 0) as holding, coalesce(h.total, 0) as total
             from segments.members m
             left join (select customer_id, count(*) filter (where status in ('issued', 'reserved'))::int as holding, count(*)::int as total
-                       from promotions.coupons where template_id = ${t.id} and customer_id is not null and status <> 'void'
+                       from promotions.coupons where template_id = ${t.id} and assigned and status <> 'void'
                        group by customer_id) h on h.customer_id = m.customer_id
             where m.segment_id = ${input.segmentId}`,
       );
@@ -693,7 +736,7 @@ export class CouponsService {
         tx,
         sql`select c.id from customers.customers c
             where c.id = any(${sql.param([...new Set(customerIds)])}::uuid[]) and c.status = 'active' and c.member_since >= ${t.createdAt}
-              and not exists (select 1 from promotions.coupons k where k.idempotency_key = 'new_member:' || c.id::text)`,
+              and not exists (select 1 from promotions.coupons k where k.customer_id = c.id and k.idempotency_key = 'new_member:' || c.id::text)`,
       );
       if (fresh.length === 0) return 0;
       const targets = fresh.map((c) => ({ customerId: c.id, idempotencyKey: `new_member:${c.id}`, source: 'new_member', sourceRef: null }));
@@ -758,7 +801,7 @@ export class CouponsService {
   async getCoupon(code: string): Promise<Coupon> {
     const [row] = await query(
       this.db,
-      sql`select ${COUPON_COLUMNS} from promotions.coupons c join promotions.coupon_templates t on t.id = c.template_id where c.code = ${code.trim().toUpperCase()}`,
+      sql`select ${COUPON_COLUMNS} from promotions.coupon_templates t, ${BY_CODE(sql`${code.trim().toUpperCase()}`)} and t.id = c.template_id`,
     );
     if (!row) throw notFound('promotions.coupon_not_found', `no coupon ${code}`);
     return couponOf(row);
@@ -793,7 +836,7 @@ export class CouponsService {
   async voidCoupon(code: string, reason: string, at: Date = new Date()): Promise<Coupon> {
     if (!reason?.trim()) throw invalid('promotions.reason_required', 'reason: required', [{ path: 'reason', message: 'required' }]);
     return this.db.transaction(async (tx) => {
-      const [row] = await query<{ id: string; status: CouponStatus }>(tx, sql`select id, status from promotions.coupons where code = ${code.trim().toUpperCase()} for update`);
+      const [row] = await query<{ id: string; status: CouponStatus }>(tx, sql`select c.id, c.status from ${BY_CODE(sql`${code.trim().toUpperCase()}`)} for update of c`);
       if (!row) throw notFound('promotions.coupon_not_found', `no coupon ${code}`);
       if (row.status === 'void') return this.getCouponById(row.id, tx);
       if (row.status === 'redeemed' || row.status === 'reserved')
@@ -840,7 +883,8 @@ export class CouponsService {
     if (wanted.length === 0) return out;
     const rows = await query(
       tx,
-      sql`select c.* from promotions.coupons c where c.code = any(${sql.param(wanted)}::text[]) order by c.id for update`,
+      sql`select c.* from promotions.coupon_codes k join promotions.coupons c on c.customer_id = k.customer_id and c.id = k.coupon_id
+          where k.code = any(${sql.param(wanted)}::text[]) order by c.id for update of c`,
     );
     const byCode = new Map(rows.map((r) => [r.code as string, r]));
     const templateIds = [...new Set(rows.map((r) => r.template_id as string))];
@@ -869,7 +913,7 @@ export class CouponsService {
       }
       const t = templates.get(r.template_id as string)!;
       const status = r.status as CouponStatus;
-      const owner = (r.customer_id as string | null) ?? null;
+      const owner = r.assigned ? (r.customer_id as string) : null;
       if (status === 'void' || status === 'redeemed' || status === 'expired') {
         refuse(code, status);
         continue;
@@ -932,15 +976,27 @@ export class CouponsService {
   async reserve(tx: Db, couponIds: string[], reservationId: string, customerId: string): Promise<void> {
     if (couponIds.length === 0) return;
     const ids = [...new Set(couponIds)];
-    const rows = await query(
+    // A pool code changes owner: customer_id (an UPDATE here; on Citus a delete + insert) and its coupon_codes row.
+    const rows = await query<{ code: string; customer_id: string }>(
       tx,
       sql`update promotions.coupons set status = 'reserved', reservation_id = ${reservationId},
-            customer_id = coalesce(customer_id, ${customerId}::uuid), updated_at = now()
+            customer_id = ${customerId}::uuid, assigned = true, updated_at = now()
           where id = any(${sql.param(ids)}::uuid[])
-            and ((status = 'issued' and customer_id = ${customerId}) or (status = 'available' and customer_id is null))
-          returning id`,
+            and ((status = 'issued' and assigned and customer_id = ${customerId}) or (status = 'available' and not assigned))
+          returning code, customer_id`,
     );
     if (rows.length !== ids.length) throw conflict('promotions.coupon_unavailable', 'a coupon is no longer available (used, voided or held by another checkout)');
+    await this.syncCodes(tx, rows);
+  }
+
+  /** coupon_codes follows its coupons' customer_id. */
+  private async syncCodes(tx: Db, rows: Array<{ code: string; customer_id: string }>): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.execute(
+      sql`update promotions.coupon_codes k set customer_id = x.customer_id
+          from unnest(${sql.param(rows.map((r) => r.code))}::text[], ${sql.param(rows.map((r) => r.customer_id))}::uuid[]) as x(code, customer_id)
+          where k.code = x.code and k.customer_id <> x.customer_id`,
+    );
   }
 
   /** reserved → redeemed for the reservation's coupons; a pool code becomes the customer's (issued now). */
@@ -964,14 +1020,16 @@ export class CouponsService {
 
   /** reserved → issued (or back to available, unbound, for a pool code bound at reserve). */
   async release(tx: Db, reservationId: string): Promise<number> {
-    const rows = await query(
+    const rows = await query<{ code: string; customer_id: string }>(
       tx,
       sql`update promotions.coupons
           set status = case when issued_at is null then 'available' else 'issued' end,
-              customer_id = case when issued_at is null then null else customer_id end,
+              customer_id = case when issued_at is null then ${POOL_OWNER(sql`id`)} else customer_id end,
+              assigned = issued_at is not null,
               reservation_id = null, updated_at = now()
-          where reservation_id = ${reservationId} and status = 'reserved' returning id`,
+          where reservation_id = ${reservationId} and status = 'reserved' returning code, customer_id`,
     );
+    await this.syncCodes(tx, rows);
     return rows.length;
   }
 

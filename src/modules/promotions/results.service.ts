@@ -138,8 +138,10 @@ export class PromoResultsService {
     const to = window.to ?? (end < now ? end : now);
     if (!(from < to)) throw invalid('promotions.invalid_window', 'to: must be after from', [{ path: 'to', message: 'must be after from' }]);
 
-    const used = sql`select coalesce(r.order_id, v.order_id) as order_id, r.customer_id, r.discount_fen - r.refunded_fen as cost
-                     from promotions.redemptions r join promotions.reservations v on v.id = r.reservation_id
+    // A guest checkout's redemption carries a synthetic customer_id: it is a use, not a customer.
+    const used = sql`select coalesce(r.order_id, v.order_id) as order_id, case when r.guest then null else r.customer_id end as customer_id,
+                            r.discount_fen - r.refunded_fen as cost
+                     from promotions.redemptions r join promotions.reservations v on v.customer_id = r.customer_id and v.id = r.reservation_id
                      where r.promotion_id = ${p.id} and r.status = 'committed'`;
     const [uses] = await query<{ uses: number; customers: number; cost: string | number }>(
       this.db,
@@ -167,7 +169,7 @@ export class PromoResultsService {
       const targeted = segments.length
         ? sql`select distinct m.customer_id from segments.members m where m.segment_id = any(${pgArray(segments, 'uuid')})`
         : sql`select distinct o.customer_id from orders.orders o
-              where o.customer_id is not null and ${ORDER_LIVE} and o.placed_at >= ${from} and o.placed_at < ${to}
+              where o.customer_id is not null and not o.guest and ${ORDER_LIVE} and o.placed_at >= ${from} and o.placed_at < ${to}
                 ${c.channels?.length ? sql`and o.channel = any(${pgArray(c.channels, 'text')})` : sql``}
                 ${c.stores?.length ? sql`and o.store_code = any(${pgArray(c.stores, 'text')})` : sql``}
                 ${c.fulfillment?.length ? sql`and o.fulfillment = any(${pgArray(c.fulfillment, 'text')})` : sql``}`;
@@ -230,7 +232,7 @@ export class PromoResultsService {
             select r.coupon_id, coalesce(r.order_id, v.order_id) as order_id, r.discount_fen - r.refunded_fen as cost
             from promotions.issue_recipients ir
             join promotions.redemptions r on r.coupon_id = ir.coupon_id and r.status = 'committed'
-            join promotions.reservations v on v.id = r.reservation_id
+            join promotions.reservations v on v.customer_id = r.customer_id and v.id = r.reservation_id
             where ir.run_id = ${id} and ir.grp = 'treated')
           select (select count(distinct coupon_id)::int from u) as redeemed,
                  (select coalesce(sum(cost), 0)::bigint from u) as cost,

@@ -710,7 +710,7 @@ export class CompensationService {
       sql`select o.channel, o.external_id,
             (select json_build_object('id', r.id, 'refund_fen', r.refund_fen) from orders.returns r where r.channel = o.channel and r.external_id = ${key}) as prior,
             (select json_agg(json_build_object('line_no', l.line_no, 'open', l.quantity - l.returned_quantity, 'refund', greatest(l.paid_fen - l.refunded_fen, 0)) order by l.line_no)
-               from orders.order_lines l where l.order_id = o.id and l.quantity > l.returned_quantity) as lines
+               from orders.order_lines l where l.customer_id = o.customer_id and l.order_id = o.id and l.quantity > l.returned_quantity) as lines
           from orders.orders o where o.id = ${orderId}`,
     );
     if (!row) throw notFound('service.order_not_found', `no order ${orderId}`);

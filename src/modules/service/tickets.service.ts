@@ -604,7 +604,7 @@ export class TicketsService {
   }
 
   private async orderById(tx: Db, id: string): Promise<{ id: string; customer_id: string | null; store_code: string | null } | undefined> {
-    return queryOne(tx, sql`select id, customer_id, store_code from orders.orders where id = ${id}::uuid`);
+    return queryOne(tx, sql`select id, case when guest then null else customer_id end as customer_id, store_code from orders.orders where id = ${id}::uuid`);
   }
 
   /** Resolves and checks a new ticket's links (customer, order → its customer and store, store, guide, queue, assignee). */
@@ -636,7 +636,7 @@ export class TicketsService {
         ? await this.orderById(tx, input.orderId)
         : await queryOne<{ id: string; customer_id: string | null; store_code: string | null }>(
             tx,
-            sql`select id, customer_id, store_code from orders.orders where channel = ${input.order!.channel} and external_id = ${input.order!.externalId}`,
+            sql`select id, case when guest then null else customer_id end as customer_id, store_code from orders.orders where channel = ${input.order!.channel} and external_id = ${input.order!.externalId}`,
           );
       if (!o) issues.push(input.orderId ? { path: 'orderId', message: `no order ${input.orderId}` } : { path: 'order', message: `no order ${input.order!.channel}/${input.order!.externalId}` });
       else {

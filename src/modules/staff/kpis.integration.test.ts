@@ -110,8 +110,8 @@ beforeAll(async () => {
   ] as const) {
     await query(
       db(),
-      sql`insert into promotions.coupons (id, template_id, code, status, source, order_id, redeemed_at)
-          values (${newId()}, ${newId()}, ${`CP-${ext}`}, 'redeemed', 'issue', ${await orderId(ext)}::uuid, ${at(when)}::timestamptz)`,
+      sql`insert into promotions.coupons (id, customer_id, assigned, template_id, code, status, source, order_id, redeemed_at)
+          values (${newId()}, ${newId()}, true, ${newId()}, ${`CP-${ext}`}, 'redeemed', 'issue', ${await orderId(ext)}::uuid, ${at(when)}::timestamptz)`,
     );
   }
 
@@ -119,8 +119,8 @@ beforeAll(async () => {
   const response = (guide: string, store: string, csat: number, nps: number, when: string) =>
     query(
       db(),
-      sql`insert into surveys.responses (id, survey_id, guide_id, store_code, answers, csat, nps, submitted_at)
-          values (${newId()}, ${newId()}, ${ids[guide]}::uuid, ${store}, '{}'::jsonb, ${csat}, ${nps}, ${at(when)}::timestamptz)`,
+      sql`insert into surveys.responses (id, survey_id, customer_id, guide_id, store_code, answers, csat, nps, submitted_at)
+          values (${newId()}, ${newId()}, ${newId()}, ${ids[guide]}::uuid, ${store}, '{}'::jsonb, ${csat}, ${nps}, ${at(when)}::timestamptz)`,
     );
   await response('g1', 'S1', 5, 10, '2026-11-03T12:00:00');
   await response('g1', 'S1', 4, 9, '2026-11-04T12:00:00');

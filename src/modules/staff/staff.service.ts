@@ -113,7 +113,7 @@ export class StaffService {
       tx,
       sql`select distinct on (o.customer_id) o.customer_id, o.store_code, o.staff_code
           from orders.orders o
-          where o.id = any(${pgArray(orderIds, 'uuid')}) and o.customer_id is not null and o.status <> 'cancelled'
+          where o.id = any(${pgArray(orderIds, 'uuid')}) and not o.guest and o.status <> 'cancelled'
             and not exists (select 1 from staff.assignments a where a.customer_id = o.customer_id and a.ended_at is null)
           order by o.customer_id, o.placed_at, o.id`,
     );

@@ -199,7 +199,7 @@ export class InvitationsService {
           from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
             as x(id uuid, customer_id uuid, context_id text, ticket_id uuid, order_id uuid, store_code text, guide_id uuid, send_at timestamptz, expires_at timestamptz)
           where ${cooldown > 0 ? sql`not exists (select 1 from surveys.invitations p where p.survey_id = ${survey.id}::uuid and p.customer_id = x.customer_id and p.created_at > ${new Date(now.getTime() - cooldown * DAY).toISOString()}::timestamptz)` : sql`true`}
-          on conflict (survey_id, context_kind, context_id) do nothing
+          on conflict (customer_id, survey_id, context_kind, context_id) do nothing
           returning id, ticket_id, send_at`,
     );
   }
@@ -269,12 +269,19 @@ export class InvitationsService {
    * orders.order.placed (live orders; imported history publishes orders.batch.imported and is not surveyed) → an
    * invitation per order and active after_purchase survey with the order's store and guide (the staff member whose
    * username is the order's staff code), `delayDays` after the order at a daytime minute of the following 24 hours.
+   * Only a member is asked: a guest sale (no customer, or a synthetic guest customer id with no customer row — ADR
+   * 0014) has nobody to send the link to, and an invitation always has its customer (its key on Citus).
    */
   async ordersPlaced(events: Array<DomainEvent<{ orderId: string; customerId: string | null; storeCode?: string | null; placedAt: string }>>, tx: Db): Promise<number> {
-    const orders = events.map((e) => e.payload).filter((p) => p.customerId && UUID.test(p.orderId));
+    let orders = events.map((e) => e.payload).filter((p) => typeof p.customerId === 'string' && UUID.test(p.customerId) && UUID.test(p.orderId));
     if (orders.length === 0) return 0;
     const surveys = await this.active(tx, 'after_purchase');
     if (surveys.length === 0) return 0;
+    const members = new Set(
+      (await query<{ id: string }>(tx, sql`select id from customers.customers where id = any(${sql.param([...new Set(orders.map((o) => o.customerId!))])}::uuid[])`)).map((r) => String(r.id)),
+    );
+    orders = orders.filter((o) => members.has(o.customerId!.toLowerCase()));
+    if (orders.length === 0) return 0;
     const guides = new Map(
       (
         await query<{ id: string; guide_id: string | null }>(
@@ -337,7 +344,7 @@ export class InvitationsService {
               from segments.members m join segments.segments g on g.id = m.segment_id and g.code = ${segment}
               join customers.customers c on c.id = m.customer_id and c.status = 'active'
               where ${cooldownDays > 0 ? sql`not exists (select 1 from surveys.invitations p where p.survey_id = ${s.id}::uuid and p.customer_id = c.id and p.created_at > ${new Date(now.getTime() - cooldownDays * DAY).toISOString()}::timestamptz)` : sql`true`}
-              on conflict (survey_id, context_kind, context_id) do nothing returning 1`,
+              on conflict (customer_id, survey_id, context_kind, context_id) do nothing returning 1`,
         );
         return rows.length;
       });
@@ -385,7 +392,7 @@ export class InvitationsService {
           select ${SQL_UUID_V7}, ${String(s.id)}::uuid, c.id, 'manual', ${`${wave}:`} || c.id::text, ${InvitationsService.LAST_STORE}, 'scheduled',
             ${now.toISOString()}::timestamptz, ${new Date(now.getTime() + settings.validDays * DAY).toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
           from (${audience}) a join customers.customers c on c.id = a.id
-          on conflict (survey_id, context_kind, context_id) do nothing returning 1`,
+          on conflict (customer_id, survey_id, context_kind, context_id) do nothing returning 1`,
     );
     return { survey: String(s.code), wave, invited: rows.length, alreadyInvited: total - rows.length };
   }
@@ -414,7 +421,7 @@ export class InvitationsService {
               from surveys.invitations i
               join surveys.surveys s on s.id = i.survey_id and s.status = 'active'
               left join customers.customers c on c.id = i.customer_id
-              where i.status = 'scheduled' and i.send_at <= ${stamp}::timestamptz and i.expires_at > ${stamp}::timestamptz and i.customer_id is not null
+              where i.status = 'scheduled' and i.send_at <= ${stamp}::timestamptz and i.expires_at > ${stamp}::timestamptz
               order by i.send_at, i.id limit ${batch}
               for update of i skip locked`,
         );
@@ -557,7 +564,7 @@ export class InvitationsService {
       const claimed = await query(
         tx,
         sql`update surveys.invitations set status = 'responded', responded_at = ${now.toISOString()}::timestamptz
-            where id = ${String(first.id)}::uuid and status in ('scheduled', 'sent') and expires_at > ${now.toISOString()}::timestamptz
+            where customer_id = ${String(first.customer_id)}::uuid and id = ${String(first.id)}::uuid and status in ('scheduled', 'sent') and expires_at > ${now.toISOString()}::timestamptz
               and exists (select 1 from surveys.surveys s where s.id = survey_id and s.status <> 'archived')
             returning 1`,
       );
@@ -566,7 +573,7 @@ export class InvitationsService {
       await query(
         tx,
         sql`insert into surveys.responses (id, survey_id, invitation_id, customer_id, store_code, guide_id, ticket_id, order_id, answers, nps, csat, verbatim, sentiment, sentiment_label, submitted_at)
-            values (${id}::uuid, ${String(first.survey_id)}::uuid, ${String(first.id)}::uuid, ${(first.customer_id as string | null) ?? null}::uuid, ${(first.store_code as string | null) ?? null},
+            values (${id}::uuid, ${String(first.survey_id)}::uuid, ${String(first.id)}::uuid, ${String(first.customer_id)}::uuid, ${(first.store_code as string | null) ?? null},
                     ${(first.guide_id as string | null) ?? null}::uuid, ${(first.ticket_id as string | null) ?? null}::uuid, ${(first.order_id as string | null) ?? null}::uuid,
                     ${JSON.stringify(kept)}::jsonb, ${nps}, ${csat}, ${verbatim}, ${sentiment?.score ?? null}, ${sentiment?.label ?? null}, ${now.toISOString()}::timestamptz)`,
       );
@@ -583,7 +590,7 @@ export class InvitationsService {
           surveyId: String(first.survey_id),
           surveyCode: String(first.code),
           invitationId: String(first.id),
-          customerId: (first.customer_id as string | null) ?? null,
+          customerId: String(first.customer_id),
           ticketId,
           orderId: (first.order_id as string | null) ?? null,
           storeCode: (first.store_code as string | null) ?? null,

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query, queryOne } from '../../platform/db/database.js';
 import { publish } from '../../platform/events/event-bus.js';
-import { newId } from '../../platform/ids.js';
+import { guestCustomerId, newId } from '../../platform/ids.js';
 import { OrderInput } from '../orders/index.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
 import { withJobs } from '../../../tests/support/jobs.js';
@@ -281,7 +281,7 @@ describe('after a ticket: invitation 3–5 days after resolution, the link, the 
       sql`select * from surveys.responses where invitation_id = ${invitationId}::uuid`,
     );
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ nps: 4, csat: 2, verbatim: '快递太慢了，客服态度还可以', store_code: 'SH01', ticket_id: ticketId, sentiment: null });
+    expect(rows[0]).toMatchObject({ nps: 4, csat: 2, verbatim: '快递太慢了，客服态度还可以', store_code: 'SH01', ticket_id: ticketId, sentiment: null, customer_id: customer });
     expect(rows[0]!.answers).toEqual({ csat: 2, nps: 4, comment: '快递太慢了，客服态度还可以' });
     const events = await query<{ kind: string }>(db(), sql`select kind from service.ticket_events where ticket_id = ${ticketId}::uuid order by at, kind`);
     expect(events.map((e) => e.kind)).toEqual(['survey_scheduled', 'survey_answered']);
@@ -346,6 +346,15 @@ describe('results by store on exact answers', () => {
       { store_code: 'S2', n: 4 },
     ]);
     expect(await count('surveys.invitations', sql`customer_id = ${old!}::uuid`)).toBe(0);
+    // A guest sale asks nobody: no customer, or a synthetic guest customer id (ADR 0014) with no customer row.
+    const guestOrder = newId();
+    const guest = guestCustomerId('pos', `GUEST-${guestOrder}`);
+    await db().transaction(async (tx) => {
+      await publish(tx, 'orders.order.placed', { orderId: guestOrder, customerId: guest, storeCode: 'S1', placedAt: '2026-04-09T17:00:00+08:00' });
+      await publish(tx, 'orders.order.placed', { orderId: newId(), customerId: null, storeCode: 'S1', placedAt: '2026-04-09T17:00:00+08:00' });
+    });
+    await t.kemai.events.drain();
+    expect(await count('surveys.invitations', sql`customer_id = ${guest}::uuid or order_id = ${guestOrder}::uuid`)).toBe(0);
 
     const made = await post('/api/v1/surveys', {
       code: 'spring_check',

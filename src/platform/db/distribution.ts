@@ -28,16 +28,10 @@ export type Placement =
 export const DISTRIBUTION_ANCHOR = 'customers.customers';
 
 const byCustomer: Placement = { kind: 'distributed', column: 'customer_id' };
-const pendingByCustomer = (pending: string): Placement => ({ kind: 'distributed', column: 'customer_id', pending });
 const reference: Placement = { kind: 'reference' };
 const local = (reason: string): Placement => ({ kind: 'local', reason });
 /** A key table distributed by its own key column (see `key` above). */
 export const keyTable = (column: string, reason: string): Placement => ({ kind: 'key', column, reason });
-
-const GUEST =
-  'customer_id is null for guest sales; plan (ADR 0014): a guest order gets a synthetic customer_id derived from its external id (uuid v5 of channel:external_id), so the column becomes NOT NULL and guest rows spread over all shards';
-const CHILD_WITHOUT_CUSTOMER = (parent: string) =>
-  `no customer_id column: rows are found through ${parent}; plan: add customer_id (backfilled from the parent), key (customer_id, …), and write it on insert`;
 
 /** Placement of every table of every Kemai schema, `schema.table` → placement. */
 export const PLACEMENTS: Readonly<Record<string, Placement>> = {
@@ -47,12 +41,11 @@ export const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'access.staff': local('staff accounts (thousands at most); login lockout counters change on every failed login, which a reference table would replicate to every node'),
 
   // activity
-  'activity.event_rollups': pendingByCustomer(
-    'primary key (id) without customer_id and customer_id nullable (anonymous events are rolled up under null); plan: key (customer_id, id), roll anonymous events into a local table of their own',
-  ),
-  'activity.events': pendingByCustomer(
-    'customer_id nullable (anonymous events), primary key (id) and global idempotency key unique (source, external_id); plan (ADR 0014): anonymous events in a local table until identified, key (customer_id, id), and the idempotency key moved to a key table activity.event_keys distributed by external_id, inserted in the same transaction',
-  ),
+  'activity.anonymous_event_rollups': local('monthly counts of rolled-up anonymous events: one row per month, type, channel and store'),
+  'activity.anonymous_events': local('events of visitors not yet identified (no customer): the anonymous backlog, moved to activity.events when the id is identified, rolled up by retention'),
+  'activity.event_keys': keyTable('external_id', 'senders\' idempotency keys (source, external_id) of events, known before the customer; inserted with the event'),
+  'activity.event_rollups': byCustomer,
+  'activity.events': byCustomer,
 
   // catalog
   'catalog.products': reference,
@@ -62,9 +55,8 @@ export const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'customers.consents': byCustomer,
   'customers.customers': { kind: 'distributed', column: 'id' },
   'customers.duplicate_candidates': byCustomer,
-  'customers.identifiers': pendingByCustomer(
-    'unique (type, value) is the identity lookup and cannot hold customer_id (it is what finds the customer); plan (ADR 0008, 0014): a lookup table customers.identifier_keys (type, value → customer_id) distributed by value, written in the same transaction; identifiers keeps (customer_id, type, value)',
-  ),
+  'customers.identifier_keys': keyTable('value', 'identity lookup (type, value) → customer_id: unique per identifier, written in the transaction that inserts the identifier, moved by merges, deleted by erasure'),
+  'customers.identifiers': byCustomer,
   'customers.merges': local('one row per merge (a few % of customers at most); keyed by survivor_id, read by merge history and erasure'),
   'customers.timeline_items': byCustomer,
 
@@ -85,7 +77,7 @@ export const PLACEMENTS: Readonly<Record<string, Placement>> = {
   // journeys
   'journeys.enrollments': byCustomer,
   'journeys.journeys': reference,
-  'journeys.step_runs': pendingByCustomer(CHILD_WITHOUT_CUSTOMER('journeys.enrollments (enrollment_id)')),
+  'journeys.step_runs': byCustomer,
   'journeys.trigger_state': local('one row per journey, updated by every trigger run (a reference table would write to every node)'),
   'journeys.versions': reference,
 
@@ -102,9 +94,7 @@ export const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'listening.rules': local('alert rules: a few rows'),
 
   // loyalty
-  'loyalty.accounts': pendingByCustomer(
-    'unique (referral_code) is global; plan (ADR 0014): a key table loyalty.referral_codes (code → customer_id) distributed by code, inserted with the account',
-  ),
+  'loyalty.accounts': byCustomer,
   'loyalty.badge_awards': byCustomer,
   'loyalty.badges': reference,
   'loyalty.growth_entries': byCustomer,
@@ -113,6 +103,7 @@ export const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'loyalty.lot_draws': byCustomer,
   'loyalty.lots': byCustomer,
   'loyalty.program_versions': reference,
+  'loyalty.referral_codes': keyTable('code', 'referral code → its member: unique across members, inserted when the account gets its code, read when a referee names it, deleted by erasure'),
   'loyalty.referrals': local('one row per referral (a small share of members), keyed by referee_id; read by the referral flow only'),
   'loyalty.rewards': reference,
   'loyalty.tier_changes': byCustomer,
@@ -120,22 +111,19 @@ export const PLACEMENTS: Readonly<Record<string, Placement>> = {
 
   // messaging
   'messaging.channels': reference,
-  'messaging.delivery_events': pendingByCustomer(CHILD_WITHOUT_CUSTOMER('messaging.messages (message_id)')),
+  'messaging.delivery_events': byCustomer,
   'messaging.guide_tasks': byCustomer,
   'messaging.messages': byCustomer,
   'messaging.policies': reference,
   'messaging.templates': reference,
 
   // orders
-  'orders.order_lines': pendingByCustomer(`primary key (order_id, line_no) without customer_id, and ${GUEST}; plan: key (customer_id, order_id, line_no)`),
-  'orders.order_versions': pendingByCustomer(CHILD_WITHOUT_CUSTOMER('orders.orders (order_id)')),
-  'orders.orders': pendingByCustomer(
-    `primary key (id) and idempotency key unique (channel, external_id) without customer_id, and ${GUEST}; plan: key (customer_id, id), and the idempotency key in orders.external_keys (channel, external_id → customer_id, order_id) distributed by external_id, inserted in the same transaction`,
-  ),
-  'orders.return_lines': pendingByCustomer(CHILD_WITHOUT_CUSTOMER('orders.returns (return_id)')),
-  'orders.returns': pendingByCustomer(
-    `primary key (id) and idempotency key unique (channel, external_id) without customer_id, and ${GUEST}; plan: as orders.orders`,
-  ),
+  'orders.external_keys': keyTable('external_id', 'the feeds\' idempotency key (kind, channel, external_id) → the order or return and its customer; known before the customer is resolved (ADR 0014)'),
+  'orders.order_lines': byCustomer,
+  'orders.order_versions': byCustomer,
+  'orders.orders': byCustomer,
+  'orders.return_lines': byCustomer,
+  'orders.returns': byCustomer,
 
   // platform
   'platform.audit_log': local('append-only; volume follows staff and API-key actions, not members; archived by time (ADR 0012)'),
@@ -144,20 +132,15 @@ export const PLACEMENTS: Readonly<Record<string, Placement>> = {
 
   // promotions
   'promotions.coupon_templates': reference,
-  'promotions.coupons': pendingByCustomer(
-    'customer_id nullable (unassigned coupons), unique (code) and unique (idempotency_key) global, primary key (id); plan (ADR 0014): a key table promotions.coupon_codes (code → customer_id, coupon id) distributed by code; unassigned codes stay in that table until issued',
-  ),
+  'promotions.coupon_codes': keyTable('code', 'coupon codes are unique across templates and looked up before the coupon (a checkout\'s code → coupon id and the customer_id it is stored under); written with the coupon'),
+  'promotions.coupons': byCustomer,
   'promotions.customer_uses': byCustomer,
   'promotions.issue_recipients': byCustomer,
   'promotions.issue_runs': local('one row per issue run'),
   'promotions.promotion_counters': local('one row per promotion, incremented by every checkout that uses it: a hot row a reference table would write on every node'),
   'promotions.promotions': reference,
-  'promotions.redemptions': pendingByCustomer(
-    'customer_id nullable (guest checkouts), primary key (reservation_id, seq); plan: guest checkouts keyed by the synthetic guest customer of their order (ADR 0014), key (customer_id, reservation_id, seq)',
-  ),
-  'promotions.reservations': pendingByCustomer(
-    'customer_id nullable (guest checkouts), primary key (id), unique (idempotency_key) global; plan: key (customer_id, id), unique (customer_id, idempotency_key), guest checkouts under the synthetic guest customer',
-  ),
+  'promotions.redemptions': byCustomer,
+  'promotions.reservations': byCustomer,
 
   // segments
   'segments.cluster_assignments': byCustomer,
@@ -189,12 +172,8 @@ export const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'staff.rewards': local('one row per rule, staff member and period'),
 
   // surveys
-  'surveys.invitations': pendingByCustomer(
-    'customer_id nullable, primary key (id), unique (survey_id, context_kind, context_id) without customer_id; plan: invitations always have a customer (the context is the customer\'s order or ticket) → NOT NULL, keys (customer_id, id) and (customer_id, survey_id, context_kind, context_id)',
-  ),
-  'surveys.responses': pendingByCustomer(
-    'customer_id nullable, primary key (id), unique (invitation_id); plan: as invitations, keys (customer_id, id) and (customer_id, invitation_id)',
-  ),
+  'surveys.invitations': byCustomer,
+  'surveys.responses': byCustomer,
   'surveys.surveys': reference,
 };
 

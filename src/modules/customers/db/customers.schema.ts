@@ -64,8 +64,10 @@ export const customers = customersSchema.table(
 
 /**
  * Identifiers (normalised): phone E.164, email lowercased, member_no, wechat_openid, wechat_unionid,
- * ecom_user_id, pos_card, device_id, anonymous_id. (type, value) is unique: one identifier belongs
- * to one profile, which is what makes resolution safe under concurrent writers.
+ * ecom_user_id, pos_card, device_id, anonymous_id. One identifier belongs to one profile: the key table
+ * identifier_keys below holds (type, value) unique and is written in the same transaction, which is what makes
+ * resolution safe under concurrent writers. This table's keys hold customer_id (distributed by it on Citus, ADR
+ * 0014); the plain (type, value) index serves readers by value on one node.
  */
 export const identifiers = customersSchema.table(
   'identifiers',
@@ -78,7 +80,23 @@ export const identifiers = customersSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.customerId, t.type, t.value] }), uniqueIndex('identifiers_type_value_uq').on(t.type, t.value)],
+  (t) => [primaryKey({ columns: [t.customerId, t.type, t.value] }), index('identifiers_type_value_idx').on(t.type, t.value)],
+);
+
+/**
+ * Which profile holds an identifier: the global key (type, value) → customer_id (ADR 0014, item 3). Inserted with
+ * `on conflict do nothing` in the transaction that inserts the identifier (a key held by another profile inserts
+ * nothing: that writer lost the race), moved by merges and unmerges, deleted with the identifier (erasure). Identity
+ * resolution looks identifiers up here. On Citus a key table distributed by value (one shard per lookup).
+ */
+export const identifierKeys = customersSchema.table(
+  'identifier_keys',
+  {
+    value: text('value').notNull(),
+    type: text('type').notNull(),
+    customerId: uuid('customer_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.value, t.type] })],
 );
 
 /** Consent history, append-only: the latest row per (channel, purpose) is the current state. */

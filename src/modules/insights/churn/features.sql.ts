@@ -23,7 +23,7 @@ export function churnFeaturesSql(cutoff: string, timeZone: string, horizonDays?:
   return sql`with o as (
       select o.customer_id, (o.placed_at at time zone ${timeZone})::date as day, o.paid_fen
       from orders.order_facts o
-      where o.status <> 'cancelled' and o.customer_id is not null and o.placed_at < ${dayStart(1)}),
+      where o.status <> 'cancelled' and not o.guest and o.placed_at < ${dayStart(1)}),
     b as (
       select customer_id, min(day) as first_day, max(day) as last_day, count(distinct day)::int as purchase_days,
              count(*) filter (where day > ${cutoff}::date - 90)::int as orders_90d,
@@ -33,7 +33,7 @@ export function churnFeaturesSql(cutoff: string, timeZone: string, horizonDays?:
       from o group by customer_id),
     r as (
       select customer_id, sum(refund_fen)::float8 as refunded_fen from orders.return_facts
-      where customer_id is not null and returned_at >= ${dayStart(-364)} and returned_at < ${dayStart(1)}
+      where not guest and returned_at >= ${dayStart(-364)} and returned_at < ${dayStart(1)}
       group by customer_id),
     e as (
       select customer_id, count(*) filter (where occurred_at >= ${dayStart(-29)})::int as events_30d, count(*)::int as events_90d

@@ -36,7 +36,7 @@ describe('repurchase cycles on the demo brand', () => {
       t.kemai.database.db,
       sql`select customer_id, category_path as path, to_char(placed_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as day
           from orders.line_facts
-          where customer_id is not null and status <> 'cancelled' and returned_quantity < quantity and cardinality(category_path) > 0`,
+          where not guest and status <> 'cancelled' and returned_quantity < quantity and cardinality(category_path) > 0`,
     );
     const days = new Map<string, Set<string>>();
     for (const l of lines) {

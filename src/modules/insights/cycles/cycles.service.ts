@@ -139,7 +139,7 @@ export class CyclesService {
     const id = newId();
     const tz = this.deps.timeZone;
     const end = sql`((${asOf}::date + 1)::timestamp at time zone ${tz})`;
-    const counted = sql`l.customer_id is not null and l.status <> 'cancelled' and l.returned_quantity < l.quantity and l.placed_at < ${end}`;
+    const counted = sql`not l.guest and l.status <> 'cancelled' and l.returned_quantity < l.quantity and l.placed_at < ${end}`;
     const category = level === 'top' ? sql`l.category_path[1]` : sql`array_to_string(l.category_path, '/')`;
     const stages = Object.entries(params.stages).flatMap(([parent, leaves]) => leaves.map((leaf, rank) => ({ parent, leaf, rank })));
 

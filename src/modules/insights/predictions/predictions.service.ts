@@ -233,7 +233,7 @@ export class PredictionsService {
       this.db,
       sql`select o.customer_id, to_char(o.placed_at at time zone ${this.deps.timeZone}, 'YYYY-MM-DD') as day, sum(o.paid_fen - o.refunded_fen) as fen
           from orders.order_facts o
-          where o.status <> 'cancelled' and o.customer_id is not null
+          where o.status <> 'cancelled' and not o.guest
             and o.placed_at < ((${input.holdoutEnd}::date + 1)::timestamp at time zone ${this.deps.timeZone})
           group by 1, 2`,
     );

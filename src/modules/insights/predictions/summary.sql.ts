@@ -15,7 +15,7 @@ export function customerSummarySql(asOf: string, timeZone: string): SQL {
   return sql`with d as (
       select o.customer_id, (o.placed_at at time zone ${timeZone})::date as day, sum(o.paid_fen - o.refunded_fen) as fen
       from orders.order_facts o
-      where o.status <> 'cancelled' and o.customer_id is not null
+      where o.status <> 'cancelled' and not o.guest
         and o.placed_at < ((${asOf}::date + 1)::timestamp at time zone ${timeZone})
       group by 1, 2)
     select d.customer_id, (count(*) - 1)::int as x, (max(d.day) - min(d.day))::int as tx_days, (${asOf}::date - min(d.day))::int as t_days,

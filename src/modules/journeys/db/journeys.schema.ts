@@ -94,10 +94,15 @@ export const enrollments = journeysSchema.table(
   ],
 );
 
-/** What each step did for each enrollment (entered, waited, branch taken, message planned, coupon issued…): the stats and the person's history. */
+/**
+ * What each step did for each enrollment (entered, waited, branch taken, message planned, coupon issued…): the stats and
+ * the person's history. `customer_id` is the enrollment's (written with every row), so the rows live with their customer
+ * on Citus (docs/adr/0014-citus-distribution.md).
+ */
 export const stepRuns = journeysSchema.table(
   'step_runs',
   {
+    customerId: uuid('customer_id').notNull(),
     enrollmentId: uuid('enrollment_id').notNull(),
     seq: integer('seq').notNull(),
     stepId: text('step_id').notNull(),
@@ -106,7 +111,12 @@ export const stepRuns = journeysSchema.table(
     detail: jsonb('detail').notNull().default({}),
     ranAt: timestamp('ran_at', { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.enrollmentId, t.seq] }), index('step_runs_journey_idx').on(t.journeyId, t.stepId)],
+  (t) => [
+    // Keyed by customer first: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    primaryKey({ columns: [t.customerId, t.enrollmentId, t.seq] }),
+    index('step_runs_enrollment_idx').on(t.enrollmentId, t.seq),
+    index('step_runs_journey_idx').on(t.journeyId, t.stepId),
+  ],
 );
 
 /** Where the date, inactivity and schedule triggers' scans got to, per journey (the next scan starts after it). */

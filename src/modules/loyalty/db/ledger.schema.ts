@@ -51,7 +51,8 @@ export const accounts = loyaltySchema.table(
   },
   (t) => [
     index('accounts_tier_idx').on(t.tierSet, t.tierCode),
-    uniqueIndex('accounts_referral_code_uq').on(t.referralCode),
+    // One member's code: unique in loyalty.referral_codes (the key table, ADR 0014); this index serves readers.
+    index('accounts_referral_code_idx').on(t.referralCode),
   ],
 );
 

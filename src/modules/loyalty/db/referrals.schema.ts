@@ -30,6 +30,16 @@ export const referrals = loyaltySchema.table(
 );
 
 /**
+ * Referral codes → their member (ADR 0014, item 3): the global key of accounts.referral_code, inserted in the
+ * transaction that gives the account its code (a code another member holds fails the insert), read when a referee
+ * names a code, deleted when the member is erased. On Citus a key table distributed by code.
+ */
+export const referralCodes = loyaltySchema.table('referral_codes', {
+  code: text('code').primaryKey(),
+  customerId: uuid('customer_id').notNull(),
+});
+
+/**
  * Badges and challenges: a rule over behaviour (activity events, orders) in a period — e.g. five
  * store check-ins in a calendar month, three shares — awarding a badge and optionally points.
  */

@@ -121,17 +121,27 @@ export const messages = messagingSchema.table(
   ],
 );
 
-/** Delivery history of a message (sent, delivered, failed, opened, clicked, bounced…) from adapters and receipts. */
+/**
+ * Delivery history of a message (sent, delivered, failed, opened, clicked, bounced…) from adapters and receipts.
+ * `customer_id` is the message's (written with every row; a receipt finds its message first), so the events live with
+ * their customer on Citus (docs/adr/0014-citus-distribution.md).
+ */
 export const deliveryEvents = messagingSchema.table(
   'delivery_events',
   {
+    customerId: uuid('customer_id').notNull(),
     messageId: uuid('message_id').notNull(),
     id: uuid('id').notNull(),
     status: text('status').notNull(),
     detail: jsonb('detail').notNull().default({}),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.messageId, t.id] }), index('delivery_events_time_idx').on(t.occurredAt)],
+  (t) => [
+    // Keyed by customer first: distributable by customer_id on Citus (docs/adr/0014-citus-distribution.md).
+    primaryKey({ columns: [t.customerId, t.messageId, t.id] }),
+    index('delivery_events_message_idx').on(t.messageId),
+    index('delivery_events_time_idx').on(t.occurredAt),
+  ],
 );
 
 /**

@@ -17,7 +17,7 @@ export async function customerLines(db: Db, customerIds: readonly string[]): Pro
     sql`select o.customer_id::text as customer_id, o.id::text as order_id, o.placed_at, l.sku,
                p.category_path[cardinality(p.category_path)] as category, l.paid_fen
           from orders.orders o
-          join orders.order_lines l on l.order_id = o.id
+          join orders.order_lines l on l.customer_id = o.customer_id and l.order_id = o.id
           left join catalog.products p on p.sku = l.sku
          where o.customer_id = any(${sql.param([...customerIds])}::uuid[]) and o.status <> 'cancelled' and l.quantity > l.returned_quantity
          order by o.customer_id, o.placed_at desc, o.id desc, l.line_no`,

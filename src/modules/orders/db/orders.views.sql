@@ -18,7 +18,10 @@ select
   o.refunded_fen,
   o.line_count,
   -- last: a view can only gain columns at its end. The guide who sold (access.staff.username), for staff KPIs.
-  o.staff_code
+  o.staff_code,
+  -- last: a guest sale (customer_id is the synthetic guestCustomerId, not a member); readers counting customers
+  -- filter `not guest`.
+  o.guest
 from orders.orders o;
 --> statement-breakpoint
 create or replace view orders.line_facts as
@@ -39,9 +42,10 @@ select
   l.refunded_fen,
   -- last: a view can only gain columns at its end. A rule over lines filters cancelled orders here instead of
   -- joining orders a second time.
-  o.status
+  o.status,
+  o.guest
 from orders.order_lines l
-join orders.orders o on o.id = l.order_id
+join orders.orders o on o.customer_id = l.customer_id and o.id = l.order_id
 left join catalog.products p on p.sku = l.sku;
 --> statement-breakpoint
 create or replace view orders.return_facts as
@@ -53,5 +57,6 @@ select
   r.external_id,
   r.returned_at,
   r.refund_fen,
-  r.reason
+  r.reason,
+  r.guest
 from orders.returns r;

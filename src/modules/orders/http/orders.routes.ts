@@ -183,7 +183,7 @@ export function registerOrdersRoutes(root: FastifyInstance, orders: OrdersServic
       // Guides and store managers list their store's customers' orders (and their store's guest sales), exact in SQL.
       const scope = customerScope(req.principal);
       const filter = scope
-        ? { ...rest, within: sql`(${inScopeSql(scope, sql`o.customer_id`)} or (o.customer_id is null and o.store_code = ${scope.storeCode}))` }
+        ? { ...rest, within: sql`(${inScopeSql(scope, sql`o.customer_id`)} or (o.guest and o.store_code = ${scope.storeCode}))` }
         : rest;
       if (pageNo !== undefined) {
         const paged = await orders.listOrdersPage({ ...filter, page: pageNo, pageSize, sort });

@@ -107,17 +107,26 @@ export const couponTemplates = promotionsSchema.table(
 );
 
 /**
- * Coupons, one row per code: in a template's pool (`available`, no customer: generated or imported), issued to a
- * customer, `reserved` by a checkout, `redeemed`, `void` or `expired`. A code is unique across all templates.
- * `idempotency_key` makes issuing replay-safe (a segment issue run, a compensation for a ticket, a new member).
+ * Coupons, one row per code: in a template's pool (`available`, not assigned: generated or imported), issued to a
+ * customer, `reserved` by a checkout, `redeemed`, `void` or `expired`. A code is unique across all templates — held by
+ * promotions.coupon_codes, written in the same transaction. `idempotency_key` makes issuing replay-safe (a segment
+ * issue run, a compensation for a ticket, a new member): unique per customer; issuing checks it across customers (a key
+ * used for another customer is refused).
+ *
+ * customer_id is never null (Citus distributes by it, ADR 0014): a coupon not yet assigned to anyone (`assigned` false:
+ * a pool code, or one reserved and released) carries the synthetic owner guestCustomerId('coupon-pool', <coupon id>),
+ * never a row of customers.customers. Assigning it to a customer changes customer_id (an UPDATE here; on Citus a
+ * delete + insert, as the distribution column cannot be updated).
  */
 export const coupons = promotionsSchema.table(
   'coupons',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     templateId: uuid('template_id').notNull(),
     code: text('code').notNull(),
-    customerId: uuid('customer_id'),
+    customerId: uuid('customer_id').notNull(),
+    /** Assigned to a real customer (issued, or bound by a checkout); false: customer_id is the synthetic pool owner. */
+    assigned: boolean('assigned').notNull().default(false),
     status: text('status').notNull().default('available'), // available | issued | reserved | redeemed | void | expired
     batch: text('batch'),
     source: text('source').notNull(), // generated | imported | issue | segment | new_member | compensation | gift
@@ -135,13 +144,28 @@ export const coupons = promotionsSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('coupons_code_uq').on(t.code),
-    uniqueIndex('coupons_idempotency_uq').on(t.idempotencyKey),
-    index('coupons_customer_idx').on(t.customerId, t.status),
+    primaryKey({ columns: [t.customerId, t.id] }),
+    index('coupons_id_idx').on(t.id),
+    // Pool codes have no key: only keyed rows are indexed (a pool of a million codes writes no key index entries).
+    uniqueIndex('coupons_customer_idempotency_uq').on(t.customerId, t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
+    index('coupons_idempotency_idx').on(t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
+    // (no index on (customer_id, status): the primary key (customer_id, id) serves a customer's coupons)
     index('coupons_template_idx').on(t.templateId, t.status),
     index('coupons_valid_to_idx').on(t.validTo).where(sql`${t.status} = 'issued'`),
   ],
 );
+
+/**
+ * The coupon codes (a key table, ADR 0014): code → the coupon and the customer_id its row is stored under (the real
+ * customer, or the synthetic pool owner). Unique codes are enforced here; a lookup by code reads this first, then the
+ * coupon by (customer_id, id). Written in the same transaction as the coupon; kept in step when a coupon's owner
+ * changes. On Citus it is distributed by code.
+ */
+export const couponCodes = promotionsSchema.table('coupon_codes', {
+  code: text('code').primaryKey(),
+  couponId: uuid('coupon_id').notNull(),
+  customerId: uuid('customer_id').notNull(),
+});
 
 /** Issuing a template to a segment: who got a coupon and who was held out (stable random share) for measurement. */
 export const issueRuns = promotionsSchema.table('issue_runs', {
@@ -170,13 +194,17 @@ export const issueRecipients = promotionsSchema.table(
 /**
  * A checkout's reservation: the priced cart, the promotions and coupons it uses (their limits counted), the points
  * used as cash (a loyalty hold). Commit places the order with each line's allocated discount; cancel or expiry gives
- * everything back. `idempotency_key` makes a retried checkout answer the same reservation.
+ * everything back. `idempotency_key` makes a retried checkout answer the same reservation: unique per customer_id —
+ * a member's retry finds it under the member, a guest's under the synthetic guestCustomerId('checkout', key) it
+ * computes again (keyed (customer_id, id) for Citus, ADR 0014). The same key sent for two customers makes one each.
  */
 export const reservations = promotionsSchema.table(
   'reservations',
   {
-    id: uuid('id').primaryKey(),
-    customerId: uuid('customer_id'),
+    id: uuid('id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    /** A guest checkout: customer_id is guestCustomerId('checkout', <idempotency key, else the reservation id>). */
+    guest: boolean('guest').notNull().default(false),
     channel: text('channel').notNull(),
     storeCode: text('store_code'),
     status: text('status').notNull().default('reserved'), // reserved | committed | cancelled | expired
@@ -195,7 +223,9 @@ export const reservations = promotionsSchema.table(
     settledAt: timestamp('settled_at', { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex('reservations_idempotency_uq').on(t.idempotencyKey),
+    primaryKey({ columns: [t.customerId, t.id] }),
+    index('reservations_id_idx').on(t.id),
+    uniqueIndex('reservations_customer_idempotency_uq').on(t.customerId, t.idempotencyKey),
     index('reservations_open_idx').on(t.expiresAt).where(sql`${t.status} = 'reserved'`),
     index('reservations_order_idx').on(t.orderId),
     index('reservations_customer_idx').on(t.customerId, t.createdAt),
@@ -213,7 +243,9 @@ export const redemptions = promotionsSchema.table(
     seq: integer('seq').notNull(),
     promotionId: uuid('promotion_id'),
     couponId: uuid('coupon_id'),
-    customerId: uuid('customer_id'),
+    /** The reservation's customer_id (a guest checkout's synthetic id included) and guest flag. */
+    customerId: uuid('customer_id').notNull(),
+    guest: boolean('guest').notNull().default(false),
     status: text('status').notNull().default('reserved'), // reserved | committed | released
     discountFen: bigint('discount_fen', { mode: 'number' }).notNull(),
     refundedFen: bigint('refunded_fen', { mode: 'number' }).notNull().default(0),
@@ -222,7 +254,8 @@ export const redemptions = promotionsSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    primaryKey({ columns: [t.reservationId, t.seq] }),
+    primaryKey({ columns: [t.customerId, t.reservationId, t.seq] }),
+    index('redemptions_reservation_idx').on(t.reservationId),
     index('redemptions_promotion_idx').on(t.promotionId, t.status),
     index('redemptions_coupon_idx').on(t.couponId),
     index('redemptions_order_idx').on(t.orderId),

@@ -103,14 +103,14 @@ export function featuresSql(p: { asOf: string; timeZone: string; categories: Cat
              count(*) filter (where f.channel in ('online', 'app', 'marketplace')) as online_orders,
              count(*) filter (where f.channel in ('miniprogram', 'wechat')) as mini_orders
       from orders.order_facts f
-      where f.status <> 'cancelled' and f.customer_id is not null and f.placed_at < ${end}
+      where f.status <> 'cancelled' and not f.guest and f.placed_at < ${end}
       group by f.customer_id
     ), lc as (
       -- Lines summed per customer and category first; the category's median then multiplies a sum of quantities
       -- (Σ quantity × median = median × Σ quantity), so the reference table meets a few rows per customer, not every line.
       select l.customer_id, ${CATEGORY} as category, sum(l.quantity) as quantity, sum(l.paid_fen) as paid_fen
       from orders.line_facts l
-      where ${PRICED(end)} and l.customer_id is not null
+      where ${PRICED(end)} and not l.guest
       group by 1, 2
     ), l as (
       select lc.customer_id,
@@ -155,6 +155,6 @@ export function orderAggregateSql(asOf: string, timeZone: string): SQL {
   return sql`
     select count(*)::int as customers from (
       select customer_id, count(*), max(placed_at), sum(paid_fen - refunded_fen), sum(discount_fen), sum(gross_fen)
-      from orders.order_facts where status <> 'cancelled' and customer_id is not null and placed_at < ${endOf(asOf, timeZone)}
+      from orders.order_facts where status <> 'cancelled' and not guest and placed_at < ${endOf(asOf, timeZone)}
       group by customer_id) t`;
 }

@@ -37,7 +37,7 @@ export function insertScoresSql(p: { asOf: string; windowDays: number | null; ti
              min(placed_at) as first_at,
              coalesce(sum(paid_fen - refunded_fen), 0) as revenue
       from orders.order_facts
-      where status <> 'cancelled' and customer_id is not null and placed_at < ${end}
+      where status <> 'cancelled' and not guest and placed_at < ${end}
       group by customer_id
     ), b as (
       select a.customer_id, ${asOf} - (last_at at time zone ${tz})::date as rd, freq, mon, revenue,
@@ -78,4 +78,4 @@ function thresholdScoresSql(t: { recencyDays: number[]; frequency: number[]; mon
 export const baselineSql = () => sql`
   select count(*)::int as customers from (
     select customer_id, max(placed_at), count(*), sum(paid_fen - refunded_fen)
-    from orders.order_facts where status <> 'cancelled' and customer_id is not null group by customer_id) t`;
+    from orders.order_facts where status <> 'cancelled' and not guest group by customer_id) t`;

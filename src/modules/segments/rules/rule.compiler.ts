@@ -175,7 +175,7 @@ function compileLeaf(leaf: Leaf, ctx: CompileContext, joins: Joins): SQL {
       return sql`coalesce(${j}.${RFM_COLUMN[leaf.field]} = any(${texts(leaf.in)}), false)`;
     }
     case 'lifetime': {
-      const filter = where([sql`o.customer_id is not null`, sql`o.status <> 'cancelled'`, sql`o.placed_at <= ${ts(ctx.asOf)}`, ...joins.limit(sql`o.customer_id`)]);
+      const filter = where([sql`not o.guest`, sql`o.status <> 'cancelled'`, sql`o.placed_at <= ${ts(ctx.asOf)}`, ...joins.limit(sql`o.customer_id`)]);
       const value =
         leaf.measure === 'orders'
           ? sql`count(*)`
@@ -192,7 +192,7 @@ function compileLeaf(leaf: Leaf, ctx: CompileContext, joins: Joins): SQL {
       const lineLevel = leaf.category !== undefined || leaf.sku !== undefined || leaf.brand !== undefined || leaf.measure === 'quantity';
       // Over lines, line_facts alone (it carries the order's customer, status, time, store and channel, aliased `o`
       // here so the filters read the same): joining order_facts again cost a second pass over the orders.
-      const parts: SQL[] = [sql`o.customer_id is not null`, sql`o.status <> 'cancelled'`, ...timeFilter(sql`o.placed_at`, leaf, ctx), ...joins.limit(sql`o.customer_id`)];
+      const parts: SQL[] = [sql`not o.guest`, sql`o.status <> 'cancelled'`, ...timeFilter(sql`o.placed_at`, leaf, ctx), ...joins.limit(sql`o.customer_id`)];
       if (leaf.store) parts.push(sql`o.store_code = any(${texts(leaf.store)})`);
       if (leaf.channel) parts.push(sql`o.channel = any(${texts(leaf.channel)})`);
       if (leaf.category) parts.push(sql`o.category_path && ${texts(leaf.category)}`);

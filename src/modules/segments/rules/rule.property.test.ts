@@ -429,9 +429,10 @@ async function load(d: Dataset) {
     await db.execute(sql`insert into orders.orders (id, customer_id, channel, external_id, store_code, placed_at, status, gross_fen, paid_fen, refunded_fen, line_count, content_hash)
       select id, customer_id, channel, id::text, store_code, placed_at, status, paid_fen, paid_fen, refunded_fen, 1, 'x'
       from jsonb_to_recordset(${json(d.orders.map((o) => ({ ...o, placed_at: iso(o.placed_at) })))}) as x(id uuid, customer_id uuid, channel text, store_code text, placed_at timestamptz, status text, paid_fen bigint, refunded_fen bigint)`);
-    await db.execute(sql`insert into orders.order_lines (order_id, line_no, sku, quantity, unit_price_fen, paid_fen, returned_quantity, refunded_fen)
-      select order_id, line_no, sku, quantity, paid_fen, paid_fen, returned_quantity, refunded_fen
-      from jsonb_to_recordset(${json(d.lines)}) as x(order_id uuid, line_no int, sku text, quantity int, paid_fen bigint, returned_quantity int, refunded_fen bigint)`);
+    await db.execute(sql`insert into orders.order_lines (order_id, line_no, customer_id, sku, quantity, unit_price_fen, paid_fen, returned_quantity, refunded_fen)
+      select x.order_id, x.line_no, o.customer_id, x.sku, x.quantity, x.paid_fen, x.paid_fen, x.returned_quantity, x.refunded_fen
+      from jsonb_to_recordset(${json(d.lines)}) as x(order_id uuid, line_no int, sku text, quantity int, paid_fen bigint, returned_quantity int, refunded_fen bigint)
+      join orders.orders o on o.id = x.order_id`);
   }
   if (d.events.length)
     await db.execute(sql`insert into activity.events (id, customer_id, type, occurred_at, channel, store_code, sku)

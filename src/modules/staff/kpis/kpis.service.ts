@@ -215,7 +215,7 @@ export class StaffKpisService {
     const { from, to } = p;
     const [sales, enrol, book, surveys, coupons, tickets, tasks] = await Promise.all([
       this.counts(sql`
-        select s.id::text as k, count(distinct o.customer_id)::int as served, count(*)::int as orders,
+        select s.id::text as k, count(distinct o.customer_id) filter (where not o.guest)::int as served, count(*)::int as orders,
                coalesce(sum(o.paid_fen - o.refunded_fen), 0)::bigint as net
         from orders.order_facts o join access.staff s on s.username = o.staff_code
         where s.id = any(${idList}) and o.status <> 'cancelled' and o.placed_at >= ${ts(from)} and o.placed_at < ${ts(to)}
@@ -260,7 +260,7 @@ export class StaffKpisService {
     const { from, to } = p;
     const [sales, enrol, book, surveys, coupons, tickets, tasks] = await Promise.all([
       this.counts(sql`
-        select o.store_code as k, count(distinct o.customer_id)::int as served, count(*)::int as orders,
+        select o.store_code as k, count(distinct o.customer_id) filter (where not o.guest)::int as served, count(*)::int as orders,
                coalesce(sum(o.paid_fen - o.refunded_fen), 0)::bigint as net
         from orders.order_facts o
         where o.store_code = any(${list}) and o.status <> 'cancelled' and o.placed_at >= ${ts(from)} and o.placed_at < ${ts(to)}

@@ -65,7 +65,7 @@ export function updateSegmentsWhenCustomersChange(membership: MembershipService)
       for (let i = 0; i < orders.length; i += 20_000) {
         const rows = await query<{ customer_id: string }>(
           tx,
-          sql`select distinct customer_id from orders.order_facts where id = any(${sql.param(orders.slice(i, i + 20_000))}::uuid[]) and customer_id is not null`,
+          sql`select distinct customer_id from orders.order_facts where id = any(${sql.param(orders.slice(i, i + 20_000))}::uuid[]) and not guest`,
         );
         for (const r of rows) ids.add(r.customer_id);
       }
