@@ -547,3 +547,31 @@ describe('anonymous events and idempotency keys (Citus keys, ADR 0014)', () => {
     ]);
   });
 });
+
+describe('a corrected replay naming another customer', () => {
+  it('moves the stored event (its key along) to that customer, answers updated, then unchanged on the next replay', async () => {
+    const body = { type: 'view', occurredAt: '2025-10-05T09:00:00+08:00', customer: { memberNo: 'rh-first' }, source: 'rh', externalId: 'rh-1' };
+    const first = await post('/api/v1/events', body);
+    expect(first.statusCode).toBe(201);
+    const other = await post('/api/v1/events', { ...body, externalId: 'rh-2', customer: { memberNo: 'rh-second' } });
+    const second = other.json().customerId as string;
+    expect(second).not.toBe(first.json().customerId);
+
+    const moved = await post('/api/v1/events', { ...body, customer: { memberNo: 'rh-second' } });
+    expect(moved.json()).toEqual({ status: 'updated', id: first.json().id, customerId: second });
+    const fixed = await post('/api/v1/events', { ...body, customer: { memberNo: 'rh-second' }, properties: { page: 'home' } });
+    expect(fixed.json()).toEqual({ status: 'updated', id: first.json().id, customerId: second });
+    const again = await post('/api/v1/events', { ...body, customer: { memberNo: 'rh-second' }, properties: { page: 'home' } });
+    expect(again.json()).toEqual({ status: 'unchanged', id: first.json().id, customerId: second });
+    expect(
+      await query(
+        t.kemai.database.db,
+        sql`select e.external_id, e.customer_id, e.properties, k.customer_id as key_customer from activity.events e
+            join activity.event_keys k on k.source = e.source and k.external_id = e.external_id where e.source = 'rh' order by e.external_id`,
+      ),
+    ).toEqual([
+      { external_id: 'rh-1', customer_id: second, properties: { page: 'home' }, key_customer: second },
+      { external_id: 'rh-2', customer_id: second, properties: {}, key_customer: second },
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { parseInstant, systemClock, type Clock } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { AppError, invalid, type FieldIssue } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
 import type { ItemResult } from '../../platform/http/batch.js';
@@ -76,17 +77,17 @@ export class ActivityService {
   ) {
     deps.customers.registerMergeParticipant({
       name: 'activity',
-      // Plain PostgreSQL: customer_id is updated in place (on Citus this becomes insert into the survivor + delete, ADR 0014).
+      // Rows move by delete + insert (moveCustomerRows), never `update … set customer_id` (ADR 0014).
       moveRecords: async (tx, fromId, toId) => {
-        const moved = await moveEvents(tx, sql`e.customer_id = ${fromId}::uuid`, toId);
+        const moved = await moveEvents(tx, { from: fromId }, toId);
         // Rolled-up months go along; their row ids join the event ids (uuids both) so an unmerge moves them back.
-        const rolled = await moveRollups(tx, sql`f.customer_id = ${fromId}::uuid`, toId);
+        const rolled = await moveRollups(tx, { from: fromId }, toId);
         return [...moved, ...rolled];
       },
       restoreRecords: async (tx, ids, toId) => {
         if (ids.length === 0) return;
-        await moveEvents(tx, sql`e.id = any(${sql.param(ids)}::uuid[])`, toId);
-        await moveRollups(tx, sql`f.id = any(${sql.param(ids)}::uuid[])`, toId);
+        await moveEvents(tx, { ids }, toId);
+        await moveRollups(tx, { ids }, toId);
       },
     });
     deps.customers.registerExportParticipant(activityExportParticipant);
@@ -431,7 +432,7 @@ export class ActivityService {
 
   /**
    * Replays of stored keys (`values`: the unnest of their rows): the stored event is updated when the replay differs
-   * (customer_id = the replay's, or the stored one when the replay names none); a stored anonymous event that the replay
+   * (it moves to the replay's customer_id when that is another; it stays when the replay names none); a stored anonymous event that the replay
    * attributes moves from anonymous_events to events. The key's customer_id follows. Answers every replayed key.
    */
   private async replay(tx: Db, values: SQL) {
@@ -439,16 +440,43 @@ export class ActivityService {
     const sent = sql`s.anonymous_id, s.device_id, s.type, s.occurred_at, s.channel, s.store_code, s.sku, s.properties`;
     const set = sql`anonymous_id = s.anonymous_id, device_id = s.device_id, type = s.type, occurred_at = s.occurred_at,
                     channel = s.channel, store_code = s.store_code, sku = s.sku, properties = s.properties`;
-    return query<{ source: string; external_id: string; id: string; customer_id: string | null; updated: boolean }>(
+    // A replay naming another customer than the stored event's: the event moves to it first (moveCustomerRows, delete +
+    // insert, never `update … set customer_id`: ADR 0014), its key along; the statement below then applies the sent
+    // fields, and the moved events answer `updated` whatever their fields.
+    const rehomed = await query<{ event_id: string; from_customer: string; to_customer: string }>(
+      tx,
+      sql`select k.event_id, k.customer_id as from_customer, v.customer_id as to_customer
+          from ${values} join activity.event_keys k on k.external_id = v.external_id and k.source = v.source
+          where k.customer_id is not null and v.customer_id is not null and k.customer_id <> v.customer_id
+          order by v.external_id, v.source`,
+    );
+    const moves = new Map<string, { from: string; to: string; ids: string[] }>();
+    for (const r of rehomed) {
+      const k = `${r.from_customer}>${r.to_customer}`;
+      const m = moves.get(k) ?? { from: r.from_customer, to: r.to_customer, ids: [] };
+      m.ids.push(r.event_id);
+      moves.set(k, m);
+    }
+    const movedIds = new Set<string>();
+    for (const m of moves.values()) {
+      const moved = await moveCustomerRows<{ id: string; source: string; external_id: string | null }>(tx, 'activity.events', m.from, m.to, {
+        where: sql`t.id = any(${sql.param(m.ids)}::uuid[])`,
+        returning: ['id', 'source', 'external_id'],
+      });
+      await moveEventKeys(tx, moved, m.to);
+      for (const e of moved) movedIds.add(e.id);
+    }
+    const answered = await query<{ source: string; external_id: string; id: string; customer_id: string | null; updated: boolean }>(
       tx,
       sql`with s as (
             select v.*, k.event_id, k.customer_id as stored_customer
             from ${values} join activity.event_keys k on k.external_id = v.external_id and k.source = v.source
           ),
           ue as (
-            update activity.events e set customer_id = coalesce(s.customer_id, e.customer_id), ${set}
+            update activity.events e set ${set}
             from s where e.customer_id = s.stored_customer and e.id = s.event_id
-              and (e.customer_id, ${stored('e')}) is distinct from (coalesce(s.customer_id, e.customer_id), ${sent})
+              and (s.customer_id is null or s.customer_id = e.customer_id)
+              and (${stored('e')}) is distinct from (${sent})
             returning e.id, e.customer_id
           ),
           ua as (
@@ -481,6 +509,7 @@ export class ActivityService {
           from s left join changed c on c.id = s.event_id
           where (select count(*) from keys) >= 0`,
     );
+    return answered.map((r) => (movedIds.has(r.id) ? { ...r, updated: true } : r));
   }
 }
 
@@ -488,24 +517,41 @@ export class ActivityService {
 const EVENT_COLUMNS = sql.raw('id, customer_id, anonymous_id, device_id, type, occurred_at, channel, store_code, sku, properties, source, external_id');
 
 /**
- * Give the events chosen by `which` (over activity.events `e`) to `toId`, their idempotency keys along; answers their
- * ids. Plain PostgreSQL updates customer_id in place; on Citus (ADR 0014) this becomes insert into the survivor + delete.
+ * Give events — all of customer `from`'s, or the events `ids` wherever they are — to `toId`, their idempotency keys
+ * along; answers their ids. Per current holder with moveCustomerRows (delete + insert, never `update … set
+ * customer_id`: ADR 0014); event_keys is a key table and is updated by key.
  */
-async function moveEvents(tx: Db, which: SQL, toId: string): Promise<string[]> {
-  const rows = await query<{ id: string }>(
-    tx,
-    sql`with moved as (
-          update activity.events e set customer_id = ${toId}::uuid
-          where ${which} and e.customer_id is distinct from ${toId}::uuid
-          returning e.id, e.source, e.external_id
-        ), keys as (
-          update activity.event_keys k set customer_id = ${toId}::uuid
-          from moved m where m.external_id is not null and k.external_id = m.external_id and k.source = m.source
-          returning 1
-        )
-        select id from moved where (select count(*) from keys) >= 0`,
-  );
-  return rows.map((r) => r.id);
+async function moveEvents(tx: Db, rows: { from: string } | { ids: string[] }, toId: string): Promise<string[]> {
+  const owners =
+    'from' in rows
+      ? [rows.from]
+      : (
+          await query<{ customer_id: string }>(
+            tx,
+            sql`select distinct customer_id from activity.events where id = any(${sql.param(rows.ids)}::uuid[]) order by customer_id`,
+          )
+        ).map((r) => r.customer_id);
+  const ids: string[] = [];
+  for (const owner of owners) {
+    if (owner === toId) continue;
+    const moved = await moveCustomerRows<{ id: string; source: string; external_id: string | null }>(tx, 'activity.events', owner, toId, {
+      ...('ids' in rows ? { where: sql`t.id = any(${sql.param(rows.ids)}::uuid[])` } : {}),
+      returning: ['id', 'source', 'external_id'],
+    });
+    await moveEventKeys(tx, moved, toId);
+    ids.push(...moved.map((m) => m.id));
+  }
+  return ids;
+}
+
+/** Point the idempotency keys of moved events at their new holder (by key: on Citus each is found on its shard). */
+async function moveEventKeys(tx: Db, moved: Array<{ source: string; external_id: string | null }>, toId: string): Promise<void> {
+  const keyed = moved.filter((m) => m.external_id !== null);
+  if (keyed.length === 0) return;
+  await tx.execute(sql`
+    update activity.event_keys k set customer_id = ${toId}::uuid
+    from unnest(${sql.param(keyed.map((m) => m.external_id))}::text[], ${sql.param(keyed.map((m) => m.source))}::text[]) as v(external_id, source)
+    where k.external_id = v.external_id and k.source = v.source`);
 }
 
 interface EventRow {

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { appendAudit } from '../../platform/audit.js';
 import { localDate, parseInstant } from '../../platform/clock.js';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { invalid } from '../../platform/errors.js';
 
 /**
@@ -203,11 +204,13 @@ export async function monthlyCounts(db: Db, timeZone: string, customerId: string
 }
 
 /**
- * Give rollup rows (chosen by `which`) to `toId`: a row whose key `toId` already has is added into that row and
- * deleted; the others change hands. Answers the ids of the rows that changed hands (an unmerge can move those back;
+ * Give rollup rows — all of customer `from`'s, or the rows `ids` wherever they are — to `toId`: a row whose key `toId`
+ * already has is added into that row and deleted; the others change hands (moveCustomerRows: delete + insert, never
+ * `update … set customer_id`, ADR 0014). Answers the ids of the rows that changed hands (an unmerge can move those back;
  * counts added into the survivor's rows stay with it).
  */
-export async function moveRollups(tx: Db, which: SQL, toId: string): Promise<string[]> {
+export async function moveRollups(tx: Db, rows: { from: string } | { ids: string[] }, toId: string): Promise<string[]> {
+  const which = 'from' in rows ? sql`f.customer_id = ${rows.from}::uuid` : sql`f.id = any(${sql.param(rows.ids)}::uuid[])`;
   await query(
     tx,
     sql`with src as (
@@ -222,10 +225,25 @@ export async function moveRollups(tx: Db, which: SQL, toId: string): Promise<str
         )
         delete from activity.event_rollups d using added a where d.id = a.id`,
   );
-  const moved = await query<{ id: string }>(
-    tx,
-    sql`update activity.event_rollups f set customer_id = ${toId}::uuid, updated_at = now()
-        where ${which} and f.customer_id is distinct from ${toId}::uuid returning f.id`,
-  );
-  return moved.map((m) => m.id);
+  // The rest change hands: per current holder (by id, the rows may be anyone's), with updated_at = now() as before.
+  const owners =
+    'from' in rows
+      ? [rows.from]
+      : (
+          await query<{ customer_id: string }>(
+            tx,
+            sql`select distinct customer_id from activity.event_rollups where id = any(${sql.param(rows.ids)}::uuid[]) order by customer_id`,
+          )
+        ).map((r) => r.customer_id);
+  const moved: string[] = [];
+  for (const owner of owners) {
+    if (owner === toId) continue;
+    const done = await moveCustomerRows<{ id: string }>(tx, 'activity.event_rollups', owner, toId, {
+      ...('ids' in rows ? { where: sql`t.id = any(${sql.param(rows.ids)}::uuid[])` } : {}),
+      set: { updated_at: sql`now()` },
+      returning: ['id'],
+    });
+    moved.push(...done.map((m) => m.id));
+  }
+  return moved;
 }

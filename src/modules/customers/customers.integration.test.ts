@@ -423,3 +423,40 @@ describe('duplicate review', () => {
     expect((await get(`/api/v1/customers/${e}`)).json()).toMatchObject({ id: d, mergedInto: d });
   });
 });
+
+describe('merge and unmerge of primary identifiers', () => {
+  const identifiersOf = (id: string) =>
+    query<{ type: string; value: string; is_primary: boolean }>(
+      t.kemai.database.db,
+      sql`select type, value, is_primary from customers.identifiers where customer_id = ${id} order by type, value`,
+    );
+
+  it('a moved primary stays primary unless the survivor has one of its type; the unmerge gives each its own back', async () => {
+    const survivor = await upsert({ phone: '13677770001' });
+    const absorbed = await upsert({ phone: '13677770002', email: 'pm.absorbed@example.com' });
+    const before = await identifiersOf(absorbed);
+    expect(before).toEqual([
+      { type: 'email', value: 'pm.absorbed@example.com', is_primary: true },
+      { type: 'phone', value: '+8613677770002', is_primary: true },
+    ]);
+    const { mergeId } = (await post(`/api/v1/customers/${survivor}/merge`, { otherId: absorbed, reason: 'same person' })).json();
+    expect(await identifiersOf(survivor)).toEqual([
+      { type: 'email', value: 'pm.absorbed@example.com', is_primary: true },
+      { type: 'phone', value: '+8613677770001', is_primary: true },
+      { type: 'phone', value: '+8613677770002', is_primary: false },
+    ]);
+    expect(await identifiersOf(absorbed)).toEqual([]);
+    const [m] = await query<{ moved: { identifiers: unknown[]; consents: string[]; timelineItems: string[] } }>(
+      t.kemai.database.db,
+      sql`select moved from customers.merges where id = ${mergeId}`,
+    );
+    expect([...m!.moved.identifiers].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { type: 'email', value: 'pm.absorbed@example.com', wasPrimary: true },
+      { type: 'phone', value: '+8613677770002', wasPrimary: true },
+    ]);
+    expect((await post(`/api/v1/customers/${survivor}/unmerge`, { mergeId })).statusCode).toBe(200);
+    expect(await identifiersOf(absorbed)).toEqual(before);
+    expect(await identifiersOf(survivor)).toEqual([{ type: 'phone', value: '+8613677770001', is_primary: true }]);
+    expect(await count(`customers.identifier_keys where value in ('+8613677770002', 'pm.absorbed@example.com') and customer_id = '${absorbed}'`)).toBe(2);
+  });
+});

@@ -1,5 +1,6 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { query, type Db } from '../../platform/db/database.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
 import { newId } from '../../platform/ids.js';
@@ -138,25 +139,27 @@ export class MergeEngine {
     const survivor = locked.get(survivorId)!;
     const absorbed = locked.get(absorbedId)!;
 
-    const identifiers = await query<MovedIdentifier>(
-      tx,
-      sql`update customers.identifiers i
-          set customer_id = ${survivorId},
-              is_primary = i.is_primary and not exists (
-                select 1 from customers.identifiers s where s.customer_id = ${survivorId} and s.type = i.type and s.is_primary)
-          from (select type, value, is_primary from customers.identifiers where customer_id = ${absorbedId}) m
-          where i.customer_id = ${absorbedId} and i.type = m.type and i.value = m.value
-          returning m.type, m.value, m.is_primary as "wasPrimary"`,
-    );
+    // Moved per group (delete + insert, never `update … set customer_id`: ADR 0014), so each identifier's former
+    // is_primary is known: a moved primary stays primary unless the survivor already has a primary of that type (the
+    // check sees the survivor's identifiers as they were before this statement; the first group moves no primary).
+    const identifiers: MovedIdentifier[] = [];
+    // The survivor's primary types as values: a statement on the absorbed profile's rows reads no other profile's rows.
+    const primaryTypes = (
+      await query<{ type: string }>(tx, sql`select distinct type from customers.identifiers where customer_id = ${survivorId}::uuid and is_primary`)
+    ).map((r) => r.type);
+    for (const wasPrimary of [false, true]) {
+      const rows = await moveCustomerRows<{ type: string; value: string }>(tx, 'customers.identifiers', absorbedId, survivorId, {
+        where: wasPrimary ? sql`t.is_primary` : sql`not t.is_primary`,
+        set: wasPrimary
+          ? { is_primary: sql`type <> all(${sql.param(primaryTypes)}::text[])` }
+          : {},
+        returning: ['type', 'value'],
+      });
+      identifiers.push(...rows.map((r) => ({ type: r.type, value: r.value, wasPrimary })));
+    }
     await moveIdentifierKeys(tx, identifiers, survivorId);
-    const consents = await query<{ id: string }>(
-      tx,
-      sql`update customers.consents set customer_id = ${survivorId} where customer_id = ${absorbedId} returning id`,
-    );
-    const timelineItems = await query<{ id: string }>(
-      tx,
-      sql`update customers.timeline_items set customer_id = ${survivorId} where customer_id = ${absorbedId} returning id`,
-    );
+    const consents = await moveCustomerRows<{ id: string }>(tx, 'customers.consents', absorbedId, survivorId, { returning: ['id'] });
+    const timelineItems = await moveCustomerRows<{ id: string }>(tx, 'customers.timeline_items', absorbedId, survivorId, { returning: ['id'] });
     const participants: Record<string, string[]> = {};
     for (const p of this.participants) participants[p.name] = await p.moveRecords(tx, absorbedId, survivorId);
     const moved: MovedRecords = {
@@ -230,21 +233,24 @@ export class MergeEngine {
       if (ids.length > 0) await p.restoreRecords(tx, ids, m.absorbedId);
     }
     if (moved.identifiers.length > 0) {
-      await tx.execute(sql`
-        update customers.identifiers i set customer_id = ${m.absorbedId}, is_primary = v.was_primary
-        from unnest(${sql.param(moved.identifiers.map((x) => x.type))}::text[],
-                    ${sql.param(moved.identifiers.map((x) => x.value))}::text[],
-                    ${sql.param(moved.identifiers.map((x) => x.wasPrimary))}::boolean[]) as v(type, value, was_primary)
-        where i.customer_id = ${m.survivorId} and i.type = v.type and i.value = v.value`);
+      // Back per former is_primary, so each identifier gets its own back.
+      for (const wasPrimary of [true, false]) {
+        const group = moved.identifiers.filter((x) => x.wasPrimary === wasPrimary);
+        if (group.length === 0) continue;
+        await moveCustomerRows(tx, 'customers.identifiers', m.survivorId, m.absorbedId, {
+          where: sql`(t.type, t.value) in (select * from unnest(${sql.param(group.map((x) => x.type))}::text[], ${sql.param(group.map((x) => x.value))}::text[]))`,
+          set: { is_primary: wasPrimary ? sql`true` : sql`false` },
+        });
+      }
       await moveIdentifierKeys(tx, moved.identifiers, m.absorbedId);
     }
     if (moved.consents.length > 0) {
-      await tx.execute(sql`update customers.consents set customer_id = ${m.absorbedId}
-        where customer_id = ${m.survivorId} and id = any(${sql.param(moved.consents)}::uuid[])`);
+      await moveCustomerRows(tx, 'customers.consents', m.survivorId, m.absorbedId, { where: sql`t.id = any(${sql.param(moved.consents)}::uuid[])` });
     }
     if (moved.timelineItems.length > 0) {
-      await tx.execute(sql`update customers.timeline_items set customer_id = ${m.absorbedId}
-        where customer_id = ${m.survivorId} and id = any(${sql.param(moved.timelineItems)}::uuid[])`);
+      await moveCustomerRows(tx, 'customers.timeline_items', m.survivorId, m.absorbedId, {
+        where: sql`t.id = any(${sql.param(moved.timelineItems)}::uuid[])`,
+      });
     }
 
     await tx
@@ -277,8 +283,8 @@ export class MergeEngine {
 
 /**
  * Point the key table's rows of moved identifiers at their new holder (ADR 0014: customers.identifier_keys is what
- * resolution looks an identifier up by). By key, so on Citus each row is found on the shard of its value. Plain
- * PostgreSQL still updates identifiers.customer_id in place; on Citus that becomes delete + insert.
+ * resolution looks an identifier up by). By key, so on Citus each row is found on the shard of its value. A key table,
+ * so its customer_id may be updated; identifiers themselves move with moveCustomerRows (delete + insert).
  */
 async function moveIdentifierKeys(tx: Db, moved: Array<{ type: string; value: string }>, toId: string): Promise<void> {
   if (moved.length === 0) return;

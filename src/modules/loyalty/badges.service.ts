@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { notFound } from '../../platform/errors.js';
 import { publish } from '../../platform/events/event-bus.js';
 import type { CustomersService } from '../customers/index.js';
@@ -80,13 +81,14 @@ export class BadgesService {
 
   /** A merge gives the survivor the absorbed profile's awards, except a badge and period it holds itself. */
   private async moveRecords(tx: Db, fromId: string, toId: string): Promise<string[]> {
-    const moved = await query<{ badge_code: string; period: string }>(
-      tx,
-      sql`update loyalty.badge_awards a set customer_id = ${toId}
-          where a.customer_id = ${fromId}
-            and not exists (select 1 from loyalty.badge_awards s where s.customer_id = ${toId} and s.badge_code = a.badge_code and s.period = a.period)
-          returning a.badge_code, a.period`,
-    );
+    // The survivor's awards first, then a move that names them as values: a statement on one customer's rows must not
+    // read another customer's (on Citus they are on another shard).
+    const held = await query<{ badge_code: string; period: string }>(tx, sql`select badge_code, period from loyalty.badge_awards where customer_id = ${toId}`);
+    const moved = await moveCustomerRows<{ badge_code: string; period: string }>(tx, 'loyalty.badge_awards', fromId, toId, {
+      where: sql`not exists (select 1 from unnest(${sql.param(held.map((h) => h.badge_code))}::text[], ${sql.param(held.map((h) => h.period))}::text[]) as s(code, period)
+                             where s.code = t.badge_code and s.period = t.period)`,
+      returning: ['badge_code', 'period'],
+    });
     // The award's key after the move: (survivor, badge, period).
     return moved.map((m) => JSON.stringify([toId, m.badge_code, m.period]));
   }
@@ -94,12 +96,16 @@ export class BadgesService {
   private async restoreRecords(tx: Db, ids: string[], toId: string): Promise<void> {
     if (ids.length === 0) return;
     const keys = ids.map((i) => JSON.parse(i) as [string, string, string]);
-    await tx.execute(
-      sql`update loyalty.badge_awards a set customer_id = ${toId}
-          from unnest(${sql.param(keys.map((k) => k[0]))}::uuid[], ${sql.param(keys.map((k) => k[1]))}::text[],
-                      ${sql.param(keys.map((k) => k[2]))}::text[]) as k(holder, code, period)
-          where a.customer_id = k.holder and a.badge_code = k.code and a.period = k.period`,
-    );
+    // Each award moves back from the holder its key names (the survivor at merge time).
+    const byHolder = new Map<string, Array<[string, string]>>();
+    for (const [holder, code, period] of keys) byHolder.set(holder, [...(byHolder.get(holder) ?? []), [code, period]]);
+    for (const [holder, awards] of byHolder) {
+      if (holder === toId) continue; // already there (an update would have changed nothing)
+      await moveCustomerRows(tx, 'loyalty.badge_awards', holder, toId, {
+        where: sql`exists (select 1 from unnest(${sql.param(awards.map((a) => a[0]))}::text[], ${sql.param(awards.map((a) => a[1]))}::text[]) as k(code, period)
+                           where k.code = t.badge_code and k.period = t.period)`,
+      });
+    }
   }
 
   /** Create a badge, or replace the definition of the one with this code (earned awards stay). */

@@ -5,6 +5,7 @@ import { pgCode, query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { publishMany } from '../../platform/events/event-bus.js';
 import { pgArray } from '../../platform/db/arrays.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { newId } from '../../platform/ids.js';
 import type { CustomersService, MergeParticipant, TimelineSource } from '../customers/index.js';
 import { computeEarn, type EarnLine } from './domain/earn.js';
@@ -138,11 +139,33 @@ const RELEASED = sql.raw(
  */
 export async function renameClashingKeys(tx: Db, table: 'ledger_entries' | 'holds' | 'growth_entries', moving: SQL, toId: string): Promise<void> {
   const t = sql.raw(`loyalty.${table}`);
+  // In three statements, none reading two customers' rows at once (on Citus they are on different shards): the moving
+  // rows' keys, those of them the receiver holds, and the rename of exactly those.
+  const keys = await query<{ k: string }>(tx, sql`select distinct m.idempotency_key as k from ${t} m where ${moving} and m.customer_id <> ${toId}`);
+  if (keys.length === 0) return;
+  const clashing = await query<{ k: string }>(
+    tx,
+    sql`select s.idempotency_key as k from ${t} s where s.customer_id = ${toId} and s.idempotency_key = any(${sql.param(keys.map((r) => r.k))}::text[])`,
+  );
+  if (clashing.length === 0) return;
   await tx.execute(
     sql`update ${t} m set idempotency_key = m.idempotency_key || ':from:' || m.customer_id::text
-        where ${moving} and m.customer_id <> ${toId}
-          and exists (select 1 from ${t} s where s.customer_id = ${toId} and s.idempotency_key = m.idempotency_key)`,
+        where ${moving} and m.customer_id <> ${toId} and m.idempotency_key = any(${sql.param(clashing.map((r) => r.k))}::text[])`,
   );
+}
+
+/**
+ * Moves the rows of `table` (alias `t`) that `which` selects to customer `toId`, from whichever customers hold them now
+ * (an unmerge names rows by id; they may have moved on since), with moveCustomerRows: customer_id is the distribution
+ * column (ADR 0014). Answers every customer that held such rows, `toId` included when it already held some.
+ */
+export async function moveRowsTo(tx: Db, table: `loyalty.${string}`, which: SQL, toId: string): Promise<string[]> {
+  const owners = await query<{ customer_id: string; same: boolean }>(
+    tx,
+    sql`select distinct t.customer_id::text as customer_id, t.customer_id = ${toId}::uuid as same from ${sql.raw(table)} t where ${which} order by 1`,
+  );
+  for (const o of owners) if (!o.same) await moveCustomerRows(tx, table, o.customer_id, toId, { where: which });
+  return owners.map((o) => o.customer_id);
 }
 
 /**
@@ -1068,11 +1091,11 @@ export class LedgerService {
     await this.lockAccounts(tx, [fromId, toId]);
     await renameClashingKeys(tx, 'ledger_entries', sql`m.customer_id = ${fromId}`, toId);
     await renameClashingKeys(tx, 'holds', sql`m.customer_id = ${fromId}`, toId);
-    const entries = await query<{ id: string }>(tx, sql`update loyalty.ledger_entries set customer_id = ${toId} where customer_id = ${fromId} returning id`);
+    const entries = await moveCustomerRows<{ id: string }>(tx, 'loyalty.ledger_entries', fromId, toId, { returning: ['id'] });
     if (entries.length === 0) return [];
-    const lotRows = await query<{ id: string }>(tx, sql`update loyalty.lots set customer_id = ${toId} where customer_id = ${fromId} returning id`);
-    await tx.execute(sql`update loyalty.lot_draws set customer_id = ${toId} where customer_id = ${fromId}`);
-    const holdRows = await query<{ id: string }>(tx, sql`update loyalty.holds set customer_id = ${toId} where customer_id = ${fromId} returning id`);
+    const lotRows = await moveCustomerRows<{ id: string }>(tx, 'loyalty.lots', fromId, toId, { returning: ['id'] });
+    await moveCustomerRows(tx, 'loyalty.lot_draws', fromId, toId);
+    const holdRows = await moveCustomerRows<{ id: string }>(tx, 'loyalty.holds', fromId, toId, { returning: ['id'] });
     await this.recount(tx, [fromId, toId]);
     return [...entries.map((e) => `e:${e.id}`), ...lotRows.map((l) => `l:${l.id}`), ...holdRows.map((h) => `h:${h.id}`)];
   }
@@ -1085,10 +1108,10 @@ export class LedgerService {
     await this.lockAccounts(tx, [toId, ...owners.map((o) => o.customer_id)]);
     await renameClashingKeys(tx, 'ledger_entries', sql`m.id = any(${uuids(entryIds)})`, toId);
     await renameClashingKeys(tx, 'holds', sql`m.id = any(${uuids(of('h:'))})`, toId);
-    await tx.execute(sql`update loyalty.ledger_entries set customer_id = ${toId} where id = any(${uuids(entryIds)})`);
-    await tx.execute(sql`update loyalty.lot_draws set customer_id = ${toId} where entry_id = any(${uuids(entryIds)})`);
-    await tx.execute(sql`update loyalty.lots set customer_id = ${toId} where id = any(${uuids(of('l:'))})`);
-    await tx.execute(sql`update loyalty.holds set customer_id = ${toId} where id = any(${uuids(of('h:'))})`);
+    await moveRowsTo(tx, 'loyalty.ledger_entries', sql`t.id = any(${uuids(entryIds)})`, toId);
+    await moveRowsTo(tx, 'loyalty.lot_draws', sql`t.entry_id = any(${uuids(entryIds)})`, toId);
+    await moveRowsTo(tx, 'loyalty.lots', sql`t.id = any(${uuids(of('l:'))})`, toId);
+    await moveRowsTo(tx, 'loyalty.holds', sql`t.id = any(${uuids(of('h:'))})`, toId);
     await this.recount(tx, [toId, ...owners.map((o) => o.customer_id)]);
   }
 

@@ -1,12 +1,13 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { pgCode, query, queryOne, type Db } from '../../platform/db/database.js';
 import { pgArray } from '../../platform/db/arrays.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { publishMany } from '../../platform/events/event-bus.js';
 import { conflict, invalid, notFound, AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { localDate, parseInstant } from '../../platform/clock.js';
 import type { CustomersService, MergeParticipant } from '../customers/index.js';
-import { renameClashingKeys, type LedgerService } from './ledger.service.js';
+import { moveRowsTo, renameClashingKeys, type LedgerService } from './ledger.service.js';
 import {
   DEFAULT_TIER_SET,
   MEASURE_UNIT,
@@ -636,10 +637,7 @@ export class TiersService {
       name: 'loyalty-growth',
       moveRecords: async (tx, fromId, toId) => {
         await renameClashingKeys(tx, 'growth_entries', sql`m.customer_id = ${fromId}`, toId);
-        const moved = await query<{ id: string }>(
-          tx,
-          sql`update loyalty.growth_entries set customer_id = ${toId} where customer_id = ${fromId} returning id`,
-        );
+        const moved = await moveCustomerRows<{ id: string }>(tx, 'loyalty.growth_entries', fromId, toId, { returning: ['id'] });
         if (moved.length > 0) {
           await resum(tx, [fromId, toId]);
           await this.qualify(tx, [toId]);
@@ -649,14 +647,8 @@ export class TiersService {
       restoreRecords: async (tx, ids, toId) => {
         if (ids.length === 0) return;
         await renameClashingKeys(tx, 'growth_entries', sql`m.id = any(${sql.param(ids)}::uuid[])`, toId);
-        const back = await query<{ customer_id: string }>(
-          tx,
-          sql`update loyalty.growth_entries g set customer_id = ${toId}
-              from (select customer_id, id from loyalty.growth_entries where id = any(${sql.param(ids)}::uuid[])) o
-              where g.customer_id = o.customer_id and g.id = o.id
-              returning o.customer_id`,
-        );
-        await resum(tx, [toId, ...new Set(back.map((b) => b.customer_id))]);
+        const owners = await moveRowsTo(tx, 'loyalty.growth_entries', sql`t.id = any(${sql.param(ids)}::uuid[])`, toId);
+        await resum(tx, [toId, ...owners]);
       },
     };
   }

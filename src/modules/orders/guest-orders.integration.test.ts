@@ -208,6 +208,87 @@ describe('guest orders', () => {
     expect(await placement(b.id)).toEqual(under(b.customerId));
   });
 
+  it('a batch moves several orders at once, each from its own owner: guest sales claimed by members, a member’s order re-sent as a guest', async () => {
+    const g1 = (await post('/api/v1/orders', order('G-400'))).json();
+    const g2 = (await post('/api/v1/orders', order('G-401'))).json();
+    // G-401 gets a version (a changed replay, still a guest) and a return.
+    await post('/api/v1/orders', order('G-401', { lines: [{ sku: 'G-1', quantity: 2, unitPrice: '50.00' }] }));
+    const ret = await post('/api/v1/returns', { channel: 'pos', externalId: 'G-401-R', order: { channel: 'pos', externalId: 'G-401' }, returnedAt: '2025-06-20', lines: [{ lineNo: 1, quantity: 1 }] });
+    expect(ret.statusCode).toBe(201);
+    const m = (await post('/api/v1/orders', order('G-402', { customer: { phone: '13500135000' } }))).json();
+
+    const res = await post('/api/v1/orders/batch', {
+      items: [
+        order('G-400', { customer: { phone: '13500135000' } }),
+        order('G-401', { customer: { phone: '13500135001' }, lines: [{ sku: 'G-1', quantity: 2, unitPrice: '50.00' }] }),
+        order('G-402'),
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().summary).toEqual({ created: 0, updated: 3, unchanged: 0, error: 0 });
+    const [r1, r2, r3] = res.json().results as Array<{ id: string; customerId: string | null }>;
+    expect([r1!.id, r2!.id, r3!.id]).toEqual([g1.id, g2.id, m.id]);
+    const c1 = m.customerId as string;
+    const c2 = r2!.customerId as string;
+    expect(r1!.customerId).toBe(c1);
+    expect(r3!.customerId).toBeNull();
+    expect(c2).not.toBe(c1);
+    expect(await placement(g1.id)).toEqual({ order: { customerId: c1, guest: false }, lines: [c1, c1], versions: [c1], returns: [], returnLines: [], keys: [{ kind: 'order', c: c1 }] });
+    expect(await placement(g2.id)).toEqual({
+      order: { customerId: c2, guest: false },
+      lines: [c2],
+      versions: [c2, c2],
+      returns: [{ c: c2, guest: false }],
+      returnLines: [c2],
+      keys: [
+        { kind: 'order', c: c2 },
+        { kind: 'return', c: c2 },
+      ],
+    });
+    const g3 = guestCustomerId('pos', 'G-402');
+    expect(await placement(m.id)).toEqual({ order: { customerId: g3, guest: true }, lines: [g3, g3], versions: [g3], returns: [], returnLines: [], keys: [{ kind: 'order', c: g3 }] });
+    // Nothing stays behind under the old owners, nothing is copied twice.
+    const left = [guestCustomerId('pos', 'G-400'), guestCustomerId('pos', 'G-401')];
+    expect(
+      await rows(sql`select (select count(*)::int from orders.orders where customer_id = any(${sql.param(left)}::uuid[])) as orders,
+                            (select count(*)::int from orders.order_lines where customer_id = any(${sql.param(left)}::uuid[])) as lines,
+                            (select count(*)::int from orders.order_versions where customer_id = any(${sql.param(left)}::uuid[])) as versions,
+                            (select count(*)::int from orders.returns where customer_id = any(${sql.param(left)}::uuid[])) as returns,
+                            (select count(*)::int from orders.return_lines where customer_id = any(${sql.param(left)}::uuid[])) as return_lines,
+                            (select count(*)::int from orders.orders where customer_id = ${c1} and id = ${m.id}) as member_order`),
+    ).toEqual([{ orders: 0, lines: 0, versions: 0, returns: 0, return_lines: 0, member_order: 0 }]);
+    expect(await rows(sql`select line_no, quantity, returned_quantity from orders.order_lines where order_id = ${g2.id} order by line_no`)).toEqual([
+      { line_no: 1, quantity: 2, returned_quantity: 1 },
+    ]);
+  });
+
+  it('a merge moves all the customer’s orders in one move (only some with versions or returns); unmerge moves exactly those back', async () => {
+    const a = (await post('/api/v1/orders', order('G-500', { customer: { phone: '13400134000' } }))).json();
+    const b1 = (await post('/api/v1/orders', order('G-501', { customer: { phone: '13400134001' } }))).json();
+    const b2 = (await post('/api/v1/orders', order('G-502', { customer: { phone: '13400134001' } }))).json();
+    await post('/api/v1/orders', order('G-502', { customer: { phone: '13400134001' }, lines: [{ sku: 'G-2', quantity: 3, unitPrice: '30.00' }] }));
+    await post('/api/v1/returns', { channel: 'pos', externalId: 'G-502-R', order: { channel: 'pos', externalId: 'G-502' }, returnedAt: '2025-06-20', lines: [{ lineNo: 1, quantity: 2 }] });
+    const A = a.customerId as string;
+    const B = b1.customerId as string;
+    const plain = (c: string) => ({ order: { customerId: c, guest: false }, lines: [c, c], versions: [], returns: [], returnLines: [], keys: [{ kind: 'order', c }] });
+    const full = (c: string) => ({
+      order: { customerId: c, guest: false },
+      lines: [c],
+      versions: [c],
+      returns: [{ c, guest: false }],
+      returnLines: [c],
+      keys: [
+        { kind: 'order', c },
+        { kind: 'return', c },
+      ],
+    });
+    const merged = await t.kemai.customers.mergeCustomers(A, B, { actor: 'staff:test', reason: 'same person' });
+    expect([await placement(a.id), await placement(b1.id), await placement(b2.id)]).toEqual([plain(A), plain(A), full(A)]);
+    await t.kemai.customers.unmergeCustomers(merged.mergeId, 'staff:test');
+    expect([await placement(a.id), await placement(b1.id), await placement(b2.id)]).toEqual([plain(A), plain(B), full(B)]);
+    expect(await rows(sql`select count(*)::int as n from orders.order_lines where order_id = any(${sql.param([a.id, b1.id, b2.id])}::uuid[])`)).toEqual([{ n: 5 }]);
+  });
+
   it('does not count a guest sale as a customer: RFM scores and the dashboard\'s buyers are members only', async () => {
     const fresh = await createTestApp();
     try {

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { parseInstant } from '../../platform/clock.js';
 import { pgCode, query, queryOne, type Db } from '../../platform/db/database.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { invalid, notFound, type ErrorKind, type FieldIssue } from '../../platform/errors.js';
 import { guestCustomerId, newId } from '../../platform/ids.js';
 import { publishAll } from '../../platform/events/event-bus.js';
@@ -517,7 +518,7 @@ export class OrdersService {
   ): Promise<void> {
     const previous = await this.snapshots(tx, rows.map((r) => r.before.id));
     // A guest order attributed to a member (or a member's order re-sent without one) moves with its lines, versions,
-    // returns and keys to the new customer_id first (in place here; on Citus: insert + delete, ADR 0014).
+    // returns and keys to the new customer_id first (moveCustomerRows: delete + insert, ADR 0014).
     await this.moveOrders(tx, rows.map(({ order, before, customerId }) => orderMove(before, order, customerId)));
     const versions = rows.map(({ order, before, lines, customerId }) => {
       const status = statusAfterReplay(order, lines);
@@ -569,46 +570,71 @@ export class OrdersService {
   /**
    * Give orders another customer_id (a guest order attributed to a member, a member's order re-sent as a guest, a
    * merge or unmerge), with everything keyed by it: lines, versions, returns, return lines and the idempotency keys.
-   * Plain PostgreSQL updates the distribution column in place; on Citus this becomes insert + delete (ADR 0014).
+   * customer_id is the distribution column on Citus (ADR 0014), so the rows move with moveCustomerRows (delete + insert
+   * in one statement), one call per table and (old owner, new owner) pair: a merge moves all its orders in one, a batch
+   * of guest orders claimed by members takes one per order (each guest sale has its own owner). Tables an order has no
+   * rows in (versions, returns) are skipped. Only the guest flag changing (same owner) is an update in place.
    * Returns the ids of the returns that moved.
    */
   private async moveOrders(tx: Db, moves: OrderMove[]): Promise<string[]> {
     const todo = moves.filter((m) => m.from !== m.to || m.guestBefore !== m.guest);
     if (todo.length === 0) return [];
-    const x = sql`json_to_recordset(${json(todo)}) as x(id uuid, "from" uuid, "to" uuid, guest boolean)`;
-    await tx.execute(sql`update orders.orders o set customer_id = x."to", guest = x.guest, updated_at = now() from ${x}
-                         where o.customer_id = x."from" and o.id = x.id`);
-    const moved = todo.filter((m) => m.from !== m.to);
-    if (moved.length === 0) {
-      await tx.execute(sql`update orders.returns r set guest = x.guest from ${x} where r.order_id = x.id and r.customer_id = x."to"`);
-      return [];
+    const flagged = todo.filter((m) => m.from === m.to);
+    if (flagged.length > 0) {
+      const f = sql`json_to_recordset(${json(flagged)}) as x(id uuid, "from" uuid, guest boolean)`;
+      await tx.execute(sql`update orders.orders o set guest = x.guest, updated_at = now() from ${f} where o.customer_id = x."from" and o.id = x.id`);
+      await tx.execute(sql`update orders.returns r set guest = x.guest from ${f} where r.customer_id = x."from" and r.order_id = x.id`);
     }
+    const moved = todo.filter((m) => m.from !== m.to);
+    if (moved.length === 0) return [];
     const y = sql`json_to_recordset(${json(moved)}) as x(id uuid, "from" uuid, "to" uuid, guest boolean)`;
-    await tx.execute(sql`update orders.order_lines l set customer_id = x."to" from ${y} where l.customer_id = x."from" and l.order_id = x.id`);
-    await tx.execute(sql`update orders.order_versions v set customer_id = x."to" from ${y} where v.customer_id = x."from" and v.order_id = x.id`);
+    const present = await query<{ kind: 'version' | 'return'; order_id: string }>(
+      tx,
+      sql`select distinct 'version' as kind, v.order_id from orders.order_versions v join ${y} on v.customer_id = x."from" and v.order_id = x.id
+          union all
+          select distinct 'return' as kind, r.order_id from orders.returns r join ${y} on r.customer_id = x."from" and r.order_id = x.id`,
+    );
+    const withVersions = new Set(present.filter((p) => p.kind === 'version').map((p) => p.order_id));
+    const withReturns = new Set(present.filter((p) => p.kind === 'return').map((p) => p.order_id));
+    const groups = new Map<string, { from: string; to: string; guest: boolean; ids: string[] }>();
+    for (const m of moved) {
+      const key = `${m.from} ${m.to} ${m.guest}`;
+      const g = groups.get(key) ?? { from: m.from, to: m.to, guest: m.guest, ids: [] };
+      g.ids.push(m.id);
+      groups.set(key, g);
+    }
+    const returnIds: string[] = [];
+    for (const { from, to, guest, ids } of groups.values()) {
+      const guestFlag = sql`${guest}::boolean`;
+      await moveCustomerRows(tx, 'orders.orders', from, to, { where: sql`t.id = any(${uuidArray(ids)})`, set: { guest: guestFlag, updated_at: sql`now()` } });
+      await moveCustomerRows(tx, 'orders.order_lines', from, to, { where: sql`t.order_id = any(${uuidArray(ids)})` });
+      const versioned = ids.filter((id) => withVersions.has(id));
+      if (versioned.length > 0) await moveCustomerRows(tx, 'orders.order_versions', from, to, { where: sql`t.order_id = any(${uuidArray(versioned)})` });
+      const returned = ids.filter((id) => withReturns.has(id));
+      if (returned.length === 0) continue;
+      const returns = await moveCustomerRows<{ id: string }>(tx, 'orders.returns', from, to, {
+        where: sql`t.order_id = any(${uuidArray(returned)})`,
+        set: { guest: guestFlag },
+        returning: ['id'],
+      });
+      if (returns.length === 0) continue;
+      await moveCustomerRows(tx, 'orders.return_lines', from, to, { where: sql`t.return_id = any(${uuidArray(returns.map((r) => r.id))})` });
+      returnIds.push(...returns.map((r) => r.id));
+    }
+    // orders.external_keys is a key table (distributed by external_id): its customer_id follows the order in place.
     await tx.execute(
       sql`update orders.external_keys k set customer_id = x."to"
           from ${y} join orders.orders o on o.customer_id = x."to" and o.id = x.id
           where k.external_id = o.external_id and k.channel = o.channel and k.kind = 'order'`,
     );
-    const returns = await query<{ id: string }>(
-      tx,
-      sql`update orders.returns r set customer_id = x."to", guest = x.guest from ${y}
-          where r.order_id = x.id and r.customer_id = x."from" returning r.id`,
-    );
-    if (returns.length > 0) {
-      await tx.execute(
-        sql`update orders.return_lines rl set customer_id = x."to"
-            from ${y} join orders.returns r on r.customer_id = x."to" and r.order_id = x.id
-            where rl.customer_id = x."from" and rl.return_id = r.id`,
-      );
+    if (returnIds.length > 0) {
       await tx.execute(
         sql`update orders.external_keys k set customer_id = x."to"
             from ${y} join orders.returns r on r.customer_id = x."to" and r.order_id = x.id
             where k.external_id = r.external_id and k.channel = r.channel and k.kind = 'return'`,
       );
     }
-    return returns.map((r) => r.id);
+    return returnIds;
   }
 
   private async snapshots(tx: Db, orderIds: string[]): Promise<Map<string, OrderSnapshot>> {
@@ -875,7 +901,7 @@ export class OrdersService {
 
   /**
    * Move every order and return of `fromId` to `toId`, with their lines, versions and idempotency keys; the moved ids
-   * let an unmerge move exactly those back. Plain PostgreSQL updates customer_id in place (on Citus: insert + delete).
+   * let an unmerge move exactly those back. The rows move with moveCustomerRows (delete + insert, ADR 0014).
    */
   async moveRecords(tx: Db, fromId: string, toId: string): Promise<string[]> {
     const orders = await query<{ id: string }>(tx, sql`select id from orders.orders where customer_id = ${fromId} order by id`);

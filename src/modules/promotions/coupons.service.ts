@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import { localDate, parseInstant } from '../../platform/clock.js';
 import { query, type Db } from '../../platform/db/database.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { guestCustomerId, newId } from '../../platform/ids.js';
 import { ineligibility, inHoldout, type CheckoutContext, type Conditions } from './domain/eligibility.js';
@@ -173,7 +174,7 @@ function couponOf(r: Record<string, unknown>): Coupon {
     name: r.template_name as string,
     definition: r.template_definition as DefinitionInput,
     code: r.code as string,
-    // An unassigned coupon's customer_id is its synthetic pool owner (POOL_OWNER), nobody's.
+    // An unassigned coupon's customer_id is its synthetic pool owner (poolOwner), nobody's.
     customerId: r.assigned ? (r.customer_id as string) : null,
     status: r.status as CouponStatus,
     batch: (r.batch as string | null) ?? null,
@@ -195,11 +196,9 @@ const COUPON_COLUMNS = sql`c.*, t.code as template_code, t.name as template_name
 
 /**
  * The customer_id of a coupon assigned to nobody (a pool code; ADR 0014: customer_id is never null so coupons can be
- * distributed by it): guestCustomerId('coupon-pool', <coupon id>) — here its SQL twin, over the row's id.
+ * distributed by it): guestCustomerId('coupon-pool', <coupon id>) (in SQL: platform.guest_customer_id, over id::text).
  */
-const POOL_OWNER = (id: ReturnType<typeof sql>) => sql`platform.guest_customer_id('coupon-pool', (${id})::text)`;
-/** The same in code (guestCustomerId), for inserts. */
-const poolOwner = (couponId: string) => guestCustomerId('coupon-pool', couponId);
+const poolOwner = (couponId: string) => guestCustomerId('coupon-pool', couponId.toLowerCase());
 
 /** The coupon with this code (code → coupon_codes → the coupon by its key): `c` for its columns. */
 const BY_CODE = (codes: ReturnType<typeof sql>) =>
@@ -975,16 +974,28 @@ export class CouponsService {
    */
   async reserve(tx: Db, couponIds: string[], reservationId: string, customerId: string): Promise<void> {
     if (couponIds.length === 0) return;
-    const ids = [...new Set(couponIds)];
-    // A pool code changes owner: customer_id (an UPDATE here; on Citus a delete + insert) and its coupon_codes row.
-    const rows = await query<{ code: string; customer_id: string }>(
+    const ids = [...new Set(couponIds.map((id) => id.toLowerCase()))].sort();
+    const reserved = { status: sql`'reserved'`, reservation_id: sql`${reservationId}::uuid`, assigned: sql`true`, updated_at: sql`now()` };
+    // The customer's own issued coupons stay under the customer: an update in place.
+    const rows = await query<{ id: string; code: string; customer_id: string }>(
       tx,
-      sql`update promotions.coupons set status = 'reserved', reservation_id = ${reservationId},
-            customer_id = ${customerId}::uuid, assigned = true, updated_at = now()
-          where id = any(${sql.param(ids)}::uuid[])
-            and ((status = 'issued' and assigned and customer_id = ${customerId}) or (status = 'available' and not assigned))
-          returning code, customer_id`,
+      sql`update promotions.coupons set status = 'reserved', reservation_id = ${reservationId}, assigned = true, updated_at = now()
+          where customer_id = ${customerId}::uuid and id = any(${sql.param(ids)}::uuid[]) and status = 'issued' and assigned
+          returning id, code, customer_id`,
     );
+    // A pool code changes owner, from its synthetic pool owner to the customer: customer_id is the distribution column
+    // on Citus (ADR 0014), so the row moves (moveCustomerRows: delete + insert), one call per code (each has its own
+    // pool owner); its coupon_codes row follows (syncCodes).
+    const own = new Set(rows.map((r) => r.id));
+    for (const id of ids.filter((i) => !own.has(i))) {
+      rows.push(
+        ...(await moveCustomerRows<{ id: string; code: string; customer_id: string }>(tx, 'promotions.coupons', poolOwner(id), customerId, {
+          where: sql`t.id = ${id}::uuid and t.status = 'available' and not t.assigned`,
+          set: reserved,
+          returning: ['id', 'code', 'customer_id'],
+        })),
+      );
+    }
     if (rows.length !== ids.length) throw conflict('promotions.coupon_unavailable', 'a coupon is no longer available (used, voided or held by another checkout)');
     await this.syncCodes(tx, rows);
   }
@@ -1022,13 +1033,25 @@ export class CouponsService {
   async release(tx: Db, reservationId: string): Promise<number> {
     const rows = await query<{ code: string; customer_id: string }>(
       tx,
-      sql`update promotions.coupons
-          set status = case when issued_at is null then 'available' else 'issued' end,
-              customer_id = case when issued_at is null then ${POOL_OWNER(sql`id`)} else customer_id end,
-              assigned = issued_at is not null,
-              reservation_id = null, updated_at = now()
-          where reservation_id = ${reservationId} and status = 'reserved' returning code, customer_id`,
+      sql`update promotions.coupons set status = 'issued', assigned = true, reservation_id = null, updated_at = now()
+          where reservation_id = ${reservationId} and status = 'reserved' and issued_at is not null returning code, customer_id`,
     );
+    // A pool code bound at reserve (never issued) goes back to its synthetic pool owner: a move (moveCustomerRows,
+    // delete + insert: customer_id is the distribution column on Citus, ADR 0014), one call per code.
+    // (Each move checks the row again: one committed or released meanwhile is left alone.)
+    const bound = await query<{ id: string; customer_id: string }>(
+      tx,
+      sql`select id, customer_id from promotions.coupons where reservation_id = ${reservationId} and status = 'reserved' and issued_at is null order by id`,
+    );
+    for (const c of bound) {
+      rows.push(
+        ...(await moveCustomerRows<{ code: string; customer_id: string }>(tx, 'promotions.coupons', c.customer_id, poolOwner(c.id), {
+          where: sql`t.id = ${c.id}::uuid and t.reservation_id = ${reservationId}::uuid and t.status = 'reserved' and t.issued_at is null`,
+          set: { status: sql`'available'`, assigned: sql`false`, reservation_id: sql`null`, updated_at: sql`now()` },
+          returning: ['code', 'customer_id'],
+        })),
+      );
+    }
     await this.syncCodes(tx, rows);
     return rows.length;
   }

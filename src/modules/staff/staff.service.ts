@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { appendAudit } from '../../platform/audit.js';
 import { pgArray } from '../../platform/db/arrays.js';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
+import { moveCustomerRows } from '../../platform/db/move-rows.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { MergeParticipant } from '../customers/index.js';
@@ -292,11 +293,11 @@ export class StaffService {
           tx,
           sql`select staff_id, store_code from staff.assignments where customer_id = ${fromId}::uuid and ended_at is null`,
         );
-        const moved = await query<{ id: string }>(
-          tx,
-          sql`update staff.assignments set customer_id = ${toId}::uuid, ended_at = coalesce(ended_at, now())
-              where customer_id = ${fromId}::uuid returning id`,
-        );
+        // Delete + insert (moveCustomerRows), never `update … set customer_id` (ADR 0014).
+        const moved = await moveCustomerRows<{ id: string }>(tx, 'staff.assignments', fromId, toId, {
+          set: { ended_at: sql`coalesce(ended_at, now())` },
+          returning: ['id'],
+        });
         if (open) {
           await tx.execute(
             sql`insert into staff.assignments (id, customer_id, staff_id, store_code, reason, actor)
@@ -308,10 +309,18 @@ export class StaffService {
       },
       restoreRecords: async (tx, ids, toId) => {
         if (ids.length === 0) return;
-        await tx.execute(sql`update staff.assignments set customer_id = ${toId}::uuid where id = any(${pgArray(ids, 'uuid')})`);
+        // By id, from whoever holds them now (the survivor, as a rule).
+        const owners = await query<{ customer_id: string }>(
+          tx,
+          sql`select distinct customer_id from staff.assignments where id = any(${pgArray(ids, 'uuid')}) order by customer_id`,
+        );
+        for (const { customer_id: owner } of owners) {
+          if (owner !== toId) await moveCustomerRows(tx, 'staff.assignments', owner, toId, { where: sql`t.id = any(${pgArray(ids, 'uuid')})` });
+        }
         await tx.execute(
           sql`update staff.assignments set ended_at = null
-              where id = (select id from staff.assignments where customer_id = ${toId}::uuid order by started_at desc, id desc limit 1)
+              where customer_id = ${toId}::uuid
+                and id = (select id from staff.assignments where customer_id = ${toId}::uuid order by started_at desc, id desc limit 1)
                 and not exists (select 1 from staff.assignments where customer_id = ${toId}::uuid and ended_at is null)`,
         );
       },

@@ -47,7 +47,7 @@ function tableColumns(db: Db, table: string): Promise<string[]> {
   return cols;
 }
 
-const ident = (name: string): SQL => sql.identifier(name);
+const ident = (name: string): SQL => sql`${sql.identifier(name)}`;
 
 /** Moves `table`'s rows of customer `from` (narrowed by `where`) to customer `to`; answers the `returning` columns of the moved rows. */
 export async function moveCustomerRows<T = Record<string, unknown>>(db: Db, table: string, from: string, to: string, opts: MoveOptions = {}): Promise<T[]> {
