@@ -5,7 +5,7 @@ import { pgCode, query, type Db } from '../../platform/db/database.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { publishMany } from '../../platform/events/event-bus.js';
 import { pgArray } from '../../platform/db/arrays.js';
-import { moveCustomerRows } from '../../platform/db/move-rows.js';
+import { moveCustomerRows, moveRowsTo } from '../../platform/db/move-rows.js';
 import { newId } from '../../platform/ids.js';
 import type { CustomersService, MergeParticipant, TimelineSource } from '../customers/index.js';
 import { computeEarn, type EarnLine } from './domain/earn.js';
@@ -152,20 +152,6 @@ export async function renameClashingKeys(tx: Db, table: 'ledger_entries' | 'hold
     sql`update ${t} m set idempotency_key = m.idempotency_key || ':from:' || m.customer_id::text
         where ${moving} and m.customer_id <> ${toId} and m.idempotency_key = any(${sql.param(clashing.map((r) => r.k))}::text[])`,
   );
-}
-
-/**
- * Moves the rows of `table` (alias `t`) that `which` selects to customer `toId`, from whichever customers hold them now
- * (an unmerge names rows by id; they may have moved on since), with moveCustomerRows: customer_id is the distribution
- * column (ADR 0014). Answers every customer that held such rows, `toId` included when it already held some.
- */
-export async function moveRowsTo(tx: Db, table: `loyalty.${string}`, which: SQL, toId: string): Promise<string[]> {
-  const owners = await query<{ customer_id: string; same: boolean }>(
-    tx,
-    sql`select distinct t.customer_id::text as customer_id, t.customer_id = ${toId}::uuid as same from ${sql.raw(table)} t where ${which} order by 1`,
-  );
-  for (const o of owners) if (!o.same) await moveCustomerRows(tx, table, o.customer_id, toId, { where: which });
-  return owners.map((o) => o.customer_id);
 }
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../platform/db/database.js';
 import { createTestApp, type TestApp } from '../../../tests/support/test-app.js';
-import { moveRowsTo } from './ledger.service.js';
+import { moveRowsTo } from '../../platform/db/move-rows.js';
 
 /**
  * Loyalty's merge participants move rows with moveCustomerRows (delete + insert, never `update … set customer_id`:

@@ -7,7 +7,8 @@ import { conflict, invalid, notFound, AppError } from '../../platform/errors.js'
 import { newId } from '../../platform/ids.js';
 import { localDate, parseInstant } from '../../platform/clock.js';
 import type { CustomersService, MergeParticipant } from '../customers/index.js';
-import { moveRowsTo, renameClashingKeys, type LedgerService } from './ledger.service.js';
+import { renameClashingKeys, type LedgerService } from './ledger.service.js';
+import { moveRowsTo } from '../../platform/db/move-rows.js';
 import {
   DEFAULT_TIER_SET,
   MEASURE_UNIT,

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { appendAudit } from '../../platform/audit.js';
 import { pgArray } from '../../platform/db/arrays.js';
 import { query, queryOne, type Db } from '../../platform/db/database.js';
-import { moveCustomerRows } from '../../platform/db/move-rows.js';
+import { moveCustomerRows, moveRowsTo } from '../../platform/db/move-rows.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { MergeParticipant } from '../customers/index.js';
@@ -310,13 +310,7 @@ export class StaffService {
       restoreRecords: async (tx, ids, toId) => {
         if (ids.length === 0) return;
         // By id, from whoever holds them now (the survivor, as a rule).
-        const owners = await query<{ customer_id: string }>(
-          tx,
-          sql`select distinct customer_id from staff.assignments where id = any(${pgArray(ids, 'uuid')}) order by customer_id`,
-        );
-        for (const { customer_id: owner } of owners) {
-          if (owner !== toId) await moveCustomerRows(tx, 'staff.assignments', owner, toId, { where: sql`t.id = any(${pgArray(ids, 'uuid')})` });
-        }
+        await moveRowsTo(tx, 'staff.assignments', sql`t.id = any(${pgArray(ids, 'uuid')})`, toId);
         await tx.execute(
           sql`update staff.assignments set ended_at = null
               where customer_id = ${toId}::uuid

@@ -66,3 +66,18 @@ export async function moveCustomerRows<T = Record<string, unknown>>(db: Db, tabl
         select ${sql.join(values, sql`, `)} from moved${returning}`,
   );
 }
+
+/**
+ * Moves the rows of `table` (alias `t`) that `which` selects to customer `toId`, from whichever customers hold them now
+ * (an unmerge names rows by id; they may have moved on since), one moveCustomerRows per holder. Answers every customer
+ * that held such rows, `toId` included when it already held some.
+ */
+export async function moveRowsTo(db: Db, table: string, which: SQL, toId: string): Promise<string[]> {
+  if (!/^[a-z_]+\.[a-z_]+$/.test(table)) throw new Error(`moveRowsTo: bad table name ${table}`);
+  const owners = await query<{ customer_id: string; same: boolean }>(
+    db,
+    sql`select distinct t.customer_id::text as customer_id, t.customer_id = ${toId}::uuid as same from ${sql.raw(table)} t where ${which} order by 1`,
+  );
+  for (const o of owners) if (!o.same) await moveCustomerRows(db, table, o.customer_id, toId, { where: which });
+  return owners.map((o) => o.customer_id);
+}
